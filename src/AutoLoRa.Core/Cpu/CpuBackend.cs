@@ -1,0 +1,67 @@
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Core.Cpu;
+
+/// <summary>
+/// The managed CPU backend: the numerical reference for every test and the default everywhere.
+/// Split by primitive family into partial files (Gemm, Convolution, Normalization, Pooling,
+/// Elementwise, Fused); this file holds buffer management.
+/// </summary>
+public sealed partial class CpuBackend : IBackend
+{
+    private readonly ArrayCache _cache = new();
+
+    public string Name => "cpu";
+
+    /// <summary>Host arrays allocated because the cache had none of the right size.</summary>
+    public long CacheMisses => _cache.Misses;
+
+    public DeviceBuffer Allocate(int length, DType dtype = DType.Float32)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return new CpuBuffer(_cache, length, dtype);
+    }
+
+    public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset = 0) =>
+        source.CopyTo(Floats(destination).AsSpan(destinationOffset, source.Length));
+
+    public void Upload(ReadOnlySpan<int> source, DeviceBuffer destination, int destinationOffset = 0) =>
+        source.CopyTo(Ints(destination).AsSpan(destinationOffset, source.Length));
+
+    public void Download(DeviceBuffer source, Span<float> destination, int sourceOffset = 0) =>
+        Floats(source).AsSpan(sourceOffset, destination.Length).CopyTo(destination);
+
+    public void Download(DeviceBuffer source, Span<int> destination, int sourceOffset = 0) =>
+        Ints(source).AsSpan(sourceOffset, destination.Length).CopyTo(destination);
+
+    public void Copy(BufferSlice source, BufferSlice destination, int count)
+    {
+        var src = (CpuBuffer)source.Buffer;
+        var dst = (CpuBuffer)destination.Buffer;
+        if (src.DType != dst.DType) throw new BackendException($"Copy between {src.DType} and {dst.DType} buffers.");
+        if (src.DType == DType.Float32) Floats(src).AsSpan(source.Offset, count).CopyTo(Floats(dst).AsSpan(destination.Offset, count));
+        else Ints(src).AsSpan(source.Offset, count).CopyTo(Ints(dst).AsSpan(destination.Offset, count));
+    }
+
+    public void Fill(DeviceBuffer destination, float value) => Floats(destination).AsSpan(0, destination.Length).Fill(value);
+
+    public void Synchronize()
+    {
+    }
+
+    public void Dispose() => _cache.Trim();
+
+    /// <summary>Drops cached host arrays (for memory reports and long-lived processes).</summary>
+    public void TrimCache() => _cache.Trim();
+
+    internal static float[] Floats(DeviceBuffer buffer) => buffer is CpuBuffer { Floats: { } f }
+        ? f
+        : throw new BackendException(buffer is CpuBuffer ? "Expected a float32 buffer (was it released or int32?)." : $"Buffer of {buffer.GetType().Name} passed to the CPU backend.");
+
+    internal static int[] Ints(DeviceBuffer buffer) => buffer is CpuBuffer { Ints: { } i }
+        ? i
+        : throw new BackendException(buffer is CpuBuffer ? "Expected an int32 buffer (was it released or float32?)." : $"Buffer of {buffer.GetType().Name} passed to the CPU backend.");
+
+    /// <summary>The first <paramref name="length"/> floats of a buffer.</summary>
+    internal static Span<float> Span(DeviceBuffer buffer, int length) => Floats(buffer).AsSpan(0, length);
+}

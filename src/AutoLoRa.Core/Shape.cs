@@ -1,0 +1,54 @@
+using System.Collections.Immutable;
+
+namespace AutoLoRa.Core;
+
+/// <summary>
+/// The dimensions of a tensor, outermost first (NCHW for images). Immutable and compared by value,
+/// so shapes can be checked and used as dictionary keys without ceremony.
+/// </summary>
+public readonly struct Shape : IEquatable<Shape>
+{
+    private readonly ImmutableArray<int> _dims;
+
+    public Shape(params int[] dims)
+    {
+        foreach (int d in dims)
+        {
+            if (d < 0) throw new ArgumentException($"Shape {Format(dims)} has a negative dimension.", nameof(dims));
+        }
+        _dims = [.. dims];
+        long count = 1;
+        foreach (int d in dims) count *= d;
+        if (count > int.MaxValue) throw new ArgumentException($"Shape {Format(dims)} has more than {int.MaxValue} elements.", nameof(dims));
+        ElementCount = (int)count;
+    }
+
+    /// <summary>Number of dimensions.</summary>
+    public int Rank => _dims.IsDefault ? 0 : _dims.Length;
+
+    /// <summary>Product of the dimensions (1 for a scalar).</summary>
+    public int ElementCount { get; }
+
+    public int this[int axis] => _dims[axis < 0 ? axis + Rank : axis];
+
+    public int[] ToArray() => _dims.IsDefault ? [] : [.. _dims];
+
+    public bool Equals(Shape other) => Rank == other.Rank && (Rank == 0 || _dims.SequenceEqual(other._dims));
+
+    public override bool Equals(object? obj) => obj is Shape s && Equals(s);
+
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        for (int i = 0; i < Rank; i++) h.Add(_dims[i]);
+        return h.ToHashCode();
+    }
+
+    public static bool operator ==(Shape a, Shape b) => a.Equals(b);
+
+    public static bool operator !=(Shape a, Shape b) => !a.Equals(b);
+
+    public override string ToString() => Format(ToArray());
+
+    private static string Format(int[] dims) => "[" + string.Join(", ", dims) + "]";
+}
