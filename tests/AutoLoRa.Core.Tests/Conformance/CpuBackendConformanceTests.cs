@@ -1,0 +1,6 @@
+using AutoLoRa.Core.Cpu;
+
+namespace AutoLoRa.Core.Tests.Conformance;
+
+[Trait("Backend", "cpu")]
+public sealed class CpuBackendConformanceTests() : BackendConformanceTests(new CpuBackend());
