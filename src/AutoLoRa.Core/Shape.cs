@@ -20,14 +20,19 @@ public readonly struct Shape : IEquatable<Shape>
         long count = 1;
         foreach (int d in dims) count *= d;
         if (count > int.MaxValue) throw new ArgumentException($"Shape {Format(dims)} has more than {int.MaxValue} elements.", nameof(dims));
-        ElementCount = (int)count;
+        _elementCountMinusOne = (int)count - 1;
     }
+
+    /// <summary>The shape of a one-element, zero-dimensional tensor (a loss).</summary>
+    public static Shape Scalar { get; } = new();
 
     /// <summary>Number of dimensions.</summary>
     public int Rank => _dims.IsDefault ? 0 : _dims.Length;
 
-    /// <summary>Product of the dimensions (1 for a scalar).</summary>
-    public int ElementCount { get; }
+    private readonly int _elementCountMinusOne;
+
+    /// <summary>Product of the dimensions (1 for a scalar, including default(Shape)).</summary>
+    public int ElementCount => _elementCountMinusOne + 1;
 
     public int this[int axis] => _dims[axis < 0 ? axis + Rank : axis];
 

@@ -1,0 +1,203 @@
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Core.Autograd;
+
+/// <summary>
+/// Reverse-mode differentiation over the recorded graph. Two entry points: <see cref="Run"/>
+/// accumulates into every leaf's Grad (training), <see cref="Grad"/> returns the gradients of
+/// chosen tensors only and leaves parameter gradients untouched — and, because only nodes on a
+/// path to those tensors are visited, an attack's input gradient never computes weight gradients.
+/// </summary>
+public static class Backward
+{
+    /// <summary>Back-propagates from a scalar into the Grad of every leaf that requires one.</summary>
+    public static void Run(Tensor root)
+    {
+        var grads = Propagate(root, targets: null);
+        foreach (var (leaf, grad) in grads)
+        {
+            if (leaf.Grad is null)
+            {
+                leaf.Grad = TensorScope.Keep(grad);
+            }
+            else
+            {
+                Accumulate(leaf.Grad, grad);
+                grad.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// d root / d target for each target, as new tensors in the current scope. A target the root does
+    /// not depend on gets a zero gradient.
+    /// </summary>
+    public static Tensor[] Grad(Tensor root, params Tensor[] targets)
+    {
+        foreach (var t in targets)
+        {
+            if (!t.RequiresGrad) throw new ArgumentException($"Gradient requested for {t.Describe()}, which does not require a gradient.", nameof(targets));
+        }
+        var grads = Propagate(root, targets);
+        var result = new Tensor[targets.Length];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            result[i] = grads.TryGetValue(targets[i], out var g) ? g : Tensor.Zeros(targets[i].Backend, targets[i].Shape);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Runs the backward rules in reverse topological order. Returns the gradients that reached
+    /// leaves (targets == null) or the targets.
+    /// </summary>
+    private static Dictionary<Tensor, Tensor> Propagate(Tensor root, Tensor[]? targets)
+    {
+        if (root.ElementCount != 1) throw new InvalidOperationException($"Backward needs a scalar; {root.Describe()} has {root.ElementCount} elements.");
+        if (!root.RequiresGrad) throw new InvalidOperationException($"{root.Describe()} does not require a gradient: no input of its graph requires one, or it was computed under NoGrad.");
+
+        var order = TopologicalOrder(root);
+        var needed = NeededTensors(order, targets);
+        var targetSet = targets is null ? null : new HashSet<Tensor>(targets, ReferenceEqualityComparer.Instance);
+
+        var pending = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance)
+        {
+            [root] = Tensor.Full(root.Backend, root.Shape, 1f),
+        };
+        var reached = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+
+        using (GradMode.NoGrad())
+        {
+            for (int i = order.Count - 1; i >= 0; i--)
+            {
+                var tensor = order[i];
+                if (!pending.Remove(tensor, out var grad)) continue;
+                // Leaves and targets collect their gradient; a computed target still passes it on,
+                // since another target may lie behind it.
+                bool isTarget = targetSet?.Contains(tensor) ?? false;
+                if (tensor.Node is null || isTarget) reached[tensor] = grad;
+                if (tensor.Node is null) continue;
+
+                var node = tensor.Node!;
+                int count = node.Inputs.Length;
+                var needs = new bool[count];
+                for (int k = 0; k < count; k++) needs[k] = needed.Contains(node.Inputs[k]);
+                var inputGrads = new Tensor?[count];
+                node.Backward(grad, needs, inputGrads);
+                bool handedOver = false;
+
+                for (int k = 0; k < count; k++)
+                {
+                    var g = inputGrads[k];
+                    if (g is null || !needs[k]) continue;
+                    // Pending gradients are accumulated in place, so two of them must never share
+                    // storage: the first pass-through (or view) of grad takes its storage over, the
+                    // others get copies. A target's gradient is returned to the caller, so never taken.
+                    if (ReferenceEquals(g.Buffer, grad.Buffer))
+                    {
+                        if (isTarget || handedOver)
+                        {
+                            var copy = Copy(grad);
+                            if (!ReferenceEquals(g, grad)) g.Dispose();
+                            g = copy;
+                        }
+                        else if (ReferenceEquals(g, grad))
+                        {
+                            g = grad.Detach();
+                        }
+                        handedOver |= !isTarget;
+                    }
+                    CheckShape(node, node.Inputs[k], g);
+                    if (pending.TryGetValue(node.Inputs[k], out var existing))
+                    {
+                        Accumulate(existing, g);
+                        g.Dispose();
+                    }
+                    else
+                    {
+                        pending[node.Inputs[k]] = g;
+                    }
+                }
+                if (!isTarget) grad.Dispose();
+            }
+        }
+        return reached;
+    }
+
+    private static void CheckShape(GradNode node, Tensor input, Tensor grad)
+    {
+        if (grad.Shape != input.Shape)
+        {
+            throw new InvalidOperationException($"Backward of {node.Op} produced a gradient of shape {grad.Shape} for input {input.Describe()}.");
+        }
+    }
+
+    private static Tensor Copy(Tensor source)
+    {
+        var copy = Tensor.Empty(source.Backend, source.Shape);
+        source.Backend.Copy(source.Buffer, copy.Buffer, source.ElementCount);
+        return copy;
+    }
+
+    /// <summary>existing += addition, in place.</summary>
+    private static void Accumulate(Tensor existing, Tensor addition)
+    {
+        if (existing.Shape != addition.Shape) throw new InvalidOperationException($"Cannot accumulate gradient {addition.Shape} into {existing.Describe()}.");
+        existing.Backend.Axpby(existing.ElementCount, 1f, existing.Buffer, 1f, addition.Buffer, existing.Buffer);
+    }
+
+    /// <summary>Tensors of the graph, every tensor after all of its inputs (iterative DFS; graphs can be deep).</summary>
+    private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor Tensor, int NextInput)>();
+        stack.Push((root, 0));
+        visited.Add(root);
+        while (stack.Count > 0)
+        {
+            var (tensor, next) = stack.Pop();
+            var inputs = tensor.Node?.Inputs ?? [];
+            if (next < inputs.Length)
+            {
+                stack.Push((tensor, next + 1));
+                var input = inputs[next];
+                if (input.RequiresGrad && visited.Add(input)) stack.Push((input, 0));
+            }
+            else
+            {
+                order.Add(tensor);
+            }
+        }
+        return order;
+    }
+
+    /// <summary>
+    /// Tensors whose gradient must be computed: with no targets, every tensor that requires one;
+    /// with targets, only those from which a target can be reached.
+    /// </summary>
+    private static HashSet<Tensor> NeededTensors(List<Tensor> order, Tensor[]? targets)
+    {
+        var needed = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        if (targets is null)
+        {
+            foreach (var t in order) needed.Add(t);
+            return needed;
+        }
+        foreach (var t in targets) needed.Add(t);
+        // order lists inputs before outputs, so one forward sweep propagates reachability.
+        foreach (var t in order)
+        {
+            if (needed.Contains(t) || t.Node is null) continue;
+            foreach (var input in t.Node.Inputs)
+            {
+                if (needed.Contains(input))
+                {
+                    needed.Add(t);
+                    break;
+                }
+            }
+        }
+        return needed;
+    }
+}

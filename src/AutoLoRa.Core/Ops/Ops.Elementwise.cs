@@ -1,0 +1,99 @@
+using AutoLoRa.Core.Autograd;
+
+namespace AutoLoRa.Core;
+
+public static partial class Ops
+{
+    public static Tensor Relu(Tensor x)
+    {
+        const string op = "relu";
+        var backend = x.Backend;
+        RequireFloat(op, x);
+        var y = Tensor.Empty(backend, x.Shape);
+        backend.Relu(x.ElementCount, x.Buffer, y.Buffer);
+        return GradMode.Record(y, op, [x], (gy, needs, grads) =>
+        {
+            grads[0] = Tensor.Empty(backend, x.Shape);
+            backend.ReluBackward(x.ElementCount, y.Buffer, gy.Buffer, grads[0]!.Buffer);
+        });
+    }
+
+    /// <summary>a + b (same shapes).</summary>
+    public static Tensor Add(Tensor a, Tensor b) => LinearCombination("add", 1f, a, 1f, b);
+
+    /// <summary>a − b (same shapes).</summary>
+    public static Tensor Subtract(Tensor a, Tensor b) => LinearCombination("subtract", 1f, a, -1f, b);
+
+    /// <summary>alpha · x.</summary>
+    public static Tensor Scale(Tensor x, float alpha)
+    {
+        const string op = "scale";
+        var backend = x.Backend;
+        RequireFloat(op, x);
+        var y = Tensor.Empty(backend, x.Shape);
+        backend.Scale(x.ElementCount, alpha, x.Buffer, y.Buffer);
+        return GradMode.Record(y, op, [x], (gy, needs, grads) =>
+        {
+            grads[0] = Tensor.Empty(backend, x.Shape);
+            backend.Scale(x.ElementCount, alpha, gy.Buffer, grads[0]!.Buffer);
+        });
+    }
+
+    /// <summary>a ⊙ b (same shapes).</summary>
+    public static Tensor Multiply(Tensor a, Tensor b)
+    {
+        const string op = "multiply";
+        var backend = SameBackend(op, a, b);
+        RequireSameShape(op, a, b);
+        var y = Tensor.Empty(backend, a.Shape);
+        backend.Multiply(a.ElementCount, a.Buffer, b.Buffer, y.Buffer);
+        return GradMode.Record(y, op, [a, b], (gy, needs, grads) =>
+        {
+            if (needs[0])
+            {
+                grads[0] = Tensor.Empty(backend, a.Shape);
+                backend.Multiply(a.ElementCount, gy.Buffer, b.Buffer, grads[0]!.Buffer);
+            }
+            if (needs[1])
+            {
+                grads[1] = Tensor.Empty(backend, b.Shape);
+                backend.Multiply(b.ElementCount, gy.Buffer, a.Buffer, grads[1]!.Buffer);
+            }
+        });
+    }
+
+    /// <summary>The same data viewed with another shape of equal size; shares storage.</summary>
+    public static Tensor Reshape(Tensor x, Shape shape)
+    {
+        var y = x.ViewAs(shape);
+        return GradMode.Record(y, "reshape", [x], (gy, needs, grads) => grads[0] = gy.ViewAs(x.Shape));
+    }
+
+    /// <summary>(N, …) → (N, product of the rest).</summary>
+    public static Tensor Flatten(Tensor x)
+    {
+        if (x.Shape.Rank < 1) throw new ArgumentException($"flatten: {x.Describe()} has no batch dimension.");
+        return Reshape(x, new Shape(x.Shape[0], x.ElementCount / Math.Max(1, x.Shape[0])));
+    }
+
+    private static Tensor LinearCombination(string op, float alpha, Tensor a, float beta, Tensor b)
+    {
+        var backend = SameBackend(op, a, b);
+        RequireSameShape(op, a, b);
+        RequireFloat(op, a);
+        var y = Tensor.Empty(backend, a.Shape);
+        backend.Axpby(a.ElementCount, alpha, a.Buffer, beta, b.Buffer, y.Buffer);
+        return GradMode.Record(y, op, [a, b], (gy, needs, grads) =>
+        {
+            if (needs[0]) grads[0] = alpha == 1f ? gy : ScaledCopy(gy, alpha);
+            if (needs[1]) grads[1] = beta == 1f ? gy : ScaledCopy(gy, beta);
+        });
+    }
+
+    private static Tensor ScaledCopy(Tensor x, float alpha)
+    {
+        var y = Tensor.Empty(x.Backend, x.Shape);
+        x.Backend.Scale(x.ElementCount, alpha, x.Buffer, y.Buffer);
+        return y;
+    }
+}

@@ -1,0 +1,173 @@
+using AutoLoRa.Core.Autograd;
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Core;
+
+/// <summary>
+/// An n-dimensional array on a backend: a shape, a (shared, reference-counted) device buffer and
+/// the autograd link to the operation that produced it. float32 for data, int32 for labels.
+/// Tensors made inside a <see cref="TensorScope"/> are disposed when the scope ends unless kept.
+/// </summary>
+public sealed class Tensor : IDisposable
+{
+    private DeviceBuffer? _buffer;
+    private bool _requiresGrad;
+
+    internal Tensor(IBackend backend, DeviceBuffer buffer, Shape shape)
+    {
+        if (buffer.Length < shape.ElementCount)
+        {
+            throw new ArgumentException($"Buffer of {buffer.Length} elements is too small for shape {shape}.");
+        }
+        Backend = backend;
+        _buffer = buffer;
+        Shape = shape;
+        TensorScope.Register(this);
+    }
+
+    public IBackend Backend { get; }
+
+    public Shape Shape { get; }
+
+    public DType DType => Buffer.DType;
+
+    public int ElementCount => Shape.ElementCount;
+
+    /// <summary>The storage; throws if the tensor was disposed (a use-after-dispose is a bug worth naming).</summary>
+    public DeviceBuffer Buffer => _buffer ?? throw new ObjectDisposedException(nameof(Tensor), $"Tensor {Describe()} was disposed.");
+
+    public bool IsDisposed => _buffer is null;
+
+    /// <summary>Optional name used in error messages and profiles (parameters carry their state-dict name).</summary>
+    public string? Name { get; set; }
+
+    /// <summary>
+    /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs); results of
+    /// operations require a gradient exactly when one of their inputs does.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (Node is not null) throw new InvalidOperationException($"RequiresGrad can only be set on leaf tensors; {Describe()} was produced by {Node.Op}.");
+            if (value && DType != DType.Float32) throw new InvalidOperationException($"Only float32 tensors can require gradients ({Describe()} is {DType}).");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward"/>; owned by this tensor.</summary>
+    public Tensor? Grad { get; internal set; }
+
+    /// <summary>The operation that produced this tensor, or null for a leaf.</summary>
+    internal GradNode? Node { get; private set; }
+
+    /// <summary>The scope that will dispose this tensor, if any.</summary>
+    internal TensorScope? Scope { get; set; }
+
+    public bool IsLeaf => Node is null;
+
+    // ---- creation ------------------------------------------------------------------------------
+
+    /// <summary>A tensor with unspecified contents.</summary>
+    public static Tensor Empty(IBackend backend, Shape shape, DType dtype = DType.Float32) =>
+        new(backend, backend.Allocate(shape.ElementCount, dtype), shape);
+
+    public static Tensor Zeros(IBackend backend, Shape shape) => Full(backend, shape, 0f);
+
+    public static Tensor Full(IBackend backend, Shape shape, float value)
+    {
+        var t = Empty(backend, shape);
+        backend.Fill(t.Buffer, value);
+        return t;
+    }
+
+    public static Tensor FromArray(IBackend backend, ReadOnlySpan<float> data, Shape shape)
+    {
+        if (data.Length != shape.ElementCount) throw new ArgumentException($"{data.Length} values do not fill shape {shape}.");
+        var t = Empty(backend, shape);
+        backend.Upload(data, t.Buffer);
+        return t;
+    }
+
+    /// <summary>An int32 label vector.</summary>
+    public static Tensor FromLabels(IBackend backend, ReadOnlySpan<int> labels)
+    {
+        var t = Empty(backend, new Shape(labels.Length), DType.Int32);
+        backend.Upload(labels, t.Buffer);
+        return t;
+    }
+
+    /// <summary>Makes this tensor the output of an autograd node (called by operations).</summary>
+    internal void AttachNode(GradNode node)
+    {
+        Node = node;
+        _requiresGrad = true;
+    }
+
+    // ---- reading -------------------------------------------------------------------------------
+
+    public float[] ToArray()
+    {
+        var data = new float[ElementCount];
+        Backend.Download(Buffer, data);
+        return data;
+    }
+
+    public int[] ToIntArray()
+    {
+        var data = new int[ElementCount];
+        Backend.Download(Buffer, data);
+        return data;
+    }
+
+    /// <summary>The value of a one-element tensor.</summary>
+    public float Item()
+    {
+        if (ElementCount != 1) throw new InvalidOperationException($"Item() needs a one-element tensor; {Describe()} has {ElementCount}.");
+        Span<float> one = stackalloc float[1];
+        Backend.Download(Buffer, one);
+        return one[0];
+    }
+
+    // ---- views and autograd --------------------------------------------------------------------
+
+    /// <summary>A new tensor sharing this storage with no autograd history.</summary>
+    public Tensor Detach()
+    {
+        Buffer.Retain();
+        return new Tensor(Backend, Buffer, Shape);
+    }
+
+    /// <summary>A tensor of another shape over the same storage (no copy); used by reshape.</summary>
+    internal Tensor ViewAs(Shape shape)
+    {
+        if (shape.ElementCount != ElementCount) throw new ArgumentException($"Cannot view {Describe()} as {shape}: element counts differ.");
+        Buffer.Retain();
+        return new Tensor(Backend, Buffer, shape);
+    }
+
+    /// <summary>Back-propagates from this scalar into the Grad of every leaf that requires it.</summary>
+    public void Backward() => Autograd.Backward.Run(this);
+
+    /// <summary>Drops the accumulated gradient.</summary>
+    public void ZeroGrad()
+    {
+        Grad?.Dispose();
+        Grad = null;
+    }
+
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, null);
+        if (buffer is null) return;
+        buffer.Release();
+        Grad?.Dispose();
+        Grad = null;
+        Node = null;
+    }
+
+    public override string ToString() => Describe();
+
+    internal string Describe() => $"{Name ?? "tensor"}{Shape}";
+}
