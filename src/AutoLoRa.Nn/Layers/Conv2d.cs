@@ -1,0 +1,82 @@
+using AutoLoRa.Core;
+using AutoLoRa.Core.Autograd;
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Nn.Layers;
+
+/// <summary>
+/// A square-kernel convolution with an optional LoRA branch laid out as in the AutoLoRa reference
+/// (loralib's ConvLoRA): A (r·k × Cin·k) ~ N(0, 1), B (Cout·k × r·k) = 0, scale s = 1/r, and
+/// W_nat = W + s · reshape(B @ A). The LoRA branch is used only on the <see cref="Branch.Natural"/> path.
+/// </summary>
+public sealed class Conv2d : Module
+{
+    private readonly IBackend _backend;
+
+    public Conv2d(IBackend backend, Random rng, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, bool bias = false)
+    {
+        _backend = backend;
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        Kernel = kernel;
+        Stride = stride;
+        Padding = padding;
+        Weight = RegisterParameter("weight", Init.KaimingNormalFanOut(backend, rng, new Shape(outChannels, inChannels, kernel, kernel)));
+        if (bias) Bias = RegisterParameter("bias", Tensor.Zeros(backend, new Shape(outChannels)));
+    }
+
+    public int InChannels { get; }
+
+    public int OutChannels { get; }
+
+    public int Kernel { get; }
+
+    public int Stride { get; }
+
+    public int Padding { get; }
+
+    public Tensor Weight { get; }
+
+    public Tensor? Bias { get; }
+
+    public Tensor? LoraA { get; private set; }
+
+    public Tensor? LoraB { get; private set; }
+
+    /// <summary>s in W + s·BA (1/r).</summary>
+    public float LoraScale { get; private set; }
+
+    public bool HasLora => LoraA is not null;
+
+    /// <summary>Adds a rank-<paramref name="rank"/> LoRA branch (A normal, B zero, so the natural path starts equal to W).</summary>
+    public void AddLora(int rank, Random rng)
+    {
+        if (HasLora) throw new InvalidOperationException("This convolution already has a LoRA branch.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(rank, 1);
+        int k = Kernel;
+        LoraA = RegisterParameter("lora_A", Tensor.FromArray(_backend, Init.Normal(rng, rank * k * InChannels * k), new Shape(rank * k, InChannels * k)));
+        LoraB = RegisterParameter("lora_B", Tensor.Zeros(_backend, new Shape(OutChannels * k, rank * k)));
+        LoraScale = 1f / rank;
+    }
+
+    /// <summary>Folds the LoRA branch into W (W ← W + s·BA) and removes it: the natural path becomes the only path.</summary>
+    public void MergeLora()
+    {
+        if (LoraA is null || LoraB is null) throw new InvalidOperationException("This convolution has no LoRA branch to merge.");
+        _backend.LoraMerge(LoraB.Shape[0], LoraB.Shape[1], LoraA.Shape[1], Weight.Buffer, LoraB.Buffer, LoraA.Buffer, LoraScale, Weight.Buffer);
+        UnregisterParameter(LoraA);
+        UnregisterParameter(LoraB);
+        LoraA.Dispose();
+        LoraB.Dispose();
+        LoraA = LoraB = null;
+    }
+
+    public Tensor Forward(Tensor x, Branch branch = Branch.Main)
+    {
+        if (branch == Branch.Main) return Ops.Conv2d(x, Weight, Bias, Stride, Padding);
+        // Natural path: the feature extractor is a constant; only A and B learn.
+        var w = Weight.Detach();
+        if (LoraA is not null && LoraB is not null) w = Ops.LoraMerge(w, LoraB, LoraA, LoraScale);
+        return Ops.Conv2d(x, w, Bias?.Detach(), Stride, Padding);
+    }
+}

@@ -1,0 +1,31 @@
+using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Nn.Layers;
+
+namespace AutoLoRa.Nn.Models;
+
+/// <summary>ResNet-18/34 block: two 3×3 convolutions with batch-norm, ReLU after the sum.</summary>
+public sealed class BasicBlock : ResidualBlock
+{
+    public const int Expansion = 1;
+
+    private readonly Conv2d _conv1, _conv2;
+    private readonly BatchNorm2d _bn1, _bn2;
+    private readonly Shortcut? _downsample;
+
+    public BasicBlock(IBackend backend, Random rng, int inChannels, int width, int stride)
+    {
+        _conv1 = RegisterModule("conv1", new Conv2d(backend, rng, inChannels, width, 3, stride, 1));
+        _bn1 = RegisterModule("bn1", new BatchNorm2d(backend, width));
+        _conv2 = RegisterModule("conv2", new Conv2d(backend, rng, width, width, 3, 1, 1));
+        _bn2 = RegisterModule("bn2", new BatchNorm2d(backend, width));
+        if (stride != 1 || inChannels != width) _downsample = RegisterModule("downsample", new Shortcut(backend, rng, inChannels, width, stride));
+    }
+
+    public override Tensor Forward(Tensor x, Branch branch)
+    {
+        var h = Ops.Relu(_bn1.Forward(_conv1.Forward(x, branch), branch));
+        h = _bn2.Forward(_conv2.Forward(h, branch), branch);
+        return Ops.Relu(Ops.Add(h, _downsample?.Forward(x, branch) ?? x));
+    }
+}

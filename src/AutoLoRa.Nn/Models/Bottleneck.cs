@@ -1,0 +1,35 @@
+using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Nn.Layers;
+
+namespace AutoLoRa.Nn.Models;
+
+/// <summary>ResNet-50 block: 1×1 reduce, 3×3 (carrying the stride, as torchvision v1.5), 1×1 expand ×4.</summary>
+public sealed class Bottleneck : ResidualBlock
+{
+    public const int Expansion = 4;
+
+    private readonly Conv2d _conv1, _conv2, _conv3;
+    private readonly BatchNorm2d _bn1, _bn2, _bn3;
+    private readonly Shortcut? _downsample;
+
+    public Bottleneck(IBackend backend, Random rng, int inChannels, int width, int stride)
+    {
+        int outChannels = width * Expansion;
+        _conv1 = RegisterModule("conv1", new Conv2d(backend, rng, inChannels, width, 1));
+        _bn1 = RegisterModule("bn1", new BatchNorm2d(backend, width));
+        _conv2 = RegisterModule("conv2", new Conv2d(backend, rng, width, width, 3, stride, 1));
+        _bn2 = RegisterModule("bn2", new BatchNorm2d(backend, width));
+        _conv3 = RegisterModule("conv3", new Conv2d(backend, rng, width, outChannels, 1));
+        _bn3 = RegisterModule("bn3", new BatchNorm2d(backend, outChannels));
+        if (stride != 1 || inChannels != outChannels) _downsample = RegisterModule("downsample", new Shortcut(backend, rng, inChannels, outChannels, stride));
+    }
+
+    public override Tensor Forward(Tensor x, Branch branch)
+    {
+        var h = Ops.Relu(_bn1.Forward(_conv1.Forward(x, branch), branch));
+        h = Ops.Relu(_bn2.Forward(_conv2.Forward(h, branch), branch));
+        h = _bn3.Forward(_conv3.Forward(h, branch), branch);
+        return Ops.Relu(Ops.Add(h, _downsample?.Forward(x, branch) ?? x));
+    }
+}

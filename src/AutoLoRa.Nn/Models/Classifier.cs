@@ -1,0 +1,60 @@
+using AutoLoRa.Core;
+using AutoLoRa.Nn.Layers;
+
+namespace AutoLoRa.Nn.Models;
+
+/// <summary>
+/// An image classifier: input normalisation, a convolutional feature extractor and a linear head.
+/// Takes pixels in [0, 1]; returns logits.
+/// </summary>
+public abstract class Classifier : Module
+{
+    protected Classifier(ModelSpec spec) => Spec = spec;
+
+    /// <summary>What was built (architecture, widths, classes, normalisation); saved with checkpoints.</summary>
+    public ModelSpec Spec { get; protected set; }
+
+    public abstract Linear Head { get; }
+
+    /// <summary>The stem convolution, which never gets a LoRA branch.</summary>
+    protected abstract Conv2d Stem { get; }
+
+    /// <summary>Logits for x (N, C, H, W) in [0, 1] along the chosen path.</summary>
+    public abstract Tensor Forward(Tensor x, Branch branch = Branch.Main);
+
+    /// <summary>
+    /// Replaces the classifier with a new one for <paramref name="classes"/> classes, initialised to
+    /// zero as the reference does for a downstream task.
+    /// </summary>
+    public abstract void ReplaceHead(int classes);
+
+    /// <summary>Every convolution of the feature extractor, in state-dict order.</summary>
+    public IEnumerable<(string Name, Conv2d Conv)> Convolutions() =>
+        NamedModules().Where(m => m.Module is Conv2d).Select(m => (m.Name, (Conv2d)m.Module));
+
+    public bool HasLora => Convolutions().Any(c => c.Conv.HasLora);
+
+    /// <summary>Adds LoRA to every convolution except the stem (downsample/shortcut convs included), as the reference does.</summary>
+    public void AddLora(int rank, Random rng)
+    {
+        foreach (var (_, conv) in Convolutions())
+        {
+            if (!ReferenceEquals(conv, Stem)) conv.AddLora(rank, rng);
+        }
+        Spec = Spec with { LoraRank = rank };
+    }
+
+    /// <summary>Folds every LoRA branch into its weights: the result is the natural-path model without LoRA.</summary>
+    public void MergeLora()
+    {
+        foreach (var (_, conv) in Convolutions())
+        {
+            if (conv.HasLora) conv.MergeLora();
+        }
+        Spec = Spec with { LoraRank = 0 };
+    }
+
+    /// <summary>LoRA parameters only (A and B of every convolution).</summary>
+    public IEnumerable<Tensor> LoraParameters() =>
+        Convolutions().Where(c => c.Conv.HasLora).SelectMany(c => new[] { c.Conv.LoraA!, c.Conv.LoraB! });
+}

@@ -1,0 +1,33 @@
+namespace AutoLoRa.Nn.Models;
+
+/// <summary>The stem of a ResNet: CIFAR (3×3 stride 1, no max-pool) or ImageNet (7×7/2 + 3×3/2 max-pool).</summary>
+public enum StemKind
+{
+    Cifar,
+    ImageNet,
+}
+
+/// <summary>
+/// Everything needed to rebuild a model: the architecture name (resnet18, resnet34, resnet50,
+/// resnet-mini, wrn-28-10), base width, input channels, classes, stem, the input normalisation and
+/// the LoRA rank (0 = none). Stored in checkpoint metadata.
+/// </summary>
+public sealed record ModelSpec(
+    string Architecture,
+    int Classes,
+    int InChannels = 3,
+    int BaseWidth = 64,
+    StemKind Stem = StemKind.Cifar,
+    float[]? Mean = null,
+    float[]? Std = null,
+    int LoraRank = 0)
+{
+    /// <summary>CIFAR-10 statistics, the default for 3-channel inputs (WORKLOADS.md).</summary>
+    public static readonly float[] CifarMean = [0.4914f, 0.4822f, 0.4465f];
+
+    public static readonly float[] CifarStd = [0.2471f, 0.2435f, 0.2616f];
+
+    public float[] EffectiveMean => Mean ?? (InChannels == 3 ? CifarMean : Enumerable.Repeat(0.5f, InChannels).ToArray());
+
+    public float[] EffectiveStd => Std ?? (InChannels == 3 ? CifarStd : Enumerable.Repeat(0.5f, InChannels).ToArray());
+}

@@ -1,0 +1,20 @@
+using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Nn.Layers;
+
+namespace AutoLoRa.Nn.Models;
+
+/// <summary>torchvision's <c>downsample</c>: 1×1 convolution ("0") + batch-norm ("1") where a block changes shape.</summary>
+public sealed class Shortcut : Module
+{
+    private readonly Conv2d _conv;
+    private readonly BatchNorm2d _bn;
+
+    public Shortcut(IBackend backend, Random rng, int inChannels, int outChannels, int stride)
+    {
+        _conv = RegisterModule("0", new Conv2d(backend, rng, inChannels, outChannels, 1, stride));
+        _bn = RegisterModule("1", new BatchNorm2d(backend, outChannels));
+    }
+
+    public Tensor Forward(Tensor x, Branch branch) => _bn.Forward(_conv.Forward(x, branch), branch);
+}

@@ -1,0 +1,99 @@
+using AutoLoRa.Core;
+
+namespace AutoLoRa.Nn;
+
+/// <summary>
+/// A layer or model: named parameters and buffers, child modules, and a train/eval mode, with
+/// PyTorch's state-dict naming (child names joined by dots: <c>layer1.0.bn1.running_var</c>).
+/// Owns its tensors: disposing a module disposes its parameters, buffers and children.
+/// </summary>
+public abstract class Module : IDisposable
+{
+    private readonly List<(string Name, Tensor Tensor)> _parameters = [];
+    private readonly List<(string Name, Tensor Tensor)> _buffers = [];
+    private readonly List<(string Name, Module Module)> _children = [];
+
+    /// <summary>True in training mode (batch statistics), false in eval mode (running statistics).</summary>
+    public bool IsTraining { get; private set; } = true;
+
+    /// <summary>Switches this module and its children to training or eval mode.</summary>
+    public void Train(bool training = true)
+    {
+        IsTraining = training;
+        foreach (var (_, child) in _children) child.Train(training);
+    }
+
+    public void Eval() => Train(false);
+
+    /// <summary>Trainable tensors by state-dict name, depth first in registration order.</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> NamedParameters() => Walk(m => m._parameters);
+
+    /// <summary>Non-trainable state (running statistics) by state-dict name.</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> NamedBuffers() => Walk(m => m._buffers);
+
+    public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Tensor);
+
+    /// <summary>Every module of the tree with its dotted path ("" for this one).</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
+    {
+        yield return (prefix, this);
+        foreach (var (name, child) in _children)
+        {
+            foreach (var item in child.NamedModules(Join(prefix, name))) yield return item;
+        }
+    }
+
+    protected Tensor RegisterParameter(string name, Tensor tensor)
+    {
+        tensor.RequiresGrad = true;
+        tensor.Name = name;
+        _parameters.Add((name, TensorScope.Keep(tensor)));
+        return tensor;
+    }
+
+    protected Tensor RegisterBuffer(string name, Tensor tensor)
+    {
+        tensor.Name = name;
+        _buffers.Add((name, TensorScope.Keep(tensor)));
+        return tensor;
+    }
+
+    protected T RegisterModule<T>(string name, T module) where T : Module
+    {
+        _children.Add((name, module));
+        module.Train(IsTraining);
+        return module;
+    }
+
+    /// <summary>Swaps the child registered under <paramref name="name"/> for another, disposing the old one.</summary>
+    protected T ReplaceModule<T>(string name, T module) where T : Module
+    {
+        int index = _children.FindIndex(c => c.Name == name);
+        if (index < 0) throw new ArgumentException($"No child module named '{name}'.", nameof(name));
+        _children[index].Module.Dispose();
+        _children[index] = (name, module);
+        module.Train(IsTraining);
+        return module;
+    }
+
+    /// <summary>Removes a parameter (used when LoRA is merged away); the caller disposes it.</summary>
+    protected void UnregisterParameter(Tensor tensor) => _parameters.RemoveAll(p => ReferenceEquals(p.Tensor, tensor));
+
+    public virtual void Dispose()
+    {
+        foreach (var (_, t) in _parameters) t.Dispose();
+        foreach (var (_, t) in _buffers) t.Dispose();
+        foreach (var (_, m) in _children) m.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private IEnumerable<(string Name, Tensor Tensor)> Walk(Func<Module, List<(string, Tensor)>> select)
+    {
+        foreach (var (path, module) in NamedModules())
+        {
+            foreach (var (name, tensor) in select(module)) yield return (Join(path, name), tensor);
+        }
+    }
+
+    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+}
