@@ -9,7 +9,7 @@ public sealed partial class CpuBackend
     /// when <paramref name="buffer"/> is too short for it or holds the wrong element type, so a
     /// caller's mistake never surfaces as an IndexOutOfRangeException deep inside a kernel.
     /// </summary>
-    private static void RequireBuffer(string primitive, string operand, DeviceBuffer buffer, long expected, object geometry, DType dtype = DType.Float32)
+    private static void RequireBuffer<TGeometry>(string primitive, string operand, DeviceBuffer buffer, long expected, TGeometry geometry, DType dtype = DType.Float32)
     {
         ArgumentNullException.ThrowIfNull(buffer, operand);
         if (buffer.DType != dtype)
@@ -22,8 +22,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>Element count of an (a, b, c, d) block, checked for int overflow.</summary>
-    private static long Count(string primitive, object geometry, params ReadOnlySpan<int> dims)
+    /// <summary>Element count of a block with the given dimensions, checked to fit one array.</summary>
+    private static long Count<TGeometry>(string primitive, TGeometry geometry, params ReadOnlySpan<int> dims)
     {
         long total = 1;
         foreach (int d in dims)
@@ -34,4 +34,7 @@ public sealed partial class CpuBackend
         }
         return total;
     }
+
+    /// <summary>The (N, C, HW) view of batch-norm and global pooling, for error messages.</summary>
+    private readonly record struct PlaneGeometry(int N, int C, int Hw);
 }
