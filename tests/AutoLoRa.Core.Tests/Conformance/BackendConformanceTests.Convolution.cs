@@ -85,6 +85,7 @@ public abstract partial class BackendConformanceTests
 
         Assert.Throws<ArgumentException>(() => Backend.Conv2dForward(g with { K = 0 }, x, w, null, y));
         Assert.Throws<ArgumentException>(() => Backend.Conv2dForward(g with { R = 11, PadH = 1 }, x, w, null, y));
+        Assert.Throws<ArgumentException>(() => Backend.Conv2dBackwardFilter(g with { StrideH = 0 }, x, y, w));
 
         var shortX = s.Filled(g.InputSize - 1, 0);
         var e = Assert.Throws<BackendException>(() => Backend.Conv2dForward(g, shortX, w, null, y));
