@@ -31,6 +31,15 @@ public readonly record struct ConvGeometry(
             throw new ArgumentException($"Convolution kernel {R}x{S} is larger than the padded input {H + 2 * PadH}x{W + 2 * PadW} ({this}).");
         }
     }
+
+    // The generated ToString would evaluate OutH/OutW, which divide by the stride: print the
+    // output size only when it is defined, so describing an invalid geometry cannot throw.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"N = {N}, C = {C}, H = {H}, W = {W}, K = {K}, R = {R}, S = {S}, StrideH = {StrideH}, StrideW = {StrideW}, PadH = {PadH}, PadW = {PadW}");
+        if (StrideH > 0 && StrideW > 0) builder.Append($", OutH = {OutH}, OutW = {OutW}");
+        return true;
+    }
 }
 
 /// <summary>
@@ -53,5 +62,13 @@ public readonly record struct PoolGeometry(int N, int C, int H, int W, int Kerne
         {
             throw new ArgumentException($"Invalid pooling geometry {this}.");
         }
+    }
+
+    // See ConvGeometry.PrintMembers: ToString must not divide by a zero stride.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"N = {N}, C = {C}, H = {H}, W = {W}, Kernel = {Kernel}, Stride = {Stride}, Pad = {Pad}");
+        if (Stride > 0) builder.Append($", OutH = {OutH}, OutW = {OutW}");
+        return true;
     }
 }

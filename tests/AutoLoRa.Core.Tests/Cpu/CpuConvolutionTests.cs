@@ -1,0 +1,77 @@
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Cpu;
+using AutoLoRa.Core.Tests.Reference;
+using AutoLoRa.Core.Tests.Support;
+
+namespace AutoLoRa.Core.Tests.Cpu;
+
+/// <summary>CPU-backend details the conformance suite cannot see: image grouping and scratch reuse.</summary>
+[Trait("Backend", "cpu")]
+public sealed class CpuConvolutionTests : IDisposable
+{
+    private readonly CpuBackend _backend = new();
+
+    public void Dispose() => _backend.Dispose();
+
+    [Theory]
+    [InlineData(1)] // one image per GEMM
+    [InlineData(2)] // groups of 2 and a final group of 1
+    public void Filter_gradient_accumulates_over_image_groups(int imagesPerGroup)
+    {
+        var g = new ConvGeometry(5, 3, 6, 7, 4, 3, 3, 1, 2, 1, 1);
+        _backend.ConvWideColumnBudget = (long)g.C * g.R * g.S * g.OutH * g.OutW * imagesPerGroup;
+        float[] x = TestData.Uniform(g.InputSize, 21);
+        float[] dy = TestData.Uniform(g.OutputSize, 22);
+        var bx = Upload(x);
+        var bdy = Upload(dy);
+        var bdw = _backend.Allocate(g.FilterSize);
+        _backend.Fill(bdw, float.NaN);
+        _backend.Conv2dBackwardFilter(g, bx, bdy, bdw);
+        var dw = new float[g.FilterSize];
+        _backend.Download(bdw, dw);
+        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), dw, 1e-4f, 1e-4f, $"groups of {imagesPerGroup}");
+    }
+
+    [Fact]
+    public void Steady_state_calls_allocate_no_scratch()
+    {
+        var big = new ConvGeometry(4, 8, 12, 12, 8, 3, 3, 1, 1, 1, 1);
+        var small = new ConvGeometry(4, 8, 12, 12, 16, 3, 3, 2, 2, 1, 1);
+        var buffers = new List<DeviceBuffer>();
+        void Step(ConvGeometry g)
+        {
+            var x = Alloc(g.InputSize, buffers);
+            var w = Alloc(g.FilterSize, buffers);
+            var y = Alloc(g.OutputSize, buffers);
+            _backend.Conv2dForward(g, x, w, null, y);
+            _backend.Conv2dBackwardData(g, y, w, x);
+            _backend.Conv2dBackwardFilter(g, x, y, w);
+        }
+        Step(big);
+        Step(small);
+        long after = _backend.ConvScratchAllocations;
+        Assert.True(after > 0);
+        for (int i = 0; i < 3; i++)
+        {
+            Step(small);
+            Step(big);
+        }
+        Assert.Equal(after, _backend.ConvScratchAllocations);
+        foreach (var b in buffers) b.Release();
+    }
+
+    private DeviceBuffer Upload(float[] data)
+    {
+        var b = _backend.Allocate(data.Length);
+        _backend.Upload(data, b);
+        return b;
+    }
+
+    private DeviceBuffer Alloc(int length, List<DeviceBuffer> owned)
+    {
+        var b = _backend.Allocate(length);
+        _backend.Fill(b, 0.5f);
+        owned.Add(b);
+        return b;
+    }
+}
