@@ -30,12 +30,12 @@ internal static unsafe class GemmBench
             Fill(b, (long)k * n, seed: 2);
             double flops = 2.0 * m * n * k;
 
-            double ours = Time(repetitions, flops, () => Sgemm.Run(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n));
+            double ours = Time(repetitions, () => Sgemm.Run(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n));
             double? blas = null;
             double maxError = 0;
             if (withBlas)
             {
-                blas = Time(repetitions, flops, () => OpenBlasInterop.cblas_sgemm(OpenBlasInterop.CblasRowMajor,
+                blas = Time(repetitions, () => OpenBlasInterop.cblas_sgemm(OpenBlasInterop.CblasRowMajor,
                     OpenBlasInterop.CblasNoTrans, OpenBlasInterop.CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, cBlas, n));
                 maxError = RelativeError(c, cBlas, (long)m * n);
             }
@@ -90,11 +90,14 @@ internal static unsafe class GemmBench
         if (blasMissing is not null) output.WriteLine("  " + blasMissing);
     }
 
-    /// <summary>Median seconds of <paramref name="repetitions"/> timed calls after a warm-up of about 0.2 s (at least 2 calls).</summary>
-    private static double Time(int repetitions, double flops, Action call)
+    /// <summary>
+    /// Median seconds of <paramref name="repetitions"/> timed calls after a warm-up of about 0.5 s
+    /// (at least 2 calls): long enough for tiered JIT to finish optimising the packing loops.
+    /// </summary>
+    private static double Time(int repetitions, Action call)
     {
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < 2 || (clock.Elapsed.TotalSeconds < 0.2 && i < 50); i++) call();
+        for (int i = 0; i < 2 || clock.Elapsed.TotalSeconds < 0.5; i++) call();
 
         var samples = new double[repetitions];
         for (int r = 0; r < repetitions; r++)
