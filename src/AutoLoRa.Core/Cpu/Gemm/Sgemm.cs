@@ -50,7 +50,14 @@ internal static unsafe class Sgemm
     /// </summary>
     public static void Run(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel = true) =>
-        Run(BestKernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
+        Run(KernelFor(n), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
+
+    /// <summary>
+    /// The best kernel, except that a C at most 16 columns wide would leave half of every 32-wide
+    /// AVX-512 tile empty; the 16-wide AVX2 tile wastes nothing there (late ResNet stages, n = 4×4).
+    /// </summary>
+    private static GemmKernel KernelFor(int n) =>
+        BestKernel == GemmKernel.Avx512 && n <= MicroKernelAvx2.Nr && MicroKernelAvx2.IsSupported ? GemmKernel.Avx2 : BestKernel;
 
     /// <summary><see cref="Run(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int, bool)"/> with a chosen kernel (tests cover every path this way).</summary>
     internal static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
