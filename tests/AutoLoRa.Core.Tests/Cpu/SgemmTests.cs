@@ -98,6 +98,22 @@ public sealed unsafe class SgemmTests
     }
 
     [Fact]
+    public void Steady_state_calls_allocate_nothing_on_the_calling_thread()
+    {
+        const int m = 96, n = 300, k = 200;
+        var a = TestData.Uniform(m * k, 1);
+        var b = TestData.Uniform(k * n, 2);
+        var c = new float[m * n];
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            Sgemm.Run(false, false, m, n, k, 1f, pa, k, pb, n, 0f, pc, n); // grows the scratch once
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++) Sgemm.Run(false, false, m, n, k, 1f, pa, k, pb, n, 0f, pc, n);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
+    [Fact]
     public void Pool_runs_every_item_once_including_nested_calls()
     {
         var hits = new int[64 * 16];
