@@ -6,13 +6,15 @@
 // CpuBackend.PgdStep so both backends agree bit for bit. alpha * sign(g) is +alpha, -alpha or 0,
 // so no rounding happens before the add.
 //
-// Shapes: x, g, x0, out are float32[n] (a flattened NCHW image batch); out may alias x.
+// Shapes: x, g, x0, out are float32[n] (a flattened NCHW image batch); out may alias x (IBackend
+//         allows an in-place step), so x is deliberately not __restrict__: each thread reads x[i]
+//         before writing out[i], which is safe, but a restrict x would license non-coherent loads.
 // Launch:  1-D, any grid and block (grid-stride loop), e.g. block 256,
 //          grid min(ceil(n / 256), 32 * SM count).
 // Traffic: reads 3 * 4n bytes, writes 4n bytes: 16n bytes per call.
 #include "autolora_cuda.cuh"
 
-extern "C" __global__ void pgd_step_f32(const float* __restrict__ x, const float* __restrict__ g,
+extern "C" __global__ void pgd_step_f32(const float* x, const float* __restrict__ g,
                                         const float* __restrict__ x0, float* out, int n, float alpha,
                                         float eps)
 {

@@ -39,6 +39,23 @@ public sealed unsafe class PgdStepEmulationTests
     }
 
     [KernelFact(KernelArtifact.HostLibrary)]
+    public void InPlaceStepMatchesCpuBackend()
+    {
+        var library = KernelAvailability.RequireHostLibrary();
+        var (x, g, x0) = Inputs(1001, seed: 5);
+        float[] expected = CpuPgdStep(x, g, x0);
+        float alpha = Alpha, eps = Eps;
+        int n = x.Length;
+        fixed (float* px = x, pg = g, px0 = x0)
+        {
+            float* ax = px, ag = pg, ax0 = px0, aout = px; // out aliases x, as IBackend allows
+            void** args = stackalloc void*[] { &ax, &ag, &ax0, &aout, &n, &alpha, &eps };
+            library.Launch("pgd_step_f32", (4, 1, 1), (64, 1, 1), 0, args);
+        }
+        Assert.Equal(expected, x);
+    }
+
+    [KernelFact(KernelArtifact.HostLibrary)]
     public void InvalidBlockSizeFailsWithTheKernelName()
     {
         var library = KernelAvailability.RequireHostLibrary();
