@@ -1,0 +1,317 @@
+// host_runtime.cpp — the emulated launcher behind host_runtime.h.
+//
+// Why fibers: __syncthreads needs every thread of a block to reach the barrier before any
+// passes it. One OS thread per CUDA thread (up to 1024 per block, with a real barrier) would be
+// correct but costs a thread creation and kernel-level wakeups per CUDA thread. Instead each
+// worker OS thread runs one block at a time and runs the block's threads as ucontext fibers on
+// private stacks, round-robin, switching only when a thread waits at a barrier or a shuffle.
+// That is exact (a barrier opens only when all live threads arrived), deterministic within a
+// block, and lock-free because one block never spans two OS threads. Blocks run in parallel
+// on several workers, which is why atomicAdd is a real atomic.
+//
+// Why an elementwise fast path: a fiber costs two context switches (each a sigprocmask
+// syscall in glibc). Kernels registered with AUTOLORA_HOST_ENTRY_ELEMENTWISE run each thread as
+// a plain function call instead; if such a kernel calls __syncthreads or a shuffle in a block of
+// more than one thread, the launch fails with a message naming the kernel.
+//
+// POSIX only (ucontext + mmap); Windows would need CreateFiber/SwitchToFiber instead.
+#if defined(__APPLE__) && !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700 // macOS hides ucontext without it
+#endif
+#include "host_runtime.h"
+
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+thread_local uint3 threadIdx;
+thread_local uint3 blockIdx;
+thread_local dim3 blockDim;
+thread_local dim3 gridDim;
+
+namespace autolora_emu {
+namespace {
+
+constexpr unsigned kWarpSize = 32;
+constexpr unsigned kMaxThreadsPerBlock = 1024;
+constexpr unsigned kMaxDynamicShared = 48 * 1024; // CUDA's limit without an opt-in attribute
+constexpr std::size_t kFiberStack = 128 * 1024;
+
+// A reusable barrier among fibers of one block: `arrived` counts waiters of generation `gen`.
+// It opens when every thread still alive has arrived, so threads that returned early do not
+// deadlock the others (sm_70+ hardware also excludes exited threads).
+struct FiberBarrier {
+    unsigned arrived = 0;
+    unsigned gen = 0;
+};
+
+struct Fiber {
+    ucontext_t context;
+    bool done = false;
+};
+
+// Everything one worker needs to run blocks; lives on the worker's OS thread.
+struct Worker {
+    ThreadBody body = nullptr;
+    void** args = nullptr;
+    bool elementwise = false;
+    unsigned threads = 0;        // threads per block
+    unsigned current = 0;        // linear id of the running fiber
+    unsigned live = 0;           // threads of this block that have not returned
+    ucontext_t scheduler;
+    std::vector<Fiber> fibers;
+    char* stacks = nullptr;      // threads × kFiberStack, committed lazily by the OS
+    std::size_t stacksBytes = 0;
+    FiberBarrier block;
+    std::vector<FiberBarrier> warps;
+    std::vector<unsigned> warpLive;
+    std::vector<float> lanes;    // one shuffle slot per thread
+    std::vector<std::max_align_t> shared;
+    std::string error;
+
+    ~Worker()
+    {
+        if (stacks != nullptr) munmap(stacks, stacksBytes);
+    }
+};
+
+thread_local Worker* t_worker = nullptr;
+thread_local std::string t_last_error;
+
+struct KernelMisuse : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+void set_thread_index(unsigned linear)
+{
+    threadIdx.x = linear % blockDim.x;
+    threadIdx.y = (linear / blockDim.x) % blockDim.y;
+    threadIdx.z = linear / (blockDim.x * blockDim.y);
+}
+
+void yield_to_scheduler()
+{
+    Worker& w = *t_worker;
+    swapcontext(&w.fibers[w.current].context, &w.scheduler);
+}
+
+void wait_at(FiberBarrier& b, const unsigned& participants)
+{
+    unsigned gen = b.gen;
+    ++b.arrived;
+    for (;;) {
+        if (b.gen != gen) return;
+        if (b.arrived >= participants) { // last to arrive (or the rest exited): open it
+            b.arrived = 0;
+            ++b.gen;
+            return;
+        }
+        yield_to_scheduler();
+    }
+}
+
+void require_fibers(const char* what)
+{
+    Worker& w = *t_worker;
+    if (w.elementwise && w.threads > 1) {
+        throw KernelMisuse(std::string(what) + " called by a kernel registered with "
+                           "AUTOLORA_HOST_ENTRY_ELEMENTWISE; register it with AUTOLORA_HOST_ENTRY");
+    }
+}
+
+void fiber_main()
+{
+    Worker& w = *t_worker;
+    unsigned me = w.current;
+    try {
+        w.body(w.args);
+    } catch (const std::exception& e) {
+        if (w.error.empty()) w.error = e.what();
+    }
+    w.fibers[me].done = true;
+    --w.live;
+    --w.warpLive[me / kWarpSize];
+    // Returning resumes uc_link, the scheduler.
+}
+
+void prepare_fibers(Worker& w)
+{
+    std::size_t bytes = static_cast<std::size_t>(w.threads) * kFiberStack;
+    if (w.stacksBytes < bytes) {
+        if (w.stacks != nullptr) munmap(w.stacks, w.stacksBytes);
+        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) throw std::runtime_error("mmap of fiber stacks failed");
+        w.stacks = static_cast<char*>(p);
+        w.stacksBytes = bytes;
+    }
+    w.fibers.resize(w.threads);
+}
+
+void run_block_fibers(Worker& w)
+{
+    unsigned warpCount = (w.threads + kWarpSize - 1) / kWarpSize;
+    w.block = {};
+    w.warps.assign(warpCount, {});
+    w.warpLive.assign(warpCount, 0);
+    for (unsigned t = 0; t < w.threads; ++t) ++w.warpLive[t / kWarpSize];
+    w.live = w.threads;
+    for (unsigned t = 0; t < w.threads; ++t) {
+        Fiber& f = w.fibers[t];
+        f.done = false;
+        getcontext(&f.context);
+        f.context.uc_stack.ss_sp = w.stacks + static_cast<std::size_t>(t) * kFiberStack;
+        f.context.uc_stack.ss_size = kFiberStack;
+        f.context.uc_link = &w.scheduler;
+        makecontext(&f.context, fiber_main, 0);
+    }
+    while (w.live > 0) {
+        for (unsigned t = 0; t < w.threads; ++t) {
+            if (w.fibers[t].done) continue;
+            w.current = t;
+            set_thread_index(t);
+            swapcontext(&w.scheduler, &w.fibers[t].context);
+        }
+    }
+}
+
+void run_block_elementwise(Worker& w)
+{
+    for (unsigned t = 0; t < w.threads; ++t) {
+        w.current = t;
+        set_thread_index(t);
+        w.body(w.args);
+    }
+}
+
+struct LaunchShape {
+    dim3 grid, block;
+    unsigned sharedBytes;
+};
+
+// One worker OS thread: takes block numbers from `next` until none are left or one failed.
+void worker_loop(const LaunchShape& shape, ThreadBody body, void** args, bool elementwise,
+                 std::atomic<unsigned long long>& next, std::atomic<bool>& failed, std::string& errorOut)
+{
+    Worker w;
+    t_worker = &w;
+    w.body = body;
+    w.args = args;
+    w.elementwise = elementwise;
+    w.threads = shape.block.x * shape.block.y * shape.block.z;
+    w.lanes.assign(w.threads, 0.0f);
+    w.shared.resize((shape.sharedBytes + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t));
+    gridDim = shape.grid;
+    blockDim = shape.block;
+    unsigned long long blocks = 1ULL * shape.grid.x * shape.grid.y * shape.grid.z;
+    try {
+        if (!elementwise) prepare_fibers(w);
+        for (;;) {
+            unsigned long long b = next.fetch_add(1, std::memory_order_relaxed);
+            if (b >= blocks || failed.load(std::memory_order_relaxed)) break;
+            blockIdx.x = static_cast<unsigned>(b % shape.grid.x);
+            blockIdx.y = static_cast<unsigned>((b / shape.grid.x) % shape.grid.y);
+            blockIdx.z = static_cast<unsigned>(b / (1ULL * shape.grid.x * shape.grid.y));
+            if (elementwise) run_block_elementwise(w);
+            else run_block_fibers(w);
+            if (!w.error.empty()) break;
+        }
+    } catch (const std::exception& e) {
+        w.error = e.what();
+    }
+    if (!w.error.empty() && !failed.exchange(true)) errorOut = w.error;
+    t_worker = nullptr;
+}
+
+int fail(const std::string& message)
+{
+    t_last_error = message;
+    return 1;
+}
+
+} // namespace
+
+void sync_block()
+{
+    require_fibers("__syncthreads");
+    Worker& w = *t_worker;
+    if (w.threads == 1) return;
+    wait_at(w.block, w.live);
+}
+
+float shuffle(float v, unsigned lane, bool xorMode, int width)
+{
+    require_fibers("a warp shuffle");
+    Worker& w = *t_worker;
+    unsigned me = w.current;
+    unsigned warp = me / kWarpSize;
+    unsigned myLane = me % kWarpSize;
+    unsigned laneCount = std::min(kWarpSize, w.threads - warp * kWarpSize);
+    unsigned segment = static_cast<unsigned>(width);
+    // Publish, wait for the warp, read, and wait again so no lane overwrites a slot early.
+    w.lanes[me] = v;
+    wait_at(w.warps[warp], w.warpLive[warp]);
+    unsigned source = xorMode ? (myLane ^ lane) : myLane + lane;
+    bool inSegment = xorMode ? (source / segment == myLane / segment) : (myLane % segment) + lane < segment;
+    float result = (inSegment && source < laneCount) ? w.lanes[warp * kWarpSize + source] : v;
+    wait_at(w.warps[warp], w.warpLive[warp]);
+    return result;
+}
+
+void* dynamic_shared()
+{
+    return t_worker->shared.data();
+}
+
+int launch(const char* kernel, bool elementwise, ThreadBody body,
+           unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+           unsigned sharedBytes, void** args)
+{
+    t_last_error.clear();
+    std::string name(kernel);
+    unsigned long long threads = 1ULL * bx * by * bz;
+    unsigned long long blocks = 1ULL * gx * gy * gz;
+    if (blocks == 0 || threads == 0 || threads > kMaxThreadsPerBlock) {
+        return fail(name + ": invalid launch shape grid (" + std::to_string(gx) + "," + std::to_string(gy) + "," +
+                    std::to_string(gz) + ") block (" + std::to_string(bx) + "," + std::to_string(by) + "," +
+                    std::to_string(bz) + "); a block holds 1.." + std::to_string(kMaxThreadsPerBlock) + " threads");
+    }
+    if (sharedBytes > kMaxDynamicShared) {
+        return fail(name + ": " + std::to_string(sharedBytes) + " bytes of dynamic shared memory exceed the " +
+                    std::to_string(kMaxDynamicShared) + "-byte default limit");
+    }
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    unsigned workerCount = static_cast<unsigned>(std::min<unsigned long long>(blocks, cores));
+    LaunchShape shape{dim3{gx, gy, gz}, dim3{bx, by, bz}, sharedBytes};
+    std::atomic<unsigned long long> next{0};
+    std::atomic<bool> failed{false};
+    std::string error;
+    try {
+        std::vector<std::thread> workers;
+        workers.reserve(workerCount);
+        for (unsigned i = 0; i < workerCount; ++i) {
+            workers.emplace_back(worker_loop, std::cref(shape), body, args, elementwise, std::ref(next),
+                                 std::ref(failed), std::ref(error));
+        }
+        for (auto& t : workers) t.join();
+    } catch (const std::exception& e) {
+        return fail(name + ": could not start worker threads: " + e.what());
+    }
+    if (failed.load()) return fail(name + ": " + error);
+    return 0;
+}
+
+} // namespace autolora_emu
+
+// The text of the last failed launch on the calling thread ("" after a success).
+AUTOLORA_EMU_API const char* autolora_emu_last_error()
+{
+    return autolora_emu::t_last_error.c_str();
+}

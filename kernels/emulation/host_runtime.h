@@ -1,0 +1,99 @@
+// host_runtime.h — what a kernel sees when it is compiled for the host emulation
+// (-x c++ -DAUTOLORA_HOST_EMULATION). Included only through autolora_cuda.cuh.
+//
+// The model (details and the reasons for it in host_runtime.cpp):
+//   * blocks run in parallel on worker OS threads, one block at a time per worker;
+//   * the threads of one block run on that worker as fibers that switch only at
+//     __syncthreads and warp shuffles, so barriers are exact and need no locks;
+//   * therefore thread_local state is block state: threadIdx is rewritten before each fiber
+//     resumes, and __shared__ becomes `static thread_local`, one copy per worker = per block.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __shared__ static thread_local
+#define __constant__ static const
+
+#define AUTOLORA_EMU_API extern "C" __attribute__((visibility("default")))
+
+struct uint3 { unsigned x, y, z; };
+struct dim3 { unsigned x = 1, y = 1, z = 1; };
+
+// Set by the launcher (blockIdx/blockDim/gridDim once per block, threadIdx before each resume).
+extern thread_local uint3 threadIdx;
+extern thread_local uint3 blockIdx;
+extern thread_local dim3 blockDim;
+extern thread_local dim3 gridDim;
+
+namespace autolora_emu {
+
+// Runs one CUDA thread of a kernel: unpacks the cuLaunchKernel-style args and calls the kernel.
+using ThreadBody = void (*)(void** args);
+
+// The emulated launch; returns 0 or a nonzero code with the text in autolora_emu_last_error().
+// `elementwise` promises the kernel never synchronises, so threads can run as plain calls.
+int launch(const char* kernel, bool elementwise, ThreadBody body,
+           unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+           unsigned sharedBytes, void** args);
+
+void sync_block();                                   // __syncthreads
+float shuffle(float v, unsigned lane, bool xorMode, int width);  // warp shuffles
+void* dynamic_shared();                              // this block's dynamic shared memory
+
+// args[i] points at the i-th argument's value, exactly as cuLaunchKernel's kernelParams.
+template <typename... A, std::size_t... I>
+inline void call_unpacked(void (*kernel)(A...), void** args, std::index_sequence<I...>)
+{
+    kernel(*static_cast<std::remove_cv_t<A>*>(args[I])...);
+}
+
+template <typename... A>
+inline void call_with_args(void (*kernel)(A...), void** args)
+{
+    call_unpacked(kernel, args, std::index_sequence_for<A...>{});
+}
+
+} // namespace autolora_emu
+
+inline void __syncthreads() { autolora_emu::sync_block(); }
+
+inline float __shfl_down_sync(unsigned /*mask*/, float v, unsigned delta, int width = 32)
+{
+    return autolora_emu::shuffle(v, delta, false, width);
+}
+
+inline float __shfl_xor_sync(unsigned /*mask*/, float v, int laneMask, int width = 32)
+{
+    return autolora_emu::shuffle(v, static_cast<unsigned>(laneMask), true, width);
+}
+
+// Blocks on different workers really do run at the same time, so this must be a real atomic.
+inline float atomicAdd(float* address, float v)
+{
+    return std::atomic_ref<float>(*address).fetch_add(v, std::memory_order_relaxed);
+}
+
+#define AUTOLORA_DYNAMIC_SHARED(type, name) type* name = static_cast<type*>(autolora_emu::dynamic_shared())
+
+#define AUTOLORA_HOST_ENTRY_IMPL(name, elementwise)                                                  \
+    static void autolora_body_##name(void** args) { autolora_emu::call_with_args(&name, args); }    \
+    AUTOLORA_EMU_API int autolora_emu_##name(unsigned gx, unsigned gy, unsigned gz, unsigned bx,     \
+                                             unsigned by, unsigned bz, unsigned sharedBytes,         \
+                                             void** args)                                            \
+    {                                                                                                \
+        return autolora_emu::launch(#name, elementwise, &autolora_body_##name, gx, gy, gz, bx, by,  \
+                                    bz, sharedBytes, args);                                          \
+    }
+
+// Correct for every kernel: the block's threads run as fibers.
+#define AUTOLORA_HOST_ENTRY(name) AUTOLORA_HOST_ENTRY_IMPL(name, false)
+// Fast path for kernels without __syncthreads or shuffles: threads run as plain calls. A kernel
+// that breaks the promise fails its launch with a message instead of computing garbage.
+#define AUTOLORA_HOST_ENTRY_ELEMENTWISE(name) AUTOLORA_HOST_ENTRY_IMPL(name, true)

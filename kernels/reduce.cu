@@ -1,0 +1,58 @@
+// reduce.cu — float32 sums; the family that exercises block-level cooperation.
+//
+// sum_f32(x, partials, n): partials[blockIdx.x] = sum of the elements this block visits.
+//   Each thread accumulates a grid-stride slice, then the block folds its blockDim.x values in
+//   dynamic shared memory with a barrier per halving step. Any block size 1..1024 works (the
+//   fold starts at the next power of two and skips missing partners).
+//   Launch: 1-D grid G, block B, dynamic shared memory 4 * B bytes; partials is float32[G].
+//   Traffic: reads 4n bytes, writes 4G bytes. Sum the partials on the host (or a second launch).
+//
+// sum_atomic_f32(x, total, n): *total += sum of x. Each warp folds with __shfl_down_sync, warp
+//   leaders meet in static shared memory, and warp 0 folds those and adds one value per block
+//   with atomicAdd, so *total must be zeroed first and the float result depends on block order.
+//   Launch: 1-D grid G, block B a multiple of 32 (<= 1024), no dynamic shared memory.
+//   Traffic: reads 4n bytes, one atomic per block.
+#include "autolora_cuda.cuh"
+
+extern "C" __global__ void sum_f32(const float* __restrict__ x, float* __restrict__ partials, int n)
+{
+    AUTOLORA_DYNAMIC_SHARED(float, values);
+    unsigned tid = threadIdx.x;
+    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
+    float acc = 0.0f;
+    for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + tid; i < n; i += stride) acc += x[i];
+    values[tid] = acc;
+    __syncthreads();
+    unsigned width = 1;
+    while (width < blockDim.x) width <<= 1;
+    for (unsigned half = width >> 1; half > 0; half >>= 1) {
+        if (tid < half && tid + half < blockDim.x) values[tid] += values[tid + half];
+        __syncthreads();
+    }
+    if (tid == 0) partials[blockIdx.x] = values[0];
+}
+AUTOLORA_HOST_ENTRY(sum_f32)
+
+static __device__ __forceinline__ float warp_sum(float v)
+{
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
+    return v;
+}
+
+extern "C" __global__ void sum_atomic_f32(const float* __restrict__ x, float* total, int n)
+{
+    __shared__ float warpSums[32];
+    unsigned tid = threadIdx.x;
+    unsigned warps = blockDim.x / 32;
+    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
+    float acc = 0.0f;
+    for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + tid; i < n; i += stride) acc += x[i];
+    acc = warp_sum(acc);
+    if (tid % 32 == 0) warpSums[tid / 32] = acc;
+    __syncthreads();
+    if (tid < 32) {
+        float v = warp_sum(tid < warps ? warpSums[tid] : 0.0f);
+        if (tid == 0) atomicAdd(total, v);
+    }
+}
+AUTOLORA_HOST_ENTRY(sum_atomic_f32)

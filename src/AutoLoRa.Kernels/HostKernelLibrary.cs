@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+
+namespace AutoLoRa.Kernels;
+
+/// <summary>
+/// The host emulation build of kernels/*.cu (libautolora_kernels_host), which runs CUDA kernels
+/// on CPU threads. Each kernel <c>k</c> is exported as <c>autolora_emu_k</c> and takes the launch
+/// shape plus the same <c>void**</c> argument array as cuLaunchKernel (args[i] points at the
+/// i-th argument's value), so launch code is shared with the real CUDA runtime. Launches are
+/// synchronous. The library is loaded once per process and never unloaded.
+/// </summary>
+public sealed unsafe class HostKernelLibrary
+{
+    private static readonly Lazy<(HostKernelLibrary? Library, string WhyNot)> Shared = new(LoadOnce);
+
+    private readonly nint _handle;
+    private readonly delegate* unmanaged<byte*> _lastError;
+    private readonly ConcurrentDictionary<string, nint> _entries = new(StringComparer.Ordinal);
+
+    private HostKernelLibrary(nint handle, string path)
+    {
+        _handle = handle;
+        Path = path;
+        _lastError = (delegate* unmanaged<byte*>)NativeLibrary.GetExport(handle, "autolora_emu_last_error");
+    }
+
+    /// <summary>File name of the library on this OS.</summary>
+    public static string FileName =>
+        OperatingSystem.IsWindows() ? "autolora_kernels_host.dll"
+        : OperatingSystem.IsMacOS() ? "libautolora_kernels_host.dylib"
+        : "libautolora_kernels_host.so";
+
+    /// <summary>Where the library was loaded from.</summary>
+    public string Path { get; }
+
+    /// <summary>Loads the library from the application's directory (once per process).</summary>
+    public static bool TryLoad([NotNullWhen(true)] out HostKernelLibrary? library, out string whyNot)
+    {
+        (library, whyNot) = Shared.Value;
+        return library is not null;
+    }
+
+    /// <summary>Like <see cref="TryLoad"/>, but throws <see cref="KernelException"/> with the reason.</summary>
+    public static HostKernelLibrary Load() =>
+        TryLoad(out var library, out var whyNot) ? library : throw new KernelException(whyNot);
+
+    /// <summary>True when the library exports an emulated entry for <paramref name="kernel"/>.</summary>
+    public bool HasKernel(string kernel) => TryGetEntry(kernel, out _);
+
+    /// <summary>
+    /// Runs <paramref name="kernel"/> to completion. <paramref name="args"/> follows cuLaunchKernel:
+    /// one pointer per kernel parameter, pointing at that parameter's value.
+    /// </summary>
+    public void Launch(string kernel, (uint X, uint Y, uint Z) grid, (uint X, uint Y, uint Z) block, uint sharedBytes, void** args)
+    {
+        if (!TryGetEntry(kernel, out var entry))
+        {
+            throw new KernelException($"Kernel '{kernel}' is not in {Path} (no export autolora_emu_{kernel}); " +
+                                      "is it defined in kernels/*.cu with an AUTOLORA_HOST_ENTRY line?");
+        }
+        var launch = (delegate* unmanaged<uint, uint, uint, uint, uint, uint, uint, void**, int>)entry;
+        int status = launch(grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, args);
+        if (status != 0)
+        {
+            // The error text is thread-local in the library, so read it on this thread right away.
+            string detail = Marshal.PtrToStringUTF8((nint)_lastError()) ?? "";
+            throw new KernelException($"Emulated launch of '{kernel}' failed (status {status}): {detail}");
+        }
+    }
+
+    private bool TryGetEntry(string kernel, out nint entry)
+    {
+        if (_entries.TryGetValue(kernel, out entry)) return true;
+        if (!NativeLibrary.TryGetExport(_handle, "autolora_emu_" + kernel, out entry)) return false;
+        _entries[kernel] = entry;
+        return true;
+    }
+
+    private static (HostKernelLibrary?, string) LoadOnce()
+    {
+        string path = System.IO.Path.Combine(AppContext.BaseDirectory, FileName);
+        if (!File.Exists(path))
+        {
+            return (null, $"{FileName} is not in {AppContext.BaseDirectory}: the kernels build (cmake and a C++ compiler, " +
+                          "run by src/AutoLoRa.Kernels) did not produce it. Install them (apt-get install -y clang llvm cmake g++) and rebuild.");
+        }
+        try
+        {
+            nint handle = NativeLibrary.Load(path);
+            return (new HostKernelLibrary(handle, path), "");
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
+        {
+            return (null, $"Could not load {path}: {e.Message}");
+        }
+    }
+}
