@@ -39,7 +39,8 @@ internal sealed class TinyConvNet : IDisposable
         foreach (var p in Parameters)
         {
             if (p.Grad is null) continue;
-            if (!_velocity.TryGetValue(p, out var v)) _velocity[p] = v = Tensor.Zeros(_backend, p.Shape);
+            // Optimizer state outlives the step scope it is first needed in.
+            if (!_velocity.TryGetValue(p, out var v)) _velocity[p] = v = TensorScope.Keep(Tensor.Zeros(_backend, p.Shape));
             _backend.SgdMomentumUpdate(p.ElementCount, p.Buffer, p.Grad.Buffer, v.Buffer, lr, momentum, weightDecay: 0f);
             p.ZeroGrad();
         }
