@@ -47,7 +47,7 @@ internal static class DataFile
         var buffer = new byte[1 << 16];
         try
         {
-            using var gzip = new GZipStream(source, CompressionMode.Decompress);
+            using var gzip = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
             int read;
             while ((read = gzip.Read(buffer, 0, buffer.Length)) > 0)
             {
