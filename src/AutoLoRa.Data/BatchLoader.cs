@@ -105,26 +105,25 @@ public sealed class BatchLoader : IDisposable
 
             var buffers = new Batch[Options.Prefetch + 1];
             for (int i = 0; i < buffers.Length; i++) buffers[i] = Rent();
-            using (var prefetcher = new Prefetcher(buffers, count, (b, target) => Fill(epoch, b, target)))
+            var prefetcher = new Prefetcher(buffers, count, (b, target) => Fill(epoch, b, target));
+            _prefetcher = prefetcher;
+            try
             {
-                _prefetcher = prefetcher;
-                try
+                // Cancellation by Dispose may race with this check; Prefetcher.Next reports it too.
+                if (_disposed) prefetcher.Cancel();
+                while (prefetcher.Next(cancellationToken) is { } batch)
                 {
-                    // Cancellation by Dispose may race with this check; Prefetcher.Next reports it too.
-                    if (_disposed) prefetcher.Cancel();
-                    while (prefetcher.Next(cancellationToken) is { } batch)
-                    {
-                        yield return batch;
-                    }
-                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    yield return batch;
                 }
-                finally
-                {
-                    _prefetcher = null;
-                }
+                ObjectDisposedException.ThrowIf(_disposed, this);
             }
-            // Only after the worker has been joined (Prefetcher.Dispose) are the buffers free again.
-            foreach (var buffer in buffers) _pool.Push(buffer);
+            finally
+            {
+                _prefetcher = null;
+                // Joins the worker; only then are the buffers free again, also after a break or an exception.
+                prefetcher.Dispose();
+                foreach (var buffer in buffers) _pool.Push(buffer);
+            }
         }
         finally
         {

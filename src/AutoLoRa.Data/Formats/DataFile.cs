@@ -14,7 +14,10 @@ internal static class DataFile
     private static readonly long MaxDecompressed = Array.MaxLength;
 
     /// <summary>Reads a file, decompressing it if it is gzip. Missing → <see cref="DataFormatException"/> with <paramref name="missingHint"/>.</summary>
-    public static byte[] ReadAll(string path, string missingHint)
+    public static byte[] ReadAll(string path, string missingHint) => ReadAll(path, missingHint, out _);
+
+    /// <summary>As <see cref="ReadAll(string, string)"/>, also telling whether the file was gzip (offsets then refer to the decompressed bytes).</summary>
+    public static byte[] ReadAll(string path, string missingHint, out bool wasGzip)
     {
         if (!File.Exists(path)) throw new DataFormatException($"{path}: file not found. {missingHint}");
         byte[] raw;
@@ -26,7 +29,8 @@ internal static class DataFile
         {
             throw new DataFormatException($"{path}: cannot be read ({e.Message}).", e);
         }
-        return IsGzip(raw) ? Gunzip(path, raw) : raw;
+        wasGzip = IsGzip(raw);
+        return wasGzip ? Gunzip(path, raw) : raw;
     }
 
     /// <summary>True when the bytes start with the gzip magic.</summary>

@@ -35,7 +35,7 @@ public static class IdxReader
     /// <summary>Reads an IDX image file: pixels (count × rows × cols bytes), count, rows, cols.</summary>
     public static (byte[] Pixels, int Count, int Rows, int Cols) ReadImages(string path, string missingHint = "")
     {
-        byte[] data = DataFile.ReadAll(path, missingHint);
+        byte[] data = DataFile.ReadAll(path, missingHint, out bool gzip);
         CheckMagic(path, data, ImagesMagic, "images (uint8, 3 dimensions)");
         uint count = DataFile.ReadUInt32BigEndian(path, data, 4, "image count");
         uint rows = DataFile.ReadUInt32BigEndian(path, data, 8, "row count");
@@ -45,19 +45,19 @@ public static class IdxReader
         if (rows == 0 || rows > 65536) throw DataFormatException.At(path, 8, $"expected a row count in 1..65536, but found {rows}");
         if (cols == 0 || cols > 65536) throw DataFormatException.At(path, 12, $"expected a column count in 1..65536, but found {cols}");
         // Wide arithmetic: count × rows × cols of a hostile header overflows 64 bits.
-        CheckLength(path, data.Length, header, (UInt128)count * rows * cols, $"{count} images of {rows}x{cols} pixels");
+        CheckLength(path, gzip, data.Length, header, (UInt128)count * rows * cols, $"{count} images of {rows}x{cols} pixels");
         return (data.AsSpan(header).ToArray(), (int)count, (int)rows, (int)cols);
     }
 
     /// <summary>Reads an IDX label file; every label must be below <paramref name="classCount"/>.</summary>
     public static int[] ReadLabels(string path, int classCount, string missingHint = "")
     {
-        byte[] data = DataFile.ReadAll(path, missingHint);
+        byte[] data = DataFile.ReadAll(path, missingHint, out bool gzip);
         CheckMagic(path, data, LabelsMagic, "labels (uint8, 1 dimension)");
         uint count = DataFile.ReadUInt32BigEndian(path, data, 4, "label count");
         const int header = 8;
         if (count == 0) throw DataFormatException.At(path, 4, "expected at least one label, but the count is 0");
-        CheckLength(path, data.Length, header, count, $"{count} labels");
+        CheckLength(path, gzip, data.Length, header, count, $"{count} labels");
         var labels = new int[count];
         for (int i = 0; i < labels.Length; i++)
         {
@@ -76,12 +76,12 @@ public static class IdxReader
     }
 
     /// <summary>The payload after the header must be exactly what the header claims: no less (truncated), no more (trailing bytes).</summary>
-    private static void CheckLength(string path, long fileLength, int header, UInt128 payload, string claim)
+    private static void CheckLength(string path, bool gzip, long fileLength, int header, UInt128 payload, string claim)
     {
         UInt128 expected = payload + (UInt128)header;
         if ((UInt128)fileLength < expected)
-            throw DataFormatException.At(path, fileLength, $"expected {expected} bytes for a header claiming {claim}, but only {fileLength} bytes are present (truncated file or wrong header)");
+            throw DataFormatException.At(path, fileLength, $"expected {expected} bytes for a header claiming {claim}, but only {fileLength} {(gzip ? "decompressed " : "")}bytes are present (truncated file or wrong header)");
         if ((UInt128)fileLength > expected)
-            throw DataFormatException.At(path, (long)expected, $"expected the file to end after {claim}, but {(UInt128)fileLength - expected} trailing bytes follow");
+            throw DataFormatException.At(path, (long)expected, $"{(gzip ? "(decompressed) " : "")}expected the file to end after {claim}, but {(UInt128)fileLength - expected} trailing bytes follow");
     }
 }
