@@ -29,10 +29,12 @@ internal static class HeaderJson
         var tensors = new List<TensorInfo>();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var keys = new HashSet<string>(StringComparer.Ordinal);
+        // Checked up front because the reader reports empty input only as a generic JSON error.
+        if (header.Trim(" \t\r\n"u8).IsEmpty)
+            throw Bad(source, null, 0, "the header holds no JSON, only whitespace; expected a JSON object");
         try
         {
-            if (!reader.Read())
-                throw Bad(source, null, 0, "the header holds no JSON; expected a JSON object");
+            reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
                 throw Bad(source, null, reader.TokenStartIndex,
                     $"the header is a JSON {Describe(reader.TokenType)}; expected a JSON object");
@@ -157,7 +159,10 @@ internal static class HeaderJson
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             // TryGetUInt64 accepts only plain digits, rejecting -1, 2.0 and 1e3 as serde does for usize.
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetUInt64(out ulong value))
+            if (reader.TokenType != JsonTokenType.Number)
+                throw Bad(source, name, reader.TokenStartIndex,
+                    $"{field} holds a JSON {Describe(reader.TokenType)}; expected non-negative integers");
+            if (!reader.TryGetUInt64(out ulong value))
                 throw Bad(source, name, reader.TokenStartIndex,
                     $"{field} element {Encoding.UTF8.GetString(reader.ValueSpan)} is not allowed; expected a non-negative integer below 2^64");
             values.Add(value);
