@@ -1,0 +1,76 @@
+using System.Text.Json;
+using AutoLoRa.Formats;
+using AutoLoRa.Nn.Models;
+using AutoLoRa.Training.Optim;
+
+namespace AutoLoRa.Training.Checkpoints;
+
+/// <summary>
+/// A run's complete state in one safetensors file, written atomically at the end of every epoch:
+/// current weights ("model."), SGD momentum ("optim."), the best-validation weights ("best.") and
+/// the <see cref="RunState"/> as metadata. One file means a kill at any moment leaves either the
+/// previous epoch's state or this one's, never a mix.
+/// </summary>
+public static class RunCheckpoint
+{
+    public const string FileName = "checkpoint.safetensors";
+    public const string StateKey = "autolora.run";
+    public const string ModelPrefix = "model.";
+    private const string OptimPrefix = "optim.", BestPrefix = "best.";
+
+    public static void Save(string path, Classifier model, Sgd optimizer, IReadOnlyList<SafeTensorEntry>? best, RunState state)
+    {
+        var entries = ModelStateCodec.ToEntries(model, ModelPrefix).ToList();
+        var names = model.NamedParameters().Select(p => p.Name).ToList();
+        var velocities = optimizer.Velocities;
+        for (int i = 0; i < velocities.Count; i++)
+        {
+            var v = velocities[i];
+            entries.Add(SafeTensorEntry.FromFloat32(OptimPrefix + names[i] + ".momentum_buffer", v.Shape.ToArray().Select(d => (long)d).ToArray(), v.ToArray()));
+        }
+        if (best is not null) entries.AddRange(best.Select(e => Rename(e, BestPrefix + e.Name)));
+        var metadata = new Dictionary<string, string>
+        {
+            [StateKey] = JsonSerializer.Serialize(state),
+            // The model description too, so `autolora inspect` and `eval` read checkpoints like model files.
+            [ModelFile.SpecKey] = ModelFile.SpecJson(model.Spec),
+        };
+        SafeTensors.Write(path, entries, metadata);
+    }
+
+    /// <summary>Loads weights and momentum into the model and optimizer; returns the run state and the best weights.</summary>
+    public static (RunState State, IReadOnlyList<SafeTensorEntry>? Best) Load(string path, Classifier model, Sgd optimizer)
+    {
+        var file = SafeTensors.Read(path);
+        if (!file.Metadata.TryGetValue(StateKey, out var json)) throw new CheckpointException($"{path}: not a run checkpoint (no '{StateKey}' metadata).");
+        RunState state;
+        try
+        {
+            state = JsonSerializer.Deserialize<RunState>(json) ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{path}: unreadable run state ({e.Message}).", e);
+        }
+        if (state.FormatVersion != RunState.CurrentVersion)
+        {
+            throw new CheckpointException($"{path}: checkpoint format {state.FormatVersion}, this build reads {RunState.CurrentVersion}.");
+        }
+        ModelStateCodec.Load(model, file, ModelPrefix, strict: true, source: path);
+        var names = model.NamedParameters().Select(p => p.Name).ToList();
+        var velocities = optimizer.Velocities;
+        for (int i = 0; i < velocities.Count; i++)
+        {
+            string key = OptimPrefix + names[i] + ".momentum_buffer";
+            if (!file.TryGet(key, out var entry)) throw new CheckpointException($"{path}: missing optimizer state '{key}'.");
+            velocities[i].Backend.Upload(entry.AsFloat32(), velocities[i].Buffer);
+        }
+        IReadOnlyList<SafeTensorEntry>? best = state.HasBest
+            ? file.Entries.Where(e => e.Name.StartsWith(BestPrefix, StringComparison.Ordinal)).Select(e => Rename(e, e.Name[BestPrefix.Length..])).ToList()
+            : null;
+        return (state, best);
+    }
+
+    private static SafeTensorEntry Rename(SafeTensorEntry e, string name) => new(name, e.DType, e.Shape.ToArray(), e.Data);
+
+}

@@ -1,0 +1,15 @@
+namespace AutoLoRa.Training.Checkpoints;
+
+/// <summary>Everything besides tensors that a resumed run needs, stored as JSON in the checkpoint's metadata.</summary>
+public sealed record RunState(
+    int FormatVersion,
+    string Method,
+    int CompletedEpochs,
+    string ScheduleKind,
+    string ScheduleState,
+    Dictionary<string, float> Scalars,
+    List<EpochRecord> History,
+    bool HasBest)
+{
+    public const int CurrentVersion = 1;
+}

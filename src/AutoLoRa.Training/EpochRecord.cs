@@ -1,0 +1,15 @@
+namespace AutoLoRa.Training;
+
+/// <summary>One line of the run log: what an epoch did and measured.</summary>
+public sealed record EpochRecord(
+    int Epoch,
+    float LearningRate,
+    float Loss,
+    float ValidationCleanAccuracy,
+    float ValidationRobustAccuracy,
+    double Seconds,
+    IReadOnlyDictionary<string, float> Scalars,
+    string? Note);
+
+/// <summary>Progress of a running training loop, for progress bars.</summary>
+public readonly record struct TrainingProgress(string Phase, int Epoch, int Epochs, int Done, int Total, float Loss);

@@ -1,0 +1,61 @@
+using AutoLoRa.Core;
+using AutoLoRa.Nn.Models;
+using AutoLoRa.Training.Optim;
+
+namespace AutoLoRa.Training.Trainers;
+
+/// <summary>
+/// One training method: what a step computes from a batch. The epoch loop, validation, schedules
+/// and checkpoints are shared (the training loop); a method adds only its loss and, where
+/// it has them, its per-epoch hooks.
+/// </summary>
+public abstract class Trainer : IDisposable
+{
+    protected Trainer(Classifier model, float learningRate, float momentum, float weightDecay)
+    {
+        Model = model;
+        Optimizer = new Sgd(model.Parameters(), learningRate, momentum, weightDecay);
+    }
+
+    /// <summary>The method's name in logs and checkpoints ("autolora", "vanilla", "natural", "pgd-at").</summary>
+    public abstract string Method { get; }
+
+    public Classifier Model { get; }
+
+    public Sgd Optimizer { get; }
+
+    /// <summary>
+    /// One optimisation step on a batch (x in [0, 1], int32 labels). <paramref name="rng"/> is the
+    /// batch's own generator (derived from seed, epoch and batch), so a resumed run repeats it
+    /// exactly. Returns the loss tensor (read it only when needed: that is a device round trip).
+    /// </summary>
+    public abstract Tensor Step(Tensor x, Tensor y, Random rng);
+
+    /// <summary>Called before the batches of each epoch and after each quarter of it.</summary>
+    public virtual void OnEpochProgress(int epoch, int batchIndex, int batchesPerEpoch)
+    {
+    }
+
+    /// <summary>Method-specific values for the run log and checkpoints (λ1, λ2 for AutoLoRa).</summary>
+    public virtual IReadOnlyDictionary<string, float> Scalars => new Dictionary<string, float>();
+
+    /// <summary>Restores the values <see cref="Scalars"/> reported (from a checkpoint).</summary>
+    public virtual void RestoreScalars(IReadOnlyDictionary<string, float> scalars)
+    {
+    }
+
+    /// <summary>Backward from the loss and one SGD update; the shared tail of every step.</summary>
+    protected Tensor Optimize(Tensor loss)
+    {
+        Optimizer.ZeroGrad();
+        loss.Backward();
+        Optimizer.Step();
+        return loss;
+    }
+
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

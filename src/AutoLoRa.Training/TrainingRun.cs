@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Data;
+using AutoLoRa.Formats;
+using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training.Evaluation;
+using AutoLoRa.Training.Schedules;
+using AutoLoRa.Training.Trainers;
+
+namespace AutoLoRa.Training;
+
+/// <summary>
+/// The epoch loop every method shares: batches from a seeded loader, the method's step, PGD
+/// validation on a held-out split, the learning-rate schedule (with best-weight restores), and an
+/// atomic checkpoint after every epoch, from which a killed run resumes to the same final weights.
+/// Writes RunDirectory/log.jsonl, checkpoint.safetensors, best.safetensors and model.safetensors.
+/// </summary>
+public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRateSchedule schedule, TrainingOptions options)
+{
+    private static readonly JsonSerializerOptions s_jsonLine = new() { WriteIndented = false };
+
+    public IReadOnlyList<EpochRecord> History => _history;
+
+    private readonly List<EpochRecord> _history = [];
+    private IReadOnlyList<SafeTensorEntry>? _best;
+
+    public string CheckpointPath => Path.Combine(options.RunDirectory, RunCheckpoint.FileName);
+
+    public string BestModelPath => Path.Combine(options.RunDirectory, "best.safetensors");
+
+    public string FinalModelPath => Path.Combine(options.RunDirectory, "model.safetensors");
+
+    /// <summary>Trains on <paramref name="train"/>, validating on <paramref name="validation"/>; returns the epochs run in this call.</summary>
+    public int Run(ImageDataset train, ImageDataset validation, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(options.RunDirectory);
+        int start = TryResume();
+        var transform = options.CropPadding > 0 || options.HorizontalFlip ? new Augmentation(options.CropPadding, options.HorizontalFlip) : null;
+        using var loader = new BatchLoader(train, options.BatchSize, new BatchLoaderOptions { Shuffle = true, Seed = (ulong)options.Seed, Transform = transform });
+        var evaluator = new Evaluator(backend, Math.Max(options.BatchSize, 128));
+        int ran = 0;
+        for (int epoch = start; epoch < options.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            trainer.Optimizer.LearningRate = schedule.Rate;
+            float loss = TrainEpoch(loader, epoch, progress, cancel);
+
+            progress?.Report(new TrainingProgress("validate", epoch, options.Epochs, 0, validation.Count, loss));
+            float validationClean = evaluator.CleanAccuracy(trainer.Model, validation);
+            float validationRobust = evaluator.RobustAccuracy(trainer.Model, validation, options.ValidationAttack, options.Seed);
+            float rate = trainer.Optimizer.LearningRate;
+            bool isBest = _history.Count == 0 || validationRobust > _history.Max(h => h.ValidationRobustAccuracy);
+            if (isBest) _best = ModelStateCodec.ToEntries(trainer.Model).ToList();
+            var decision = schedule.AfterEpoch(epoch, validationRobust);
+            if (decision.RestoreBest && _best is not null) ModelStateCodec.Load(trainer.Model, new SafeTensorsFile(_best), source: "best weights");
+
+            _history.Add(new EpochRecord(epoch, rate, loss, validationClean, validationRobust, clock.Elapsed.TotalSeconds,
+                new Dictionary<string, float>(trainer.Scalars), decision.Note));
+            SaveCheckpoint(epoch + 1);
+            ran++;
+            if (decision.Stop) break;
+        }
+        ModelFile.Save(FinalModelPath, trainer.Model);
+        if (_best is not null) SafeTensors.Write(BestModelPath, _best, new Dictionary<string, string> { [ModelFile.SpecKey] = ModelFile.SpecJson(trainer.Model.Spec) });
+        return ran;
+    }
+
+    private float TrainEpoch(BatchLoader loader, int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        double lossSum = 0;
+        int seen = 0;
+        foreach (var batch in loader.Epoch(epoch, cancel))
+        {
+            trainer.OnEpochProgress(epoch, batch.Index, loader.BatchesPerEpoch);
+            using var scope = TensorScope.Begin();
+            var (x, y) = batch.ToTensors(backend);
+            var loss = trainer.Step(x, y, BatchRandom.For(options.Seed, epoch, batch.Index));
+            float value = loss.Item();
+            if (!float.IsFinite(value))
+            {
+                throw new InvalidOperationException($"The {trainer.Method} loss became {value} at epoch {epoch + 1}, batch {batch.Index + 1}; lower the learning rate or check the data.");
+            }
+            lossSum += value * batch.Count;
+            seen += batch.Count;
+            progress?.Report(new TrainingProgress("train", epoch, options.Epochs, batch.Index + 1, loader.BatchesPerEpoch, (float)(lossSum / seen)));
+        }
+        return seen == 0 ? float.NaN : (float)(lossSum / seen);
+    }
+
+    private void SaveCheckpoint(int completedEpochs)
+    {
+        var state = new RunState(RunState.CurrentVersion, trainer.Method, completedEpochs, schedule.Kind, schedule.ExportState(),
+            new Dictionary<string, float>(trainer.Scalars), [.. _history], _best is not null);
+        RunCheckpoint.Save(CheckpointPath, trainer.Model, trainer.Optimizer, _best, state);
+        WriteLog();
+    }
+
+    /// <summary>Rewrites log.jsonl from the history (so a resumed run's log has no duplicate or missing epochs).</summary>
+    private void WriteLog()
+    {
+        string path = Path.Combine(options.RunDirectory, "log.jsonl");
+        string temp = path + ".tmp";
+        File.WriteAllLines(temp, _history.Select(h => JsonSerializer.Serialize(h, s_jsonLine)));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private int TryResume()
+    {
+        if (!options.Resume || !File.Exists(CheckpointPath)) return 0;
+        var (state, best) = RunCheckpoint.Load(CheckpointPath, trainer.Model, trainer.Optimizer);
+        if (state.Method != trainer.Method || state.ScheduleKind != schedule.Kind)
+        {
+            throw new CheckpointException($"{CheckpointPath} belongs to a '{state.Method}' run with a '{state.ScheduleKind}' schedule, not '{trainer.Method}'/'{schedule.Kind}': use another run directory or --no-resume.");
+        }
+        schedule.ImportState(state.ScheduleState);
+        trainer.RestoreScalars(state.Scalars);
+        _history.Clear();
+        _history.AddRange(state.History);
+        _best = best;
+        return state.CompletedEpochs;
+    }
+}
