@@ -1,10 +1,14 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace AutoLoRa.Training.Schedules;
 
 /// <summary><see cref="AutomaticLearningRate"/> as an epoch schedule.</summary>
 public sealed class AutomaticSchedule(AutomaticLearningRate rule) : ILearningRateSchedule
 {
+    // "No best yet" is −∞, which plain JSON cannot hold.
+    private static readonly JsonSerializerOptions s_json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public string Kind => "auto";
 
     public float Rate => rule.Rate;
@@ -19,8 +23,8 @@ public sealed class AutomaticSchedule(AutomaticLearningRate rule) : ILearningRat
         return new EpochDecision(d.RestoreBest, d.Stop, note);
     }
 
-    public string ExportState() => JsonSerializer.Serialize(rule.ExportState());
+    public string ExportState() => JsonSerializer.Serialize(rule.ExportState(), s_json);
 
     public void ImportState(string state) =>
-        rule.ImportState(JsonSerializer.Deserialize<AutomaticLearningRateState>(state) ?? throw new JsonException("empty schedule state"));
+        rule.ImportState(JsonSerializer.Deserialize<AutomaticLearningRateState>(state, s_json) ?? throw new JsonException("empty schedule state"));
 }
