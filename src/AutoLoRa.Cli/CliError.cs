@@ -1,3 +1,8 @@
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Data;
+using AutoLoRa.Formats;
+using AutoLoRa.Training.Checkpoints;
+
 namespace AutoLoRa.Cli;
 
 /// <summary>How every command reports a user error: one sentence on stderr and exit code 2, never a stack trace.</summary>
@@ -9,5 +14,35 @@ internal static class CliError
     {
         Console.Error.WriteLine($"autolora: {message}");
         return ExitCode;
+    }
+
+    /// <summary>
+    /// Runs a command body, turning the errors users can cause (bad files, bad settings, missing
+    /// data) into one sentence. Anything else is a bug: its type and message are shown, and the
+    /// stack trace too when AUTOLORA_DEBUG=1.
+    /// </summary>
+    public static int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is DataFormatException or SafeTensorsFormatException or CheckpointException or ArgumentException
+            or FileNotFoundException or DirectoryNotFoundException or BackendException or UnauthorizedAccessException)
+        {
+            return Report(e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("autolora: cancelled; the last completed epoch is in the run directory's checkpoint (run the same command again to resume).");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"autolora: internal error: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("AUTOLORA_DEBUG") == "1") Console.Error.WriteLine(e);
+            else Console.Error.WriteLine("  (set AUTOLORA_DEBUG=1 to see the stack trace, and please report it)");
+            return 1;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AutoLoRa.Cli.Commands;
+using AutoLoRa.Cli.Demo;
 
 namespace AutoLoRa.Cli;
 
@@ -10,7 +11,11 @@ public static class Program
     {
         var root = new RootCommand("autolora: robust fine-tuning of adversarially pre-trained CNNs with AutoLoRa and its baselines")
         {
+            DemoCommand.Create(),
             SelftestCommand.Create(),
+            TrainCommands.CreatePretrain(),
+            TrainCommands.CreateFinetune(),
+            EvalCommand.Create(),
             BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();

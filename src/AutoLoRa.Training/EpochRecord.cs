@@ -11,5 +11,8 @@ public sealed record EpochRecord(
     IReadOnlyDictionary<string, float> Scalars,
     string? Note);
 
-/// <summary>Progress of a running training loop, for progress bars.</summary>
-public readonly record struct TrainingProgress(string Phase, int Epoch, int Epochs, int Done, int Total, float Loss);
+/// <summary>
+/// Progress of a running training loop, for progress bars: phase "train" (Done of Total batches),
+/// "validate", or "epoch" when an epoch has finished (then <see cref="Completed"/> holds its record).
+/// </summary>
+public readonly record struct TrainingProgress(string Phase, int Epoch, int Epochs, int Done, int Total, float Loss, EpochRecord? Completed = null);

@@ -56,9 +56,11 @@ public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRate
             var decision = schedule.AfterEpoch(epoch, validationRobust);
             if (decision.RestoreBest && _best is not null) ModelStateCodec.Load(trainer.Model, new SafeTensorsFile(_best), source: "best weights");
 
-            _history.Add(new EpochRecord(epoch, rate, loss, validationClean, validationRobust, clock.Elapsed.TotalSeconds,
-                new Dictionary<string, float>(trainer.Scalars), decision.Note));
+            var record = new EpochRecord(epoch, rate, loss, validationClean, validationRobust, clock.Elapsed.TotalSeconds,
+                new Dictionary<string, float>(trainer.Scalars), decision.Note);
+            _history.Add(record);
             SaveCheckpoint(epoch + 1);
+            progress?.Report(new TrainingProgress("epoch", epoch, options.Epochs, validation.Count, validation.Count, loss, record));
             ran++;
             if (decision.Stop) break;
         }

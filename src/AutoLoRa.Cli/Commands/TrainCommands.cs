@@ -1,0 +1,95 @@
+using System.CommandLine;
+using AutoLoRa.Cli.Options;
+using AutoLoRa.Cli.Presentation;
+using AutoLoRa.Nn.Models;
+using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training.Recipes;
+
+namespace AutoLoRa.Cli.Commands;
+
+/// <summary><c>autolora pretrain</c> (PGD-AT from scratch) and <c>autolora finetune</c> (AutoLoRa, vanilla RFT, natural).</summary>
+internal static class TrainCommands
+{
+    public static Command CreatePretrain()
+    {
+        var set = new TrainingOptionSet();
+        var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", ModelFactory.Architectures)}.", DefaultValueFactory = _ => "resnet18" };
+        var width = new Option<int>("--width") { Description = "Base width of a ResNet (64 for the standard ResNet-18).", DefaultValueFactory = _ => 64 };
+        var command = new Command("pretrain", "Adversarially trains a backbone from scratch with PGD-AT (Madry et al.).") { arch, width };
+        set.AddTo(command);
+        command.SetAction(r => CliError.Guard(() =>
+        {
+            var settings = set.Settings(r, Method.PgdAt, "pretrain", 0);
+            using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
+            var (train, source) = DataSelection.Train(r.GetValue(set.Data)!, r.GetValue(set.Classes), r.GetValue(set.TrainLimit), settings.Seed);
+            settings = settings with { CropPadding = r.GetValue(set.Augment) ? source.DefaultCropPadding : 0 };
+            var spec = new ModelSpec(r.GetValue(arch)!, train.ClassCount, train.Channels, r.GetValue(width));
+            using var model = ModelFactory.Create(backend, spec, settings.Seed);
+            return Train(backend, model, train, settings, "pretrain");
+        }));
+        return command;
+    }
+
+    public static Command CreateFinetune()
+    {
+        var set = new TrainingOptionSet();
+        var method = new Option<string>("--method") { Description = "autolora | vanilla | natural.", DefaultValueFactory = _ => "autolora" };
+        var init = new Option<string>("--init") { Description = "The pre-trained model to start from (.safetensors written by autolora).", Required = true };
+        var rank = new Option<int>("--rank") { Description = "LoRA rank (AutoLoRa).", DefaultValueFactory = _ => 8 };
+        var lambda1 = new Option<float?>("--lambda1") { Description = "Fixed λ1 (with --lambda2: disables the automatic scalars)." };
+        var lambda2 = new Option<float?>("--lambda2") { Description = "Fixed λ2 (with --lambda1)." };
+        var lambda2Max = new Option<float>("--lambda2-max") { Description = "λ2max of the automatic scalars.", DefaultValueFactory = _ => 6f };
+        var alpha = new Option<float>("--alpha") { Description = "α of the automatic scalars (λ1 = 1 − SA^α).", DefaultValueFactory = _ => 1f };
+        var command = new Command("finetune", "Robustly fine-tunes a pre-trained model to new classes (AutoLoRa by default).") { method, init, rank, lambda1, lambda2, lambda2Max, alpha };
+        set.AddTo(command);
+        command.SetAction(r => CliError.Guard(() =>
+        {
+            var chosen = ParseMethod(r.GetValue(method)!);
+            var settings = set.Settings(r, chosen, "finetune-" + r.GetValue(method), 0) with
+            {
+                Rank = r.GetValue(rank),
+                Lambda1 = r.GetValue(lambda1),
+                Lambda2 = r.GetValue(lambda2),
+                Lambda2Max = r.GetValue(lambda2Max),
+                Alpha = r.GetValue(alpha),
+            };
+            using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
+            var (train, source) = DataSelection.Train(r.GetValue(set.Data)!, r.GetValue(set.Classes), r.GetValue(set.TrainLimit), settings.Seed);
+            settings = settings with { CropPadding = r.GetValue(set.Augment) ? source.DefaultCropPadding : 0 };
+            using var model = LoadForFineTuning(backend, r.GetValue(init)!, train.ClassCount, train.Channels);
+            return Train(backend, model, train, settings, "finetune " + r.GetValue(method));
+        }));
+        return command;
+    }
+
+    /// <summary>A pre-trained model with a new zero-initialised head for the downstream classes, as the reference does.</summary>
+    public static Classifier LoadForFineTuning(Core.Backends.IBackend backend, string path, int classes, int channels)
+    {
+        var model = ModelFile.Load(path, backend);
+        if (model.Spec.InChannels != channels)
+        {
+            model.Dispose();
+            throw new ArgumentException($"{path} expects {model.Spec.InChannels}-channel images but the data has {channels} channels.");
+        }
+        if (model.HasLora) model.MergeLora();
+        model.ReplaceHead(classes);
+        return model;
+    }
+
+    public static Method ParseMethod(string name) => name switch
+    {
+        "autolora" => Method.AutoLora,
+        "vanilla" => Method.Vanilla,
+        "natural" => Method.Natural,
+        _ => throw new ArgumentException($"--method '{name}' is unknown; choose autolora, vanilla or natural."),
+    };
+
+    private static int Train(Core.Backends.IBackend backend, Classifier model, AutoLoRa.Data.ImageDataset train, RecipeSettings settings, string title)
+    {
+        Console.WriteLine($"{title}: {model.Spec.Architecture} (width {model.Spec.BaseWidth}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
+        Console.WriteLine($"run directory: {settings.RunDirectory}");
+        var run = TrainingView.Run(title, settings.Epochs, p => Recipe.Train(backend, model, train, settings, p));
+        Console.WriteLine($"model: {run.FinalModelPath}; best validation model: {run.BestModelPath}");
+        return 0;
+    }
+}
