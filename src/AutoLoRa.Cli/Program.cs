@@ -16,6 +16,8 @@ public static class Program
             TrainCommands.CreatePretrain(),
             TrainCommands.CreateFinetune(),
             EvalCommand.Create(),
+            InspectCommand.Create(),
+            PlotCommand.Create(),
             BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();
