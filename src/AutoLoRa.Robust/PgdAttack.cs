@@ -21,37 +21,49 @@ public sealed class PgdAttack(PgdConfig config)
     /// </summary>
     public Tensor Perturb(Classifier model, Tensor x, Tensor y, Random rng, Branch branch = Branch.Main)
     {
-        Config.Validate();
         bool wasTraining = model.IsTraining;
         model.Eval();
         try
         {
-            Tensor? cleanLogits = null;
-            if (Config.Objective == PgdObjective.KlDivergence)
-            {
-                using (GradMode.NoGrad()) cleanLogits = model.Forward(x, branch);
-            }
-
-            var adv = Start(x, rng);
-            for (int step = 0; step < Config.Steps; step++)
-            {
-                using var stepScope = TensorScope.Begin();
-                var leaf = adv.Detach();
-                leaf.RequiresGrad = true;
-                var logits = model.Forward(leaf, branch);
-                var loss = Config.Objective == PgdObjective.CrossEntropy ? Ops.CrossEntropy(logits, y) : Ops.KlDivergence(cleanLogits!, logits);
-                var grad = Backward.Grad(loss, leaf)[0];
-                var next = stepScope.MoveToOuter(Ops.PgdStep(leaf, grad, x, Config.StepSize, Config.Epsilon));
-                adv.Dispose();
-                adv = next;
-            }
-            cleanLogits?.Dispose();
-            return adv;
+            return Run(input => model.Forward(input, branch), x, y, rng);
         }
         finally
         {
             model.Train(wasTraining);
         }
+    }
+
+    /// <summary>
+    /// Adversarial examples against any logit model (put a classifier in eval mode first, e.g. with
+    /// <see cref="ClassifierLogitModel"/>). Same contract as the classifier overload.
+    /// </summary>
+    public Tensor Perturb(ILogitModel model, Tensor x, Tensor y, Random rng) => Run(model.Logits, x, y, rng);
+
+    private Tensor Run(Func<Tensor, Tensor> logitsOf, Tensor x, Tensor y, Random rng)
+    {
+        Config.Validate();
+        Tensor? cleanLogits = null;
+        if (Config.Objective == PgdObjective.KlDivergence)
+        {
+            using (GradMode.NoGrad()) cleanLogits = logitsOf(x);
+        }
+
+        var adv = Start(x, rng);
+        for (int step = 0; step < Config.Steps; step++)
+        {
+            using var stepScope = TensorScope.Begin();
+            var leaf = adv.Detach();
+            leaf.RequiresGrad = true;
+            var logits = logitsOf(leaf);
+            var loss = Config.Objective == PgdObjective.CrossEntropy ? Ops.CrossEntropy(logits, y) : Ops.KlDivergence(cleanLogits!, logits);
+            // A model whose output bypasses the tape has, for PGD, a zero gradient (the runner flags it).
+            var grad = loss.RequiresGrad ? Backward.Grad(loss, leaf)[0] : Tensor.Zeros(leaf.Backend, leaf.Shape);
+            var next = stepScope.MoveToOuter(Ops.PgdStep(leaf, grad, x, Config.StepSize, Config.Epsilon));
+            adv.Dispose();
+            adv = next;
+        }
+        cleanLogits?.Dispose();
+        return adv;
     }
 
     private Tensor Start(Tensor x, Random rng)

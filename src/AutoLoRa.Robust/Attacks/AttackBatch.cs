@@ -1,0 +1,58 @@
+using AutoLoRa.Core;
+
+namespace AutoLoRa.Robust;
+
+/// <summary>
+/// A batch of clean images on the host, (N, C, H, W) flattened in NCHW order with pixels in [0, 1],
+/// and their labels. Attacks keep their per-sample bookkeeping on the host and send whole batches
+/// to the backend for forward and backward passes.
+/// </summary>
+public sealed class AttackBatch
+{
+    public AttackBatch(float[] images, int[] labels, int channels, int height, int width)
+    {
+        if (images.Length != labels.Length * channels * height * width)
+        {
+            throw new ArgumentException($"{images.Length} pixels do not make {labels.Length} images of {channels}×{height}×{width}.");
+        }
+        Images = images;
+        Labels = labels;
+        Channels = channels;
+        Height = height;
+        Width = width;
+    }
+
+    public float[] Images { get; }
+
+    public int[] Labels { get; }
+
+    public int Channels { get; }
+
+    public int Height { get; }
+
+    public int Width { get; }
+
+    public int Count => Labels.Length;
+
+    /// <summary>Values per image (C·H·W).</summary>
+    public int ImageSize => Channels * Height * Width;
+
+    /// <summary>The NCHW shape of <paramref name="count"/> such images.</summary>
+    public Shape ShapeOf(int count) => new(count, Channels, Height, Width);
+
+    /// <summary>The images at the given positions (in that order) as a new batch.</summary>
+    public AttackBatch Select(IReadOnlyList<int> rows)
+    {
+        var images = new float[rows.Count * ImageSize];
+        var labels = new int[rows.Count];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Array.Copy(Images, (long)rows[i] * ImageSize, images, (long)i * ImageSize, ImageSize);
+            labels[i] = Labels[rows[i]];
+        }
+        return new AttackBatch(images, labels, Channels, Height, Width);
+    }
+
+    /// <summary>One image's pixels.</summary>
+    public Span<float> Image(int row) => Images.AsSpan(row * ImageSize, ImageSize);
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AutoLoRa.Robust;
+
+/// <summary>
+/// The outcome of an evaluation: clean and robust accuracy over all N points (point-wise worst case
+/// over the attacks), the accuracy after each attack with its breakdown, the bounds of the returned
+/// images and the reliability flags. <see cref="ToJson"/> gives the machine-readable form.
+/// </summary>
+public sealed class AutoAttackReport
+{
+    public float Epsilon { get; init; }
+
+    public int Points { get; init; }
+
+    public double CleanAccuracy { get; init; }
+
+    /// <summary>Accuracy after the last attack (the clean accuracy if none ran).</summary>
+    public double RobustAccuracy { get; init; }
+
+    public IReadOnlyList<AttackSummary> Attacks { get; init; } = [];
+
+    public IReadOnlyList<EvaluationFlag> Flags { get; init; } = [];
+
+    /// <summary>Largest L∞ distance of any image an attack returned (the ε check uses a small float tolerance).</summary>
+    public float MaxPerturbation { get; init; }
+
+    /// <summary>Smallest and largest pixel of the returned images.</summary>
+    public float MinPixel { get; init; }
+
+    public float MaxPixel { get; init; }
+
+    /// <summary>Returned images that held a NaN.</summary>
+    public int NanImages { get; init; }
+
+    /// <summary>Returned images rejected for leaving the ε-ball or [0, 1] (or holding NaN).</summary>
+    public int OutOfBoundsImages { get; init; }
+
+    /// <summary>Whether this run continued from a saved state.</summary>
+    public bool Resumed { get; init; }
+
+    /// <summary>Per point: still correctly classified after every attack. Not written to JSON.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<bool> Robust { get; init; } = [];
+
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+}

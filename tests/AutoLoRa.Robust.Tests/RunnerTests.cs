@@ -1,0 +1,127 @@
+using AutoLoRa.Core.Cpu;
+
+namespace AutoLoRa.Robust.Tests;
+
+/// <summary>The runner's accounting, resume and flags, on scripted models and attacks with known outcomes.</summary>
+public sealed class RunnerTests : IDisposable
+{
+    private const int N = 10;
+    private const float Eps = 0.5f;
+    private readonly CpuBackend _cpu = new();
+    private readonly AttackBatch _data = ScriptedModel.Data(N);
+    private readonly ScriptedModel _model;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "autolora-aa-" + Guid.NewGuid().ToString("N"));
+
+    public RunnerTests() => _model = new ScriptedModel(_cpu, _data.Labels, new HashSet<int> { 0, 1 });
+
+    public void Dispose()
+    {
+        _cpu.Dispose();
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private AutoAttackOptions Options(params IAttack[] attacks) =>
+        new() { Epsilon = Eps, AttackInstances = attacks, BatchSize = 3, RunChecks = false };
+
+    [Fact]
+    public void OnlyRobustPointsGoToTheNextAttackAndAccuracyIsOverAllPoints()
+    {
+        var a = new ScriptedAttack("a", N, 0, 2, 3);
+        var b = new ScriptedAttack("b", N, 3, 4);
+        var c = new ScriptedAttack("c", N);
+        var progress = new List<AttackProgress>();
+        var report = new AutoAttackRunner(Options(a, b, c) with { Progress = progress.Add }).Run(_model, _data);
+
+        Assert.Equal(0.8, report.CleanAccuracy, 9);
+        Assert.Equal([2, 3, 4, 5, 6, 7, 8, 9], a.Seen);
+        Assert.Equal([4, 5, 6, 7, 8, 9], b.Seen);
+        Assert.Equal([5, 6, 7, 8, 9], c.Seen);
+        Assert.Equal([(8, 2, 0.6), (6, 1, 0.5), (5, 0, 0.5)], report.Attacks.Select(s => (s.Attacked, s.Successes, Math.Round(s.AccuracyAfter, 9))));
+        Assert.Equal(0.5, report.RobustAccuracy, 9);
+        Assert.Equal([false, false, false, false, false, true, true, true, true, true], report.Robust);
+        Assert.Equal(0.5f, report.MaxPerturbation, 6);
+        Assert.Contains(new AttackProgress("b", 6, 6), progress);
+        Assert.Contains(new AttackProgress("a", 3, 8), progress);
+        Assert.Empty(report.Flags);
+        Assert.Contains("\"RobustAccuracy\": 0.5", report.ToJson());
+    }
+
+    [Fact]
+    public void ImagesOutsideTheBallAreNotCountedAndAreFlagged()
+    {
+        var bad = new ScriptedAttack("bad", N, 5) { LeaveTheBall = true };
+        var report = new AutoAttackRunner(Options(bad)).Run(_model, _data);
+        Assert.Equal(0.8, report.RobustAccuracy, 9);
+        Assert.Equal(1, report.OutOfBoundsImages);
+        Assert.Equal(0.7f, report.MaxPerturbation, 5);
+        Assert.Contains(report.Flags, f => f.Code == EvaluationFlag.OutOfBounds);
+    }
+
+    [Fact]
+    public void ResumesAnInterruptedEvaluationWhereItStopped()
+    {
+        string state = Path.Combine(_dir, "aa-state.json");
+        var a = new ScriptedAttack("a", N, 2, 3);
+        var b = new ScriptedAttack("b", N, 4, 9) { FailAfterBatches = 1 };
+        var interrupted = Options(a, b) with { StatePath = state };
+        Assert.Throws<OperationCanceledException>(() => new AutoAttackRunner(interrupted).Run(_model, _data));
+        Assert.True(File.Exists(state));
+        Assert.False(File.Exists(state + ".tmp"));
+
+        var a2 = new ScriptedAttack("a", N, 2, 3);
+        var b2 = new ScriptedAttack("b", N, 4, 9);
+        var report = new AutoAttackRunner(Options(a2, b2) with { StatePath = state }).Run(_model, _data);
+        Assert.True(report.Resumed);
+        Assert.Empty(a2.Seen); // finished before the interruption
+        Assert.Equal([7, 8, 9], b2.Seen); // b's first batch (4, 5, 6) was done
+        Assert.Equal([(8, 2), (6, 2)], report.Attacks.Select(s => (s.Attacked, s.Successes)));
+        Assert.Equal(0.4, report.RobustAccuracy, 9);
+
+        var other = Options(a2) with { StatePath = state };
+        Assert.Throws<InvalidOperationException>(() => new AutoAttackRunner(other).Run(_model, _data));
+    }
+
+    [Fact]
+    public void FlagsSquareBeatingTheWhiteBoxAttacks()
+    {
+        var report = new AutoAttackRunner(Options(new ScriptedAttack("apgd-ce", N), new ScriptedAttack("square", N, 5, 6))).Run(_model, _data);
+        Assert.Contains(report.Flags, f => f.Code == EvaluationFlag.SquareBeatsWhiteBox);
+    }
+
+    [Fact]
+    public void NoFlagsOnAnHonestLinearModel()
+    {
+        using var model = SyntheticTask.Train(_cpu, 10);
+        var data = SyntheticTask.Sample(10, 20, seed: 4);
+        Assert.Empty(ChecksOn(model, data).Flags);
+    }
+
+    [Fact]
+    public void FlagsARandomisedModel()
+    {
+        using var trained = SyntheticTask.Train(_cpu, 10);
+        using var model = new NoisyModel(_cpu, trained.WeightHost, trained.BiasHost);
+        Assert.Contains(ChecksOn(model, SyntheticTask.Sample(10, 20, seed: 4)).Flags, f => f.Code == EvaluationFlag.Randomized);
+    }
+
+    [Fact]
+    public void FlagsSoftmaxOutputs()
+    {
+        using var trained = SyntheticTask.Train(_cpu, 10);
+        using var model = new SoftmaxModel(_cpu, trained.WeightHost, trained.BiasHost);
+        Assert.Contains(ChecksOn(model, SyntheticTask.Sample(10, 20, seed: 4)).Flags, f => f.Code == EvaluationFlag.SoftmaxOutput);
+    }
+
+    [Fact]
+    public void FlagsZeroGradients()
+    {
+        using var trained = SyntheticTask.Train(_cpu, 10);
+        using var model = new QuantizedModel(_cpu, trained.WeightHost, trained.BiasHost);
+        var report = ChecksOn(model, SyntheticTask.Sample(10, 20, seed: 4));
+        Assert.Contains(report.Flags, f => f.Code == EvaluationFlag.ZeroGradients);
+        Assert.DoesNotContain(report.Flags, f => f.Code == EvaluationFlag.Randomized);
+    }
+
+    private static AutoAttackReport ChecksOn(ILogitModel model, AttackBatch data) =>
+        new AutoAttackRunner(new AutoAttackOptions { Epsilon = 8f / 255, AttackInstances = [] }).Run(model, data);
+}
