@@ -95,13 +95,16 @@ class Block(nn.Module):
             self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
 
 
+# The layout of our "resnet-mini" (one BasicBlock per stage) with base width 1 and 3 classes.
 class TinyResNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 4, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(4)
-        self.layer1 = nn.Sequential(Block(4, 4, 1))
-        self.layer2 = nn.Sequential(Block(4, 8, 2))
+        self.conv1 = nn.Conv2d(3, 1, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(1)
+        self.layer1 = nn.Sequential(Block(1, 1, 1))
+        self.layer2 = nn.Sequential(Block(1, 2, 2))
+        self.layer3 = nn.Sequential(Block(2, 4, 2))
+        self.layer4 = nn.Sequential(Block(4, 8, 2))
         self.fc = nn.Linear(8, 3)
 
 
@@ -191,10 +194,12 @@ class DualBlock(nn.Module):
 class DualTiny(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 4, 3, 1, 1, bias=False)
-        self.bn1 = DualBN(4)
-        self.layer1 = nn.Sequential(DualBlock(4, 4, 1))
-        self.layer2 = nn.Sequential(DualBlock(4, 8, 2))
+        self.conv1 = nn.Conv2d(3, 1, 3, 1, 1, bias=False)
+        self.bn1 = DualBN(1)
+        self.layer1 = nn.Sequential(DualBlock(1, 1, 1))
+        self.layer2 = nn.Sequential(DualBlock(1, 2, 2))
+        self.layer3 = nn.Sequential(DualBlock(2, 4, 2))
+        self.layer4 = nn.Sequential(DualBlock(4, 8, 2))
         self.fc = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 5))
 
 
@@ -209,4 +214,18 @@ many["alias"] = many["t299"]  # the same object again: a memo lookup beyond inde
 path = save(many, "many_memo_zip")
 ops = pickle_opcodes(path)
 assert "LONG_BINPUT" in ops and "LONG_BINGET" in ops, ops
+
+
+# 6. torchvision's own ResNet-18/50 state-dict names, shapes and dtypes (not the weights).
+try:
+    import torchvision
+    keys = {}
+    for arch in ("resnet18", "resnet50"):
+        sd = getattr(torchvision.models, arch)().state_dict()
+        keys[arch] = [[k, list(v.shape), DTYPES[v.dtype]] for k, v in sd.items()]
+    with open(f"{HERE}/torchvision_resnet_keys.json", "w") as f:
+        json.dump(keys, f, separators=(",", ":"))
+        f.write("\n")
+except ImportError:
+    print("python3-torchvision not installed: torchvision_resnet_keys.json left as it was")
 print("fixtures written")
