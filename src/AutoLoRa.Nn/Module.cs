@@ -33,6 +33,12 @@ public abstract class Module : IDisposable
 
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Tensor);
 
+    /// <summary>This module's own parameters (not its children's), in registration order.</summary>
+    internal IReadOnlyList<(string Name, Tensor Tensor)> OwnParameters => _parameters;
+
+    /// <summary>This module's own buffers (not its children's), in registration order.</summary>
+    internal IReadOnlyList<(string Name, Tensor Tensor)> OwnBuffers => _buffers;
+
     /// <summary>Every module of the tree with its dotted path ("" for this one).</summary>
     public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
     {
