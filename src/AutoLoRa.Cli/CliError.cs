@@ -1,6 +1,5 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
-using AutoLoRa.Formats;
 using AutoLoRa.Training.Checkpoints;
 
 namespace AutoLoRa.Cli;
@@ -27,8 +26,8 @@ internal static class CliError
         {
             return body();
         }
-        catch (Exception e) when (e is DataFormatException or SafeTensorsFormatException or CheckpointException or ArgumentException
-            or FileNotFoundException or DirectoryNotFoundException or BackendException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DataFormatException or CheckpointException or ArgumentException or BackendException
+            or IOException or UnauthorizedAccessException)
         {
             return Report(e.Message);
         }

@@ -28,7 +28,7 @@ public static class RunCheckpoint
             var v = velocities[i];
             entries.Add(SafeTensorEntry.FromFloat32(OptimPrefix + names[i] + ".momentum_buffer", v.Shape.ToArray().Select(d => (long)d).ToArray(), v.ToArray()));
         }
-        if (best is not null) entries.AddRange(best.Select(e => Rename(e, BestPrefix + e.Name)));
+        if (best is not null) entries.AddRange(best.Select(e => ModelStateCodec.WithName(e, BestPrefix + e.Name)));
         var metadata = new Dictionary<string, string>
         {
             [StateKey] = JsonSerializer.Serialize(state),
@@ -66,11 +66,9 @@ public static class RunCheckpoint
             velocities[i].Backend.Upload(entry.AsFloat32(), velocities[i].Buffer);
         }
         IReadOnlyList<SafeTensorEntry>? best = state.HasBest
-            ? file.Entries.Where(e => e.Name.StartsWith(BestPrefix, StringComparison.Ordinal)).Select(e => Rename(e, e.Name[BestPrefix.Length..])).ToList()
+            ? file.Entries.Where(e => e.Name.StartsWith(BestPrefix, StringComparison.Ordinal)).Select(e => ModelStateCodec.WithName(e, e.Name[BestPrefix.Length..])).ToList()
             : null;
         return (state, best);
     }
-
-    private static SafeTensorEntry Rename(SafeTensorEntry e, string name) => new(name, e.DType, e.Shape.ToArray(), e.Data);
 
 }
