@@ -8,6 +8,7 @@
 //   3. a host C++ compiler with -DAUTOLORA_HOST_EMULATION
 //                                     : kernels become ordinary functions run by the emulated
 //                                       launcher in emulation/host_runtime.h.
+// Math: autolora_exp / autolora_log (float) in every build.
 // Kernels are written in plain CUDA spelling (threadIdx.x, __syncthreads, __shfl_down_sync,
 // atomicAdd, __shared__) and end with one line, AUTOLORA_HOST_ENTRY(name), which in the host
 // build exports `int autolora_emu_<name>(gx, gy, gz, bx, by, bz, sharedBytes, void** args)`:
@@ -18,12 +19,17 @@
 #if defined(AUTOLORA_HOST_EMULATION)
 // ---- 3. host emulation ----------------------------------------------------------------------
 #include "emulation/host_runtime.h"
+#include <cmath>
+static inline float autolora_exp(float x) { return std::exp(x); }
+static inline float autolora_log(float x) { return std::log(x); }
 
 #elif defined(__NVCC__) || defined(__global__)
 // ---- 1. nvcc, or clang with the SDK's headers (they define __global__ as a macro) -----------
 #define AUTOLORA_HOST_ENTRY(name)
 #define AUTOLORA_HOST_ENTRY_ELEMENTWISE(name)
 #define AUTOLORA_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+static __device__ __forceinline__ float autolora_exp(float x) { return expf(x); }
+static __device__ __forceinline__ float autolora_log(float x) { return logf(x); }
 
 #elif defined(__clang__) && defined(__CUDA__)
 // ---- 2. clang device-only without the SDK ---------------------------------------------------
@@ -68,6 +74,11 @@ static __device__ __forceinline__ float atomicAdd(float* address, float v)
     return __nvvm_atom_add_gen_f(address, v);
 }
 
+// Without libdevice there is no expf/logf: use the hardware base-2 approximations (ex2.approx,
+// lg2.approx; relative error about 2^-22), which is what nvcc's fast-math __expf/__logf do too.
+static __device__ __forceinline__ float autolora_exp(float x) { return __nvvm_ex2_approx_f(x * 1.4426950408889634f); }
+static __device__ __forceinline__ float autolora_log(float x) { return __nvvm_lg2_approx_f(x) * 0.6931471805599453f; }
+
 #define AUTOLORA_HOST_ENTRY(name)
 #define AUTOLORA_HOST_ENTRY_ELEMENTWISE(name)
 #define AUTOLORA_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
@@ -75,3 +86,22 @@ static __device__ __forceinline__ float atomicAdd(float* address, float v)
 #else
 #error "autolora_cuda.cuh: compile with nvcc, clang -x cuda, or a C++ compiler with -DAUTOLORA_HOST_EMULATION"
 #endif
+
+// ---- shared helpers (every build) -----------------------------------------------------------
+
+// Butterfly reductions over the 32 lanes of a warp: every lane ends with the result. All 32
+// lanes must call them (the kernels give each warp a whole row, so the condition is uniform).
+static __device__ __forceinline__ float autolora_warp_sum(float v)
+{
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    return v;
+}
+
+static __device__ __forceinline__ float autolora_warp_max(float v)
+{
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        float other = __shfl_xor_sync(0xffffffffu, v, offset);
+        v = other > v ? other : v;
+    }
+    return v;
+}

@@ -12,6 +12,15 @@
 //   with atomicAdd, so *total must be zeroed first and the float result depends on block order.
 //   Launch: 1-D grid G, block B a multiple of 32 (<= 1024), no dynamic shared memory.
 //   Traffic: reads 4n bytes, one atomic per block.
+//
+// bias_backward_f32(dy, dbias, outer, channels, inner): dbias[c] = Σ_{o,i} dy[o, c, i].
+//   One block per channel (grid-stride over channels); the block strides over its outer·inner
+//   values (runs of `inner` contiguous floats), folds per warp with shuffles, then across warps
+//   in static shared memory. Block a multiple of 32 (<= 1024). Reads 4 bytes per element.
+// global_avg_pool_f32(x, y, planes, hw): y[p] = mean of x[p, :]. One warp per plane (block 256 =
+//   8 planes), coalesced over hw. Reads 4 bytes per element, writes 4 per plane.
+// global_avg_pool_backward_f32(dy, dx, n, hw): dx[i] = dy[i / hw] / hw, elementwise over
+//   n = planes·hw. Writes 4 bytes per element (dy from cache).
 #include "autolora_cuda.cuh"
 
 extern "C" __global__ void sum_f32(const float* __restrict__ x, float* __restrict__ partials, int n)
@@ -56,3 +65,47 @@ extern "C" __global__ void sum_atomic_f32(const float* __restrict__ x, float* to
     }
 }
 AUTOLORA_HOST_ENTRY(sum_atomic_f32)
+
+extern "C" __global__ void bias_backward_f32(const float* __restrict__ dy, float* __restrict__ dbias, int outer, int channels, int inner)
+{
+    __shared__ float warpSums[32];
+    unsigned tid = threadIdx.x;
+    long long perChannel = static_cast<long long>(outer) * inner;
+    for (int c = blockIdx.x; c < channels; c += gridDim.x) {
+        float acc = 0.0f;
+        for (long long k = tid; k < perChannel; k += blockDim.x) {
+            long long o = k / inner;
+            acc += dy[(o * channels + c) * inner + k % inner];
+        }
+        acc = autolora_warp_sum(acc);
+        if ((tid & 31u) == 0) warpSums[tid / 32] = acc;
+        __syncthreads();
+        if (tid < 32) {
+            float v = autolora_warp_sum(tid < blockDim.x / 32 ? warpSums[tid] : 0.0f);
+            if (tid == 0) dbias[c] = v;
+        }
+        __syncthreads(); // warpSums is reused by the next channel
+    }
+}
+AUTOLORA_HOST_ENTRY(bias_backward_f32)
+
+extern "C" __global__ void global_avg_pool_f32(const float* __restrict__ x, float* __restrict__ y, int planes, int hw)
+{
+    unsigned lane = threadIdx.x & 31u;
+    long long warpsPerGrid = static_cast<long long>(blockDim.x / 32) * gridDim.x;
+    for (long long p = static_cast<long long>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32; p < planes; p += warpsPerGrid) {
+        float acc = 0.0f;
+        for (int j = lane; j < hw; j += 32) acc += x[p * hw + j];
+        acc = autolora_warp_sum(acc);
+        if (lane == 0) y[p] = acc / hw;
+    }
+}
+AUTOLORA_HOST_ENTRY(global_avg_pool_f32)
+
+extern "C" __global__ void global_avg_pool_backward_f32(const float* __restrict__ dy, float* __restrict__ dx, int n, int hw)
+{
+    float inv = 1.0f / hw;
+    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
+    for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) dx[i] = dy[i / hw] * inv;
+}
+AUTOLORA_HOST_ENTRY_ELEMENTWISE(global_avg_pool_backward_f32)

@@ -7,7 +7,7 @@ namespace AutoLoRa.Core.Tests.Conformance;
 public abstract partial class BackendConformanceTests
 {
     // n, c, h, w, k, r, s, strideH, strideW, padH, padW
-    [Theory]
+    [BackendTheory]
     [InlineData(3, 5, 9, 7, 4, 3, 3, 1, 1, 1, 1)] // odd, rectangular, batch 3, pad 1
     [InlineData(1, 1, 8, 8, 2, 3, 3, 1, 1, 1, 1)] // C = 1, batch 1
     [InlineData(3, 4, 9, 9, 6, 3, 3, 2, 2, 1, 1)] // stride 2, odd input
@@ -54,7 +54,7 @@ public abstract partial class BackendConformanceTests
         TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), Download(bdw), 1e-4f, 1e-4f, $"backward filter again {at}");
     }
 
-    [Fact]
+    [BackendFact]
     public void Conv2d_gradients_are_adjoint_to_forward()
     {
         // <conv(x), dy> = <x, dx(dy)> and = <w, dw(x, dy)>: a reference-free check of both gradients.
@@ -74,7 +74,7 @@ public abstract partial class BackendConformanceTests
         Assert.Equal(yDy, wDw, 1e-3);
     }
 
-    [Fact]
+    [BackendFact]
     public void Conv2d_rejects_bad_geometry_and_short_buffers()
     {
         var g = new ConvGeometry(2, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1);

@@ -24,14 +24,14 @@ public abstract partial class BackendConformanceTests
         return data;
     }
 
-    [Theory]
+    [BackendTheory]
     [MemberData(nameof(GemmShapes))]
     public void Gemm_matches_reference(bool transA, bool transB, int m, int n, int k)
     {
         CheckGemm(transA, transB, m, n, k, alpha: 1f, beta: 0f, padding: 0, offset: 0, seed: m * 31 + n * 7 + k);
     }
 
-    [Theory]
+    [BackendTheory]
     [InlineData(0.5f, 0f)]
     [InlineData(1f, 1f)]
     [InlineData(-2f, 0.25f)]
@@ -44,7 +44,7 @@ public abstract partial class BackendConformanceTests
         }
     }
 
-    [Theory]
+    [BackendTheory]
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(false, true)]
@@ -54,7 +54,7 @@ public abstract partial class BackendConformanceTests
         CheckGemm(transA, transB, 23, 41, 35, alpha: 1.5f, beta: -0.5f, padding: 5, offset: 13, seed: 9);
     }
 
-    [Fact]
+    [BackendFact]
     public void Gemm_with_beta_zero_ignores_nan_in_c()
     {
         const int m = 9, n = 35, k = 20;
@@ -72,7 +72,7 @@ public abstract partial class BackendConformanceTests
         TestData.AssertClose(expected, Download(dc), GemmReference.Tolerance(k), GemmReference.Tolerance(k), "gemm beta=0 over NaN");
     }
 
-    [Fact]
+    [BackendFact]
     public void Gemm_with_k_zero_scales_c_by_beta()
     {
         const int m = 5, n = 6;
@@ -84,7 +84,7 @@ public abstract partial class BackendConformanceTests
         TestData.AssertClose(c.Select(v => v * 0.5f).ToArray(), Download(dc), what: "gemm k=0");
     }
 
-    [Theory]
+    [BackendTheory]
     [InlineData(false, false)]
     [InlineData(true, true)]
     [InlineData(true, false)]

@@ -7,7 +7,7 @@ namespace AutoLoRa.Core.Tests.Conformance;
 public abstract partial class BackendConformanceTests
 {
     // n, c, hw, input offset (a large mean with a small spread stresses the variance)
-    [Theory]
+    [BackendTheory]
     [InlineData(3, 4, 35, 0f)]
     [InlineData(1, 1, 9, 0f)] // batch 1, C = 1: M = 9
     [InlineData(2, 3, 1, 0f)] // hw = 1 (after global pooling): M = n
@@ -53,7 +53,7 @@ public abstract partial class BackendConformanceTests
         TestData.AssertClose(edbeta, Download(bdb), 1e-4f, 1e-4f, $"dbeta {at}");
     }
 
-    [Fact]
+    [BackendFact]
     public void BatchNorm_running_statistics_use_momentum_and_unbiased_variance()
     {
         // One channel, values {1, 2, 3, 4, 5, 6}: mean 3.5, biased var 35/12, unbiased var 3.5.
@@ -71,7 +71,7 @@ public abstract partial class BackendConformanceTests
         Assert.Equal((float)(1 / Math.Sqrt(35.0 / 12)), Download(inv)[0], 1e-6f);
     }
 
-    [Theory]
+    [BackendTheory]
     [InlineData(3, 4, 35)]
     [InlineData(4, 16, 1024)]
     public void BatchNorm_inference_uses_running_statistics(int n, int c, int hw)
@@ -93,7 +93,7 @@ public abstract partial class BackendConformanceTests
         Assert.Equal(rv, Download(brv));
     }
 
-    [Fact]
+    [BackendFact]
     public void BatchNorm_rejects_short_buffers_and_single_values()
     {
         using var s = new Scope(this);

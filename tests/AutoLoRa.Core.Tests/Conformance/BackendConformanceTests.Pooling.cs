@@ -7,7 +7,7 @@ namespace AutoLoRa.Core.Tests.Conformance;
 public abstract partial class BackendConformanceTests
 {
     // n, c, h, w, kernel, stride, pad
-    [Theory]
+    [BackendTheory]
     [InlineData(2, 3, 9, 9, 3, 2, 1)] // the ResNet stem's 3×3/2 pad 1
     [InlineData(1, 1, 8, 6, 2, 2, 0)]
     [InlineData(3, 2, 7, 10, 3, 1, 1)] // overlapping windows, rectangular
@@ -41,7 +41,7 @@ public abstract partial class BackendConformanceTests
         TestData.AssertClose(PoolReference.AvgBackward(g, dy), Download(bdx), 1e-5f, 1e-6f, $"avg backward {at}");
     }
 
-    [Fact]
+    [BackendFact]
     public void MaxPool_ties_take_the_first_maximum_and_padding_never_wins()
     {
         // 3×3/2 pad 1 over a 4×4 plane of negative values with ties: padding (−∞) must lose to
@@ -72,7 +72,7 @@ public abstract partial class BackendConformanceTests
         Assert.Equal(expected, Download(dx));
     }
 
-    [Fact]
+    [BackendFact]
     public void AvgPool_counts_padding_in_the_divisor()
     {
         var g = new PoolGeometry(1, 1, 2, 2, 3, 1, 1);
@@ -83,7 +83,7 @@ public abstract partial class BackendConformanceTests
         Assert.Equal(new float[] { 4, 4, 4, 4 }, Download(y));
     }
 
-    [Theory]
+    [BackendTheory]
     [InlineData(2, 3, 16)]
     [InlineData(1, 1, 1)]
     [InlineData(3, 5, 49)]
@@ -109,7 +109,7 @@ public abstract partial class BackendConformanceTests
         TestData.AssertClose(edx, Download(dx), 1e-6f, 1e-7f);
     }
 
-    [Fact]
+    [BackendFact]
     public void Pooling_rejects_bad_geometry_short_buffers_and_bad_argmax()
     {
         var g = new PoolGeometry(2, 3, 8, 8, 3, 2, 1);

@@ -1,0 +1,65 @@
+// rows.cu — row-wise ops on a (rows, cols) row-major matrix (logits: cols = classes).
+//
+// One warp per row (block 256 = 8 rows per block, grid-stride over rows), lanes stride over the
+// columns, so loads are coalesced and the row reductions are warp shuffles with no shared memory
+// and no barrier. Launch: block 256, grid min(ceil(rows / 8), 32 · SM count).
+//
+// log_softmax_f32(x, y, rows, cols)            y = x − max − log Σ exp(x − max)
+//   3 passes over the row in registers/L1: reads 4·cols·(2–3), writes 4·cols bytes per row.
+// log_softmax_backward_f32(y, dy, dx, rows, cols)  dx = dy − exp(y)·Σ dy
+//   reads y, dy (dy twice, from L1), writes dx: 12 bytes per element.
+// argmax_rows_f32(x, indices, rows, cols)      indices[r] = first index of the row maximum
+//   One thread per row (cols is a class count, small); reads 4·cols, writes 4 bytes per row.
+#include "autolora_cuda.cuh"
+
+#define AUTOLORA_WARP_ROWS(row, rows)                                                              \
+    unsigned lane = threadIdx.x & 31u;                                                             \
+    long long warpsPerGrid = static_cast<long long>(blockDim.x / 32) * gridDim.x;                  \
+    for (long long row = static_cast<long long>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32; \
+         row < (rows); row += warpsPerGrid)
+
+extern "C" __global__ void log_softmax_f32(const float* __restrict__ x, float* __restrict__ y, int rows, int cols)
+{
+    AUTOLORA_WARP_ROWS(r, rows)
+    {
+        const float* xr = x + r * cols;
+        float m = -__builtin_huge_valf();
+        for (int j = lane; j < cols; j += 32) m = xr[j] > m ? xr[j] : m;
+        m = autolora_warp_max(m);
+        float s = 0.0f;
+        for (int j = lane; j < cols; j += 32) s += autolora_exp(xr[j] - m);
+        float logSum = m + autolora_log(autolora_warp_sum(s));
+        for (int j = lane; j < cols; j += 32) y[r * cols + j] = xr[j] - logSum;
+    }
+}
+AUTOLORA_HOST_ENTRY(log_softmax_f32)
+
+extern "C" __global__ void log_softmax_backward_f32(const float* __restrict__ y, const float* __restrict__ dy,
+                                                    float* __restrict__ dx, int rows, int cols)
+{
+    AUTOLORA_WARP_ROWS(r, rows)
+    {
+        long long o = r * cols;
+        float s = 0.0f;
+        for (int j = lane; j < cols; j += 32) s += dy[o + j];
+        s = autolora_warp_sum(s);
+        for (int j = lane; j < cols; j += 32) dx[o + j] = dy[o + j] - autolora_exp(y[o + j]) * s;
+    }
+}
+AUTOLORA_HOST_ENTRY(log_softmax_backward_f32)
+
+extern "C" __global__ void argmax_rows_f32(const float* __restrict__ x, int* __restrict__ indices, int rows, int cols)
+{
+    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
+    for (long long r = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; r < rows; r += stride) {
+        const float* xr = x + r * cols;
+        int best = 0;
+        float m = xr[0];
+        for (int j = 1; j < cols && m == m; j++) {
+            float v = xr[j];
+            if (v > m || v != v) { m = v; best = j; } // a NaN wins, as in TensorPrimitives.IndexOfMax
+        }
+        indices[r] = best;
+    }
+}
+AUTOLORA_HOST_ENTRY_ELEMENTWISE(argmax_rows_f32)

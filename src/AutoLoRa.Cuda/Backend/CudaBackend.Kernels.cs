@@ -1,0 +1,264 @@
+using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Cuda;
+
+/// <summary>
+/// The primitives that run on our kernels: elementwise, reductions, losses, LoRA (cuBLAS), PGD
+/// and SGD. Arguments are packed the way cuLaunchKernel takes them: one pointer per parameter,
+/// pointing at a local that holds its value (device pointers as 8-byte CUdeviceptr).
+/// </summary>
+public sealed unsafe partial class CudaBackend
+{
+    public void Axpby(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
+    {
+        RequireLength(nameof(Axpby), length, (a, "a"), (b, "b"), (y, "y"));
+        ulong pa = Ptr(a), pb = Ptr(b), py = Ptr(y);
+        void** args = stackalloc void*[] { &pa, &pb, &py, &length, &alpha, &beta };
+        Launch("axpby_f32", length, args);
+    }
+
+    public void Scale(int length, float alpha, DeviceBuffer x, DeviceBuffer y)
+    {
+        RequireLength(nameof(Scale), length, (x, "x"), (y, "y"));
+        ulong px = Ptr(x), py = Ptr(y);
+        void** args = stackalloc void*[] { &px, &py, &length, &alpha };
+        Launch("scale_f32", length, args);
+    }
+
+    public void Multiply(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) => Binary("mul_f32", nameof(Multiply), length, a, b, y);
+
+    public void Minimum(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) => Binary("min_f32", nameof(Minimum), length, a, b, y);
+
+    public void Maximum(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) => Binary("max_f32", nameof(Maximum), length, a, b, y);
+
+    public void Relu(int length, DeviceBuffer x, DeviceBuffer y) => Unary("relu_f32", nameof(Relu), length, x, y);
+
+    public void Sign(int length, DeviceBuffer x, DeviceBuffer y) => Unary("sign_f32", nameof(Sign), length, x, y);
+
+    public void ReluBackward(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx) => Binary("relu_backward_f32", nameof(ReluBackward), length, y, dy, dx);
+
+    public void Clamp(int length, DeviceBuffer x, float min, float max, DeviceBuffer y)
+    {
+        RequireLength(nameof(Clamp), length, (x, "x"), (y, "y"));
+        ulong px = Ptr(x), py = Ptr(y);
+        void** args = stackalloc void*[] { &px, &py, &length, &min, &max };
+        Launch("clamp_f32", length, args);
+    }
+
+    public void AddBias(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias)
+    {
+        int n = checked(outer * channels * inner);
+        RequireLength(nameof(AddBias), n, (y, "y"));
+        RequireLength(nameof(AddBias), channels, (bias, "bias"));
+        ulong py = Ptr(y), pb = Ptr(bias);
+        void** args = stackalloc void*[] { &py, &pb, &n, &channels, &inner };
+        Launch("add_bias_f32", n, args);
+    }
+
+    public void BiasBackward(int outer, int channels, int inner, DeviceBuffer dy, DeviceBuffer dbias)
+    {
+        RequireLength(nameof(BiasBackward), checked(outer * channels * inner), (dy, "dy"));
+        RequireLength(nameof(BiasBackward), channels, (dbias, "dbias"));
+        ulong pdy = Ptr(dy), pdb = Ptr(dbias);
+        void** args = stackalloc void*[] { &pdy, &pdb, &outer, &channels, &inner };
+        _runtime.Launch("bias_backward_f32", new((uint)Math.Min(channels, 65535)), new(BlockSize), 0, args);
+    }
+
+    public void Sum(int length, DeviceBuffer x, DeviceBuffer result)
+    {
+        RequireLength(nameof(Sum), length, (x, "x"));
+        RequireLength(nameof(Sum), 1, (result, "result"));
+        // Two passes of the block-fold kernel: G partial sums, then one block folds them.
+        uint blocks = Grid(length);
+        var partials = _allocator.Rent((int)blocks, DType.Float32);
+        try
+        {
+            ulong px = Ptr(x), pp = partials.Pointer, pr = Ptr(result);
+            int n = length, g = (int)blocks;
+            void** first = stackalloc void*[] { &px, &pp, &n };
+            _runtime.Launch("sum_f32", new(blocks), new(BlockSize), BlockSize * 4, first);
+            void** second = stackalloc void*[] { &pp, &pr, &g };
+            _runtime.Launch("sum_f32", new(1), new(BlockSize), BlockSize * 4, second);
+        }
+        finally
+        {
+            partials.Release(); // stream order keeps the block valid for the queued kernels
+        }
+    }
+
+    public void GlobalAvgPoolForward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)
+    {
+        const string op = nameof(GlobalAvgPoolForward);
+        var at = new PlaneGeometry(n, c, hw);
+        Require(op, "x", x, Count(op, at, n, c, hw), at);
+        Require(op, "y", y, (long)n * c, at);
+        ulong px = Ptr(x), py = Ptr(y);
+        int planes = n * c;
+        void** args = stackalloc void*[] { &px, &py, &planes, &hw };
+        Launch("global_avg_pool_f32", (long)planes * 32, args);
+    }
+
+    public void GlobalAvgPoolBackward(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
+    {
+        const string op = nameof(GlobalAvgPoolBackward);
+        var at = new PlaneGeometry(n, c, hw);
+        long size = Count(op, at, n, c, hw);
+        Require(op, "dy", dy, (long)n * c, at);
+        Require(op, "dx", dx, size, at);
+        ulong pdy = Ptr(dy), pdx = Ptr(dx);
+        int total = (int)size;
+        void** args = stackalloc void*[] { &pdy, &pdx, &total, &hw };
+        Launch("global_avg_pool_backward_f32", total, args);
+    }
+
+    public void LogSoftmax(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
+    {
+        RequireLength(nameof(LogSoftmax), checked(rows * cols), (x, "x"), (y, "y"));
+        ulong px = Ptr(x), py = Ptr(y);
+        void** args = stackalloc void*[] { &px, &py, &rows, &cols };
+        Launch("log_softmax_f32", (long)rows * 32, args);
+    }
+
+    public void LogSoftmaxBackward(int rows, int cols, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
+    {
+        RequireLength(nameof(LogSoftmaxBackward), checked(rows * cols), (y, "y"), (dy, "dy"), (dx, "dx"));
+        ulong py = Ptr(y), pdy = Ptr(dy), pdx = Ptr(dx);
+        void** args = stackalloc void*[] { &py, &pdy, &pdx, &rows, &cols };
+        Launch("log_softmax_backward_f32", (long)rows * 32, args);
+    }
+
+    public void ArgMaxRows(int rows, int cols, DeviceBuffer x, DeviceBuffer indices)
+    {
+        RequireLength(nameof(ArgMaxRows), checked(rows * cols), (x, "x"));
+        Require(nameof(ArgMaxRows), "indices", indices, rows, new { rows, cols }, DType.Int32);
+        ulong px = Ptr(x), pi = Ptr(indices);
+        void** args = stackalloc void*[] { &px, &pi, &rows, &cols };
+        Launch("argmax_rows_f32", rows, args);
+    }
+
+    public void SoftmaxCrossEntropyForward(int rows, int classes, DeviceBuffer logits, DeviceBuffer labels,
+        DeviceBuffer loss, DeviceBuffer probabilities)
+    {
+        const string op = nameof(SoftmaxCrossEntropyForward);
+        RequireLength(op, checked(rows * classes), (logits, "logits"), (probabilities, "probabilities"));
+        Require(op, "labels", labels, rows, new { rows, classes }, DType.Int32);
+        RequireLength(op, 1, (loss, "loss"));
+        var rowLoss = _allocator.Rent(rows, DType.Float32);
+        try
+        {
+            ulong pz = Ptr(logits), pl = Ptr(labels), pp = Ptr(probabilities), pr = rowLoss.Pointer, err = _errorFlag.Pointer;
+            void** args = stackalloc void*[] { &pz, &pl, &pp, &pr, &err, &rows, &classes };
+            Launch("softmax_ce_forward_f32", (long)rows * 32, args);
+            MeanRows(pr, Ptr(loss), rows);
+        }
+        finally
+        {
+            rowLoss.Release();
+        }
+    }
+
+    public void SoftmaxCrossEntropyBackward(int rows, int classes, DeviceBuffer probabilities, DeviceBuffer labels,
+        DeviceBuffer dloss, DeviceBuffer dlogits)
+    {
+        const string op = nameof(SoftmaxCrossEntropyBackward);
+        int n = checked(rows * classes);
+        RequireLength(op, n, (probabilities, "probabilities"), (dlogits, "dlogits"));
+        Require(op, "labels", labels, rows, new { rows, classes }, DType.Int32);
+        RequireLength(op, 1, (dloss, "dloss"));
+        ulong pp = Ptr(probabilities), pl = Ptr(labels), pd = Ptr(dloss), pz = Ptr(dlogits);
+        float invRows = 1f / rows;
+        void** args = stackalloc void*[] { &pp, &pl, &pd, &pz, &n, &classes, &invRows };
+        Launch("softmax_ce_backward_f32", n, args);
+    }
+
+    public void KlDivergenceForward(int rows, int classes, DeviceBuffer targetLogits, DeviceBuffer inputLogits,
+        DeviceBuffer loss, DeviceBuffer logP, DeviceBuffer logQ)
+    {
+        const string op = nameof(KlDivergenceForward);
+        RequireLength(op, checked(rows * classes), (targetLogits, "targetLogits"), (inputLogits, "inputLogits"), (logP, "logP"), (logQ, "logQ"));
+        RequireLength(op, 1, (loss, "loss"));
+        var rowKl = _allocator.Rent(rows, DType.Float32);
+        try
+        {
+            ulong pt = Ptr(targetLogits), pi = Ptr(inputLogits), pp = Ptr(logP), pq = Ptr(logQ), pr = rowKl.Pointer;
+            void** args = stackalloc void*[] { &pt, &pi, &pp, &pq, &pr, &rows, &classes };
+            Launch("kl_forward_f32", (long)rows * 32, args);
+            MeanRows(pr, Ptr(loss), rows);
+        }
+        finally
+        {
+            rowKl.Release();
+        }
+    }
+
+    public void KlDivergenceBackward(int rows, int classes, DeviceBuffer logP, DeviceBuffer logQ, DeviceBuffer dloss,
+        DeviceBuffer? dTarget, DeviceBuffer? dInput)
+    {
+        const string op = nameof(KlDivergenceBackward);
+        RequireLength(op, checked(rows * classes), (logP, "logP"), (logQ, "logQ"), (dTarget, "dTarget"), (dInput, "dInput"));
+        RequireLength(op, 1, (dloss, "dloss"));
+        if (dTarget is null && dInput is null) return;
+        ulong pp = Ptr(logP), pq = Ptr(logQ), pd = Ptr(dloss);
+        ulong pt = dTarget is null ? 0 : Ptr(dTarget), pi = dInput is null ? 0 : Ptr(dInput);
+        float invRows = 1f / rows;
+        void** args = stackalloc void*[] { &pp, &pq, &pd, &pt, &pi, &rows, &classes, &invRows };
+        Launch("kl_backward_f32", (long)rows * 32, args);
+    }
+
+    public void LoraMerge(int outRows, int rank, int inCols, DeviceBuffer w, DeviceBuffer b, DeviceBuffer a, float scale, DeviceBuffer wOut)
+    {
+        int count = checked(outRows * inCols);
+        RequireLength(nameof(LoraMerge), count, (w, "w"), (wOut, "wOut"));
+        if (!ReferenceEquals(w, wOut)) Copy(w, wOut, count);
+        // wOut += scale · B (outRows × rank) · A (rank × inCols): one GEMM with beta = 1.
+        Gemm(false, false, outRows, inCols, rank, scale, b, rank, a, inCols, 1f, wOut, inCols);
+    }
+
+    public void LoraMergeBackward(int outRows, int rank, int inCols, DeviceBuffer dW, DeviceBuffer b, DeviceBuffer a, float scale,
+        DeviceBuffer? dB, DeviceBuffer? dA)
+    {
+        if (dA is not null) Gemm(true, false, rank, inCols, outRows, scale, b, rank, dW, inCols, 0f, dA, inCols);
+        if (dB is not null) Gemm(false, true, outRows, rank, inCols, scale, dW, inCols, a, inCols, 0f, dB, rank);
+    }
+
+    public void PgdStep(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
+    {
+        RequireLength(nameof(PgdStep), length, (x, "x"), (grad, "grad"), (x0, "x0"), (xOut, "xOut"));
+        ulong px = Ptr(x), pg = Ptr(grad), p0 = Ptr(x0), po = Ptr(xOut);
+        void** args = stackalloc void*[] { &px, &pg, &p0, &po, &length, &alpha, &eps };
+        Launch("pgd_step_f32", length, args);
+    }
+
+    public void SgdMomentumUpdate(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity,
+        float lr, float momentum, float weightDecay)
+    {
+        RequireLength(nameof(SgdMomentumUpdate), length, (param, "param"), (grad, "grad"), (velocity, "velocity"));
+        ulong pp = Ptr(param), pg = Ptr(grad), pv = Ptr(velocity);
+        void** args = stackalloc void*[] { &pp, &pg, &pv, &length, &lr, &momentum, &weightDecay };
+        Launch("sgd_momentum_f32", length, args);
+    }
+
+    private void MeanRows(ulong values, ulong output, int rows)
+    {
+        float scale = 1f / rows;
+        void** args = stackalloc void*[] { &values, &output, &rows, &scale };
+        _runtime.Launch("mean_rows_f32", new(1), new(1024), 0, args);
+    }
+
+    private void Unary(string kernel, string op, int length, DeviceBuffer x, DeviceBuffer y)
+    {
+        RequireLength(op, length, (x, "x"), (y, "y"));
+        ulong px = Ptr(x), py = Ptr(y);
+        void** args = stackalloc void*[] { &px, &py, &length };
+        Launch(kernel, length, args);
+    }
+
+    private void Binary(string kernel, string op, int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
+    {
+        RequireLength(op, length, (a, "a"), (b, "b"), (y, "y"));
+        ulong pa = Ptr(a), pb = Ptr(b), py = Ptr(y);
+        void** args = stackalloc void*[] { &pa, &pb, &py, &length };
+        Launch(kernel, length, args);
+    }
+}

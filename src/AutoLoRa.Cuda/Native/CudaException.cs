@@ -1,0 +1,53 @@
+using System.Runtime.CompilerServices;
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Cuda;
+
+/// <summary>A CUDA driver, cuBLAS or cuDNN call failed; the message names the call and the status.</summary>
+public sealed class CudaException : BackendException
+{
+    public CudaException(string library, string call, int status, string statusName, string? detail = null)
+        : base($"{call} failed: {statusName} ({status}){(string.IsNullOrEmpty(detail) ? "" : ": " + detail)}")
+    {
+        Library = library;
+        Call = call;
+        Status = status;
+        StatusName = statusName;
+    }
+
+    public string Library { get; }
+
+    public string Call { get; }
+
+    public int Status { get; }
+
+    public string StatusName { get; }
+}
+
+/// <summary>One ThrowIfFailed per library: turns a failing status into a <see cref="CudaException"/>.</summary>
+internal static class Check
+{
+    internal static void Driver(int status, [CallerArgumentExpression(nameof(status))] string call = "")
+    {
+        if (status != 0) throw new CudaException("driver", CallName(call), status, StatusNames.Driver(status));
+    }
+
+    internal static void CuBlas(int status, [CallerArgumentExpression(nameof(status))] string call = "")
+    {
+        if (status != 0) throw new CudaException("cublas", CallName(call), status, StatusNames.CuBlas(status));
+    }
+
+    internal static void CuDnn(int status, int cudnnMajor, [CallerArgumentExpression(nameof(status))] string call = "")
+    {
+        if (status != 0) throw new CudaException("cudnn", CallName(call), status, StatusNames.CuDnn(status, cudnnMajor));
+    }
+
+    /// <summary>"CudaDriver.cuMemAlloc_v2(&amp;p, n)" → the call text up to its argument list.</summary>
+    internal static string CallName(string expression)
+    {
+        int paren = expression.IndexOf('(');
+        string head = paren > 0 ? expression[..paren] : expression;
+        int dot = head.LastIndexOf('.');
+        return dot >= 0 ? head[(dot + 1)..] : head;
+    }
+}

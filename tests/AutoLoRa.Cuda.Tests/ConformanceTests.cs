@@ -1,0 +1,23 @@
+using AutoLoRa.Core.Tests.Conformance;
+using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Cuda.Runtime;
+
+namespace AutoLoRa.Cuda.Tests;
+
+/// <summary>The conformance suite on the CUDA backend over the emulated runtime (runs everywhere).</summary>
+[Trait("Backend", "cuda-emu")]
+public sealed class CudaEmulatedConformanceTests() : BackendConformanceTests(new CudaBackend(new EmulatedRuntime()));
+
+/// <summary>
+/// The conformance suite on a real GPU. Without a driver, device, cuBLAS or cuDNN every test is
+/// reported as skipped with the probe's reason (the backend is never constructed then).
+/// </summary>
+[Trait("Backend", "cuda")]
+[NativeCudaRequired]
+public sealed class CudaNativeConformanceTests() : BackendConformanceTests(new CudaBackend(new NativeRuntime()));
+
+/// <summary>Skips a class's backend tests unless <see cref="CudaAvailability.Probe"/> says the native runtime can run.</summary>
+public sealed class NativeCudaRequiredAttribute : BackendAvailabilityAttribute
+{
+    public override string? SkipReason => CudaAvailability.Probe() is { Available: false } probe ? $"native CUDA {probe.Reason}" : null;
+}
