@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 using AutoLoRa.Cli.Commands;
 using AutoLoRa.Cli.Demo;
 
@@ -9,6 +10,8 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // Logs and CI capture output through a pipe, where Spectre would otherwise wrap at 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
         var root = new RootCommand("autolora: robust fine-tuning of adversarially pre-trained CNNs with AutoLoRa and its baselines")
         {
             DemoCommand.Create(),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AutoLoRa.Cli.Bench;
+using AutoLoRa.Cli.Options;
 
 namespace AutoLoRa.Cli.Commands;
 
@@ -8,8 +9,26 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Measures performance (GEMM throughput; training steps come with the trainer).");
+        var command = new Command("bench", "Measures performance: GEMM throughput and whole training/inference steps.");
         command.Subcommands.Add(CreateGemm());
+        command.Subcommands.Add(CreateStep());
+        return command;
+    }
+
+    private static Command CreateStep()
+    {
+        var workload = new Option<string>("--workload") { Description = "r18w16-b64 or r18-b32 (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
+        var step = new Option<string>("--step") { Description = "autolora, vanilla (TRADES) or infer.", DefaultValueFactory = _ => "autolora" };
+        var steps = new Option<int>("--steps") { Description = "Timed steps (min/median/max are reported).", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line." };
+        var backendName = CommonOptions.Backend();
+        var command = new Command("step", "Times one AutoLoRa, vanilla or inference step of a benchmark workload.") { workload, step, steps, warmup, json, backendName };
+        command.SetAction(r => CliError.Guard(() =>
+        {
+            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
+            return StepBench.Run(backend, r.GetValue(workload)!, r.GetValue(step)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(json), Console.Out);
+        }));
         return command;
     }
 

@@ -1,40 +1,45 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Presentation;
+using AutoLoRa.Data;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
 using Spectre.Console;
 
 namespace AutoLoRa.Cli.Commands;
 
-/// <summary><c>autolora eval MODEL</c>: clean and PGD-k accuracy on a test split (AutoAttack comes with issue 5).</summary>
+/// <summary>
+/// <c>autolora eval MODEL</c>: clean accuracy, PGD-k and AutoAttack (standard or a custom list) on
+/// a test split, with a table, the per-attack breakdown, reliability flags and a JSON report.
+/// </summary>
 internal static class EvalCommand
 {
+    private static readonly string[] AutoAttackNames = ["apgd-ce", "apgd-dlr", "apgd-t", "fab-t", "square"];
+
     public static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "A model file or run checkpoint written by autolora (.safetensors)." };
         var data = CommonOptions.Data();
         var classes = CommonOptions.Classes();
-        var attacks = new Option<string>("--attacks") { Description = "Comma-separated: clean, pgd20 (pgdK for K steps).", DefaultValueFactory = _ => "clean,pgd20" };
+        var attacks = new Option<string>("--attacks")
+        {
+            Description = "Comma-separated: clean, pgdK (e.g. pgd20), aa (standard AutoAttack), or single AutoAttack attacks: apgd-ce, apgd-dlr, apgd-t, fab-t, square.",
+            DefaultValueFactory = _ => "clean,pgd20",
+        };
         var eps = CommonOptions.Epsilon(8f / 255f);
-        var step = new Option<float>("--attack-step") { Description = "PGD step size.", DefaultValueFactory = _ => 2f / 255f };
         var n = CommonOptions.Limit("--n", "test images");
         var seed = CommonOptions.Seed();
         var batch = CommonOptions.BatchSize();
         var backendName = CommonOptions.Backend();
-        var json = new Option<string?>("--json") { Description = "Also write the results to this JSON file." };
-        var command = new Command("eval", "Evaluates a model's clean and PGD robust accuracy on a test split.") { model, data, classes, attacks, eps, step, n, seed, batch, backendName, json };
+        var runDir = CommonOptions.RunDirectory();
+        var command = new Command("eval", "Evaluates a model's clean, PGD and AutoAttack robust accuracy on a test split.") { model, data, classes, attacks, eps, n, seed, batch, backendName, runDir };
         command.SetAction(r => CliError.Guard(() =>
         {
-            var wanted = r.GetValue(attacks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            int? pgdSteps = null;
-            foreach (var a in wanted)
-            {
-                if (a == "clean") continue;
-                if (a.StartsWith("pgd", StringComparison.Ordinal) && int.TryParse(a[3..], out int k) && k > 0) pgdSteps = k;
-                else throw new ArgumentException($"--attacks: unknown attack '{a}'; known: clean, pgdK (e.g. pgd20). AutoAttack is not in this build yet.");
-            }
+            var plan = EvalPlan.Parse(r.GetValue(attacks)!);
+            string dir = r.GetValue(runDir) ?? TrainingOptionSet.DefaultRunDirectory("eval");
+            Directory.CreateDirectory(dir);
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
             using var classifier = ModelFile.Load(r.GetValue(model)!, backend);
             var test = DataSelection.Test(r.GetValue(data)!, r.GetValue(classes), r.GetValue(n));
@@ -42,29 +47,94 @@ internal static class EvalCommand
             {
                 throw new ArgumentException($"The model has {classifier.Spec.Classes} classes but the test data has {test.ClassCount}; pass --classes to select the model's classes.");
             }
-            var attack = PgdConfig.Evaluation(r.GetValue(eps), pgdSteps ?? 20, r.GetValue(step));
-            var result = EvaluationView.CleanAndPgd(backend, classifier, test, attack, r.GetValue(seed), Path.GetFileName(r.GetValue(model)!), r.GetValue(batch));
-            var table = new Table().AddColumns("metric", "accuracy", "seconds");
-            table.AddRow("clean", $"{result.Clean:P2}", $"{result.CleanSeconds:F1}");
-            if (pgdSteps is not null) table.AddRow($"PGD-{pgdSteps} (eps {attack.Epsilon:G4}, step {attack.StepSize:G4})", $"{result.Robust:P2}", $"{result.RobustSeconds:F1}");
-            AnsiConsole.Write(table);
-            Console.WriteLine($"{test.Count} test images of {test.Name}");
-            if (r.GetValue(json) is { } path)
+            if (plan.Runs.Count == 0)
             {
-                File.WriteAllText(path, JsonSerializer.Serialize(new
-                {
-                    model = r.GetValue(model),
-                    data = test.Name,
-                    n = test.Count,
-                    clean = result.Clean,
-                    pgd = pgdSteps is null ? (float?)null : result.Robust,
-                    pgd_steps = pgdSteps,
-                    eps = attack.Epsilon,
-                    step = attack.StepSize,
-                }));
+                float clean = new Training.Evaluation.Evaluator(backend, r.GetValue(batch)).CleanAccuracy(classifier, test);
+                Console.WriteLine($"clean accuracy on {test.Count} images of {test.Name}: {clean:P2}");
+                File.WriteAllText(Path.Combine(dir, "eval.json"), new JsonObject { ["data"] = test.Name, ["points"] = test.Count, ["clean"] = clean }.ToJsonString());
+                return 0;
             }
+            using var logits = new ClassifierLogitModel(classifier);
+            var points = ToAttackBatch(test);
+            var baseOptions = new AutoAttackOptions { Epsilon = r.GetValue(eps), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed) };
+            string title = Path.GetFileName(r.GetValue(model)!);
+
+            var reports = new List<(string Label, AutoAttackReport Report)>();
+            foreach (var (label, list) in plan.Runs)
+            {
+                var options = baseOptions with { Attacks = list, StatePath = Path.Combine(dir, $"state-{label}.json") };
+                reports.Add((label, AttackView.Run(options, logits, points, title)));
+            }
+            Print(reports, test, baseOptions.Epsilon, dir);
             return 0;
         }));
         return command;
+    }
+
+    private static AttackBatch ToAttackBatch(ImageDataset test)
+    {
+        var images = new float[test.Count * test.SampleSize];
+        var labels = new int[test.Count];
+        test.CopyBatch(Enumerable.Range(0, test.Count).ToArray(), images, labels);
+        return new AttackBatch(images, labels, test.Channels, test.Height, test.Width);
+    }
+
+    private static void Print(List<(string Label, AutoAttackReport Report)> reports, ImageDataset test, float eps, string dir)
+    {
+        var summary = new Table().Title(Markup.Escape($"{test.Name}: {test.Count} points, L∞ eps = {eps:G4}")).AddColumns("evaluation", "accuracy", "seconds");
+        if (reports.Count > 0) summary.AddRow("clean", $"{reports[0].Report.CleanAccuracy:P2}", "");
+        foreach (var (label, report) in reports)
+        {
+            summary.AddRow(Markup.Escape(label), $"{report.RobustAccuracy:P2}", $"{report.Attacks.Sum(a => a.Seconds):F1}");
+        }
+        AnsiConsole.Write(summary);
+
+        foreach (var (label, report) in reports.Where(x => x.Report.Attacks.Count > 1))
+        {
+            var breakdown = new Table().Title(Markup.Escape($"{label}: attack by attack (only points still robust go on)")).AddColumns("attack", "attacked", "broken", "accuracy after", "seconds", "note");
+            foreach (var a in report.Attacks)
+            {
+                breakdown.AddRow(Markup.Escape(a.Name), $"{a.Attacked}", $"{a.Successes}", $"{a.AccuracyAfter:P2}", $"{a.Seconds:F1}", Markup.Escape(a.Skipped ?? ""));
+            }
+            AnsiConsole.Write(breakdown);
+        }
+        foreach (var (label, report) in reports)
+        {
+            Console.WriteLine($"{label}: largest perturbation {report.MaxPerturbation:G4} (eps {eps:G4}), pixels in [{report.MinPixel:G4}, {report.MaxPixel:G4}], NaN images {report.NanImages}, out of bounds {report.OutOfBoundsImages}{(report.Resumed ? ", resumed from saved state" : "")}");
+            foreach (var flag in report.Flags) AnsiConsole.MarkupLine($"[yellow]flag[/] {Markup.Escape(flag.Code)}: {Markup.Escape(flag.Message)}");
+        }
+
+        var json = new JsonObject { ["data"] = test.Name, ["points"] = test.Count, ["eps"] = eps };
+        foreach (var (label, report) in reports) json[label] = JsonNode.Parse(report.ToJson());
+        string path = Path.Combine(dir, "eval.json");
+        File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"report: {path}");
+    }
+
+    /// <summary>
+    /// What --attacks asks for: each PGD-k is its own evaluation; "aa" and single AutoAttack attacks
+    /// form one sequential run (point-wise worst case over them). Clean accuracy comes with every
+    /// run; with no attack at all, it is measured alone.
+    /// </summary>
+    private sealed record EvalPlan(List<(string Label, IReadOnlyList<string> Attacks)> Runs)
+    {
+        public static EvalPlan Parse(string text)
+        {
+            var runs = new List<(string, IReadOnlyList<string>)>();
+            var autoAttack = new List<string>();
+            bool clean = false;
+            foreach (var token in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (token == "clean") clean = true;
+                else if (token == "aa") autoAttack.AddRange(AutoAttackOptions.Standard);
+                else if (AutoAttackNames.Contains(token)) autoAttack.Add(token);
+                else if (token.StartsWith("pgd", StringComparison.Ordinal) && int.TryParse(token[3..], out int k) && k > 0) runs.Add(($"PGD-{k}", [token]));
+                else throw new ArgumentException($"--attacks: unknown '{token}'; use clean, pgdK (e.g. pgd20), aa, or {string.Join(", ", AutoAttackNames)}.");
+            }
+            var distinct = autoAttack.Distinct().ToList();
+            if (distinct.Count > 0) runs.Add((distinct.SequenceEqual(AutoAttackOptions.Standard) ? "AutoAttack" : "AutoAttack (" + string.Join("+", distinct) + ")", distinct));
+            if (runs.Count == 0 && !clean) throw new ArgumentException("--attacks names nothing to evaluate.");
+            return new EvalPlan(runs);
+        }
     }
 }

@@ -1,0 +1,142 @@
+using System.Text.Json;
+
+namespace AutoLoRa.Cli.Tests;
+
+/// <summary>
+/// Every verb end to end on tiny generated data, in the order a user chains them (pretrain →
+/// finetune → eval/inspect/plot), plus the error paths a user can hit.
+/// </summary>
+public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
+{
+    private readonly Workspace _w;
+
+    public CliVerbTests(Workspace workspace) => _w = workspace;
+
+    /// <summary>A temp folder with tiny MNIST-format data and one pre-trained model, shared by the tests.</summary>
+    public sealed class Workspace : IDisposable
+    {
+        public Workspace()
+        {
+            TinyMnist.Write(DataDir);
+            Pretrain = CliRunner.Run(Root, "pretrain", "--arch", "resnet-mini", "--width", "4", "--data", Data, "--epochs", "1",
+                "--batch-size", "16", "--eps", "0.1", "--attack-steps", "2", "--run-dir", "pre");
+        }
+
+        public string Root { get; } = Directory.CreateTempSubdirectory("autolora-cli-").FullName;
+
+        public string DataDir => Path.Combine(Root, "mnist");
+
+        public string Data => "mnist:" + DataDir;
+
+        public CliRunner.Result Pretrain { get; }
+
+        public string Backbone => Path.Combine(Root, "pre", "best.safetensors");
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
+    }
+
+    private CliRunner.Result Run(params string[] args) => CliRunner.Run(_w.Root, args);
+
+    private static void AssertOk(CliRunner.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.All}");
+
+    [Fact]
+    public void PretrainWritesModelsAndLog()
+    {
+        AssertOk(_w.Pretrain);
+        Assert.True(File.Exists(_w.Backbone));
+        Assert.Single(File.ReadAllLines(Path.Combine(_w.Root, "pre", "log.jsonl")));
+        Assert.Contains("pretrain epoch 1", _w.Pretrain.Output);
+    }
+
+    [Theory]
+    [InlineData("autolora")]
+    [InlineData("vanilla")]
+    [InlineData("natural")]
+    public void FinetuneEachMethodThenEvalInspectPlot(string method)
+    {
+        string dir = "ft-" + method;
+        AssertOk(Run("finetune", "--method", method, "--init", _w.Backbone, "--data", _w.Data, "--classes", "5-9", "--epochs", "1",
+            "--batch-size", "16", "--eps", "0.1", "--attack-steps", "2", "--run-dir", dir));
+        string model = Path.Combine(_w.Root, dir, "best.safetensors");
+
+        var eval = Run("eval", model, "--data", _w.Data, "--classes", "5-9", "--attacks", "clean,pgd3,apgd-ce", "--eps", "0.1", "--n", "20", "--run-dir", dir + "-eval");
+        AssertOk(eval);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, dir + "-eval", "eval.json")));
+        Assert.Equal(20, report.RootElement.GetProperty("points").GetInt32());
+        double clean = report.RootElement.GetProperty("PGD-3").GetProperty("CleanAccuracy").GetDouble();
+        double pgd = report.RootElement.GetProperty("PGD-3").GetProperty("RobustAccuracy").GetDouble();
+        Assert.InRange(pgd, 0, clean);
+
+        var inspect = Run("inspect", Path.Combine(_w.Root, dir, "checkpoint.safetensors"));
+        AssertOk(inspect);
+        Assert.Contains($"run checkpoint: method {method}", inspect.Output);
+
+        AssertOk(Run("plot", dir));
+        var png = File.ReadAllBytes(Path.Combine(_w.Root, dir, "plot.png"));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+    }
+
+    [Fact]
+    public void DemoQuickRunsOnGivenData()
+    {
+        var r = Run("demo", "--quick", "--data", _w.DataDir, "--run-dir", "demo");
+        AssertOk(r);
+        Assert.Contains("AutoLoRa", r.Output);
+        Assert.Contains("Vanilla RFT", r.Output);
+        Assert.True(File.Exists(Path.Combine(_w.Root, "demo", "quick", "results.json")));
+    }
+
+    [Fact]
+    public void BenchStepPrintsOneJsonLine()
+    {
+        var r = Run("bench", "step", "--workload", "r18w16-b64", "--step", "infer", "--steps", "1", "--warmup", "0", "--json", "--backend", "cpu");
+        AssertOk(r);
+        using var line = JsonDocument.Parse(r.Output.Trim());
+        Assert.Equal("r18w16-b64", line.RootElement.GetProperty("workload").GetString());
+        Assert.True(line.RootElement.GetProperty("median_s").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void SelftestPasses()
+    {
+        var r = Run("selftest");
+        AssertOk(r);
+        Assert.Contains("selftest passed", r.Output);
+    }
+
+    [Theory]
+    [InlineData("eval", "missing.safetensors", "no such file")]
+    [InlineData("finetune", "--init", "missing.safetensors", "no such file")]
+    [InlineData("pretrain", "--data", "mnist:/nonexistent-dir", "--arch", "resnet-mini", "/nonexistent-dir")]
+    [InlineData("pretrain", "--data", "imagenet:/x", "--arch", "resnet-mini", "imagenet")]
+    [InlineData("pretrain", "--arch", "resnet19", "--data", "mnist:DATA", "resnet19")]
+    [InlineData("finetune", "--method", "bogus", "--init", "x", "bogus")]
+    [InlineData("bench", "step", "--workload", "r99", "r99")]
+    [InlineData("eval", "x.safetensors", "--attacks", "fgsm", "fgsm")]
+    public void UserErrorsAreOneSentenceWithoutStackTrace(params string[] argsAndExpected)
+    {
+        var args = argsAndExpected[..^1].Select(a => a.Replace("DATA", _w.DataDir, StringComparison.Ordinal)).ToArray();
+        var r = Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(argsAndExpected[^1], r.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", r.All);
+    }
+
+    [Fact]
+    public void CorruptModelFileIsNamed()
+    {
+        string bad = Path.Combine(_w.Root, "corrupt.safetensors");
+        File.WriteAllBytes(bad, [1, 2, 3, 4, 5]);
+        var r = Run("inspect", bad);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("corrupt.safetensors", r.Error);
+    }
+
+    [Fact]
+    public void UnknownFlagIsRejected()
+    {
+        var r = Run("pretrain", "--no-such-flag");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("--no-such-flag", r.All);
+    }
+}
