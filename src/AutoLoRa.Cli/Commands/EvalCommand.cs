@@ -62,7 +62,7 @@ internal static class EvalCommand
             var reports = new List<(string Label, AutoAttackReport Report)>();
             foreach (var (label, list) in plan.Runs)
             {
-                var options = baseOptions with { Attacks = list, StatePath = Path.Combine(dir, $"state-{label}.json") };
+                var options = baseOptions with { Attacks = list, StatePath = Path.Combine(dir, $"state-{string.Join('+', list)}-{ModelIdentity.Of(r.GetValue(model)!)}.json") };
                 reports.Add((label, AttackView.Run(options, logits, points, title)));
             }
             Print(reports, test, baseOptions.Epsilon, dir);

@@ -77,13 +77,27 @@ internal static class DemoCommand
 
             using var best = Training.Checkpoints.ModelFile.Load(run.BestModelPath, backend);
             var eval = EvaluationView.CleanAndPgd(backend, best, test, PgdConfig.Evaluation(DemoPlan.Epsilon, DemoPlan.TestSteps, DemoPlan.TestStep), seed, name);
-            rows.Add(new DemoRow(name, eval.Clean, eval.Robust, run.History.Count, trainSeconds, eval.CleanSeconds + eval.RobustSeconds));
+            var aa = AutoAttackOnSubset(best, test, plan.AutoAttackImages, seed, name, Path.Combine(runDir, $"autoattack-{ModelIdentity.Of(run.BestModelPath)}.json"));
+            rows.Add(new DemoRow(name, eval.Clean, eval.Robust, aa.RobustAccuracy, aa.Flags.Select(f => f.Code).ToArray(), run.History.Count, trainSeconds,
+                eval.CleanSeconds + eval.RobustSeconds + aa.Attacks.Sum(a => a.Seconds)));
         }
 
         PrintTable(rows, plan, pretrainSeconds, total.Elapsed.TotalSeconds);
         File.WriteAllText(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(new { plan, epsilon = DemoPlan.Epsilon, pretrain_seconds = pretrainSeconds, rows }, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"results: {Path.Combine(dir, "results.json")}; plot a run with: autolora plot {Path.Combine(dir, "autolora")}");
         return 0;
+    }
+
+    /// <summary>Standard AutoAttack on the first n test images (all of them would not fit the demo's time budget).</summary>
+    private static AutoAttackReport AutoAttackOnSubset(Classifier model, ImageDataset test, int n, int seed, string name, string statePath)
+    {
+        int count = Math.Min(n, test.Count);
+        var images = new float[count * test.SampleSize];
+        var labels = new int[count];
+        test.CopyBatch(Enumerable.Range(0, count).ToArray(), images, labels);
+        using var logits = new ClassifierLogitModel(model);
+        var options = new AutoAttackOptions { Epsilon = DemoPlan.Epsilon, Seed = seed, StatePath = statePath };
+        return AttackView.Run(options, logits, new AttackBatch(images, labels, test.Channels, test.Height, test.Width), name);
     }
 
     private static RecipeSettings Settings(Method method, int epochs, string runDir, AttackSettings attack, int seed) => new()
@@ -102,14 +116,15 @@ internal static class DemoCommand
     private static void PrintTable(List<DemoRow> rows, DemoPlan plan, double pretrainSeconds, double totalSeconds)
     {
         var table = new Table().Title($"Fashion-MNIST {DemoPlan.SourceClasses} → {DemoPlan.TargetClasses}, L∞ eps = {DemoPlan.Epsilon}, PGD-{DemoPlan.TestSteps} (step {DemoPlan.TestStep})")
-            .AddColumns("method", "clean acc", $"PGD-{DemoPlan.TestSteps} acc", "epochs", "train s", "eval s");
+            .AddColumns("method", "clean acc", $"PGD-{DemoPlan.TestSteps} acc", $"AutoAttack acc (first {plan.AutoAttackImages})", "epochs", "train s", "eval s");
         foreach (var r in rows)
         {
-            table.AddRow(r.Method, $"{r.CleanAccuracy:P1}", $"{r.RobustAccuracy:P1}", r.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{r.TrainSeconds:F0}", $"{r.EvalSeconds:F0}");
+            table.AddRow(r.Method, $"{r.CleanAccuracy:P1}", $"{r.RobustAccuracy:P1}", $"{r.AutoAttackAccuracy:P1}", r.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{r.TrainSeconds:F0}", $"{r.EvalSeconds:F0}");
         }
         AnsiConsole.Write(table);
-        Console.WriteLine($"pre-training: {plan.PretrainEpochs} epochs in {pretrainSeconds:F0} s; total {totalSeconds:F0} s. Models are the best-validation-robust checkpoints; accuracy on the first {plan.TestImages} test images of classes {DemoPlan.TargetClasses}.");
+        Console.WriteLine($"pre-training: {plan.PretrainEpochs} epochs in {pretrainSeconds:F0} s; total {totalSeconds:F0} s. Models are the best-validation-robust checkpoints; clean and PGD accuracy on the first {plan.TestImages} test images of classes {DemoPlan.TargetClasses}, standard AutoAttack on the first {plan.AutoAttackImages}.");
+        foreach (var r in rows.Where(r => r.AutoAttackFlags.Length > 0)) Console.WriteLine($"{r.Method}: AutoAttack flags: {string.Join(", ", r.AutoAttackFlags)} (see `autolora eval` for details)");
     }
 
-    private sealed record DemoRow(string Method, float CleanAccuracy, float RobustAccuracy, int Epochs, double TrainSeconds, double EvalSeconds);
+    private sealed record DemoRow(string Method, float CleanAccuracy, float RobustAccuracy, double AutoAttackAccuracy, string[] AutoAttackFlags, int Epochs, double TrainSeconds, double EvalSeconds);
 }

@@ -4,7 +4,7 @@ namespace AutoLoRa.Cli.Demo;
 /// Sizes of the demo: how much of Fashion-MNIST each phase uses and for how many epochs. The
 /// default is sized to finish within 15 minutes on 2 cores, --quick within 2 minutes.
 /// </summary>
-internal sealed record DemoPlan(int PretrainImages, int PretrainEpochs, int FineTuneImages, int FineTuneEpochs, int TestImages, int Width)
+internal sealed record DemoPlan(int PretrainImages, int PretrainEpochs, int FineTuneImages, int FineTuneEpochs, int TestImages, int AutoAttackImages, int Width)
 {
     /// <summary>Fashion-MNIST is easier to perturb than CIFAR; 0.1 is the usual L∞ radius for it.</summary>
     public const float Epsilon = 0.1f;
@@ -16,7 +16,7 @@ internal sealed record DemoPlan(int PretrainImages, int PretrainEpochs, int Fine
 
     public const string SourceClasses = "0-4", TargetClasses = "5-9";
 
-    public static DemoPlan Default { get; } = new(PretrainImages: 4000, PretrainEpochs: 4, FineTuneImages: 2000, FineTuneEpochs: 5, TestImages: 1000, Width: 16);
+    public static DemoPlan Default { get; } = new(PretrainImages: 4000, PretrainEpochs: 4, FineTuneImages: 2000, FineTuneEpochs: 5, TestImages: 1000, AutoAttackImages: 100, Width: 16);
 
-    public static DemoPlan Quick { get; } = new(PretrainImages: 600, PretrainEpochs: 1, FineTuneImages: 400, FineTuneEpochs: 1, TestImages: 200, Width: 8);
+    public static DemoPlan Quick { get; } = new(PretrainImages: 600, PretrainEpochs: 1, FineTuneImages: 400, FineTuneEpochs: 1, TestImages: 200, AutoAttackImages: 20, Width: 8);
 }

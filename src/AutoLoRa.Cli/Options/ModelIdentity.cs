@@ -1,0 +1,16 @@
+using System.Security.Cryptography;
+
+namespace AutoLoRa.Cli.Options;
+
+/// <summary>
+/// A short content hash of a model file. Resumable evaluation state is keyed by it, so state saved
+/// for one model is never resumed for another that was written to the same path.
+/// </summary>
+internal static class ModelIdentity
+{
+    public static string Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream))[..12];
+    }
+}
