@@ -43,7 +43,7 @@ public sealed class ResumeTests : IDisposable
         var run = new TrainingRun(_cpu, trainer, new AutomaticSchedule(new AutomaticLearningRate(0.01f, period: 1)), options);
         using var cancel = new CancellationTokenSource();
         int batches = 0;
-        var progress = new SynchronousProgress(p =>
+        var progress = new ImmediateProgress<TrainingProgress>(p =>
         {
             if (p.Phase == "train" && ++batches == cancelAfterBatches) cancel.Cancel();
         });
@@ -96,11 +96,5 @@ public sealed class ResumeTests : IDisposable
         // A run checkpoint loads as a model too.
         using var fromCheckpoint = ModelFile.Load(Path.Combine(_root, "model", RunCheckpoint.FileName), _cpu);
         Assert.Equal(model.Spec.Classes, fromCheckpoint.Spec.Classes);
-    }
-
-    /// <summary>IProgress that runs on the reporting thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

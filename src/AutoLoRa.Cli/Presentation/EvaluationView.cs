@@ -2,6 +2,7 @@ using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
+using AutoLoRa.Training;
 using AutoLoRa.Training.Evaluation;
 using Spectre.Console;
 
@@ -20,18 +21,13 @@ internal static class EvaluationView
         {
             var cleanTask = ctx.AddTask(Markup.Escape($"{title}: clean"), maxValue: test.Count);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            clean = evaluator.CleanAccuracy(model, test, progress: new Reporter(done => cleanTask.Value = done));
+            clean = evaluator.CleanAccuracy(model, test, progress: new ImmediateProgress<int>(done => cleanTask.Value = done));
             cleanSeconds = clock.Elapsed.TotalSeconds;
             var robustTask = ctx.AddTask(Markup.Escape($"{title}: PGD-{attack.Steps}"), maxValue: test.Count);
             clock.Restart();
-            robust = evaluator.RobustAccuracy(model, test, attack, seed, new Reporter(done => robustTask.Value = done));
+            robust = evaluator.RobustAccuracy(model, test, attack, seed, new ImmediateProgress<int>(done => robustTask.Value = done));
             robustSeconds = clock.Elapsed.TotalSeconds;
         });
         return (clean, robust, cleanSeconds, robustSeconds);
-    }
-
-    private sealed class Reporter(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
     }
 }

@@ -16,7 +16,7 @@ internal static class TrainingView
         Progress().Start(ctx =>
         {
             var task = ctx.AddTask(Markup.Escape(title), maxValue: epochs * 100.0);
-            var progress = new Reporter(p =>
+            var progress = new ImmediateProgress<TrainingProgress>(p =>
             {
                 double within = p.Total > 0 ? 100.0 * p.Done / p.Total : 0;
                 switch (p.Phase)
@@ -60,10 +60,5 @@ internal static class TrainingView
         parts.Add($"{r.Seconds:F0} s");
         if (r.Note is not null) parts.Add(r.Note);
         return string.Join(", ", parts);
-    }
-
-    private sealed class Reporter(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
