@@ -89,6 +89,7 @@ internal static class TrainCommands
         Console.WriteLine($"{title}: {model.Spec.Architecture} (width {model.Spec.BaseWidth}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
         Console.WriteLine($"run directory: {settings.RunDirectory}");
         var run = TrainingView.Run(title, settings.Epochs, p => Recipe.Train(backend, model, train, settings, p));
+        TrainingView.Summary(title, run.History);
         Console.WriteLine($"model: {run.FinalModelPath}; best validation model: {run.BestModelPath}");
         return 0;
     }

@@ -46,6 +46,28 @@ internal static class TrainingView
         .HideCompleted(false)
         .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn());
 
+    /// <summary>The end-of-run table: one row per epoch.</summary>
+    public static void Summary(string title, IReadOnlyList<EpochRecord> history)
+    {
+        var scalarNames = history.SelectMany(h => h.Scalars.Keys).Distinct().ToList();
+        var table = new Table().Title(Markup.Escape(title)).AddColumns("epoch", "lr", "loss", "val SA", "val RA");
+        foreach (var name in scalarNames) table.AddColumn(Markup.Escape(name));
+        table.AddColumns("seconds", "note");
+        foreach (var h in history)
+        {
+            var cells = new List<string>
+            {
+                (h.Epoch + 1).ToString(CultureInfo.InvariantCulture), h.LearningRate.ToString("G3", CultureInfo.InvariantCulture),
+                $"{h.Loss:F3}", $"{h.ValidationCleanAccuracy:P1}", $"{h.ValidationRobustAccuracy:P1}",
+            };
+            cells.AddRange(scalarNames.Select(n => h.Scalars.TryGetValue(n, out float v) ? $"{v:F3}" : ""));
+            cells.Add($"{h.Seconds:F0}");
+            cells.Add(Markup.Escape(h.Note ?? ""));
+            table.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(table);
+    }
+
     public static string EpochLine(string title, EpochRecord r)
     {
         var parts = new List<string>

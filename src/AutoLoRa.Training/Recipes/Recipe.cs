@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn;
@@ -35,10 +37,36 @@ public static class Recipe
             CropPadding = s.CropPadding,
             HorizontalFlip = s.HorizontalFlip,
         };
+        WriteConfig(s, model, data, train.Count, validation.Count);
         var run = new TrainingRun(backend, trainer, schedule, options);
         run.Run(train, validation, progress, cancel);
         return run;
     }
+
+    /// <summary>RunDirectory/config.json: what this run is, for people and for reproduction.</summary>
+    private static void WriteConfig(RecipeSettings s, Classifier model, ImageDataset data, int trainCount, int validationCount)
+    {
+        Directory.CreateDirectory(s.RunDirectory);
+        var config = new
+        {
+            settings = s,
+            model = model.Spec,
+            data = data.Name,
+            train_images = trainCount,
+            validation_images = validationCount,
+            threads = Environment.ProcessorCount,
+            written = DateTimeOffset.Now,
+        };
+        string path = Path.Combine(s.RunDirectory, "config.json");
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(config, s_configJson));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    private static readonly JsonSerializerOptions s_configJson = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
 
     /// <summary>Settings that cannot work, named in one sentence each.</summary>
     public static void Validate(RecipeSettings s, Classifier model)
