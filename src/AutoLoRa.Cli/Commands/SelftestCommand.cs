@@ -1,50 +1,91 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Cli.Selftest;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cuda;
+using AutoLoRa.Cuda.Diagnostics;
+using AutoLoRa.Cuda.Runtime;
 
 namespace AutoLoRa.Cli.Commands;
 
-/// <summary><c>autolora selftest</c>: a one-command verdict on whether this machine computes correctly.</summary>
+/// <summary>
+/// <c>autolora selftest [--backend]</c>: a one-command verdict on whether this machine computes
+/// correctly. On cpu: GEMM, gradients, a short training run and a PGD attack. On cuda or cuda-emu
+/// also the runtime's versions and device, the kernels, every backend primitive against the CPU
+/// backend, and two AutoLoRa steps from identical weights on both backends. Exits 1 on any failed
+/// check, 2 when the backend cannot be used at all.
+/// </summary>
 internal static class SelftestCommand
 {
     public static Command Create()
     {
-        var command = new Command("selftest", "Checks the engine on this machine: GEMM, gradients, a short training run and a PGD attack.");
-        command.SetAction(_ => Run(Console.Out));
+        var backendName = new Option<string>("--backend")
+        {
+            Description = "Backend to check: auto (cuda when a usable GPU is present, else cpu) | cpu | cuda | cuda-emu (the CUDA code path on the host emulation; slow).",
+            DefaultValueFactory = _ => "auto",
+        };
+        var command = new Command("selftest", "Checks the engine on this machine: GEMM, gradients, a short training run and a PGD attack; " +
+                                              "for cuda/cuda-emu also every backend primitive and two AutoLoRa steps against the CPU backend.") { backendName };
+        command.SetAction(r => CliError.Guard(() => Run(r.GetValue(backendName)!, Console.Out)));
         return command;
     }
 
-    private static int Run(TextWriter output)
+    private static int Run(string backendName, TextWriter output)
     {
+        if (!new[] { "auto", "cpu", "cuda", "cuda-emu" }.Contains(backendName))
+        {
+            throw new ArgumentException($"--backend '{backendName}' is not known; choose one of auto, cpu, cuda, cuda-emu.");
+        }
+        var probe = backendName is "auto" or "cuda" ? CudaAvailability.Probe() : null;
+        if (backendName == "cuda" && probe is { Available: false })
+        {
+            throw new BackendException($"--backend cuda: native CUDA is {probe.Reason} (selftest --backend cuda-emu checks the CUDA code path without a GPU).");
+        }
+
         output.WriteLine($"autolora selftest on {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
         output.WriteLine($"  cores: {Environment.ProcessorCount}; SIMD: {SimdDescription()}");
-
-        using var cpu = new CpuBackend();
-        var checks = new EngineChecks(cpu);
-        int failures = 0;
-        foreach (var (name, check) in checks.All())
+        var report = new CheckReport(output);
+        if (backendName == "cpu" || (backendName == "auto" && probe is { Available: false }))
         {
-            var clock = Stopwatch.StartNew();
-            CheckResult result;
-            try
-            {
-                result = check();
-            }
-            catch (Exception e)
-            {
-                result = CheckResult.Fail($"{e.GetType().Name}: {e.Message}");
-            }
-            if (!result.Passed) failures++;
-            output.WriteLine($"  [{(result.Passed ? "ok" : "FAIL")}] {name,-26} {result.Detail} ({clock.Elapsed.TotalSeconds:F2} s)");
+            output.WriteLine(backendName == "cpu" ? "  backend: cpu" : $"  backend: cpu (CUDA {probe!.Reason})");
+            using var cpu = new CpuBackend();
+            foreach (var (name, check) in new EngineChecks(cpu).All()) report.Run(name, check);
         }
-        output.WriteLine(failures == 0 ? "selftest passed" : $"selftest FAILED: {failures} check(s)");
-        return failures == 0 ? 0 : 1;
+        else
+        {
+            RunCuda(native: backendName != "cuda-emu", report, output);
+        }
+        return report.Finish();
     }
+
+    private static void RunCuda(bool native, CheckReport report, TextWriter output)
+    {
+        output.WriteLine(native
+            ? "  backend: cuda (native: driver API, cuBLAS, cuDNN and our PTX on device 0)"
+            : "  backend: cuda-emu (CudaBackend on the host emulation of its kernels, cuBLAS and cuDNN; slow, for checking without a GPU)");
+        CudaBackend? backend = null;
+        report.Run(native ? "open device, JIT the PTX" : "load host kernel library", () =>
+        {
+            backend = native ? new CudaBackend(new NativeRuntime()) : new CudaBackend(new EmulatedRuntime());
+            return CheckResult.Pass(backend.Runtime is NativeRuntime n ? $"{n.DeviceName}, context, stream, cuBLAS and cuDNN handles" : "ok");
+        });
+        if (backend is null) return;
+        using (backend)
+        {
+            foreach (var line in CudaSelftest.Describe(backend)) output.WriteLine($"  {line}");
+            report.Run("kernels", () => From(CudaSelftest.CheckKernels(backend)));
+            using var cpu = new CpuBackend();
+            foreach (var (name, check) in CudaSelftest.PrimitiveChecks(backend, cpu)) report.Run(name, () => From(check()));
+            foreach (var (name, check) in new EngineChecks(backend).All()) report.Run(name, check);
+            report.Run("autolora 2 steps vs cpu", () => TrainingComparison.Run(cpu, backend));
+        }
+    }
+
+    private static CheckResult From(SelftestOutcome outcome) => new(outcome.Passed, outcome.Detail);
 
     private static string SimdDescription()
     {

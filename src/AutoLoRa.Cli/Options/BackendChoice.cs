@@ -1,22 +1,104 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cuda;
+using AutoLoRa.Cuda.Runtime;
+using AutoLoRa.Kernels;
 
 namespace AutoLoRa.Cli.Options;
 
-/// <summary>Resolves --backend to an IBackend and says which one it chose and why.</summary>
+/// <summary>
+/// Resolves --backend to an IBackend and says, in one line on <c>log</c>, which one it chose and
+/// why: <c>cpu</c>; <c>cuda</c> (native: driver, cuBLAS, cuDNN, device 0, our PTX); <c>cuda-emu</c>
+/// (the CUDA backend over the host emulation of its kernels and of cuBLAS/cuDNN: for checking
+/// that code path without a GPU, slow); <c>auto</c> (native CUDA when it can be opened, else cpu).
+/// A backend that cannot be opened throws <see cref="BackendException"/> with the reason.
+/// </summary>
 internal static class BackendChoice
 {
+    public static IReadOnlyList<string> Names { get; } = ["auto", "cpu", "cuda", "cuda-emu"];
+
     public static IBackend Create(string name, TextWriter log)
     {
         switch (name)
         {
             case "cpu":
+                log.WriteLine($"backend: cpu ({Environment.ProcessorCount} threads)");
                 return new CpuBackend();
+            case "cuda":
+            {
+                CudaBackend backend;
+                string description;
+                try
+                {
+                    backend = OpenNative(out description);
+                }
+                catch (BackendException e)
+                {
+                    throw new BackendException($"--backend cuda: native CUDA is {e.Message} (use --backend cpu, or cuda-emu to check the CUDA code path without a GPU).", e);
+                }
+                log.WriteLine($"backend: cuda ({description})");
+                return backend;
+            }
+            case "cuda-emu":
+            {
+                var backend = OpenEmulated();
+                log.WriteLine("backend: cuda-emu (CUDA backend on the host emulation of its kernels, cuBLAS and cuDNN; for checking, much slower than cpu)");
+                return backend;
+            }
             case "auto":
-                log.WriteLine($"backend: cpu ({Environment.ProcessorCount} threads; the CUDA backend is not part of this build yet)");
-                return new CpuBackend();
+            {
+                IBackend backend;
+                string description;
+                try
+                {
+                    backend = OpenNative(out description);
+                }
+                catch (BackendException e)
+                {
+                    log.WriteLine($"backend: cpu ({Environment.ProcessorCount} threads; CUDA {e.Message})");
+                    return new CpuBackend();
+                }
+                log.WriteLine($"backend: cuda ({description})");
+                return backend;
+            }
             default:
-                throw new ArgumentException($"--backend '{name}' is not available; choose cpu or auto.");
+                throw new ArgumentException($"--backend '{name}' is not known; choose one of {string.Join(", ", Names)}.");
         }
     }
+
+    /// <summary>The native CUDA backend on device 0, or a <see cref="BackendException"/> saying why not.</summary>
+    public static CudaBackend OpenNative(out string description)
+    {
+        var probe = CudaAvailability.Probe();
+        if (!probe.Available) throw new BackendException($"unavailable: {Unprefixed(probe.Reason)}");
+        NativeRuntime runtime;
+        try
+        {
+            runtime = new NativeRuntime();
+        }
+        catch (Exception e) when (e is BackendException or KernelException)
+        {
+            throw new BackendException($"unavailable: opening device 0 failed: {e.Message}", e);
+        }
+        description = $"{runtime.DeviceName}, compute {runtime.ComputeCapability.Major}.{runtime.ComputeCapability.Minor}, " +
+                      $"{runtime.MultiprocessorCount} SMs";
+        return new CudaBackend(runtime);
+    }
+
+    /// <summary>The CUDA backend over the emulated runtime, or a <see cref="BackendException"/> when the host kernel library is missing.</summary>
+    public static CudaBackend OpenEmulated()
+    {
+        try
+        {
+            return new CudaBackend(new EmulatedRuntime());
+        }
+        catch (KernelException e)
+        {
+            throw new BackendException($"--backend cuda-emu is unavailable: {e.Message}", e);
+        }
+    }
+
+    /// <summary>"unavailable: why" → "why" (the probe and the messages above both use that prefix).</summary>
+    private static string Unprefixed(string reason) =>
+        reason.StartsWith("unavailable: ", StringComparison.Ordinal) ? reason["unavailable: ".Length..] : reason;
 }

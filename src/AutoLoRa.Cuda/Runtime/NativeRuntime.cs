@@ -59,7 +59,7 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         int blasVersion;
         Check.CuBlas(CuBlas.cublasGetVersion(blas, &blasVersion));
         CuBlasVersion = blasVersion;
-        LoadModules(major >= 8 ? "sm_80" : "sm_70");
+        LoadModules(PtxArch);
     }
 
     public string Name => "cuda";
@@ -75,6 +75,12 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
     public nuint CuDnnVersion { get; }
 
     public int CuDnnMajor { get; }
+
+    /// <summary>Kernels looked up in the loaded PTX modules (every name in <see cref="KernelTable"/>).</summary>
+    public int LoadedKernelCount => _functions.Count;
+
+    /// <summary>The PTX architecture loaded for this device ("sm_70" or "sm_80").</summary>
+    public string PtxArch => ComputeCapability.Major >= 8 ? "sm_80" : "sm_70";
 
     public ulong Allocate(nuint bytes)
     {
