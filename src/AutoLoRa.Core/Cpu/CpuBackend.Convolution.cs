@@ -39,9 +39,8 @@ public sealed partial class CpuBackend
 
     public unsafe void Conv2dForward(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
     {
-        const string op = nameof(Conv2dForward);
-        CheckConvolution(op, g, x: x, w: w, y: y);
-        if (bias is not null) RequireBuffer(op, "bias", bias, g.K, g);
+        PrimitiveChecks.Conv2dForward(g, x, w, bias, y);
+        CheckColumns(nameof(Conv2dForward), g);
         var scratch = RentConvScratch();
         try
         {
@@ -59,8 +58,8 @@ public sealed partial class CpuBackend
 
     public unsafe void Conv2dBackwardData(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
     {
-        const string op = nameof(Conv2dBackwardData);
-        CheckConvolution(op, g, x: dx, w: w, y: dy, xName: "dx", yName: "dy");
+        PrimitiveChecks.Conv2dBackwardData(g, dy, w, dx);
+        CheckColumns(nameof(Conv2dBackwardData), g);
         var scratch = RentConvScratch();
         try
         {
@@ -78,8 +77,8 @@ public sealed partial class CpuBackend
 
     public unsafe void Conv2dBackwardFilter(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
     {
-        const string op = nameof(Conv2dBackwardFilter);
-        CheckConvolution(op, g, x: x, w: dw, y: dy, wName: "dw", yName: "dy");
+        PrimitiveChecks.Conv2dBackwardFilter(g, x, dy, dw);
+        CheckColumns(nameof(Conv2dBackwardFilter), g);
         int planes = g.OutH * g.OutW;
         int taps = g.C * g.R * g.S;
         long imageSize = (long)g.C * g.H * g.W;
@@ -124,16 +123,8 @@ public sealed partial class CpuBackend
 
     private static long ColumnLength(in ConvGeometry g) => (long)g.C * g.R * g.S * g.OutH * g.OutW;
 
-    private static void CheckConvolution(string op, in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y,
-        string xName = "x", string wName = "w", string yName = "y")
-    {
-        g.Validate();
-        RequireBuffer(op, xName, x, Count(op, g, g.N, g.C, g.H, g.W), g);
-        RequireBuffer(op, wName, w, Count(op, g, g.K, g.C, g.R, g.S), g);
-        RequireBuffer(op, yName, y, Count(op, g, g.N, g.K, g.OutH, g.OutW), g);
-        // The column matrix of one image must fit an array as well.
-        Count(op, g, g.C * g.R, g.S, g.OutH, g.OutW);
-    }
+    /// <summary>im2col's own limit, on top of the shared checks: the column matrix of one image must fit an array.</summary>
+    private static void CheckColumns(string op, in ConvGeometry g) => PrimitiveChecks.Count(op, g, g.C * g.R, g.S, g.OutH, g.OutW);
 
     // One call at a time owns the scratch set; a concurrent caller gets a fresh one (rare, and
     // only then does it allocate).

@@ -9,6 +9,7 @@ public sealed partial class CpuBackend
 {
     public void Axpby(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
     {
+        PrimitiveChecks.Elementwise(nameof(Axpby), length, (a, "a"), (b, "b"), (y, "y"));
         var xa = Span(a, length);
         var xb = Span(b, length);
         var ys = Span(y, length);
@@ -25,17 +26,27 @@ public sealed partial class CpuBackend
         for (; i < length; i++) ys[i] = alpha * xa[i] + beta * xb[i];
     }
 
-    public void Scale(int length, float alpha, DeviceBuffer x, DeviceBuffer y) =>
+    public void Scale(int length, float alpha, DeviceBuffer x, DeviceBuffer y)
+    {
+        PrimitiveChecks.Elementwise(nameof(Scale), length, (x, "x"), (y, "y"));
         TensorPrimitives.Multiply(Span(x, length), alpha, Span(y, length));
+    }
 
-    public void Multiply(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) =>
+    public void Multiply(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
+    {
+        PrimitiveChecks.Elementwise(nameof(Multiply), length, (a, "a"), (b, "b"), (y, "y"));
         TensorPrimitives.Multiply(Span(a, length), Span(b, length), Span(y, length));
+    }
 
-    public void Relu(int length, DeviceBuffer x, DeviceBuffer y) =>
+    public void Relu(int length, DeviceBuffer x, DeviceBuffer y)
+    {
+        PrimitiveChecks.Elementwise(nameof(Relu), length, (x, "x"), (y, "y"));
         TensorPrimitives.Max(Span(x, length), 0f, Span(y, length));
+    }
 
     public void ReluBackward(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
+        PrimitiveChecks.Elementwise(nameof(ReluBackward), length, (y, "y"), (dy, "dy"), (dx, "dx"));
         var ys = Span(y, length);
         var dys = Span(dy, length);
         var dxs = Span(dx, length);
@@ -44,6 +55,7 @@ public sealed partial class CpuBackend
 
     public void Sign(int length, DeviceBuffer x, DeviceBuffer y)
     {
+        PrimitiveChecks.Elementwise(nameof(Sign), length, (x, "x"), (y, "y"));
         var xs = Span(x, length);
         var ys = Span(y, length);
         for (int i = 0; i < length; i++) ys[i] = xs[i] > 0 ? 1f : xs[i] < 0 ? -1f : 0f;
@@ -51,18 +63,26 @@ public sealed partial class CpuBackend
 
     public void Clamp(int length, DeviceBuffer x, float min, float max, DeviceBuffer y)
     {
+        PrimitiveChecks.Elementwise(nameof(Clamp), length, (x, "x"), (y, "y"));
         TensorPrimitives.Max(Span(x, length), min, Span(y, length));
         TensorPrimitives.Min(Span(y, length), max, Span(y, length));
     }
 
-    public void Minimum(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) =>
+    public void Minimum(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
+    {
+        PrimitiveChecks.Elementwise(nameof(Minimum), length, (a, "a"), (b, "b"), (y, "y"));
         TensorPrimitives.Min(Span(a, length), Span(b, length), Span(y, length));
+    }
 
-    public void Maximum(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) =>
+    public void Maximum(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
+    {
+        PrimitiveChecks.Elementwise(nameof(Maximum), length, (a, "a"), (b, "b"), (y, "y"));
         TensorPrimitives.Max(Span(a, length), Span(b, length), Span(y, length));
+    }
 
     public void AddBias(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias)
     {
+        PrimitiveChecks.Bias(nameof(AddBias), outer, channels, inner, y, "y", bias, "bias");
         var ys = Floats(y);
         var bs = Floats(bias);
         for (int o = 0; o < outer; o++)
@@ -76,6 +96,7 @@ public sealed partial class CpuBackend
 
     public void BiasBackward(int outer, int channels, int inner, DeviceBuffer dy, DeviceBuffer dbias)
     {
+        PrimitiveChecks.Bias(nameof(BiasBackward), outer, channels, inner, dy, "dy", dbias, "dbias");
         var dys = Floats(dy);
         var db = Span(dbias, channels);
         db.Clear();
@@ -85,11 +106,15 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void Sum(int length, DeviceBuffer x, DeviceBuffer result) =>
+    public void Sum(int length, DeviceBuffer x, DeviceBuffer result)
+    {
+        PrimitiveChecks.Sum(length, x, result);
         Floats(result)[0] = TensorPrimitives.Sum<float>(Span(x, length));
+    }
 
     public void LogSoftmax(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
     {
+        PrimitiveChecks.Rows(nameof(LogSoftmax), rows, cols, (x, "x"), (y, "y"));
         var xs = Floats(x);
         var ys = Floats(y);
         for (int r = 0; r < rows; r++) LogSoftmaxRow(xs.AsSpan(r * cols, cols), ys.AsSpan(r * cols, cols));
@@ -97,6 +122,7 @@ public sealed partial class CpuBackend
 
     public void LogSoftmaxBackward(int rows, int cols, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
+        PrimitiveChecks.Rows(nameof(LogSoftmaxBackward), rows, cols, (y, "y"), (dy, "dy"), (dx, "dx"));
         var ys = Floats(y);
         var dys = Floats(dy);
         var dxs = Floats(dx);
@@ -110,6 +136,7 @@ public sealed partial class CpuBackend
 
     public void ArgMaxRows(int rows, int cols, DeviceBuffer x, DeviceBuffer indices)
     {
+        PrimitiveChecks.ArgMaxRows(rows, cols, x, indices);
         var xs = Floats(x);
         var idx = Ints(indices);
         for (int r = 0; r < rows; r++) idx[r] = TensorPrimitives.IndexOfMax<float>(xs.AsSpan(r * cols, cols));

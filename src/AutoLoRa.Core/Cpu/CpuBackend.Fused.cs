@@ -8,6 +8,7 @@ public sealed partial class CpuBackend
     public void SoftmaxCrossEntropyForward(int rows, int classes, DeviceBuffer logits, DeviceBuffer labels,
         DeviceBuffer loss, DeviceBuffer probabilities)
     {
+        PrimitiveChecks.SoftmaxCrossEntropyForward(rows, classes, logits, labels, loss, probabilities);
         var z = Floats(logits);
         var p = Floats(probabilities);
         var y = Ints(labels);
@@ -27,6 +28,7 @@ public sealed partial class CpuBackend
     public void SoftmaxCrossEntropyBackward(int rows, int classes, DeviceBuffer probabilities, DeviceBuffer labels,
         DeviceBuffer dloss, DeviceBuffer dlogits)
     {
+        PrimitiveChecks.SoftmaxCrossEntropyBackward(rows, classes, probabilities, labels, dloss, dlogits);
         var p = Floats(probabilities);
         var y = Ints(labels);
         var dz = Floats(dlogits);
@@ -38,6 +40,7 @@ public sealed partial class CpuBackend
     public void KlDivergenceForward(int rows, int classes, DeviceBuffer targetLogits, DeviceBuffer inputLogits,
         DeviceBuffer loss, DeviceBuffer logP, DeviceBuffer logQ)
     {
+        PrimitiveChecks.KlDivergenceForward(rows, classes, targetLogits, inputLogits, loss, logP, logQ);
         var zt = Floats(targetLogits);
         var zi = Floats(inputLogits);
         var lp = Floats(logP);
@@ -50,6 +53,7 @@ public sealed partial class CpuBackend
     public void KlDivergenceBackward(int rows, int classes, DeviceBuffer logP, DeviceBuffer logQ, DeviceBuffer dloss,
         DeviceBuffer? dTarget, DeviceBuffer? dInput)
     {
+        PrimitiveChecks.KlDivergenceBackward(rows, classes, logP, logQ, dloss, dTarget, dInput);
         var lp = Floats(logP);
         var lq = Floats(logQ);
         float scale = Floats(dloss)[0] / rows;
@@ -71,6 +75,7 @@ public sealed partial class CpuBackend
 
     public void LoraMerge(int outRows, int rank, int inCols, DeviceBuffer w, DeviceBuffer b, DeviceBuffer a, float scale, DeviceBuffer wOut)
     {
+        PrimitiveChecks.LoraMerge(outRows, rank, inCols, w, b, a, wOut);
         int count = outRows * inCols;
         if (!ReferenceEquals(w, wOut)) Span(w, count).CopyTo(Span(wOut, count));
         Gemm(false, false, outRows, inCols, rank, scale, b, rank, a, inCols, 1f, wOut, inCols);
@@ -79,6 +84,7 @@ public sealed partial class CpuBackend
     public void LoraMergeBackward(int outRows, int rank, int inCols, DeviceBuffer dW, DeviceBuffer b, DeviceBuffer a, float scale,
         DeviceBuffer? dB, DeviceBuffer? dA)
     {
+        PrimitiveChecks.LoraMergeBackward(outRows, rank, inCols, dW, b, a, dB, dA);
         // dA (rank × inCols) = s · Bᵀ (rank × outRows) · dW (outRows × inCols)
         if (dA is not null) Gemm(true, false, rank, inCols, outRows, scale, b, rank, dW, inCols, 0f, dA, inCols);
         // dB (outRows × rank) = s · dW (outRows × inCols) · Aᵀ (inCols × rank)
@@ -87,6 +93,7 @@ public sealed partial class CpuBackend
 
     public void PgdStep(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
     {
+        PrimitiveChecks.PgdStep(length, x, grad, x0, xOut);
         var xs = Span(x, length);
         var gs = Span(grad, length);
         var x0s = Span(x0, length);
@@ -105,6 +112,7 @@ public sealed partial class CpuBackend
     public void SgdMomentumUpdate(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity,
         float lr, float momentum, float weightDecay)
     {
+        PrimitiveChecks.SgdMomentumUpdate(length, param, grad, velocity);
         var p = Span(param, length);
         var g = Span(grad, length);
         var v = Span(velocity, length);

@@ -8,6 +8,7 @@ public sealed partial class CpuBackend
     public unsafe void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, BufferSlice b, int ldb, float beta, BufferSlice c, int ldc)
     {
+        PrimitiveChecks.Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
         fixed (float* pa = Floats(a.Buffer), pb = Floats(b.Buffer), pc = Floats(c.Buffer))
         {
             Sgemm.Run(transA, transB, m, n, k, alpha, pa + a.Offset, lda, pb + b.Offset, ldb, beta, pc + c.Offset, ldc);
@@ -18,6 +19,7 @@ public sealed partial class CpuBackend
         BufferSlice a, int lda, long strideA, BufferSlice b, int ldb, long strideB,
         float beta, BufferSlice c, int ldc, long strideC, int batch)
     {
+        PrimitiveChecks.GemmStridedBatched(transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch);
         fixed (float* pa = Floats(a.Buffer), pb = Floats(b.Buffer), pc = Floats(c.Buffer))
         {
             var work = new BatchedGemm(transA, transB, m, n, k, alpha, pa + a.Offset, lda, strideA,

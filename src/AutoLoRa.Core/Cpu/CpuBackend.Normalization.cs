@@ -21,14 +21,7 @@ public sealed partial class CpuBackend
         DeviceBuffer y, DeviceBuffer runningMean, DeviceBuffer runningVar, float momentum, float eps,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd)
     {
-        const string op = nameof(BatchNormForwardTraining);
-        var at = new PlaneGeometry(n, c, hw);
-        long size = Count(op, at, n, c, hw);
-        if ((long)n * hw < 2) throw new BackendException($"{op}: training-mode batch-norm needs more than one value per channel ({at}).");
-        RequireBuffer(op, "x", x, size, at);
-        RequireBuffer(op, "y", y, size, at);
-        RequireChannels(op, at, c, (gamma, "gamma"), (beta, "beta"), (runningMean, "runningMean"), (runningVar, "runningVar"),
-            (saveMean, "saveMean"), (saveInvStd, "saveInvStd"));
+        PrimitiveChecks.BatchNormForwardTraining(n, c, hw, x, gamma, beta, y, runningMean, runningVar, saveMean, saveInvStd);
         var work = new NormTrainingWork
         {
             N = n, C = c, Hw = hw, Momentum = momentum, Eps = eps,
@@ -36,49 +29,33 @@ public sealed partial class CpuBackend
             RunningMean = Floats(runningMean), RunningVar = Floats(runningVar),
             SaveMean = Floats(saveMean), SaveInvStd = Floats(saveInvStd),
         };
-        ForChannels(c, size, work);
+        ForChannels(c, (long)n * c * hw, work);
     }
 
     public void BatchNormForwardInference(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y)
     {
-        const string op = nameof(BatchNormForwardInference);
-        var at = new PlaneGeometry(n, c, hw);
-        long size = Count(op, at, n, c, hw);
-        RequireBuffer(op, "x", x, size, at);
-        RequireBuffer(op, "y", y, size, at);
-        RequireChannels(op, at, c, (gamma, "gamma"), (beta, "beta"), (runningMean, "runningMean"), (runningVar, "runningVar"));
+        PrimitiveChecks.BatchNormForwardInference(n, c, hw, x, gamma, beta, runningMean, runningVar, y);
         var work = new NormInferenceWork
         {
             N = n, C = c, Hw = hw, Eps = eps,
             X = Floats(x), Gamma = Floats(gamma), Beta = Floats(beta), Y = Floats(y),
             RunningMean = Floats(runningMean), RunningVar = Floats(runningVar),
         };
-        ForChannels(c, size, work);
+        ForChannels(c, (long)n * c * hw, work);
     }
 
     public void BatchNormBackward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta)
     {
-        const string op = nameof(BatchNormBackward);
-        var at = new PlaneGeometry(n, c, hw);
-        long size = Count(op, at, n, c, hw);
-        RequireBuffer(op, "x", x, size, at);
-        RequireBuffer(op, "dy", dy, size, at);
-        RequireBuffer(op, "dx", dx, size, at);
-        RequireChannels(op, at, c, (gamma, "gamma"), (saveMean, "saveMean"), (saveInvStd, "saveInvStd"), (dgamma, "dgamma"), (dbeta, "dbeta"));
+        PrimitiveChecks.BatchNormBackward(n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         var work = new NormBackwardWork
         {
             N = n, C = c, Hw = hw,
             X = Floats(x), Dy = Floats(dy), Gamma = Floats(gamma), SaveMean = Floats(saveMean), SaveInvStd = Floats(saveInvStd),
             Dx = Floats(dx), DGamma = Floats(dgamma), DBeta = Floats(dbeta),
         };
-        ForChannels(c, size, work);
-    }
-
-    private static void RequireChannels<TGeometry>(string op, TGeometry at, int c, params ReadOnlySpan<(DeviceBuffer Buffer, string Name)> buffers)
-    {
-        foreach (var (buffer, name) in buffers) RequireBuffer(op, name, buffer, c, at);
+        ForChannels(c, (long)n * c * hw, work);
     }
 
     private static void ForChannels<TWork>(int channels, long size, TWork work) where TWork : struct, IParallelWork

@@ -15,46 +15,38 @@ public sealed partial class CpuBackend
 
     public void MaxPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
     {
-        const string op = nameof(MaxPool2dForward);
-        CheckPool(op, g, x, "x", y, "y");
-        RequireBuffer(op, "argmax", argmax, (long)g.N * g.C * g.OutH * g.OutW, g, DType.Int32);
+        PrimitiveChecks.MaxPool2dForward(g, x, y, argmax);
         ForPlanes(g, new MaxPoolForwardWork { G = g, X = Floats(x), Y = Floats(y), ArgMax = Ints(argmax) });
     }
 
     public void MaxPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
     {
-        const string op = nameof(MaxPool2dBackward);
-        CheckPool(op, g, dx, "dx", dy, "dy");
-        RequireBuffer(op, "argmax", argmax, (long)g.N * g.C * g.OutH * g.OutW, g, DType.Int32);
+        PrimitiveChecks.MaxPool2dBackward(g, dy, argmax, dx);
         // Validate every index up front so a corrupt argmax is reported, not written through.
         var idx = Ints(argmax).AsSpan(0, g.N * g.C * g.OutH * g.OutW);
         int plane = g.H * g.W;
         for (int i = 0; i < idx.Length; i++)
         {
-            if ((uint)idx[i] >= (uint)plane) throw new BackendException($"{op}: argmax[{i}] = {idx[i]} is outside the {g.H}x{g.W} input plane ({g}).");
+            if ((uint)idx[i] >= (uint)plane) throw new BackendException($"{nameof(MaxPool2dBackward)}: argmax[{i}] = {idx[i]} is outside the {g.H}x{g.W} input plane ({g}).");
         }
         ForPlanes(g, new MaxPoolBackwardWork { G = g, Dy = Floats(dy), ArgMax = Ints(argmax), Dx = Floats(dx) });
     }
 
     public void AvgPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
-        CheckPool(nameof(AvgPool2dForward), g, x, "x", y, "y");
+        PrimitiveChecks.AvgPool2dForward(g, x, y);
         ForPlanes(g, new AvgPoolForwardWork { G = g, X = Floats(x), Y = Floats(y) });
     }
 
     public void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
-        CheckPool(nameof(AvgPool2dBackward), g, dx, "dx", dy, "dy");
+        PrimitiveChecks.AvgPool2dBackward(g, dy, dx);
         ForPlanes(g, new AvgPoolBackwardWork { G = g, Dy = Floats(dy), Dx = Floats(dx) });
     }
 
     public void GlobalAvgPoolForward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)
     {
-        const string op = nameof(GlobalAvgPoolForward);
-        var at = new PlaneGeometry(n, c, hw);
-        long size = Count(op, at, n, c, hw);
-        RequireBuffer(op, "x", x, size, at);
-        RequireBuffer(op, "y", y, (long)n * c, at);
+        PrimitiveChecks.GlobalAvgPoolForward(n, c, hw, x, y);
         var xs = Floats(x);
         var ys = Floats(y);
         float inv = 1f / hw;
@@ -63,22 +55,11 @@ public sealed partial class CpuBackend
 
     public void GlobalAvgPoolBackward(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
     {
-        const string op = nameof(GlobalAvgPoolBackward);
-        var at = new PlaneGeometry(n, c, hw);
-        long size = Count(op, at, n, c, hw);
-        RequireBuffer(op, "dy", dy, (long)n * c, at);
-        RequireBuffer(op, "dx", dx, size, at);
+        PrimitiveChecks.GlobalAvgPoolBackward(n, c, hw, dy, dx);
         var dys = Floats(dy);
         var dxs = Floats(dx);
         float inv = 1f / hw;
         for (int p = 0; p < n * c; p++) dxs.AsSpan(p * hw, hw).Fill(dys[p] * inv);
-    }
-
-    private static void CheckPool(string op, in PoolGeometry g, DeviceBuffer input, string inputName, DeviceBuffer output, string outputName)
-    {
-        g.Validate();
-        RequireBuffer(op, inputName, input, Count(op, g, g.N, g.C, g.H, g.W), g);
-        RequireBuffer(op, outputName, output, Count(op, g, g.N, g.C, g.OutH, g.OutW), g);
     }
 
     private static void ForPlanes<TWork>(in PoolGeometry g, TWork work) where TWork : struct, IParallelWork

@@ -13,6 +13,7 @@ public sealed unsafe partial class CudaBackend
     public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, BufferSlice b, int ldb, float beta, BufferSlice c, int ldc)
     {
+        PrimitiveChecks.Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
         if (m == 0 || n == 0) return;
         _runtime.Sgemm(Op(transB), Op(transA), n, m, k, alpha, Ptr(b), ldb, Ptr(a), lda, beta, Ptr(c), ldc);
     }
@@ -21,6 +22,7 @@ public sealed unsafe partial class CudaBackend
         BufferSlice a, int lda, long strideA, BufferSlice b, int ldb, long strideB,
         float beta, BufferSlice c, int ldc, long strideC, int batch)
     {
+        PrimitiveChecks.GemmStridedBatched(transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch);
         if (m == 0 || n == 0 || batch == 0) return;
         _runtime.SgemmStridedBatched(Op(transB), Op(transA), n, m, k, alpha, Ptr(b), ldb, strideB, Ptr(a), lda, strideA,
             beta, Ptr(c), ldc, strideC, batch);
@@ -30,8 +32,7 @@ public sealed unsafe partial class CudaBackend
 
     public void Conv2dForward(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
     {
-        CheckConv(nameof(Conv2dForward), g, x, "x", w, "w", y, "y");
-        if (bias is not null) Require(nameof(Conv2dForward), "bias", bias, g.K, g);
+        PrimitiveChecks.Conv2dForward(g, x, w, bias, y);
         var (xd, wd, cd, yd) = Descriptors(g);
         _runtime.ConvolutionForward(xd, Ptr(x), wd, Ptr(w), cd, yd, Ptr(y));
         if (bias is not null) AddBias(g.N, g.K, g.OutH * g.OutW, y, bias);
@@ -39,14 +40,14 @@ public sealed unsafe partial class CudaBackend
 
     public void Conv2dBackwardData(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
     {
-        CheckConv(nameof(Conv2dBackwardData), g, dx, "dx", w, "w", dy, "dy");
+        PrimitiveChecks.Conv2dBackwardData(g, dy, w, dx);
         var (xd, wd, cd, yd) = Descriptors(g);
         _runtime.ConvolutionBackwardData(wd, Ptr(w), yd, Ptr(dy), cd, xd, Ptr(dx));
     }
 
     public void Conv2dBackwardFilter(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
     {
-        CheckConv(nameof(Conv2dBackwardFilter), g, x, "x", dw, "dw", dy, "dy");
+        PrimitiveChecks.Conv2dBackwardFilter(g, x, dy, dw);
         var (xd, wd, cd, yd) = Descriptors(g);
         _runtime.ConvolutionBackwardFilter(xd, Ptr(x), yd, Ptr(dy), cd, wd, Ptr(dw));
     }
@@ -55,30 +56,13 @@ public sealed unsafe partial class CudaBackend
         (new TensorDesc(g.N, g.C, g.H, g.W), new FilterDesc(g.K, g.C, g.R, g.S),
          new ConvDesc(g.PadH, g.PadW, g.StrideH, g.StrideW), new TensorDesc(g.N, g.K, g.OutH, g.OutW));
 
-    private static void CheckConv(string op, in ConvGeometry g, DeviceBuffer x, string xName, DeviceBuffer w, string wName, DeviceBuffer y, string yName)
-    {
-        g.Validate();
-        Require(op, xName, x, Count(op, g, g.N, g.C, g.H, g.W), g);
-        Require(op, wName, w, Count(op, g, g.K, g.C, g.R, g.S), g);
-        Require(op, yName, y, Count(op, g, g.N, g.K, g.OutH, g.OutW), g);
-    }
-
     // cuDNN's factor is PyTorch's momentum: running = (1 − f)·running + f·batch, and cuDNN also
     // keeps the unbiased variance in the running estimate and saves 1/sqrt(biased var + ε).
     public void BatchNormForwardTraining(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer y, DeviceBuffer runningMean, DeviceBuffer runningVar, float momentum, float eps,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd)
     {
-        const string op = nameof(BatchNormForwardTraining);
-        var at = new PlaneGeometry(n, c, hw);
-        long size = Count(op, at, n, c, hw);
-        if ((long)n * hw < 2) throw new BackendException($"{op}: training-mode batch-norm needs more than one value per channel ({at}).");
-        Require(op, "x", x, size, at);
-        Require(op, "y", y, size, at);
-        foreach (var (b, name) in new[] { (gamma, "gamma"), (beta, "beta"), (runningMean, "runningMean"), (runningVar, "runningVar"), (saveMean, "saveMean"), (saveInvStd, "saveInvStd") })
-        {
-            Require(op, name, b, c, at);
-        }
+        PrimitiveChecks.BatchNormForwardTraining(n, c, hw, x, gamma, beta, y, runningMean, runningVar, saveMean, saveInvStd);
         _runtime.BatchNormForwardTraining(new TensorDesc(n, c, 1, hw), Ptr(x), Ptr(y), Ptr(gamma), Ptr(beta), momentum,
             Ptr(runningMean), Ptr(runningVar), eps, Ptr(saveMean), Ptr(saveInvStd));
     }
@@ -86,31 +70,14 @@ public sealed unsafe partial class CudaBackend
     public void BatchNormForwardInference(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y)
     {
-        const string op = nameof(BatchNormForwardInference);
-        var at = new PlaneGeometry(n, c, hw);
-        long size = Count(op, at, n, c, hw);
-        Require(op, "x", x, size, at);
-        Require(op, "y", y, size, at);
-        foreach (var (b, name) in new[] { (gamma, "gamma"), (beta, "beta"), (runningMean, "runningMean"), (runningVar, "runningVar") })
-        {
-            Require(op, name, b, c, at);
-        }
+        PrimitiveChecks.BatchNormForwardInference(n, c, hw, x, gamma, beta, runningMean, runningVar, y);
         _runtime.BatchNormForwardInference(new TensorDesc(n, c, 1, hw), Ptr(x), Ptr(y), Ptr(gamma), Ptr(beta), Ptr(runningMean), Ptr(runningVar), eps);
     }
 
     public void BatchNormBackward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta)
     {
-        const string op = nameof(BatchNormBackward);
-        var at = new PlaneGeometry(n, c, hw);
-        long size = Count(op, at, n, c, hw);
-        Require(op, "x", x, size, at);
-        Require(op, "dy", dy, size, at);
-        Require(op, "dx", dx, size, at);
-        foreach (var (b, name) in new[] { (gamma, "gamma"), (saveMean, "saveMean"), (saveInvStd, "saveInvStd"), (dgamma, "dgamma"), (dbeta, "dbeta") })
-        {
-            Require(op, name, b, c, at);
-        }
+        PrimitiveChecks.BatchNormBackward(n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         // ε only matters when the saved statistics are absent; they are always given here.
         _runtime.BatchNormBackward(new TensorDesc(n, c, 1, hw), Ptr(x), Ptr(dy), Ptr(dx), Ptr(gamma), Ptr(dgamma), Ptr(dbeta),
             1e-5, Ptr(saveMean), Ptr(saveInvStd));
@@ -118,9 +85,7 @@ public sealed unsafe partial class CudaBackend
 
     public void MaxPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
     {
-        const string op = nameof(MaxPool2dForward);
-        CheckPool(op, g, x, "x", y, "y");
-        Require(op, "argmax", argmax, (long)g.N * g.C * g.OutH * g.OutW, g, DType.Int32);
+        PrimitiveChecks.MaxPool2dForward(g, x, y, argmax);
         ulong px = Ptr(x), py = Ptr(y), pa = Ptr(argmax);
         int planes = g.N * g.C, h = g.H, w = g.W, oh = g.OutH, ow = g.OutW, k = g.Kernel, s = g.Stride, p = g.Pad;
         void** args = stackalloc void*[] { &px, &py, &pa, &planes, &h, &w, &oh, &ow, &k, &s, &p };
@@ -129,9 +94,7 @@ public sealed unsafe partial class CudaBackend
 
     public void MaxPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
     {
-        const string op = nameof(MaxPool2dBackward);
-        CheckPool(op, g, dx, "dx", dy, "dy");
-        Require(op, "argmax", argmax, (long)g.N * g.C * g.OutH * g.OutW, g, DType.Int32);
+        PrimitiveChecks.MaxPool2dBackward(g, dy, argmax, dx);
         ulong pdy = Ptr(dy), pa = Ptr(argmax), pdx = Ptr(dx), err = _errorFlag.Pointer;
         int planes = g.N * g.C, h = g.H, w = g.W, oh = g.OutH, ow = g.OutW, k = g.Kernel, s = g.Stride, p = g.Pad;
         void** args = stackalloc void*[] { &pdy, &pa, &pdx, &err, &planes, &h, &w, &oh, &ow, &k, &s, &p };
@@ -142,13 +105,13 @@ public sealed unsafe partial class CudaBackend
 
     public void AvgPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
-        CheckPool(nameof(AvgPool2dForward), g, x, "x", y, "y");
+        PrimitiveChecks.AvgPool2dForward(g, x, y);
         _runtime.PoolingForward(AvgPool(g), new TensorDesc(g.N, g.C, g.H, g.W), Ptr(x), new TensorDesc(g.N, g.C, g.OutH, g.OutW), Ptr(y));
     }
 
     public void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
-        CheckPool(nameof(AvgPool2dBackward), g, dx, "dx", dy, "dy");
+        PrimitiveChecks.AvgPool2dBackward(g, dy, dx);
         // Average pooling's gradient reads neither y nor x; cuDNN still takes them, so dy and dx
         // stand in (same shapes, valid device memory).
         _runtime.PoolingBackward(AvgPool(g), new TensorDesc(g.N, g.C, g.OutH, g.OutW), Ptr(dy), Ptr(dy),
@@ -156,12 +119,4 @@ public sealed unsafe partial class CudaBackend
     }
 
     private static PoolDesc AvgPool(in PoolGeometry g) =>
-        new(PoolMode.AverageCountIncludePadding, g.Kernel, g.Kernel, g.Pad, g.Pad, g.Stride, g.Stride);
-
-    private static void CheckPool(string op, in PoolGeometry g, DeviceBuffer input, string inputName, DeviceBuffer output, string outputName)
-    {
-        g.Validate();
-        Require(op, inputName, input, Count(op, g, g.N, g.C, g.H, g.W), g);
-        Require(op, outputName, output, Count(op, g, g.N, g.C, g.OutH, g.OutW), g);
-    }
-}
+        new(PoolMode.AverageCountIncludePadding, g.Kernel, g.Kernel, g.Pad, g.Pad, g.Stride, g.Stride);}

@@ -12,7 +12,7 @@ public sealed unsafe partial class CudaBackend
 {
     public void Axpby(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
     {
-        RequireLength(nameof(Axpby), length, (a, "a"), (b, "b"), (y, "y"));
+        PrimitiveChecks.Elementwise(nameof(Axpby), length, (a, "a"), (b, "b"), (y, "y"));
         ulong pa = Ptr(a), pb = Ptr(b), py = Ptr(y);
         void** args = stackalloc void*[] { &pa, &pb, &py, &length, &alpha, &beta };
         Launch("axpby_f32", length, args);
@@ -20,7 +20,7 @@ public sealed unsafe partial class CudaBackend
 
     public void Scale(int length, float alpha, DeviceBuffer x, DeviceBuffer y)
     {
-        RequireLength(nameof(Scale), length, (x, "x"), (y, "y"));
+        PrimitiveChecks.Elementwise(nameof(Scale), length, (x, "x"), (y, "y"));
         ulong px = Ptr(x), py = Ptr(y);
         void** args = stackalloc void*[] { &px, &py, &length, &alpha };
         Launch("scale_f32", length, args);
@@ -36,11 +36,11 @@ public sealed unsafe partial class CudaBackend
 
     public void Sign(int length, DeviceBuffer x, DeviceBuffer y) => Unary("sign_f32", nameof(Sign), length, x, y);
 
-    public void ReluBackward(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx) => Binary("relu_backward_f32", nameof(ReluBackward), length, y, dy, dx);
+    public void ReluBackward(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx) => Binary("relu_backward_f32", nameof(ReluBackward), length, y, dy, dx, ("y", "dy", "dx"));
 
     public void Clamp(int length, DeviceBuffer x, float min, float max, DeviceBuffer y)
     {
-        RequireLength(nameof(Clamp), length, (x, "x"), (y, "y"));
+        PrimitiveChecks.Elementwise(nameof(Clamp), length, (x, "x"), (y, "y"));
         ulong px = Ptr(x), py = Ptr(y);
         void** args = stackalloc void*[] { &px, &py, &length, &min, &max };
         Launch("clamp_f32", length, args);
@@ -48,9 +48,8 @@ public sealed unsafe partial class CudaBackend
 
     public void AddBias(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias)
     {
-        int n = checked(outer * channels * inner);
-        RequireLength(nameof(AddBias), n, (y, "y"));
-        RequireLength(nameof(AddBias), channels, (bias, "bias"));
+        PrimitiveChecks.Bias(nameof(AddBias), outer, channels, inner, y, "y", bias, "bias");
+        int n = outer * channels * inner;
         ulong py = Ptr(y), pb = Ptr(bias);
         void** args = stackalloc void*[] { &py, &pb, &n, &channels, &inner };
         Launch("add_bias_f32", n, args);
@@ -58,8 +57,7 @@ public sealed unsafe partial class CudaBackend
 
     public void BiasBackward(int outer, int channels, int inner, DeviceBuffer dy, DeviceBuffer dbias)
     {
-        RequireLength(nameof(BiasBackward), checked(outer * channels * inner), (dy, "dy"));
-        RequireLength(nameof(BiasBackward), channels, (dbias, "dbias"));
+        PrimitiveChecks.Bias(nameof(BiasBackward), outer, channels, inner, dy, "dy", dbias, "dbias");
         ulong pdy = Ptr(dy), pdb = Ptr(dbias);
         void** args = stackalloc void*[] { &pdy, &pdb, &outer, &channels, &inner };
         _runtime.Launch("bias_backward_f32", new((uint)Math.Min(channels, 65535)), new(BlockSize), 0, args);
@@ -67,8 +65,7 @@ public sealed unsafe partial class CudaBackend
 
     public void Sum(int length, DeviceBuffer x, DeviceBuffer result)
     {
-        RequireLength(nameof(Sum), length, (x, "x"));
-        RequireLength(nameof(Sum), 1, (result, "result"));
+        PrimitiveChecks.Sum(length, x, result);
         // Two passes of the block-fold kernel: G partial sums, then one block folds them.
         uint blocks = Grid(length);
         var partials = _allocator.Rent((int)blocks, DType.Float32);
@@ -89,10 +86,7 @@ public sealed unsafe partial class CudaBackend
 
     public void GlobalAvgPoolForward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)
     {
-        const string op = nameof(GlobalAvgPoolForward);
-        var at = new PlaneGeometry(n, c, hw);
-        Require(op, "x", x, Count(op, at, n, c, hw), at);
-        Require(op, "y", y, (long)n * c, at);
+        PrimitiveChecks.GlobalAvgPoolForward(n, c, hw, x, y);
         ulong px = Ptr(x), py = Ptr(y);
         int planes = n * c;
         void** args = stackalloc void*[] { &px, &py, &planes, &hw };
@@ -101,20 +95,16 @@ public sealed unsafe partial class CudaBackend
 
     public void GlobalAvgPoolBackward(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
     {
-        const string op = nameof(GlobalAvgPoolBackward);
-        var at = new PlaneGeometry(n, c, hw);
-        long size = Count(op, at, n, c, hw);
-        Require(op, "dy", dy, (long)n * c, at);
-        Require(op, "dx", dx, size, at);
+        PrimitiveChecks.GlobalAvgPoolBackward(n, c, hw, dy, dx);
         ulong pdy = Ptr(dy), pdx = Ptr(dx);
-        int total = (int)size;
+        int total = n * c * hw;
         void** args = stackalloc void*[] { &pdy, &pdx, &total, &hw };
         Launch("global_avg_pool_backward_f32", total, args);
     }
 
     public void LogSoftmax(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
     {
-        RequireLength(nameof(LogSoftmax), checked(rows * cols), (x, "x"), (y, "y"));
+        PrimitiveChecks.Rows(nameof(LogSoftmax), rows, cols, (x, "x"), (y, "y"));
         ulong px = Ptr(x), py = Ptr(y);
         void** args = stackalloc void*[] { &px, &py, &rows, &cols };
         Launch("log_softmax_f32", (long)rows * 32, args);
@@ -122,7 +112,7 @@ public sealed unsafe partial class CudaBackend
 
     public void LogSoftmaxBackward(int rows, int cols, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
-        RequireLength(nameof(LogSoftmaxBackward), checked(rows * cols), (y, "y"), (dy, "dy"), (dx, "dx"));
+        PrimitiveChecks.Rows(nameof(LogSoftmaxBackward), rows, cols, (y, "y"), (dy, "dy"), (dx, "dx"));
         ulong py = Ptr(y), pdy = Ptr(dy), pdx = Ptr(dx);
         void** args = stackalloc void*[] { &py, &pdy, &pdx, &rows, &cols };
         Launch("log_softmax_backward_f32", (long)rows * 32, args);
@@ -130,8 +120,7 @@ public sealed unsafe partial class CudaBackend
 
     public void ArgMaxRows(int rows, int cols, DeviceBuffer x, DeviceBuffer indices)
     {
-        RequireLength(nameof(ArgMaxRows), checked(rows * cols), (x, "x"));
-        Require(nameof(ArgMaxRows), "indices", indices, rows, new { rows, cols }, DType.Int32);
+        PrimitiveChecks.ArgMaxRows(rows, cols, x, indices);
         ulong px = Ptr(x), pi = Ptr(indices);
         void** args = stackalloc void*[] { &px, &pi, &rows, &cols };
         Launch("argmax_rows_f32", rows, args);
@@ -140,10 +129,7 @@ public sealed unsafe partial class CudaBackend
     public void SoftmaxCrossEntropyForward(int rows, int classes, DeviceBuffer logits, DeviceBuffer labels,
         DeviceBuffer loss, DeviceBuffer probabilities)
     {
-        const string op = nameof(SoftmaxCrossEntropyForward);
-        RequireLength(op, checked(rows * classes), (logits, "logits"), (probabilities, "probabilities"));
-        Require(op, "labels", labels, rows, new { rows, classes }, DType.Int32);
-        RequireLength(op, 1, (loss, "loss"));
+        PrimitiveChecks.SoftmaxCrossEntropyForward(rows, classes, logits, labels, loss, probabilities);
         var rowLoss = _allocator.Rent(rows, DType.Float32);
         try
         {
@@ -161,11 +147,8 @@ public sealed unsafe partial class CudaBackend
     public void SoftmaxCrossEntropyBackward(int rows, int classes, DeviceBuffer probabilities, DeviceBuffer labels,
         DeviceBuffer dloss, DeviceBuffer dlogits)
     {
-        const string op = nameof(SoftmaxCrossEntropyBackward);
-        int n = checked(rows * classes);
-        RequireLength(op, n, (probabilities, "probabilities"), (dlogits, "dlogits"));
-        Require(op, "labels", labels, rows, new { rows, classes }, DType.Int32);
-        RequireLength(op, 1, (dloss, "dloss"));
+        PrimitiveChecks.SoftmaxCrossEntropyBackward(rows, classes, probabilities, labels, dloss, dlogits);
+        int n = rows * classes;
         ulong pp = Ptr(probabilities), pl = Ptr(labels), pd = Ptr(dloss), pz = Ptr(dlogits);
         float invRows = 1f / rows;
         void** args = stackalloc void*[] { &pp, &pl, &pd, &pz, &n, &classes, &invRows };
@@ -175,9 +158,7 @@ public sealed unsafe partial class CudaBackend
     public void KlDivergenceForward(int rows, int classes, DeviceBuffer targetLogits, DeviceBuffer inputLogits,
         DeviceBuffer loss, DeviceBuffer logP, DeviceBuffer logQ)
     {
-        const string op = nameof(KlDivergenceForward);
-        RequireLength(op, checked(rows * classes), (targetLogits, "targetLogits"), (inputLogits, "inputLogits"), (logP, "logP"), (logQ, "logQ"));
-        RequireLength(op, 1, (loss, "loss"));
+        PrimitiveChecks.KlDivergenceForward(rows, classes, targetLogits, inputLogits, loss, logP, logQ);
         var rowKl = _allocator.Rent(rows, DType.Float32);
         try
         {
@@ -195,9 +176,7 @@ public sealed unsafe partial class CudaBackend
     public void KlDivergenceBackward(int rows, int classes, DeviceBuffer logP, DeviceBuffer logQ, DeviceBuffer dloss,
         DeviceBuffer? dTarget, DeviceBuffer? dInput)
     {
-        const string op = nameof(KlDivergenceBackward);
-        RequireLength(op, checked(rows * classes), (logP, "logP"), (logQ, "logQ"), (dTarget, "dTarget"), (dInput, "dInput"));
-        RequireLength(op, 1, (dloss, "dloss"));
+        PrimitiveChecks.KlDivergenceBackward(rows, classes, logP, logQ, dloss, dTarget, dInput);
         if (dTarget is null && dInput is null) return;
         ulong pp = Ptr(logP), pq = Ptr(logQ), pd = Ptr(dloss);
         ulong pt = dTarget is null ? 0 : Ptr(dTarget), pi = dInput is null ? 0 : Ptr(dInput);
@@ -208,8 +187,8 @@ public sealed unsafe partial class CudaBackend
 
     public void LoraMerge(int outRows, int rank, int inCols, DeviceBuffer w, DeviceBuffer b, DeviceBuffer a, float scale, DeviceBuffer wOut)
     {
-        int count = checked(outRows * inCols);
-        RequireLength(nameof(LoraMerge), count, (w, "w"), (wOut, "wOut"));
+        PrimitiveChecks.LoraMerge(outRows, rank, inCols, w, b, a, wOut);
+        int count = outRows * inCols;
         if (!ReferenceEquals(w, wOut)) Copy(w, wOut, count);
         // wOut += scale · B (outRows × rank) · A (rank × inCols): one GEMM with beta = 1.
         Gemm(false, false, outRows, inCols, rank, scale, b, rank, a, inCols, 1f, wOut, inCols);
@@ -218,13 +197,14 @@ public sealed unsafe partial class CudaBackend
     public void LoraMergeBackward(int outRows, int rank, int inCols, DeviceBuffer dW, DeviceBuffer b, DeviceBuffer a, float scale,
         DeviceBuffer? dB, DeviceBuffer? dA)
     {
+        PrimitiveChecks.LoraMergeBackward(outRows, rank, inCols, dW, b, a, dB, dA);
         if (dA is not null) Gemm(true, false, rank, inCols, outRows, scale, b, rank, dW, inCols, 0f, dA, inCols);
         if (dB is not null) Gemm(false, true, outRows, rank, inCols, scale, dW, inCols, a, inCols, 0f, dB, rank);
     }
 
     public void PgdStep(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
     {
-        RequireLength(nameof(PgdStep), length, (x, "x"), (grad, "grad"), (x0, "x0"), (xOut, "xOut"));
+        PrimitiveChecks.PgdStep(length, x, grad, x0, xOut);
         ulong px = Ptr(x), pg = Ptr(grad), p0 = Ptr(x0), po = Ptr(xOut);
         void** args = stackalloc void*[] { &px, &pg, &p0, &po, &length, &alpha, &eps };
         Launch("pgd_step_f32", length, args);
@@ -233,7 +213,7 @@ public sealed unsafe partial class CudaBackend
     public void SgdMomentumUpdate(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity,
         float lr, float momentum, float weightDecay)
     {
-        RequireLength(nameof(SgdMomentumUpdate), length, (param, "param"), (grad, "grad"), (velocity, "velocity"));
+        PrimitiveChecks.SgdMomentumUpdate(length, param, grad, velocity);
         ulong pp = Ptr(param), pg = Ptr(grad), pv = Ptr(velocity);
         void** args = stackalloc void*[] { &pp, &pg, &pv, &length, &lr, &momentum, &weightDecay };
         Launch("sgd_momentum_f32", length, args);
@@ -248,15 +228,17 @@ public sealed unsafe partial class CudaBackend
 
     private void Unary(string kernel, string op, int length, DeviceBuffer x, DeviceBuffer y)
     {
-        RequireLength(op, length, (x, "x"), (y, "y"));
+        PrimitiveChecks.Elementwise(op, length, (x, "x"), (y, "y"));
         ulong px = Ptr(x), py = Ptr(y);
         void** args = stackalloc void*[] { &px, &py, &length };
         Launch(kernel, length, args);
     }
 
-    private void Binary(string kernel, string op, int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
+    // names: the operands' parameter names in messages when they are not (a, b, y).
+    private void Binary(string kernel, string op, int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, (string A, string B, string Y)? names = null)
     {
-        RequireLength(op, length, (a, "a"), (b, "b"), (y, "y"));
+        var (an, bn, yn) = names ?? ("a", "b", "y");
+        PrimitiveChecks.Elementwise(op, length, (a, an), (b, bn), (y, yn));
         ulong pa = Ptr(a), pb = Ptr(b), py = Ptr(y);
         void** args = stackalloc void*[] { &pa, &pb, &py, &length };
         Launch(kernel, length, args);

@@ -120,9 +120,15 @@ public sealed unsafe partial class CudaBackend : IBackend
         return cuda;
     }
 
-    private static ulong Ptr(DeviceBuffer buffer) => ((CudaBuffer)buffer).Pointer;
+    /// <summary>
+    /// The device pointer of an operand. The shared <see cref="PrimitiveChecks"/> have already checked
+    /// its element type and length; this is where the backend checks that the buffer is its own.
+    /// </summary>
+    private static ulong Ptr(DeviceBuffer buffer) => buffer is CudaBuffer cuda
+        ? cuda.Pointer
+        : throw new BackendException($"Buffer of {buffer?.GetType().Name ?? "null"} passed to the CUDA backend.");
 
-    private static ulong Ptr(BufferSlice slice) => ((CudaBuffer)slice.Buffer).Pointer + (ulong)slice.Offset * 4;
+    private static ulong Ptr(BufferSlice slice) => Ptr(slice.Buffer) + (ulong)slice.Offset * 4;
 
     /// <summary>Blocks for a grid-stride loop over <paramref name="items"/> threads: at most 32 per SM.</summary>
     private uint Grid(long items) => (uint)Math.Clamp((items + BlockSize - 1) / BlockSize, 1, 32L * _runtime.MultiprocessorCount);

@@ -153,4 +153,45 @@ public abstract partial class BackendConformanceTests
             foreach (var buffer in _buffers) buffer.Release();
         }
     }
+
+    [BackendFact]
+    public void Gemm_rejects_a_short_operand()
+    {
+        const int m = 4, n = 5, k = 6;
+        using var s = new Scope(this);
+        var a = s.Filled(m * k, 1);
+        var b = s.Filled(k * n, 1);
+        var c = s.Filled(m * n, 0);
+        var e = Assert.Throws<BackendException>(() => Backend.Gemm(false, false, m, n, k, 1f, s.Filled(m * k - 1, 1), k, b, n, 0f, c, n));
+        Assert.Contains("Gemm: a has 23 elements, expected 24", e.Message);
+        // The offset counts: a full-sized B read from element 1 runs one past its end.
+        e = Assert.Throws<BackendException>(() => Backend.Gemm(false, false, m, n, k, 1f, a, k, new BufferSlice(b, 1), n, 0f, c, n));
+        Assert.Contains("b has 30 elements, expected 31", e.Message);
+        e = Assert.Throws<BackendException>(() => Backend.Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, s.Filled(m * n - 1, 0), n));
+        Assert.Contains("c has 19 elements, expected 20", e.Message);
+        // Strided batched: the last matrix of C must fit too.
+        e = Assert.Throws<BackendException>(() => Backend.GemmStridedBatched(false, false, m, n, k, 1f, a, k, 0, b, n, 0,
+            0f, s.Filled(3 * m * n - 1, 0), n, m * n, 3));
+        Assert.Contains("GemmStridedBatched: c has 59 elements, expected 60", e.Message);
+        Assert.Throws<BackendException>(() => Backend.Gemm(false, false, m, n, k, 1f, s.Add(Backend.Allocate(m * k, DType.Int32)), k, b, n, 0f, c, n));
+    }
+
+    [BackendFact]
+    public void Gemm_rejects_a_leading_dimension_smaller_than_the_row()
+    {
+        const int m = 4, n = 5, k = 6;
+        using var s = new Scope(this);
+        var a = s.Filled(m * k, 1);
+        var b = s.Filled(k * n, 1);
+        var c = s.Filled(m * n, 0);
+        var e = Assert.Throws<BackendException>(() => Backend.Gemm(false, false, m, n, k, 1f, a, k - 1, b, n, 0f, c, n));
+        Assert.Contains("Gemm: lda = 5 is smaller than the row length 6 of a", e.Message);
+        // Transposed, A is stored k×m: its row is m long.
+        e = Assert.Throws<BackendException>(() => Backend.Gemm(true, false, m, n, k, 1f, a, m - 1, b, n, 0f, c, n));
+        Assert.Contains("lda = 3 is smaller than the row length 4 of a", e.Message);
+        e = Assert.Throws<BackendException>(() => Backend.Gemm(false, true, m, n, k, 1f, a, k, b, k - 1, 0f, c, n));
+        Assert.Contains("ldb = 5 is smaller than the row length 6 of b", e.Message);
+        e = Assert.Throws<BackendException>(() => Backend.GemmStridedBatched(false, false, m, n, k, 1f, a, k, 0, b, n, 0, 0f, c, n - 1, 0, 1));
+        Assert.Contains("GemmStridedBatched: ldc = 4 is smaller than the row length 5 of c", e.Message);
+    }
 }
