@@ -188,18 +188,14 @@ public sealed unsafe partial class CudaBackend
     public void LoraMerge(int outRows, int rank, int inCols, DeviceBuffer w, DeviceBuffer b, DeviceBuffer a, float scale, DeviceBuffer wOut)
     {
         PrimitiveChecks.LoraMerge(outRows, rank, inCols, w, b, a, wOut);
-        int count = outRows * inCols;
-        if (!ReferenceEquals(w, wOut)) Copy(w, wOut, count);
-        // wOut += scale · B (outRows × rank) · A (rank × inCols): one GEMM with beta = 1.
-        Gemm(false, false, outRows, inCols, rank, scale, b, rank, a, inCols, 1f, wOut, inCols);
+        LoraGemm.Merge(this, outRows, rank, inCols, w, b, a, scale, wOut);
     }
 
     public void LoraMergeBackward(int outRows, int rank, int inCols, DeviceBuffer dW, DeviceBuffer b, DeviceBuffer a, float scale,
         DeviceBuffer? dB, DeviceBuffer? dA)
     {
         PrimitiveChecks.LoraMergeBackward(outRows, rank, inCols, dW, b, a, dB, dA);
-        if (dA is not null) Gemm(true, false, rank, inCols, outRows, scale, b, rank, dW, inCols, 0f, dA, inCols);
-        if (dB is not null) Gemm(false, true, outRows, rank, inCols, scale, dW, inCols, a, inCols, 0f, dB, rank);
+        LoraGemm.Backward(this, outRows, rank, inCols, dW, b, a, scale, dB, dA);
     }
 
     public void PgdStep(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
