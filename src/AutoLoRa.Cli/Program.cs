@@ -17,6 +17,7 @@ public static class Program
             TrainCommands.CreateFinetune(),
             EvalCommand.Create(),
             InspectCommand.Create(),
+            ConvertCommand.Create(),
             PlotCommand.Create(),
             BenchCommand.Create(),
         };

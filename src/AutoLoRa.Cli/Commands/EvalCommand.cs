@@ -36,7 +36,7 @@ internal static class EvalCommand
                 else throw new ArgumentException($"--attacks: unknown attack '{a}'; known: clean, pgdK (e.g. pgd20). AutoAttack is not in this build yet.");
             }
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
-            using var classifier = ModelFile.Load(r.GetValue(model)!, backend);
+            using var classifier = ModelLoader.Load(r.GetValue(model)!, backend);
             var test = DataSelection.Test(r.GetValue(data)!, r.GetValue(classes), r.GetValue(n));
             if (test.ClassCount != classifier.Spec.Classes)
             {
