@@ -18,6 +18,7 @@ public static class Program
             EvalCommand.Create(),
             InspectCommand.Create(),
             ConvertCommand.Create(),
+            PredictCommand.Create(),
             PlotCommand.Create(),
             BenchCommand.Create(),
         };
