@@ -20,6 +20,8 @@ public static class Program
             TrainCommands.CreateFinetune(),
             EvalCommand.Create(),
             InspectCommand.Create(),
+            ConvertCommand.Create(),
+            PredictCommand.Create(),
             PlotCommand.Create(),
             BenchCommand.Create(),
         };

@@ -41,7 +41,7 @@ internal static class EvalCommand
             string dir = r.GetValue(runDir) ?? TrainingOptionSet.DefaultRunDirectory("eval");
             Directory.CreateDirectory(dir);
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
-            using var classifier = ModelFile.Load(r.GetValue(model)!, backend);
+            using var classifier = ModelLoader.Load(r.GetValue(model)!, backend);
             var test = DataSelection.Test(r.GetValue(data)!, r.GetValue(classes), r.GetValue(n));
             if (test.ClassCount != classifier.Spec.Classes)
             {

@@ -34,7 +34,7 @@ internal static class TrainCommands
     {
         var set = new TrainingOptionSet();
         var method = new Option<string>("--method") { Description = "autolora | vanilla | natural.", DefaultValueFactory = _ => "autolora" };
-        var init = new Option<string>("--init") { Description = "The pre-trained model to start from (.safetensors written by autolora).", Required = true };
+        var init = new Option<string>("--init") { Description = "The pre-trained model to start from: a .safetensors written by autolora, or a PyTorch .pt/.pth/.ckpt (key layout and architecture detected).", Required = true };
         var rank = new Option<int>("--rank") { Description = "LoRA rank (AutoLoRa).", DefaultValueFactory = _ => 8 };
         var lambda1 = new Option<float?>("--lambda1") { Description = "Fixed λ1 (with --lambda2: disables the automatic scalars)." };
         var lambda2 = new Option<float?>("--lambda2") { Description = "Fixed λ2 (with --lambda1)." };
@@ -65,7 +65,7 @@ internal static class TrainCommands
     /// <summary>A pre-trained model with a new zero-initialised head for the downstream classes, as the reference does.</summary>
     public static Classifier LoadForFineTuning(Core.Backends.IBackend backend, string path, int classes, int channels)
     {
-        var model = ModelFile.Load(path, backend);
+        var model = ModelLoader.Load(path, backend, new ImportSettings { FallbackClasses = classes });
         if (model.Spec.InChannels != channels)
         {
             model.Dispose();

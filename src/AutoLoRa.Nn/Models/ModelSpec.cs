@@ -27,6 +27,11 @@ public sealed record ModelSpec(
 
     public static readonly float[] CifarStd = [0.2471f, 0.2435f, 0.2616f];
 
+    /// <summary>ImageNet statistics (torchvision's), what ImageNet-pretrained checkpoints expect.</summary>
+    public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
+
+    public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
+
     public float[] EffectiveMean => Mean ?? (InChannels == 3 ? CifarMean : Enumerable.Repeat(0.5f, InChannels).ToArray());
 
     public float[] EffectiveStd => Std ?? (InChannels == 3 ? CifarStd : Enumerable.Repeat(0.5f, InChannels).ToArray());
