@@ -19,11 +19,14 @@ public enum DataKind
 
     /// <summary>STL-10 binary version (96×96 RGB, 10 classes).</summary>
     Stl10,
+
+    /// <summary>A folder of JPEG/PNG images, one sub-folder per class (<see cref="Folders.ImageFolder"/>).</summary>
+    Folder,
 }
 
 /// <summary>
 /// A parsed <c>--data</c> value: <c>fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR |
-/// cifar100:DIR | stl10:DIR</c>. Only Fashion-MNIST has a default directory, the one the
+/// cifar100:DIR | stl10:DIR | folder:DIR</c>. Only Fashion-MNIST has a default directory, the one the
 /// <c>dataset-fashion-mnist</c> package installs.
 /// </summary>
 public sealed record DataSource(DataKind Kind, string Directory)
@@ -34,7 +37,7 @@ public sealed record DataSource(DataKind Kind, string Directory)
     private static readonly (string Name, DataKind Kind)[] KindNames =
     [
         ("fashion-mnist", DataKind.FashionMnist), ("mnist", DataKind.Mnist), ("cifar10", DataKind.Cifar10),
-        ("cifar100", DataKind.Cifar100), ("stl10", DataKind.Stl10),
+        ("cifar100", DataKind.Cifar100), ("stl10", DataKind.Stl10), ("folder", DataKind.Folder),
     ];
 
     /// <summary>The spellings accepted before the colon.</summary>
@@ -95,8 +98,20 @@ public sealed record DataSource(DataKind Kind, string Directory)
             "Download the binary version cifar-100-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, extract it and pass cifar100:DIR for its cifar-100-binary directory (train.bin, test.bin).",
         DataKind.Stl10 =>
             "Download stl10_binary.tar.gz from https://cs.stanford.edu/~acoates/stl10/, extract it and pass stl10:DIR for its stl10_binary directory (train_X.bin, train_y.bin, test_X.bin, test_y.bin).",
+        DataKind.Folder => "Pass folder:DIR. " + Folders.ImageFolder.LayoutHint,
         _ => "",
     };
+
+    /// <summary>
+    /// Opens a split of a <c>folder:DIR</c> source. Folder images have their own sizes, so they are
+    /// kept encoded and decoded per batch by <see cref="Folders.ImageFolderLoader"/> instead of
+    /// being loaded as an <see cref="ImageDataset"/>.
+    /// </summary>
+    public Folders.ImageFolder OpenFolder(bool train, Folders.ImageFolderOptions? options = null)
+    {
+        if (Kind != DataKind.Folder) throw new DataFormatException($"--data {this} is not a folder source.");
+        return Folders.ImageFolder.Open(Directory, train, options);
+    }
 
     public override string ToString() => $"{KindName}:{Directory}";
 
@@ -127,6 +142,9 @@ public sealed record DataSource(DataKind Kind, string Directory)
                 string file = train ? CifarReader.Cifar100TrainFile : CifarReader.Cifar100TestFile;
                 return CifarReader.ReadCifar100([Path.Combine(dir, file)], name, names, hint);
             }
+            case DataKind.Folder:
+                throw new DataFormatException(
+                    $"--data {this}: image folders are decoded per batch (224×224 after the reference transforms), and this verb needs in-memory fixed-size data; it does not take folder: sources yet.");
             case DataKind.Stl10:
             {
                 string dir = Nested("stl10_binary", "train_X.bin");

@@ -31,6 +31,12 @@ public struct SeededRandom
         return (int)(((NextUInt64() >> 32) * (ulong)bound) >> 32);
     }
 
+    /// <summary>A uniform double in [0, 1) (53 random bits).</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>A uniform double in [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    public double NextDouble(double low, double high) => low + (high - low) * NextDouble();
+
     /// <summary>A fair coin.</summary>
     public bool NextBool() => (NextUInt64() >> 63) != 0;
 

@@ -1,0 +1,241 @@
+using StbImageSharp;
+
+namespace AutoLoRa.Data.Folders;
+
+/// <summary>What to do with an image file that does not decode.</summary>
+public enum CorruptImagePolicy
+{
+    /// <summary>Leave it out; it is listed in <see cref="ImageFolder.Skipped"/> with its path and the decoder's reason.</summary>
+    Skip,
+
+    /// <summary>Fail with a <see cref="DataFormatException"/> naming every such file.</summary>
+    Fail,
+}
+
+/// <summary>How an image folder is opened.</summary>
+public sealed record ImageFolderOptions
+{
+    /// <summary>Skip (default) or fail on files that do not decode.</summary>
+    public CorruptImagePolicy CorruptImages { get; init; } = CorruptImagePolicy.Skip;
+
+    /// <summary>Seed of the train/test split of a single class tree (unused with DIR/train and DIR/test).</summary>
+    public ulong SplitSeed { get; init; }
+
+    /// <summary>Fraction of each class held out as the test split of a single class tree.</summary>
+    public double TestFraction { get; init; } = 0.2;
+
+    /// <summary>Decoder threads for the validation pass (0: all cores).</summary>
+    public int Threads { get; init; }
+}
+
+/// <summary>
+/// A labelled image set read from a folder with one sub-folder per class (sorted by name, as
+/// torchvision's ImageFolder does), JPEG/PNG/BMP files decoded by StbImageSharp. The split
+/// layout is DIR/train/&lt;class&gt;/… with DIR/test/&lt;class&gt;/… (or DIR/val); a folder with
+/// only DIR/&lt;class&gt;/… is split per class by a seeded shuffle, <see cref="ImageFolderOptions.TestFraction"/>
+/// of each class going to test.
+/// </summary>
+/// <remarks>
+/// The encoded file bytes are kept in memory, not decoded pixels: a JPEG is typically 5–10×
+/// smaller than its decoded 256-pixel RGB copy and 20× smaller than a 224² float copy, so
+/// thousands of images cost little, and epochs need no file I/O. Each image is decoded once on
+/// opening to find corrupt files up front (so skipping one never changes batch shapes or the
+/// seeded order mid-run), then again per batch by <see cref="ImageFolderLoader"/>.
+/// </remarks>
+public sealed class ImageFolder
+{
+    /// <summary>File extensions read (case-insensitive); other files are ignored.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp"];
+
+    private readonly byte[][] _encoded;
+
+    private ImageFolder(string name, string[] paths, byte[][] encoded, int[] labels, IReadOnlyList<string> classNames, IReadOnlyList<(string Path, string Reason)> skipped)
+    {
+        Name = name;
+        Paths = paths;
+        _encoded = encoded;
+        Labels = labels;
+        ClassNames = classNames;
+        Skipped = skipped;
+    }
+
+    /// <summary>E.g. <c>folder:/data/pets/train</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Each sample's file.</summary>
+    public IReadOnlyList<string> Paths { get; }
+
+    /// <summary>Each sample's class index.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>Class folder names; index = label.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Number of samples.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>Number of classes.</summary>
+    public int ClassCount => ClassNames.Count;
+
+    /// <summary>Files left out because they did not decode, with the reason.</summary>
+    public IReadOnlyList<(string Path, string Reason)> Skipped { get; }
+
+    /// <summary>Bytes of encoded images held.</summary>
+    public long EncodedBytes => _encoded.Sum(e => (long)e.Length);
+
+    /// <summary>Opens the training or test split of <paramref name="root"/> (see the class summary for the layouts).</summary>
+    /// <exception cref="DataFormatException">No such folder, no classes or images, or a corrupt file under <see cref="CorruptImagePolicy.Fail"/>.</exception>
+    public static ImageFolder Open(string root, bool train, ImageFolderOptions? options = null)
+    {
+        options ??= new ImageFolderOptions();
+        if (!Directory.Exists(root)) throw new DataFormatException($"{root}: directory not found for --data folder:{root}. {LayoutHint}");
+        string split = train ? "train" : "test";
+        string trainDir = Path.Combine(root, "train");
+        List<(string Path, int Label)> files;
+        IReadOnlyList<string> classes;
+        if (Directory.Exists(trainDir))
+        {
+            classes = ClassFolders(trainDir);
+            string? dir = train ? trainDir : new[] { "test", "val" }.Select(d => Path.Combine(root, d)).FirstOrDefault(Directory.Exists);
+            if (dir is null) throw new DataFormatException($"{root}: has a train/ folder but no test/ or val/ folder. {LayoutHint}");
+            var own = ClassFolders(dir);
+            var unknown = own.Except(classes, StringComparer.Ordinal).ToList();
+            if (unknown.Count > 0) throw new DataFormatException($"{dir}: classes {string.Join(", ", unknown)} are not in {trainDir}.");
+            files = [.. own.SelectMany(c => List(Path.Combine(dir, c), IndexOf(classes, c)))];
+        }
+        else
+        {
+            classes = ClassFolders(root);
+            files = SplitTree(root, classes, train, options);
+        }
+        if (files.Count == 0) throw new DataFormatException($"{root}: no {string.Join("/", Extensions)} images for the {split} split. {LayoutHint}");
+        return Load($"folder:{root}/{split}", files, classes, options);
+    }
+
+    /// <summary>Where the files go; part of every layout error.</summary>
+    public const string LayoutHint =
+        "Expected DIR/train/<class>/*.jpg|png and DIR/test/<class>/… (or DIR/val), or DIR/<class>/… split per class by a seeded shuffle.";
+
+    /// <summary>Decodes sample <paramref name="index"/> to RGB.</summary>
+    /// <exception cref="DataFormatException">The file does not decode (its path is in the message).</exception>
+    public RgbImage Decode(int index) => Decode(_encoded[index], Paths[index]);
+
+    /// <summary>Decodes encoded image bytes to 8-bit RGB (grey and RGBA images are converted).</summary>
+    public static RgbImage Decode(byte[] encoded, string path)
+    {
+        if (JpegProblem(encoded) is { } problem) throw new DataFormatException($"{path}: not a readable image ({problem}).");
+        ImageResult result;
+        try
+        {
+            result = ImageResult.FromMemory(encoded, ColorComponents.RedGreenBlue);
+        }
+        catch (Exception e)
+        {
+            throw new DataFormatException($"{path}: not a readable image ({e.Message}).", e);
+        }
+        if (result is null || result.Data is null || result.Width <= 0 || result.Height <= 0)
+            throw new DataFormatException($"{path}: not a readable image (the decoder returned nothing).");
+        return new RgbImage(result.Data, result.Width, result.Height);
+    }
+
+    /// <summary>
+    /// Checks a JPEG's marker structure before decoding: StbImageSharp 2.30.16 loops forever on a
+    /// header segment that runs past the end of the file, and silently pads a file cut short in its
+    /// image data with grey. Like PIL's default, a JPEG without an end-of-image marker after its
+    /// scan is treated as truncated. Null when the bytes are fine or not a JPEG.
+    /// </summary>
+    internal static string? JpegProblem(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 2 || data[0] != 0xFF || data[1] != 0xD8) return null;
+        int pos = 2;
+        while (true)
+        {
+            if (pos >= data.Length) return "truncated JPEG: the file ends inside its header";
+            if (data[pos] != 0xFF) return $"damaged JPEG: no marker at byte {pos}";
+            while (pos < data.Length && data[pos] == 0xFF) pos++;
+            if (pos >= data.Length) return "truncated JPEG: the file ends inside its header";
+            byte marker = data[pos++];
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD7)) continue;
+            if (marker == 0xD9) return "damaged JPEG: end-of-image marker before any image data";
+            if (pos + 2 > data.Length) return "truncated JPEG: the file ends inside its header";
+            int length = (data[pos] << 8) | data[pos + 1];
+            if (length < 2 || pos + length > data.Length) return $"truncated JPEG: a header segment at byte {pos - 2} runs past the end of the file";
+            pos += length;
+            if (marker == 0xDA) break;
+        }
+        // Scan data follows; the file must still hold the end-of-image marker.
+        return data[pos..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0 ? null : "truncated JPEG: no end-of-image marker after the image data";
+    }
+
+    public override string ToString() => $"{Name}: {Count} images, {ClassCount} classes{(Skipped.Count > 0 ? $", {Skipped.Count} corrupt skipped" : "")}";
+
+    private static ImageFolder Load(string name, List<(string Path, int Label)> files, IReadOnlyList<string> classes, ImageFolderOptions options)
+    {
+        var encoded = new byte[files.Count][];
+        var errors = new string?[files.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
+        Parallel.For(0, files.Count, parallel, i =>
+        {
+            try
+            {
+                encoded[i] = File.ReadAllBytes(files[i].Path);
+                Decode(encoded[i], files[i].Path);
+            }
+            catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
+            {
+                errors[i] = e is DataFormatException ? e.Message : $"{files[i].Path}: {e.Message}";
+            }
+        });
+        var bad = Enumerable.Range(0, files.Count).Where(i => errors[i] is not null).ToList();
+        if (bad.Count > 0 && options.CorruptImages == CorruptImagePolicy.Fail)
+        {
+            throw new DataFormatException($"{name}: {bad.Count} image(s) do not decode:\n  " + string.Join("\n  ", bad.Take(20).Select(i => errors[i]))
+                + (bad.Count > 20 ? $"\n  … ({bad.Count - 20} more)" : "") + "\n  (skip them instead with the skip policy)");
+        }
+        var keep = Enumerable.Range(0, files.Count).Where(i => errors[i] is null).ToArray();
+        if (keep.Length == 0) throw new DataFormatException($"{name}: none of the {files.Count} images decode; the first: {errors[0]}");
+        return new ImageFolder(name, [.. keep.Select(i => files[i].Path)], [.. keep.Select(i => encoded[i])], [.. keep.Select(i => files[i].Label)],
+            classes, [.. bad.Select(i => (files[i].Path, errors[i]!))]);
+    }
+
+    private static List<(string, int)> SplitTree(string root, IReadOnlyList<string> classes, bool train, ImageFolderOptions options)
+    {
+        if (options.TestFraction is <= 0 or >= 1) throw new DataFormatException($"The test fraction of a single class tree must be in (0, 1) (got {options.TestFraction}).");
+        var files = new List<(string, int)>();
+        for (int c = 0; c < classes.Count; c++)
+        {
+            var all = List(Path.Combine(root, classes[c]), c).ToArray();
+            var order = Enumerable.Range(0, all.Length).ToArray();
+            var rng = SeededRandom.For(options.SplitSeed, 0x1F01D, c);
+            rng.Shuffle(order);
+            int test = (int)Math.Round(all.Length * options.TestFraction);
+            // Each split keeps dataset (path) order; only membership is random.
+            var chosen = (train ? order[test..] : order[..test]).Order();
+            files.AddRange(chosen.Select(i => all[i]));
+        }
+        return files;
+    }
+
+    private static IReadOnlyList<string> ClassFolders(string dir)
+    {
+        var names = Directory.GetDirectories(dir).Select(Path.GetFileName).OfType<string>()
+            .Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+        if (names.Count == 0) throw new DataFormatException($"{dir}: no class sub-folders. {LayoutHint}");
+        return names;
+    }
+
+    private static IEnumerable<(string, int)> List(string dir, int label) =>
+        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)
+            .Select(f => (f, label));
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (names[i] == name) return i;
+        }
+        return -1;
+    }
+}
