@@ -16,7 +16,7 @@ internal sealed record DemoPlan(int PretrainImages, int PretrainEpochs, int Fine
 
     public const string SourceClasses = "0-4", TargetClasses = "5-9";
 
-    public static DemoPlan Default { get; } = new(PretrainImages: 4000, PretrainEpochs: 4, FineTuneImages: 2000, FineTuneEpochs: 5, TestImages: 1000, AutoAttackImages: 100, Width: 16);
+    public static DemoPlan Default { get; } = new(PretrainImages: 3000, PretrainEpochs: 4, FineTuneImages: 1500, FineTuneEpochs: 5, TestImages: 1000, AutoAttackImages: 50, Width: 16);
 
     public static DemoPlan Quick { get; } = new(PretrainImages: 600, PretrainEpochs: 1, FineTuneImages: 400, FineTuneEpochs: 1, TestImages: 200, AutoAttackImages: 20, Width: 8);
 }
