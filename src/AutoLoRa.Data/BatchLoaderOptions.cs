@@ -20,4 +20,7 @@ public sealed record BatchLoaderOptions
 
     /// <summary>Batches prepared ahead of the one being used (background mode); 1–8.</summary>
     public int Prefetch { get; init; } = 2;
+
+    /// <summary>The ordering part, as the shared <see cref="EpochLoader"/> takes it.</summary>
+    public EpochOrdering Ordering => new(Shuffle, DropLast, Seed, Background, Prefetch);
 }

@@ -23,6 +23,9 @@ public sealed record ImageFolderLoaderOptions
 
     /// <summary>Images of a batch decoded at once (0: all cores).</summary>
     public int DecodeThreads { get; init; }
+
+    /// <summary>The ordering part, as the shared <see cref="EpochLoader"/> takes it.</summary>
+    public EpochOrdering Ordering => new(Shuffle, DropLast, Seed, Background, Prefetch);
 }
 
 /// <summary>
@@ -32,32 +35,21 @@ public sealed record ImageFolderLoaderOptions
 /// generator seeded by (seed, epoch, position in the epoch), so the batches do not depend on
 /// threads, timing or batch size.
 /// </summary>
-public sealed class ImageFolderLoader : IDisposable
+public sealed class ImageFolderLoader : EpochLoader
 {
-    private const long OrderStream = 1, SampleStream = 3;
-
-    private readonly int[] _order;
-    private volatile bool _disposed;
-    private volatile Prefetcher? _prefetcher;
+    // Stream id for SeededRandom.For, apart from the base class's shuffle stream.
+    private const long SampleStream = 3;
 
     /// <summary>Creates a loader; nothing runs until an epoch is enumerated.</summary>
     public ImageFolderLoader(ImageFolder folder, int batchSize, ImageFolderLoaderOptions? options = null)
+        : base((folder ?? throw new ArgumentNullException(nameof(folder))).Count, batchSize, (options ?? new()).Ordering)
     {
-        ArgumentNullException.ThrowIfNull(folder);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        options ??= new ImageFolderLoaderOptions();
-        if (options.Prefetch is < 1 or > 8) throw new ArgumentOutOfRangeException(nameof(options), $"Prefetch {options.Prefetch} is outside 1..8.");
         Folder = folder;
-        BatchSize = batchSize;
-        Options = options;
-        _order = new int[folder.Count];
+        Options = options ?? new ImageFolderLoaderOptions();
     }
 
     /// <summary>The images served.</summary>
     public ImageFolder Folder { get; }
-
-    /// <summary>Samples per full batch.</summary>
-    public int BatchSize { get; }
 
     /// <summary>Settings.</summary>
     public ImageFolderLoaderOptions Options { get; }
@@ -65,91 +57,20 @@ public sealed class ImageFolderLoader : IDisposable
     /// <summary>Side of the square images in a batch.</summary>
     public int ImageSize => Options.Transform.CropTo;
 
-    /// <summary>Batches per epoch.</summary>
-    public int BatchesPerEpoch => Options.DropLast ? Folder.Count / BatchSize : (Folder.Count + BatchSize - 1) / BatchSize;
+    protected override Batch NewBatch() => new(BatchSize, 3, ImageSize, ImageSize);
 
-    /// <summary>The order in which epoch <paramref name="epoch"/> visits samples.</summary>
-    public int[] EpochOrder(int epoch)
+    /// <summary>Decodes and transforms the batch's images in parallel; each image's draws come from (seed, epoch, position).</summary>
+    protected override void FillSamples(int epoch, int batchIndex, int firstPosition, ReadOnlyMemory<int> samples, Batch target)
     {
-        var order = new int[Folder.Count];
-        FillOrder(epoch, order);
-        return order;
-    }
-
-    /// <summary>
-    /// The batches of one epoch; each is valid until the next is requested. A decoding error
-    /// (<see cref="DataFormatException"/> with the file's path) is rethrown here.
-    /// </summary>
-    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return Enumerate(epoch, cancellationToken);
-    }
-
-    /// <summary>Stops background work.</summary>
-    public void Dispose()
-    {
-        _disposed = true;
-        _prefetcher?.Cancel();
-    }
-
-    private IEnumerable<Batch> Enumerate(int epoch, CancellationToken cancellationToken)
-    {
-        FillOrder(epoch, _order);
-        int count = BatchesPerEpoch;
-        if (!Options.Background)
-        {
-            var batch = NewBatch();
-            for (int b = 0; b < count; b++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                Fill(epoch, b, batch);
-                yield return batch;
-            }
-            yield break;
-        }
-        var buffers = new Batch[Options.Prefetch + 1];
-        for (int i = 0; i < buffers.Length; i++) buffers[i] = NewBatch();
-        var prefetcher = new Prefetcher(buffers, count, (b, target) => Fill(epoch, b, target));
-        _prefetcher = prefetcher;
-        try
-        {
-            if (_disposed) prefetcher.Cancel();
-            while (prefetcher.Next(cancellationToken) is { } batch) yield return batch;
-            ObjectDisposedException.ThrowIf(_disposed, this);
-        }
-        finally
-        {
-            _prefetcher = null;
-            prefetcher.Dispose();
-        }
-    }
-
-    private Batch NewBatch() => new(BatchSize, 3, ImageSize, ImageSize);
-
-    private void FillOrder(int epoch, int[] order)
-    {
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        if (!Options.Shuffle) return;
-        var rng = SeededRandom.For(Options.Seed, OrderStream, epoch);
-        rng.Shuffle(order);
-    }
-
-    private void Fill(int epoch, int index, Batch target)
-    {
-        int start = index * BatchSize;
-        int n = Math.Min(BatchSize, Folder.Count - start);
         int size = 3 * ImageSize * ImageSize;
         var transform = Options.Transform;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.DecodeThreads > 0 ? Options.DecodeThreads : Environment.ProcessorCount };
         try
         {
-            Parallel.For(0, n, parallel, i =>
+            Parallel.For(0, samples.Length, parallel, i =>
             {
-                int sample = _order[start + i];
-                var rng = SeededRandom.For(Options.Seed, SampleStream, epoch, start + i);
+                int sample = samples.Span[i];
+                var rng = SeededRandom.For(Options.Seed, SampleStream, epoch, firstPosition + i);
                 transform.Apply(Folder.Decode(sample), target.Images.AsSpan(i * size, size), ref rng);
                 target.Labels[i] = Folder.Labels[sample];
             });
@@ -159,8 +80,5 @@ public sealed class ImageFolderLoader : IDisposable
             // Report the first failing image as itself (a DataFormatException naming its file).
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
-        target.Count = n;
-        target.Epoch = epoch;
-        target.Index = index;
     }
 }
