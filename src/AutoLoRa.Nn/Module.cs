@@ -13,6 +13,18 @@ public abstract class Module : IDisposable
     private readonly List<(string Name, Tensor Tensor)> _buffers = [];
     private readonly List<(string Name, Module Module)> _children = [];
 
+    /// <summary>
+    /// This module's path in its model once <see cref="LabelForProfiling"/> ran: layers charge their
+    /// primitives to it in an <see cref="Core.Diagnostics.OpProfiler"/> profile.
+    /// </summary>
+    protected string? ProfileLabel { get; private set; }
+
+    /// <summary>Names every module of the tree after its state-dict path, for per-layer profiles.</summary>
+    public void LabelForProfiling()
+    {
+        foreach (var (path, module) in NamedModules()) module.ProfileLabel = path.Length == 0 ? GetType().Name : path;
+    }
+
     /// <summary>True in training mode (batch statistics), false in eval mode (running statistics).</summary>
     public bool IsTraining { get; private set; } = true;
 

@@ -1,5 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
+using AutoLoRa.Core.Diagnostics;
 using AutoLoRa.Nn;
 using AutoLoRa.Nn.Models;
 
@@ -42,6 +43,7 @@ public sealed class PgdAttack(PgdConfig config)
     private Tensor Run(Func<Tensor, Tensor> logitsOf, Tensor x, Tensor y, Random rng)
     {
         Config.Validate();
+        using var phase = OpProfiler.Phase("attack");
         Tensor? cleanLogits = null;
         if (Config.Objective == PgdObjective.KlDivergence)
         {

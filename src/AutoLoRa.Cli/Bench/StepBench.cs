@@ -4,6 +4,7 @@ using System.Text.Json;
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Diagnostics;
 using AutoLoRa.Nn;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Schedules;
@@ -14,14 +15,17 @@ namespace AutoLoRa.Cli.Bench;
 /// <summary>
 /// <c>autolora bench step</c>: times one training or inference step of a WORKLOADS.md workload
 /// (random inputs in [0, 1], random labels, warm-up steps, then min/median/max), with allocation
-/// and GC counts per step, so figures compare directly with the PyTorch peer.
+/// and GC counts per step, so figures compare directly with the PyTorch peer. With --profile the
+/// timed steps also report where the time went, per primitive and per layer.
 /// </summary>
 internal static class StepBench
 {
-    public static int Run(IBackend backend, string workloadName, string step, int steps, int warmup, bool json, TextWriter output)
+    public static int Run(IBackend backend, string workloadName, string step, int steps, int warmup, bool json, bool profile, TextWriter output)
     {
         var workload = StepWorkload.Parse(workloadName);
         if (steps < 1 || warmup < 0) throw new ArgumentException($"--steps must be at least 1 and --warmup non-negative (got {steps}, {warmup}).");
+        if (profile && json) throw new ArgumentException("--profile prints tables; it cannot be combined with --json.");
+        if (profile) backend = new ProfilingBackend(backend);
         using var model = ModelFactory.Create(backend, workload.Spec(step == "autolora" ? 8 : 0), seed: 1);
         using var trainer = CreateTrainer(model, step);
         int batch = step == "infer" ? StepWorkload.InferBatch : workload.BatchSize;
@@ -30,10 +34,12 @@ internal static class StepBench
         var labels = Enumerable.Range(0, batch).Select(_ => rng.Next(StepWorkload.Classes)).ToArray();
         using var x = Tensor.FromArray(backend, images, new Shape(batch, 3, 32, 32));
         using var y = Tensor.FromLabels(backend, labels);
+        if (profile) model.LabelForProfiling();
 
         void OneStep(int i)
         {
             using var scope = TensorScope.Begin();
+            using var phase = OpProfiler.Phase(trainer is null ? "infer" : "train");
             if (trainer is null)
             {
                 model.Eval();
@@ -50,11 +56,15 @@ internal static class StepBench
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
         var times = new double[steps];
-        for (int i = 0; i < steps; i++)
+        var opProfile = new OpProfile();
+        using (profile ? OpProfiler.Collect(opProfile) : default(OpProfiler.ActiveScope?))
         {
-            var clock = Stopwatch.StartNew();
-            OneStep(warmup + i);
-            times[i] = clock.Elapsed.TotalSeconds;
+            for (int i = 0; i < steps; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                OneStep(warmup + i);
+                times[i] = clock.Elapsed.TotalSeconds;
+            }
         }
         double allocatedPerStep = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)steps;
         Array.Sort(times);
@@ -84,6 +94,7 @@ internal static class StepBench
         {
             foreach (var (k, v) in result) output.WriteLine($"{k,-22} {Convert.ToString(v, CultureInfo.InvariantCulture)}");
         }
+        if (profile) StepProfileReport.Write(opProfile, steps, times.Sum() / steps, output);
         return 0;
     }
 

@@ -22,12 +22,13 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed steps (min/median/max are reported).", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
+        var profile = new Option<bool>("--profile") { Description = "Also print the time per primitive (attack vs training) and per layer of the timed steps." };
         var backendName = CommonOptions.Backend();
-        var command = new Command("step", "Times one AutoLoRa, vanilla or inference step of a benchmark workload.") { workload, step, steps, warmup, json, backendName };
+        var command = new Command("step", "Times one AutoLoRa, vanilla or inference step of a benchmark workload.") { workload, step, steps, warmup, json, profile, backendName };
         command.SetAction(r => CliError.Guard(() =>
         {
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
-            return StepBench.Run(backend, r.GetValue(workload)!, r.GetValue(step)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(json), Console.Out);
+            return StepBench.Run(backend, r.GetValue(workload)!, r.GetValue(step)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(json), r.GetValue(profile), Console.Out);
         }));
         return command;
     }

@@ -1,4 +1,5 @@
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Diagnostics;
 
 namespace AutoLoRa.Core.Autograd;
 
@@ -83,7 +84,7 @@ public static class Backward
                 var needs = new bool[count];
                 for (int k = 0; k < count; k++) needs[k] = needed.Contains(node.Inputs[k]);
                 var inputGrads = new Tensor?[count];
-                node.Backward(grad, needs, inputGrads);
+                using (OpProfiler.Layer(node.Layer)) node.Backward(grad, needs, inputGrads);
                 bool handedOver = false;
 
                 for (int k = 0; k < count; k++)

@@ -1,3 +1,5 @@
+using AutoLoRa.Core.Diagnostics;
+
 namespace AutoLoRa.Core.Autograd;
 
 /// <summary>
@@ -15,4 +17,7 @@ internal sealed class GradNode(string op, Tensor[] inputs, BackwardFunction back
     public Tensor[] Inputs { get; } = inputs;
 
     public BackwardFunction Backward { get; } = backward;
+
+    /// <summary>The profiler's layer label when the node was recorded, so its backward is charged to the same layer.</summary>
+    public string? Layer { get; } = OpProfiler.CurrentLayer;
 }

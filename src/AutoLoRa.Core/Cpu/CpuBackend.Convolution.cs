@@ -6,25 +6,34 @@ using AutoLoRa.Core.Cpu.Gemm;
 namespace AutoLoRa.Core.Cpu;
 
 /// <summary>
-/// Convolution as im2col + GEMM. Per image, with col = Im2Col(x) of shape (C·R·S, P), P = OutH·OutW:
+/// Convolution as GEMM over the lowered (im2col) matrix. With col(x_n) of shape (C·R·S, P),
+/// P = OutH·OutW:
 /// <code>
-///   forward          y  (K, P)      = W (K, C·R·S) · col
-///   backward data    dcol (C·R·S, P) = Wᵀ · dy, then dx = Col2Im(dcol)
-///   backward filter  dW (K, C·R·S)  = Σ_n dy_n · col_nᵀ
+///   forward          y_n (K, P)       = W (K, C·R·S) · col(x_n)
+///   backward data    stride 1: dx = conv(dy; W transposed to (C, K) and flipped in R, S; pad R−1−pad)
+///                    otherwise: dcol (C·R·S, P) = Wᵀ · dy_n, then dx_n = Col2Im(dcol)
+///   backward filter  dW (K, C·R·S)  = Σ_n dy_n · col(x_n)ᵀ
 /// </code>
-/// A 1×1, stride-1, unpadded convolution needs no lowering: its column matrix is the input plane
-/// itself, so the GEMM reads x (or writes dx) directly.
 /// <para>
-/// Forward and backward-data run images in parallel, each worker with its own column matrix and a
-/// single-threaded GEMM; when the batch is smaller than the worker count the images run in turn and
-/// the GEMM parallelises itself. The filter gradient lays a group of images side by side
-/// (col of shape (C·R·S, G·P), dy of shape (K, G·P)) and makes one multi-threaded GEMM per group,
-/// accumulating into dW: its inner dimension G·P is long even for the 4×4 layers, nothing races
-/// and no per-worker partial gradients need reducing.
+/// Forward lays a group of images side by side, so one GEMM has ≈ <see cref="GroupColumns"/>
+/// columns even where P is 16 (late ResNet stages), and packs the GEMM's B panels straight from
+/// the images (<see cref="Im2ColPanels"/>): the column matrix is never materialised. Groups run in
+/// parallel with single-threaded GEMMs, one scratch output per worker; with fewer groups than
+/// workers the groups run in turn and each GEMM parallelises itself. A stride-1 data gradient is
+/// itself such a forward convolution, which spares the scatter-add of Col2Im.
+/// </para>
+/// <para>
+/// The filter gradient lays a group of images side by side (col of shape (C·R·S, G·P), dy of
+/// shape (K, G·P)) and makes one multi-threaded GEMM per group, accumulating into dW: its inner
+/// dimension G·P is long even for the 4×4 layers, nothing races and no per-worker partial
+/// gradients need reducing.
 /// </para>
 /// </summary>
 public sealed partial class CpuBackend
 {
+    /// <summary>Columns a forward or data-gradient GEMM aims for: one packed B block (<see cref="Sgemm.NC"/>).</summary>
+    private const int GroupColumns = Sgemm.NC;
+
     private ConvScratch? _convScratch = new();
 
     /// <summary>
@@ -46,8 +55,7 @@ public sealed partial class CpuBackend
         {
             fixed (float* px = Floats(x), pw = Floats(w), py = Floats(y), pb = bias is null ? null : Floats(bias))
             {
-                var work = new ForwardImage { G = g, Direct = IsDirect(g), X = px, W = pw, Bias = pb, Y = py };
-                ForEachImage(g.N, work.Direct ? 0 : ColumnLength(g), scratch, work);
+                Forward(g, px, pw, pb, py, scratch);
             }
         }
         finally
@@ -65,8 +73,19 @@ public sealed partial class CpuBackend
         {
             fixed (float* pdy = Floats(dy), pw = Floats(w), pdx = Floats(dx))
             {
-                var work = new BackwardDataImage { G = g, Direct = IsDirect(g), Dy = pdy, W = pw, Dx = pdx };
-                ForEachImage(g.N, work.Direct ? 0 : ColumnLength(g), scratch, work);
+                if (g.StrideH == 1 && g.StrideW == 1 && g.PadH < g.R && g.PadW < g.S)
+                {
+                    var transposed = TransposedGeometry(g);
+                    float* flipped = scratch.FlippedFilter((long)g.FilterSize);
+                    FlipFilter(g, pw, flipped);
+                    Forward(transposed, pdy, flipped, null, pdx, scratch);
+                }
+                else
+                {
+                    int group = GroupSize(g);
+                    ForEachGroup(g.N, group, (long)g.C * g.R * g.S * group * g.OutH * g.OutW, scratch,
+                        new BackwardDataGroup { G = g, Dy = pdy, W = pw, Dx = pdx, Group = group });
+                }
             }
         }
         finally
@@ -121,8 +140,6 @@ public sealed partial class CpuBackend
     private static bool IsDirect(in ConvGeometry g) =>
         g.R == 1 && g.S == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
 
-    private static long ColumnLength(in ConvGeometry g) => (long)g.C * g.R * g.S * g.OutH * g.OutW;
-
     /// <summary>im2col's own limit, on top of the shared checks: the column matrix of one image must fit an array.</summary>
     private static void CheckColumns(string op, in ConvGeometry g) => PrimitiveChecks.Count(op, g, g.C * g.R, g.S, g.OutH, g.OutW);
 
@@ -132,99 +149,147 @@ public sealed partial class CpuBackend
 
     private void ReturnConvScratch(ConvScratch scratch) => Volatile.Write(ref _convScratch, scratch);
 
-    /// <summary>
-    /// Runs <paramref name="work"/> for every image: in parallel over the batch with one column
-    /// matrix per worker and single-threaded GEMMs, or — for a batch smaller than the worker count —
-    /// image after image with multi-threaded GEMMs.
-    /// </summary>
-    private static unsafe void ForEachImage<TWork>(int images, long columnLength, ConvScratch scratch, TWork work)
-        where TWork : struct, IConvImageWork
+    private unsafe void Forward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
     {
-        int workers = CpuParallel.WorkerCount;
-        if (images < workers || workers == 1)
+        int group = GroupSize(g);
+        ForEachGroup(g.N, group, group == 1 ? 0 : (long)g.K * group * g.OutH * g.OutW, scratch,
+            new ForwardGroup { G = g, X = x, W = w, Bias = bias, Y = y, Group = group });
+    }
+
+    /// <summary>Images per GEMM: enough for <see cref="GroupColumns"/> columns, at most the batch.</summary>
+    private static int GroupSize(in ConvGeometry g) => Math.Clamp(GroupColumns / (g.OutH * g.OutW), 1, g.N);
+
+    /// <summary>The data gradient of a stride-1 convolution as a forward convolution of dy (see the class remarks).</summary>
+    private static ConvGeometry TransposedGeometry(in ConvGeometry g) =>
+        new(g.N, g.K, g.OutH, g.OutW, g.C, g.R, g.S, 1, 1, g.R - 1 - g.PadH, g.S - 1 - g.PadW);
+
+    /// <summary>flipped[c, k, r, s] = w[k, c, R−1−r, S−1−s].</summary>
+    private static unsafe void FlipFilter(in ConvGeometry g, float* w, float* flipped)
+    {
+        int taps = g.R * g.S;
+        for (int k = 0; k < g.K; k++)
         {
-            scratch.EnsureColumns(1, columnLength);
-            float* columns = scratch.Columns(0);
-            for (int n = 0; n < images; n++) work.Run(n, columns, parallelGemm: true);
+            for (int c = 0; c < g.C; c++)
+            {
+                float* src = w + ((long)k * g.C + c) * taps;
+                float* dst = flipped + ((long)c * g.K + k) * taps;
+                for (int t = 0; t < taps; t++) dst[t] = src[taps - 1 - t];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for every group of <paramref name="group"/> images: in parallel,
+    /// each worker with its own scratch of <paramref name="scratchLength"/> floats and
+    /// single-threaded GEMMs, or — with fewer groups than workers — group after group with
+    /// multi-threaded GEMMs.
+    /// </summary>
+    private static unsafe void ForEachGroup<TWork>(int images, int group, long scratchLength, ConvScratch scratch, TWork work)
+        where TWork : struct, IConvGroupWork
+    {
+        int groups = (images + group - 1) / group;
+        int workers = CpuParallel.WorkerCount;
+        if (groups < workers || workers == 1)
+        {
+            scratch.EnsureColumns(1, scratchLength);
+            float* own = scratch.Columns(0);
+            for (int i = 0; i < groups; i++) work.Run(i, own, parallelGemm: true);
             return;
         }
-        scratch.EnsureColumns(workers, columnLength);
+        scratch.EnsureColumns(workers, scratchLength);
         int next = 0;
-        CpuParallel.For(workers, new BatchOverWorkers<TWork> { Work = work, Scratch = scratch, Next = &next, Images = images });
+        CpuParallel.For(workers, new GroupsOverWorkers<TWork> { Work = work, Scratch = scratch, Next = &next, Groups = groups });
     }
 
-    private unsafe interface IConvImageWork
+    private unsafe interface IConvGroupWork
     {
-        void Run(int image, float* columns, bool parallelGemm);
+        void Run(int group, float* scratch, bool parallelGemm);
     }
 
-    /// <summary>Worker w takes images from a shared counter (dynamic balance) and lowers them into its own column matrix.</summary>
-    private unsafe struct BatchOverWorkers<TWork> : IParallelWork where TWork : struct, IConvImageWork
+    /// <summary>Worker w takes groups from a shared counter (dynamic balance) and works in its own scratch.</summary>
+    private unsafe struct GroupsOverWorkers<TWork> : IParallelWork where TWork : struct, IConvGroupWork
     {
         public TWork Work;
         public ConvScratch Scratch;
         public int* Next;
-        public int Images;
+        public int Groups;
 
         public void Execute(int worker)
         {
-            float* columns = Scratch.Columns(worker);
-            int n;
-            while ((n = Interlocked.Increment(ref *Next) - 1) < Images) Work.Run(n, columns, parallelGemm: false);
+            float* own = Scratch.Columns(worker);
+            int i;
+            while ((i = Interlocked.Increment(ref *Next) - 1) < Groups) Work.Run(i, own, parallelGemm: false);
         }
     }
 
-    private unsafe struct ForwardImage : IConvImageWork
+    /// <summary>
+    /// y for images [i·Group, …): one GEMM over the group's implicit column matrix; a single image
+    /// is written in place, a group goes through the (K, Group·P) scratch and is scattered to NCHW.
+    /// </summary>
+    private unsafe struct ForwardGroup : IConvGroupWork
     {
         public ConvGeometry G;
-        public bool Direct;
         public float* X, W, Bias, Y;
+        public int Group;
 
-        public readonly void Run(int n, float* columns, bool parallelGemm)
+        public readonly void Run(int index, float* scratch, bool parallelGemm)
         {
+            int first = index * Group;
+            int count = Math.Min(Group, G.N - first);
             int planes = G.OutH * G.OutW;
             int taps = G.C * G.R * G.S;
-            float* xn = X + (long)n * G.C * G.H * G.W;
-            float* yn = Y + (long)n * G.K * planes;
-            float* b = xn;
-            if (!Direct)
+            long outputSize = (long)G.K * planes;
+            var source = new Im2ColPanels(G, X + first * ((long)G.C * G.H * G.W));
+            if (count == 1)
             {
-                Im2Col.Pack(G, xn, columns, planes);
-                b = columns;
-            }
-            Sgemm.Run(false, false, G.K, planes, taps, 1f, W, taps, b, planes, 0f, yn, planes, parallelGemm);
-            if (Bias != null)
-            {
-                for (int k = 0; k < G.K; k++)
-                {
-                    var row = new Span<float>(yn + (long)k * planes, planes);
-                    TensorPrimitives.Add(row, Bias[k], row);
-                }
-            }
-        }
-    }
-
-    private unsafe struct BackwardDataImage : IConvImageWork
-    {
-        public ConvGeometry G;
-        public bool Direct;
-        public float* Dy, W, Dx;
-
-        public readonly void Run(int n, float* columns, bool parallelGemm)
-        {
-            int planes = G.OutH * G.OutW;
-            int taps = G.C * G.R * G.S;
-            float* dyn = Dy + (long)n * G.K * planes;
-            float* dxn = Dx + (long)n * G.C * G.H * G.W;
-            if (Direct)
-            {
-                // dx_n (C, HW) = Wᵀ (C, K) · dy_n (K, HW)
-                Sgemm.Run(true, false, G.C, planes, G.K, 1f, W, G.C, dyn, planes, 0f, dxn, planes, parallelGemm);
+                float* yn = Y + first * outputSize;
+                Sgemm.Run(false, G.K, planes, taps, 1f, W, taps, source, 0f, yn, planes, parallelGemm);
+                if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
                 return;
             }
-            Sgemm.Run(true, false, taps, planes, G.K, 1f, W, taps, dyn, planes, 0f, columns, planes, parallelGemm);
-            new Span<float>(dxn, G.C * G.H * G.W).Clear();
-            Im2Col.Accumulate(G, columns, planes, dxn);
+            int ld = count * planes;
+            Sgemm.Run(false, G.K, ld, taps, 1f, W, taps, source, 0f, scratch, ld, parallelGemm);
+            for (int i = 0; i < count; i++)
+            {
+                float* yn = Y + (first + i) * outputSize;
+                for (int k = 0; k < G.K; k++) Packing.CopyRun(scratch + (long)k * ld + (long)i * planes, yn + (long)k * planes, planes);
+                if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
+            }
+        }
+
+        private static void AddBias(float* y, float* bias, int rows, int planes, int ld)
+        {
+            for (int k = 0; k < rows; k++)
+            {
+                var row = new Span<float>(y + (long)k * ld, planes);
+                TensorPrimitives.Add(row, bias[k], row);
+            }
+        }
+    }
+
+    /// <summary>dx for images [i·Group, …) of a strided convolution: dcol = Wᵀ · dy_group in scratch, then Col2Im per image.</summary>
+    private unsafe struct BackwardDataGroup : IConvGroupWork
+    {
+        public ConvGeometry G;
+        public float* Dy, W, Dx;
+        public int Group;
+
+        public readonly void Run(int index, float* scratch, bool parallelGemm)
+        {
+            int first = index * Group;
+            int count = Math.Min(Group, G.N - first);
+            int planes = G.OutH * G.OutW;
+            int taps = G.C * G.R * G.S;
+            int ld = count * planes;
+            var source = new PlanePanels(Dy + first * ((long)G.K * planes), G.K, planes);
+            Sgemm.Run(true, taps, ld, G.K, 1f, W, taps, source, 0f, scratch, ld, parallelGemm);
+            long imageSize = (long)G.C * G.H * G.W;
+            for (int i = 0; i < count; i++)
+            {
+                float* dxn = Dx + (first + i) * imageSize;
+                new Span<float>(dxn, (int)imageSize).Clear();
+                Im2Col.Accumulate(G, scratch + (long)i * planes, ld, dxn);
+            }
         }
     }
 

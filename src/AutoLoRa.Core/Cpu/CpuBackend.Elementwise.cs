@@ -1,29 +1,17 @@
-using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Core.Cpu;
 
 public sealed partial class CpuBackend
 {
-    public void Axpby(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
+    public unsafe void Axpby(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
     {
         PrimitiveChecks.Elementwise(nameof(Axpby), length, (a, "a"), (b, "b"), (y, "y"));
-        var xa = Span(a, length);
-        var xb = Span(b, length);
-        var ys = Span(y, length);
-        // Elementwise and in order, so y may alias a or b.
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        fixed (float* pa = Floats(a), pb = Floats(b), py = Floats(y))
         {
-            var va = MemoryMarshal.Cast<float, Vector<float>>(xa);
-            var vb = MemoryMarshal.Cast<float, Vector<float>>(xb);
-            var vy = MemoryMarshal.Cast<float, Vector<float>>(ys);
-            for (int v = 0; v < vy.Length; v++) vy[v] = alpha * va[v] + beta * vb[v];
-            i = vy.Length * Vector<float>.Count;
+            ElementwiseChunks.Run(length, new AxpbyKernel { Alpha = alpha, Beta = beta, A = pa, B = pb, Y = py });
         }
-        for (; i < length; i++) ys[i] = alpha * xa[i] + beta * xb[i];
     }
 
     public void Scale(int length, float alpha, DeviceBuffer x, DeviceBuffer y)
@@ -38,19 +26,22 @@ public sealed partial class CpuBackend
         TensorPrimitives.Multiply(Span(a, length), Span(b, length), Span(y, length));
     }
 
-    public void Relu(int length, DeviceBuffer x, DeviceBuffer y)
+    public unsafe void Relu(int length, DeviceBuffer x, DeviceBuffer y)
     {
         PrimitiveChecks.Elementwise(nameof(Relu), length, (x, "x"), (y, "y"));
-        TensorPrimitives.Max(Span(x, length), 0f, Span(y, length));
+        fixed (float* px = Floats(x), py = Floats(y))
+        {
+            ElementwiseChunks.Run(length, new ReluKernel { X = px, Y = py });
+        }
     }
 
-    public void ReluBackward(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
+    public unsafe void ReluBackward(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
         PrimitiveChecks.Elementwise(nameof(ReluBackward), length, (y, "y"), (dy, "dy"), (dx, "dx"));
-        var ys = Span(y, length);
-        var dys = Span(dy, length);
-        var dxs = Span(dx, length);
-        for (int i = 0; i < length; i++) dxs[i] = ys[i] > 0 ? dys[i] : 0f;
+        fixed (float* py = Floats(y), pdy = Floats(dy), pdx = Floats(dx))
+        {
+            ElementwiseChunks.Run(length, new ReluBackwardKernel { Y = py, Dy = pdy, Dx = pdx });
+        }
     }
 
     public void Sign(int length, DeviceBuffer x, DeviceBuffer y)
@@ -58,7 +49,8 @@ public sealed partial class CpuBackend
         PrimitiveChecks.Elementwise(nameof(Sign), length, (x, "x"), (y, "y"));
         var xs = Span(x, length);
         var ys = Span(y, length);
-        for (int i = 0; i < length; i++) ys[i] = xs[i] > 0 ? 1f : xs[i] < 0 ? -1f : 0f;
+        // Branch-free: the signs of gradients are as unpredictable as coin flips.
+        for (int i = 0; i < length; i++) ys[i] = (xs[i] > 0 ? 1f : 0f) - (xs[i] < 0 ? 1f : 0f);
     }
 
     public void Clamp(int length, DeviceBuffer x, float min, float max, DeviceBuffer y)

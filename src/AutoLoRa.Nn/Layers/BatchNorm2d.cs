@@ -1,5 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Diagnostics;
 
 namespace AutoLoRa.Nn.Layers;
 
@@ -34,6 +35,7 @@ public sealed class BatchNorm2d : Module
 
     public Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
+        using var label = OpProfiler.Layer(ProfileLabel);
         if (IsTraining) NumBatchesTracked++;
         bool natural = branch == Branch.Natural;
         return Ops.BatchNorm2d(x, natural ? Weight.Detach() : Weight, natural ? Bias.Detach() : Bias, RunningMean, RunningVar, IsTraining);

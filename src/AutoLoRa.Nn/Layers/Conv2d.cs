@@ -1,6 +1,7 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Diagnostics;
 
 namespace AutoLoRa.Nn.Layers;
 
@@ -73,6 +74,7 @@ public sealed class Conv2d : Module
 
     public Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
+        using var label = OpProfiler.Layer(ProfileLabel);
         if (branch == Branch.Main) return Ops.Conv2d(x, Weight, Bias, Stride, Padding);
         // Natural path: the feature extractor is a constant; only A and B learn.
         var w = Weight.Detach();

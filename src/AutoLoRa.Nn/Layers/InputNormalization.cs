@@ -1,5 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Diagnostics;
 
 namespace AutoLoRa.Nn.Layers;
 
@@ -32,7 +33,11 @@ public sealed class InputNormalization : Module
 
     public float[] Std { get; }
 
-    public Tensor Forward(Tensor x) => Ops.BatchNorm2d(x, _ones, _zeros, _mean, _variance, training: false);
+    public Tensor Forward(Tensor x)
+    {
+        using var label = OpProfiler.Layer(ProfileLabel);
+        return Ops.BatchNorm2d(x, _ones, _zeros, _mean, _variance, training: false);
+    }
 
     public override void Dispose()
     {

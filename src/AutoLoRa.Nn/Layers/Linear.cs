@@ -1,5 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Diagnostics;
 
 namespace AutoLoRa.Nn.Layers;
 
@@ -30,5 +31,9 @@ public sealed class Linear : Module
 
     public Tensor Bias { get; }
 
-    public Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
+    public Tensor Forward(Tensor x)
+    {
+        using var label = OpProfiler.Layer(ProfileLabel);
+        return Ops.Linear(x, Weight, Bias);
+    }
 }

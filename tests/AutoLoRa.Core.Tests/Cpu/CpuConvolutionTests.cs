@@ -5,7 +5,7 @@ using AutoLoRa.Core.Tests.Support;
 
 namespace AutoLoRa.Core.Tests.Cpu;
 
-/// <summary>CPU-backend details the conformance suite cannot see: image grouping and scratch reuse.</summary>
+/// <summary>CPU-backend details the conformance suite cannot see: image grouping, GEMM splitting and scratch reuse.</summary>
 [Trait("Backend", "cpu")]
 public sealed class CpuConvolutionTests : IDisposable
 {
@@ -30,6 +30,32 @@ public sealed class CpuConvolutionTests : IDisposable
         var dw = new float[g.FilterSize];
         _backend.Download(bdw, dw);
         TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), dw, 1e-4f, 1e-4f, $"groups of {imagesPerGroup}");
+    }
+
+    // n, c, h, w, k, stride: shapes that reach the scheduling paths the small conformance shapes do not.
+    [Theory]
+    [InlineData(21, 3, 6, 6, 5, 1)] // P = 36: two groups of 14 and 7 images run on separate workers
+    [InlineData(21, 3, 12, 12, 5, 2)] // the same through the strided data gradient (GEMM + Col2Im)
+    [InlineData(1, 16, 32, 32, 16, 1)] // one image, P = 1024: the GEMM itself splits its columns over workers
+    [InlineData(2, 8, 32, 32, 8, 2)] // one image per group, strided
+    public void Forward_and_data_gradient_match_the_reference_across_image_groups(int n, int c, int h, int w, int k, int stride)
+    {
+        var g = new ConvGeometry(n, c, h, w, k, 3, 3, stride, stride, 1, 1);
+        float[] x = TestData.Uniform(g.InputSize, 31);
+        float[] wt = TestData.Uniform(g.FilterSize, 32);
+        float[] dy = TestData.Uniform(g.OutputSize, 33);
+        var by = _backend.Allocate(g.OutputSize);
+        var bdx = _backend.Allocate(g.InputSize);
+        _backend.Fill(by, float.NaN);
+        _backend.Fill(bdx, float.NaN);
+        _backend.Conv2dForward(g, Upload(x), Upload(wt), null, by);
+        _backend.Conv2dBackwardData(g, Upload(dy), Upload(wt), bdx);
+        var y = new float[g.OutputSize];
+        var dx = new float[g.InputSize];
+        _backend.Download(by, y);
+        _backend.Download(bdx, dx);
+        TestData.AssertClose(ConvReference.Forward(g, x, wt, null), y, 1e-4f, 1e-4f, $"forward {g}");
+        TestData.AssertClose(ConvReference.BackwardData(g, dy, wt), dx, 1e-4f, 1e-4f, $"backward data {g}");
     }
 
     [Fact]

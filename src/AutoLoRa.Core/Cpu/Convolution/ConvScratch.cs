@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace AutoLoRa.Core.Cpu.Convolution;
 
 /// <summary>
-/// Scratch memory for the convolution primitives: one column matrix per worker, plus the two
-/// wide matrices of the batched filter-gradient GEMM. Arrays are pinned and only ever grow, so
+/// Scratch memory for the convolution primitives: one GEMM output per worker (a group's output or
+/// lowered gradient), the two wide matrices of the batched filter-gradient GEMM, and a filter copy. Arrays are pinned and only ever grow, so
 /// after the first training step (which meets every layer's shape) no call allocates.
 /// </summary>
 /// <remarks>
@@ -18,6 +18,7 @@ internal sealed unsafe class ConvScratch
     private float[]?[] _columns = [];
     private float[]? _wideColumns;
     private float[]? _wideGradients;
+    private float[]? _flippedFilter;
 
     /// <summary>Arrays allocated so far (growth events), for allocation tests and reports.</summary>
     public long Allocations { get; private set; }
@@ -35,6 +36,9 @@ internal sealed unsafe class ConvScratch
     public float* WideColumns(long length) => Address(Grow(ref _wideColumns, length));
 
     public float* WideGradients(long length) => Address(Grow(ref _wideGradients, length));
+
+    /// <summary>The transposed, flipped filter of a stride-1 data gradient.</summary>
+    public float* FlippedFilter(long length) => Address(Grow(ref _flippedFilter, length));
 
     private float[] Grow(ref float[]? array, long length)
     {

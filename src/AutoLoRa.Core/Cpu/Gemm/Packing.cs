@@ -98,7 +98,7 @@ internal static unsafe class Packing
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRun(float* src, float* dst, int count)
+    internal static void CopyRun(float* src, float* dst, int count)
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)

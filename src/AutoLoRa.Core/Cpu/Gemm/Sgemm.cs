@@ -61,7 +61,20 @@ internal static unsafe class Sgemm
 
     /// <summary><see cref="Run(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int, bool)"/> with a chosen kernel (tests cover every path this way).</summary>
     internal static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel = true)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel = true) =>
+        Run(kernel, transA, m, n, k, alpha, a, lda, new MatrixPanels(transB, b, ldb), beta, c, ldc, parallel);
+
+    /// <summary>
+    /// C = alpha · op(A) · B + beta · C with B (k×n) delivered by <paramref name="source"/>, which is
+    /// asked for each block of B exactly once per call (and, in parallel, by the worker whose strip
+    /// of C it belongs to).
+    /// </summary>
+    public static void Run<TSource>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
+        TSource source, float beta, float* c, int ldc, bool parallel = true) where TSource : struct, IPanelSource =>
+        Run(KernelFor(n), transA, m, n, k, alpha, a, lda, source, beta, c, ldc, parallel);
+
+    private static void Run<TSource>(GemmKernel kernel, bool transA, int m, int n, int k, float alpha, float* a, int lda,
+        TSource source, float beta, float* c, int ldc, bool parallel) where TSource : struct, IPanelSource
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -77,7 +90,7 @@ internal static unsafe class Sgemm
             return;
         }
 
-        var job = new Problem(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        var job = new Problem<TSource>(kernel, transA, m, n, k, alpha, a, lda, source, 0, beta, c, ldc);
         int workers = CpuParallel.WorkerCount;
         if (!parallel || workers == 1 || (long)m * n * k < ParallelThreshold)
         {
@@ -86,7 +99,7 @@ internal static unsafe class Sgemm
         }
 
         var (mr, nr) = TileOf(kernel);
-        var strips = new Strips(job, workers, mr, nr);
+        var strips = new Strips<TSource>(job, workers, mr, nr);
         if (strips.Count <= 1) job.Compute();
         else CpuParallel.For(strips.Count, strips);
     }
@@ -108,24 +121,29 @@ internal static unsafe class Sgemm
         }
     }
 
-    /// <summary>One GEMM (or one strip of it), with everything the blocked loop needs.</summary>
-    private readonly struct Problem(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    /// <summary>
+    /// One GEMM (or one strip of it), with everything the blocked loop needs; column j of this
+    /// problem is column J0 + j of the source.
+    /// </summary>
+    private readonly struct Problem<TSource>(GemmKernel kernel, bool transA, int m, int n, int k, float alpha,
+        float* a, int lda, TSource source, int j0, float beta, float* c, int ldc) where TSource : struct, IPanelSource
     {
         public readonly GemmKernel Kernel = kernel;
-        public readonly bool TransA = transA, TransB = transB;
+        public readonly bool TransA = transA;
         public readonly int M = m, N = n, K = k;
         public readonly float Alpha = alpha, Beta = beta;
-        public readonly float* A = a, B = b, C = c;
-        public readonly int Lda = lda, Ldb = ldb, Ldc = ldc;
+        public readonly float* A = a, C = c;
+        public readonly TSource Source = source;
+        public readonly int J0 = j0;
+        public readonly int Lda = lda, Ldc = ldc;
 
-        /// <summary>The rows [i0, i1) of C: op(A) moves down, op(B) stays.</summary>
-        public Problem Rows(int i0, int i1) => new(Kernel, TransA, TransB, i1 - i0, N, K, Alpha,
-            TransA ? A + i0 : A + (long)i0 * Lda, Lda, B, Ldb, Beta, C + (long)i0 * Ldc, Ldc);
+        /// <summary>The rows [i0, i1) of C: op(A) moves down, B stays.</summary>
+        public Problem<TSource> Rows(int i0, int i1) => new(Kernel, TransA, i1 - i0, N, K, Alpha,
+            TransA ? A + i0 : A + (long)i0 * Lda, Lda, Source, J0, Beta, C + (long)i0 * Ldc, Ldc);
 
-        /// <summary>The columns [j0, j1) of C: op(B) moves right, op(A) stays.</summary>
-        public Problem Columns(int j0, int j1) => new(Kernel, TransA, TransB, M, j1 - j0, K, Alpha,
-            A, Lda, TransB ? B + (long)j0 * Ldb : B + j0, Ldb, Beta, C + j0, Ldc);
+        /// <summary>The columns [j0, j1) of C: B moves right, op(A) stays.</summary>
+        public Problem<TSource> Columns(int j0, int j1) => new(Kernel, TransA, M, j1 - j0, K, Alpha,
+            A, Lda, Source, J0 + j0, Beta, C + j0, Ldc);
 
         /// <summary>The whole blocked loop on the calling thread.</summary>
         public void Compute()
@@ -147,7 +165,7 @@ internal static unsafe class Sgemm
                 {
                     int kc = Math.Min(KC, K - pc);
                     float beta = pc == 0 ? Beta : 1f;
-                    Packing.PackB(TransB, B, Ldb, pc, kc, jc, nc, nr, packedB);
+                    Source.Pack(pc, kc, J0 + jc, nc, nr, packedB);
 
                     for (int ir = 0; ir < M; ir += mr)
                     {
@@ -200,14 +218,14 @@ internal static unsafe class Sgemm
     /// Cuts C into one strip per worker, along n in whole NR tiles when n is wide enough, otherwise
     /// along m in whole MR tiles, so strips share no tile (and no packed panel) of C.
     /// </summary>
-    private readonly struct Strips : IParallelWork
+    private readonly struct Strips<TSource> : IParallelWork where TSource : struct, IPanelSource
     {
-        private readonly Problem _problem;
+        private readonly Problem<TSource> _problem;
         private readonly bool _alongN;
         private readonly int _step;
         private readonly int _extent;
 
-        public Strips(Problem problem, int workers, int mr, int nr)
+        public Strips(Problem<TSource> problem, int workers, int mr, int nr)
         {
             _problem = problem;
             int nTiles = (problem.N + nr - 1) / nr;

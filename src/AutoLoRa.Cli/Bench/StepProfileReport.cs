@@ -1,0 +1,47 @@
+using AutoLoRa.Core.Diagnostics;
+
+namespace AutoLoRa.Cli.Bench;
+
+/// <summary>
+/// Prints an <see cref="OpProfile"/> of benchmark steps as per-step averages: the share of the step
+/// spent inside primitives (the rest is the engine: tape, allocation, bookkeeping), the primitives
+/// by phase, and the layers.
+/// </summary>
+internal static class StepProfileReport
+{
+    private const int LayerRows = 20;
+
+    public static void Write(OpProfile profile, int steps, double stepSeconds, TextWriter output)
+    {
+        double inside = profile.TotalSeconds / steps;
+        output.WriteLine();
+        output.WriteLine($"profile: {steps} steps of {Ms(stepSeconds)} ms; primitives {Ms(inside)} ms ({Percent(inside, stepSeconds)}), " +
+            $"outside primitives (tape, allocation, host work) {Ms(stepSeconds - inside)} ms");
+
+        output.WriteLine();
+        output.WriteLine($"{"phase",-8} {"primitive",-28} {"calls/step",10} {"ms/step",9} {"% step",7}");
+        foreach (var (key, calls, seconds) in profile.GroupBy(e => e.Phase + "\t" + e.Primitive))
+        {
+            var parts = key.Split('\t');
+            output.WriteLine($"{parts[0],-8} {parts[1],-28} {calls / (double)steps,10:0.#} {Ms(seconds / steps),9} {Percent(seconds / steps, stepSeconds),7}");
+        }
+        foreach (var (phase, _, seconds) in profile.GroupBy(e => e.Phase))
+        {
+            output.WriteLine($"{phase,-8} {"(all)",-28} {"",10} {Ms(seconds / steps),9} {Percent(seconds / steps, stepSeconds),7}");
+        }
+
+        output.WriteLine();
+        output.WriteLine($"{"layer",-28} {"ms/step",9} {"% step",7}  largest primitive");
+        foreach (var (layer, _, seconds) in profile.GroupBy(e => e.Layer).Take(LayerRows))
+        {
+            var top = profile.Entries.Where(e => e.Layer == layer).GroupBy(e => e.Primitive)
+                .Select(g => (Name: g.Key, Seconds: g.Sum(e => e.Seconds))).MaxBy(g => g.Seconds);
+            string name = layer.Length == 0 ? "(outside layers)" : layer;
+            output.WriteLine($"{name,-28} {Ms(seconds / steps),9} {Percent(seconds / steps, stepSeconds),7}  {top.Name} {Ms(top.Seconds / steps)} ms");
+        }
+    }
+
+    private static string Ms(double seconds) => (seconds * 1000).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Percent(double part, double whole) => (part / whole).ToString("0.0%", System.Globalization.CultureInfo.InvariantCulture);
+}
