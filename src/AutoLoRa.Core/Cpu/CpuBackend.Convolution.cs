@@ -15,7 +15,8 @@ namespace AutoLoRa.Core.Cpu;
 ///   backward filter  dW (K, C·R·S)  = Σ_n dy_n · col(x_n)ᵀ
 /// </code>
 /// <para>
-/// Forward lays a group of images side by side, so one GEMM has ≈ <see cref="GroupColumns"/>
+/// A stride-1 convolution whose output rows are whole AVX-512 vectors runs as a direct
+/// convolution (<see cref="DirectConvolution"/>). Otherwise forward lays a group of images side by side, so one GEMM has ≈ <see cref="GroupColumns"/>
 /// columns even where P is 16 (late ResNet stages), and packs the GEMM's B panels straight from
 /// the images (<see cref="Im2ColPanels"/>): the column matrix is never materialised. Groups run in
 /// parallel with single-threaded GEMMs, one scratch output per worker; with fewer groups than
@@ -104,7 +105,14 @@ public sealed partial class CpuBackend
         long outputSize = (long)g.K * planes;
         fixed (float* px = Floats(x), pdy = Floats(dy), pdw = Floats(dw))
         {
-            if (IsDirect(g))
+            if (DirectConvolution.AppliesToFilter(g))
+            {
+                var direct = RentConvScratch();
+                try { DirectConvolution.BackwardFilter(g, px, pdy, pdw, direct); }
+                finally { ReturnConvScratch(direct); }
+                return;
+            }
+            if (IsPointwise(g))
             {
                 // dW (K, C) += dy_n (K, HW) · x_nᵀ (HW, C): the input plane is already the column matrix.
                 for (int n = 0; n < g.N; n++)
@@ -137,7 +145,7 @@ public sealed partial class CpuBackend
         }
     }
 
-    private static bool IsDirect(in ConvGeometry g) =>
+    private static bool IsPointwise(in ConvGeometry g) =>
         g.R == 1 && g.S == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
 
     /// <summary>im2col's own limit, on top of the shared checks: the column matrix of one image must fit an array.</summary>
@@ -151,6 +159,11 @@ public sealed partial class CpuBackend
 
     private unsafe void Forward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
     {
+        if (DirectConvolution.Applies(g))
+        {
+            DirectConvolution.Forward(g, x, w, bias, y, scratch);
+            return;
+        }
         int group = GroupSize(g);
         ForEachGroup(g.N, group, group == 1 ? 0 : (long)g.K * group * g.OutH * g.OutW, scratch,
             new ForwardGroup { G = g, X = x, W = w, Bias = bias, Y = y, Group = group });

@@ -38,12 +38,16 @@ public sealed class CpuConvolutionTests : IDisposable
     [InlineData(21, 3, 12, 12, 5, 2)] // the same through the strided data gradient (GEMM + Col2Im)
     [InlineData(1, 16, 32, 32, 16, 1)] // one image, P = 1024: the GEMM itself splits its columns over workers
     [InlineData(2, 8, 32, 32, 8, 2)] // one image per group, strided
-    public void Forward_and_data_gradient_match_the_reference_across_image_groups(int n, int c, int h, int w, int k, int stride)
+    [InlineData(3, 3, 32, 32, 16, 1)] // direct convolution (AVX-512): a stem, whose data gradient has 3 channels
+    [InlineData(2, 5, 16, 16, 11, 1)] // direct, with channel blocks short of 8 both ways and an odd tap count
+    [InlineData(9, 4, 8, 16, 8, 1)] // direct filter gradient over chunks of images, the last one short
+    public void All_three_primitives_match_the_reference_on_every_scheduling_path(int n, int c, int h, int w, int k, int stride)
     {
         var g = new ConvGeometry(n, c, h, w, k, 3, 3, stride, stride, 1, 1);
         float[] x = TestData.Uniform(g.InputSize, 31);
         float[] wt = TestData.Uniform(g.FilterSize, 32);
         float[] dy = TestData.Uniform(g.OutputSize, 33);
+        float[] bias = TestData.Uniform(k, 34);
         var by = _backend.Allocate(g.OutputSize);
         var bdx = _backend.Allocate(g.InputSize);
         _backend.Fill(by, float.NaN);
@@ -56,6 +60,15 @@ public sealed class CpuConvolutionTests : IDisposable
         _backend.Download(bdx, dx);
         TestData.AssertClose(ConvReference.Forward(g, x, wt, null), y, 1e-4f, 1e-4f, $"forward {g}");
         TestData.AssertClose(ConvReference.BackwardData(g, dy, wt), dx, 1e-4f, 1e-4f, $"backward data {g}");
+        _backend.Conv2dForward(g, Upload(x), Upload(wt), Upload(bias), by);
+        _backend.Download(by, y);
+        TestData.AssertClose(ConvReference.Forward(g, x, wt, bias), y, 1e-4f, 1e-4f, $"forward with bias {g}");
+        var bdw = _backend.Allocate(g.FilterSize);
+        _backend.Fill(bdw, float.NaN);
+        _backend.Conv2dBackwardFilter(g, Upload(x), Upload(dy), bdw);
+        var dw = new float[g.FilterSize];
+        _backend.Download(bdw, dw);
+        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), dw, 1e-3f, 1e-4f, $"backward filter {g}");
     }
 
     [Fact]

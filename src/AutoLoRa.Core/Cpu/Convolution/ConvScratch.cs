@@ -19,6 +19,11 @@ internal sealed unsafe class ConvScratch
     private float[]? _wideColumns;
     private float[]? _wideGradients;
     private float[]? _flippedFilter;
+    private float[]? _paddedImages;
+    private float[]? _packedFilter;
+    private float[]? _filterPartials;
+    private int[]? _tapOffsets;
+    private int[]? _pixelOrigins;
 
     /// <summary>Arrays allocated so far (growth events), for allocation tests and reports.</summary>
     public long Allocations { get; private set; }
@@ -40,17 +45,32 @@ internal sealed unsafe class ConvScratch
     /// <summary>The transposed, flipped filter of a stride-1 data gradient.</summary>
     public float* FlippedFilter(long length) => Address(Grow(ref _flippedFilter, length));
 
-    private float[] Grow(ref float[]? array, long length)
+    /// <summary>Zero-padded copies of a batch, for the direct convolution.</summary>
+    public float* PaddedImages(long length) => Address(Grow(ref _paddedImages, length));
+
+    /// <summary>The filter in 8-channel panels, for the direct convolution.</summary>
+    public float* PackedFilter(long length) => Address(Grow(ref _packedFilter, length));
+
+    /// <summary>Per-worker partial filter gradients of the direct convolution.</summary>
+    public float* FilterPartials(long length) => Address(Grow(ref _filterPartials, length));
+
+    /// <summary>Each filter tap's offset in a padded image, for the direct convolution.</summary>
+    public int* TapOffsets(int length) => Address(Grow(ref _tapOffsets, length));
+
+    /// <summary>Where each 16-pixel output run starts in a padded image, for the direct convolution.</summary>
+    public int* PixelOrigins(int length) => Address(Grow(ref _pixelOrigins, length));
+
+    private T[] Grow<T>(ref T[]? array, long length) where T : unmanaged
     {
         if (array is null || array.Length < length)
         {
-            if (length > Array.MaxLength) throw new Backends.BackendException($"Convolution scratch of {length} floats is larger than an array can be.");
-            array = GC.AllocateUninitializedArray<float>((int)Math.Max(length, 1), pinned: true);
+            if (length > Array.MaxLength) throw new Backends.BackendException($"Convolution scratch of {length} elements is larger than an array can be.");
+            array = GC.AllocateUninitializedArray<T>((int)Math.Max(length, 1), pinned: true);
             Allocations++;
         }
         return array;
     }
 
     // Safe because every array here lives on the pinned object heap.
-    private static float* Address(float[] array) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+    private static T* Address<T>(T[] array) where T : unmanaged => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 }

@@ -1,0 +1,221 @@
+using System.Numerics.Tensors;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Cpu.Gemm;
+
+namespace AutoLoRa.Core.Cpu.Convolution;
+
+/// <summary>
+/// Stride-1 convolution computed straight from zero-padded copies of the images, vectorised along
+/// output rows (<see cref="DirectConvKernel"/>). Where the output has few channels (the 16- and
+/// 32-channel stages of a narrow ResNet) a GEMM over the lowered matrix does one multiply-add per
+/// packed value and so spends as long packing as multiplying; here nothing but the padded image
+/// (one pass) is written. Applies to AVX-512 CPUs when output rows are whole 16-pixel vectors and
+/// the image a whole number of 32-pixel tiles.
+/// </summary>
+internal static unsafe class DirectConvolution
+{
+    private const int TilePixels = 2 * DirectConvKernel.Pixels;
+
+    public static bool Applies(in ConvGeometry g) =>
+        DirectConvKernel.IsSupported && g.StrideH == 1 && g.StrideW == 1
+        && g.OutW % DirectConvKernel.Pixels == 0 && g.OutH * g.OutW % TilePixels == 0;
+
+    /// <summary>y = conv(x, w) (+ bias) for the whole batch, in parallel over (image, block of 8 channels).</summary>
+    public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
+    {
+        int hp = g.H + 2 * g.PadH, wp = g.W + 2 * g.PadW;
+        int steps = g.C * g.R * g.S;
+        int blocks = (g.K + DirectConvKernel.Channels - 1) / DirectConvKernel.Channels;
+        long paddedImage = (long)g.C * hp * wp;
+        float* padded = scratch.PaddedImages(paddedImage * g.N);
+        float* filters = scratch.PackedFilter((long)blocks * DirectConvKernel.Channels * steps);
+        int* offsets = scratch.TapOffsets(steps);
+
+        // The filter as 8-channel panels (the GEMM's A layout), and every tap's offset in a padded image.
+        for (int b = 0; b < blocks; b++)
+        {
+            int first = b * DirectConvKernel.Channels;
+            Packing.PackA(false, w, steps, first, Math.Min(DirectConvKernel.Channels, g.K - first), 0, steps,
+                DirectConvKernel.Channels, filters + (long)first * steps);
+        }
+        FillTapOffsets(g, hp, wp, offsets);
+        CpuParallel.For(g.N, new PadImages { G = g, X = x, Padded = padded, Hp = hp, Wp = wp });
+        CpuParallel.For(g.N * blocks, new Tiles
+        {
+            G = g, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Y = y,
+            Wp = wp, Steps = steps, Blocks = blocks, PaddedImage = paddedImage,
+        });
+    }
+
+    /// <summary>Whether the filter gradient can run directly: stride 1, output rows of whole 16-pixel vectors.</summary>
+    public static bool AppliesToFilter(in ConvGeometry g) =>
+        DirectConvKernel.IsSupported && g.StrideH == 1 && g.StrideW == 1 && g.OutW % DirectConvKernel.Pixels == 0;
+
+    /// <summary>
+    /// dW = Σ_n dy_n · col(x_n)ᵀ without lowering: workers take chunks of images, each accumulating
+    /// into its own partial gradient, which are summed at the end (so nothing races).
+    /// </summary>
+    public static void BackwardFilter(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch)
+    {
+        int hp = g.H + 2 * g.PadH, wp = g.W + 2 * g.PadW;
+        int taps = g.C * g.R * g.S;
+        int planes = g.OutH * g.OutW;
+        int vectors = planes / DirectConvKernel.Pixels;
+        long paddedImage = (long)g.C * hp * wp;
+        long filterSize = (long)g.K * taps;
+        int workers = CpuParallel.WorkerCount;
+        float* padded = scratch.PaddedImages(paddedImage * g.N);
+        int* offsets = scratch.TapOffsets(taps);
+        int* origins = scratch.PixelOrigins(vectors);
+        float* partials = scratch.FilterPartials(filterSize * workers);
+
+        FillTapOffsets(g, hp, wp, offsets);
+        for (int v = 0; v < vectors; v++)
+        {
+            int pixel = v * DirectConvKernel.Pixels, oh = pixel / g.OutW;
+            origins[v] = oh * wp + (pixel - oh * g.OutW);
+        }
+        new Span<float>(partials, (int)(filterSize * workers)).Clear();
+        CpuParallel.For(g.N, new PadImages { G = g, X = x, Padded = padded, Hp = hp, Wp = wp });
+        int next = 0;
+        CpuParallel.For(workers, new FilterChunks
+        {
+            G = g, Padded = padded, Dy = dy, Partials = partials, Offsets = offsets, Origins = origins,
+            Taps = taps, Vectors = vectors, PaddedImage = paddedImage, Next = &next,
+        });
+
+        var total = new Span<float>(dw, (int)filterSize);
+        new ReadOnlySpan<float>(partials, (int)filterSize).CopyTo(total);
+        for (int w = 1; w < workers; w++) TensorPrimitives.Add(total, new ReadOnlySpan<float>(partials + w * filterSize, (int)filterSize), total);
+    }
+
+    /// <summary>offsets[(c·R + r)·S + s] = where tap (c, r, s) of a padded image starts relative to the output pixel's origin.</summary>
+    private static void FillTapOffsets(in ConvGeometry g, int hp, int wp, int* offsets)
+    {
+        for (int c = 0, p = 0; c < g.C; c++)
+        {
+            for (int r = 0; r < g.R; r++)
+            {
+                for (int s = 0; s < g.S; s++) offsets[p++] = (int)(c * (long)hp * wp) + r * wp + s;
+            }
+        }
+    }
+
+    /// <summary>Worker w takes chunks of images and adds their filter gradient into its own partial.</summary>
+    private struct FilterChunks : IParallelWork
+    {
+        // Images per chunk: their padded planes and gradients stay in L2 while every tile sweeps them.
+        private const int ChunkImages = 4;
+
+        public ConvGeometry G;
+        public float* Padded, Dy, Partials;
+        public int* Offsets, Origins, Next;
+        public int Taps, Vectors;
+        public long PaddedImage;
+
+        public readonly void Execute(int worker)
+        {
+            int planes = G.OutH * G.OutW;
+            long dyImage = (long)G.K * planes;
+            float* partial = Partials + worker * (long)G.K * Taps;
+            float* sums = stackalloc float[2 * DirectConvKernel.Channels];
+            int chunks = (G.N + ChunkImages - 1) / ChunkImages;
+            int chunk;
+            while ((chunk = Interlocked.Increment(ref *Next) - 1) < chunks)
+            {
+                int first = chunk * ChunkImages, count = Math.Min(ChunkImages, G.N - first);
+                float* images = Padded + first * PaddedImage;
+                for (int k0 = 0; k0 < G.K; k0 += DirectConvKernel.Channels)
+                {
+                    int rows = Math.Min(DirectConvKernel.Channels, G.K - k0);
+                    float* dyBlock = Dy + first * dyImage + (long)k0 * planes;
+                    for (int t = 0; t < Taps; t += 2)
+                    {
+                        int t1 = Math.Min(t + 1, Taps - 1);
+                        new Span<float>(sums, 2 * DirectConvKernel.Channels).Clear();
+                        DirectFilterKernel.Run(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage,
+                            dyBlock, planes, rows, dyImage, sums);
+                        for (int j = 0; j < rows; j++)
+                        {
+                            float* row = partial + (long)(k0 + j) * Taps;
+                            row[t] += sums[2 * j];
+                            if (t1 != t) row[t1] += sums[2 * j + 1];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Image n into a zeroed (C, H + 2·PadH, W + 2·PadW) plane set.</summary>
+    private struct PadImages : IParallelWork
+    {
+        public ConvGeometry G;
+        public float* X, Padded;
+        public int Hp, Wp;
+
+        public readonly void Execute(int n)
+        {
+            long planeSize = (long)G.H * G.W;
+            float* dst = Padded + n * (long)G.C * Hp * Wp;
+            new Span<float>(dst, G.C * Hp * Wp).Clear();
+            float* src = X + n * G.C * planeSize;
+            for (int c = 0; c < G.C; c++, src += planeSize)
+            {
+                float* plane = dst + (long)c * Hp * Wp + (long)G.PadH * Wp + G.PadW;
+                for (int h = 0; h < G.H; h++) Packing.CopyRun(src + (long)h * G.W, plane + (long)h * Wp, G.W);
+            }
+        }
+    }
+
+    /// <summary>Item i: image i / Blocks, output channels [8·(i mod Blocks), …), every 32-pixel tile.</summary>
+    private struct Tiles : IParallelWork
+    {
+        public ConvGeometry G;
+        public float* Padded, Filters, Bias, Y;
+        public int* Offsets;
+        public int Wp, Steps, Blocks;
+        public long PaddedImage;
+
+        public readonly void Execute(int item)
+        {
+            int n = item / Blocks, first = item % Blocks * DirectConvKernel.Channels;
+            int rows = Math.Min(DirectConvKernel.Channels, G.K - first);
+            int planes = G.OutH * G.OutW;
+            float* image = Padded + n * PaddedImage;
+            float* a = Filters + (long)first * Steps;
+            float* yBlock = Y + ((long)n * G.K + first) * planes;
+            float* edge = stackalloc float[DirectConvKernel.Channels * TilePixels];
+            for (int pixel = 0; pixel < planes; pixel += TilePixels)
+            {
+                float* x0 = image + Origin(pixel);
+                float* x1 = image + Origin(pixel + DirectConvKernel.Pixels);
+                if (rows == DirectConvKernel.Channels)
+                {
+                    DirectConvKernel.Run(Steps, a, Offsets, x0, x1, yBlock + pixel, yBlock + pixel + DirectConvKernel.Pixels, planes);
+                }
+                else
+                {
+                    // A last block short of 8 channels: compute all 8 aside (its extra filter rows are zero), keep the real ones.
+                    DirectConvKernel.Run(Steps, a, Offsets, x0, x1, edge, edge + DirectConvKernel.Pixels, TilePixels);
+                    for (int j = 0; j < rows; j++) Packing.CopyRun(edge + j * TilePixels, yBlock + (long)j * planes + pixel, TilePixels);
+                }
+                if (Bias != null)
+                {
+                    for (int j = 0; j < rows; j++)
+                    {
+                        var run = new Span<float>(yBlock + (long)j * planes + pixel, TilePixels);
+                        TensorPrimitives.Add(run, Bias[first + j], run);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Where the 16-pixel run starting at output pixel <paramref name="pixel"/> begins in the padded image.</summary>
+        private readonly int Origin(int pixel)
+        {
+            int oh = pixel / G.OutW;
+            return oh * Wp + (pixel - oh * G.OutW);
+        }
+    }
+}
