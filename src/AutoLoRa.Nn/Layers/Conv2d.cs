@@ -75,10 +75,28 @@ public sealed class Conv2d : Module
     public Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
         using var label = OpProfiler.Layer(ProfileLabel);
-        if (branch == Branch.Main) return Ops.Conv2d(x, Weight, Bias, Stride, Padding);
-        // Natural path: the feature extractor is a constant; only A and B learn.
+        return Ops.Conv2d(x, WeightFor(branch), branch == Branch.Main ? Bias : Bias?.Detach(), Stride, Padding);
+    }
+
+    /// <summary>
+    /// This convolution followed by <paramref name="norm"/>. In eval mode (attacks, evaluation) one
+    /// fused op with the batch-norm folded into the filter, which saves the batch-norm's passes over
+    /// the activations; in training mode, or with a convolution bias, the two layers in turn.
+    /// </summary>
+    public Tensor ForwardNormalized(Tensor x, BatchNorm2d norm, Branch branch = Branch.Main)
+    {
+        if (norm.IsTraining || Bias is not null) return norm.Forward(Forward(x, branch), branch);
+        using var label = OpProfiler.Layer(ProfileLabel);
+        bool natural = branch == Branch.Natural;
+        return Ops.Conv2dBatchNormEval(x, WeightFor(branch), natural ? norm.Weight.Detach() : norm.Weight,
+            natural ? norm.Bias.Detach() : norm.Bias, norm.RunningMean, norm.RunningVar, Stride, Padding);
+    }
+
+    /// <summary>W on the main path; on the natural path the detached W plus the LoRA update (only A and B learn there).</summary>
+    private Tensor WeightFor(Branch branch)
+    {
+        if (branch == Branch.Main) return Weight;
         var w = Weight.Detach();
-        if (LoraA is not null && LoraB is not null) w = Ops.LoraMerge(w, LoraB, LoraA, LoraScale);
-        return Ops.Conv2d(x, w, Bias?.Detach(), Stride, Padding);
+        return LoraA is not null && LoraB is not null ? Ops.LoraMerge(w, LoraB, LoraA, LoraScale) : w;
     }
 }

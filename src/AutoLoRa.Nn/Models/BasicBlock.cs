@@ -24,8 +24,8 @@ public sealed class BasicBlock : ResidualBlock
 
     public override Tensor Forward(Tensor x, Branch branch)
     {
-        var h = Ops.Relu(_bn1.Forward(_conv1.Forward(x, branch), branch));
-        h = _bn2.Forward(_conv2.Forward(h, branch), branch);
+        var h = Ops.Relu(_conv1.ForwardNormalized(x, _bn1, branch));
+        h = _conv2.ForwardNormalized(h, _bn2, branch);
         return Ops.Relu(Ops.Add(h, _downsample?.Forward(x, branch) ?? x));
     }
 }

@@ -27,9 +27,9 @@ public sealed class Bottleneck : ResidualBlock
 
     public override Tensor Forward(Tensor x, Branch branch)
     {
-        var h = Ops.Relu(_bn1.Forward(_conv1.Forward(x, branch), branch));
-        h = Ops.Relu(_bn2.Forward(_conv2.Forward(h, branch), branch));
-        h = _bn3.Forward(_conv3.Forward(h, branch), branch);
+        var h = Ops.Relu(_conv1.ForwardNormalized(x, _bn1, branch));
+        h = Ops.Relu(_conv2.ForwardNormalized(h, _bn2, branch));
+        h = _conv3.ForwardNormalized(h, _bn3, branch);
         return Ops.Relu(Ops.Add(h, _downsample?.Forward(x, branch) ?? x));
     }
 }

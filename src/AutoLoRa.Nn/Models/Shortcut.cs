@@ -16,5 +16,5 @@ public sealed class Shortcut : Module
         _bn = RegisterModule("1", new BatchNorm2d(backend, outChannels));
     }
 
-    public Tensor Forward(Tensor x, Branch branch) => _bn.Forward(_conv.Forward(x, branch), branch);
+    public Tensor Forward(Tensor x, Branch branch) => _conv.ForwardNormalized(x, _bn, branch);
 }

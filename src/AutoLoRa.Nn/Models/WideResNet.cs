@@ -100,7 +100,7 @@ public sealed class WideResNet : Classifier
         public Tensor Forward(Tensor x, Branch branch)
         {
             var activated = Ops.Relu(_bn1.Forward(x, branch));
-            var h = Ops.Relu(_bn2.Forward(_conv1.Forward(activated, branch), branch));
+            var h = Ops.Relu(_conv1.ForwardNormalized(activated, _bn2, branch));
             h = _conv2.Forward(h, branch);
             return Ops.Add(_shortcut is null ? x : _shortcut.Forward(activated, branch), h);
         }

@@ -57,6 +57,34 @@ public sealed class OpGradientTests : IDisposable
         Check(t => Ops.BatchNorm2d(t[0], t[1], t[2], mean, variance, training), [x, gamma, beta]);
     }
 
+    [Theory]
+    [InlineData(2, 3, 6, 5, 4, 3, 1, 1)]
+    [InlineData(2, 2, 7, 7, 3, 1, 2, 0)]
+    public void Conv2dBatchNormEval(int n, int c, int h, int w, int k, int r, int stride, int pad)
+    {
+        var x = Leaf(_cpu, new Shape(n, c, h, w), 1);
+        var wt = Leaf(_cpu, new Shape(k, c, r, r), 2);
+        var gamma = Leaf(_cpu, new Shape(k), 3, 0.5f, 1.5f);
+        var beta = Leaf(_cpu, new Shape(k), 4);
+        var mean = Leaf(_cpu, new Shape(k), 5);
+        var variance = Leaf(_cpu, new Shape(k), 6, 0.5f, 2f);
+        Check(t => Ops.Conv2dBatchNormEval(t[0], t[1], t[2], t[3], mean, variance, stride, pad), [x, wt, gamma, beta]);
+    }
+
+    [Fact]
+    public void Conv2dBatchNormEval_equals_the_two_ops_in_sequence()
+    {
+        var x = Leaf(_cpu, new Shape(3, 4, 8, 8), 1);
+        var wt = Leaf(_cpu, new Shape(6, 4, 3, 3), 2);
+        var gamma = Leaf(_cpu, new Shape(6), 3, -1f, 2f);
+        var beta = Leaf(_cpu, new Shape(6), 4);
+        var mean = Leaf(_cpu, new Shape(6), 5);
+        var variance = Leaf(_cpu, new Shape(6), 6, 0.1f, 3f);
+        var fused = Ops.Conv2dBatchNormEval(x, wt, gamma, beta, mean, variance, 1, 1).ToArray();
+        var composed = Ops.BatchNorm2d(Ops.Conv2d(x, wt, null, 1, 1), gamma, beta, mean, variance, training: false).ToArray();
+        TestData.AssertClose(composed, fused, 1e-5f, 1e-5f, "fused vs composed");
+    }
+
     [Fact]
     public void Relu() =>
         Check(t => Ops.Relu(t[0]), [SeparatedLeaf(_cpu, new Shape(2, 3, 4, 5), 1)]);
