@@ -97,6 +97,25 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     }
 
     [Fact]
+    public void BenchStepProfileChargesTheAttackAndTheLayers()
+    {
+        var r = Run("bench", "step", "--workload", "r18w16-b64", "--step", "vanilla", "--steps", "1", "--warmup", "0", "--profile", "--backend", "cpu");
+        AssertOk(r);
+        Assert.Contains("attack   Conv2dForward", r.Output);
+        Assert.Contains("train    Conv2dBackwardFilter", r.Output);
+        Assert.Contains("layer1.0.conv1", r.Output);
+    }
+
+    [Fact]
+    public void BenchOverheadReportsTheRatioAndTheMerge()
+    {
+        var r = Run("bench", "overhead", "--workload", "r18w16-b64", "--steps", "1", "--warmup", "0", "--backend", "cpu");
+        AssertOk(r);
+        Assert.Matches(@"LoRA overhead\s+\d+\.\d+ ×", r.Output);
+        Assert.Matches(@"LoRA merge\s+\d+\.\d+ ms/step", r.Output);
+    }
+
+    [Fact]
     public void SelftestPasses()
     {
         var r = Run("selftest");
@@ -112,6 +131,7 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     [InlineData("pretrain", "--arch", "resnet19", "--data", "mnist:DATA", "resnet19")]
     [InlineData("finetune", "--method", "bogus", "--init", "x", "bogus")]
     [InlineData("bench", "step", "--workload", "r99", "r99")]
+    [InlineData("bench", "step", "--profile", "--json", "--profile")]
     [InlineData("eval", "x.safetensors", "--attacks", "fgsm", "fgsm")]
     public void UserErrorsAreOneSentenceWithoutStackTrace(params string[] argsAndExpected)
     {

@@ -9,9 +9,10 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Measures performance: GEMM throughput and whole training/inference steps.");
+        var command = new Command("bench", "Measures performance: GEMM throughput, whole training/inference steps and the LoRA overhead.");
         command.Subcommands.Add(CreateGemm());
         command.Subcommands.Add(CreateStep());
+        command.Subcommands.Add(CreateOverhead());
         return command;
     }
 
@@ -29,6 +30,21 @@ internal static class BenchCommand
         {
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
             return StepBench.Run(backend, r.GetValue(workload)!, r.GetValue(step)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(json), r.GetValue(profile), Console.Out);
+        }));
+        return command;
+    }
+
+    private static Command CreateOverhead()
+    {
+        var workload = new Option<string>("--workload") { Description = "r18w16-b64 or r18-b32 (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
+        var steps = new Option<int>("--steps") { Description = "Timed steps per method (medians are compared).", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
+        var backendName = CommonOptions.Backend();
+        var command = new Command("overhead", "LoRA overhead: AutoLoRa step ÷ vanilla step on one workload, with the merge and its backward timed.") { workload, steps, warmup, backendName };
+        command.SetAction(r => CliError.Guard(() =>
+        {
+            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
+            return OverheadBench.Run(backend, r.GetValue(workload)!, r.GetValue(steps), r.GetValue(warmup), Console.Out);
         }));
         return command;
     }
