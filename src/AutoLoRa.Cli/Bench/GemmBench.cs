@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AutoLoRa.Core.Cpu;
@@ -30,12 +29,12 @@ internal static unsafe class GemmBench
             Fill(b, (long)k * n, seed: 2);
             double flops = 2.0 * m * n * k;
 
-            double ours = Time(repetitions, () => Sgemm.Run(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n));
+            double ours = BenchTiming.Median(repetitions, () => Sgemm.Run(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n));
             double? blas = null;
             double maxError = 0;
             if (withBlas)
             {
-                blas = Time(repetitions, () => OpenBlasInterop.cblas_sgemm(OpenBlasInterop.CblasRowMajor,
+                blas = BenchTiming.Median(repetitions, () => OpenBlasInterop.cblas_sgemm(OpenBlasInterop.CblasRowMajor,
                     OpenBlasInterop.CblasNoTrans, OpenBlasInterop.CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, cBlas, n));
                 maxError = RelativeError(c, cBlas, (long)m * n);
             }
@@ -88,26 +87,6 @@ internal static unsafe class GemmBench
             output.WriteLine(string.Create(ci, $"  ratio {gflops / blasGflops:F3}, max relative difference {maxError:E2}"));
         }
         if (blasMissing is not null) output.WriteLine("  " + blasMissing);
-    }
-
-    /// <summary>
-    /// Median seconds of <paramref name="repetitions"/> timed calls after a warm-up of about 0.5 s
-    /// (at least 2 calls): long enough for tiered JIT to finish optimising the packing loops.
-    /// </summary>
-    private static double Time(int repetitions, Action call)
-    {
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < 2 || clock.Elapsed.TotalSeconds < 0.5; i++) call();
-
-        var samples = new double[repetitions];
-        for (int r = 0; r < repetitions; r++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            call();
-            samples[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
-        Array.Sort(samples);
-        return repetitions % 2 == 1 ? samples[repetitions / 2] : 0.5 * (samples[repetitions / 2 - 1] + samples[repetitions / 2]);
     }
 
     private static double RelativeError(float* x, float* y, long count)

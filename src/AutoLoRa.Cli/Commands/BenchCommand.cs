@@ -9,10 +9,11 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Measures performance: GEMM throughput, whole training/inference steps and the LoRA overhead.");
+        var command = new Command("bench", "Measures performance: GEMM and convolution throughput, whole training/inference steps and the LoRA overhead.");
         command.Subcommands.Add(CreateGemm());
         command.Subcommands.Add(CreateStep());
         command.Subcommands.Add(CreateOverhead());
+        command.Subcommands.Add(CreateConv());
         return command;
     }
 
@@ -45,6 +46,20 @@ internal static class BenchCommand
         {
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
             return OverheadBench.Run(backend, r.GetValue(workload)!, r.GetValue(steps), r.GetValue(warmup), Console.Out);
+        }));
+        return command;
+    }
+
+    private static Command CreateConv()
+    {
+        var workload = new Option<string>("--workload") { Description = "r18w16-b64 or r18-b32: whose ResNet-18 convolutions to time.", DefaultValueFactory = _ => "r18w16-b64" };
+        var reps = new Option<int>("--reps") { Description = "Timed repetitions per primitive (the median is reported).", DefaultValueFactory = _ => 5 };
+        var backendName = CommonOptions.Backend();
+        var command = new Command("conv", "GFLOP/s of every distinct ResNet-18 convolution of a workload: forward, data and filter gradients.") { workload, reps, backendName };
+        command.SetAction(r => CliError.Guard(() =>
+        {
+            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
+            return ConvBench.Run(backend, r.GetValue(workload)!, r.GetValue(reps), Console.Out);
         }));
         return command;
     }

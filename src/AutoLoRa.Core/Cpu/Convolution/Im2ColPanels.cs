@@ -52,12 +52,13 @@ internal readonly unsafe struct Im2ColPanels(ConvGeometry g, float* images) : IP
 
     private void PackPanel(int p0, int kc, ReadOnlySpan<Segment> segments, int width, int nr, float* dst)
     {
-        int taps = _g.R * _g.S;
         int plane = _g.H * _g.W;
-        for (int p = p0; p < p0 + kc; p++, dst += nr)
+        // Tap (c, r, s) of row p, advanced incrementally: divisions here would cost more than the copies.
+        int c = p0 / (_g.R * _g.S), rs = p0 - c * _g.R * _g.S;
+        int r = rs / _g.S, s = rs - r * _g.S;
+        for (int p = 0; p < kc; p++, dst += nr)
         {
-            int c = p / taps, rs = p - c * taps;
-            int r = rs / _g.S, s = rs - r * _g.S;
+            float* channel = _images + (long)c * plane;
             foreach (var seg in segments)
             {
                 float* d = dst + seg.Column;
@@ -67,27 +68,35 @@ internal readonly unsafe struct Im2ColPanels(ConvGeometry g, float* images) : IP
                     new Span<float>(d, seg.Length).Clear();
                     continue;
                 }
-                float* row = _images + seg.Image + (long)c * plane + (long)ih * _g.W;
-                CopyRow(row, seg.Iw0 + s, _g.StrideW, _g.W, d, seg.Length);
+                float* row = channel + seg.Image + (long)ih * _g.W;
+                if (_g.StrideW == 1) CopyRow(row, seg.Iw0 + s, _g.W, d, seg.Length);
+                else GatherRow(row, seg.Iw0 + s, _g.StrideW, _g.W, d, seg.Length);
             }
             if (width < nr) new Span<float>(dst + width, nr - width).Clear();
+            if (++s == _g.S)
+            {
+                s = 0;
+                if (++r == _g.R)
+                {
+                    r = 0;
+                    c++;
+                }
+            }
         }
     }
 
-    /// <summary>d[i] = row[iw0 + i·stride] where that lies inside [0, w), else 0.</summary>
-    private static void CopyRow(float* row, int iw0, int stride, int w, float* d, int length)
+    /// <summary>d[i] = row[iw0 + i] where that lies inside [0, w), else 0.</summary>
+    private static void CopyRow(float* row, int iw0, int w, float* d, int length)
     {
-        // Valid i: 0 ≤ iw0 + i·stride < w.
-        int lo = iw0 >= 0 ? 0 : (-iw0 + stride - 1) / stride;
-        int hi = iw0 >= w ? 0 : Math.Min(length, (w - iw0 + stride - 1) / stride);
-        if (lo >= hi)
-        {
-            new Span<float>(d, length).Clear();
-            return;
-        }
+        int lo = Math.Clamp(-iw0, 0, length), hi = Math.Clamp(w - iw0, lo, length);
         for (int i = 0; i < lo; i++) d[i] = 0;
-        if (stride == 1) Packing.CopyRun(row + iw0 + lo, d + lo, hi - lo);
-        else for (int i = lo; i < hi; i++) d[i] = row[iw0 + i * stride];
+        Packing.CopyRun(row + iw0 + lo, d + lo, hi - lo);
         for (int i = hi; i < length; i++) d[i] = 0;
+    }
+
+    /// <summary>d[i] = row[iw0 + i·stride] where that lies inside [0, w), else 0.</summary>
+    private static void GatherRow(float* row, int iw0, int stride, int w, float* d, int length)
+    {
+        for (int i = 0, iw = iw0; i < length; i++, iw += stride) d[i] = (uint)iw < (uint)w ? row[iw] : 0f;
     }
 }

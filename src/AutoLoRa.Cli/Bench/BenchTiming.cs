@@ -1,0 +1,27 @@
+using System.Diagnostics;
+
+namespace AutoLoRa.Cli.Bench;
+
+/// <summary>How the micro-benchmarks time a call.</summary>
+internal static class BenchTiming
+{
+    /// <summary>
+    /// Median seconds of <paramref name="repetitions"/> timed calls after a warm-up of about 0.5 s
+    /// (at least 2 calls): long enough for tiered JIT to finish optimising the hot loops.
+    /// </summary>
+    public static double Median(int repetitions, Action call)
+    {
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < 2 || clock.Elapsed.TotalSeconds < 0.5; i++) call();
+
+        var samples = new double[repetitions];
+        for (int r = 0; r < repetitions; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            call();
+            samples[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        Array.Sort(samples);
+        return repetitions % 2 == 1 ? samples[repetitions / 2] : 0.5 * (samples[repetitions / 2 - 1] + samples[repetitions / 2]);
+    }
+}

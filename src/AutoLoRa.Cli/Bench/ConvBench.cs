@@ -1,0 +1,63 @@
+using System.Globalization;
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Cli.Bench;
+
+/// <summary>
+/// <c>autolora bench conv</c>: every distinct convolution of a workload's ResNet-18 (WORKLOADS.md),
+/// forward, data gradient and filter gradient, timed on the chosen backend with GFLOP/s
+/// (2·N·K·C·R·S·OutH·OutW per call) — the per-layer view behind a step's time.
+/// </summary>
+internal static class ConvBench
+{
+    public static int Run(IBackend backend, string workloadName, int repetitions, TextWriter output)
+    {
+        var workload = StepWorkload.Parse(workloadName);
+        if (repetitions < 1) throw new ArgumentException($"--reps must be at least 1 (got {repetitions}).");
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"{workload.Name} convolutions on {backend.Name} (median of {repetitions}; GFLOP/s)");
+        output.WriteLine($"{"layer",-12} {"N×C×H×W → K, R×S/stride",-30} {"forward",9} {"data",9} {"filter",9}");
+        foreach (var (name, g) in Shapes(workload))
+        {
+            var x = Random(backend, g.InputSize, 1);
+            var w = Random(backend, g.FilterSize, 2);
+            var dy = Random(backend, g.OutputSize, 3);
+            var y = backend.Allocate(g.OutputSize);
+            var dx = backend.Allocate(g.InputSize);
+            var dw = backend.Allocate(g.FilterSize);
+            double flops = 2.0 * g.N * g.K * g.C * g.R * g.S * g.OutH * g.OutW;
+            double Rate(Action call) => flops / BenchTiming.Median(repetitions, () => { call(); backend.Synchronize(); }) / 1e9;
+            double forward = Rate(() => backend.Conv2dForward(g, x, w, null, y));
+            double data = Rate(() => backend.Conv2dBackwardData(g, dy, w, dx));
+            double filter = Rate(() => backend.Conv2dBackwardFilter(g, x, dy, dw));
+            string shape = $"{g.N}×{g.C}×{g.H}×{g.W} → {g.K}, {g.R}×{g.S}/{g.StrideH}";
+            output.WriteLine(string.Create(inv, $"{name,-12} {shape,-30} {forward,9:0.0} {data,9:0.0} {filter,9:0.0}"));
+            foreach (var b in new[] { x, w, dy, y, dx, dw }) b.Release();
+        }
+        return 0;
+    }
+
+    /// <summary>The distinct convolutions of the CIFAR ResNet-18 at the workload's width and batch.</summary>
+    private static IEnumerable<(string Name, ConvGeometry Geometry)> Shapes(StepWorkload workload)
+    {
+        int n = workload.BatchSize, w = workload.Width;
+        yield return ("stem", new ConvGeometry(n, 3, 32, 32, w, 3, 3, 1, 1, 1, 1));
+        yield return ("layer1", new ConvGeometry(n, w, 32, 32, w, 3, 3, 1, 1, 1, 1));
+        for (int stage = 2, size = 16, width = 2 * w; stage <= 4; stage++, size /= 2, width *= 2)
+        {
+            yield return ($"layer{stage}.0a", new ConvGeometry(n, width / 2, size * 2, size * 2, width, 3, 3, 2, 2, 1, 1));
+            yield return ($"layer{stage}.0sc", new ConvGeometry(n, width / 2, size * 2, size * 2, width, 1, 1, 2, 2, 0, 0));
+            yield return ($"layer{stage}", new ConvGeometry(n, width, size, size, width, 3, 3, 1, 1, 1, 1));
+        }
+    }
+
+    private static DeviceBuffer Random(IBackend backend, int length, int seed)
+    {
+        var rng = new Random(seed);
+        var data = new float[length];
+        for (int i = 0; i < length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
+        var buffer = backend.Allocate(length);
+        backend.Upload(data, buffer);
+        return buffer;
+    }
+}
