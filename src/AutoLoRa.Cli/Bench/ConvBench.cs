@@ -1,5 +1,6 @@
 using System.Globalization;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Cli.Bench;
 
@@ -12,7 +13,7 @@ internal static class ConvBench
 {
     public static int Run(IBackend backend, string workloadName, int repetitions, TextWriter output)
     {
-        var workload = StepWorkload.Parse(workloadName);
+        var workload = BenchmarkWorkload.Parse(workloadName);
         if (repetitions < 1) throw new ArgumentException($"--reps must be at least 1 (got {repetitions}).");
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"{workload.Name} convolutions on {backend.Name} (median of {repetitions}; GFLOP/s)");
@@ -38,7 +39,7 @@ internal static class ConvBench
     }
 
     /// <summary>The distinct convolutions of the CIFAR ResNet-18 at the workload's width and batch.</summary>
-    private static IEnumerable<(string Name, ConvGeometry Geometry)> Shapes(StepWorkload workload)
+    private static IEnumerable<(string Name, ConvGeometry Geometry)> Shapes(BenchmarkWorkload workload)
     {
         int n = workload.BatchSize, w = workload.Width;
         yield return ("stem", new ConvGeometry(n, 3, 32, 32, w, 3, 3, 1, 1, 1, 1));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Cli.Bench;
 
@@ -12,7 +13,7 @@ internal static class OverheadBench
 {
     public static int Run(IBackend backend, string workloadName, int steps, int warmup, TextWriter output)
     {
-        var workload = StepWorkload.Parse(workloadName);
+        var workload = BenchmarkWorkload.Parse(workloadName);
         var autolora = StepMeasurement.Run(backend, workload, "autolora", steps, warmup, profile: false);
         var vanilla = StepMeasurement.Run(backend, workload, "vanilla", steps, warmup, profile: false);
         var profiled = StepMeasurement.Run(backend, workload, "autolora", steps, warmup, profile: true);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Cli.Bench;
 
@@ -14,7 +15,7 @@ internal static class StepBench
 {
     public static int Run(IBackend backend, string workloadName, string step, int steps, int warmup, bool json, bool profile, TextWriter output)
     {
-        var workload = StepWorkload.Parse(workloadName);
+        var workload = BenchmarkWorkload.Parse(workloadName);
         if (profile && json) throw new ArgumentException("--profile prints tables; it cannot be combined with --json.");
         var m = StepMeasurement.Run(backend, workload, step, steps, warmup, profile);
         var result = new Dictionary<string, object>

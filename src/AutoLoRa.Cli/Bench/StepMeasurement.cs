@@ -4,13 +4,12 @@ using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Diagnostics;
 using AutoLoRa.Nn.Models;
-using AutoLoRa.Training.Schedules;
-using AutoLoRa.Training.Trainers;
+using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Cli.Bench;
 
 /// <summary>What timing one step of a workload gave: seconds per timed step, allocation, GCs and (optionally) a profile.</summary>
-internal sealed record StepMeasurement(StepWorkload Workload, string Step, int Batch, double[] Seconds,
+internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, int Batch, double[] Seconds,
     double AllocatedBytesPerStep, double Gen0PerStep, int Gen2, double PeakWorkingSetMb, OpProfile? Profile)
 {
     public double Median
@@ -29,18 +28,16 @@ internal sealed record StepMeasurement(StepWorkload Workload, string Step, int B
     /// Times <paramref name="steps"/> steps after <paramref name="warmup"/> untimed ones, exactly as
     /// WORKLOADS.md defines them (random inputs in [0, 1], random labels, fixed seeds).
     /// </summary>
-    public static StepMeasurement Run(IBackend backend, StepWorkload workload, string step, int steps, int warmup, bool profile)
+    public static StepMeasurement Run(IBackend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile)
     {
         if (steps < 1 || warmup < 0) throw new ArgumentException($"--steps must be at least 1 and --warmup non-negative (got {steps}, {warmup}).");
         if (profile) backend = new ProfilingBackend(backend);
-        using var model = ModelFactory.Create(backend, workload.Spec(step == "autolora" ? 8 : 0), seed: 1);
-        using var trainer = CreateTrainer(model, step);
-        int batch = step == "infer" ? StepWorkload.InferBatch : workload.BatchSize;
-        var rng = new Random(7);
-        var images = Enumerable.Range(0, batch * 3 * 32 * 32).Select(_ => (float)rng.NextDouble()).ToArray();
-        var labels = Enumerable.Range(0, batch).Select(_ => rng.Next(StepWorkload.Classes)).ToArray();
-        using var x = Tensor.FromArray(backend, images, new Shape(batch, 3, 32, 32));
-        using var y = Tensor.FromLabels(backend, labels);
+        using var model = ModelFactory.Create(backend, workload.Spec(step), seed: 1);
+        using var trainer = BenchmarkWorkload.CreateTrainer(model, step);
+        int batch = workload.BatchFor(step);
+        var inputs = workload.RandomBatch(backend, step);
+        using var x = inputs.Images;
+        using var y = inputs.Labels;
         if (profile) model.LabelForProfiling();
 
         void OneStep(int i)
@@ -79,18 +76,5 @@ internal sealed record StepMeasurement(StepWorkload Workload, string Step, int B
             GC.CollectionCount(2) - gen2,
             Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
             opProfile);
-    }
-
-    /// <summary>The steps exactly as WORKLOADS.md defines them; null for inference.</summary>
-    private static Trainer? CreateTrainer(Classifier model, string step)
-    {
-        var attack = new AttackSettings(8f / 255f, 2f / 255f, 10);
-        return step switch
-        {
-            "autolora" => new AutoLora(model, attack, AutomaticScalars.Fixed(0.5f, 3f), () => 0f, learningRate: 0.01f, weightDecay: 2e-4f),
-            "vanilla" => new VanillaRft(model, attack, learningRate: 0.01f, beta: 6f, weightDecay: 2e-4f),
-            "infer" => null,
-            _ => throw new ArgumentException($"--step '{step}' is unknown; choose autolora, vanilla or infer."),
-        };
     }
 }

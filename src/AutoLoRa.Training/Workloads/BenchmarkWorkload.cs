@@ -1,0 +1,56 @@
+using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Nn.Models;
+using AutoLoRa.Training.Schedules;
+using AutoLoRa.Training.Trainers;
+
+namespace AutoLoRa.Training.Workloads;
+
+/// <summary>
+/// The fixed benchmark workloads of shared/WORKLOADS.md — ResNet-18 (CIFAR stem) at two widths and
+/// batch sizes, and the three steps timed on them — defined once for <c>autolora bench</c> and the
+/// BenchmarkDotNet suite, so every figure measures the same work as the PyTorch peers.
+/// </summary>
+public sealed record BenchmarkWorkload(string Name, int Width, int BatchSize)
+{
+    public const int Classes = 10, InferBatch = 128, ImageSize = 32;
+
+    /// <summary>The steps WORKLOADS.md defines.</summary>
+    public static IReadOnlyList<string> Steps { get; } = ["autolora", "vanilla", "infer"];
+
+    public static IReadOnlyList<BenchmarkWorkload> All { get; } = [new("r18w16-b64", 16, 64), new("r18-b32", 64, 32)];
+
+    public static BenchmarkWorkload Parse(string name) =>
+        All.FirstOrDefault(w => w.Name == name) ?? throw new ArgumentException($"--workload '{name}' is unknown; choose {string.Join(" or ", All.Select(w => w.Name))}.");
+
+    /// <summary>The model of a step: LoRA rank 8 on every convolution but the stem for AutoLoRa, none otherwise.</summary>
+    public ModelSpec Spec(string step) => new("resnet18", Classes, InChannels: 3, BaseWidth: Width, LoraRank: step == "autolora" ? 8 : 0);
+
+    /// <summary>Images per step: the workload's batch for training, <see cref="InferBatch"/> for inference.</summary>
+    public int BatchFor(string step) => step == "infer" ? InferBatch : BatchSize;
+
+    /// <summary>The step's trainer exactly as WORKLOADS.md defines it; null for inference.</summary>
+    public static Trainer? CreateTrainer(Classifier model, string step)
+    {
+        var attack = new AttackSettings(8f / 255f, 2f / 255f, 10);
+        return step switch
+        {
+            "autolora" => new AutoLora(model, attack, AutomaticScalars.Fixed(0.5f, 3f), () => 0f, learningRate: 0.01f, weightDecay: 2e-4f),
+            "vanilla" => new VanillaRft(model, attack, learningRate: 0.01f, beta: 6f, weightDecay: 2e-4f),
+            "infer" => null,
+            _ => throw new ArgumentException($"--step '{step}' is unknown; choose {string.Join(", ", Steps)}."),
+        };
+    }
+
+    /// <summary>A batch of random images in [0, 1] and random labels (fixed seed), as WORKLOADS.md prescribes.</summary>
+    public (Tensor Images, Tensor Labels) RandomBatch(IBackend backend, string step)
+    {
+        int batch = BatchFor(step);
+        var rng = new Random(7);
+        var images = new float[batch * 3 * ImageSize * ImageSize];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)rng.NextDouble();
+        var labels = new int[batch];
+        for (int i = 0; i < batch; i++) labels[i] = rng.Next(Classes);
+        return (Tensor.FromArray(backend, images, new Shape(batch, 3, ImageSize, ImageSize)), Tensor.FromLabels(backend, labels));
+    }
+}
