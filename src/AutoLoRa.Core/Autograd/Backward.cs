@@ -57,14 +57,25 @@ public static class Backward
         if (root.ElementCount != 1) throw new InvalidOperationException($"Backward needs a scalar; {root.Describe()} has {root.ElementCount} elements.");
         if (!root.RequiresGrad) throw new InvalidOperationException($"{root.Describe()} does not require a gradient: no input of its graph requires one, or it was computed under NoGrad.");
 
-        var order = TopologicalOrder(root);
-        var needed = NeededTensors(order, targets);
+        var workspace = Workspace.Rent();
+        try
+        {
+            return Propagate(root, targets, workspace);
+        }
+        finally
+        {
+            Workspace.Return(workspace);
+        }
+    }
+
+    private static Dictionary<Tensor, Tensor> Propagate(Tensor root, Tensor[]? targets, Workspace workspace)
+    {
+        var order = TopologicalOrder(root, workspace);
+        var needed = NeededTensors(order, targets, workspace.Needed);
         var targetSet = targets is null ? null : new HashSet<Tensor>(targets, ReferenceEqualityComparer.Instance);
 
-        var pending = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance)
-        {
-            [root] = Tensor.Full(root.Backend, root.Shape, 1f),
-        };
+        var pending = workspace.Pending;
+        pending[root] = Tensor.Full(root.Backend, root.Shape, 1f);
         var reached = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
 
         using (GradMode.NoGrad())
@@ -81,9 +92,9 @@ public static class Backward
 
                 var node = tensor.Node!;
                 int count = node.Inputs.Length;
-                var needs = new bool[count];
+                var needs = workspace.Needs(count);
                 for (int k = 0; k < count; k++) needs[k] = needed.Contains(node.Inputs[k]);
-                var inputGrads = new Tensor?[count];
+                var inputGrads = workspace.InputGrads(count);
                 using (OpProfiler.Layer(node.Layer)) node.Backward(grad, needs, inputGrads);
                 bool handedOver = false;
 
@@ -148,11 +159,11 @@ public static class Backward
     }
 
     /// <summary>Tensors of the graph, every tensor after all of its inputs (iterative DFS; graphs can be deep).</summary>
-    private static List<Tensor> TopologicalOrder(Tensor root)
+    private static List<Tensor> TopologicalOrder(Tensor root, Workspace workspace)
     {
-        var order = new List<Tensor>();
-        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<(Tensor Tensor, int NextInput)>();
+        var order = workspace.Order;
+        var visited = workspace.Visited;
+        var stack = workspace.Stack;
         stack.Push((root, 0));
         visited.Add(root);
         while (stack.Count > 0)
@@ -177,9 +188,8 @@ public static class Backward
     /// Tensors whose gradient must be computed: with no targets, every tensor that requires one;
     /// with targets, only those from which a target can be reached.
     /// </summary>
-    private static HashSet<Tensor> NeededTensors(List<Tensor> order, Tensor[]? targets)
+    private static HashSet<Tensor> NeededTensors(List<Tensor> order, Tensor[]? targets, HashSet<Tensor> needed)
     {
-        var needed = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         if (targets is null)
         {
             foreach (var t in order) needed.Add(t);
@@ -200,5 +210,61 @@ public static class Backward
             }
         }
         return needed;
+    }
+
+    /// <summary>
+    /// The collections one backward pass needs, kept per thread between passes so that a training
+    /// step's backward passes allocate no bookkeeping once the first has sized them.
+    /// </summary>
+    private sealed class Workspace
+    {
+        [ThreadStatic] private static Workspace? t_free;
+
+        private bool[] _needs = new bool[8];
+        private Tensor?[] _inputGrads = new Tensor?[8];
+
+        public List<Tensor> Order { get; } = [];
+
+        public HashSet<Tensor> Visited { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public Stack<(Tensor Tensor, int NextInput)> Stack { get; } = new();
+
+        public HashSet<Tensor> Needed { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public Dictionary<Tensor, Tensor> Pending { get; } = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>This thread's workspace, or a fresh one if it is in use (a backward pass inside a backward rule).</summary>
+        public static Workspace Rent()
+        {
+            var workspace = t_free ?? new Workspace();
+            t_free = null;
+            return workspace;
+        }
+
+        /// <summary>Clears the workspace (it must not keep tensors alive) and keeps it for the next pass.</summary>
+        public static void Return(Workspace workspace)
+        {
+            workspace.Order.Clear();
+            workspace.Visited.Clear();
+            workspace.Stack.Clear();
+            workspace.Needed.Clear();
+            workspace.Pending.Clear();
+            Array.Clear(workspace._inputGrads);
+            t_free = workspace;
+        }
+
+        public Span<bool> Needs(int count)
+        {
+            if (_needs.Length < count) _needs = new bool[count];
+            return _needs.AsSpan(0, count);
+        }
+
+        public Span<Tensor?> InputGrads(int count)
+        {
+            if (_inputGrads.Length < count) _inputGrads = new Tensor?[count];
+            var span = _inputGrads.AsSpan(0, count);
+            span.Clear();
+            return span;
+        }
     }
 }
