@@ -21,8 +21,8 @@ internal static class TrainCommands
         {
             var settings = set.Settings(r, Method.PgdAt, "pretrain", 0);
             using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
-            var (train, source) = DataSelection.Train(r.GetValue(set.Data)!, r.GetValue(set.Classes), r.GetValue(set.TrainLimit), settings.Seed);
-            settings = settings with { CropPadding = r.GetValue(set.Augment) ? source.DefaultCropPadding : 0 };
+            var (train, source) = set.TrainingData(r, settings.Seed);
+            settings = set.WithAugmentation(r, settings, source);
             var spec = new ModelSpec(r.GetValue(arch)!, train.ClassCount, train.Channels, r.GetValue(width));
             using var model = ModelFactory.Create(backend, spec, settings.Seed);
             return Train(backend, model, train, settings, "pretrain");
@@ -58,8 +58,8 @@ internal static class TrainCommands
                 Alpha = r.GetValue(alpha),
             };
             using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
-            var (train, source) = DataSelection.Train(r.GetValue(set.Data)!, r.GetValue(set.Classes), r.GetValue(set.TrainLimit), settings.Seed);
-            settings = settings with { CropPadding = r.GetValue(set.Augment) ? source.DefaultCropPadding : 0 };
+            var (train, source) = set.TrainingData(r, settings.Seed);
+            settings = set.WithAugmentation(r, settings, source);
             using var model = LoadForFineTuning(backend, r.GetValue(init)!, train.ClassCount, train.Channels);
             if (r.GetValue(inputSize) is int size) model.ResizeInputsTo(size);
             return Train(backend, model, train, settings, "finetune " + r.GetValue(method));
@@ -89,7 +89,7 @@ internal static class TrainCommands
         _ => throw new ArgumentException($"--method '{name}' is unknown; choose autolora, vanilla or natural."),
     };
 
-    private static int Train(Core.Backends.IBackend backend, Classifier model, AutoLoRa.Data.ImageDataset train, RecipeSettings settings, string title)
+    private static int Train(Core.Backends.IBackend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
     {
         Console.WriteLine($"{title}: {model.Spec.Architecture} (width {model.Spec.BaseWidth}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
         Console.WriteLine($"run directory: {settings.RunDirectory}");
