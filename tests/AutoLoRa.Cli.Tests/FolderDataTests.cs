@@ -79,4 +79,20 @@ public sealed class FolderDataTests : IClassFixture<FolderDataTests.Workspace>
         Assert.Contains(TinyFolder.Corrupt(_w.DataDir), strict.Error);
         Assert.DoesNotContain("   at ", strict.All);
     }
+
+    [Fact]
+    public void A_robust_models_transfer_checkpoint_fine_tunes_on_folder_data_with_an_input_resize()
+    {
+        // The layout users download as .ckpt: {"model": {"module.model.…", "module.attacker.model.…", "module.normalizer.…"}, "epoch", …}.
+        string ckpt = Path.Combine(_w.Root, "resnet-rmt.ckpt");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "rmt_style_zip.pt"), ckpt, overwrite: true);
+        var finetune = Run("finetune", "--method", "vanilla", "--init", ckpt, "--data", _w.Data, "--image-size", "16", "--input-size", "24",
+            "--epochs", "1", "--batch-size", "8", "--eps", "0.03", "--attack-steps", "1", "--run-dir", "ft-rmt");
+        AssertOk(finetune);
+        var inspect = Run("inspect", Path.Combine(_w.Root, "ft-rmt", "best.safetensors"));
+        AssertOk(inspect);
+        // The checkpoint's architecture (a width-1 mini ResNet), fine-tuned to the folder's 3 classes.
+        Assert.Contains("model: resnet-mini, width 1, 3 input channels, 3 classes", inspect.Output);
+        Assert.Contains("inputs resized to 24x24", inspect.Output);
+    }
 }
