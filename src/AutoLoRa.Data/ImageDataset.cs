@@ -119,11 +119,7 @@ public sealed class ImageDataset : IImageSet
     public BatchLoader CreateLoader(int batchSize, EpochOrdering ordering, Augmentation? augmentation = null) =>
         new(this, batchSize, new BatchLoaderOptions
         {
-            Shuffle = ordering.Shuffle,
-            DropLast = ordering.DropLast,
-            Seed = ordering.Seed,
-            Background = ordering.Background,
-            Prefetch = ordering.Prefetch,
+            Ordering = ordering,
             Transform = augmentation is { CropPadding: > 0 } or { HorizontalFlip: true } ? augmentation : null,
         });
 

@@ -38,12 +38,10 @@ public sealed class FolderDataTests : IClassFixture<FolderDataTests.Workspace>
 
     private CliRunner.Result Run(params string[] args) => CliRunner.Run(_w.Root, args);
 
-    private static void AssertOk(CliRunner.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.All}");
-
     [Fact]
     public void Pretraining_reads_the_folder_with_its_classes()
     {
-        AssertOk(_w.Pretrain);
+        CliRunner.AssertOk(_w.Pretrain);
         Assert.Contains($"folder:{_w.DataDir}/train", _w.Pretrain.Output);
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, "pre", "config.json")));
         Assert.Equal(3, config.RootElement.GetProperty("model").GetProperty("Classes").GetInt32());
@@ -56,16 +54,16 @@ public sealed class FolderDataTests : IClassFixture<FolderDataTests.Workspace>
     [Fact]
     public void Finetune_with_an_input_size_then_eval_clean_pgd_and_autoattack_skipping_the_corrupt_file()
     {
-        AssertOk(_w.Pretrain);
-        AssertOk(Run("finetune", "--method", "autolora", "--init", _w.Backbone, "--data", _w.Data, "--image-size", "16", "--input-size", "24",
+        CliRunner.AssertOk(_w.Pretrain);
+        CliRunner.AssertOk(Run("finetune", "--method", "autolora", "--init", _w.Backbone, "--data", _w.Data, "--image-size", "16", "--input-size", "24",
             "--epochs", "1", "--batch-size", "8", "--eps", "0.03", "--attack-steps", "1", "--run-dir", "ft"));
         string model = Path.Combine(_w.Root, "ft", "best.safetensors");
         var inspect = Run("inspect", model);
-        AssertOk(inspect);
+        CliRunner.AssertOk(inspect);
         Assert.Contains("inputs resized to 24x24", inspect.Output);
 
         var eval = Run("eval", model, "--data", _w.Data, "--image-size", "16", "--attacks", "clean,pgd2,apgd-ce", "--eps", "0.03", "--run-dir", "ft-eval");
-        AssertOk(eval);
+        CliRunner.AssertOk(eval);
         Assert.Contains(TinyFolder.Corrupt(_w.DataDir), eval.Output);
         Assert.Contains("left out 1 image(s)", eval.Output);
         using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, "ft-eval", "eval.json")));
@@ -88,9 +86,9 @@ public sealed class FolderDataTests : IClassFixture<FolderDataTests.Workspace>
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "rmt_style_zip.pt"), ckpt, overwrite: true);
         var finetune = Run("finetune", "--method", "vanilla", "--init", ckpt, "--data", _w.Data, "--image-size", "16", "--input-size", "24",
             "--epochs", "1", "--batch-size", "8", "--eps", "0.03", "--attack-steps", "1", "--run-dir", "ft-rmt");
-        AssertOk(finetune);
+        CliRunner.AssertOk(finetune);
         var inspect = Run("inspect", Path.Combine(_w.Root, "ft-rmt", "best.safetensors"));
-        AssertOk(inspect);
+        CliRunner.AssertOk(inspect);
         // The checkpoint's architecture (a width-1 mini ResNet), fine-tuned to the folder's 3 classes.
         Assert.Contains("model: resnet-mini, width 1, 3 input channels, 3 classes", inspect.Output);
         Assert.Contains("inputs resized to 24x24", inspect.Output);

@@ -8,20 +8,22 @@ public sealed unsafe partial class CudaBackend
     public void ResizeBilinearForward(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
         PrimitiveChecks.ResizeBilinearForward(g, x, y);
-        ulong px = Ptr(x), py = Ptr(y);
-        int planes = g.N * g.C, h = g.H, w = g.W, oh = g.OutH, ow = g.OutW;
-        float sh = g.ScaleH, sw = g.ScaleW;
-        void** args = stackalloc void*[] { &px, &py, &planes, &h, &w, &oh, &ow, &sh, &sw };
-        Launch("resize_bilinear_f32", (long)planes * oh * ow, args);
+        Resize("resize_bilinear_f32", g, x, y, (long)g.OutputSize);
     }
 
     public void ResizeBilinearBackward(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
         PrimitiveChecks.ResizeBilinearBackward(g, dy, dx);
-        ulong pdy = Ptr(dy), pdx = Ptr(dx);
+        Resize("resize_bilinear_backward_f32", g, dy, dx, (long)g.InputSize);
+    }
+
+    /// <summary>Both kernels take (source, destination, planes, H, W, outH, outW, scaleH, scaleW); one thread per destination element.</summary>
+    private void Resize(string kernel, in ResizeGeometry g, DeviceBuffer source, DeviceBuffer destination, long threads)
+    {
+        ulong ps = Ptr(source), pd = Ptr(destination);
         int planes = g.N * g.C, h = g.H, w = g.W, oh = g.OutH, ow = g.OutW;
         float sh = g.ScaleH, sw = g.ScaleW;
-        void** args = stackalloc void*[] { &pdy, &pdx, &planes, &h, &w, &oh, &ow, &sh, &sw };
-        Launch("resize_bilinear_backward_f32", (long)planes * h * w, args);
+        void** args = stackalloc void*[] { &ps, &pd, &planes, &h, &w, &oh, &ow, &sh, &sw };
+        Launch(kernel, threads, args);
     }
 }

@@ -174,11 +174,7 @@ public sealed class ImageFolder : IImageSet
     public ImageFolderLoader CreateLoader(int batchSize, EpochOrdering ordering, Augmentation? augmentation = null) =>
         new(this, batchSize, new ImageFolderLoaderOptions
         {
-            Shuffle = ordering.Shuffle,
-            DropLast = ordering.DropLast,
-            Seed = ordering.Seed,
-            Background = ordering.Background,
-            Prefetch = ordering.Prefetch,
+            Ordering = ordering,
             Transform = augmentation is null ? TestTransform : TrainTransform with { HorizontalFlip = augmentation.HorizontalFlip },
         });
 
