@@ -98,7 +98,7 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     public void BenchStepProfileChargesTheAttackAndTheLayers()
     {
         var r = Run("bench", "step", "--workload", "r18w16-b64", "--step", "vanilla", "--steps", "1", "--warmup", "0", "--profile", "--backend", "cpu");
-        AssertOk(r);
+        CliRunner.AssertOk(r);
         Assert.Contains("attack   Conv2dForward", r.Output);
         Assert.Contains("train    Conv2dBackwardFilter", r.Output);
         Assert.Contains("layer1.0.conv1", r.Output);
@@ -108,7 +108,7 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     public void BenchOverheadReportsTheRatioAndTheMerge()
     {
         var r = Run("bench", "overhead", "--workload", "r18w16-b64", "--steps", "1", "--warmup", "0", "--backend", "cpu");
-        AssertOk(r);
+        CliRunner.AssertOk(r);
         Assert.Matches(@"LoRA overhead\s+\d+\.\d+ ×", r.Output);
         Assert.Matches(@"LoRA merge\s+\d+\.\d+ ms/step", r.Output);
     }
