@@ -2,7 +2,7 @@ namespace AutoLoRa.Data;
 
 /// <summary>
 /// Epochs of mini-batches over an <see cref="ImageDataset"/>. Each epoch visits every sample
-/// once (less a short last batch with <see cref="BatchLoaderOptions.DropLast"/>) in an order
+/// once (less a short last batch with <see cref="EpochLoaderOptions.DropLast"/>) in an order
 /// seeded by (seed, epoch); each batch's transforms are seeded by (seed, epoch, batch index).
 /// Because nothing depends on which thread fills a batch or when, background prefetching gives
 /// exactly the batches of synchronous preparation. Batch buffers are pooled and reused.

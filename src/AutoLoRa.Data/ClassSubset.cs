@@ -38,7 +38,7 @@ public static class ClassSubset
     /// Keeps the samples of <paramref name="classes"/> (original indices), relabelled by position
     /// in that list; class names follow. Sample order is preserved.
     /// </summary>
-    public static ImageDataset Apply(ImageDataset dataset, IReadOnlyList<int> classes)
+    public static IImageSet Apply(IImageSet dataset, IReadOnlyList<int> classes)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         var map = new int[dataset.ClassCount];
@@ -53,20 +53,16 @@ public static class ClassSubset
         if (classes.Count == 0) throw new DataFormatException("--classes: no class selected.");
 
         var kept = new List<int>();
+        var labels = new List<int>();
         for (int i = 0; i < dataset.Count; i++)
         {
-            if (map[dataset.Labels[i]] >= 0) kept.Add(i);
-        }
-        int size = dataset.SampleSize;
-        var pixels = new byte[(long)kept.Count * size];
-        var labels = new int[kept.Count];
-        for (int k = 0; k < kept.Count; k++)
-        {
-            dataset.Sample(kept[k]).CopyTo(pixels.AsSpan(k * size, size));
-            labels[k] = map[dataset.Labels[kept[k]]];
+            int label = map[dataset.Labels[i]];
+            if (label < 0) continue;
+            kept.Add(i);
+            labels.Add(label);
         }
         var names = classes.Select(c => dataset.ClassNames[c]).ToArray();
-        return dataset.WithLabels($"{dataset.Name}[classes {string.Join(",", classes)}]", pixels, labels, names);
+        return dataset.Subset([.. kept], [.. labels], names, $"{dataset.Name}[classes {string.Join(",", classes)}]");
     }
 
     private static int Number(string spec, string text, int classCount)

@@ -103,6 +103,14 @@ public sealed record DataSource(DataKind Kind, string Directory)
     };
 
     /// <summary>
+    /// The training or test split as the verbs consume it: an in-memory <see cref="ImageDataset"/>,
+    /// or for <c>folder:DIR</c> an <see cref="Folders.ImageFolder"/> decoded per batch (opened with
+    /// <paramref name="folderOptions"/>).
+    /// </summary>
+    public IImageSet Open(bool train, Folders.ImageFolderOptions? folderOptions = null) =>
+        Kind == DataKind.Folder ? OpenFolder(train, folderOptions) : LoadSplit(train);
+
+    /// <summary>
     /// Opens a split of a <c>folder:DIR</c> source. Folder images have their own sizes, so they are
     /// kept encoded and decoded per batch by <see cref="Folders.ImageFolderLoader"/> instead of
     /// being loaded as an <see cref="ImageDataset"/>.
@@ -144,7 +152,7 @@ public sealed record DataSource(DataKind Kind, string Directory)
             }
             case DataKind.Folder:
                 throw new DataFormatException(
-                    $"--data {this}: image folders are decoded per batch (224×224 after the reference transforms), and this verb needs in-memory fixed-size data; it does not take folder: sources yet.");
+                    $"--data {this}: image folders are decoded per batch (224×224 after the reference transforms), not loaded into memory; open them with {nameof(Open)} or {nameof(OpenFolder)}.");
             case DataKind.Stl10:
             {
                 string dir = Nested("stl10_binary", "train_X.bin");

@@ -28,8 +28,8 @@ public static class DatasetSplit
         return (train, val);
     }
 
-    /// <summary>Splits a dataset into training and validation parts (pixels copied).</summary>
-    public static (ImageDataset Train, ImageDataset Validation) Split(ImageDataset dataset, double validationFraction, ulong seed)
+    /// <summary>Splits a dataset into training and validation parts (in-memory pixels are copied; folder images are shared).</summary>
+    public static (IImageSet Train, IImageSet Validation) Split(IImageSet dataset, double validationFraction, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         var (train, val) = Indices(dataset.Count, validationFraction, seed);

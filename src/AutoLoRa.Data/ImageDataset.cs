@@ -5,7 +5,7 @@ namespace AutoLoRa.Data;
 /// float copy of CIFAR-10's training set is 600 MB against 150 MB; samples are converted to
 /// [0,1] floats only when a batch is assembled.
 /// </summary>
-public sealed class ImageDataset
+public sealed class ImageDataset : IImageSet
 {
     // Division by 255 done once per byte value; the batch path is a table look-up.
     private static readonly float[] ByteToUnit = BuildTable();
@@ -96,20 +96,40 @@ public sealed class ImageDataset
     /// <summary>The samples at <paramref name="indices"/> as a new dataset (pixels copied), same classes.</summary>
     public ImageDataset Select(ReadOnlySpan<int> indices, string? name = null)
     {
-        int size = SampleSize;
-        var pixels = new byte[(long)indices.Length * size];
         var labels = new int[indices.Length];
-        for (int i = 0; i < indices.Length; i++)
-        {
-            Sample(indices[i]).CopyTo(pixels.AsSpan(i * size, size));
-            labels[i] = Labels[indices[i]];
-        }
-        return new ImageDataset(name ?? Name, pixels, labels, Channels, Height, Width, ClassNames);
+        for (int i = 0; i < indices.Length; i++) labels[i] = Labels[indices[i]];
+        return Subset(indices, labels, ClassNames, name ?? Name);
     }
 
-    /// <summary>Same images with new labels and classes (used by class subsets).</summary>
-    internal ImageDataset WithLabels(string name, byte[] pixels, int[] labels, IReadOnlyList<string> classNames) =>
-        new(name, pixels, labels, Channels, Height, Width, classNames);
+    /// <summary>The samples at <paramref name="indices"/> (pixels copied) with new labels and classes.</summary>
+    /// <exception cref="ArgumentException">The label count differs from the index count, or a label is outside the classes.</exception>
+    public ImageDataset Subset(ReadOnlySpan<int> indices, ReadOnlySpan<int> labels, IReadOnlyList<string> classNames, string name)
+    {
+        if (labels.Length != indices.Length) throw new ArgumentException($"Dataset {name}: {labels.Length} labels for {indices.Length} samples.");
+        int size = SampleSize;
+        var pixels = new byte[(long)indices.Length * size];
+        for (int i = 0; i < indices.Length; i++) Sample(indices[i]).CopyTo(pixels.AsSpan(i * size, size));
+        return new ImageDataset(name, pixels, labels.ToArray(), Channels, Height, Width, classNames);
+    }
+
+    /// <summary>
+    /// A <see cref="BatchLoader"/> over this dataset; <paramref name="augmentation"/> (random crop with
+    /// padding, flip) is applied when it changes anything.
+    /// </summary>
+    public BatchLoader CreateLoader(int batchSize, EpochOrdering ordering, Augmentation? augmentation = null) =>
+        new(this, batchSize, new BatchLoaderOptions
+        {
+            Ordering = ordering,
+            Transform = augmentation is { CropPadding: > 0 } or { HorizontalFlip: true } ? augmentation : null,
+        });
+
+    IReadOnlyList<int> IImageSet.Labels => Labels;
+
+    IImageSet IImageSet.Subset(ReadOnlySpan<int> indices, ReadOnlySpan<int> labels, IReadOnlyList<string> classNames, string name) =>
+        Subset(indices, labels, classNames, name);
+
+    EpochLoader IImageSet.CreateLoader(int batchSize, EpochOrdering ordering, Augmentation? augmentation) =>
+        CreateLoader(batchSize, ordering, augmentation);
 
     /// <summary>Converts bytes to [0,1] floats (torchvision ToTensor: divide by 255).</summary>
     internal static void ToUnit(ReadOnlySpan<byte> source, Span<float> destination)

@@ -21,8 +21,12 @@ public sealed record TrainingOptions
     /// <summary>Continue from RunDirectory/checkpoint.safetensors when it exists.</summary>
     public bool Resume { get; init; } = true;
 
-    /// <summary>Random crop padding for training images (0 disables cropping).</summary>
+    /// <summary>Random crop padding for in-memory training images (0 disables cropping).</summary>
     public int CropPadding { get; init; }
 
+    /// <summary>
+    /// Random horizontal flips. With padding or flips, image folders train with the reference's
+    /// RandomResizedCrop (and the flip when set); with neither, with their test transform.
+    /// </summary>
     public bool HorizontalFlip { get; init; } = true;
 }

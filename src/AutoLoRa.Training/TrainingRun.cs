@@ -33,12 +33,13 @@ public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRate
     public string FinalModelPath => Path.Combine(options.RunDirectory, "model.safetensors");
 
     /// <summary>Trains on <paramref name="train"/>, validating on <paramref name="validation"/>; returns the epochs run in this call.</summary>
-    public int Run(ImageDataset train, ImageDataset validation, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    public int Run(IImageSet train, IImageSet validation, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(options.RunDirectory);
         int start = TryResume();
-        var transform = options.CropPadding > 0 || options.HorizontalFlip ? new Augmentation(options.CropPadding, options.HorizontalFlip) : null;
-        using var loader = new BatchLoader(train, options.BatchSize, new BatchLoaderOptions { Shuffle = true, Seed = (ulong)options.Seed, Transform = transform });
+        var augmentation = options.CropPadding > 0 || options.HorizontalFlip ? new Augmentation(options.CropPadding, options.HorizontalFlip) : null;
+        var ordering = new EpochOrdering(Shuffle: true, DropLast: false, Seed: (ulong)options.Seed, Background: true, Prefetch: 2);
+        using var loader = train.CreateLoader(options.BatchSize, ordering, augmentation);
         var evaluator = new Evaluator(backend, Math.Max(options.BatchSize, 128));
         int ran = 0;
         for (int epoch = start; epoch < options.Epochs; epoch++)
@@ -69,7 +70,7 @@ public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRate
         return ran;
     }
 
-    private float TrainEpoch(BatchLoader loader, int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    private float TrainEpoch(EpochLoader loader, int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
         double lossSum = 0;
         int seen = 0;

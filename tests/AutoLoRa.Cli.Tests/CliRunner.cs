@@ -27,4 +27,7 @@ public static class CliRunner
         }
         return new Result(process.ExitCode, output.Result, error.Result);
     }
+
+    /// <summary>Fails with the exit code and everything the command printed unless it exited with 0.</summary>
+    public static void AssertOk(Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.All}");
 }

@@ -37,12 +37,10 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
 
     private CliRunner.Result Run(params string[] args) => CliRunner.Run(_w.Root, args);
 
-    private static void AssertOk(CliRunner.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.All}");
-
     [Fact]
     public void PretrainWritesModelsAndLog()
     {
-        AssertOk(_w.Pretrain);
+        CliRunner.AssertOk(_w.Pretrain);
         Assert.True(File.Exists(_w.Backbone));
         Assert.Single(File.ReadAllLines(Path.Combine(_w.Root, "pre", "log.jsonl")));
         Assert.Contains("pretrain epoch 1", _w.Pretrain.Output);
@@ -55,12 +53,12 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     public void FinetuneEachMethodThenEvalInspectPlot(string method)
     {
         string dir = "ft-" + method;
-        AssertOk(Run("finetune", "--method", method, "--init", _w.Backbone, "--data", _w.Data, "--classes", "5-9", "--epochs", "1",
+        CliRunner.AssertOk(Run("finetune", "--method", method, "--init", _w.Backbone, "--data", _w.Data, "--classes", "5-9", "--epochs", "1",
             "--batch-size", "16", "--eps", "0.1", "--attack-steps", "2", "--run-dir", dir));
         string model = Path.Combine(_w.Root, dir, "best.safetensors");
 
         var eval = Run("eval", model, "--data", _w.Data, "--classes", "5-9", "--attacks", "clean,pgd3,apgd-ce", "--eps", "0.1", "--n", "20", "--run-dir", dir + "-eval");
-        AssertOk(eval);
+        CliRunner.AssertOk(eval);
         using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, dir + "-eval", "eval.json")));
         Assert.Equal(20, report.RootElement.GetProperty("points").GetInt32());
         double clean = report.RootElement.GetProperty("PGD-3").GetProperty("CleanAccuracy").GetDouble();
@@ -68,10 +66,10 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
         Assert.InRange(pgd, 0, clean);
 
         var inspect = Run("inspect", Path.Combine(_w.Root, dir, "checkpoint.safetensors"));
-        AssertOk(inspect);
+        CliRunner.AssertOk(inspect);
         Assert.Contains($"run checkpoint: method {method}", inspect.Output);
 
-        AssertOk(Run("plot", dir));
+        CliRunner.AssertOk(Run("plot", dir));
         var png = File.ReadAllBytes(Path.Combine(_w.Root, dir, "plot.png"));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
     }
@@ -80,7 +78,7 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     public void DemoQuickRunsOnGivenData()
     {
         var r = Run("demo", "--quick", "--data", _w.DataDir, "--run-dir", "demo");
-        AssertOk(r);
+        CliRunner.AssertOk(r);
         Assert.Contains("AutoLoRa", r.Output);
         Assert.Contains("Vanilla RFT", r.Output);
         Assert.True(File.Exists(Path.Combine(_w.Root, "demo", "quick", "results.json")));
@@ -90,7 +88,7 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     public void BenchStepPrintsOneJsonLine()
     {
         var r = Run("bench", "step", "--workload", "r18w16-b64", "--step", "infer", "--steps", "1", "--warmup", "0", "--json", "--backend", "cpu");
-        AssertOk(r);
+        CliRunner.AssertOk(r);
         using var line = JsonDocument.Parse(r.Output.Trim());
         Assert.Equal("r18w16-b64", line.RootElement.GetProperty("workload").GetString());
         Assert.True(line.RootElement.GetProperty("median_s").GetDouble() > 0);
@@ -100,7 +98,7 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     public void BenchStepProfileChargesTheAttackAndTheLayers()
     {
         var r = Run("bench", "step", "--workload", "r18w16-b64", "--step", "vanilla", "--steps", "1", "--warmup", "0", "--profile", "--backend", "cpu");
-        AssertOk(r);
+        CliRunner.AssertOk(r);
         Assert.Contains("attack   Conv2dForward", r.Output);
         Assert.Contains("train    Conv2dBackwardFilter", r.Output);
         Assert.Contains("layer1.0.conv1", r.Output);
@@ -110,7 +108,7 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     public void BenchOverheadReportsTheRatioAndTheMerge()
     {
         var r = Run("bench", "overhead", "--workload", "r18w16-b64", "--steps", "1", "--warmup", "0", "--backend", "cpu");
-        AssertOk(r);
+        CliRunner.AssertOk(r);
         Assert.Matches(@"LoRA overhead\s+\d+\.\d+ ×", r.Output);
         Assert.Matches(@"LoRA merge\s+\d+\.\d+ ms/step", r.Output);
     }
@@ -119,7 +117,7 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     public void SelftestPasses()
     {
         var r = Run("selftest");
-        AssertOk(r);
+        CliRunner.AssertOk(r);
         Assert.Contains("selftest passed", r.Output);
     }
 

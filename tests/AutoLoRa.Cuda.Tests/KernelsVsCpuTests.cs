@@ -128,6 +128,17 @@ public sealed class KernelsVsCpuTests : IDisposable
         _cuda.Synchronize(); // the flag was cleared
     }
 
+    [Theory]
+    [InlineData(2, 3, 32, 32, 224, 224)] // CIFAR to the ImageNet stem's size: more outputs than grid threads
+    [InlineData(3, 2, 17, 9, 5, 13)] // down in one axis, up in the other, odd sizes
+    public void Bilinear_resize_matches_cpu(int n, int c, int h, int w, int outH, int outW)
+    {
+        var g = new ResizeGeometry(n, c, h, w, outH, outW);
+        float[] x = Data(g.InputSize, 8, 0, 1), dy = Data(g.OutputSize, 9, -1, 1), unused = new float[1];
+        Compare(g.OutputSize, (be, a, _, o) => be.ResizeBilinearForward(g, a, o), x, unused, 1e-6f);
+        Compare(g.InputSize, (be, a, _, o) => be.ResizeBilinearBackward(g, a, o), dy, unused, 1e-5f);
+    }
+
     private readonly List<DeviceBuffer> _kept = [];
 
     private DeviceBuffer Keep(IBackend backend, float[] data)

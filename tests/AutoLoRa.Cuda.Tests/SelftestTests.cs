@@ -20,7 +20,7 @@ public sealed class SelftestTests(ITestOutputHelper output)
         Assert.True(kernels.Passed, kernels.Detail);
         var checks = CudaSelftest.PrimitiveChecks(emulated, cpu).Select(c => (c.Name, Outcome: c.Run())).ToList();
         foreach (var (name, outcome) in checks) output.WriteLine($"[{(outcome.Passed ? "ok" : "FAIL")}] {name}: {outcome.Detail}");
-        Assert.Equal(16, checks.Count);
+        Assert.Equal(17, checks.Count);
         Assert.All(checks, c => Assert.True(c.Outcome.Passed, $"{c.Name}: {c.Outcome.Detail}"));
         Assert.All(checks, c => Assert.Contains("max err", c.Outcome.Detail));
     }

@@ -201,4 +201,38 @@ public sealed class BatchLoaderTests
             Assert.Equal(4 / 255f, images.ToArray()[0]);
         }
     }
+
+    [Fact]
+    public void As_an_image_set_the_dataset_serves_what_a_batch_loader_with_the_same_settings_serves()
+    {
+        var ds = TestDatasets.Indexed(23, channels: 2, height: 6, width: 6);
+        IImageSet set = ds;
+        var ordering = new EpochOrdering(Shuffle: true, DropLast: false, Seed: 4, Background: true, Prefetch: 2);
+        var augmentation = new Augmentation(2, HorizontalFlip: true);
+        using var direct = new BatchLoader(ds, 5, new BatchLoaderOptions { Seed = 4, Transform = augmentation });
+        using var viaSet = Assert.IsType<BatchLoader>(set.CreateLoader(5, ordering, augmentation));
+        AssertSameBatches(Collect(direct, 1), Collect(viaSet, 1));
+
+        // An augmentation that changes nothing is no transform at all, as the training loop always did.
+        using var plain = new BatchLoader(ds, 5, new BatchLoaderOptions { Seed = 4 });
+        using var noOp = Assert.IsType<BatchLoader>(set.CreateLoader(5, ordering, new Augmentation(0, HorizontalFlip: false)));
+        Assert.Null(noOp.Options.Transform);
+        AssertSameBatches(Collect(plain, 0), Collect(noOp, 0));
+
+        // Subsets through the interface stay in memory and keep their samples.
+        var picked = Assert.IsType<ImageDataset>(set.Select([4, 2, 9]));
+        Assert.Equal([4, 2, 9], Enumerable.Range(0, 3).Select(i => (int)picked.Sample(i)[0]));
+        Assert.Equal([4 % 10, 2 % 10, 9 % 10], picked.Labels);
+    }
+
+    private static void AssertSameBatches(List<(int[] Ids, int[] Labels, float[] Images)> expected, List<(int[] Ids, int[] Labels, float[] Images)> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int b = 0; b < expected.Count; b++)
+        {
+            Assert.Equal(expected[b].Ids, actual[b].Ids);
+            Assert.Equal(expected[b].Labels, actual[b].Labels);
+            Assert.Equal(expected[b].Images, actual[b].Images);
+        }
+    }
 }

@@ -26,7 +26,8 @@ public sealed class DatasetSplitTests
     public void Split_datasets_hold_the_selected_samples()
     {
         var ds = TestDatasets.Indexed(50);
-        var (train, val) = DatasetSplit.Split(ds, 0.2, 7);
+        var (train, split) = DatasetSplit.Split(ds, 0.2, 7);
+        var val = Assert.IsType<ImageDataset>(split);
         var (ti, vi) = DatasetSplit.Indices(50, 0.2, 7);
         Assert.Equal(vi, Enumerable.Range(0, val.Count).Select(i => (int)val.Sample(i)[0]));
         Assert.Equal(ti.Select(i => ds.Labels[i]), train.Labels);

@@ -209,6 +209,58 @@ public class ImageFolderTests
         Assert.Equal(test.Labels[..3], first[0].Labels);
     }
 
+    [Fact]
+    public void As_an_image_set_a_folder_serves_its_crop_size_with_the_test_or_train_transform()
+    {
+        using var dir = new TempDirectory();
+        MakeSplitLayout(dir.Path);
+        var folder = ImageFolder.Open(dir.Path, true, new ImageFolderOptions { ResizeTo = 20, CropTo = 16 });
+        IImageSet set = folder;
+        Assert.Equal((3, 16, 16), (set.Channels, set.Height, set.Width));
+
+        // Without an augmentation: the test transform at the folder's sizes, in folder order.
+        var served = Collect(Assert.IsType<ImageFolderLoader>(set.CreateLoader(4, ImageSets.Evaluation())), 0);
+        var expected = Collect(new ImageFolderLoader(folder, 4, new ImageFolderLoaderOptions { Shuffle = false, Transform = folder.TestTransform }), 0);
+        Assert.Equal(expected.Count, served.Count);
+        for (int b = 0; b < expected.Count; b++)
+        {
+            Assert.Equal(expected[b].Images, served[b].Images);
+            Assert.Equal(expected[b].Labels, served[b].Labels);
+        }
+        Assert.Equal(4 * 3 * 16 * 16, served[0].Images.Length);
+
+        // With one: random resized crops (no flips when the augmentation has none), fresh each epoch.
+        var training = Assert.IsType<ImageFolderLoader>(set.CreateLoader(4, ImageSets.Evaluation(), new Augmentation(4, HorizontalFlip: false)));
+        Assert.True(training.Options.Transform.Random);
+        Assert.False(training.Options.Transform.HorizontalFlip);
+        Assert.Equal((20, 16), (training.Options.Transform.ResizeTo, training.Options.Transform.CropTo));
+        var epoch0 = Collect(training, 0);
+        Assert.NotEqual(served[0].Images, epoch0[0].Images);
+        Assert.Equal(served[0].Labels, epoch0[0].Labels);
+    }
+
+    [Fact]
+    public void Splits_and_class_subsets_of_a_folder_share_its_files_and_relabel()
+    {
+        using var dir = new TempDirectory();
+        MakeSplitLayout(dir.Path);
+        var source = DataSource.Parse($"folder:{dir.Path}");
+        var folder = Assert.IsType<ImageFolder>(source.Open(train: true));
+
+        var dogs = Assert.IsType<ImageFolder>(ClassSubset.Apply(folder, [1]));
+        Assert.Equal(["dog"], dogs.ClassNames);
+        Assert.Equal(folder.Paths.Where((_, i) => folder.Labels[i] == 1), dogs.Paths);
+        Assert.All(dogs.Labels, l => Assert.Equal(0, l));
+        Assert.Equal(folder.Decode(5).Pixels, dogs.Decode(0).Pixels);
+
+        var (train, validation) = DatasetSplit.Split(folder, 0.3, seed: 2);
+        var (trainRows, validationRows) = DatasetSplit.Indices(folder.Count, 0.3, 2);
+        var trainPart = Assert.IsType<ImageFolder>(train);
+        Assert.Equal(trainRows.Select(i => folder.Paths[i]), trainPart.Paths);
+        Assert.Equal(validationRows.Select(i => folder.Labels[i]), validation.Labels);
+        Assert.Equal((folder.ResizeTo, folder.CropTo), (trainPart.ResizeTo, trainPart.CropTo));
+    }
+
     private static List<(float[] Images, int[] Labels)> Collect(ImageFolderLoader loader, int epoch)
     {
         using (loader)

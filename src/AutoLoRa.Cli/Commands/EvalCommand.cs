@@ -34,7 +34,9 @@ internal static class EvalCommand
         var batch = CommonOptions.BatchSize();
         var backendName = CommonOptions.Backend();
         var runDir = CommonOptions.RunDirectory();
+        var folder = new FolderOptionSet();
         var command = new Command("eval", "Evaluates a model's clean, PGD and AutoAttack robust accuracy on a test split.") { model, data, classes, attacks, eps, n, seed, batch, backendName, runDir };
+        folder.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             var plan = EvalPlan.Parse(r.GetValue(attacks)!);
@@ -42,7 +44,7 @@ internal static class EvalCommand
             Directory.CreateDirectory(dir);
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
             using var classifier = ModelLoader.Load(r.GetValue(model)!, backend);
-            var test = DataSelection.Test(r.GetValue(data)!, r.GetValue(classes), r.GetValue(n));
+            var test = DataSelection.Test(r.GetValue(data)!, r.GetValue(classes), r.GetValue(n), folder.Options(r));
             if (test.ClassCount != classifier.Spec.Classes)
             {
                 throw new ArgumentException($"The model has {classifier.Spec.Classes} classes but the test data has {test.ClassCount}; pass --classes to select the model's classes.");
@@ -55,7 +57,7 @@ internal static class EvalCommand
                 return 0;
             }
             using var logits = new ClassifierLogitModel(classifier);
-            var points = ToAttackBatch(test);
+            var points = new Training.Evaluation.ImageSetAttackPoints(test, r.GetValue(batch));
             var baseOptions = new AutoAttackOptions { Epsilon = r.GetValue(eps), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed) };
             string title = Path.GetFileName(r.GetValue(model)!);
 
@@ -71,15 +73,7 @@ internal static class EvalCommand
         return command;
     }
 
-    private static AttackBatch ToAttackBatch(ImageDataset test)
-    {
-        var images = new float[test.Count * test.SampleSize];
-        var labels = new int[test.Count];
-        test.CopyBatch(Enumerable.Range(0, test.Count).ToArray(), images, labels);
-        return new AttackBatch(images, labels, test.Channels, test.Height, test.Width);
-    }
-
-    private static void Print(List<(string Label, AutoAttackReport Report)> reports, ImageDataset test, float eps, string dir)
+    private static void Print(List<(string Label, AutoAttackReport Report)> reports, IImageSet test, float eps, string dir)
     {
         var summary = new Table().Title(Markup.Escape($"{test.Name}: {test.Count} points, L∞ eps = {eps:G4}")).AddColumns("evaluation", "accuracy", "seconds");
         if (reports.Count > 0) summary.AddRow("clean", $"{reports[0].Report.CleanAccuracy:P2}", "");

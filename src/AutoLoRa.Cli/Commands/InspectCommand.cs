@@ -24,7 +24,8 @@ internal static class InspectCommand
             if (st.Metadata.ContainsKey(ModelFile.SpecKey))
             {
                 var spec = ModelFile.SpecOf(st, path);
-                Console.WriteLine($"model: {spec.Architecture}, width {spec.BaseWidth}, {spec.InChannels} input channels, {spec.Classes} classes, {spec.Stem} stem, LoRA rank {spec.LoraRank}");
+                Console.WriteLine($"model: {spec.Architecture}, width {spec.BaseWidth}, {spec.InChannels} input channels, {spec.Classes} classes, {spec.Stem} stem, LoRA rank {spec.LoraRank}"
+                    + (spec.InputSize > 0 ? $", inputs resized to {spec.InputSize}x{spec.InputSize}" : ""));
                 Console.WriteLine($"normalisation: mean [{string.Join(", ", spec.EffectiveMean)}], std [{string.Join(", ", spec.EffectiveStd)}]");
             }
             if (st.Metadata.TryGetValue(RunCheckpoint.StateKey, out var json)) PrintRunState(json);

@@ -21,8 +21,8 @@ internal static class TrainCommands
         {
             var settings = set.Settings(r, Method.PgdAt, "pretrain", 0);
             using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
-            var (train, source) = DataSelection.Train(r.GetValue(set.Data)!, r.GetValue(set.Classes), r.GetValue(set.TrainLimit), settings.Seed);
-            settings = settings with { CropPadding = r.GetValue(set.Augment) ? source.DefaultCropPadding : 0 };
+            var (train, source) = set.TrainingData(r, settings.Seed);
+            settings = set.WithAugmentation(r, settings, source);
             var spec = new ModelSpec(r.GetValue(arch)!, train.ClassCount, train.Channels, r.GetValue(width));
             using var model = ModelFactory.Create(backend, spec, settings.Seed);
             return Train(backend, model, train, settings, "pretrain");
@@ -40,7 +40,11 @@ internal static class TrainCommands
         var lambda2 = new Option<float?>("--lambda2") { Description = "Fixed λ2 (with --lambda1)." };
         var lambda2Max = new Option<float>("--lambda2-max") { Description = "λ2max of the automatic scalars.", DefaultValueFactory = _ => 6f };
         var alpha = new Option<float>("--alpha") { Description = "α of the automatic scalars (λ1 = 1 − SA^α).", DefaultValueFactory = _ => 1f };
-        var command = new Command("finetune", "Robustly fine-tunes a pre-trained model to new classes (AutoLoRa by default).") { method, init, rank, lambda1, lambda2, lambda2Max, alpha };
+        var inputSize = new Option<int?>("--input-size")
+        {
+            Description = "Resize inputs bilinearly to N×N inside the model (e.g. 224 to fine-tune an ImageNet-pretrained ResNet on 32×32 images, as the reference does); saved with the model. Default: keep the pre-trained model's setting.",
+        };
+        var command = new Command("finetune", "Robustly fine-tunes a pre-trained model to new classes (AutoLoRa by default).") { method, init, rank, lambda1, lambda2, lambda2Max, alpha, inputSize };
         set.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
@@ -54,9 +58,10 @@ internal static class TrainCommands
                 Alpha = r.GetValue(alpha),
             };
             using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
-            var (train, source) = DataSelection.Train(r.GetValue(set.Data)!, r.GetValue(set.Classes), r.GetValue(set.TrainLimit), settings.Seed);
-            settings = settings with { CropPadding = r.GetValue(set.Augment) ? source.DefaultCropPadding : 0 };
+            var (train, source) = set.TrainingData(r, settings.Seed);
+            settings = set.WithAugmentation(r, settings, source);
             using var model = LoadForFineTuning(backend, r.GetValue(init)!, train.ClassCount, train.Channels);
+            if (r.GetValue(inputSize) is int size) model.ResizeInputsTo(size);
             return Train(backend, model, train, settings, "finetune " + r.GetValue(method));
         }));
         return command;
@@ -84,7 +89,7 @@ internal static class TrainCommands
         _ => throw new ArgumentException($"--method '{name}' is unknown; choose autolora, vanilla or natural."),
     };
 
-    private static int Train(Core.Backends.IBackend backend, Classifier model, AutoLoRa.Data.ImageDataset train, RecipeSettings settings, string title)
+    private static int Train(Core.Backends.IBackend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
     {
         Console.WriteLine($"{title}: {model.Spec.Architecture} (width {model.Spec.BaseWidth}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
         Console.WriteLine($"run directory: {settings.RunDirectory}");

@@ -89,15 +89,12 @@ internal static class DemoCommand
     }
 
     /// <summary>Standard AutoAttack on the first n test images (all of them would not fit the demo's time budget).</summary>
-    private static AutoAttackReport AutoAttackOnSubset(Classifier model, ImageDataset test, int n, int seed, string name, string statePath)
+    private static AutoAttackReport AutoAttackOnSubset(Classifier model, IImageSet test, int n, int seed, string name, string statePath)
     {
-        int count = Math.Min(n, test.Count);
-        var images = new float[count * test.SampleSize];
-        var labels = new int[count];
-        test.CopyBatch(Enumerable.Range(0, count).ToArray(), images, labels);
+        var first = test.Select(Enumerable.Range(0, Math.Min(n, test.Count)).ToArray());
         using var logits = new ClassifierLogitModel(model);
         var options = new AutoAttackOptions { Epsilon = DemoPlan.Epsilon, Seed = seed, StatePath = statePath };
-        return AttackView.Run(options, logits, new AttackBatch(images, labels, test.Channels, test.Height, test.Width), name);
+        return AttackView.Run(options, logits, new Training.Evaluation.ImageSetAttackPoints(first, options.BatchSize), name);
     }
 
     private static RecipeSettings Settings(Method method, int epochs, string runDir, AttackSettings attack, int seed) => new()

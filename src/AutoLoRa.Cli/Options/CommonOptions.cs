@@ -7,7 +7,7 @@ internal static class CommonOptions
 {
     public static Option<string> Data(string defaultSpec = "fashion-mnist") => new("--data")
     {
-        Description = "Dataset: fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | cifar100:DIR | stl10:DIR.",
+        Description = "Dataset: fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | cifar100:DIR | stl10:DIR | folder:DIR (DIR/train/<class>/*.jpg|png and DIR/test/<class>/…, decoded per batch to 224×224 with the reference transforms).",
         DefaultValueFactory = _ => defaultSpec,
     };
 

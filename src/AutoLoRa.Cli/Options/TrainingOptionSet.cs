@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AutoLoRa.Data;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Trainers;
 
@@ -23,7 +24,8 @@ internal sealed class TrainingOptionSet
     public Option<string?> RunDirectory { get; } = CommonOptions.RunDirectory();
     public Option<string> Backend { get; } = CommonOptions.Backend();
     public Option<bool> NoResume { get; } = new("--no-resume") { Description = "Start over even if the run directory holds a checkpoint." };
-    public Option<bool> Augment { get; } = new("--augment") { Description = "Random crop (with padding) and horizontal flip of training images." };
+    public Option<bool> Augment { get; } = new("--augment") { Description = "Random crop (with padding) and horizontal flip of training images; always on for folder: data, which trains with the reference's RandomResizedCrop and flip." };
+    public FolderOptionSet Folder { get; } = new();
 
     public void AddTo(Command command)
     {
@@ -31,6 +33,7 @@ internal sealed class TrainingOptionSet
         {
             command.Options.Add(option);
         }
+        Folder.AddTo(command);
     }
 
     public RecipeSettings Settings(ParseResult r, Method method, string verb, int cropPadding)
@@ -52,6 +55,21 @@ internal sealed class TrainingOptionSet
             HorizontalFlip = r.GetValue(Augment),
         };
     }
+
+    /// <summary>
+    /// --augment for the data at hand: in-memory images get the random crop with the family's padding
+    /// and flips; image folders always train with the reference's RandomResizedCrop and flip.
+    /// </summary>
+    public RecipeSettings WithAugmentation(ParseResult r, RecipeSettings settings, DataSource source)
+    {
+        bool folder = source.Kind == DataKind.Folder;
+        bool augment = r.GetValue(Augment) || folder;
+        return settings with { CropPadding = augment && !folder ? source.DefaultCropPadding : 0, HorizontalFlip = augment };
+    }
+
+    /// <summary>The training split of --data with --classes, --train-limit and the folder options applied.</summary>
+    public (IImageSet Data, DataSource Source) TrainingData(ParseResult r, int seed) =>
+        DataSelection.Train(r.GetValue(Data)!, r.GetValue(Classes), r.GetValue(TrainLimit), seed, Folder.Options(r));
 
     public static string DefaultRunDirectory(string verb) =>
         Path.Combine("runs", $"{verb}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");

@@ -6,7 +6,7 @@ namespace AutoLoRa.Cli.Presentation;
 /// <summary>Runs an AutoAttack evaluation with one progress bar per attack.</summary>
 internal static class AttackView
 {
-    public static AutoAttackReport Run(AutoAttackOptions options, ILogitModel model, AttackBatch data, string title)
+    public static AutoAttackReport Run(AutoAttackOptions options, ILogitModel model, IAttackPoints data, string title)
     {
         AutoAttackReport report = null!;
         TrainingView.Progress().Start(ctx =>

@@ -12,7 +12,7 @@ namespace AutoLoRa.Cli.Presentation;
 internal static class EvaluationView
 {
     public static (float Clean, float Robust, double CleanSeconds, double RobustSeconds) CleanAndPgd(
-        IBackend backend, Classifier model, ImageDataset test, PgdConfig attack, int seed, string title, int batchSize = 128)
+        IBackend backend, Classifier model, IImageSet test, PgdConfig attack, int seed, string title, int batchSize = 128)
     {
         var evaluator = new Evaluator(backend, batchSize);
         float clean = 0, robust = 0;

@@ -89,6 +89,14 @@ public interface IBackend : IDisposable
 
     void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx);
 
+    // ---- resizing ------------------------------------------------------------------------------
+
+    /// <summary>Bilinear resize of every plane, PyTorch's align_corners=False rule (see <see cref="ResizeGeometry"/>).</summary>
+    void ResizeBilinearForward(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y);
+
+    /// <summary>dx = the resize's transpose applied to dy: each output's gradient goes to its four taps by their weights.</summary>
+    void ResizeBilinearBackward(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx);
+
     // ---- elementwise (length = element count; outputs may alias inputs) ------------------------
 
     /// <summary>y = alpha·a + beta·b.</summary>

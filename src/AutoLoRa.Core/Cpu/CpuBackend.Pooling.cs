@@ -62,10 +62,13 @@ public sealed partial class CpuBackend
         for (int p = 0; p < n * c; p++) dxs.AsSpan(p * hw, hw).Fill(dys[p] * inv);
     }
 
-    private static void ForPlanes<TWork>(in PoolGeometry g, TWork work) where TWork : struct, IParallelWork
+    private static void ForPlanes<TWork>(in PoolGeometry g, TWork work) where TWork : struct, IParallelWork =>
+        ForPlanes(g.N * g.C, g.InputSize, work);
+
+    /// <summary>work.Execute(p) for every plane, on the pool once <paramref name="elements"/> make it pay.</summary>
+    private static void ForPlanes<TWork>(int planes, long elements, TWork work) where TWork : struct, IParallelWork
     {
-        int planes = g.N * g.C;
-        if ((long)g.InputSize < PoolingParallelThreshold) for (int p = 0; p < planes; p++) work.Execute(p);
+        if (elements < PoolingParallelThreshold) for (int p = 0; p < planes; p++) work.Execute(p);
         else CpuParallel.For(planes, work);
     }
 

@@ -166,6 +166,20 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
         Stop(nameof(AvgPool2dBackward), t);
     }
 
+    public void ResizeBilinearForward(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y)
+    {
+        long t = Start();
+        Inner.ResizeBilinearForward(g, x, y);
+        Stop(nameof(ResizeBilinearForward), t);
+    }
+
+    public void ResizeBilinearBackward(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    {
+        long t = Start();
+        Inner.ResizeBilinearBackward(g, dy, dx);
+        Stop(nameof(ResizeBilinearBackward), t);
+    }
+
     public void Axpby(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
     {
         long t = Start();

@@ -15,6 +15,7 @@ public static class KernelTable
         ["rows"] = ["log_softmax_f32", "log_softmax_backward_f32", "argmax_rows_f32"],
         ["losses"] = ["softmax_ce_forward_f32", "softmax_ce_backward_f32", "kl_forward_f32", "kl_backward_f32", "mean_rows_f32"],
         ["pooling"] = ["maxpool_forward_f32", "maxpool_backward_f32"],
+        ["resize"] = ["resize_bilinear_f32", "resize_bilinear_backward_f32"],
         ["optim"] = ["sgd_momentum_f32"],
         ["pgd_step"] = ["pgd_step_f32"],
     };

@@ -115,6 +115,7 @@ public static class CudaSelftest
         yield return ("batch-norm train/infer/bwd", t.BatchNorm);
         yield return ("max-pool fwd/bwd", t.MaxPool);
         yield return ("avg-pool fwd/bwd", t.AvgPool);
+        yield return ("bilinear resize fwd/bwd", t.Resize);
         yield return ("elementwise (9 ops)", t.Elementwise);
         yield return ("bias add/bwd", t.Bias);
         yield return ("sum, global avg-pool", t.Reductions);

@@ -158,6 +158,24 @@ internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int 
         return tally.Outcome();
     }
 
+    public SelftestOutcome Resize()
+    {
+        var tally = new ComparisonTally();
+        // Upsampling as the in-model 32 → 224 resize does, an odd non-integer ratio, and a downsample.
+        foreach (var g in new ResizeGeometry[] { new(2, 3, 8, 8, 56, 56), new(1, 2, 5, 7, 9, 4), new(1, 3, 9, 9, 4, 4) })
+        {
+            var c = new ComparisonCase();
+            int x = c.In(Uniform(g.InputSize, -1, 1)), dy = c.In(Uniform(g.OutputSize, -1, 1));
+            int y = c.Out(g.OutputSize, 1e-6f, $"y ({g.H}x{g.W} -> {g.OutH}x{g.OutW})"), dx = c.Out(g.InputSize, 1e-5f, "dx");
+            Run(tally, c, (be, b) =>
+            {
+                be.ResizeBilinearForward(g, b[x], b[y]);
+                be.ResizeBilinearBackward(g, b[dy], b[dx]);
+            });
+        }
+        return tally.Outcome();
+    }
+
     public SelftestOutcome Elementwise()
     {
         var tally = new ComparisonTally();

@@ -26,6 +26,12 @@ public sealed record ImageFolderOptions
 
     /// <summary>Decoder threads for the validation pass (0: all cores).</summary>
     public int Threads { get; init; }
+
+    /// <summary>Shorter side after the first resize of both transforms (the reference's 256).</summary>
+    public int ResizeTo { get; init; } = 256;
+
+    /// <summary>Side of the square images served (the reference's 224): the random crop's output in training, the centre crop's in evaluation.</summary>
+    public int CropTo { get; init; } = 224;
 }
 
 /// <summary>
@@ -33,7 +39,8 @@ public sealed record ImageFolderOptions
 /// torchvision's ImageFolder does), JPEG/PNG/BMP files decoded by StbImageSharp. The split
 /// layout is DIR/train/&lt;class&gt;/… with DIR/test/&lt;class&gt;/… (or DIR/val); a folder with
 /// only DIR/&lt;class&gt;/… is split per class by a seeded shuffle, <see cref="ImageFolderOptions.TestFraction"/>
-/// of each class going to test.
+/// of each class going to test. As an <see cref="IImageSet"/> it serves 3×<see cref="ImageFolderOptions.CropTo"/>²
+/// images: the reference's training transform with an augmentation, its test transform without.
 /// </summary>
 /// <remarks>
 /// The encoded file bytes are kept in memory, not decoded pixels: a JPEG is typically 5–10×
@@ -42,14 +49,15 @@ public sealed record ImageFolderOptions
 /// opening to find corrupt files up front (so skipping one never changes batch shapes or the
 /// seeded order mid-run), then again per batch by <see cref="ImageFolderLoader"/>.
 /// </remarks>
-public sealed class ImageFolder
+public sealed class ImageFolder : IImageSet
 {
     /// <summary>File extensions read (case-insensitive); other files are ignored.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp"];
 
     private readonly byte[][] _encoded;
 
-    private ImageFolder(string name, string[] paths, byte[][] encoded, int[] labels, IReadOnlyList<string> classNames, IReadOnlyList<(string Path, string Reason)> skipped)
+    private ImageFolder(string name, string[] paths, byte[][] encoded, int[] labels, IReadOnlyList<string> classNames,
+        IReadOnlyList<(string Path, string Reason)> skipped, int resizeTo, int cropTo)
     {
         Name = name;
         Paths = paths;
@@ -57,6 +65,8 @@ public sealed class ImageFolder
         Labels = labels;
         ClassNames = classNames;
         Skipped = skipped;
+        ResizeTo = resizeTo;
+        CropTo = cropTo;
     }
 
     /// <summary>E.g. <c>folder:/data/pets/train</c>.</summary>
@@ -80,6 +90,27 @@ public sealed class ImageFolder
     /// <summary>Files left out because they did not decode, with the reason.</summary>
     public IReadOnlyList<(string Path, string Reason)> Skipped { get; }
 
+    /// <summary>Shorter side after the first resize of the transforms.</summary>
+    public int ResizeTo { get; }
+
+    /// <summary>Side of the square images served.</summary>
+    public int CropTo { get; }
+
+    /// <summary>Served images are RGB.</summary>
+    public int Channels => 3;
+
+    /// <summary>Height of a served image (<see cref="CropTo"/>).</summary>
+    public int Height => CropTo;
+
+    /// <summary>Width of a served image (<see cref="CropTo"/>).</summary>
+    public int Width => CropTo;
+
+    /// <summary>The reference's training transform at this folder's sizes (RandomResizedCrop, flip).</summary>
+    public ImageFolderTransform TrainTransform => new() { Random = true, ResizeTo = ResizeTo, CropTo = CropTo };
+
+    /// <summary>The reference's test transform at this folder's sizes (Resize, CenterCrop).</summary>
+    public ImageFolderTransform TestTransform => new() { Random = false, ResizeTo = ResizeTo, CropTo = CropTo };
+
     /// <summary>Bytes of encoded images held.</summary>
     public long EncodedBytes => _encoded.Sum(e => (long)e.Length);
 
@@ -88,6 +119,8 @@ public sealed class ImageFolder
     public static ImageFolder Open(string root, bool train, ImageFolderOptions? options = null)
     {
         options ??= new ImageFolderOptions();
+        if (options.CropTo < 1 || options.ResizeTo < options.CropTo)
+            throw new DataFormatException($"Image folder sizes: resize to {options.ResizeTo} then crop to {options.CropTo} needs 1 ≤ crop ≤ resize.");
         if (!Directory.Exists(root)) throw new DataFormatException($"{root}: directory not found for --data folder:{root}. {LayoutHint}");
         string split = train ? "train" : "test";
         string trainDir = Path.Combine(root, "train");
@@ -115,6 +148,43 @@ public sealed class ImageFolder
     /// <summary>Where the files go; part of every layout error.</summary>
     public const string LayoutHint =
         "Expected DIR/train/<class>/*.jpg|png and DIR/test/<class>/… (or DIR/val), or DIR/<class>/… split per class by a seeded shuffle.";
+
+    /// <summary>
+    /// The samples at <paramref name="indices"/> with new labels and classes; the encoded bytes are
+    /// shared, not copied. The corrupt files skipped on opening stay listed.
+    /// </summary>
+    public ImageFolder Subset(ReadOnlySpan<int> indices, ReadOnlySpan<int> labels, IReadOnlyList<string> classNames, string name)
+    {
+        if (labels.Length != indices.Length) throw new ArgumentException($"{name}: {labels.Length} labels for {indices.Length} samples.");
+        var paths = new string[indices.Length];
+        var encoded = new byte[indices.Length][];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            paths[i] = Paths[indices[i]];
+            encoded[i] = _encoded[indices[i]];
+            if ((uint)labels[i] >= (uint)classNames.Count) throw new ArgumentException($"{name}: label {labels[i]} of sample {i} is outside [0, {classNames.Count}).");
+        }
+        return new ImageFolder(name, paths, encoded, labels.ToArray(), classNames, Skipped, ResizeTo, CropTo);
+    }
+
+    /// <summary>
+    /// An <see cref="ImageFolderLoader"/>: the training transform when <paramref name="augmentation"/>
+    /// is given (its flip setting is kept, its crop padding does not apply), the test transform otherwise.
+    /// </summary>
+    public ImageFolderLoader CreateLoader(int batchSize, EpochOrdering ordering, Augmentation? augmentation = null) =>
+        new(this, batchSize, new ImageFolderLoaderOptions
+        {
+            Ordering = ordering,
+            Transform = augmentation is null ? TestTransform : TrainTransform with { HorizontalFlip = augmentation.HorizontalFlip },
+        });
+
+    IReadOnlyList<int> IImageSet.Labels => Labels;
+
+    IImageSet IImageSet.Subset(ReadOnlySpan<int> indices, ReadOnlySpan<int> labels, IReadOnlyList<string> classNames, string name) =>
+        Subset(indices, labels, classNames, name);
+
+    EpochLoader IImageSet.CreateLoader(int batchSize, EpochOrdering ordering, Augmentation? augmentation) =>
+        CreateLoader(batchSize, ordering, augmentation);
 
     /// <summary>Decodes sample <paramref name="index"/> to RGB.</summary>
     /// <exception cref="DataFormatException">The file does not decode (its path is in the message).</exception>
@@ -190,12 +260,12 @@ public sealed class ImageFolder
         if (bad.Count > 0 && options.CorruptImages == CorruptImagePolicy.Fail)
         {
             throw new DataFormatException($"{name}: {bad.Count} image(s) do not decode:\n  " + string.Join("\n  ", bad.Take(20).Select(i => errors[i]))
-                + (bad.Count > 20 ? $"\n  … ({bad.Count - 20} more)" : "") + "\n  (skip them instead with the skip policy)");
+                + (bad.Count > 20 ? $"\n  … ({bad.Count - 20} more)" : "") + "\n  (leave them out with --corrupt-images skip)");
         }
         var keep = Enumerable.Range(0, files.Count).Where(i => errors[i] is null).ToArray();
         if (keep.Length == 0) throw new DataFormatException($"{name}: none of the {files.Count} images decode; the first: {errors[0]}");
         return new ImageFolder(name, [.. keep.Select(i => files[i].Path)], [.. keep.Select(i => encoded[i])], [.. keep.Select(i => files[i].Label)],
-            classes, [.. bad.Select(i => (files[i].Path, errors[i]!))]);
+            classes, [.. bad.Select(i => (files[i].Path, errors[i]!))], options.ResizeTo, options.CropTo);
     }
 
     private static List<(string, int)> SplitTree(string root, IReadOnlyList<string> classes, bool train, ImageFolderOptions options)

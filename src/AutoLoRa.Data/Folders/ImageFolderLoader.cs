@@ -1,36 +1,18 @@
 namespace AutoLoRa.Data.Folders;
 
 /// <summary>How an <see cref="ImageFolderLoader"/> orders, transforms and prepares batches.</summary>
-public sealed record ImageFolderLoaderOptions
+public sealed record ImageFolderLoaderOptions : EpochLoaderOptions
 {
-    /// <summary>A fresh seeded order each epoch (training); false keeps folder order.</summary>
-    public bool Shuffle { get; init; } = true;
-
-    /// <summary>Skip a short last batch.</summary>
-    public bool DropLast { get; init; }
-
-    /// <summary>Fixes orders and transforms.</summary>
-    public ulong Seed { get; init; }
-
     /// <summary>The per-image transform (<see cref="ImageFolderTransform.Train"/> or <see cref="ImageFolderTransform.Test"/>).</summary>
     public ImageFolderTransform Transform { get; init; } = ImageFolderTransform.Test;
 
-    /// <summary>Prepare batches on a background thread ahead of the consumer.</summary>
-    public bool Background { get; init; } = true;
-
-    /// <summary>Batches prepared ahead (background mode); 1–8.</summary>
-    public int Prefetch { get; init; } = 2;
-
     /// <summary>Images of a batch decoded at once (0: all cores).</summary>
     public int DecodeThreads { get; init; }
-
-    /// <summary>The ordering part, as the shared <see cref="EpochLoader"/> takes it.</summary>
-    public EpochOrdering Ordering => new(Shuffle, DropLast, Seed, Background, Prefetch);
 }
 
 /// <summary>
 /// Epochs of 3×224×224 batches from an <see cref="ImageFolder"/>: each batch's images are
-/// decoded and transformed in parallel (on a background thread, <see cref="ImageFolderLoaderOptions.Prefetch"/>
+/// decoded and transformed in parallel (on a background thread, <see cref="EpochLoaderOptions.Prefetch"/>
 /// batches ahead of the model), into reused buffers. Each image's random draws come from its own
 /// generator seeded by (seed, epoch, position in the epoch), so the batches do not depend on
 /// threads, timing or batch size.

@@ -4,12 +4,19 @@ using AutoLoRa.Nn.Layers;
 namespace AutoLoRa.Nn.Models;
 
 /// <summary>
-/// An image classifier: input normalisation, a convolutional feature extractor and a linear head.
-/// Takes pixels in [0, 1]; returns logits.
+/// An image classifier: an optional input resize, input normalisation, a convolutional feature
+/// extractor and a linear head. Takes pixels in [0, 1]; returns logits.
 /// </summary>
 public abstract class Classifier : Module
 {
-    protected Classifier(ModelSpec spec) => Spec = spec;
+    private InputResize? _resize;
+
+    protected Classifier(ModelSpec spec)
+    {
+        Spec = spec;
+        if (spec.InputSize > 0) _resize = new InputResize(spec.InputSize);
+        else if (spec.InputSize < 0) throw new ArgumentException($"Input size {spec.InputSize} must be positive, or 0 for no resize.");
+    }
 
     /// <summary>What was built (architecture, widths, classes, normalisation); saved with checkpoints.</summary>
     public ModelSpec Spec { get; protected set; }
@@ -21,6 +28,20 @@ public abstract class Classifier : Module
 
     /// <summary>Logits for x (N, C, H, W) in [0, 1] along the chosen path.</summary>
     public abstract Tensor Forward(Tensor x, Branch branch = Branch.Main);
+
+    /// <summary>
+    /// Makes the model resize its inputs to <paramref name="size"/>×<paramref name="size"/> before
+    /// anything else (0 turns it off), e.g. 224 to fine-tune an ImageNet-pretrained ResNet on 32×32 images.
+    /// </summary>
+    public void ResizeInputsTo(int size)
+    {
+        if (size < 0) throw new ArgumentException($"--input-size must be positive, or 0 for no resize (got {size}).");
+        _resize = size > 0 ? new InputResize(size) : null;
+        Spec = Spec with { InputSize = size };
+    }
+
+    /// <summary>The first layer of every model: x as the network sees it (resized when the spec asks for it).</summary>
+    protected Tensor PrepareInput(Tensor x) => _resize is null ? x : _resize.Forward(x);
 
     /// <summary>
     /// Replaces the classifier with a new one for <paramref name="classes"/> classes, initialised to

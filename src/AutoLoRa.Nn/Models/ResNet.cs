@@ -67,7 +67,7 @@ public sealed class ResNet : Classifier
 
     public override Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
-        var h = Ops.Relu(_conv1.ForwardNormalized(_normalize.Forward(x), _bn1, branch));
+        var h = Ops.Relu(_conv1.ForwardNormalized(_normalize.Forward(PrepareInput(x)), _bn1, branch));
         if (Spec.Stem == StemKind.ImageNet) h = Ops.MaxPool2d(h, 3, 2, 1);
         foreach (var stage in _stages)
         {

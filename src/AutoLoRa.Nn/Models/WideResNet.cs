@@ -48,7 +48,7 @@ public sealed class WideResNet : Classifier
 
     public override Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
-        var h = _conv1.Forward(_normalize.Forward(x), branch);
+        var h = _conv1.Forward(_normalize.Forward(PrepareInput(x)), branch);
         foreach (var group in _groups) h = group.Forward(h, branch);
         h = Ops.Relu(_bn1.Forward(h, branch));
         return _fc.Forward(Ops.GlobalAvgPool(h));

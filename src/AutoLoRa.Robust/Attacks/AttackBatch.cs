@@ -5,9 +5,10 @@ namespace AutoLoRa.Robust;
 /// <summary>
 /// A batch of clean images on the host, (N, C, H, W) flattened in NCHW order with pixels in [0, 1],
 /// and their labels. Attacks keep their per-sample bookkeeping on the host and send whole batches
-/// to the backend for forward and backward passes.
+/// to the backend for forward and backward passes. Also the simplest <see cref="IAttackPoints"/>:
+/// every point held in memory.
 /// </summary>
-public sealed class AttackBatch
+public sealed class AttackBatch : IAttackPoints
 {
     public AttackBatch(float[] images, int[] labels, int channels, int height, int width)
     {
@@ -55,4 +56,12 @@ public sealed class AttackBatch
 
     /// <summary>One image's pixels.</summary>
     public Span<float> Image(int row) => Images.AsSpan(row * ImageSize, ImageSize);
+
+    /// <summary>Adds the pixels and then the labels, as raw bytes.</summary>
+    public void AppendContent(System.Security.Cryptography.IncrementalHash hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Images.AsSpan()));
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Labels.AsSpan()));
+    }
 }

@@ -27,8 +27,8 @@ public sealed class AutoAttackRunner
     /// <summary>The attacks, in the order they run.</summary>
     public IReadOnlyList<IAttack> AttackList { get; }
 
-    /// <summary>Evaluates the model on every image of <paramref name="data"/>, resuming from the state file if one exists.</summary>
-    public AutoAttackReport Run(ILogitModel model, AttackBatch data)
+    /// <summary>Evaluates the model on every point of <paramref name="data"/>, resuming from the state file if one exists.</summary>
+    public AutoAttackReport Run(ILogitModel model, IAttackPoints data)
     {
         string fingerprint = Fingerprint(data);
         var state = Options.StatePath is null ? null : AutoAttackState.Load(Options.StatePath);
@@ -62,7 +62,7 @@ public sealed class AutoAttackRunner
     }
 
     /// <summary>Clean pass and reliability checks.</summary>
-    private AutoAttackState Start(ILogitModel model, AttackBatch data, string fingerprint)
+    private AutoAttackState Start(ILogitModel model, IAttackPoints data, string fingerprint)
     {
         var state = new AutoAttackState { Fingerprint = fingerprint, Clean = new bool[data.Count] };
         for (int start = 0; start < data.Count; start += Options.BatchSize)
@@ -94,7 +94,7 @@ public sealed class AutoAttackRunner
     }
 
     /// <summary>Runs one attack over its pending points, batch by batch, saving after each.</summary>
-    private void RunAttack(ILogitModel model, AttackBatch data, IAttack attack, int index, AutoAttackState state, AttackSummary summary)
+    private void RunAttack(ILogitModel model, IAttackPoints data, IAttack attack, int index, AutoAttackState state, AttackSummary summary)
     {
         int total = summary.Attacked + state.Pending!.Length;
         while (state.Pending!.Length > 0)
@@ -193,11 +193,10 @@ public sealed class AutoAttackRunner
     }
 
     /// <summary>Identifies data, ε and attack list, so a state is only resumed for the same evaluation.</summary>
-    private string Fingerprint(AttackBatch data)
+    private string Fingerprint(IAttackPoints data)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Images.AsSpan()));
-        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Labels.AsSpan()));
+        data.AppendContent(hash);
         string header = $"{data.Count}x{data.Channels}x{data.Height}x{data.Width}|eps={Options.Epsilon:R}|seed={Options.Seed}|bs={Options.BatchSize}|{string.Join(",", AttackList.Select(a => a.Name))}";
         hash.AppendData(System.Text.Encoding.UTF8.GetBytes(header));
         return header + "|" + Convert.ToHexString(hash.GetHashAndReset())[..16];

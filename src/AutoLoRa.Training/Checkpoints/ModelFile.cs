@@ -73,15 +73,17 @@ public static class ModelFile
     }
 
     /// <summary>The JSON shape of a <see cref="ModelSpec"/> (explicit, so the file format does not follow refactors).</summary>
-    private sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank)
+    /// <remarks>InputSize came later: files without it deserialise it as 0 (no resize).</remarks>
+    private sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank, int InputSize)
     {
         public static SpecRecord From(ModelSpec s) =>
-            new(s.Architecture, s.Classes, s.InChannels, s.BaseWidth, s.Stem.ToString().ToLower(CultureInfo.InvariantCulture), s.EffectiveMean, s.EffectiveStd, s.LoraRank);
+            new(s.Architecture, s.Classes, s.InChannels, s.BaseWidth, s.Stem.ToString().ToLower(CultureInfo.InvariantCulture), s.EffectiveMean, s.EffectiveStd, s.LoraRank, s.InputSize);
 
         public ModelSpec ToSpec()
         {
             if (!Enum.TryParse<StemKind>(Stem, ignoreCase: true, out var stem)) throw new ArgumentException($"unknown stem '{Stem}'");
-            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank);
+            if (InputSize < 0) throw new ArgumentException($"input size {InputSize} is negative");
+            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize);
         }
     }
 }

@@ -12,21 +12,21 @@ namespace AutoLoRa.Training.Evaluation;
 public sealed class Evaluator(IBackend backend, int batchSize = 128)
 {
     /// <summary>Fraction of samples classified correctly on clean inputs along the given path.</summary>
-    public float CleanAccuracy(Classifier model, ImageDataset data, Branch branch = Branch.Main, IProgress<int>? progress = null) =>
+    public float CleanAccuracy(Classifier model, IImageSet data, Branch branch = Branch.Main, IProgress<int>? progress = null) =>
         Accuracy(model, data, seed: 0, attack: null, branch, progress);
 
     /// <summary>Fraction of samples still classified correctly after the attack (each batch seeded from <paramref name="seed"/>).</summary>
-    public float RobustAccuracy(Classifier model, ImageDataset data, PgdConfig attack, int seed, IProgress<int>? progress = null) =>
+    public float RobustAccuracy(Classifier model, IImageSet data, PgdConfig attack, int seed, IProgress<int>? progress = null) =>
         Accuracy(model, data, seed, new PgdAttack(attack), Branch.Main, progress);
 
-    private float Accuracy(Classifier model, ImageDataset data, int seed, PgdAttack? attack, Branch branch, IProgress<int>? progress)
+    private float Accuracy(Classifier model, IImageSet data, int seed, PgdAttack? attack, Branch branch, IProgress<int>? progress)
     {
         if (data.Count == 0) throw new ArgumentException($"Cannot evaluate on the empty dataset {data.Name}.");
         bool wasTraining = model.IsTraining;
         model.Eval();
         try
         {
-            using var loader = new BatchLoader(data, batchSize, new BatchLoaderOptions { Shuffle = false, Seed = (ulong)seed });
+            using var loader = data.CreateLoader(batchSize, ImageSets.Evaluation((ulong)seed));
             int correct = 0, done = 0;
             var predictions = new int[batchSize];
             foreach (var batch in loader.Epoch(0))

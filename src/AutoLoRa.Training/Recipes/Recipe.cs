@@ -19,7 +19,7 @@ namespace AutoLoRa.Training.Recipes;
 public static class Recipe
 {
     /// <summary>Trains <paramref name="model"/> in place; returns the run (history, file paths).</summary>
-    public static TrainingRun Train(IBackend backend, Classifier model, ImageDataset data, RecipeSettings s,
+    public static TrainingRun Train(IBackend backend, Classifier model, IImageSet data, RecipeSettings s,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         Validate(s, model);
@@ -44,7 +44,7 @@ public static class Recipe
     }
 
     /// <summary>RunDirectory/config.json: what this run is, for people and for reproduction.</summary>
-    private static void WriteConfig(RecipeSettings s, Classifier model, ImageDataset data, int trainCount, int validationCount)
+    private static void WriteConfig(RecipeSettings s, Classifier model, IImageSet data, int trainCount, int validationCount)
     {
         Directory.CreateDirectory(s.RunDirectory);
         var config = new
@@ -82,7 +82,7 @@ public static class Recipe
         if (s.Method != Method.AutoLora && model.HasLora) throw new ArgumentException($"The {s.Method} method trains a model without LoRA branches; merge or drop them first.");
     }
 
-    private static Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, ImageDataset train)
+    private static Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train)
     {
         float wd = s.WeightDecay ?? (s.Method == Method.PgdAt ? 5e-4f : 1e-4f);
         float lr = s.LearningRate ?? DefaultRate(s.Method);
@@ -118,7 +118,7 @@ public static class Recipe
     private static float DefaultRate(Method method) => method == Method.PgdAt ? 0.1f : 0.01f;
 
     /// <summary>The fixed random subset of training images on which AutoLoRa measures its natural branch.</summary>
-    private static ImageDataset ScalarProbe(ImageDataset train, int size, int seed)
+    private static IImageSet ScalarProbe(IImageSet train, int size, int seed)
     {
         if (train.Count <= size) return train;
         var order = Enumerable.Range(0, train.Count).ToArray();

@@ -126,6 +126,13 @@ public sealed class OpGradientTests : IDisposable
     public void AvgPool2d(int kernel, int stride, int pad, int h, int w) =>
         Check(t => Ops.AvgPool2d(t[0], kernel, stride, pad), [Leaf(_cpu, new Shape(2, 3, h, w), 1)]);
 
+    [Theory]
+    [InlineData(3, 4, 7, 9)] // upsampling by odd ratios
+    [InlineData(6, 5, 4, 3)] // downsampling
+    [InlineData(2, 2, 5, 2)] // up in one axis, same in the other
+    public void ResizeBilinear(int h, int w, int outH, int outW) =>
+        Check(t => Ops.ResizeBilinear(t[0], outH, outW), [Leaf(_cpu, new Shape(2, 3, h, w), 1)]);
+
     [Fact]
     public void ReshapeAndFlatten()
     {
