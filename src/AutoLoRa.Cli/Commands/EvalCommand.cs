@@ -6,6 +6,7 @@ using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Data;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training.Evaluation;
 using Spectre.Console;
 
 namespace AutoLoRa.Cli.Commands;
@@ -49,13 +50,13 @@ internal static class EvalCommand
             }
             if (plan.Runs.Count == 0)
             {
-                float clean = new Training.Evaluation.Evaluator(backend, r.GetValue(batch)).CleanAccuracy(classifier, test);
+                float clean = new Evaluator(backend, r.GetValue(batch)).CleanAccuracy(classifier, test);
                 Console.WriteLine($"clean accuracy on {test.Count} images of {test.Name}: {clean:P2}");
                 File.WriteAllText(Path.Combine(dir, "eval.json"), new JsonObject { ["data"] = test.Name, ["points"] = test.Count, ["clean"] = clean }.ToJsonString());
                 return 0;
             }
             using var logits = new ClassifierLogitModel(classifier);
-            var points = ToAttackBatch(test);
+            var points = TestImages.First(test);
             var baseOptions = new AutoAttackOptions { Epsilon = r.GetValue(eps), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed) };
             string title = Path.GetFileName(r.GetValue(model)!);
 
@@ -69,14 +70,6 @@ internal static class EvalCommand
             return 0;
         }));
         return command;
-    }
-
-    private static AttackBatch ToAttackBatch(ImageDataset test)
-    {
-        var images = new float[test.Count * test.SampleSize];
-        var labels = new int[test.Count];
-        test.CopyBatch(Enumerable.Range(0, test.Count).ToArray(), images, labels);
-        return new AttackBatch(images, labels, test.Channels, test.Height, test.Width);
     }
 
     private static void Print(List<(string Label, AutoAttackReport Report)> reports, ImageDataset test, float eps, string dir)

@@ -1,9 +1,10 @@
-using AutoLoRa.Data;
+namespace AutoLoRa.Data;
 
-namespace AutoLoRa.Cli.Options;
-
-/// <summary>Loads a split of --data, applies --classes and an optional size limit.</summary>
-internal static class DataSelection
+/// <summary>
+/// Loads a split of a data spec (<c>--data</c>), applies a class subset (<c>--classes</c>) and an
+/// optional size limit: what the training verbs, the demo and the reproduction runner all select.
+/// </summary>
+public static class DataSelection
 {
     /// <summary>The training split; a limit keeps the first n samples after a seeded shuffle, so every class stays represented.</summary>
     public static (ImageDataset Data, DataSource Source) Train(string spec, string? classes, int? limit, int seed)
