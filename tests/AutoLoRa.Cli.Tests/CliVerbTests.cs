@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static AutoLoRa.Cli.Tests.CliRunner;
 
 namespace AutoLoRa.Cli.Tests;
 
@@ -36,8 +37,6 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     }
 
     private CliRunner.Result Run(params string[] args) => CliRunner.Run(_w.Root, args);
-
-    private static void AssertOk(CliRunner.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.All}");
 
     [Fact]
     public void PretrainWritesModelsAndLog()

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using static AutoLoRa.Cli.Tests.CliRunner;
 
 namespace AutoLoRa.Cli.Tests;
 
@@ -48,8 +49,6 @@ public sealed class ReproduceCliTests : IClassFixture<ReproduceCliTests.Workspac
     }
 
     private CliRunner.Result Run(params string[] args) => CliRunner.Run(_w.Root, args);
-
-    private static void AssertOk(CliRunner.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.All}");
 
     [Fact]
     public void TwoCellPlanWritesTablesAndPlotsThenResumesWithNothingToDo()

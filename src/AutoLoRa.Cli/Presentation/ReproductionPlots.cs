@@ -97,8 +97,8 @@ internal static class ReproductionPlots
     private static void Line(Plot plot, double[] values, string label, (Color Color, LinePattern Pattern) style, ConnectStyle connect)
     {
         if (values.Length == 0) return;
-        var scatter = plot.Add.Scatter(Enumerable.Range(1, values.Length).Select(e => (double)e).ToArray(), values, style.Color);
-        scatter.LegendText = label;
+        var scatter = RunPlot.Line(plot, [.. Enumerable.Range(1, values.Length).Select(e => (double)e)], values, label);
+        scatter.Color = style.Color;
         scatter.LinePattern = style.Pattern;
         scatter.ConnectStyle = connect;
         plot.ShowLegend(Alignment.UpperRight);

@@ -4,7 +4,8 @@ namespace AutoLoRa.Training.Checkpoints;
 
 /// <summary>
 /// A short content hash of a model file. Resumable evaluation state is keyed by it, so state saved
-/// for one model is never resumed for another that was written to the same path.
+/// for one model is never resumed for another that was written to the same path; reproduction
+/// plans identify their checkpoint backbones by it.
 /// </summary>
 public static class ModelIdentity
 {

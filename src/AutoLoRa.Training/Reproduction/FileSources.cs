@@ -15,7 +15,8 @@ public sealed class FileSources(Func<IBackend, string, int, int, Classifier> ope
         try
         {
             var source = DataSource.Parse(spec);
-            return Directory.Exists(source.Directory) ? null : $"{source.Directory}: directory not found. {DataSource.MissingHint(source.Kind)}";
+            if (!Directory.Exists(source.Directory)) return $"{source.Directory}: directory not found. {DataSource.MissingHint(source.Kind)}";
+            return source.Kind == DataKind.Folder ? $"{spec}: image folders are not supported by reproduction plans yet (they need in-memory, fixed-size data)." : null;
         }
         catch (DataFormatException e)
         {
