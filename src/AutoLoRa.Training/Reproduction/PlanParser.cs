@@ -41,7 +41,7 @@ public static partial class PlanParser
             var evaluation = Evaluation(root, epsilon, out int? testImages);
             var plan = new ReproductionPlan
             {
-                Name = root.String("name") ?? Path.GetFileNameWithoutExtension(origin),
+                Name = root.Value("name") is null ? Path.GetFileNameWithoutExtension(origin) : Name(root) ?? "",
                 Description = root.String("description") ?? "",
                 Epsilon = epsilon,
                 Settings = Settings(root, "settings", requireEpochs: true),

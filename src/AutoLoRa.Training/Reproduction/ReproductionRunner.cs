@@ -42,7 +42,7 @@ public sealed class ReproductionRunner(IBackend backend, IPlanSources sources, I
         return results;
     }
 
-    /// <summary>What the runner would do with each cell now, without doing it.</summary>
+    /// <summary>What the runner would do with <paramref name="cell"/> now, without doing it.</summary>
     public static CellState StateOf(PlanCell cell, ResultStore store)
     {
         string dir = store.CellDirectory(cell);
@@ -61,7 +61,8 @@ public sealed class ReproductionRunner(IBackend backend, IPlanSources sources, I
         var test = Cached(_test, (d.Data, d.Classes, grid.Plan.TestImages), () => sources.Test(d.Data, d.Classes, grid.Plan.TestImages));
         string best = Path.Combine(dir, "best.safetensors");
         using var model = ModelFile.Load(best, backend);
-        string state = Path.Combine(dir, $"autoattack-{ModelIdentity.Of(best)}.json");
+        // Keyed by the evaluation too: a state saved under other evaluation settings (ε, points) must not be resumed.
+        string state = Path.Combine(dir, $"autoattack-{cell.Identity[..10]}-{ModelIdentity.Of(best)}.json");
         var evaluation = monitor.Evaluate($"{cell.Name}: evaluate",
             p => RobustnessEvaluation.Run(backend, model, test, grid.Plan.Evaluation, cell.Seed, state, p));
         return new CellResult(cell.Identity, d.Name, cell.Model.Name, cell.Method, cell.Ablation, cell.Seed, evaluation, trained.Seconds, trained.History);

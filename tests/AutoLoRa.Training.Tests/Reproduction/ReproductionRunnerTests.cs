@@ -98,8 +98,10 @@ public sealed class ReproductionRunnerTests : IDisposable
         var grid = PlanGrid.Expand(TinyPlan.Parse(json));
         Run(grid, new Recorder(cancel: null));
 
-        // Only the evaluation changed: the trained model is reused and evaluated again.
+        // Only the evaluation changed: the trained model is reused and evaluated again (AutoAttack
+        // on other points, so the first evaluation's saved AutoAttack state must not be resumed).
         json["evaluation"]!["pgd-steps"] = 3;
+        json["evaluation"]!["autoattack-images"] = 2;
         var changed = PlanGrid.Expand(TinyPlan.Parse(json));
         var recorder = new Recorder(cancel: null);
         var results = Run(changed, recorder);
@@ -107,5 +109,6 @@ public sealed class ReproductionRunnerTests : IDisposable
         Assert.Empty(recorder.Trained);
         Assert.Equal(1, recorder.Evaluations);
         Assert.Equal(changed.Cells[0].Identity, Assert.Single(results).Identity);
+        Assert.Equal(2, results[0].Evaluation.AutoAttackImages);
     }
 }
