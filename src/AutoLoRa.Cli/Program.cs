@@ -23,6 +23,7 @@ public static class Program
             ConvertCommand.Create(),
             PredictCommand.Create(),
             PlotCommand.Create(),
+            ReproduceCommand.Create(),
             BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();

@@ -10,6 +10,9 @@ public static class CliRunner
         public string All => Output + Error;
     }
 
+    /// <summary>Fails with the command's exit code and everything it printed unless it succeeded.</summary>
+    public static void AssertOk(Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.All}");
+
     public static Result Run(string workingDirectory, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "autolora.dll");
@@ -27,7 +30,4 @@ public static class CliRunner
         }
         return new Result(process.ExitCode, output.Result, error.Result);
     }
-
-    /// <summary>Fails with the exit code and everything the command printed unless it exited with 0.</summary>
-    public static void AssertOk(Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.All}");
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static AutoLoRa.Cli.Tests.CliRunner;
 
 namespace AutoLoRa.Cli.Tests;
 

@@ -6,6 +6,7 @@ using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Data;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training.Evaluation;
 using Spectre.Console;
 
 namespace AutoLoRa.Cli.Commands;
@@ -51,7 +52,7 @@ internal static class EvalCommand
             }
             if (plan.Runs.Count == 0)
             {
-                float clean = new Training.Evaluation.Evaluator(backend, r.GetValue(batch)).CleanAccuracy(classifier, test);
+                float clean = new Evaluator(backend, r.GetValue(batch)).CleanAccuracy(classifier, test);
                 Console.WriteLine($"clean accuracy on {test.Count} images of {test.Name}: {clean:P2}");
                 File.WriteAllText(Path.Combine(dir, "eval.json"), new JsonObject { ["data"] = test.Name, ["points"] = test.Count, ["clean"] = clean }.ToJsonString());
                 return 0;

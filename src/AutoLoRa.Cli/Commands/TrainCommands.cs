@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Presentation;
+using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Recipes;
@@ -48,7 +49,7 @@ internal static class TrainCommands
         set.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
-            var chosen = ParseMethod(r.GetValue(method)!);
+            var chosen = MethodNames.Parse(r.GetValue(method)!);
             var settings = set.Settings(r, chosen, "finetune-" + r.GetValue(method), 0) with
             {
                 Rank = r.GetValue(rank),
@@ -67,27 +68,9 @@ internal static class TrainCommands
         return command;
     }
 
-    /// <summary>A pre-trained model with a new zero-initialised head for the downstream classes, as the reference does.</summary>
-    public static Classifier LoadForFineTuning(Core.Backends.IBackend backend, string path, int classes, int channels)
-    {
-        var model = ModelLoader.Load(path, backend, new ImportSettings { FallbackClasses = classes });
-        if (model.Spec.InChannels != channels)
-        {
-            model.Dispose();
-            throw new ArgumentException($"{path} expects {model.Spec.InChannels}-channel images but the data has {channels} channels.");
-        }
-        if (model.HasLora) model.MergeLora();
-        model.ReplaceHead(classes);
-        return model;
-    }
-
-    public static Method ParseMethod(string name) => name switch
-    {
-        "autolora" => Method.AutoLora,
-        "vanilla" => Method.Vanilla,
-        "natural" => Method.Natural,
-        _ => throw new ArgumentException($"--method '{name}' is unknown; choose autolora, vanilla or natural."),
-    };
+    /// <summary>A pre-trained model (autolora or PyTorch file) made ready to fine-tune: <see cref="FineTuning.Prepare"/>.</summary>
+    public static Classifier LoadForFineTuning(Core.Backends.IBackend backend, string path, int classes, int channels) =>
+        FineTuning.Prepare(ModelLoader.Load(path, backend, new ImportSettings { FallbackClasses = classes }), path, classes, channels);
 
     private static int Train(Core.Backends.IBackend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
     {

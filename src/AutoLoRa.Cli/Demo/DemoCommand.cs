@@ -7,7 +7,8 @@ using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
-using AutoLoRa.Robust;
+using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Trainers;
 using Spectre.Console;
@@ -64,6 +65,8 @@ internal static class DemoCommand
         string backbone = Path.Combine(pretrainDir, "best.safetensors");
 
         // 2. Robust fine-tuning to the target classes, both ways, from the same backbone.
+        // AutoAttack runs on the first test images only: all of them would not fit the demo's time budget.
+        var evaluation = new RobustnessSettings { Epsilon = DemoPlan.Epsilon, PgdSteps = DemoPlan.TestSteps, PgdStepSize = DemoPlan.TestStep, AutoAttackImages = plan.AutoAttackImages };
         var rows = new List<DemoRow>();
         foreach (var method in new[] { Method.AutoLora, Method.Vanilla })
         {
@@ -75,26 +78,16 @@ internal static class DemoCommand
             var run = TrainingView.Run($"fine-tune {name}", settings.Epochs, p => Recipe.Train(backend, model, target, settings, p));
             double trainSeconds = clock.Elapsed.TotalSeconds;
 
-            using var best = Training.Checkpoints.ModelFile.Load(run.BestModelPath, backend);
-            var eval = EvaluationView.CleanAndPgd(backend, best, test, PgdConfig.Evaluation(DemoPlan.Epsilon, DemoPlan.TestSteps, DemoPlan.TestStep), seed, name);
-            var aa = AutoAttackOnSubset(best, test, plan.AutoAttackImages, seed, name, Path.Combine(runDir, $"autoattack-{ModelIdentity.Of(run.BestModelPath)}.json"));
-            rows.Add(new DemoRow(name, eval.Clean, eval.Robust, aa.RobustAccuracy, aa.Flags.Select(f => f.Code).ToArray(), run.History.Count, trainSeconds,
-                eval.CleanSeconds + eval.RobustSeconds + aa.Attacks.Sum(a => a.Seconds)));
+            using var best = ModelFile.Load(run.BestModelPath, backend);
+            string autoAttackState = Path.Combine(runDir, $"autoattack-{ModelIdentity.Of(run.BestModelPath)}.json");
+            var e = StageProgressView.Run(name, p => RobustnessEvaluation.Run(backend, best, test, evaluation, seed, autoAttackState, p));
+            rows.Add(new DemoRow(name, e.Clean, e.Pgd, e.AutoAttack ?? double.NaN, [.. e.AutoAttackFlags], run.History.Count, trainSeconds, e.Seconds));
         }
 
         PrintTable(rows, plan, pretrainSeconds, total.Elapsed.TotalSeconds);
         File.WriteAllText(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(new { plan, epsilon = DemoPlan.Epsilon, pretrain_seconds = pretrainSeconds, rows }, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"results: {Path.Combine(dir, "results.json")}; plot a run with: autolora plot {Path.Combine(dir, "autolora")}");
         return 0;
-    }
-
-    /// <summary>Standard AutoAttack on the first n test images (all of them would not fit the demo's time budget).</summary>
-    private static AutoAttackReport AutoAttackOnSubset(Classifier model, IImageSet test, int n, int seed, string name, string statePath)
-    {
-        var first = test.Select(Enumerable.Range(0, Math.Min(n, test.Count)).ToArray());
-        using var logits = new ClassifierLogitModel(model);
-        var options = new AutoAttackOptions { Epsilon = DemoPlan.Epsilon, Seed = seed, StatePath = statePath };
-        return AttackView.Run(options, logits, new Training.Evaluation.ImageSetAttackPoints(first, options.BatchSize), name);
     }
 
     private static RecipeSettings Settings(Method method, int epochs, string runDir, AttackSettings attack, int seed) => new()

@@ -35,9 +35,11 @@ internal static class RunPlot
         figure.SavePng(path, 900, 1000);
     }
 
-    private static void Line(Plot plot, double[] xs, IEnumerable<double> ys, string label)
+    /// <summary>A labelled line of <paramref name="ys"/> over <paramref name="xs"/> (shared with <see cref="ReproductionPlots"/>).</summary>
+    internal static ScottPlot.Plottables.Scatter Line(Plot plot, double[] xs, IEnumerable<double> ys, string label)
     {
         var scatter = plot.Add.Scatter(xs, ys.ToArray());
         scatter.LegendText = label;
+        return scatter;
     }
 }

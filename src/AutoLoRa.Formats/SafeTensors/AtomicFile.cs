@@ -5,8 +5,16 @@ namespace AutoLoRa.Formats;
 /// final rename stays on one file system and is atomic), is flushed to disk, then renamed over
 /// the target. A crash at any moment leaves either the old file or the complete new one.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="text"/> (UTF-8).</summary>
+    public static void WriteAllText(string path, string text) => Write(path, stream =>
+    {
+        using var writer = new StreamWriter(stream, leaveOpen: true);
+        writer.Write(text);
+    });
+
+    /// <summary>Replaces <paramref name="path"/> with what <paramref name="writeContent"/> writes.</summary>
     public static void Write(string path, Action<Stream> writeContent)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

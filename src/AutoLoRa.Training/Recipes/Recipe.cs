@@ -68,8 +68,8 @@ public static class Recipe
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>Settings that cannot work, named in one sentence each.</summary>
-    public static void Validate(RecipeSettings s, Classifier model)
+    /// <summary>Settings that cannot work, named in one sentence each; without a model, the checks that need one are left for training.</summary>
+    public static void Validate(RecipeSettings s, Classifier? model = null)
     {
         if (s.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {s.Epochs}).");
         if (s.BatchSize < 2) throw new ArgumentException($"--batch-size must be at least 2 for batch-norm (got {s.BatchSize}).");
@@ -79,7 +79,7 @@ public static class Recipe
         if (s.Lambda1 is < 0 or > 1) throw new ArgumentException($"--lambda1 must be in [0, 1] (got {s.Lambda1}).");
         if (s.Method == Method.AutoLora && s.Rank < 1) throw new ArgumentException($"--rank must be at least 1 for AutoLoRa (got {s.Rank}).");
         if (s.Attack.Epsilon < 0 || s.Attack.StepSize < 0 || s.Attack.Steps < 0) throw new ArgumentException("Attack settings must not be negative.");
-        if (s.Method != Method.AutoLora && model.HasLora) throw new ArgumentException($"The {s.Method} method trains a model without LoRA branches; merge or drop them first.");
+        if (s.Method != Method.AutoLora && model is { HasLora: true }) throw new ArgumentException($"The {s.Method} method trains a model without LoRA branches; merge or drop them first.");
     }
 
     private static Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train)

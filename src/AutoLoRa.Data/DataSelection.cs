@@ -1,10 +1,13 @@
-using AutoLoRa.Data;
 using AutoLoRa.Data.Folders;
 
-namespace AutoLoRa.Cli.Options;
+namespace AutoLoRa.Data;
 
-/// <summary>Opens a split of --data (in memory, or an image folder decoded per batch), applies --classes and an optional size limit.</summary>
-internal static class DataSelection
+/// <summary>
+/// Opens a split of a data spec (<c>--data</c>: in memory, or an image folder decoded per batch),
+/// applies a class subset (<c>--classes</c>) and an optional size limit: what the training verbs,
+/// the demo and the reproduction runner all select.
+/// </summary>
+public static class DataSelection
 {
     /// <summary>The training split; a limit keeps the first n samples after a seeded shuffle, so every class stays represented.</summary>
     public static (IImageSet Data, DataSource Source) Train(string spec, string? classes, int? limit, int seed, ImageFolderOptions? folder = null)

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 
-namespace AutoLoRa.Cli.Options;
+namespace AutoLoRa.Training.Checkpoints;
 
 /// <summary>
 /// A short content hash of a model file. Resumable evaluation state is keyed by it, so state saved
-/// for one model is never resumed for another that was written to the same path.
+/// for one model is never resumed for another that was written to the same path; reproduction
+/// plans identify their checkpoint backbones by it.
 /// </summary>
-internal static class ModelIdentity
+public static class ModelIdentity
 {
     public static string Of(string path)
     {

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Text.Json;
+using AutoLoRa.Cli.Options;
+using AutoLoRa.Cli.Plans;
+using AutoLoRa.Cli.Presentation;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Training.Reproduction;
+using Spectre.Console;
+
+namespace AutoLoRa.Cli.Commands;
+
+/// <summary>
+/// <c>autolora reproduce PLAN</c>: runs a reproduction plan (a JSON file, or a built-in plan by
+/// name) cell by cell, resuming where it stopped, and writes results.md, results.csv and plots.
+/// </summary>
+internal static class ReproduceCommand
+{
+    public static Command Create()
+    {
+        var planArgument = new Argument<string?>("PLAN") { Description = "A plan file (.json), or the name of a built-in plan (see --list-plans).", Arity = ArgumentArity.ZeroOrOne };
+        var output = new Option<string?>("--out") { Description = "Output directory (default runs/reproduce/<plan name>); rerunning with the same one resumes." };
+        var list = new Option<bool>("--list-plans") { Description = "List the built-in plans and exit." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check the plan and list its cells with their state, without running anything." };
+        var backendName = CommonOptions.Backend();
+        var command = new Command("reproduce", "Runs a grid of fine-tuning runs (methods × datasets × models × seeds × ablations) and tabulates SA, PGD and AutoAttack accuracy.")
+        {
+            planArgument, output, list, dryRun, backendName,
+        };
+        command.SetAction(r => CliError.Guard(() =>
+        {
+            if (r.GetValue(list)) return ListPlans();
+            string spec = r.GetValue(planArgument) ?? throw new ArgumentException("Name a plan file or a built-in plan (autolora reproduce --list-plans shows them).");
+            var (text, origin) = ReadPlan(spec);
+            var sources = new FileSources(TrainCommands.LoadForFineTuning);
+            var grid = PlanGrid.Expand(PlanParser.Parse(text, origin, sources));
+            var store = new ResultStore(r.GetValue(output) ?? Path.Combine("runs", "reproduce", grid.Plan.Name));
+            Describe(grid, store);
+            if (r.GetValue(dryRun)) return ListCells(grid, store);
+            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
+            return Run(backend, sources, grid, store);
+        }));
+        return command;
+    }
+
+    private static int Run(IBackend backend, IPlanSources sources, PlanGrid grid, ResultStore store)
+    {
+        var plan = grid.Plan;
+        var results = new ReproductionRunner(backend, sources, new ReproductionView(plan.Evaluation.PgdName)).Run(grid, store);
+        Console.WriteLine();
+        Console.WriteLine(new ResultsTable(plan, grid.Cells.Count, results).Summary());
+        var plots = results.Count > 0 ? ReproductionPlots.Save(results, plan.Evaluation.PgdName, store.Root) : [];
+        Console.WriteLine($"results: {Path.Combine(store.Root, "results.md")}, {Path.Combine(store.Root, "results.csv")}{string.Concat(plots.Select(p => ", " + p))}");
+        return 0;
+    }
+
+    /// <summary>A file path first; otherwise a built-in plan's name.</summary>
+    private static (string Text, string Origin) ReadPlan(string spec)
+    {
+        if (File.Exists(spec)) return (File.ReadAllText(spec), spec);
+        if (BuiltInPlans.Read(spec) is { } text) return (text, $"built-in plan {spec}");
+        throw new ArgumentException($"{spec}: no such plan file, and no built-in plan of that name (built-in: {string.Join(", ", BuiltInPlans.Names)}).");
+    }
+
+    private static void Describe(PlanGrid grid, ResultStore store)
+    {
+        var states = grid.Cells.Select(c => ReproductionRunner.StateOf(c, store)).ToList();
+        int Count(CellState s) => states.Count(x => x == s);
+        Console.WriteLine($"plan {grid.Plan.Name}: {grid.Cells.Count} cells in {store.Root}: {Count(CellState.Finished)} finished, " +
+                          $"{Count(CellState.Trained)} trained, {Count(CellState.Resuming)} half-trained, {Count(CellState.Starting)} not started");
+    }
+
+    private static int ListCells(PlanGrid grid, ResultStore store)
+    {
+        var table = new Table().AddColumns("#", "cell", "state", "epochs", "run directory");
+        for (int i = 0; i < grid.Cells.Count; i++)
+        {
+            var cell = grid.Cells[i];
+            table.AddRow($"{i + 1}", Markup.Escape(cell.Name), ReproductionRunner.StateOf(cell, store).ToString().ToLowerInvariant(), $"{cell.Settings.Epochs}", Markup.Escape(store.CellDirectory(cell)));
+        }
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private static int ListPlans()
+    {
+        foreach (string name in BuiltInPlans.Names)
+        {
+            string text = BuiltInPlans.Read(name)!;
+            using var json = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            string description = json.RootElement.TryGetProperty("description", out var d) ? d.GetString() ?? "" : "";
+            var variables = PlanVariables.Names(text);
+            Console.WriteLine($"{name}: {description}");
+            if (variables.Count > 0) Console.WriteLine($"  needs the environment variables {string.Join(", ", variables)}");
+        }
+        Console.WriteLine("Run one with: autolora reproduce NAME [--out DIR] [--dry-run]");
+        return 0;
+    }
+}

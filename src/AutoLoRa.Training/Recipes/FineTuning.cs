@@ -1,0 +1,24 @@
+using AutoLoRa.Nn.Models;
+
+namespace AutoLoRa.Training.Recipes;
+
+/// <summary>How a pre-trained model starts fine-tuning, whichever verb or runner opened it.</summary>
+public static class FineTuning
+{
+    /// <summary>
+    /// <paramref name="model"/> (opened from <paramref name="path"/>) with any LoRA branch merged and a
+    /// new zero-initialised head for the downstream classes, as the reference does; disposed on error.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model expects another number of input channels than the data has.</exception>
+    public static Classifier Prepare(Classifier model, string path, int classes, int channels)
+    {
+        if (model.Spec.InChannels != channels)
+        {
+            model.Dispose();
+            throw new ArgumentException($"{path} expects {model.Spec.InChannels}-channel images but the data has {channels} channels.");
+        }
+        if (model.HasLora) model.MergeLora();
+        model.ReplaceHead(classes);
+        return model;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using AutoLoRa.Training.Evaluation;
+using AutoLoRa.Training.Recipes;
+using AutoLoRa.Training.Trainers;
+
+namespace AutoLoRa.Training.Reproduction;
+
+/// <summary>
+/// A grid of fine-tuning runs to reproduce: every method on every dataset from every model, once
+/// per seed, plus named ablations (settings changes for some methods), each evaluated the same way.
+/// Read from JSON by <see cref="PlanParser"/>; expanded into cells by <see cref="PlanGrid"/>.
+/// </summary>
+public sealed record ReproductionPlan
+{
+    public required string Name { get; init; }
+
+    public string Description { get; init; } = "";
+
+    /// <summary>L∞ radius of every attack: training, validation and test.</summary>
+    public required float Epsilon { get; init; }
+
+    /// <summary>Settings of every fine-tuning run ("epochs" is required).</summary>
+    public required SettingsPatch Settings { get; init; }
+
+    /// <summary>Settings of one method's runs, applied after <see cref="Settings"/> (e.g. the baselines' own learning rates).</summary>
+    public IReadOnlyDictionary<string, SettingsPatch> MethodSettings { get; init; } = new Dictionary<string, SettingsPatch>();
+
+    public required IReadOnlyList<PlanDataset> Datasets { get; init; }
+
+    public required IReadOnlyList<PlanModel> Models { get; init; }
+
+    /// <summary>Method names as <see cref="MethodNames.Parse"/> reads them.</summary>
+    public required IReadOnlyList<string> Methods { get; init; }
+
+    public required IReadOnlyList<int> Seeds { get; init; }
+
+    /// <summary>Variants besides each method's baseline (which is always run, as ablation "default").</summary>
+    public IReadOnlyList<PlanAblation> Ablations { get; init; } = [];
+
+    public required RobustnessSettings Evaluation { get; init; }
+
+    /// <summary>Test images evaluated, from the first; null = the whole test split.</summary>
+    public int? TestImages { get; init; }
+
+    /// <summary>Each method's runs: its baseline, then the ablations that apply to it.</summary>
+    public IEnumerable<PlanAblation> VariantsOf(string method) => [PlanAblation.Default, .. Ablations.Where(a => a.AppliesTo(method))];
+
+    /// <summary>One fine-tuning run's settings: defaults, then the plan's, the method's and the ablation's settings, in that order.</summary>
+    public RecipeSettings SettingsFor(string method, PlanAblation ablation, int seed)
+    {
+        var s = Settings.ApplyTo(Defaults(MethodNames.Parse(method, "method"), seed));
+        if (MethodSettings.TryGetValue(method, out var own)) s = own.ApplyTo(s);
+        return ablation.Settings.ApplyTo(s);
+    }
+
+    /// <summary>The PGD-AT settings of a backbone the runner pre-trains.</summary>
+    public RecipeSettings PretrainSettings(PretrainSpec pretrain) => pretrain.Settings.ApplyTo(Defaults(Method.PgdAt, pretrain.Seed));
+
+    /// <summary>PGD-10 with step ε/4 at the plan's radius (the reference's 2/255 at 8/255); "epochs" always comes from the plan.</summary>
+    private RecipeSettings Defaults(Method method, int seed) =>
+        new() { Method = method, Epochs = 1, RunDirectory = "", Seed = seed, Attack = new AttackSettings(Epsilon, Epsilon / 4, 10) };
+}
+
+/// <summary>A downstream task: a data spec (as <c>--data</c>), an optional class subset and training-image limit.</summary>
+public sealed record PlanDataset(string Name, string Data, string? Classes, int? TrainImages);
+
+/// <summary>A backbone: an existing checkpoint, or one the runner pre-trains first with PGD-AT (<see cref="Pretrain"/>).</summary>
+public sealed record PlanModel(string Name, string? Checkpoint, PretrainSpec? Pretrain);
+
+/// <summary>How to pre-train a backbone: data, architecture and PGD-AT settings.</summary>
+public sealed record PretrainSpec(string Data, string? Classes, int? TrainImages, string Architecture, int Width, int Seed, SettingsPatch Settings);
+
+/// <summary>A named variant: settings applied after the method's, to the listed methods (all when null).</summary>
+public sealed record PlanAblation(string Name, IReadOnlyList<string>? Methods, SettingsPatch Settings)
+{
+    /// <summary>The name of each method's unchanged run.</summary>
+    public const string Baseline = "default";
+
+    /// <summary>Each method's unchanged run.</summary>
+    public static PlanAblation Default { get; } = new(Baseline, null, SettingsPatch.Empty);
+
+    public bool AppliesTo(string method) => Methods is null || Methods.Contains(method);
+}
+
+/// <summary>Setting changes (key → JSON value, keys of <see cref="SettingKeys"/>), applied in order.</summary>
+public sealed record SettingsPatch(IReadOnlyList<KeyValuePair<string, JsonElement>> Entries)
+{
+    public static SettingsPatch Empty { get; } = new([]);
+
+    public bool Has(string key) => Entries.Any(e => e.Key == key);
+
+    public RecipeSettings ApplyTo(RecipeSettings s) => Entries.Aggregate(s, (current, e) => SettingKeys.Apply(current, e.Key, e.Value));
+}

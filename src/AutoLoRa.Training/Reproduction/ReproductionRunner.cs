@@ -1,0 +1,112 @@
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Data;
+using AutoLoRa.Nn.Models;
+using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training.Evaluation;
+using AutoLoRa.Training.Recipes;
+
+namespace AutoLoRa.Training.Reproduction;
+
+/// <summary>
+/// Runs a plan's cells in order and keeps results.md/csv current after each. Resumable at every
+/// level: a cell whose result matches its identity is skipped; a trained cell is only evaluated
+/// (AutoAttack resumes from its saved state); a half-trained cell continues from its run
+/// checkpoint; a backbone is pre-trained once, when the first cell that needs it runs.
+/// </summary>
+public sealed class ReproductionRunner(IBackend backend, IPlanSources sources, IReproductionMonitor monitor)
+{
+    private readonly Dictionary<(string Spec, string? Classes, int? Limit, int Seed), IImageSet> _train = [];
+    private readonly Dictionary<(string Spec, string? Classes, int? Limit), IImageSet> _test = [];
+
+    /// <summary>Runs every unfinished cell of <paramref name="grid"/> under <paramref name="store"/>; returns all results, in grid order.</summary>
+    public IReadOnlyList<CellResult> Run(PlanGrid grid, ResultStore store, CancellationToken cancel = default)
+    {
+        var results = new List<CellResult>();
+        for (int i = 0; i < grid.Cells.Count; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var cell = grid.Cells[i];
+            if (store.ReadResult(cell) is { } done)
+            {
+                monitor.CellReached(i, grid.Cells.Count, cell, CellState.Finished);
+                results.Add(done);
+                continue;
+            }
+            var result = RunCell(grid, store, cell, i, cancel);
+            store.WriteResult(cell, result);
+            monitor.CellFinished(cell, result);
+            results.Add(result);
+            store.WriteTables(grid, results);
+        }
+        store.WriteTables(grid, results);
+        return results;
+    }
+
+    /// <summary>What the runner would do with <paramref name="cell"/> now, without doing it.</summary>
+    public static CellState StateOf(PlanCell cell, ResultStore store)
+    {
+        string dir = store.CellDirectory(cell);
+        if (store.ReadResult(cell) is not null) return CellState.Finished;
+        if (ResultStore.ReadTrained(dir, cell.TrainingIdentity) is not null) return CellState.Trained;
+        return File.Exists(Path.Combine(dir, RunCheckpoint.FileName)) ? CellState.Resuming : CellState.Starting;
+    }
+
+    private CellResult RunCell(PlanGrid grid, ResultStore store, PlanCell cell, int index, CancellationToken cancel)
+    {
+        string dir = store.CellDirectory(cell);
+        monitor.CellReached(index, grid.Cells.Count, cell, StateOf(cell, store));
+        var trained = ResultStore.ReadTrained(dir, cell.TrainingIdentity) ?? FineTune(store, cell, dir, cancel);
+
+        var d = cell.Dataset;
+        var test = Cached(_test, (d.Data, d.Classes, grid.Plan.TestImages), () => sources.Test(d.Data, d.Classes, grid.Plan.TestImages));
+        string best = Path.Combine(dir, "best.safetensors");
+        using var model = ModelFile.Load(best, backend);
+        // Keyed by the evaluation too: a state saved under other evaluation settings (ε, points) must not be resumed.
+        string state = Path.Combine(dir, $"autoattack-{cell.Identity[..10]}-{ModelIdentity.Of(best)}.json");
+        var evaluation = monitor.Evaluate($"{cell.Name}: evaluate",
+            p => RobustnessEvaluation.Run(backend, model, test, grid.Plan.Evaluation, cell.Seed, state, p));
+        return new CellResult(cell.Identity, d.Name, cell.Model.Name, cell.Method, cell.Ablation, cell.Seed, evaluation, trained.Seconds, trained.History);
+    }
+
+    private TrainedRun FineTune(ResultStore store, PlanCell cell, string dir, CancellationToken cancel)
+    {
+        string backbone = Backbone(store, cell.Model, cancel);
+        var train = TrainData(cell.Dataset.Data, cell.Dataset.Classes, cell.Dataset.TrainImages, cell.Seed);
+        using var model = sources.OpenBackbone(backend, backbone, train.ClassCount, train.Channels);
+        return Train(cell.Name, model, train, cell.Settings with { RunDirectory = dir }, cell.TrainingIdentity, cancel);
+    }
+
+    /// <summary>The backbone file of <paramref name="model"/>: its checkpoint, or its pre-training's best weights (pre-trained now if need be).</summary>
+    private string Backbone(ResultStore store, GridModel model, CancellationToken cancel)
+    {
+        if (model.Entry.Checkpoint is { } checkpoint) return checkpoint;
+        string dir = store.ModelDirectory(model);
+        if (ResultStore.ReadTrained(dir, model.Identity) is null)
+        {
+            var p = model.Entry.Pretrain!;
+            var data = TrainData(p.Data, p.Classes, p.TrainImages, p.Seed);
+            using var network = ModelFactory.Create(backend, new ModelSpec(p.Architecture, data.ClassCount, data.Channels, p.Width), p.Seed);
+            Train($"pretrain {model.Name} (PGD-AT)", network, data, model.PretrainSettings! with { RunDirectory = dir }, model.Identity, cancel);
+        }
+        return Path.Combine(dir, "best.safetensors");
+    }
+
+    /// <summary>Recipe.Train (which resumes from the run's checkpoint), then the marker that training is done.</summary>
+    private TrainedRun Train(string title, Classifier model, IImageSet data, RecipeSettings settings, string identity, CancellationToken cancel)
+    {
+        var run = monitor.Train(title, settings.Epochs, p => Recipe.Train(backend, model, data, settings, p, cancel));
+        var trained = new TrainedRun(identity, [.. run.History]);
+        ResultStore.WriteTrained(settings.RunDirectory, trained);
+        return trained;
+    }
+
+    /// <summary>Loaded once per plan run; the seed picks a subset only when there is a limit, so without one all seeds share the data.</summary>
+    private IImageSet TrainData(string spec, string? classes, int? limit, int seed) =>
+        Cached(_train, (spec, classes, limit, limit is null ? 0 : seed), () => sources.Train(spec, classes, limit, seed));
+
+    private static TValue Cached<TKey, TValue>(Dictionary<TKey, TValue> cache, TKey key, Func<TValue> load) where TKey : notnull
+    {
+        if (!cache.TryGetValue(key, out var value)) cache[key] = value = load();
+        return value;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using AutoLoRa.Formats;
+
+namespace AutoLoRa.Training.Reproduction;
+
+/// <summary>
+/// The output directory of a plan: models/&lt;backbone&gt;/ and cells/&lt;cell&gt;/ run directories,
+/// each with training.json once training is done, result.json in each cell once it is evaluated,
+/// and results.md / results.csv for the whole plan. Every file is replaced atomically, so a crash
+/// leaves either the old file or the new one and a rerun trusts whatever it finds.
+/// </summary>
+public sealed class ResultStore(string root)
+{
+    public const string ResultFile = "result.json", TrainedFile = "training.json";
+
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+
+    public string Root { get; } = root;
+
+    public string CellDirectory(PlanCell cell) => Path.Combine(Root, "cells", cell.DirectoryName);
+
+    public string ModelDirectory(GridModel model) => Path.Combine(Root, "models", model.DirectoryName);
+
+    /// <summary>The cell's result when it exists and belongs to exactly this cell; otherwise the cell is not finished.</summary>
+    public CellResult? ReadResult(PlanCell cell) =>
+        Read<CellResult>(Path.Combine(CellDirectory(cell), ResultFile)) is { } r && r.Identity == cell.Identity ? r : null;
+
+    public void WriteResult(PlanCell cell, CellResult result) => Write(Path.Combine(CellDirectory(cell), ResultFile), result);
+
+    /// <summary>The finished training phase in <paramref name="directory"/> when it has this identity, else null.</summary>
+    public static TrainedRun? ReadTrained(string directory, string identity) =>
+        Read<TrainedRun>(Path.Combine(directory, TrainedFile)) is { } t && t.Identity == identity ? t : null;
+
+    public static void WriteTrained(string directory, TrainedRun trained) => Write(Path.Combine(directory, TrainedFile), trained);
+
+    /// <summary>Writes results.md and results.csv for the results so far.</summary>
+    public void WriteTables(PlanGrid grid, IReadOnlyList<CellResult> results)
+    {
+        var table = new ResultsTable(grid.Plan, grid.Cells.Count, results);
+        AtomicFile.WriteAllText(Path.Combine(Root, "results.md"), table.Markdown());
+        AtomicFile.WriteAllText(Path.Combine(Root, "results.csv"), table.Csv());
+    }
+
+    /// <summary>A file of ours that a crash cannot have half-written; one that does not parse (edited by hand?) counts as absent.</summary>
+    private static T? Read<T>(string path) where T : class
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), s_json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void Write<T>(string path, T value)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, s_json));
+    }
+}
