@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 filter="${1:-*}"
 artifacts="$(mktemp -d)"
 dotnet run -c Release --project bench/AutoLoRa.Bench -- --filter "$filter" --job short \
-    --exporters GitHub --artifacts "$artifacts"
+    --artifacts "$artifacts"
 cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 machine="$cpu, $(nproc) threads, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -sr), .NET $(dotnet --version)"
 mkdir -p bench/results

@@ -86,21 +86,12 @@ public sealed partial class CpuBackend
         LoraGemm.Backward(this, outRows, rank, inCols, dW, b, a, scale, dB, dA);
     }
 
-    public void PgdStep(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
+    public unsafe void PgdStep(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
     {
         PrimitiveChecks.PgdStep(length, x, grad, x0, xOut);
-        var xs = Span(x, length);
-        var gs = Span(grad, length);
-        var x0s = Span(x0, length);
-        var outs = Span(xOut, length);
-        for (int i = 0; i < length; i++)
+        fixed (float* px = Floats(x), pg = Floats(grad), p0 = Floats(x0), pout = Floats(xOut))
         {
-            float g = gs[i];
-            float step = xs[i] + (g > 0 ? alpha : g < 0 ? -alpha : 0f);
-            float lo = x0s[i] - eps;
-            float hi = x0s[i] + eps;
-            step = step < lo ? lo : step > hi ? hi : step;
-            outs[i] = step < 0f ? 0f : step > 1f ? 1f : step;
+            ElementwiseChunks.Run(length, new PgdStepKernel { Alpha = alpha, Eps = eps, X = px, Grad = pg, X0 = p0, Out = pout });
         }
     }
 
