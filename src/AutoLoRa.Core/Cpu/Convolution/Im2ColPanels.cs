@@ -88,10 +88,19 @@ internal readonly unsafe struct Im2ColPanels(ConvGeometry g, float* images) : IP
     /// <summary>d[i] = row[iw0 + i] where that lies inside [0, w), else 0.</summary>
     private static void CopyRow(float* row, int iw0, int w, float* d, int length)
     {
-        int lo = Math.Clamp(-iw0, 0, length), hi = Math.Clamp(w - iw0, lo, length);
-        for (int i = 0; i < lo; i++) d[i] = 0;
-        Packing.CopyRun(row + iw0 + lo, d + lo, hi - lo);
-        for (int i = hi; i < length; i++) d[i] = 0;
+        // Late layers copy runs of 4 or 8: plain loops beat any call or vector set-up there.
+        int lo = iw0 < 0 ? Math.Min(-iw0, length) : 0;
+        int hi = Math.Max(Math.Min(w - iw0, length), lo);
+        int i = 0;
+        for (; i < lo; i++) d[i] = 0;
+        float* src = row + iw0;
+        if (hi - lo >= 16)
+        {
+            Packing.CopyRun(src + lo, d + lo, hi - lo);
+            i = hi;
+        }
+        for (; i < hi; i++) d[i] = src[i];
+        for (; i < length; i++) d[i] = 0;
     }
 
     /// <summary>d[i] = row[iw0 + i·stride] where that lies inside [0, w), else 0.</summary>
