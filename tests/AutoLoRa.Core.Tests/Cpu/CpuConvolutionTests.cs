@@ -41,6 +41,7 @@ public sealed class CpuConvolutionTests : IDisposable
     [InlineData(3, 3, 32, 32, 16, 1)] // direct convolution (AVX-512): a stem, whose data gradient has 3 channels
     [InlineData(2, 5, 16, 16, 11, 1)] // direct, with channel blocks short of 8 both ways and an odd tap count
     [InlineData(9, 4, 8, 16, 8, 1)] // direct filter gradient over chunks of images, the last one short
+    [InlineData(3, 6, 6, 8, 10, 1)] // direct with 8-pixel rows (the 256-bit kernels)
     public void All_three_primitives_match_the_reference_on_every_scheduling_path(int n, int c, int h, int w, int k, int stride)
     {
         var g = new ConvGeometry(n, c, h, w, k, 3, 3, stride, stride, 1, 1);

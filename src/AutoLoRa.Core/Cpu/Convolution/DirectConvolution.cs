@@ -9,16 +9,25 @@ namespace AutoLoRa.Core.Cpu.Convolution;
 /// output rows (<see cref="DirectConvKernel"/>). Where the output has few channels (the 16- and
 /// 32-channel stages of a narrow ResNet) a GEMM over the lowered matrix does one multiply-add per
 /// packed value and so spends as long packing as multiplying; here nothing but the padded image
-/// (one pass) is written. Applies to AVX-512 CPUs when output rows are whole 16-pixel vectors and
-/// the image a whole number of 32-pixel tiles.
+/// (one pass) is written. Output rows must be whole vectors: 16 pixels wide for the AVX-512
+/// kernels, 8 for the AVX2 ones (also the choice for 8-wide rows on AVX-512 CPUs).
 /// </summary>
 internal static unsafe class DirectConvolution
 {
-    private const int TilePixels = 2 * DirectConvKernel.Pixels;
+    /// <summary>Output pixels per vector of the kernel that fits these rows (16 or 8), or 0 when none does.</summary>
+    private static int RunPixels(in ConvGeometry g)
+    {
+        if (g.StrideH != 1 || g.StrideW != 1) return 0;
+        if (DirectConvKernel.IsSupported && g.OutW % DirectConvKernel.Pixels == 0) return DirectConvKernel.Pixels;
+        return DirectConvKernel256.IsSupported && g.OutW % DirectConvKernel256.Pixels == 0 ? DirectConvKernel256.Pixels : 0;
+    }
 
-    public static bool Applies(in ConvGeometry g) =>
-        DirectConvKernel.IsSupported && g.StrideH == 1 && g.StrideW == 1
-        && g.OutW % DirectConvKernel.Pixels == 0 && g.OutH * g.OutW % TilePixels == 0;
+    /// <summary>Whether forward (and so the stride-1 data gradient) can run directly: whole vectors per row, whole two-run tiles per image.</summary>
+    public static bool Applies(in ConvGeometry g)
+    {
+        int pixels = RunPixels(g);
+        return pixels > 0 && g.OutH * g.OutW % (2 * pixels) == 0;
+    }
 
     /// <summary>y = conv(x, w) (+ bias) for the whole batch, in parallel over (image, block of 8 channels).</summary>
     public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
@@ -43,13 +52,12 @@ internal static unsafe class DirectConvolution
         CpuParallel.For(g.N * blocks, new Tiles
         {
             G = g, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Y = y,
-            Wp = wp, Steps = steps, Blocks = blocks, PaddedImage = paddedImage,
+            Wp = wp, Steps = steps, Blocks = blocks, PaddedImage = paddedImage, Pixels = RunPixels(g),
         });
     }
 
-    /// <summary>Whether the filter gradient can run directly: stride 1, output rows of whole 16-pixel vectors.</summary>
-    public static bool AppliesToFilter(in ConvGeometry g) =>
-        DirectConvKernel.IsSupported && g.StrideH == 1 && g.StrideW == 1 && g.OutW % DirectConvKernel.Pixels == 0;
+    /// <summary>Whether the filter gradient can run directly: stride 1, output rows of whole vectors.</summary>
+    public static bool AppliesToFilter(in ConvGeometry g) => RunPixels(g) > 0;
 
     /// <summary>
     /// dW = Σ_n dy_n · col(x_n)ᵀ without lowering: workers take chunks of images, each accumulating
@@ -60,7 +68,8 @@ internal static unsafe class DirectConvolution
         int hp = g.H + 2 * g.PadH, wp = g.W + 2 * g.PadW;
         int taps = g.C * g.R * g.S;
         int planes = g.OutH * g.OutW;
-        int vectors = planes / DirectConvKernel.Pixels;
+        int pixels = RunPixels(g);
+        int vectors = planes / pixels;
         long paddedImage = (long)g.C * hp * wp;
         long filterSize = (long)g.K * taps;
         int workers = CpuParallel.WorkerCount;
@@ -72,7 +81,7 @@ internal static unsafe class DirectConvolution
         FillTapOffsets(g, hp, wp, offsets);
         for (int v = 0; v < vectors; v++)
         {
-            int pixel = v * DirectConvKernel.Pixels, oh = pixel / g.OutW;
+            int pixel = v * pixels, oh = pixel / g.OutW;
             origins[v] = oh * wp + (pixel - oh * g.OutW);
         }
         new Span<float>(partials, (int)(filterSize * workers)).Clear();
@@ -81,7 +90,7 @@ internal static unsafe class DirectConvolution
         CpuParallel.For(workers, new FilterChunks
         {
             G = g, Padded = padded, Dy = dy, Partials = partials, Offsets = offsets, Origins = origins,
-            Taps = taps, Vectors = vectors, PaddedImage = paddedImage, Next = &next,
+            Taps = taps, Vectors = vectors, PaddedImage = paddedImage, Next = &next, Pixels = pixels,
         });
 
         var total = new Span<float>(dw, (int)filterSize);
@@ -110,7 +119,7 @@ internal static unsafe class DirectConvolution
         public ConvGeometry G;
         public float* Padded, Dy, Partials;
         public int* Offsets, Origins, Next;
-        public int Taps, Vectors;
+        public int Taps, Vectors, Pixels;
         public long PaddedImage;
 
         public readonly void Execute(int worker)
@@ -133,8 +142,14 @@ internal static unsafe class DirectConvolution
                     {
                         int t1 = Math.Min(t + 1, Taps - 1);
                         new Span<float>(sums, 2 * DirectConvKernel.Channels).Clear();
-                        DirectFilterKernel.Run(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage,
-                            dyBlock, planes, rows, dyImage, sums);
+                        if (Pixels == DirectConvKernel.Pixels)
+                        {
+                            DirectFilterKernel.Run(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
+                        }
+                        else
+                        {
+                            DirectFilterKernel256.Run(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
+                        }
                         for (int j = 0; j < rows; j++)
                         {
                             float* row = partial + (long)(k0 + j) * Taps;
@@ -174,7 +189,7 @@ internal static unsafe class DirectConvolution
         public ConvGeometry G;
         public float* Padded, Filters, Bias, Y;
         public int* Offsets;
-        public int Wp, Steps, Blocks;
+        public int Wp, Steps, Blocks, Pixels;
         public long PaddedImage;
 
         public readonly void Execute(int item)
@@ -185,33 +200,40 @@ internal static unsafe class DirectConvolution
             float* image = Padded + n * PaddedImage;
             float* a = Filters + (long)first * Steps;
             float* yBlock = Y + ((long)n * G.K + first) * planes;
-            float* edge = stackalloc float[DirectConvKernel.Channels * TilePixels];
-            for (int pixel = 0; pixel < planes; pixel += TilePixels)
+            int tile = 2 * Pixels;
+            float* edge = stackalloc float[DirectConvKernel.Channels * 2 * DirectConvKernel.Pixels];
+            for (int pixel = 0; pixel < planes; pixel += tile)
             {
                 float* x0 = image + Origin(pixel);
-                float* x1 = image + Origin(pixel + DirectConvKernel.Pixels);
+                float* x1 = image + Origin(pixel + Pixels);
                 if (rows == DirectConvKernel.Channels)
                 {
-                    DirectConvKernel.Run(Steps, a, Offsets, x0, x1, yBlock + pixel, yBlock + pixel + DirectConvKernel.Pixels, planes);
+                    Run(a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
                 }
                 else
                 {
                     // A last block short of 8 channels: compute all 8 aside (its extra filter rows are zero), keep the real ones.
-                    DirectConvKernel.Run(Steps, a, Offsets, x0, x1, edge, edge + DirectConvKernel.Pixels, TilePixels);
-                    for (int j = 0; j < rows; j++) Packing.CopyRun(edge + j * TilePixels, yBlock + (long)j * planes + pixel, TilePixels);
+                    Run(a, x0, x1, edge, edge + Pixels, tile);
+                    for (int j = 0; j < rows; j++) Packing.CopyRun(edge + j * tile, yBlock + (long)j * planes + pixel, tile);
                 }
                 if (Bias != null)
                 {
                     for (int j = 0; j < rows; j++)
                     {
-                        var run = new Span<float>(yBlock + (long)j * planes + pixel, TilePixels);
+                        var run = new Span<float>(yBlock + (long)j * planes + pixel, tile);
                         TensorPrimitives.Add(run, Bias[first + j], run);
                     }
                 }
             }
         }
 
-        /// <summary>Where the 16-pixel run starting at output pixel <paramref name="pixel"/> begins in the padded image.</summary>
+        private readonly void Run(float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
+        {
+            if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Run(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            else DirectConvKernel256.Run(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+        }
+
+        /// <summary>Where the run starting at output pixel <paramref name="pixel"/> begins in the padded image.</summary>
         private readonly int Origin(int pixel)
         {
             int oh = pixel / G.OutW;
