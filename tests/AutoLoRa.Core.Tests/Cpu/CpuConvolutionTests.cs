@@ -42,9 +42,12 @@ public sealed class CpuConvolutionTests : IDisposable
     [InlineData(2, 5, 16, 16, 11, 1)] // direct, with channel blocks short of 8 both ways and an odd tap count
     [InlineData(9, 4, 8, 16, 8, 1)] // direct filter gradient over chunks of images, the last one short
     [InlineData(3, 6, 6, 8, 10, 1)] // direct with 8-pixel rows (the 256-bit kernels)
-    public void All_three_primitives_match_the_reference_on_every_scheduling_path(int n, int c, int h, int w, int k, int stride)
+    [InlineData(2, 5, 32, 32, 11, 2)] // direct stride 2 (phase-split padding), 16-pixel rows
+    [InlineData(2, 4, 15, 16, 8, 2)] // direct stride 2, 8-pixel rows, odd height
+    [InlineData(2, 6, 32, 32, 9, 2, 1)] // direct 1×1 stride-2 shortcut
+    public void All_three_primitives_match_the_reference_on_every_scheduling_path(int n, int c, int h, int w, int k, int stride, int kernel = 3)
     {
-        var g = new ConvGeometry(n, c, h, w, k, 3, 3, stride, stride, 1, 1);
+        var g = new ConvGeometry(n, c, h, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2);
         float[] x = TestData.Uniform(g.InputSize, 31);
         float[] wt = TestData.Uniform(g.FilterSize, 32);
         float[] dy = TestData.Uniform(g.OutputSize, 33);

@@ -17,12 +17,11 @@ internal static unsafe class DirectConvolution
     /// <summary>Output pixels per vector of the kernel that fits these rows (16 or 8), or 0 when none does.</summary>
     private static int RunPixels(in ConvGeometry g)
     {
-        if (g.StrideH != 1 || g.StrideW != 1) return 0;
         if (DirectConvKernel.IsSupported && g.OutW % DirectConvKernel.Pixels == 0) return DirectConvKernel.Pixels;
         return DirectConvKernel256.IsSupported && g.OutW % DirectConvKernel256.Pixels == 0 ? DirectConvKernel256.Pixels : 0;
     }
 
-    /// <summary>Whether forward (and so the stride-1 data gradient) can run directly: whole vectors per row, whole two-run tiles per image.</summary>
+    /// <summary>Whether forward (and so a stride-1 data gradient) can run directly: whole vectors per row, whole two-run tiles per image.</summary>
     public static bool Applies(in ConvGeometry g)
     {
         int pixels = RunPixels(g);
@@ -32,11 +31,10 @@ internal static unsafe class DirectConvolution
     /// <summary>y = conv(x, w) (+ bias) for the whole batch, in parallel over (image, block of 8 channels).</summary>
     public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
     {
-        int hp = g.H + 2 * g.PadH, wp = g.W + 2 * g.PadW;
+        var layout = new PaddedLayout(g);
         int steps = g.C * g.R * g.S;
         int blocks = (g.K + DirectConvKernel.Channels - 1) / DirectConvKernel.Channels;
-        long paddedImage = (long)g.C * hp * wp;
-        float* padded = scratch.PaddedImages(paddedImage * g.N);
+        float* padded = scratch.PaddedImages(layout.ImageSize * g.N);
         float* filters = scratch.PackedFilter((long)blocks * DirectConvKernel.Channels * steps);
         int* offsets = scratch.TapOffsets(steps);
 
@@ -47,12 +45,12 @@ internal static unsafe class DirectConvolution
             Packing.PackA(false, w, steps, first, Math.Min(DirectConvKernel.Channels, g.K - first), 0, steps,
                 DirectConvKernel.Channels, filters + (long)first * steps);
         }
-        FillTapOffsets(g, hp, wp, offsets);
-        CpuParallel.For(g.N, new PadImages { G = g, X = x, Padded = padded, Hp = hp, Wp = wp });
+        FillTapOffsets(layout, offsets);
+        CpuParallel.For(g.N, new PadImages { Layout = layout, X = x, Padded = padded });
         CpuParallel.For(g.N * blocks, new Tiles
         {
-            G = g, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Y = y,
-            Wp = wp, Steps = steps, Blocks = blocks, PaddedImage = paddedImage, Pixels = RunPixels(g),
+            Layout = layout, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Y = y,
+            Steps = steps, Blocks = blocks, Pixels = RunPixels(g),
         });
     }
 
@@ -65,12 +63,12 @@ internal static unsafe class DirectConvolution
     /// </summary>
     public static void BackwardFilter(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch)
     {
-        int hp = g.H + 2 * g.PadH, wp = g.W + 2 * g.PadW;
+        var layout = new PaddedLayout(g);
         int taps = g.C * g.R * g.S;
         int planes = g.OutH * g.OutW;
         int pixels = RunPixels(g);
         int vectors = planes / pixels;
-        long paddedImage = (long)g.C * hp * wp;
+        long paddedImage = layout.ImageSize;
         long filterSize = (long)g.K * taps;
         int workers = CpuParallel.WorkerCount;
         float* padded = scratch.PaddedImages(paddedImage * g.N);
@@ -78,14 +76,10 @@ internal static unsafe class DirectConvolution
         int* origins = scratch.PixelOrigins(vectors);
         float* partials = scratch.FilterPartials(filterSize * workers);
 
-        FillTapOffsets(g, hp, wp, offsets);
-        for (int v = 0; v < vectors; v++)
-        {
-            int pixel = v * pixels, oh = pixel / g.OutW;
-            origins[v] = oh * wp + (pixel - oh * g.OutW);
-        }
+        FillTapOffsets(layout, offsets);
+        for (int v = 0; v < vectors; v++) origins[v] = layout.Origin(v * pixels);
         new Span<float>(partials, (int)(filterSize * workers)).Clear();
-        CpuParallel.For(g.N, new PadImages { G = g, X = x, Padded = padded, Hp = hp, Wp = wp });
+        CpuParallel.For(g.N, new PadImages { Layout = layout, X = x, Padded = padded });
         int next = 0;
         CpuParallel.For(workers, new FilterChunks
         {
@@ -98,14 +92,15 @@ internal static unsafe class DirectConvolution
         for (int w = 1; w < workers; w++) TensorPrimitives.Add(total, new ReadOnlySpan<float>(partials + w * filterSize, (int)filterSize), total);
     }
 
-    /// <summary>offsets[(c·R + r)·S + s] = where tap (c, r, s) of a padded image starts relative to the output pixel's origin.</summary>
-    private static void FillTapOffsets(in ConvGeometry g, int hp, int wp, int* offsets)
+    /// <summary>offsets[(c·R + r)·S + s] = where tap (c, r, s) of a padded image starts relative to a run's origin.</summary>
+    private static void FillTapOffsets(in PaddedLayout layout, int* offsets)
     {
+        var g = layout.G;
         for (int c = 0, p = 0; c < g.C; c++)
         {
             for (int r = 0; r < g.R; r++)
             {
-                for (int s = 0; s < g.S; s++) offsets[p++] = (int)(c * (long)hp * wp) + r * wp + s;
+                for (int s = 0; s < g.S; s++) offsets[p++] = layout.TapOffset(c, r, s);
             }
         }
     }
@@ -162,50 +157,43 @@ internal static unsafe class DirectConvolution
         }
     }
 
-    /// <summary>Image n into a zeroed (C, H + 2·PadH, W + 2·PadW) plane set.</summary>
+    /// <summary>Image n into its padded layout.</summary>
     private struct PadImages : IParallelWork
     {
-        public ConvGeometry G;
+        public PaddedLayout Layout;
         public float* X, Padded;
-        public int Hp, Wp;
 
         public readonly void Execute(int n)
         {
-            long planeSize = (long)G.H * G.W;
-            float* dst = Padded + n * (long)G.C * Hp * Wp;
-            new Span<float>(dst, G.C * Hp * Wp).Clear();
-            float* src = X + n * G.C * planeSize;
-            for (int c = 0; c < G.C; c++, src += planeSize)
-            {
-                float* plane = dst + (long)c * Hp * Wp + (long)G.PadH * Wp + G.PadW;
-                for (int h = 0; h < G.H; h++) Packing.CopyRun(src + (long)h * G.W, plane + (long)h * Wp, G.W);
-            }
+            var g = Layout.G;
+            Layout.Pad(X + n * (long)g.C * g.H * g.W, Padded + n * Layout.ImageSize);
         }
     }
 
     /// <summary>Item i: image i / Blocks, output channels [8·(i mod Blocks), …), every 32-pixel tile.</summary>
     private struct Tiles : IParallelWork
     {
-        public ConvGeometry G;
+        public PaddedLayout Layout;
         public float* Padded, Filters, Bias, Y;
         public int* Offsets;
-        public int Wp, Steps, Blocks, Pixels;
-        public long PaddedImage;
+        public int Steps, Blocks, Pixels;
+
+        private readonly ConvGeometry G => Layout.G;
 
         public readonly void Execute(int item)
         {
             int n = item / Blocks, first = item % Blocks * DirectConvKernel.Channels;
             int rows = Math.Min(DirectConvKernel.Channels, G.K - first);
             int planes = G.OutH * G.OutW;
-            float* image = Padded + n * PaddedImage;
+            float* image = Padded + n * Layout.ImageSize;
             float* a = Filters + (long)first * Steps;
             float* yBlock = Y + ((long)n * G.K + first) * planes;
             int tile = 2 * Pixels;
             float* edge = stackalloc float[DirectConvKernel.Channels * 2 * DirectConvKernel.Pixels];
             for (int pixel = 0; pixel < planes; pixel += tile)
             {
-                float* x0 = image + Origin(pixel);
-                float* x1 = image + Origin(pixel + Pixels);
+                float* x0 = image + Layout.Origin(pixel);
+                float* x1 = image + Layout.Origin(pixel + Pixels);
                 if (rows == DirectConvKernel.Channels)
                 {
                     Run(a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
@@ -233,11 +221,5 @@ internal static unsafe class DirectConvolution
             else DirectConvKernel256.Run(Steps, a, Offsets, x0, x1, out0, out1, ldc);
         }
 
-        /// <summary>Where the run starting at output pixel <paramref name="pixel"/> begins in the padded image.</summary>
-        private readonly int Origin(int pixel)
-        {
-            int oh = pixel / G.OutW;
-            return oh * Wp + (pixel - oh * G.OutW);
-        }
     }
 }
