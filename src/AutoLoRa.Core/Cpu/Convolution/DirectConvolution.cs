@@ -17,6 +17,8 @@ internal static unsafe class DirectConvolution
     /// <summary>Output pixels per vector of the kernel that fits these rows (16 or 8), or 0 when none does.</summary>
     private static int RunPixels(in ConvGeometry g)
     {
+        // A strided 1×1 (shortcut) reads a quarter of what padding copies, over very few steps: the GEMM path does better.
+        if ((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S == 1) return 0;
         if (DirectConvKernel.IsSupported && g.OutW % DirectConvKernel.Pixels == 0) return DirectConvKernel.Pixels;
         return DirectConvKernel256.IsSupported && g.OutW % DirectConvKernel256.Pixels == 0 ? DirectConvKernel256.Pixels : 0;
     }

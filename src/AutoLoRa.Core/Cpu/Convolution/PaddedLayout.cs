@@ -60,9 +60,12 @@ internal readonly unsafe struct PaddedLayout
                     Packing.CopyRun(src, row + G.PadW, G.W);
                     continue;
                 }
-                for (int w = 0, column = G.PadW; w < G.W; w++, column++)
+                // Column w + PadW lands in phase (w + PadW) mod stride: walk each phase's columns with a stride, no division per pixel.
+                for (int phase = 0; phase < G.StrideW; phase++)
                 {
-                    row[column % G.StrideW * PhaseWidth + column / G.StrideW] = src[w];
+                    int first = ((phase - G.PadW) % G.StrideW + G.StrideW) % G.StrideW;
+                    float* dst = row + phase * PhaseWidth + (first + G.PadW) / G.StrideW;
+                    for (int w = first; w < G.W; w += G.StrideW) *dst++ = src[w];
                 }
             }
         }
