@@ -3,7 +3,7 @@ using ScottPlot;
 
 namespace AutoLoRa.Cli.Presentation;
 
-/// <summary>Renders a run's history: accuracies and λ1 (fractions) on top, λ2 in the middle, the learning rate (log scale) below.</summary>
+/// <summary>Renders a run's history: accuracies and λ1 (fractions) on top, λ2 in the middle, the learning rate (log scale) below, and the tracked gradient similarity at the bottom.</summary>
 internal static class RunPlot
 {
     public static void Save(IReadOnlyList<EpochRecord> history, string title, string path)
@@ -31,8 +31,24 @@ internal static class RunPlot
         var figure = new Multiplot(fractions);
         figure.AddPlot(lambda2);
         figure.AddPlot(rate);
+        bool tracked = history.All(h => h.GradientSimilarity is not null);
+        if (tracked) figure.AddPlot(GradientSimilarity(history, epochs));
         figure.Layout = new ScottPlot.MultiplotLayouts.Rows();
-        figure.SavePng(path, 900, 1000);
+        figure.SavePng(path, 900, tracked ? 1300 : 1000);
+    }
+
+    /// <summary>Mean cosine across convolutions of each tracked objective pair, per epoch.</summary>
+    private static Plot GradientSimilarity(IReadOnlyList<EpochRecord> history, double[] epochs)
+    {
+        var plot = new Plot();
+        plot.Title("gradient similarity (mean over convolutions)");
+        foreach (var pair in history[0].GradientSimilarity!.Select(p => p.Pair))
+        {
+            Line(plot, epochs, history.Select(h => (double)(h.GradientSimilarity!.FirstOrDefault(p => p.Pair == pair)?.Mean ?? double.NaN)), pair);
+        }
+        plot.Axes.SetLimitsY(-1, 1);
+        plot.ShowLegend();
+        return plot;
     }
 
     /// <summary>A labelled line of <paramref name="ys"/> over <paramref name="xs"/> (shared with <see cref="ReproductionPlots"/>).</summary>

@@ -149,7 +149,9 @@ public static class Recipe
     {
         if (s.Method == Method.AutoLora && s.LearningRate is null) return new AutomaticSchedule(new AutomaticLearningRate());
         float lr = s.LearningRate ?? DefaultRate(s.Method);
-        var decay = s.LearningRateMilestones is { } m ? new StepDecay(lr, m) : StepDecay.TradesDefault(lr, s.Epochs);
+        var decay = s.LearningRateMilestones is { } m ? new StepDecay(lr, m)
+            : s.Method == Method.Twins ? StepDecay.TwinsDefault(lr, s.Epochs)
+            : StepDecay.TradesDefault(lr, s.Epochs);
         return new StepSchedule(decay);
     }
 

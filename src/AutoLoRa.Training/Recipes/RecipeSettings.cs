@@ -24,8 +24,8 @@ public enum Method
 /// <summary>
 /// Everything a training run is configured by, with the reference's defaults. Null learning-rate
 /// settings mean "the method's default": AutoLoRa's automatic schedule from 0.01; TRADES and
-/// natural fine-tuning 0.01 divided by 10 at 50% and 83% of the epochs; TWINS 0.003 likewise (its
-/// authors' CIFAR-10 script: 0.003, ×0.1 at epochs 30 and 50 of 60); PGD-AT 0.1 likewise.
+/// natural fine-tuning 0.01 divided by 10 at 50% and 83% of the epochs; TWINS 0.003 divided by 10
+/// at 1/2 and 5/6 of them (its authors' CIFAR-10 script: epochs 30 and 50 of 60); PGD-AT 0.1 as TRADES.
 /// </summary>
 public sealed record RecipeSettings
 {
@@ -42,7 +42,7 @@ public sealed record RecipeSettings
     /// <summary>A fixed initial learning rate (disables AutoLoRa's automatic schedule).</summary>
     public float? LearningRate { get; init; }
 
-    /// <summary>Epochs at which a fixed learning rate is divided by 10 (default 50% and 83% of the epochs).</summary>
+    /// <summary>Epochs at which a fixed learning rate is divided by 10 (default: the method's, see the type's summary).</summary>
     public IReadOnlyList<int>? LearningRateMilestones { get; init; }
 
     public float Momentum { get; init; } = 0.9f;
