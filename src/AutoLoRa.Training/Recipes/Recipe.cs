@@ -82,6 +82,7 @@ public static class Recipe
         if (s.Attack.Epsilon < 0 || s.Attack.StepSize < 0 || s.Attack.Steps < 0) throw new ArgumentException("Attack settings must not be negative.");
         if (s.Method != Method.AutoLora && model is { HasLora: true }) throw new ArgumentException($"The {s.Method} method trains a model without LoRA branches; merge or drop them first.");
         if (s.Method != Method.Twins && model is { HasTwinNorms: true }) throw new ArgumentException($"The {s.Method} method trains a model with plain batch-norms; drop the TWINS frozen wings first.");
+        if (!(s.Gamma >= 0)) throw new ArgumentException($"--gamma must not be negative (got {s.Gamma}).");
         if (s.Method == Method.Twins && s.BatchSize < 4) throw new ArgumentException($"--batch-size must be at least 4 for TWINS, so that each batch-norm wing sees two samples (got {s.BatchSize}).");
         bool tradesLike = s.Method is Method.Vanilla or Method.Twins;
         if (s.AutoScalars && !tradesLike) throw new ArgumentException("--auto-scalars applies to vanilla and twins; AutoLoRa's scalars are automatic unless --lambda1/--lambda2 fix them.");

@@ -56,13 +56,6 @@ public abstract class Trainer : IDisposable
     /// </summary>
     public virtual IReadOnlyList<ObjectivePair> GradientObjectives(ModelCopies copies, Tensor x, Tensor y, Random rng) => [];
 
-    /// <summary>
-    /// Weights of a TRADES-style loss's natural and robust terms: 1 and <paramref name="beta"/>, or
-    /// λ1 and λ2 when the scalars are automatic (λ2 takes β's place, λ1 weighs the clean CE).
-    /// </summary>
-    protected (float Natural, float Robust) NaturalAndRobustWeights(float beta) =>
-        AutoScalars is { } scalars ? (scalars.Weights.Lambda1, scalars.Weights.Lambda2) : (1f, beta);
-
     /// <summary>Backward from the loss and one SGD update; the shared tail of every step.</summary>
     protected Tensor Optimize(Tensor loss)
     {

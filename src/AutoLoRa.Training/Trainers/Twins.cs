@@ -1,7 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
-using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Schedules;
 
 namespace AutoLoRa.Training.Trainers;
@@ -15,7 +14,7 @@ namespace AutoLoRa.Training.Trainers;
 /// one; loss = natural + β·robust from <see cref="TwinsLoss"/>. Odd batches work: the frozen wing
 /// gets ⌊N/2⌋ samples, the adaptive wing the rest. Inference uses the adaptive wing only.
 /// </summary>
-public sealed class Twins : Trainer
+public sealed class Twins : NaturalRobustTrainer
 {
     private readonly PgdAttack _attack;
 
@@ -31,13 +30,12 @@ public sealed class Twins : Trainer
     /// <param name="autoScalars">λ1/λ2 in place of 1 and β; null keeps the constants.</param>
     public Twins(Classifier model, AttackSettings attack, float learningRate, float gamma = 1f, float beta = 6f, int nominalBatchSize = 128,
         TwinsKlNormalization kl = TwinsKlNormalization.NominalBatch, float momentum = 0.9f, float weightDecay = 1e-5f, MeasuredScalars? autoScalars = null)
-        : base(model, learningRate, momentum, weightDecay)
+        : base(model, learningRate, beta, momentum, weightDecay)
     {
         if (!model.HasTwinNorms) throw new ArgumentException("TWINS needs a model whose batch-norms have frozen wings (Classifier.AddTwinNorms).", nameof(model));
-        if (!(gamma >= 0)) throw new ArgumentException($"--gamma must not be negative (got {gamma}).", nameof(gamma));
+        ArgumentOutOfRangeException.ThrowIfNegative(gamma);
         _attack = new PgdAttack(attack.ToPgd(PgdObjective.CrossEntropy, PgdStart.Uniform));
         Gamma = gamma;
-        Beta = beta;
         NominalBatchSize = nominalBatchSize;
         KlNormalization = kl;
         AutoScalars = autoScalars;
@@ -47,29 +45,12 @@ public sealed class Twins : Trainer
 
     public float Gamma { get; }
 
-    public float Beta { get; }
-
     public int NominalBatchSize { get; }
 
     public TwinsKlNormalization KlNormalization { get; }
 
-    public override Tensor Step(Tensor x, Tensor y, Random rng)
-    {
-        var (natural, robust) = Objectives(Model, x, y, rng);
-        var (wNatural, wRobust) = NaturalAndRobustWeights(Beta);
-        return Optimize(Ops.Add(Ops.Scale(natural, wNatural), Ops.Scale(robust, wRobust)));
-    }
-
-    /// <summary>The natural part γ·CE(F) + CE(A) against the robust part γ·KL(F) + KL(A), at every convolution's (shared) weight.</summary>
-    public override IReadOnlyList<ObjectivePair> GradientObjectives(ModelCopies copies, Tensor x, Tensor y, Random rng)
-    {
-        var (natural, robust) = Objectives(copies.Model, x, y, rng);
-        var weights = ObjectiveSide.ConvolutionWeights(copies.Model);
-        return [new ObjectivePair("natural vs adversarial", new(natural, weights), new(robust, weights))];
-    }
-
     /// <summary>Attack the adaptive wing, then the split-mode adversarial forward (first, as the reference) and clean forward.</summary>
-    private (Tensor Natural, Tensor Robust) Objectives(Classifier model, Tensor x, Tensor y, Random rng)
+    protected override (Tensor Natural, Tensor Robust) Objectives(Classifier model, Tensor x, Tensor y, Random rng)
     {
         var adversarial = _attack.Perturb(model, x, y, rng);
         model.Train();

@@ -1,7 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
-using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Schedules;
 
 namespace AutoLoRa.Training.Trainers;
@@ -13,7 +12,7 @@ namespace AutoLoRa.Training.Trainers;
 /// With automatic scalars (the authors' ablation) the loss is λ1·CE + λ2·KL instead, λ1 and λ2
 /// following AutoLoRa's rule from the model's own clean training accuracy.
 /// </summary>
-public sealed class VanillaRft : Trainer
+public sealed class VanillaRft : NaturalRobustTrainer
 {
     private readonly PgdAttack _attack;
 
@@ -26,34 +25,16 @@ public sealed class VanillaRft : Trainer
     /// <param name="autoScalars">λ1/λ2 from a measured accuracy instead of 1 and β; null keeps TRADES's constants.</param>
     public VanillaRft(Classifier model, AttackSettings attack, float learningRate, float beta = 6f, float momentum = 0.9f, float weightDecay = 1e-4f,
         MeasuredScalars? autoScalars = null)
-        : base(model, learningRate, momentum, weightDecay)
+        : base(model, learningRate, beta, momentum, weightDecay)
     {
         _attack = new PgdAttack(attack.ToPgd(PgdObjective.KlDivergence, PgdStart.SmallGaussian));
-        Beta = beta;
         AutoScalars = autoScalars;
     }
 
     public override string Method => "vanilla";
 
-    public float Beta { get; }
-
-    public override Tensor Step(Tensor x, Tensor y, Random rng)
-    {
-        var (natural, robust) = Objectives(Model, x, y, rng);
-        var (wNatural, wRobust) = NaturalAndRobustWeights(Beta);
-        return Optimize(Ops.Add(Ops.Scale(natural, wNatural), Ops.Scale(robust, wRobust)));
-    }
-
-    /// <summary>The natural objective CE(f(x), y) against the adversarial one KL(p(x) ‖ p(x_adv)), at every convolution's weight.</summary>
-    public override IReadOnlyList<ObjectivePair> GradientObjectives(ModelCopies copies, Tensor x, Tensor y, Random rng)
-    {
-        var (natural, robust) = Objectives(copies.Model, x, y, rng);
-        var weights = ObjectiveSide.ConvolutionWeights(copies.Model);
-        return [new ObjectivePair("natural vs adversarial", new(natural, weights), new(robust, weights))];
-    }
-
     /// <summary>Attack, then CE(f(x), y) and KL(p(x) ‖ p(x_adv)) from training-mode forwards.</summary>
-    private (Tensor Natural, Tensor Robust) Objectives(Classifier model, Tensor x, Tensor y, Random rng)
+    protected override (Tensor Natural, Tensor Robust) Objectives(Classifier model, Tensor x, Tensor y, Random rng)
     {
         var adversarial = _attack.Perturb(model, x, y, rng);
         model.Train();
