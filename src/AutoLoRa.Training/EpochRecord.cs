@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AutoLoRa.Training.Diagnostics;
 
 namespace AutoLoRa.Training;
@@ -12,7 +13,7 @@ public sealed record EpochRecord(
     double Seconds,
     IReadOnlyDictionary<string, float> Scalars,
     string? Note,
-    IReadOnlyList<PairSimilarity>? GradientSimilarity = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<PairSimilarity>? GradientSimilarity = null);
 
 /// <summary>
 /// Progress of a running training loop, for progress bars: phase "train" (Done of Total batches),

@@ -187,21 +187,54 @@ public sealed class TwinsTests : IDisposable
         Assert.Equal(0.5f * plain, weighted, 4);
     }
 
+    /// <summary>A TWINS run of <paramref name="epochs"/> epochs on tiny data in <paramref name="dir"/> (resuming when it holds a checkpoint).</summary>
+    private TrainingRun RunTwins(Classifier model, string dir, int epochs)
+    {
+        using var trainer = new Twins(model, Attack, learningRate: 0.01f, nominalBatchSize: 16);
+        var options = new TrainingOptions
+        {
+            Epochs = epochs,
+            BatchSize = 16,
+            RunDirectory = dir,
+            ValidationAttack = PgdConfig.Evaluation(0.1f, steps: 2, stepSize: 0.05f),
+        };
+        var run = new TrainingRun(_cpu, trainer, new StepSchedule(StepDecay.TwinsDefault(0.01f, 2)), options);
+        run.Run(Tiny.Halves(40, seed: 1), Tiny.Halves(12, seed: 2));
+        return run;
+    }
+
+    [Fact]
+    public void AResumedTwinsRunEndsWithTheWeightsOfAnUninterruptedOne()
+    {
+        string whole = Path.Combine(_root, "whole"), resumed = Path.Combine(_root, "resumed");
+        using (var model = TwinModel()) RunTwins(model, whole, epochs: 2);
+        using (var model = TwinModel()) RunTwins(model, resumed, epochs: 1);
+        using (var model = TwinModel()) Assert.Equal(2, RunTwins(model, resumed, epochs: 2).History.Count);
+        var expected = SafeTensors.Read(Path.Combine(whole, RunCheckpoint.FileName));
+        var actual = SafeTensors.Read(Path.Combine(resumed, RunCheckpoint.FileName));
+        Assert.Contains(expected.Entries, e => e.Name.Contains(BatchNorm2d.FrozenWingName, StringComparison.Ordinal));
+        Assert.Equal(expected.Entries.Select(e => e.Name), actual.Entries.Select(e => e.Name));
+        Assert.All(expected.Entries, e => Assert.True(e.Data.Span.SequenceEqual(actual[e.Name].Data.Span), $"{e.Name} differs after resume"));
+    }
+
+    [Fact]
+    public void AModelFileWrittenBeforeTwinsReadsAsPlain()
+    {
+        string path = Path.Combine(Directory.CreateDirectory(_root).FullName, "old.safetensors");
+        using (var model = Tiny.Model(_cpu)) ModelFile.Save(path, model);
+        var file = SafeTensors.Read(path);
+        string json = file.Metadata[ModelFile.SpecKey];
+        Assert.Contains(",\"TwinNorms\":false", json);
+        SafeTensors.Write(path, file.Entries.ToList(), new Dictionary<string, string> { [ModelFile.SpecKey] = json.Replace(",\"TwinNorms\":false", "", StringComparison.Ordinal) });
+        using var reread = ModelFile.Load(path, _cpu);
+        Assert.False(reread.Spec.TwinNorms);
+    }
+
     [Fact]
     public void ATwinsRunKeepsBothWingsInItsCheckpointAndWritesAPlainModelForEvaluation()
     {
-        var train = Tiny.Halves(40, seed: 1);
-        var validation = Tiny.Halves(12, seed: 2);
         using var model = TwinModel();
-        using var trainer = new Twins(model, Attack, learningRate: 0.05f, nominalBatchSize: 16);
-        var options = new TrainingOptions
-        {
-            Epochs = 2,
-            BatchSize = 16,
-            RunDirectory = _root,
-            ValidationAttack = PgdConfig.Evaluation(0.1f, steps: 2, stepSize: 0.05f),
-        };
-        new TrainingRun(_cpu, trainer, new StepSchedule(StepDecay.TradesDefault(0.05f, 2)), options).Run(train, validation);
+        RunTwins(model, _root, epochs: 2);
 
         var checkpoint = SafeTensors.Read(Path.Combine(_root, RunCheckpoint.FileName));
         Assert.Contains(checkpoint.Entries, e => e.Name == "model.bn1." + BatchNorm2d.FrozenWingName + ".running_var");

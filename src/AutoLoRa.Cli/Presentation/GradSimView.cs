@@ -41,6 +41,9 @@ internal static class GradSimView
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, layers.Count).Select(i => (double)i).ToArray(), layers.ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 60;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        // Room for the rotated layer names (about 6 px per character).
+        plot.Axes.Bottom.MinimumSize = 30 + 6 * layers.Max(l => l.Length);
+        plot.Axes.Right.MinimumSize = 80;
         plot.XLabel("convolution");
         plot.YLabel("cosine similarity of gradients");
         plot.Axes.SetLimitsY(-1, 1);

@@ -15,7 +15,7 @@ internal static class RunPlot
         Line(fractions, epochs, history.Select(h => (double)h.ValidationCleanAccuracy), "val SA");
         Line(fractions, epochs, history.Select(h => (double)h.ValidationRobustAccuracy), "val RA (PGD)");
         if (history.All(h => h.Scalars.ContainsKey("lambda1"))) Line(fractions, epochs, history.Select(h => (double)h.Scalars["lambda1"]), "λ1");
-        if (history.All(h => h.Scalars.ContainsKey("sa_nat"))) Line(fractions, epochs, history.Select(h => (double)h.Scalars["sa_nat"]), "SA natural branch");
+        if (history.All(h => h.Scalars.ContainsKey("sa_nat"))) Line(fractions, epochs, history.Select(h => (double)h.Scalars["sa_nat"]), "natural SA (λ input)");
         fractions.Axes.SetLimitsY(0, 1);
         fractions.ShowLegend();
 
@@ -26,13 +26,14 @@ internal static class RunPlot
         var rate = new Plot();
         rate.Title("learning rate (log10)");
         Line(rate, epochs, history.Select(h => Math.Log10(h.LearningRate)), "log10 lr");
-        rate.XLabel("epoch");
 
         var figure = new Multiplot(fractions);
         figure.AddPlot(lambda2);
         figure.AddPlot(rate);
         bool tracked = history.All(h => h.GradientSimilarity is not null);
-        if (tracked) figure.AddPlot(GradientSimilarity(history, epochs));
+        var bottom = tracked ? GradientSimilarity(history, epochs) : rate;
+        if (tracked) figure.AddPlot(bottom);
+        bottom.XLabel("epoch");
         figure.Layout = new ScottPlot.MultiplotLayouts.Rows();
         figure.SavePng(path, 900, tracked ? 1300 : 1000);
     }
