@@ -24,6 +24,7 @@ public static class Program
             PredictCommand.Create(),
             PlotCommand.Create(),
             ReproduceCommand.Create(),
+            AnalyzeCommand.Create(),
             BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();

@@ -94,6 +94,15 @@ public abstract class Module : IDisposable
         return module;
     }
 
+    /// <summary>Removes and disposes the child registered under <paramref name="name"/>.</summary>
+    protected void RemoveModule(string name)
+    {
+        int index = _children.FindIndex(c => c.Name == name);
+        if (index < 0) throw new ArgumentException($"No child module named '{name}'.", nameof(name));
+        _children[index].Module.Dispose();
+        _children.RemoveAt(index);
+    }
+
     /// <summary>Removes a parameter (used when LoRA is merged away); the caller disposes it.</summary>
     protected void UnregisterParameter(Tensor tensor) => _parameters.RemoveAll(p => ReferenceEquals(p.Tensor, tensor));
 

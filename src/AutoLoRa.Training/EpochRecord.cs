@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+using AutoLoRa.Training.Diagnostics;
+
 namespace AutoLoRa.Training;
 
-/// <summary>One line of the run log: what an epoch did and measured.</summary>
+/// <summary>One line of the run log: what an epoch did and measured (the gradient similarity only when tracked).</summary>
 public sealed record EpochRecord(
     int Epoch,
     float LearningRate,
@@ -9,7 +12,8 @@ public sealed record EpochRecord(
     float ValidationRobustAccuracy,
     double Seconds,
     IReadOnlyDictionary<string, float> Scalars,
-    string? Note);
+    string? Note,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<PairSimilarity>? GradientSimilarity = null);
 
 /// <summary>
 /// Progress of a running training loop, for progress bars: phase "train" (Done of Total batches),

@@ -29,4 +29,7 @@ public sealed record TrainingOptions
     /// RandomResizedCrop (and the flip when set); with neither, with their test transform.
     /// </summary>
     public bool HorizontalFlip { get; init; } = true;
+
+    /// <summary>Batches (of <see cref="BatchSize"/>, a fixed subset of the training data) on which the gradient similarity is measured after every epoch; 0 skips it.</summary>
+    public int GradSimBatches { get; init; }
 }

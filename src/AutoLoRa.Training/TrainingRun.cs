@@ -5,6 +5,7 @@ using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Formats;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
@@ -41,6 +42,9 @@ public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRate
         var ordering = new EpochOrdering(Shuffle: true, DropLast: false, Seed: (ulong)options.Seed, Background: true, Prefetch: 2);
         using var loader = train.CreateLoader(options.BatchSize, ordering, augmentation);
         var evaluator = new Evaluator(backend, Math.Max(options.BatchSize, 128));
+        var gradSimData = options.GradSimBatches > 0
+            ? TrainingProbe.Subset(train, options.GradSimBatches * options.BatchSize, options.Seed, TrainingProbe.GradientStream)
+            : null;
         int ran = 0;
         for (int epoch = start; epoch < options.Epochs; epoch++)
         {
@@ -54,11 +58,14 @@ public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRate
             float rate = trainer.Optimizer.LearningRate;
             bool isBest = _history.Count == 0 || validationRobust > _history.Max(h => h.ValidationRobustAccuracy);
             if (isBest) _best = ModelStateCodec.ToEntries(trainer.Model).ToList();
+            // Measured on the weights this epoch produced, before a schedule restore may replace them.
+            var similarity = gradSimData is null ? null
+                : GradientSimilarity.Measure(backend, trainer, gradSimData, options.GradSimBatches, options.BatchSize, options.Seed);
             var decision = schedule.AfterEpoch(epoch, validationRobust);
             if (decision.RestoreBest && _best is not null) ModelStateCodec.Load(trainer.Model, new SafeTensorsFile(_best), source: "best weights");
 
             var record = new EpochRecord(epoch, rate, loss, validationClean, validationRobust, clock.Elapsed.TotalSeconds,
-                new Dictionary<string, float>(trainer.Scalars), decision.Note);
+                new Dictionary<string, float>(trainer.Scalars), decision.Note, similarity);
             _history.Add(record);
             SaveCheckpoint(epoch + 1);
             progress?.Report(new TrainingProgress("epoch", epoch, options.Epochs, validation.Count, validation.Count, loss, record));
@@ -66,7 +73,7 @@ public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRate
             if (decision.Stop) break;
         }
         ModelFile.Save(FinalModelPath, trainer.Model);
-        if (_best is not null) SafeTensors.Write(BestModelPath, _best, new Dictionary<string, string> { [ModelFile.SpecKey] = ModelFile.SpecJson(trainer.Model.Spec) });
+        if (_best is not null) ModelFile.Save(BestModelPath, _best, trainer.Model.Spec);
         return ran;
     }
 

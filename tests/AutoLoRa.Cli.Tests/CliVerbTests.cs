@@ -51,6 +51,7 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     [InlineData("autolora")]
     [InlineData("vanilla")]
     [InlineData("natural")]
+    [InlineData("twins")]
     public void FinetuneEachMethodThenEvalInspectPlot(string method)
     {
         string dir = "ft-" + method;
@@ -73,6 +74,90 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
         CliRunner.AssertOk(Run("plot", dir));
         var png = File.ReadAllBytes(Path.Combine(_w.Root, dir, "plot.png"));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+    }
+
+    private static string[] Finetune(string method, string dir, params string[] extra) =>
+        ["finetune", "--method", method, "--classes", "5-9", "--batch-size", "16", "--eps", "0.1", "--attack-steps", "2", "--run-dir", dir, .. extra];
+
+    private List<JsonElement> Log(string dir) =>
+        File.ReadAllLines(Path.Combine(_w.Root, dir, "log.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+    private static float Scalar(JsonElement epoch, string name) => epoch.GetProperty("Scalars").GetProperty(name).GetSingle();
+
+    [Fact]
+    public void TwinsWithAutoScalarsTracksGradientSimilarityAndAnalyzeReadsTheRun()
+    {
+        const string dir = "ft-twins-auto";
+        AssertOk(Run(Finetune("twins", dir, "--init", _w.Backbone, "--data", _w.Data, "--epochs", "2", "--gamma", "0.5",
+            "--auto-scalars", "--track-grad-sim", "--grad-sim-batches", "1")));
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, dir, "config.json"))))
+        {
+            var settings = config.RootElement.GetProperty("settings");
+            Assert.Equal(0.5f, settings.GetProperty("Gamma").GetSingle());
+            Assert.True(settings.GetProperty("AutoScalars").GetBoolean());
+        }
+        var log = Log(dir);
+        Assert.Equal(2, log.Count);
+        foreach (var epoch in log)
+        {
+            // λ1 = 1 − SA and λ2 = 6·SA, SA being the model's own clean training accuracy.
+            float sa = Scalar(epoch, "sa_nat");
+            Assert.Equal(1 - sa, Scalar(epoch, "lambda1"), 5);
+            Assert.Equal(6 * sa, Scalar(epoch, "lambda2"), 4);
+            var pair = Assert.Single(epoch.GetProperty("GradientSimilarity").EnumerateArray());
+            Assert.Equal("natural vs adversarial", pair.GetProperty("Pair").GetString());
+            Assert.InRange(pair.GetProperty("Mean").GetSingle(), -1f, 1f);
+        }
+
+        var analysis = Run("analyze", "grad-sim", dir, "--data", _w.Data, "--classes", "5-9", "--batches", "1", "--batch-size", "16",
+            "--eps", "0.1", "--attack-steps", "2");
+        AssertOk(analysis);
+        Assert.Contains("mean ± std", analysis.Output);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, dir, "grad-sim.json")));
+        Assert.Equal("twins", report.RootElement.GetProperty("method").GetString());
+        var layers = Assert.Single(report.RootElement.GetProperty("pairs").EnumerateArray()).GetProperty("Layers");
+        Assert.Contains(layers.EnumerateArray(), l => l.GetProperty("Layer").GetString() == "layer1.0.conv1");
+        var png = File.ReadAllBytes(Path.Combine(_w.Root, dir, "grad-sim.png"));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        AssertOk(Run("plot", dir));
+    }
+
+    [Fact]
+    public void AnalyzeComparesAutoLorasObjectivePairsOnABackbone()
+    {
+        var r = Run("analyze", "grad-sim", _w.Backbone, "--data", _w.Data, "--method", "autolora", "--batches", "1", "--batch-size", "16",
+            "--eps", "0.1", "--attack-steps", "2", "--out", "gradsim-backbone");
+        AssertOk(r);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, "gradsim-backbone", "grad-sim.json")));
+        var pairs = report.RootElement.GetProperty("pairs").EnumerateArray().Select(p => p.GetProperty("Pair").GetString()).ToList();
+        Assert.Equal(["adversarial CE vs KL", "natural vs adversarial"], pairs);
+        Assert.Contains("lambda1", report.RootElement.GetProperty("scalars").EnumerateObject().Select(p => p.Name));
+    }
+
+    /// <summary>The ablation flags of finetune reach the trainer: the logged learning rates and λ values and the LoRA shapes show them.</summary>
+    [Fact]
+    public void AblationFlagsReachTheTrainer()
+    {
+        const string fixedDir = "ft-ablation-fixed";
+        AssertOk(Run(Finetune("autolora", fixedDir, "--init", _w.Backbone, "--data", _w.Data, "--epochs", "2",
+            "--lr", "0.02", "--lr-milestones", "1", "--lambda1", "0.3", "--lambda2", "2", "--rank", "3")));
+        var log = Log(fixedDir);
+        Assert.Equal(0.02f, log[0].GetProperty("LearningRate").GetSingle(), 6);
+        Assert.Equal(0.002f, log[1].GetProperty("LearningRate").GetSingle(), 6);
+        Assert.All(log, e => Assert.Equal(0.3f, Scalar(e, "lambda1")));
+        Assert.All(log, e => Assert.Equal(2f, Scalar(e, "lambda2")));
+        var model = AutoLoRa.Formats.SafeTensors.Read(Path.Combine(_w.Root, fixedDir, "model.safetensors"));
+        // Rank 3 on a 3×3 convolution of width 4: A is (r·k, Cin·k) = (9, 12).
+        Assert.Equal([9L, 12L], model["layer1.0.conv1.lora_A"].Shape.ToArray());
+
+        const string autoDir = "ft-ablation-auto";
+        AssertOk(Run(Finetune("autolora", autoDir, "--init", _w.Backbone, "--data", _w.Data, "--epochs", "1",
+            "--lambda2-max", "4", "--alpha", "2")));
+        var epoch = Assert.Single(Log(autoDir));
+        float sa = Scalar(epoch, "sa_nat");
+        Assert.InRange(sa, 0.01f, 1f);
+        Assert.Equal(1 - sa * sa, Scalar(epoch, "lambda1"), 5);
+        Assert.Equal(4 * sa * sa, Scalar(epoch, "lambda2"), 4);
     }
 
     [Fact]
@@ -129,12 +214,17 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     [InlineData("pretrain", "--data", "imagenet:/x", "--arch", "resnet-mini", "imagenet")]
     [InlineData("pretrain", "--arch", "resnet19", "--data", "mnist:DATA", "resnet19")]
     [InlineData("finetune", "--method", "bogus", "--init", "x", "bogus")]
+    [InlineData("finetune", "--method", "autolora", "--auto-scalars", "--init", "BACKBONE", "--data", "mnist:DATA", "--auto-scalars")]
+    [InlineData("finetune", "--method", "vanilla", "--gamma", "0.5", "--init", "BACKBONE", "--data", "mnist:DATA", "--gamma")]
+    [InlineData("finetune", "--method", "twins", "--batch-size", "2", "--init", "BACKBONE", "--data", "mnist:DATA", "--batch-size")]
+    [InlineData("analyze", "grad-sim", "no-such-run", "no such file")]
+    [InlineData("analyze", "grad-sim", "BACKBONE", "--data", "mnist:DATA", "--method", "natural", "natural")]
     [InlineData("bench", "step", "--workload", "r99", "r99")]
     [InlineData("bench", "step", "--profile", "--json", "--profile")]
     [InlineData("eval", "x.safetensors", "--attacks", "fgsm", "fgsm")]
     public void UserErrorsAreOneSentenceWithoutStackTrace(params string[] argsAndExpected)
     {
-        var args = argsAndExpected[..^1].Select(a => a.Replace("DATA", _w.DataDir, StringComparison.Ordinal)).ToArray();
+        var args = argsAndExpected[..^1].Select(a => a.Replace("BACKBONE", _w.Backbone, StringComparison.Ordinal).Replace("DATA", _w.DataDir, StringComparison.Ordinal)).ToArray();
         var r = Run(args);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(argsAndExpected[^1], r.Error, StringComparison.OrdinalIgnoreCase);

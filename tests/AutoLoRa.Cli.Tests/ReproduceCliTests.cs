@@ -117,19 +117,10 @@ public sealed class ReproduceCliTests : IClassFixture<ReproduceCliTests.Workspac
         Assert.Contains("paper-cifar: ", list.Output);
         Assert.Contains("needs the environment variables CIFAR10_DIR, CIFAR100_DIR, AUTOLORA_RESNET18", list.Output);
 
-        // The embedded plan (on the installed Fashion-MNIST) is valid, except for what this build may still lack (TWINS, the scalar scheduler for the baselines).
+        // The embedded plan (on the installed Fashion-MNIST) is valid.
         var dry = Run("reproduce", "fashion-mnist", "--dry-run", "--out", "fm-dry");
-        if (dry.ExitCode == 0)
-        {
-            Assert.Contains("plan fashion-mnist: 12 cells", dry.Output);
-        }
-        else
-        {
-            Assert.Equal(2, dry.ExitCode);
-            var problems = dry.Error.Split('\n').Where(l => l.StartsWith("  - ", StringComparison.Ordinal)).ToList();
-            Assert.NotEmpty(problems);
-            Assert.All(problems, p => Assert.EndsWith("is not available in this build.", p.TrimEnd()));
-        }
+        AssertOk(dry);
+        Assert.Contains("plan fashion-mnist: 12 cells", dry.Output);
 
         var unknown = Run("reproduce", "no-such-plan");
         Assert.Equal(2, unknown.ExitCode);

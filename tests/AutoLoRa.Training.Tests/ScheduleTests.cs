@@ -105,4 +105,30 @@ public sealed class ScheduleTests
         Assert.Equal(0.001f, decay.RateAt(6), 7);
         Assert.Equal(0.0001f, decay.RateAt(11), 7);
     }
+
+    [Fact]
+    public void TwinsDecaysAtEpochs30And50Of60AsItsScript()
+    {
+        var decay = StepDecay.TwinsDefault(0.003f, 60);
+        Assert.Equal([30, 50], decay.Milestones);
+        Assert.Equal(0.003f, decay.RateAt(29), 7);
+        Assert.Equal(0.0003f, decay.RateAt(30), 7);
+        Assert.Equal(0.00003f, decay.RateAt(50), 8);
+    }
+
+    [Fact]
+    public void MeasuredScalarsRefreshEveryQuarterAndRestore()
+    {
+        int calls = 0;
+        var scalars = new MeasuredScalars(AutomaticScalars.Automatic(alpha: 2f, lambda2Max: 4f), () => ++calls * 0.1f);
+        for (int batch = 0; batch < 9; batch++) scalars.OnEpochProgress(batch, batchesPerEpoch: 9);
+        // Batches 0, 2, 4, 6 and 8 start a quarter (9 / 4 = 2 batches each, rounded down).
+        Assert.Equal(5, calls);
+        Assert.Equal(0.5f, scalars.Accuracy, 6);
+        Assert.Equal(0.75f, scalars.Weights.Lambda1, 6);
+        Assert.Equal(1f, scalars.Weights.Lambda2, 6);
+        var copy = new MeasuredScalars(AutomaticScalars.Automatic(), () => throw new InvalidOperationException("not measured"));
+        copy.Restore(scalars.Values);
+        Assert.Equal(scalars.Values, copy.Values);
+    }
 }

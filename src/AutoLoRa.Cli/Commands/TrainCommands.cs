@@ -8,7 +8,7 @@ using AutoLoRa.Training.Recipes;
 
 namespace AutoLoRa.Cli.Commands;
 
-/// <summary><c>autolora pretrain</c> (PGD-AT from scratch) and <c>autolora finetune</c> (AutoLoRa, vanilla RFT, natural).</summary>
+/// <summary><c>autolora pretrain</c> (PGD-AT from scratch) and <c>autolora finetune</c> (AutoLoRa, vanilla RFT, TWINS, natural).</summary>
 internal static class TrainCommands
 {
     public static Command CreatePretrain()
@@ -34,7 +34,7 @@ internal static class TrainCommands
     public static Command CreateFinetune()
     {
         var set = new TrainingOptionSet();
-        var method = new Option<string>("--method") { Description = "autolora | vanilla | natural.", DefaultValueFactory = _ => "autolora" };
+        var method = new Option<string>("--method") { Description = $"{MethodNames.Choices}.", DefaultValueFactory = _ => "autolora" };
         var init = new Option<string>("--init") { Description = "The pre-trained model to start from: a .safetensors written by autolora, or a PyTorch .pt/.pth/.ckpt (key layout and architecture detected).", Required = true };
         var rank = new Option<int>("--rank") { Description = "LoRA rank (AutoLoRa).", DefaultValueFactory = _ => 8 };
         var lambda1 = new Option<float?>("--lambda1") { Description = "Fixed λ1 (with --lambda2: disables the automatic scalars)." };
@@ -45,11 +45,24 @@ internal static class TrainCommands
         {
             Description = "Resize inputs bilinearly to N×N inside the model (e.g. 224 to fine-tune an ImageNet-pretrained ResNet on 32×32 images, as the reference does); saved with the model. Default: keep the pre-trained model's setting.",
         };
-        var command = new Command("finetune", "Robustly fine-tunes a pre-trained model to new classes (AutoLoRa by default).") { method, init, rank, lambda1, lambda2, lambda2Max, alpha, inputSize };
+        var gamma = new Option<float?>("--gamma") { Description = "TWINS's γ, the weight of the frozen wing's CE and KL (default 1.0, its authors' CIFAR-10 value)." };
+        var twinsKl = new Option<string>("--twins-kl")
+        {
+            Description = "TWINS's KL normalisation: parity (each wing's KL sum / batch size, as its authors' code) | mean (each wing's own mean).",
+            DefaultValueFactory = _ => "parity",
+        };
+        var autoScalars = new Option<bool>("--auto-scalars") { Description = "Vanilla RFT and TWINS with AutoLoRa's scalar scheduler: λ1·CE + λ2·KL from the model's clean training accuracy." };
+        var trackGradSim = new Option<bool>("--track-grad-sim") { Description = "Record the gradient similarity of the natural and adversarial objectives per convolution after every epoch (log.jsonl)." };
+        var gradSimBatches = new Option<int>("--grad-sim-batches") { Description = "Training batches the tracked gradient similarity is measured on.", DefaultValueFactory = _ => 2 };
+        var command = new Command("finetune", "Robustly fine-tunes a pre-trained model to new classes (AutoLoRa by default).")
+        {
+            method, init, rank, lambda1, lambda2, lambda2Max, alpha, inputSize, gamma, twinsKl, autoScalars, trackGradSim, gradSimBatches,
+        };
         set.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             var chosen = MethodNames.Parse(r.GetValue(method)!);
+            if (r.GetValue(gamma) is not null && chosen != Method.Twins) throw new ArgumentException("--gamma applies to --method twins only.");
             var settings = set.Settings(r, chosen, "finetune-" + r.GetValue(method), 0) with
             {
                 Rank = r.GetValue(rank),
@@ -57,6 +70,10 @@ internal static class TrainCommands
                 Lambda2 = r.GetValue(lambda2),
                 Lambda2Max = r.GetValue(lambda2Max),
                 Alpha = r.GetValue(alpha),
+                Gamma = r.GetValue(gamma) ?? 1f,
+                TwinsKl = MethodNames.ParseTwinsKl(r.GetValue(twinsKl)!),
+                AutoScalars = r.GetValue(autoScalars),
+                GradSimBatches = r.GetValue(trackGradSim) ? r.GetValue(gradSimBatches) : 0,
             };
             using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
             var (train, source) = set.TrainingData(r, settings.Seed);

@@ -3,7 +3,7 @@ using ScottPlot;
 
 namespace AutoLoRa.Cli.Presentation;
 
-/// <summary>Renders a run's history: accuracies and λ1 (fractions) on top, λ2 in the middle, the learning rate (log scale) below.</summary>
+/// <summary>Renders a run's history: accuracies and λ1 (fractions) on top, λ2 in the middle, the learning rate (log scale) below, and the tracked gradient similarity at the bottom.</summary>
 internal static class RunPlot
 {
     public static void Save(IReadOnlyList<EpochRecord> history, string title, string path)
@@ -15,7 +15,7 @@ internal static class RunPlot
         Line(fractions, epochs, history.Select(h => (double)h.ValidationCleanAccuracy), "val SA");
         Line(fractions, epochs, history.Select(h => (double)h.ValidationRobustAccuracy), "val RA (PGD)");
         if (history.All(h => h.Scalars.ContainsKey("lambda1"))) Line(fractions, epochs, history.Select(h => (double)h.Scalars["lambda1"]), "λ1");
-        if (history.All(h => h.Scalars.ContainsKey("sa_nat"))) Line(fractions, epochs, history.Select(h => (double)h.Scalars["sa_nat"]), "SA natural branch");
+        if (history.All(h => h.Scalars.ContainsKey("sa_nat"))) Line(fractions, epochs, history.Select(h => (double)h.Scalars["sa_nat"]), "natural SA (λ input)");
         fractions.Axes.SetLimitsY(0, 1);
         fractions.ShowLegend();
 
@@ -26,13 +26,30 @@ internal static class RunPlot
         var rate = new Plot();
         rate.Title("learning rate (log10)");
         Line(rate, epochs, history.Select(h => Math.Log10(h.LearningRate)), "log10 lr");
-        rate.XLabel("epoch");
 
         var figure = new Multiplot(fractions);
         figure.AddPlot(lambda2);
         figure.AddPlot(rate);
+        bool tracked = history.All(h => h.GradientSimilarity is not null);
+        var bottom = tracked ? GradientSimilarity(history, epochs) : rate;
+        if (tracked) figure.AddPlot(bottom);
+        bottom.XLabel("epoch");
         figure.Layout = new ScottPlot.MultiplotLayouts.Rows();
-        figure.SavePng(path, 900, 1000);
+        figure.SavePng(path, 900, tracked ? 1300 : 1000);
+    }
+
+    /// <summary>Mean cosine across convolutions of each tracked objective pair, per epoch.</summary>
+    private static Plot GradientSimilarity(IReadOnlyList<EpochRecord> history, double[] epochs)
+    {
+        var plot = new Plot();
+        plot.Title("gradient similarity (mean over convolutions)");
+        foreach (var pair in history[0].GradientSimilarity!.Select(p => p.Pair))
+        {
+            Line(plot, epochs, history.Select(h => (double)(h.GradientSimilarity!.FirstOrDefault(p => p.Pair == pair)?.Mean ?? double.NaN)), pair);
+        }
+        plot.Axes.SetLimitsY(-1, 1);
+        plot.ShowLegend();
+        return plot;
     }
 
     /// <summary>A labelled line of <paramref name="ys"/> over <paramref name="xs"/> (shared with <see cref="ReproductionPlots"/>).</summary>

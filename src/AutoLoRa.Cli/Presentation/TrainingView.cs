@@ -79,6 +79,7 @@ internal static class TrainingView
             $"val RA {r.ValidationRobustAccuracy:P1}",
         };
         foreach (var (k, v) in r.Scalars) parts.Add($"{k} {v:F3}");
+        foreach (var pair in r.GradientSimilarity ?? []) parts.Add($"grad-sim {pair.Pair} {pair.Mean:F3} ± {pair.Std:F3}");
         parts.Add($"{r.Seconds:F0} s");
         if (r.Note is not null) parts.Add(r.Note);
         return string.Join(", ", parts);

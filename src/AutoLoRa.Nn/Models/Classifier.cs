@@ -75,6 +75,40 @@ public abstract class Classifier : Module
         Spec = Spec with { LoraRank = 0 };
     }
 
+    /// <summary>Every batch-norm of the model (adaptive wings only: a frozen wing is reached through its owner), in state-dict order.</summary>
+    public IEnumerable<(string Name, BatchNorm2d Norm)> BatchNorms() =>
+        NamedModules().Where(m => m.Module is BatchNorm2d { FreezesStatistics: false }).Select(m => (m.Name, (BatchNorm2d)m.Module));
+
+    /// <summary>True when the batch-norms carry TWINS frozen wings.</summary>
+    public bool HasTwinNorms => BatchNorms().Any(b => b.Norm.FrozenWing is not null);
+
+    /// <summary>
+    /// Turns every batch-norm into a TWINS pair (<see cref="BatchNorm2d.AddFrozenWing"/>): both wings
+    /// start from the current (pre-trained) state, the stem's, the blocks' and the shortcuts' alike.
+    /// </summary>
+    public void AddTwinNorms()
+    {
+        foreach (var (_, norm) in BatchNorms().ToList()) norm.AddFrozenWing();
+        Spec = Spec with { TwinNorms = true };
+    }
+
+    /// <summary>Drops every frozen wing: the result is the plain model TWINS runs at inference (its adaptive wings).</summary>
+    public void RemoveFrozenWings()
+    {
+        foreach (var (_, norm) in BatchNorms().ToList())
+        {
+            if (norm.FrozenWing is not null) norm.RemoveFrozenWing();
+        }
+        Spec = Spec with { TwinNorms = false };
+    }
+
+    /// <summary>Adds what the spec asks for beyond the base architecture (LoRA branches, TWINS wings); called by the constructors.</summary>
+    protected void AddSpecExtras(int seed)
+    {
+        if (Spec.LoraRank > 0) AddLora(Spec.LoraRank, new Random(seed + 1));
+        if (Spec.TwinNorms) AddTwinNorms();
+    }
+
     /// <summary>LoRA parameters only (A and B of every convolution).</summary>
     public IEnumerable<Tensor> LoraParameters() =>
         Convolutions().Where(c => c.Conv.HasLora).SelectMany(c => new[] { c.Conv.LoraA!, c.Conv.LoraB! });

@@ -10,8 +10,9 @@ public enum StemKind
 /// <summary>
 /// Everything needed to rebuild a model: the architecture name (resnet18, resnet34, resnet50,
 /// resnet-mini, wrn-28-10), base width, input channels, classes, stem, the input normalisation,
-/// the LoRA rank (0 = none) and the side to which inputs are resized inside the model (0 = none,
-/// see <see cref="Layers.InputResize"/>). Stored in checkpoint metadata.
+/// the LoRA rank (0 = none), the side to which inputs are resized inside the model (0 = none,
+/// see <see cref="Layers.InputResize"/>) and whether every batch-norm carries a TWINS frozen wing.
+/// Stored in checkpoint metadata.
 /// </summary>
 public sealed record ModelSpec(
     string Architecture,
@@ -22,7 +23,8 @@ public sealed record ModelSpec(
     float[]? Mean = null,
     float[]? Std = null,
     int LoraRank = 0,
-    int InputSize = 0)
+    int InputSize = 0,
+    bool TwinNorms = false)
 {
     /// <summary>CIFAR-10 statistics, the default for 3-channel inputs (WORKLOADS.md).</summary>
     public static readonly float[] CifarMean = [0.4914f, 0.4822f, 0.4465f];

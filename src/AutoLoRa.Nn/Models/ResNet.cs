@@ -49,7 +49,7 @@ public sealed class ResNet : Classifier
         }
         FeatureWidth = inChannels;
         _fc = RegisterModule("fc", new Linear(backend, rng, inChannels, spec.Classes));
-        if (spec.LoraRank > 0) AddLora(spec.LoraRank, new Random(seed + 1));
+        AddSpecExtras(seed);
     }
 
     /// <summary>Width of the pooled features the head sees.</summary>

@@ -33,7 +33,7 @@ public sealed class WideResNet : Classifier
         ];
         _bn1 = RegisterModule("bn1", new BatchNorm2d(backend, widths[3]));
         _fc = RegisterModule("fc", new Linear(backend, rng, widths[3], spec.Classes));
-        if (spec.LoraRank > 0) AddLora(spec.LoraRank, new Random(seed + 1));
+        AddSpecExtras(seed);
     }
 
     public override Linear Head => _fc;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Formats;
+using AutoLoRa.Nn.Layers;
 using AutoLoRa.Nn.Models;
 
 namespace AutoLoRa.Training.Checkpoints;
@@ -10,6 +11,12 @@ namespace AutoLoRa.Training.Checkpoints;
 /// A trained model as one safetensors file: the state dict under torchvision names (so PyTorch's
 /// <c>safetensors</c> loads it as a normal state dict) plus the <see cref="ModelSpec"/> in the
 /// metadata, so <c>autolora</c> can rebuild the architecture without flags.
+/// <para>
+/// A TWINS model is written in its inference form: the frozen wings (<c>….main_bn.*</c>) are left
+/// out and the spec says plain batch-norms, so the file is an ordinary torchvision-layout model whose
+/// batch-norms are the adaptive wings — exactly what TWINS evaluates, since eval mode never uses the
+/// frozen wing. The run checkpoint keeps both wings, for resuming.
+/// </para>
 /// </summary>
 public static class ModelFile
 {
@@ -17,13 +24,18 @@ public static class ModelFile
 
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
 
-    public static void Save(string path, Classifier model, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    public static void Save(string path, Classifier model, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
+        Save(path, ModelStateCodec.ToEntries(model), model.Spec, extraMetadata);
+
+    /// <summary>Writes a state dict (e.g. kept best weights) of a model described by <paramref name="spec"/>, in inference form.</summary>
+    public static void Save(string path, IEnumerable<SafeTensorEntry> entries, ModelSpec spec, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
+        string frozenWing = "." + BatchNorm2d.FrozenWingName + ".";
         var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
         {
-            [SpecKey] = SpecJson(model.Spec),
+            [SpecKey] = SpecJson(spec with { TwinNorms = false }),
         };
-        SafeTensors.Write(path, ModelStateCodec.ToEntries(model), metadata);
+        SafeTensors.Write(path, entries.Where(e => !e.Name.Contains(frozenWing, StringComparison.Ordinal)), metadata);
     }
 
     /// <summary>The metadata encoding of a model description.</summary>
@@ -73,17 +85,19 @@ public static class ModelFile
     }
 
     /// <summary>The JSON shape of a <see cref="ModelSpec"/> (explicit, so the file format does not follow refactors).</summary>
-    /// <remarks>InputSize came later: files without it deserialise it as 0 (no resize).</remarks>
-    private sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank, int InputSize)
+    /// <remarks>Fields added later read as their defaults from older files: InputSize 0 (no resize), TwinNorms false.</remarks>
+    private sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank, int InputSize,
+        bool TwinNorms = false)
     {
         public static SpecRecord From(ModelSpec s) =>
-            new(s.Architecture, s.Classes, s.InChannels, s.BaseWidth, s.Stem.ToString().ToLower(CultureInfo.InvariantCulture), s.EffectiveMean, s.EffectiveStd, s.LoraRank, s.InputSize);
+            new(s.Architecture, s.Classes, s.InChannels, s.BaseWidth, s.Stem.ToString().ToLower(CultureInfo.InvariantCulture), s.EffectiveMean, s.EffectiveStd, s.LoraRank, s.InputSize,
+                s.TwinNorms);
 
         public ModelSpec ToSpec()
         {
             if (!Enum.TryParse<StemKind>(Stem, ignoreCase: true, out var stem)) throw new ArgumentException($"unknown stem '{Stem}'");
             if (InputSize < 0) throw new ArgumentException($"input size {InputSize} is negative");
-            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize);
+            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize, TwinNorms);
         }
     }
 }

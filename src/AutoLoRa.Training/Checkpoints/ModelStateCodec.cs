@@ -35,6 +35,22 @@ public static class ModelStateCodec
         }
     }
 
+    /// <summary>A new model with the same description and state (weights, statistics, batch counters) on the same backend.</summary>
+    public static Classifier Clone(Classifier model)
+    {
+        var copy = ModelFactory.Create(model.Head.Weight.Backend, model.Spec, seed: 0);
+        try
+        {
+            StateDicts.Load(copy, StateDicts.Export(model).ToDictionary(e => e.Name, StringComparer.Ordinal));
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The same tensor under another name (the data is shared, not copied).</summary>
     public static SafeTensorEntry WithName(SafeTensorEntry e, string name) =>
         name == e.Name ? e : new SafeTensorEntry(name, e.DType, e.Shape.ToArray(), e.Data);

@@ -6,8 +6,9 @@ namespace AutoLoRa.Training.Recipes;
 public static class FineTuning
 {
     /// <summary>
-    /// <paramref name="model"/> (opened from <paramref name="path"/>) with any LoRA branch merged and a
-    /// new zero-initialised head for the downstream classes, as the reference does; disposed on error.
+    /// <paramref name="model"/> (opened from <paramref name="path"/>) with any LoRA branch merged, any
+    /// TWINS frozen wing dropped (a run starts from the plain network the file deploys) and a new
+    /// zero-initialised head for the downstream classes, as the reference does; disposed on error.
     /// </summary>
     /// <exception cref="ArgumentException">The model expects another number of input channels than the data has.</exception>
     public static Classifier Prepare(Classifier model, string path, int classes, int channels)
@@ -18,6 +19,7 @@ public static class FineTuning
             throw new ArgumentException($"{path} expects {model.Spec.InChannels}-channel images but the data has {channels} channels.");
         }
         if (model.HasLora) model.MergeLora();
+        if (model.HasTwinNorms) model.RemoveFrozenWings();
         model.ReplaceHead(classes);
         return model;
     }

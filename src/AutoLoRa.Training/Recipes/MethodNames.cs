@@ -1,3 +1,5 @@
+using AutoLoRa.Training.Trainers;
+
 namespace AutoLoRa.Training.Recipes;
 
 /// <summary>
@@ -12,7 +14,20 @@ public static class MethodNames
     {
         "autolora" => Method.AutoLora,
         "vanilla" => Method.Vanilla,
+        "twins" => Method.Twins,
         "natural" => Method.Natural,
-        _ => throw new ArgumentException($"{source} '{name}' is unknown; choose autolora, vanilla or natural."),
+        _ => throw new ArgumentException($"{source} '{name}' is unknown; choose autolora, vanilla, twins or natural."),
+    };
+
+    /// <summary>The method names, for help texts.</summary>
+    public const string Choices = "autolora | vanilla | twins | natural";
+
+    /// <summary>TWINS's KL normalisation by name: parity (its authors' code) or mean.</summary>
+    /// <exception cref="ArgumentException">The name is neither.</exception>
+    public static TwinsKlNormalization ParseTwinsKl(string name, string source = "--twins-kl") => name switch
+    {
+        "parity" => TwinsKlNormalization.NominalBatch,
+        "mean" => TwinsKlNormalization.PerWingMean,
+        _ => throw new ArgumentException($"{source} '{name}' is unknown; choose parity or mean."),
     };
 }

@@ -13,9 +13,6 @@ namespace AutoLoRa.Training.Reproduction;
 /// </summary>
 public static partial class PlanParser
 {
-    /// <summary>Methods a plan may name before this build has them: they fail with "not available in this build", not "unknown".</summary>
-    private static readonly string[] s_methodsNotInThisBuild = ["twins"];
-
     /// <param name="json">The plan's text.</param>
     /// <param name="origin">The plan's file or built-in name, for messages (and the default plan name).</param>
     /// <param name="sources">Asked whether each data spec can be loaded.</param>
@@ -115,7 +112,7 @@ public static partial class PlanParser
         }
         catch (ArgumentException e)
         {
-            return s_methodsNotInThisBuild.Contains(name) ? $"method '{name}' is not available in this build." : e.Message;
+            return e.Message;
         }
     }
 

@@ -28,22 +28,22 @@ public static class SettingKeys
         ["lambda2-max"] = (s, v) => s with { Lambda2Max = Float(v) },
         ["alpha"] = (s, v) => s with { Alpha = Float(v) },
         ["beta"] = (s, v) => s with { Beta = Float(v) },
+        ["gamma"] = (s, v) => s with { Gamma = Float(v) },
+        ["twins-kl"] = (s, v) => s with { TwinsKl = MethodNames.ParseTwinsKl(String(v), "twins-kl") },
+        ["auto-scalars"] = (s, v) => s with { AutoScalars = Bool(v) },
+        ["grad-sim-batches"] = (s, v) => s with { GradSimBatches = Int(v) },
         ["scalar-probe-size"] = (s, v) => s with { ScalarProbeSize = Int(v) },
         ["crop-padding"] = (s, v) => s with { CropPadding = Int(v) },
         ["horizontal-flip"] = (s, v) => s with { HorizontalFlip = Bool(v) },
     };
 
-    /// <summary>Keys of settings that are on their way (TWINS's γ, the scalar scheduler for the baselines) but not in this build.</summary>
-    private static readonly string[] s_notInThisBuild = ["gamma", "auto-scalars"];
-
     public static IReadOnlyCollection<string> Names => s_keys.Keys;
 
     /// <summary><paramref name="s"/> with setting <paramref name="key"/> set to <paramref name="value"/>.</summary>
-    /// <exception cref="ArgumentException">Unknown key, a key this build lacks, or a value of the wrong type (one sentence).</exception>
+    /// <exception cref="ArgumentException">Unknown key, or a value of the wrong type (one sentence).</exception>
     public static RecipeSettings Apply(RecipeSettings s, string key, JsonElement value)
     {
         if (s_keys.TryGetValue(key, out var apply)) return apply(s, value);
-        if (s_notInThisBuild.Contains(key)) throw new ArgumentException($"setting '{key}' is not available in this build.");
         throw new ArgumentException($"unknown setting '{key}'; expected one of {string.Join(", ", s_keys.Keys)}.");
     }
 
@@ -52,6 +52,9 @@ public static class SettingKeys
 
     private static float Float(JsonElement v) =>
         v.ValueKind == JsonValueKind.Number ? v.GetSingle() : throw new ArgumentException($"must be a number (got {v.GetRawText()}).");
+
+    private static string String(JsonElement v) =>
+        v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new ArgumentException($"must be a string (got {v.GetRawText()}).");
 
     private static bool Bool(JsonElement v) => v.ValueKind switch
     {

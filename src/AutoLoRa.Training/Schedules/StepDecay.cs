@@ -21,6 +21,10 @@ public sealed class StepDecay
     /// <summary>The rate used during 0-based epoch <paramref name="epoch"/>.</summary>
     public float RateAt(int epoch) => InitialRate * MathF.Pow(Gamma, Milestones.Count(m => epoch >= m));
 
+    /// <summary>TWINS's script: divide by 10 at half and five sixths of the epochs (epochs 30 and 50 of 60; at least epoch 1).</summary>
+    public static StepDecay TwinsDefault(float initialRate, int epochs) =>
+        new(initialRate, [Math.Max(1, epochs / 2), Math.Max(1, epochs * 5 / 6)]);
+
     /// <summary>TRADES's default: divide by 10 at 50% and 83% of the epochs (at least epoch 1).</summary>
     public static StepDecay TradesDefault(float initialRate, int epochs) =>
         new(initialRate, [Math.Max(1, (int)(epochs * 0.5)), Math.Max(1, (int)(epochs * 0.83))]);

@@ -2,6 +2,7 @@ using AutoLoRa.Core;
 using AutoLoRa.Nn;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
+using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Schedules;
 
 namespace AutoLoRa.Training.Trainers;
@@ -18,7 +19,6 @@ namespace AutoLoRa.Training.Trainers;
 public sealed class AutoLora : Trainer
 {
     private readonly PgdAttack _attack;
-    private readonly Func<float> _measureNaturalAccuracy;
 
     /// <param name="model">A classifier with LoRA branches (<see cref="Classifier.AddLora"/>).</param>
     /// <param name="attack">The training attack.</param>
@@ -33,50 +33,60 @@ public sealed class AutoLora : Trainer
     {
         if (!model.HasLora) throw new ArgumentException("AutoLoRa needs a model with LoRA branches (rank > 0).", nameof(model));
         _attack = new PgdAttack(attack.ToPgd(PgdObjective.CrossEntropy, PgdStart.SmallGaussian));
-        LossWeights = scalars;
-        _measureNaturalAccuracy = measureNaturalAccuracy;
+        AutoScalars = new MeasuredScalars(scalars, measureNaturalAccuracy);
     }
 
     public override string Method => "autolora";
 
     /// <summary>The λ1/λ2 policy (automatic by default).</summary>
-    public AutomaticScalars LossWeights { get; }
+    public AutomaticScalars LossWeights => AutoScalars!.Weights;
 
     /// <summary>The natural branch's accuracy at the last refresh.</summary>
-    public float NaturalAccuracy { get; private set; }
-
-    public override IReadOnlyDictionary<string, float> Scalars => new Dictionary<string, float>
-    {
-        ["lambda1"] = LossWeights.Lambda1,
-        ["lambda2"] = LossWeights.Lambda2,
-        ["sa_nat"] = NaturalAccuracy,
-    };
-
-    public override void RestoreScalars(IReadOnlyDictionary<string, float> scalars)
-    {
-        if (scalars.TryGetValue("lambda1", out float l1) && scalars.TryGetValue("lambda2", out float l2)) LossWeights.Restore(l1, l2);
-        if (scalars.TryGetValue("sa_nat", out float sa)) NaturalAccuracy = sa;
-    }
-
-    public override void OnEpochProgress(int epoch, int batchIndex, int batchesPerEpoch)
-    {
-        if (!LossWeights.IsAutomatic) return;
-        int quarter = Math.Max(1, batchesPerEpoch / 4);
-        if (batchIndex % quarter != 0) return;
-        NaturalAccuracy = _measureNaturalAccuracy();
-        LossWeights.Update(NaturalAccuracy);
-    }
+    public float NaturalAccuracy => AutoScalars!.Accuracy;
 
     public override Tensor Step(Tensor x, Tensor y, Random rng)
     {
         var adversarial = _attack.Perturb(Model, x, y, rng, Branch.Main);
         Model.Train();
-        var zNat = Model.Forward(x, Branch.Natural);
-        var zAdv = Model.Forward(adversarial, Branch.Main);
-        float l1 = LossWeights.Lambda1, l2 = LossWeights.Lambda2;
-        var loss = Ops.Add(
-            Ops.Add(Ops.Scale(Ops.CrossEntropy(zNat, y), l1), Ops.Scale(Ops.CrossEntropy(zAdv, y), 1f - l1)),
-            Ops.Scale(Ops.KlDivergence(zNat, zAdv), l2));
-        return Optimize(loss);
+        var (natural, adversarialCe, kl) = Objectives(Model, x, adversarial, y);
+        float l1 = LossWeights.Lambda1;
+        return Optimize(Ops.Add(Ops.Scale(natural, l1), AdversarialObjective(adversarialCe, kl)));
     }
+
+    /// <summary>
+    /// Two pairs: the two terms of the adversarial objective, CE(f(x_adv)) against KL(p_nat ‖ p_adv),
+    /// at every convolution's W (both train W); and the natural objective CE(f_nat(x)) against the
+    /// whole adversarial objective (1 − λ1)·CE + λ2·KL, at the convolutions that carry LoRA: the
+    /// natural side is differentiated against the merged weights W + s·BA (what A and B move: their
+    /// gradients are projections of it; W itself gets none from it), the adversarial side against W.
+    /// </summary>
+    public override IReadOnlyList<ObjectivePair> GradientObjectives(ModelCopies copies, Tensor x, Tensor y, Random rng)
+    {
+        var model = copies.Model;
+        var adversarial = _attack.Perturb(model, x, y, rng, Branch.Main);
+        model.Train();
+        var (_, adversarialCe, kl) = Objectives(model, x, adversarial, y);
+        var merged = copies.Merged;
+        merged.Train();
+        var natural = Ops.CrossEntropy(merged.Forward(x), y);
+        var weights = ObjectiveSide.ConvolutionWeights(model);
+        return
+        [
+            new ObjectivePair("adversarial CE vs KL", new(adversarialCe, weights), new(kl, weights)),
+            new ObjectivePair("natural vs adversarial", new(natural, ObjectiveSide.ConvolutionWeights(merged)),
+                new(AdversarialObjective(adversarialCe, kl), ObjectiveSide.ConvolutionWeights(model, loraOnly: true))),
+        ];
+    }
+
+    /// <summary>CE(f_nat(x), y), CE(f(x_adv), y) and KL(p_nat ‖ p_adv), from a training-mode natural and adversarial forward.</summary>
+    private static (Tensor Natural, Tensor AdversarialCe, Tensor Kl) Objectives(Classifier model, Tensor x, Tensor adversarial, Tensor y)
+    {
+        var zNat = model.Forward(x, Branch.Natural);
+        var zAdv = model.Forward(adversarial, Branch.Main);
+        return (Ops.CrossEntropy(zNat, y), Ops.CrossEntropy(zAdv, y), Ops.KlDivergence(zNat, zAdv));
+    }
+
+    /// <summary>What the feature extractor learns: (1 − λ1)·CE(z_adv, y) + λ2·KL(p_nat ‖ p_adv).</summary>
+    private Tensor AdversarialObjective(Tensor adversarialCe, Tensor kl) =>
+        Ops.Add(Ops.Scale(adversarialCe, 1f - LossWeights.Lambda1), Ops.Scale(kl, LossWeights.Lambda2));
 }

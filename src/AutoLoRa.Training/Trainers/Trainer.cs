@@ -1,6 +1,8 @@
 using AutoLoRa.Core;
 using AutoLoRa.Nn.Models;
+using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Optim;
+using AutoLoRa.Training.Schedules;
 
 namespace AutoLoRa.Training.Trainers;
 
@@ -31,18 +33,28 @@ public abstract class Trainer : IDisposable
     /// </summary>
     public abstract Tensor Step(Tensor x, Tensor y, Random rng);
 
-    /// <summary>Called before the batches of each epoch and after each quarter of it.</summary>
-    public virtual void OnEpochProgress(int epoch, int batchIndex, int batchesPerEpoch)
-    {
-    }
+    /// <summary>
+    /// Loss scalars refreshed from a measured accuracy: AutoLoRa's λ1/λ2 always, vanilla RFT's and
+    /// TWINS's with --auto-scalars; null when the method's scalars are constants.
+    /// </summary>
+    public MeasuredScalars? AutoScalars { get; protected init; }
 
-    /// <summary>Method-specific values for the run log and checkpoints (λ1, λ2 for AutoLoRa).</summary>
-    public virtual IReadOnlyDictionary<string, float> Scalars => new Dictionary<string, float>();
+    /// <summary>Called before the batches of each epoch and after each quarter of it.</summary>
+    public virtual void OnEpochProgress(int epoch, int batchIndex, int batchesPerEpoch) =>
+        AutoScalars?.OnEpochProgress(batchIndex, batchesPerEpoch);
+
+    /// <summary>Method-specific values for the run log and checkpoints (λ1, λ2 and their accuracy when scalars are automatic).</summary>
+    public virtual IReadOnlyDictionary<string, float> Scalars => AutoScalars?.Values ?? new Dictionary<string, float>();
 
     /// <summary>Restores the values <see cref="Scalars"/> reported (from a checkpoint).</summary>
-    public virtual void RestoreScalars(IReadOnlyDictionary<string, float> scalars)
-    {
-    }
+    public virtual void RestoreScalars(IReadOnlyDictionary<string, float> scalars) => AutoScalars?.Restore(scalars);
+
+    /// <summary>
+    /// The objective pairs whose gradients the gradient-similarity diagnostic compares, computed on
+    /// <paramref name="copies"/> rather than on <see cref="Model"/> (a diagnostic must not move the
+    /// trained model's batch-norm statistics). Empty for methods with a single objective.
+    /// </summary>
+    public virtual IReadOnlyList<ObjectivePair> GradientObjectives(ModelCopies copies, Tensor x, Tensor y, Random rng) => [];
 
     /// <summary>Backward from the loss and one SGD update; the shared tail of every step.</summary>
     protected Tensor Optimize(Tensor loss)

@@ -1,6 +1,7 @@
 using AutoLoRa.Core;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
+using AutoLoRa.Training.Schedules;
 
 namespace AutoLoRa.Training.Trainers;
 
@@ -8,23 +9,37 @@ namespace AutoLoRa.Training.Trainers;
 /// Vanilla robust fine-tuning with TRADES (β = 6 by default): PGD maximising KL(p(x) ‖ p(x_adv))
 /// from x + 0.001·N(0, 1) in eval mode, then CE(f(x), y) + β·KL(p(x) ‖ p(x_adv)) in training mode,
 /// the KL summed over classes, divided by the batch size and differentiated through both sides.
+/// With automatic scalars (the authors' ablation) the loss is λ1·CE + λ2·KL instead, λ1 and λ2
+/// following AutoLoRa's rule from the model's own clean training accuracy.
 /// </summary>
-public sealed class VanillaRft(Classifier model, AttackSettings attack, float learningRate, float beta = 6f, float momentum = 0.9f, float weightDecay = 1e-4f)
-    : Trainer(model, learningRate, momentum, weightDecay)
+public sealed class VanillaRft : NaturalRobustTrainer
 {
-    private readonly PgdAttack _attack = new(attack.ToPgd(PgdObjective.KlDivergence, PgdStart.SmallGaussian));
+    private readonly PgdAttack _attack;
+
+    /// <param name="model">The classifier to fine-tune.</param>
+    /// <param name="attack">The training attack.</param>
+    /// <param name="learningRate">Initial rate.</param>
+    /// <param name="beta">TRADES's β (unused with automatic scalars).</param>
+    /// <param name="momentum">SGD momentum.</param>
+    /// <param name="weightDecay">SGD weight decay.</param>
+    /// <param name="autoScalars">λ1/λ2 from a measured accuracy instead of 1 and β; null keeps TRADES's constants.</param>
+    public VanillaRft(Classifier model, AttackSettings attack, float learningRate, float beta = 6f, float momentum = 0.9f, float weightDecay = 1e-4f,
+        MeasuredScalars? autoScalars = null)
+        : base(model, learningRate, beta, momentum, weightDecay)
+    {
+        _attack = new PgdAttack(attack.ToPgd(PgdObjective.KlDivergence, PgdStart.SmallGaussian));
+        AutoScalars = autoScalars;
+    }
 
     public override string Method => "vanilla";
 
-    public float Beta { get; } = beta;
-
-    public override Tensor Step(Tensor x, Tensor y, Random rng)
+    /// <summary>Attack, then CE(f(x), y) and KL(p(x) ‖ p(x_adv)) from training-mode forwards.</summary>
+    protected override (Tensor Natural, Tensor Robust) Objectives(Classifier model, Tensor x, Tensor y, Random rng)
     {
-        var adversarial = _attack.Perturb(Model, x, y, rng);
-        Model.Train();
-        var natural = Model.Forward(x);
-        var robust = Model.Forward(adversarial);
-        var loss = Ops.Add(Ops.CrossEntropy(natural, y), Ops.Scale(Ops.KlDivergence(natural, robust), Beta));
-        return Optimize(loss);
+        var adversarial = _attack.Perturb(model, x, y, rng);
+        model.Train();
+        var natural = model.Forward(x);
+        var robust = model.Forward(adversarial);
+        return (Ops.CrossEntropy(natural, y), Ops.KlDivergence(natural, robust));
     }
 }

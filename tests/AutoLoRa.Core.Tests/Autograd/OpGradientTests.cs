@@ -141,6 +141,30 @@ public sealed class OpGradientTests : IDisposable
     }
 
     [Fact]
+    public void RowsAndConcatRows()
+    {
+        var x = Leaf(_cpu, new Shape(5, 2, 3, 2), 1);
+        var y = Leaf(_cpu, new Shape(2, 2, 3, 2), 2);
+        Check(t => Ops.Rows(t[0], 1, 3), [x]);
+        Check(t => Ops.ConcatRows(t[0], t[1]), [x, y]);
+        // Split and rejoined with different weights per part, as a twin batch-norm does.
+        Check(t => Ops.ConcatRows(Ops.Scale(Ops.Rows(t[0], 0, 2), 2f), Ops.Scale(Ops.Rows(t[0], 2, 3), -0.5f)), [x]);
+    }
+
+    [Fact]
+    public void RowsCopiesValuesOfLabelsAndImages()
+    {
+        var labels = Tensor.FromLabels(_cpu, [4, 1, 7, 2]);
+        Assert.Equal([7, 2], Ops.Rows(labels, 2, 2).ToIntArray());
+        var x = Tensor.FromArray(_cpu, Enumerable.Range(0, 12).Select(i => (float)i).ToArray(), new Shape(3, 2, 2));
+        var joined = Ops.ConcatRows(Ops.Rows(x, 2, 1), Ops.Rows(x, 0, 1));
+        Assert.Equal(new Shape(2, 2, 2), joined.Shape);
+        Assert.Equal([8f, 9f, 10f, 11f, 0f, 1f, 2f, 3f], joined.ToArray());
+        Assert.Throws<ArgumentException>(() => Ops.Rows(x, 2, 2));
+        Assert.Throws<ArgumentException>(() => Ops.ConcatRows(x, Tensor.Zeros(_cpu, new Shape(1, 2, 3))));
+    }
+
+    [Fact]
     public void LogSoftmax() =>
         Check(t => Ops.LogSoftmax(t[0]), [Leaf(_cpu, new Shape(4, 5), 1, -3f, 3f)]);
 

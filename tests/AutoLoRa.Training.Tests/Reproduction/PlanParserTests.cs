@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Reproduction;
+using AutoLoRa.Training.Trainers;
 
 namespace AutoLoRa.Training.Tests.Reproduction;
 
@@ -86,24 +87,20 @@ public sealed class PlanParserTests
     }
 
     [Fact]
-    public void NotYetBuiltMethodsAndSettingsAreEitherAvailableOrSaySo()
+    public void TwinsItsSettingsAndTheScalarSchedulerParse()
     {
-        // TWINS, its γ and the scalar scheduler for the baselines arrive on their own branch: until then
-        // a plan naming them must say "not available in this build", never "unknown"; after, it must parse.
         var json = TinyPlan.Json();
         json["methods"] = new JsonArray("autolora", "vanilla", "twins");
-        json["method-settings"] = new JsonObject { ["twins"] = new JsonObject { ["gamma"] = 1.0 } };
-        json["ablations"] = new JsonArray(new JsonObject { ["name"] = "auto-scalars", ["methods"] = new JsonArray("vanilla"), ["settings"] = new JsonObject { ["auto-scalars"] = true } });
-        try
-        {
-            var plan = TinyPlan.Parse(json);
-            Assert.Equal(4, PlanGrid.Expand(plan).Cells.Count);
-        }
-        catch (PlanException e)
-        {
-            Assert.All(e.Problems, p => Assert.EndsWith("is not available in this build.", p));
-            Assert.Contains(e.Problems, p => p.StartsWith("methods[2]: method 'twins'", StringComparison.Ordinal));
-        }
+        json["method-settings"] = new JsonObject { ["twins"] = new JsonObject { ["gamma"] = 0.4, ["twins-kl"] = "mean" } };
+        json["ablations"] = new JsonArray(new JsonObject { ["name"] = "auto-scalars", ["methods"] = new JsonArray("vanilla", "twins"), ["settings"] = new JsonObject { ["auto-scalars"] = true } });
+        var plan = TinyPlan.Parse(json);
+        var cells = PlanGrid.Expand(plan).Cells;
+        Assert.Equal(5, cells.Count);
+        var twins = plan.SettingsFor("twins", plan.Ablations.Single(a => a.Name == "auto-scalars"), seed: 1);
+        Assert.Equal(Method.Twins, twins.Method);
+        Assert.Equal(0.4f, twins.Gamma);
+        Assert.Equal(TwinsKlNormalization.PerWingMean, twins.TwinsKl);
+        Assert.True(twins.AutoScalars);
     }
 
     [Fact]

@@ -1,0 +1,43 @@
+namespace AutoLoRa.Training.Schedules;
+
+/// <summary>
+/// <see cref="AutomaticScalars"/> fed by a measured clean accuracy on a rhythm: at the start of each
+/// epoch and after each quarter of it, as the AutoLoRa reference refreshes λ1 and λ2. AutoLoRa
+/// measures its natural (LoRA) branch; vanilla RFT and TWINS, which have no natural branch,
+/// measure the model itself (see <see cref="Recipes.Recipe"/>). Reports its values for the run log
+/// and restores them from a checkpoint.
+/// </summary>
+/// <param name="weights">The λ1/λ2 policy (automatic, or fixed for the ablation).</param>
+/// <param name="measureAccuracy">Clean accuracy in [0, 1] on a fixed subset of the training data.</param>
+public sealed class MeasuredScalars(AutomaticScalars weights, Func<float> measureAccuracy)
+{
+    public AutomaticScalars Weights { get; } = weights;
+
+    /// <summary>The accuracy at the last refresh (0 before the first).</summary>
+    public float Accuracy { get; private set; }
+
+    /// <summary>λ1, λ2 and the accuracy they came from ("sa_nat"), as logged and checkpointed.</summary>
+    public IReadOnlyDictionary<string, float> Values => new Dictionary<string, float>
+    {
+        ["lambda1"] = Weights.Lambda1,
+        ["lambda2"] = Weights.Lambda2,
+        ["sa_nat"] = Accuracy,
+    };
+
+    /// <summary>Measures and updates at batch 0 and at every quarter of the epoch (nothing when the weights are fixed).</summary>
+    public void OnEpochProgress(int batchIndex, int batchesPerEpoch)
+    {
+        if (!Weights.IsAutomatic) return;
+        int quarter = Math.Max(1, batchesPerEpoch / 4);
+        if (batchIndex % quarter != 0) return;
+        Accuracy = measureAccuracy();
+        Weights.Update(Accuracy);
+    }
+
+    /// <summary>Restores what <see cref="Values"/> reported.</summary>
+    public void Restore(IReadOnlyDictionary<string, float> values)
+    {
+        if (values.TryGetValue("lambda1", out float l1) && values.TryGetValue("lambda2", out float l2)) Weights.Restore(l1, l2);
+        if (values.TryGetValue("sa_nat", out float sa)) Accuracy = sa;
+    }
+}
