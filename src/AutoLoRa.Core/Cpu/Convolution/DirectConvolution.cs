@@ -60,8 +60,9 @@ internal static unsafe class DirectConvolution
     public static bool AppliesToFilter(in ConvGeometry g) => RunPixels(g) > 0;
 
     /// <summary>
-    /// dW = Σ_n dy_n · col(x_n)ᵀ without lowering: workers take chunks of images, each accumulating
-    /// into its own partial gradient, which are summed at the end (so nothing races).
+    /// dW = Σ_n dy_n · col(x_n)ᵀ without lowering: each worker accumulates a fixed share of the
+    /// images into its own partial gradient, and the partials are summed in order at the end (so
+    /// nothing races and the result is the same on every run).
     /// </summary>
     public static void BackwardFilter(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch)
     {
@@ -82,11 +83,10 @@ internal static unsafe class DirectConvolution
         for (int v = 0; v < vectors; v++) origins[v] = layout.Origin(v * pixels);
         new Span<float>(partials, (int)(filterSize * workers)).Clear();
         CpuParallel.For(g.N, new PadImages { Layout = layout, X = x, Padded = padded });
-        int next = 0;
         CpuParallel.For(workers, new FilterChunks
         {
             G = g, Padded = padded, Dy = dy, Partials = partials, Offsets = offsets, Origins = origins,
-            Taps = taps, Vectors = vectors, PaddedImage = paddedImage, Next = &next, Pixels = pixels,
+            Taps = taps, Vectors = vectors, PaddedImage = paddedImage, Workers = workers, Pixels = pixels,
         });
 
         var total = new Span<float>(dw, (int)filterSize);
@@ -107,7 +107,7 @@ internal static unsafe class DirectConvolution
         }
     }
 
-    /// <summary>Worker w takes chunks of images and adds their filter gradient into its own partial.</summary>
+    /// <summary>Worker w adds the filter gradient of chunks w, w + Workers, … into its own partial.</summary>
     private struct FilterChunks : IParallelWork
     {
         // Images per chunk: their padded planes and gradients stay in L2 while every tile sweeps them.
@@ -115,8 +115,8 @@ internal static unsafe class DirectConvolution
 
         public ConvGeometry G;
         public float* Padded, Dy, Partials;
-        public int* Offsets, Origins, Next;
-        public int Taps, Vectors, Pixels;
+        public int* Offsets, Origins;
+        public int Taps, Vectors, Pixels, Workers;
         public long PaddedImage;
 
         public readonly void Execute(int worker)
@@ -126,8 +126,9 @@ internal static unsafe class DirectConvolution
             float* partial = Partials + worker * (long)G.K * Taps;
             float* sums = stackalloc float[2 * DirectConvKernel.Channels];
             int chunks = (G.N + ChunkImages - 1) / ChunkImages;
-            int chunk;
-            while ((chunk = Interlocked.Increment(ref *Next) - 1) < chunks)
+            // Chunks are dealt out by index, not taken first-come: each partial then sums the same
+            // images in the same order on every run, so training is bit-for-bit reproducible.
+            for (int chunk = worker; chunk < chunks; chunk += Workers)
             {
                 int first = chunk * ChunkImages, count = Math.Min(ChunkImages, G.N - first);
                 float* images = Padded + first * PaddedImage;
