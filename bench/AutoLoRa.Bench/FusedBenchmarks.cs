@@ -24,8 +24,8 @@ public class FusedBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _logits = Filled(Rows * Classes, 1);
-        _logits2 = Filled(Rows * Classes, 2);
+        _logits = BenchBuffers.Random(_cpu, Rows * Classes, 1);
+        _logits2 = BenchBuffers.Random(_cpu, Rows * Classes, 2);
         _labels = _cpu.Allocate(Rows, DType.Int32);
         _cpu.Upload(Enumerable.Range(0, Rows).Select(i => i % Classes).ToArray(), _labels);
         _loss = _cpu.Allocate(1);
@@ -33,17 +33,17 @@ public class FusedBenchmarks
         _p = _cpu.Allocate(Rows * Classes);
         _q = _cpu.Allocate(Rows * Classes);
         _dlogits = _cpu.Allocate(Rows * Classes);
-        _x = Filled(Pixels, 3);
-        _grad = Filled(Pixels, 4);
-        _x0 = Filled(Pixels, 5);
+        _x = BenchBuffers.Random(_cpu, Pixels, 3);
+        _grad = BenchBuffers.Random(_cpu, Pixels, 4);
+        _x0 = BenchBuffers.Random(_cpu, Pixels, 5);
         _xOut = _cpu.Allocate(Pixels);
-        _w = Filled(OutRows * InCols, 6);
-        _b = Filled(OutRows * Rank, 7);
-        _a = Filled(Rank * InCols, 8);
+        _w = BenchBuffers.Random(_cpu, OutRows * InCols, 6);
+        _b = BenchBuffers.Random(_cpu, OutRows * Rank, 7);
+        _a = BenchBuffers.Random(_cpu, Rank * InCols, 8);
         _merged = _cpu.Allocate(OutRows * InCols);
         _db = _cpu.Allocate(OutRows * Rank);
         _da = _cpu.Allocate(Rank * InCols);
-        _velocity = Filled(OutRows * InCols, 9);
+        _velocity = BenchBuffers.Random(_cpu, OutRows * InCols, 9);
     }
 
     [GlobalCleanup]
@@ -74,14 +74,4 @@ public class FusedBenchmarks
 
     [Benchmark]
     public void SgdMomentum() => _cpu.SgdMomentumUpdate(OutRows * InCols, _w, _merged, _velocity, 0.01f, 0.9f, 2e-4f);
-
-    private DeviceBuffer Filled(int length, int seed)
-    {
-        var rng = new Random(seed);
-        var data = new float[length];
-        for (int i = 0; i < length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
-        var buffer = _cpu.Allocate(length);
-        _cpu.Upload(data, buffer);
-        return buffer;
-    }
 }

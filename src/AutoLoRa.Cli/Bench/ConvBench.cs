@@ -18,7 +18,7 @@ internal static class ConvBench
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"{workload.Name} convolutions on {backend.Name} (median of {repetitions}; GFLOP/s)");
         output.WriteLine($"{"layer",-12} {"N×C×H×W → K, R×S/stride",-30} {"forward",9} {"data",9} {"filter",9}");
-        foreach (var (name, g) in Shapes(workload))
+        foreach (var (name, g) in workload.Convolutions())
         {
             var x = Random(backend, g.InputSize, 1);
             var w = Random(backend, g.FilterSize, 2);
@@ -36,20 +36,6 @@ internal static class ConvBench
             foreach (var b in new[] { x, w, dy, y, dx, dw }) b.Release();
         }
         return 0;
-    }
-
-    /// <summary>The distinct convolutions of the CIFAR ResNet-18 at the workload's width and batch.</summary>
-    private static IEnumerable<(string Name, ConvGeometry Geometry)> Shapes(BenchmarkWorkload workload)
-    {
-        int n = workload.BatchSize, w = workload.Width;
-        yield return ("stem", new ConvGeometry(n, 3, 32, 32, w, 3, 3, 1, 1, 1, 1));
-        yield return ("layer1", new ConvGeometry(n, w, 32, 32, w, 3, 3, 1, 1, 1, 1));
-        for (int stage = 2, size = 16, width = 2 * w; stage <= 4; stage++, size /= 2, width *= 2)
-        {
-            yield return ($"layer{stage}.0a", new ConvGeometry(n, width / 2, size * 2, size * 2, width, 3, 3, 2, 2, 1, 1));
-            yield return ($"layer{stage}.0sc", new ConvGeometry(n, width / 2, size * 2, size * 2, width, 1, 1, 2, 2, 0, 0));
-            yield return ($"layer{stage}", new ConvGeometry(n, width, size, size, width, 3, 3, 1, 1, 1, 1));
-        }
     }
 
     private static DeviceBuffer Random(IBackend backend, int length, int seed)

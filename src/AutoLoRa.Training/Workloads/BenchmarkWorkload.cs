@@ -42,6 +42,20 @@ public sealed record BenchmarkWorkload(string Name, int Width, int BatchSize)
         };
     }
 
+    /// <summary>The distinct convolutions of this workload's CIFAR ResNet-18 (stem, stages, strided entries and shortcuts) at its batch size.</summary>
+    public IEnumerable<(string Name, ConvGeometry Geometry)> Convolutions()
+    {
+        int n = BatchSize, w = Width;
+        yield return ("stem", new ConvGeometry(n, 3, ImageSize, ImageSize, w, 3, 3, 1, 1, 1, 1));
+        yield return ("layer1", new ConvGeometry(n, w, ImageSize, ImageSize, w, 3, 3, 1, 1, 1, 1));
+        for (int stage = 2, size = ImageSize / 2, width = 2 * w; stage <= 4; stage++, size /= 2, width *= 2)
+        {
+            yield return ($"layer{stage}.0a", new ConvGeometry(n, width / 2, size * 2, size * 2, width, 3, 3, 2, 2, 1, 1));
+            yield return ($"layer{stage}.0sc", new ConvGeometry(n, width / 2, size * 2, size * 2, width, 1, 1, 2, 2, 0, 0));
+            yield return ($"layer{stage}", new ConvGeometry(n, width, size, size, width, 3, 3, 1, 1, 1, 1));
+        }
+    }
+
     /// <summary>A batch of random images in [0, 1] and random labels (fixed seed), as WORKLOADS.md prescribes.</summary>
     public (Tensor Images, Tensor Labels) RandomBatch(IBackend backend, string step)
     {
