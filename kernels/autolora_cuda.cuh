@@ -8,7 +8,9 @@
 //   3. a host C++ compiler with -DAUTOLORA_HOST_EMULATION
 //                                     : kernels become ordinary functions run by the emulated
 //                                       launcher in emulation/host_runtime.h.
-// Math: autolora_exp / autolora_log (float) in every build.
+// Math: autolora_exp / autolora_log (float) in every build. Vector access: autolora_load4 /
+// autolora_store4 move one autolora_float4 (16 bytes, 16-byte aligned) in every build; the
+// streaming helpers at the end of this file build the memory-bound kernels' loops on them.
 // Kernels are written in plain CUDA spelling (threadIdx.x, __syncthreads, __shfl_down_sync,
 // atomicAdd, __shared__) and end with one line, AUTOLORA_HOST_ENTRY(name), which in the host
 // build exports `int autolora_emu_<name>(gx, gy, gz, bx, by, bz, sharedBytes, void** args)`:
@@ -20,8 +22,13 @@
 // ---- 3. host emulation ----------------------------------------------------------------------
 #include "emulation/host_runtime.h"
 #include <cmath>
+#include <cstring>
 static inline float autolora_exp(float x) { return std::exp(x); }
 static inline float autolora_log(float x) { return std::log(x); }
+// Host C++ forbids reading floats through a struct pointer (strict aliasing); memcpy is the
+// defined spelling and compiles to one 16-byte move. Misaligned vector accesses fail the launch,
+// as they fault on a GPU (emulation/host_runtime.h).
+#define AUTOLORA_VECTOR_ACCESS_BY_COPY 1
 
 #elif defined(__NVCC__) || defined(__global__)
 // ---- 1. nvcc, or clang with the SDK's headers (they define __global__ as a macro) -----------
@@ -89,6 +96,34 @@ static __device__ __forceinline__ float autolora_log(float x) { return __nvvm_lg
 
 // ---- shared helpers (every build) -----------------------------------------------------------
 
+// Four consecutive floats as one 16-byte access (ld/st.global.v4.f32 on the device). Our own
+// type rather than CUDA's float4 because the clang build has no SDK headers to declare it.
+struct alignas(16) autolora_float4 { float x, y, z, w; };
+
+#if defined(AUTOLORA_VECTOR_ACCESS_BY_COPY)
+static inline void autolora_check_aligned16(const float* p)
+{
+    if ((reinterpret_cast<unsigned long long>(p) & 15u) != 0) autolora_emu::misaligned_vector_access(p);
+}
+static inline autolora_float4 autolora_load4(const float* p)
+{
+    autolora_check_aligned16(p);
+    autolora_float4 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void autolora_store4(float* p, autolora_float4 v)
+{
+    autolora_check_aligned16(p);
+    std::memcpy(p, &v, sizeof v);
+}
+#else
+// p must be 16-byte aligned (a misaligned vector access faults on the GPU); the streaming
+// helpers below only pass such addresses.
+static __device__ __forceinline__ autolora_float4 autolora_load4(const float* p) { return *reinterpret_cast<const autolora_float4*>(p); }
+static __device__ __forceinline__ void autolora_store4(float* p, autolora_float4 v) { *reinterpret_cast<autolora_float4*>(p) = v; }
+#endif
+
 // Butterfly reductions over the 32 lanes of a warp: every lane ends with the result. All 32
 // lanes must call them (the kernels give each warp a whole row, so the condition is uniform).
 static __device__ __forceinline__ float autolora_warp_sum(float v)
@@ -104,4 +139,78 @@ static __device__ __forceinline__ float autolora_warp_max(float v)
         v = other > v ? other : v;
     }
     return v;
+}
+
+// ---- vectorised grid-stride streaming (the memory-bound kernels) ----------------------------
+//
+// A kernel that streams arrays moves them as float4 where it can: a quarter of the load/store
+// instructions for the same bytes, so the memory system, not instruction issue, is the limit.
+// float4 needs 16-byte alignment. cudaMalloc'd buffers are 256-byte aligned, but a kernel may
+// get a pointer into the middle of one, so the helpers look at the addresses:
+//   * all pointers at the same offset from a 16-byte boundary (the usual case, including every
+//     whole buffer): the first `head` (0..3) elements go one at a time, then aligned quads, then
+//     the 0..3 tail elements one at a time;
+//   * pointers at different offsets: no common quad alignment exists, so every element goes one
+//     at a time (still a correct grid-stride loop).
+// Each thread of the grid takes quads q = tid, tid + stride, ... and then the few head/tail
+// elements e = tid, tid + stride, ... in that order; launch about ceil(n / 4) threads.
+
+// Offset of p, in floats, past the previous 16-byte boundary (0..3); floats are 4-byte aligned.
+static __device__ __forceinline__ unsigned autolora_quad_phase(const void* p)
+{
+    return static_cast<unsigned>(reinterpret_cast<unsigned long long>(p) >> 2) & 3u;
+}
+
+// The scalar head before the first aligned quad shared by every pointer (capped at n), or -1 when
+// the pointers are not at the same phase and nothing can be vectorised.
+template <typename... Rest>
+static __device__ __forceinline__ long long autolora_stream_head(long long n, const float* first, const Rest*... rest)
+{
+    unsigned phase = autolora_quad_phase(first);
+    if (!((autolora_quad_phase(rest) == phase) && ...)) return -1;
+    long long head = (4 - phase) & 3u;
+    return head < n ? head : n;
+}
+
+// The grid-stride loop over [0, n): quad(i) for each aligned quad i..i+3 and one(i) for each
+// element outside them. head comes from autolora_stream_head over every pointer the bodies touch.
+template <typename One, typename Quad>
+static __device__ __forceinline__ void autolora_stream(long long n, long long head, One one, Quad quad)
+{
+    long long first = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
+    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
+    if (head < 0) {
+        for (long long i = first; i < n; i += stride) one(i);
+        return;
+    }
+    long long quads = (n - head) / 4;
+    long long tail = head + 4 * quads;
+    for (long long q = first; q < quads; q += stride) quad(head + 4 * q);
+    long long edges = head + (n - tail);
+    for (long long e = first; e < edges; e += stride) one(e < head ? e : tail + (e - head));
+}
+
+// f applied lane by lane to float4s: {f(a.x, b.x, ...), ..., f(a.w, b.w, ...)}.
+template <typename F, typename... V>
+static __device__ __forceinline__ autolora_float4 autolora_lanes(F f, const V&... v)
+{
+    return autolora_float4{f(v.x...), f(v.y...), f(v.z...), f(v.w...)};
+}
+
+// {f(i), f(i + 1), f(i + 2), f(i + 3)}: a quad of values that depend on the element index.
+template <typename F>
+static __device__ __forceinline__ autolora_float4 autolora_quad_of(long long i, F f)
+{
+    return autolora_float4{f(i), f(i + 1), f(i + 2), f(i + 3)};
+}
+
+// y[i] = f(in0[i], in1[i], ...) for i in [0, n). Every input element is read before y[i] is
+// written (in the scalar and the vector body), so y may alias an input exactly.
+template <typename F, typename... In>
+static __device__ __forceinline__ void autolora_map(long long n, F f, float* y, const In*... in)
+{
+    autolora_stream(
+        n, autolora_stream_head(n, y, in...),
+        [&](long long i) { y[i] = f(in[i]...); },
+        [&](long long i) { autolora_store4(y + i, autolora_lanes(f, autolora_load4(in + i)...)); });
 }

@@ -1,10 +1,12 @@
 // elementwise.cu — the pointwise ops of IBackend that cuBLAS/cuDNN do not cover.
 //
-// Every kernel maps i in [0, n) to one output element with a grid-stride loop, so any 1-D
-// launch is correct; the backend uses block 256, grid min(ceil(n / 256), 32 * SM count).
-// Outputs may alias inputs (IBackend allows it): each thread reads its element before writing
-// it, and no pointer is __restrict__ for that reason. NaN propagates through min/max/clamp/relu
-// as in CpuBackend (System.Numerics.Tensors semantics).
+// Every kernel maps i in [0, n) to one output element through autolora_map / autolora_stream
+// (autolora_cuda.cuh): a grid-stride loop over float4 quads where all its pointers share a
+// 16-byte phase, scalar for the 0..3 head and tail elements and for pointers at mixed phases.
+// Launch: block 256, about ceil(n / 4) threads: grid min(ceil(n / 1024), 32 * SM count).
+// Outputs may alias inputs (IBackend allows it): each thread reads its element (or quad) before
+// writing it, and no pointer is __restrict__ for that reason. NaN propagates through
+// min/max/clamp/relu as in CpuBackend (System.Numerics.Tensors semantics).
 //
 // kernel                       computes                              bytes moved per element
 // axpby_f32(a,b,y,n,α,β)       y = α·a + β·b                         12
@@ -16,11 +18,9 @@
 // clamp_f32(x,y,n,lo,hi)       y = min(max(x, lo), hi)               8
 // min_f32 / max_f32(a,b,y,n)   y = min/max(a, b)                     12
 // add_bias_f32(y,bias,n,C,I)   y[o,c,i] += bias[c] (y as (n/(C·I), C, I))   8 (+bias, cached)
+// (The same figures are KernelTraffic in src/AutoLoRa.Cuda/Backend; `autolora bench kernels`
+// divides them by the measured time.)
 #include "autolora_cuda.cuh"
-
-#define AUTOLORA_GRID_STRIDE(i, n)                                                                 \
-    for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n);  \
-         i += static_cast<long long>(blockDim.x) * gridDim.x)
 
 static __device__ __forceinline__ bool autolora_isnan(float v) { return v != v; }
 
@@ -36,64 +36,68 @@ static __device__ __forceinline__ float autolora_min(float a, float b)
 
 extern "C" __global__ void axpby_f32(const float* a, const float* b, float* y, int n, float alpha, float beta)
 {
-    AUTOLORA_GRID_STRIDE(i, n) y[i] = alpha * a[i] + beta * b[i];
+    autolora_map(n, [=](float va, float vb) { return alpha * va + beta * vb; }, y, a, b);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(axpby_f32)
 
 extern "C" __global__ void scale_f32(const float* x, float* y, int n, float alpha)
 {
-    AUTOLORA_GRID_STRIDE(i, n) y[i] = alpha * x[i];
+    autolora_map(n, [=](float v) { return alpha * v; }, y, x);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(scale_f32)
 
 extern "C" __global__ void mul_f32(const float* a, const float* b, float* y, int n)
 {
-    AUTOLORA_GRID_STRIDE(i, n) y[i] = a[i] * b[i];
+    autolora_map(n, [](float va, float vb) { return va * vb; }, y, a, b);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(mul_f32)
 
 extern "C" __global__ void relu_f32(const float* x, float* y, int n)
 {
-    AUTOLORA_GRID_STRIDE(i, n) y[i] = autolora_max(x[i], 0.0f);
+    autolora_map(n, [](float v) { return autolora_max(v, 0.0f); }, y, x);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_f32)
 
 extern "C" __global__ void relu_backward_f32(const float* y, const float* dy, float* dx, int n)
 {
-    AUTOLORA_GRID_STRIDE(i, n) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    autolora_map(n, [](float vy, float vdy) { return vy > 0.0f ? vdy : 0.0f; }, dx, y, dy);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_backward_f32)
 
 extern "C" __global__ void sign_f32(const float* x, float* y, int n)
 {
-    AUTOLORA_GRID_STRIDE(i, n)
-    {
-        float v = x[i];
-        y[i] = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
-    }
+    autolora_map(n, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f; }, y, x);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(sign_f32)
 
 extern "C" __global__ void clamp_f32(const float* x, float* y, int n, float lo, float hi)
 {
-    AUTOLORA_GRID_STRIDE(i, n) y[i] = autolora_min(autolora_max(x[i], lo), hi);
+    autolora_map(n, [=](float v) { return autolora_min(autolora_max(v, lo), hi); }, y, x);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(clamp_f32)
 
 extern "C" __global__ void min_f32(const float* a, const float* b, float* y, int n)
 {
-    AUTOLORA_GRID_STRIDE(i, n) y[i] = autolora_min(a[i], b[i]);
+    autolora_map(n, [](float va, float vb) { return autolora_min(va, vb); }, y, a, b);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(min_f32)
 
 extern "C" __global__ void max_f32(const float* a, const float* b, float* y, int n)
 {
-    AUTOLORA_GRID_STRIDE(i, n) y[i] = autolora_max(a[i], b[i]);
+    autolora_map(n, [](float va, float vb) { return autolora_max(va, vb); }, y, a, b);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(max_f32)
 
+// In place on y; the bias index is recomputed per element (a quad may straddle two channels).
 extern "C" __global__ void add_bias_f32(float* y, const float* __restrict__ bias, int n, int channels, int inner)
 {
-    AUTOLORA_GRID_STRIDE(i, n) y[i] += bias[(i / inner) % channels];
+    auto biasAt = [=](long long i) { return bias[(i / inner) % channels]; };
+    autolora_stream(
+        n, autolora_stream_head(n, y),
+        [=](long long i) { y[i] += biasAt(i); },
+        [=](long long i) {
+            autolora_float4 sum = autolora_lanes([](float v, float b) { return v + b; }, autolora_load4(y + i), autolora_quad_of(i, biasAt));
+            autolora_store4(y + i, sum);
+        });
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(add_bias_f32)

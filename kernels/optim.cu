@@ -4,21 +4,35 @@
 //   d = grad[i] + weightDecay·param[i];  v = momentum·velocity[i] + d;  velocity[i] = v;
 //   param[i] -= lr·v
 // Same operation order as CpuBackend.SgdMomentumUpdate. velocity starts at zero.
-// Launch: 1-D grid-stride, block 256, grid min(ceil(n / 256), 32 · SM count).
+// Launch: 1-D grid-stride over float4 quads when param, grad and velocity share a 16-byte phase
+//         (autolora_stream; scalar heads/tails and mixed phases), block 256, about ceil(n / 4)
+//         threads: grid min(ceil(n / 1024), 32 · SM count).
 // Traffic: reads param, grad, velocity, writes param, velocity: 20 bytes per element.
 #include "autolora_cuda.cuh"
+
+// One element of the update, shared by the scalar and the vector body.
+static __device__ __forceinline__ void autolora_sgd(float& p, float g, float& v, float lr, float momentum, float weightDecay)
+{
+    float d = g + weightDecay * p;
+    v = momentum * v + d;
+    p = p - lr * v;
+}
 
 extern "C" __global__ void sgd_momentum_f32(float* __restrict__ param, const float* __restrict__ grad,
                                             float* __restrict__ velocity, int n, float lr, float momentum,
                                             float weightDecay)
 {
-    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
-    for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
-        float p = param[i];
-        float d = grad[i] + weightDecay * p;
-        float v = momentum * velocity[i] + d;
-        velocity[i] = v;
-        param[i] = p - lr * v;
-    }
+    autolora_stream(
+        n, autolora_stream_head(n, param, grad, velocity),
+        [=](long long i) { autolora_sgd(param[i], grad[i], velocity[i], lr, momentum, weightDecay); },
+        [=](long long i) {
+            autolora_float4 p = autolora_load4(param + i), g = autolora_load4(grad + i), v = autolora_load4(velocity + i);
+            autolora_sgd(p.x, g.x, v.x, lr, momentum, weightDecay);
+            autolora_sgd(p.y, g.y, v.y, lr, momentum, weightDecay);
+            autolora_sgd(p.z, g.z, v.z, lr, momentum, weightDecay);
+            autolora_sgd(p.w, g.w, v.w, lr, momentum, weightDecay);
+            autolora_store4(velocity + i, v);
+            autolora_store4(param + i, p);
+        });
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(sgd_momentum_f32)

@@ -5,13 +5,17 @@
 //   dynamic shared memory with a barrier per halving step. Any block size 1..1024 works (the
 //   fold starts at the next power of two and skips missing partners).
 //   Launch: 1-D grid G, block B, dynamic shared memory 4 * B bytes; partials is float32[G].
-//   Traffic: reads 4n bytes, writes 4G bytes. Sum the partials on the host (or a second launch).
+//   Traffic: reads 4 bytes per element, writes 4G bytes. Sum the partials on the host (or a
+//   second launch: the backend folds the G partials with one block).
 //
 // sum_atomic_f32(x, total, n): *total += sum of x. Each warp folds with __shfl_down_sync, warp
 //   leaders meet in static shared memory, and warp 0 folds those and adds one value per block
 //   with atomicAdd, so *total must be zeroed first and the float result depends on block order.
 //   Launch: 1-D grid G, block B a multiple of 32 (<= 1024), no dynamic shared memory.
-//   Traffic: reads 4n bytes, one atomic per block.
+//   Traffic: reads 4 bytes per element, one atomic per block.
+// Both sums read x through autolora_thread_sum: float4 quads from the first 16-byte boundary
+//   (each quad added as (x0 + x1) + (x2 + x3)), then the 0..3 head and tail elements; so about
+//   ceil(n / 4) threads keep every thread busy.
 //
 // bias_backward_f32(dy, dbias, outer, channels, inner): dbias[c] = Σ_{o,i} dy[o, c, i].
 //   One block per channel (grid-stride over channels); the block strides over its outer·inner
@@ -20,17 +24,29 @@
 // global_avg_pool_f32(x, y, planes, hw): y[p] = mean of x[p, :]. One warp per plane (block 256 =
 //   8 planes), coalesced over hw. Reads 4 bytes per element, writes 4 per plane.
 // global_avg_pool_backward_f32(dy, dx, n, hw): dx[i] = dy[i / hw] / hw, elementwise over
-//   n = planes·hw. Writes 4 bytes per element (dy from cache).
+//   n = planes·hw, stored as float4 quads where dx allows (autolora_stream), about ceil(n / 4)
+//   threads. Writes 4 bytes per element (dy from cache).
 #include "autolora_cuda.cuh"
+
+// This thread's share of Σ x over the grid-stride quads, then the head/tail elements.
+static __device__ __forceinline__ float autolora_thread_sum(const float* x, long long n)
+{
+    float acc = 0.0f;
+    autolora_stream(
+        n, autolora_stream_head(n, x),
+        [&](long long i) { acc += x[i]; },
+        [&](long long i) {
+            autolora_float4 v = autolora_load4(x + i);
+            acc += (v.x + v.y) + (v.z + v.w);
+        });
+    return acc;
+}
 
 extern "C" __global__ void sum_f32(const float* __restrict__ x, float* __restrict__ partials, int n)
 {
     AUTOLORA_DYNAMIC_SHARED(float, values);
     unsigned tid = threadIdx.x;
-    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
-    float acc = 0.0f;
-    for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + tid; i < n; i += stride) acc += x[i];
-    values[tid] = acc;
+    values[tid] = autolora_thread_sum(x, n);
     __syncthreads();
     unsigned width = 1;
     while (width < blockDim.x) width <<= 1;
@@ -53,10 +69,7 @@ extern "C" __global__ void sum_atomic_f32(const float* __restrict__ x, float* to
     __shared__ float warpSums[32];
     unsigned tid = threadIdx.x;
     unsigned warps = blockDim.x / 32;
-    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
-    float acc = 0.0f;
-    for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + tid; i < n; i += stride) acc += x[i];
-    acc = warp_sum(acc);
+    float acc = warp_sum(autolora_thread_sum(x, n));
     if (tid % 32 == 0) warpSums[tid / 32] = acc;
     __syncthreads();
     if (tid < 32) {
@@ -105,7 +118,10 @@ AUTOLORA_HOST_ENTRY(global_avg_pool_f32)
 extern "C" __global__ void global_avg_pool_backward_f32(const float* __restrict__ dy, float* __restrict__ dx, int n, int hw)
 {
     float inv = 1.0f / hw;
-    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
-    for (long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) dx[i] = dy[i / hw] * inv;
+    auto gradAt = [=](long long i) { return dy[i / hw] * inv; };
+    autolora_stream(
+        n, autolora_stream_head(n, dx),
+        [=](long long i) { dx[i] = gradAt(i); },
+        [=](long long i) { autolora_store4(dx + i, autolora_quad_of(i, gradAt)); });
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(global_avg_pool_backward_f32)

@@ -265,6 +265,13 @@ float shuffle(float v, unsigned lane, bool xorMode, int width)
     return result;
 }
 
+void misaligned_vector_access(const void* address)
+{
+    char text[96];
+    std::snprintf(text, sizeof text, "misaligned float4 access at %p (needs 16-byte alignment)", address);
+    throw KernelMisuse(text);
+}
+
 void* dynamic_shared()
 {
     return t_worker->shared.data();

@@ -47,6 +47,11 @@ void sync_block();                                   // __syncthreads
 float shuffle(float v, unsigned lane, bool xorMode, int width);  // warp shuffles
 void* dynamic_shared();                              // this block's dynamic shared memory
 
+// A GPU faults on a float4 access that is not 16-byte aligned ("misaligned address"), while a
+// host copy would quietly succeed; autolora_load4/autolora_store4 call this instead, which fails
+// the launch with the address, so an alignment bug shows up in CI.
+[[noreturn]] void misaligned_vector_access(const void* address);
+
 // args[i] points at the i-th argument's value, exactly as cuLaunchKernel's kernelParams.
 template <typename... A, std::size_t... I>
 inline void call_unpacked(void (*kernel)(A...), void** args, std::index_sequence<I...>)

@@ -7,8 +7,9 @@ namespace AutoLoRa.Cuda.Tests;
 
 /// <summary>
 /// Every primitive that runs on our kernels, emulated, against CpuBackend on the same inputs.
-/// Sizes cover a single partial block, tails (not a multiple of 256 or 32) and more elements than
-/// the grid has threads (4 SMs × 32 blocks × 256), so the grid-stride loops wrap.
+/// Sizes cover a single partial block, tails (not a multiple of 256 or 32), the 1, 3 and 5 element
+/// and 4k + 3 tails of the float4 streaming kernels, and more elements than the grid has threads
+/// (4 SMs × 32 blocks × 256, four elements each), so the grid-stride loops wrap.
 /// </summary>
 [Trait("Backend", "cuda-emu")]
 public sealed class KernelsVsCpuTests : IDisposable
@@ -22,7 +23,7 @@ public sealed class KernelsVsCpuTests : IDisposable
         _cpu.Dispose();
     }
 
-    public static TheoryData<int> Lengths => [1, 257, 40_001];
+    public static TheoryData<int> Lengths => [1, 3, 5, 257, 4_095, 200_003];
 
     public static TheoryData<int, int> RowShapes => new() { { 1, 10 }, { 37, 10 }, { 9, 1000 }, { 300, 33 } };
 

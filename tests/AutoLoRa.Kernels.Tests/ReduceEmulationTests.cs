@@ -4,7 +4,9 @@ namespace AutoLoRa.Kernels.Tests;
 /// The reduce family needs __syncthreads, shared memory, warp shuffles and atomics, so it checks
 /// the emulation itself. sum_f32 adds in a fixed order, so its partials must equal a C# replay of
 /// that order bit for bit (a broken barrier reads a partner before it is written); both kernels
-/// must also give the double-precision sum within the float rounding bound.
+/// must also give the double-precision sum within the float rounding bound. x starts at every
+/// phase from a 16-byte boundary across the launch shapes, so the scalar head, the float4 quads
+/// and the tail all take part.
 /// </summary>
 public sealed unsafe class ReduceEmulationTests
 {
@@ -21,9 +23,10 @@ public sealed unsafe class ReduceEmulationTests
                 {
                     var partials = new float[grid];
                     Array.Fill(partials, float.NaN); // every block must write its partial
-                    LaunchSum(library, "sum_f32", x, partials, grid, block, block * sizeof(float));
-                    string what = $"sum_f32 n={n} grid={grid} block={block}";
-                    Assert.True(ReplayPartials(x, grid, block).SequenceEqual(partials), $"{what}: partials differ from the replayed order");
+                    int phase = (int)((block + grid) % 4);
+                    LaunchSum(library, "sum_f32", x, phase, partials, grid, block, block * sizeof(float));
+                    string what = $"sum_f32 n={n} grid={grid} block={block} phase={phase}";
+                    Assert.True(ReplayPartials(x, phase, grid, block).SequenceEqual(partials), $"{what}: partials differ from the replayed order");
                     AssertSum(x, partials.Sum(p => (double)p), grid, block, what);
                 }
             }
@@ -42,23 +45,26 @@ public sealed unsafe class ReduceEmulationTests
                 foreach (uint grid in new uint[] { 1, 5, 64 })
                 {
                     var total = new float[1]; // zeroed, as the kernel requires
-                    LaunchSum(library, "sum_atomic_f32", x, total, grid, block, 0);
-                    AssertSum(x, total[0], grid, block, $"sum_atomic_f32 n={n} grid={grid} block={block}");
+                    int phase = (int)((block / 32 + grid) % 4);
+                    LaunchSum(library, "sum_atomic_f32", x, phase, total, grid, block, 0);
+                    AssertSum(x, total[0], grid, block, $"sum_atomic_f32 n={n} grid={grid} block={block} phase={phase}");
                 }
             }
         }
     }
 
-    /// <summary>Both kernels take (const float* x, float* output, int n).</summary>
-    private static void LaunchSum(HostKernelLibrary library, string kernel, float[] x, float[] output, uint grid, uint block, uint sharedBytes)
+    /// <summary>Both kernels take (const float* x, float* output, int n); x is placed <paramref name="phase"/> floats past a 16-byte boundary.</summary>
+    private static void LaunchSum(HostKernelLibrary library, string kernel, float[] x, int phase, float[] output, uint grid, uint block, uint sharedBytes)
     {
         int n = x.Length;
-        fixed (float* px = x, po = output)
+        using var placed = new AlignedFloats(x, phase);
+        fixed (float* po = output)
         {
-            float* ax = px, ao = po;
+            float* ax = placed.Pointer, ao = po;
             void** args = stackalloc void*[] { &ax, &ao, &n };
             library.Launch(kernel, (grid, 1, 1), (block, 1, 1), sharedBytes, args);
         }
+        Assert.True(placed.GuardsIntact(), $"{kernel} wrote into its input");
     }
 
     private static float[] Data(int n, int seed)
@@ -69,9 +75,14 @@ public sealed unsafe class ReduceEmulationTests
         return x;
     }
 
-    /// <summary>sum_f32's order: per-thread grid-stride sums, then the halving fold in shared memory.</summary>
-    private static float[] ReplayPartials(float[] x, uint grid, uint block)
+    /// <summary>
+    /// sum_f32's order: per thread, its grid-stride float4 quads (from the first 16-byte boundary,
+    /// each added as (x0 + x1) + (x2 + x3)), then its share of the scalar head and tail elements;
+    /// then the halving fold in shared memory.
+    /// </summary>
+    private static float[] ReplayPartials(float[] x, int phase, uint grid, uint block)
     {
+        long n = x.Length, head = Math.Min((4 - phase) & 3, n), quads = (n - head) / 4, tail = head + 4 * quads, edges = head + n - tail;
         var partials = new float[grid];
         long stride = (long)grid * block;
         var values = new float[block];
@@ -80,7 +91,13 @@ public sealed unsafe class ReduceEmulationTests
             for (uint t = 0; t < block; t++)
             {
                 float acc = 0f;
-                for (long i = (long)b * block + t; i < x.Length; i += stride) acc += x[i];
+                long first = (long)b * block + t;
+                for (long q = first; q < quads; q += stride)
+                {
+                    long i = head + 4 * q;
+                    acc += (x[i] + x[i + 1]) + (x[i + 2] + x[i + 3]);
+                }
+                for (long e = first; e < edges; e += stride) acc += x[e < head ? e : tail + e - head];
                 values[t] = acc;
             }
             uint width = 1;

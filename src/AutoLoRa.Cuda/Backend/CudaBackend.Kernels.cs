@@ -15,7 +15,7 @@ public sealed unsafe partial class CudaBackend
         PrimitiveChecks.Elementwise(nameof(Axpby), length, (a, "a"), (b, "b"), (y, "y"));
         ulong pa = Ptr(a), pb = Ptr(b), py = Ptr(y);
         void** args = stackalloc void*[] { &pa, &pb, &py, &length, &alpha, &beta };
-        Launch("axpby_f32", length, args);
+        LaunchStreaming("axpby_f32", length, args);
     }
 
     public void Scale(int length, float alpha, DeviceBuffer x, DeviceBuffer y)
@@ -23,7 +23,7 @@ public sealed unsafe partial class CudaBackend
         PrimitiveChecks.Elementwise(nameof(Scale), length, (x, "x"), (y, "y"));
         ulong px = Ptr(x), py = Ptr(y);
         void** args = stackalloc void*[] { &px, &py, &length, &alpha };
-        Launch("scale_f32", length, args);
+        LaunchStreaming("scale_f32", length, args);
     }
 
     public void Multiply(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) => Binary("mul_f32", nameof(Multiply), length, a, b, y);
@@ -43,7 +43,7 @@ public sealed unsafe partial class CudaBackend
         PrimitiveChecks.Elementwise(nameof(Clamp), length, (x, "x"), (y, "y"));
         ulong px = Ptr(x), py = Ptr(y);
         void** args = stackalloc void*[] { &px, &py, &length, &min, &max };
-        Launch("clamp_f32", length, args);
+        LaunchStreaming("clamp_f32", length, args);
     }
 
     public void AddBias(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias)
@@ -52,7 +52,7 @@ public sealed unsafe partial class CudaBackend
         int n = outer * channels * inner;
         ulong py = Ptr(y), pb = Ptr(bias);
         void** args = stackalloc void*[] { &py, &pb, &n, &channels, &inner };
-        Launch("add_bias_f32", n, args);
+        LaunchStreaming("add_bias_f32", n, args);
     }
 
     public void BiasBackward(int outer, int channels, int inner, DeviceBuffer dy, DeviceBuffer dbias)
@@ -67,7 +67,7 @@ public sealed unsafe partial class CudaBackend
     {
         PrimitiveChecks.Sum(length, x, result);
         // Two passes of the block-fold kernel: G partial sums, then one block folds them.
-        uint blocks = Grid(length);
+        uint blocks = Grid(StreamingThreads(length));
         var partials = _allocator.Rent((int)blocks, DType.Float32);
         try
         {
@@ -99,7 +99,7 @@ public sealed unsafe partial class CudaBackend
         ulong pdy = Ptr(dy), pdx = Ptr(dx);
         int total = n * c * hw;
         void** args = stackalloc void*[] { &pdy, &pdx, &total, &hw };
-        Launch("global_avg_pool_backward_f32", total, args);
+        LaunchStreaming("global_avg_pool_backward_f32", total, args);
     }
 
     public void LogSoftmax(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
@@ -203,7 +203,7 @@ public sealed unsafe partial class CudaBackend
         PrimitiveChecks.PgdStep(length, x, grad, x0, xOut);
         ulong px = Ptr(x), pg = Ptr(grad), p0 = Ptr(x0), po = Ptr(xOut);
         void** args = stackalloc void*[] { &px, &pg, &p0, &po, &length, &alpha, &eps };
-        Launch("pgd_step_f32", length, args);
+        LaunchStreaming("pgd_step_f32", length, args);
     }
 
     public void SgdMomentumUpdate(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity,
@@ -212,7 +212,7 @@ public sealed unsafe partial class CudaBackend
         PrimitiveChecks.SgdMomentumUpdate(length, param, grad, velocity);
         ulong pp = Ptr(param), pg = Ptr(grad), pv = Ptr(velocity);
         void** args = stackalloc void*[] { &pp, &pg, &pv, &length, &lr, &momentum, &weightDecay };
-        Launch("sgd_momentum_f32", length, args);
+        LaunchStreaming("sgd_momentum_f32", length, args);
     }
 
     private void MeanRows(ulong values, ulong output, int rows)
@@ -227,7 +227,7 @@ public sealed unsafe partial class CudaBackend
         PrimitiveChecks.Elementwise(op, length, (x, "x"), (y, "y"));
         ulong px = Ptr(x), py = Ptr(y);
         void** args = stackalloc void*[] { &px, &py, &length };
-        Launch(kernel, length, args);
+        LaunchStreaming(kernel, length, args);
     }
 
     // names: the operands' parameter names in messages when they are not (a, b, y).
@@ -237,6 +237,6 @@ public sealed unsafe partial class CudaBackend
         PrimitiveChecks.Elementwise(op, length, (a, an), (b, bn), (y, yn));
         ulong pa = Ptr(a), pb = Ptr(b), py = Ptr(y);
         void** args = stackalloc void*[] { &pa, &pb, &py, &length };
-        Launch(kernel, length, args);
+        LaunchStreaming(kernel, length, args);
     }
 }

@@ -135,4 +135,12 @@ public sealed unsafe partial class CudaBackend : IBackend
 
     private void Launch(string kernel, long threads, void** args, uint sharedBytes = 0) =>
         _runtime.Launch(kernel, new Dim3(Grid(threads)), new Dim3(BlockSize), sharedBytes, args);
+
+    /// <summary>
+    /// Threads for a kernel built on autolora_stream (kernels/autolora_cuda.cuh): each moves a float4
+    /// quad per loop step, so a quarter of the elements keeps every thread busy.
+    /// </summary>
+    private static long StreamingThreads(int length) => ((long)length + 3) / 4;
+
+    private void LaunchStreaming(string kernel, int length, void** args) => Launch(kernel, StreamingThreads(length), args);
 }

@@ -13,7 +13,7 @@ internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int 
     public SelftestOutcome Buffers()
     {
         var tally = new ComparisonTally();
-        foreach (int n in new[] { 1, 257, 40_001 })
+        foreach (int n in StreamLengths)
         {
             var c = new ComparisonCase();
             var data = Uniform(n, -2, 2);
@@ -179,7 +179,7 @@ internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int 
     public SelftestOutcome Elementwise()
     {
         var tally = new ComparisonTally();
-        foreach (int n in new[] { 1, 257, 40_001 })
+        foreach (int n in StreamLengths)
         {
             var a0 = Uniform(n, -2, 2);
             a0[0] = 0; // sign(0) = 0 and ReLU at 0
@@ -328,7 +328,7 @@ internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int 
     public SelftestOutcome Pgd()
     {
         var tally = new ComparisonTally();
-        foreach (int n in new[] { 1, 257, 40_001 })
+        foreach (int n in StreamLengths)
         {
             var grad = Uniform(n, -1, 1);
             for (int i = 0; i < n; i += 7) grad[i] = 0; // sign(0) = 0: no move
@@ -347,7 +347,7 @@ internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int 
     public SelftestOutcome Sgd()
     {
         var tally = new ComparisonTally();
-        foreach (int n in new[] { 1, 257, 40_001 })
+        foreach (int n in StreamLengths)
         {
             var c = new ComparisonCase();
             int g = c.In(Uniform(n, -1, 1));
@@ -360,6 +360,12 @@ internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int 
         }
         return tally.Outcome();
     }
+
+    /// <summary>
+    /// Lengths for the streaming kernels (float4 quads plus scalar tails): one element, a tail of 3
+    /// (4095 = 4·1023 + 3, four full blocks of quads), a tail of 1, and more quads than the grid has threads.
+    /// </summary>
+    private static readonly int[] StreamLengths = [1, 3, 257, 4_095, 40_001];
 
     private static readonly (int Rows, int Cols)[] RowShapes = [(1, 10), (37, 10), (9, 1000), (300, 33)];
 
