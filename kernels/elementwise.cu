@@ -8,18 +8,21 @@
 // writing it, and no pointer is __restrict__ for that reason. NaN propagates through
 // min/max/clamp/relu as in CpuBackend (System.Numerics.Tensors semantics).
 //
-// kernel                       computes                              bytes moved per element
-// axpby_f32(a,b,y,n,α,β)       y = α·a + β·b                         12
-// scale_f32(x,y,n,α)           y = α·x                               8
-// mul_f32(a,b,y,n)             y = a·b                               12
-// relu_f32(x,y,n)              y = max(x, 0)                         8
-// relu_backward_f32(y,dy,dx,n) dx = y > 0 ? dy : 0                   12
-// sign_f32(x,y,n)              y = sign(x), sign(0) = sign(NaN) = 0  8
-// clamp_f32(x,y,n,lo,hi)       y = min(max(x, lo), hi)               8
-// min_f32 / max_f32(a,b,y,n)   y = min/max(a, b)                     12
-// add_bias_f32(y,bias,n,C,I)   y[o,c,i] += bias[c] (y as (n/(C·I), C, I))   8 (+bias, cached)
-// (The same figures are KernelTraffic in src/AutoLoRa.Cuda/Backend; `autolora bench kernels`
-// divides them by the measured time.)
+// kernel                       computes
+// axpby_f32(a,b,y,n,α,β)       y = α·a + β·b
+// scale_f32(x,y,n,α)           y = α·x
+// mul_f32(a,b,y,n)             y = a·b
+// relu_f32(x,y,n)              y = max(x, 0)
+// relu_backward_f32(y,dy,dx,n) dx = y > 0 ? dy : 0
+// sign_f32(x,y,n)              y = sign(x), sign(0) = sign(NaN) = 0
+// clamp_f32(x,y,n,lo,hi)       y = min(max(x, lo), hi)
+// min_f32 / max_f32(a,b,y,n)   y = min/max(a, b)
+// add_bias_f32(y,bias,n,C,I)   y[o,c,i] += bias[c] (y as (n/(C·I), C, I)); bias from cache
+//
+// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
+// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
+//   axpby_f32 8 + 4, scale_f32 4 + 4, mul_f32 8 + 4, relu_f32 4 + 4, relu_backward_f32 8 + 4,
+//   sign_f32 4 + 4, clamp_f32 4 + 4, min_f32 8 + 4, max_f32 8 + 4, add_bias_f32 4 + 4
 #include "autolora_cuda.cuh"
 
 static __device__ __forceinline__ bool autolora_isnan(float v) { return v != v; }

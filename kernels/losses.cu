@@ -7,19 +7,22 @@
 // softmax_ce_forward_f32(z, labels, probs, rowLoss, error, rows, classes)
 //   probs = softmax(z); rowLoss[r] = logsumexp(z_r) − z_r[label]. A label outside [0, classes)
 //   sets *error = 1 (the backend reports it at the next synchronisation) and gives rowLoss NaN.
-//   Traffic: reads 4·classes (+L1 re-reads), writes 4·classes + 4 bytes per row.
 // softmax_ce_backward_f32(probs, labels, dloss, dz, n, classes, invRows)
 //   dz = (probs − onehot(label)) · dloss[0] · invRows; elementwise over n = rows·classes.
-//   Traffic: 8 bytes per element (+ the label, from cache).
 // kl_forward_f32(zt, zi, logP, logQ, rowKl, rows, classes)
 //   logP = log_softmax(zt), logQ = log_softmax(zi), rowKl[r] = Σ p (logP − logQ).
-//   Traffic: reads 8, writes 8 bytes per element.
 // kl_backward_f32(logP, logQ, dloss, dTarget, dInput, rows, classes, invRows)
 //   s = dloss[0]·invRows; klRow = Σ p (logP − logQ); dInput = (q − p)·s;
 //   dTarget = p·(logP − logQ − klRow)·s. dTarget or dInput may be null.
-//   Traffic: reads 8 (+8 re-read from L1), writes up to 8 bytes per element.
+//   The second pass over logP, logQ hits L1.
 // mean_rows_f32(values, out, rows, scale)   out[0] = scale · Σ values. One block (any size ≤ 1024,
-//   a multiple of 32), shared memory for one partial per warp. Reads 4·rows bytes.
+//   a multiple of 32), shared memory for one partial per warp.
+//
+// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
+// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
+//   softmax_ce_forward_f32 4 + 4, softmax_ce_backward_f32 4 + 4, kl_forward_f32 8 + 8,
+//   kl_backward_f32 8 + 8 (both gradients), mean_rows_f32 4 + 4 (rows read, one written);
+//   labels and per-row losses (4 bytes per row each) are left out.
 #include "autolora_cuda.cuh"
 
 #define AUTOLORA_WARP_ROWS(row, rows)                                                              \

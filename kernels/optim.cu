@@ -7,7 +7,10 @@
 // Launch: 1-D grid-stride over float4 quads when param, grad and velocity share a 16-byte phase
 //         (autolora_stream; scalar heads/tails and mixed phases), block 256, about ceil(n / 4)
 //         threads: grid min(ceil(n / 1024), 32 · SM count).
-// Traffic: reads param, grad, velocity, writes param, velocity: 20 bytes per element.
+// Reads param, grad, velocity and writes param, velocity.
+// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
+// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
+//   sgd_momentum_f32 12 + 8
 #include "autolora_cuda.cuh"
 
 // One element of the update, shared by the scalar and the vector body.

@@ -14,6 +14,11 @@
 //   sum. An argmax outside the plane sets *error = 2. Reads ≤ ceil(kernel/stride)² · 8 bytes,
 //   writes 4 bytes per input element.
 // Launch: block 256, grid min(ceil(count / 256), 32 · SM count).
+//
+// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
+// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
+//   maxpool_forward_f32 4 + 8 (input read, y and argmax written per output),
+//   maxpool_backward_f32 8 + 4 (dy and argmax read per output, dx written per input)
 #include "autolora_cuda.cuh"
 
 extern "C" __global__ void maxpool_forward_f32(const float* __restrict__ x, float* __restrict__ y, int* __restrict__ argmax,

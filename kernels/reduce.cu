@@ -5,14 +5,14 @@
 //   dynamic shared memory with a barrier per halving step. Any block size 1..1024 works (the
 //   fold starts at the next power of two and skips missing partners).
 //   Launch: 1-D grid G, block B, dynamic shared memory 4 * B bytes; partials is float32[G].
-//   Traffic: reads 4 bytes per element, writes 4G bytes. Sum the partials on the host (or a
-//   second launch: the backend folds the G partials with one block).
+//   Writes G partials: sum them on the host or with a second launch (the backend folds them
+//   with one block).
 //
 // sum_atomic_f32(x, total, n): *total += sum of x. Each warp folds with __shfl_down_sync, warp
 //   leaders meet in static shared memory, and warp 0 folds those and adds one value per block
 //   with atomicAdd, so *total must be zeroed first and the float result depends on block order.
 //   Launch: 1-D grid G, block B a multiple of 32 (<= 1024), no dynamic shared memory.
-//   Traffic: reads 4 bytes per element, one atomic per block.
+//   One atomic per block.
 // Both sums read x through autolora_thread_sum: float4 quads from the first 16-byte boundary
 //   (each quad added as (x0 + x1) + (x2 + x3)), then the 0..3 head and tail elements; so about
 //   ceil(n / 4) threads keep every thread busy.
@@ -20,12 +20,18 @@
 // bias_backward_f32(dy, dbias, outer, channels, inner): dbias[c] = Σ_{o,i} dy[o, c, i].
 //   One block per channel (grid-stride over channels); the block strides over its outer·inner
 //   values (runs of `inner` contiguous floats), folds per warp with shuffles, then across warps
-//   in static shared memory. Block a multiple of 32 (<= 1024). Reads 4 bytes per element.
+//   in static shared memory. Block a multiple of 32 (<= 1024).
 // global_avg_pool_f32(x, y, planes, hw): y[p] = mean of x[p, :]. One warp per plane (block 256 =
-//   8 planes), coalesced over hw. Reads 4 bytes per element, writes 4 per plane.
+//   8 planes), coalesced over hw.
 // global_avg_pool_backward_f32(dy, dx, n, hw): dx[i] = dy[i / hw] / hw, elementwise over
 //   n = planes·hw, stored as float4 quads where dx allows (autolora_stream), about ceil(n / 4)
-//   threads. Writes 4 bytes per element (dy from cache).
+//   threads. dy (one value per plane) is read once per plane, the rest from cache.
+//
+// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
+// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
+//   sum_f32 4 + 4 (n read, G partials written), bias_backward_f32 4 + 4 (one written per channel),
+//   global_avg_pool_f32 4 + 4 (one written per plane), global_avg_pool_backward_f32 4 + 4
+//   (one read per plane, n written)
 #include "autolora_cuda.cuh"
 
 // This thread's share of Σ x over the grid-stride quads, then the head/tail elements.

@@ -16,6 +16,11 @@
 //   outputs of margin and each candidate is tested exactly. Reads about (2·outH/H + 4)·(2·outW/W + 4)
 //   outputs, writes 4 bytes per input element.
 // Launch: block 256, grid min(ceil(count / 256), 32 · SM count).
+//
+// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
+// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
+//   resize_bilinear_f32 4 + 4 (input read, output written),
+//   resize_bilinear_backward_f32 4 + 4 (dy read per output, dx written per input)
 #include "autolora_cuda.cuh"
 
 struct autolora_taps { int i0, i1; float w0, w1; };

@@ -5,11 +5,16 @@
 // and no barrier. Launch: block 256, grid min(ceil(rows / 8), 32 · SM count).
 //
 // log_softmax_f32(x, y, rows, cols)            y = x − max − log Σ exp(x − max)
-//   3 passes over the row in registers/L1: reads 4·cols·(2–3), writes 4·cols bytes per row.
+//   3 passes over the row; the second and third are L1 hits.
 // log_softmax_backward_f32(y, dy, dx, rows, cols)  dx = dy − exp(y)·Σ dy
-//   reads y, dy (dy twice, from L1), writes dx: 12 bytes per element.
+//   reads y, dy (dy twice, the second time from L1), writes dx.
 // argmax_rows_f32(x, indices, rows, cols)      indices[r] = first index of the row maximum
-//   One thread per row (cols is a class count, small); reads 4·cols, writes 4 bytes per row.
+//   One thread per row (cols is a class count, small).
+//
+// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
+// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
+//   log_softmax_f32 4 + 4, log_softmax_backward_f32 8 + 4,
+//   argmax_rows_f32 4 + 4 (rows·cols read, one index written per row)
 #include "autolora_cuda.cuh"
 
 #define AUTOLORA_WARP_ROWS(row, rows)                                                              \

@@ -6,13 +6,14 @@ namespace AutoLoRa.Cli.Bench;
 internal static class BenchTiming
 {
     /// <summary>
-    /// Median seconds of <paramref name="repetitions"/> timed calls after a warm-up of about 0.5 s
-    /// (at least 2 calls): long enough for tiered JIT to finish optimising the hot loops.
+    /// Median seconds of <paramref name="repetitions"/> timed calls after a warm-up of about
+    /// <paramref name="warmupSeconds"/> (at least 2 calls): 0.5 s is long enough for tiered JIT to
+    /// finish optimising the hot loops; a call whose work is on a device can warm up for less.
     /// </summary>
-    public static double Median(int repetitions, Action call)
+    public static double Median(int repetitions, Action call, double warmupSeconds = 0.5)
     {
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < 2 || clock.Elapsed.TotalSeconds < 0.5; i++) call();
+        for (int i = 0; i < 2 || clock.Elapsed.TotalSeconds < warmupSeconds; i++) call();
 
         var samples = new double[repetitions];
         for (int r = 0; r < repetitions; r++)

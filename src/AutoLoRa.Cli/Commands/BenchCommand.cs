@@ -14,6 +14,7 @@ internal static class BenchCommand
         command.Subcommands.Add(CreateStep());
         command.Subcommands.Add(CreateOverhead());
         command.Subcommands.Add(CreateConv());
+        command.Subcommands.Add(CreateKernels());
         return command;
     }
 
@@ -60,6 +61,24 @@ internal static class BenchCommand
         {
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
             return ConvBench.Run(backend, r.GetValue(workload)!, r.GetValue(reps), Console.Out);
+        }));
+        return command;
+    }
+
+    private static Command CreateKernels()
+    {
+        var size = new Option<int>("--size") { Description = "Elements per array (NCHW kernels round up to whole 64×32×32 images).", DefaultValueFactory = _ => KernelBench.DefaultSize };
+        var reps = new Option<int>("--reps") { Description = "Timed calls per kernel (the median is reported).", DefaultValueFactory = _ => 21 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line per kernel." };
+        var backendName = CommonOptions.Backend();
+        var command = new Command("kernels", "Achieved GB/s of each of our CUDA kernels (not cuBLAS/cuDNN), from the bytes each must move; --backend cuda or cuda-emu.")
+        {
+            size, reps, json, backendName,
+        };
+        command.SetAction(r => CliError.Guard(() =>
+        {
+            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
+            return KernelBench.Run(backend, r.GetValue(size), r.GetValue(reps), r.GetValue(json), Console.Out, Console.Error);
         }));
         return command;
     }
