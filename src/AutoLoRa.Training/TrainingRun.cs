@@ -20,8 +20,6 @@ namespace AutoLoRa.Training;
 /// </summary>
 public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRateSchedule schedule, TrainingOptions options)
 {
-    private static readonly JsonSerializerOptions s_jsonLine = new() { WriteIndented = false };
-
     public IReadOnlyList<EpochRecord> History => _history;
 
     private readonly List<EpochRecord> _history = [];
@@ -112,7 +110,7 @@ public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRate
     {
         string path = Path.Combine(options.RunDirectory, "log.jsonl");
         string temp = path + ".tmp";
-        File.WriteAllLines(temp, _history.Select(h => JsonSerializer.Serialize(h, s_jsonLine)));
+        File.WriteAllLines(temp, _history.Select(h => JsonSerializer.Serialize(h, TrainingJsonContext.Default.EpochRecord)));
         File.Move(temp, path, overwrite: true);
     }
 

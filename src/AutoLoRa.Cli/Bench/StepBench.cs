@@ -37,7 +37,7 @@ internal static class StepBench
         };
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(result));
+            output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.DictionaryStringObject));
         }
         else
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using AutoLoRa.Formats;
+using AutoLoRa.Training;
 using AutoLoRa.Training.Checkpoints;
 using Spectre.Console;
 
@@ -47,7 +48,7 @@ internal static class InspectCommand
 
     private static void PrintRunState(string json)
     {
-        var state = JsonSerializer.Deserialize<RunState>(json);
+        var state = JsonSerializer.Deserialize(json, TrainingJsonContext.Default.RunState);
         if (state is null) return;
         Console.WriteLine($"run checkpoint: method {state.Method}, {state.CompletedEpochs} epochs done, {state.ScheduleKind} learning-rate schedule, best weights kept: {state.HasBest}");
         foreach (var h in state.History) Console.WriteLine("  " + Presentation.TrainingView.EpochLine(state.Method, h));

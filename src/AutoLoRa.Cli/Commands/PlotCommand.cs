@@ -36,7 +36,7 @@ internal static class PlotCommand
             if (string.IsNullOrWhiteSpace(text)) continue;
             try
             {
-                records.Add(JsonSerializer.Deserialize<EpochRecord>(text) ?? throw new JsonException("null record"));
+                records.Add(JsonSerializer.Deserialize(text, TrainingJsonContext.Default.EpochRecord) ?? throw new JsonException("null record"));
             }
             catch (JsonException e)
             {

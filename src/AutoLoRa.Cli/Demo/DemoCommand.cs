@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AutoLoRa.Cli.Commands;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Presentation;
@@ -85,7 +86,7 @@ internal static class DemoCommand
         }
 
         PrintTable(rows, plan, pretrainSeconds, total.Elapsed.TotalSeconds);
-        File.WriteAllText(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(new { plan, epsilon = DemoPlan.Epsilon, pretrain_seconds = pretrainSeconds, rows }, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(new DemoResults(plan, DemoPlan.Epsilon, pretrainSeconds, rows), DemoJsonContext.Default.DemoResults));
         Console.WriteLine($"results: {Path.Combine(dir, "results.json")}; plot a run with: autolora plot {Path.Combine(dir, "autolora")}");
         return 0;
     }
@@ -116,5 +117,17 @@ internal static class DemoCommand
         foreach (var r in rows.Where(r => r.AutoAttackFlags.Length > 0)) Console.WriteLine($"{r.Method}: AutoAttack flags: {string.Join(", ", r.AutoAttackFlags)} (see `autolora eval` for details)");
     }
 
-    private sealed record DemoRow(string Method, float CleanAccuracy, float RobustAccuracy, double AutoAttackAccuracy, string[] AutoAttackFlags, int Epochs, double TrainSeconds, double EvalSeconds);
+    /// <summary>results.json: the plan, ε and pretraining time in snake_case at the top, the rows as declared.</summary>
+    internal sealed record DemoResults(
+        [property: JsonPropertyName("plan")] DemoPlan Plan,
+        [property: JsonPropertyName("epsilon")] float Epsilon,
+        [property: JsonPropertyName("pretrain_seconds")] double PretrainSeconds,
+        [property: JsonPropertyName("rows")] List<DemoRow> Rows);
+
+    internal sealed record DemoRow(string Method, float CleanAccuracy, float RobustAccuracy, double AutoAttackAccuracy, string[] AutoAttackFlags, int Epochs, double TrainSeconds, double EvalSeconds);
 }
+
+/// <summary>Source-generated JSON for the demo's results.json (indented).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(DemoCommand.DemoResults))]
+internal sealed partial class DemoJsonContext : JsonSerializerContext;

@@ -44,7 +44,10 @@ public sealed class AutoAttackReport
     [JsonIgnore]
     public IReadOnlyList<bool> Robust { get; init; } = [];
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
-    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+    public string ToJson() => JsonSerializer.Serialize(this, AutoAttackReportJsonContext.Default.AutoAttackReport);
 }
+
+/// <summary>Source-generated JSON for <see cref="AutoAttackReport"/>: indented, nulls left out.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AutoAttackReport))]
+internal sealed partial class AutoAttackReportJsonContext : JsonSerializerContext;

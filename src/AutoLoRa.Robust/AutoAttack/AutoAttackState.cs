@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace AutoLoRa.Robust;
 
@@ -38,8 +39,6 @@ public sealed class AutoAttackState
 
     public int OutOfBoundsImages { get; set; }
 
-    private static readonly JsonSerializerOptions s_json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     /// <summary>Writes to a temporary file beside <paramref name="path"/>, flushes it to disk and renames it over the target.</summary>
     public void Save(string path)
     {
@@ -48,7 +47,7 @@ public sealed class AutoAttackState
         string temp = full + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, this, s_json);
+            JsonSerializer.Serialize(stream, this, AutoAttackStateJsonContext.Default.AutoAttackState);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, full, overwrite: true);
@@ -61,7 +60,7 @@ public sealed class AutoAttackState
         try
         {
             using var stream = File.OpenRead(path);
-            var state = JsonSerializer.Deserialize<AutoAttackState>(stream, s_json) ?? throw new InvalidDataException("empty document");
+            var state = JsonSerializer.Deserialize(stream, AutoAttackStateJsonContext.Default.AutoAttackState) ?? throw new InvalidDataException("empty document");
             if (state.Format != CurrentFormat) throw new InvalidDataException($"format {state.Format}, expected {CurrentFormat}");
             return state;
         }
@@ -71,3 +70,11 @@ public sealed class AutoAttackState
         }
     }
 }
+
+/// <summary>
+/// Source-generated JSON for <see cref="AutoAttackState"/> (no run-time reflection, so trimmed
+/// builds keep it); named float literals because the pixel bounds start at ±∞.
+/// </summary>
+[JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(AutoAttackState))]
+internal sealed partial class AutoAttackStateJsonContext : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Formats;
 using AutoLoRa.Nn.Layers;
@@ -22,8 +23,6 @@ public static class ModelFile
 {
     public const string SpecKey = "autolora.model";
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
-
     public static void Save(string path, Classifier model, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
         Save(path, ModelStateCodec.ToEntries(model), model.Spec, extraMetadata);
 
@@ -39,7 +38,7 @@ public static class ModelFile
     }
 
     /// <summary>The metadata encoding of a model description.</summary>
-    public static string SpecJson(ModelSpec spec) => JsonSerializer.Serialize(SpecRecord.From(spec), s_json);
+    public static string SpecJson(ModelSpec spec) => JsonSerializer.Serialize(SpecRecord.From(spec), ModelFileJsonContext.Default.SpecRecord);
 
     /// <summary>Rebuilds the model a model file or run checkpoint describes and loads its weights (strictly).</summary>
     public static Classifier Load(string path, IBackend backend)
@@ -70,7 +69,7 @@ public static class ModelFile
         }
         try
         {
-            return (JsonSerializer.Deserialize<SpecRecord>(json, s_json) ?? throw new JsonException("null")).ToSpec();
+            return (JsonSerializer.Deserialize(json, ModelFileJsonContext.Default.SpecRecord) ?? throw new JsonException("null")).ToSpec();
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
@@ -86,7 +85,7 @@ public static class ModelFile
 
     /// <summary>The JSON shape of a <see cref="ModelSpec"/> (explicit, so the file format does not follow refactors).</summary>
     /// <remarks>Fields added later read as their defaults from older files: InputSize 0 (no resize), TwinNorms false.</remarks>
-    private sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank, int InputSize,
+    internal sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank, int InputSize,
         bool TwinNorms = false)
     {
         public static SpecRecord From(ModelSpec s) =>
@@ -101,3 +100,7 @@ public static class ModelFile
         }
     }
 }
+
+/// <summary>Source-generated JSON for the model description in a file's metadata (compact, names as declared).</summary>
+[JsonSerializable(typeof(ModelFile.SpecRecord))]
+internal sealed partial class ModelFileJsonContext : JsonSerializerContext;

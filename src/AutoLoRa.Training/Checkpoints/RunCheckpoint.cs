@@ -31,7 +31,7 @@ public static class RunCheckpoint
         if (best is not null) entries.AddRange(best.Select(e => ModelStateCodec.WithName(e, BestPrefix + e.Name)));
         var metadata = new Dictionary<string, string>
         {
-            [StateKey] = JsonSerializer.Serialize(state),
+            [StateKey] = JsonSerializer.Serialize(state, TrainingJsonContext.Default.RunState),
             // The model description too, so `autolora inspect` and `eval` read checkpoints like model files.
             [ModelFile.SpecKey] = ModelFile.SpecJson(model.Spec),
         };
@@ -46,7 +46,7 @@ public static class RunCheckpoint
         RunState state;
         try
         {
-            state = JsonSerializer.Deserialize<RunState>(json) ?? throw new JsonException("empty");
+            state = JsonSerializer.Deserialize(json, TrainingJsonContext.Default.RunState) ?? throw new JsonException("empty");
         }
         catch (JsonException e)
         {

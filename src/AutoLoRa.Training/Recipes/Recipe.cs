@@ -48,26 +48,11 @@ public static class Recipe
     private static void WriteConfig(RecipeSettings s, Classifier model, IImageSet data, int trainCount, int validationCount)
     {
         Directory.CreateDirectory(s.RunDirectory);
-        var config = new
-        {
-            settings = s,
-            model = model.Spec,
-            data = data.Name,
-            train_images = trainCount,
-            validation_images = validationCount,
-            threads = Environment.ProcessorCount,
-            written = DateTimeOffset.Now,
-        };
+        var config = new RunConfig(s, model.Spec, data.Name, trainCount, validationCount, Environment.ProcessorCount, DateTimeOffset.Now);
         string path = Path.Combine(s.RunDirectory, "config.json");
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(config, s_configJson));
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(config, RunConfigJsonContext.Default.RunConfig));
         File.Move(path + ".tmp", path, overwrite: true);
     }
-
-    private static readonly JsonSerializerOptions s_configJson = new()
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
     /// <summary>Settings that cannot work, named in one sentence each; without a model, the checks that need one are left for training.</summary>
     public static void Validate(RecipeSettings s, Classifier? model = null)
@@ -163,3 +148,18 @@ public static class Recipe
         _ => 0.01f,
     };
 }
+
+/// <summary>The shape of RunDirectory/config.json (top-level names in snake_case, the settings and model as declared).</summary>
+internal sealed record RunConfig(
+    [property: JsonPropertyName("settings")] RecipeSettings Settings,
+    [property: JsonPropertyName("model")] ModelSpec Model,
+    [property: JsonPropertyName("data")] string Data,
+    [property: JsonPropertyName("train_images")] int TrainImages,
+    [property: JsonPropertyName("validation_images")] int ValidationImages,
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("written")] DateTimeOffset Written);
+
+/// <summary>Source-generated JSON for config.json: indented, enums by name.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(RunConfig))]
+internal sealed partial class RunConfigJsonContext : JsonSerializerContext;

@@ -14,8 +14,6 @@ namespace AutoLoRa.Training.Reproduction;
 /// </summary>
 public static class CellIdentity
 {
-    private static readonly JsonSerializerOptions s_json = new() { Converters = { new JsonStringEnumConverter() } };
-
     /// <summary>Lower-case hex SHA-256 of <paramref name="description"/>'s JSON.</summary>
     public static string Hash(JsonNode description) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(description.ToJsonString())));
@@ -23,8 +21,8 @@ public static class CellIdentity
     /// <summary>The settings that differ from a default recipe of the same method and epochs, plus those two (run directory left out).</summary>
     public static JsonObject Settings(RecipeSettings s)
     {
-        var actual = JsonSerializer.SerializeToNode(s with { RunDirectory = "" }, s_json)!.AsObject();
-        var defaults = JsonSerializer.SerializeToNode(new RecipeSettings { Method = s.Method, Epochs = s.Epochs, RunDirectory = "" }, s_json)!.AsObject();
+        var actual = JsonSerializer.SerializeToNode(s with { RunDirectory = "" }, CellIdentityJsonContext.Default.RecipeSettings)!.AsObject();
+        var defaults = JsonSerializer.SerializeToNode(new RecipeSettings { Method = s.Method, Epochs = s.Epochs, RunDirectory = "" }, CellIdentityJsonContext.Default.RecipeSettings)!.AsObject();
         var changed = new JsonObject { ["Method"] = s.Method.ToString(), ["Epochs"] = s.Epochs };
         foreach (var (key, value) in actual)
         {
@@ -33,3 +31,8 @@ public static class CellIdentity
         return changed;
     }
 }
+
+/// <summary>Source-generated JSON for the settings in a cell's identity (enums by name, as identities were first written).</summary>
+[JsonSourceGenerationOptions(UseStringEnumConverter = true)]
+[JsonSerializable(typeof(RecipeSettings))]
+internal sealed partial class CellIdentityJsonContext : JsonSerializerContext;

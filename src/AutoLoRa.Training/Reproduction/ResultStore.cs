@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using AutoLoRa.Formats;
 
 namespace AutoLoRa.Training.Reproduction;
@@ -13,8 +15,6 @@ public sealed class ResultStore(string root)
 {
     public const string ResultFile = "result.json", TrainedFile = "training.json";
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
-
     public string Root { get; } = root;
 
     public string CellDirectory(PlanCell cell) => Path.Combine(Root, "cells", cell.DirectoryName);
@@ -23,15 +23,15 @@ public sealed class ResultStore(string root)
 
     /// <summary>The cell's result when it exists and belongs to exactly this cell; otherwise the cell is not finished.</summary>
     public CellResult? ReadResult(PlanCell cell) =>
-        Read<CellResult>(Path.Combine(CellDirectory(cell), ResultFile)) is { } r && r.Identity == cell.Identity ? r : null;
+        Read(Path.Combine(CellDirectory(cell), ResultFile), ResultStoreJsonContext.Default.CellResult) is { } r && r.Identity == cell.Identity ? r : null;
 
-    public void WriteResult(PlanCell cell, CellResult result) => Write(Path.Combine(CellDirectory(cell), ResultFile), result);
+    public void WriteResult(PlanCell cell, CellResult result) => Write(Path.Combine(CellDirectory(cell), ResultFile), result, ResultStoreJsonContext.Default.CellResult);
 
     /// <summary>The finished training phase in <paramref name="directory"/> when it has this identity, else null.</summary>
     public static TrainedRun? ReadTrained(string directory, string identity) =>
-        Read<TrainedRun>(Path.Combine(directory, TrainedFile)) is { } t && t.Identity == identity ? t : null;
+        Read(Path.Combine(directory, TrainedFile), ResultStoreJsonContext.Default.TrainedRun) is { } t && t.Identity == identity ? t : null;
 
-    public static void WriteTrained(string directory, TrainedRun trained) => Write(Path.Combine(directory, TrainedFile), trained);
+    public static void WriteTrained(string directory, TrainedRun trained) => Write(Path.Combine(directory, TrainedFile), trained, ResultStoreJsonContext.Default.TrainedRun);
 
     /// <summary>Writes results.md and results.csv for the results so far.</summary>
     public void WriteTables(PlanGrid grid, IReadOnlyList<CellResult> results)
@@ -42,12 +42,12 @@ public sealed class ResultStore(string root)
     }
 
     /// <summary>A file of ours that a crash cannot have half-written; one that does not parse (edited by hand?) counts as absent.</summary>
-    private static T? Read<T>(string path) where T : class
+    private static T? Read<T>(string path, JsonTypeInfo<T> type) where T : class
     {
         if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), s_json);
+            return JsonSerializer.Deserialize(File.ReadAllText(path), type);
         }
         catch (JsonException)
         {
@@ -55,9 +55,15 @@ public sealed class ResultStore(string root)
         }
     }
 
-    private static void Write<T>(string path, T value)
+    private static void Write<T>(string path, T value, JsonTypeInfo<T> type)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, s_json));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, type));
     }
 }
+
+/// <summary>Source-generated JSON for a plan's result files (indented: people read them too).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(CellResult))]
+[JsonSerializable(typeof(TrainedRun))]
+internal sealed partial class ResultStoreJsonContext : JsonSerializerContext;

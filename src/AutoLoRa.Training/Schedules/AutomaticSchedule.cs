@@ -6,9 +6,6 @@ namespace AutoLoRa.Training.Schedules;
 /// <summary><see cref="AutomaticLearningRate"/> as an epoch schedule.</summary>
 public sealed class AutomaticSchedule(AutomaticLearningRate rule) : ILearningRateSchedule
 {
-    // "No best yet" is −∞, which plain JSON cannot hold.
-    private static readonly JsonSerializerOptions s_json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     public string Kind => "auto";
 
     public float Rate => rule.Rate;
@@ -23,8 +20,16 @@ public sealed class AutomaticSchedule(AutomaticLearningRate rule) : ILearningRat
         return new EpochDecision(d.RestoreBest, d.Stop, note);
     }
 
-    public string ExportState() => JsonSerializer.Serialize(rule.ExportState(), s_json);
+    public string ExportState() => JsonSerializer.Serialize(rule.ExportState(), AutomaticScheduleJsonContext.Default.AutomaticLearningRateState);
 
     public void ImportState(string state) =>
-        rule.ImportState(JsonSerializer.Deserialize<AutomaticLearningRateState>(state, s_json) ?? throw new JsonException("empty schedule state"));
+        rule.ImportState(JsonSerializer.Deserialize(state, AutomaticScheduleJsonContext.Default.AutomaticLearningRateState) ?? throw new JsonException("empty schedule state"));
 }
+
+/// <summary>
+/// Source-generated JSON for the schedule's state; named float literals because "no best yet"
+/// is −∞, which plain JSON cannot hold.
+/// </summary>
+[JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(AutomaticLearningRateState))]
+internal sealed partial class AutomaticScheduleJsonContext : JsonSerializerContext;
