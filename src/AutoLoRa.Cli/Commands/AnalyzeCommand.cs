@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Data;
@@ -83,26 +84,15 @@ internal static class AnalyzeCommand
             GradSimView.Table(title, pairs);
             Directory.CreateDirectory(outDir);
             string json = Path.Combine(outDir, "grad-sim.json"), png = Path.Combine(outDir, "grad-sim.png");
-            File.WriteAllText(json, JsonSerializer.Serialize(new
-            {
-                model = modelPath,
-                method = trainer.Method,
-                data = train.Name,
-                batches = settings.GradSimBatches,
-                batch_size = settings.BatchSize,
-                seed = settings.Seed,
-                attack = settings.Attack,
-                scalars = trainer.Scalars,
-                pairs,
-            }, s_json));
+            var report = new GradSimReport(modelPath, trainer.Method, train.Name, settings.GradSimBatches, settings.BatchSize, settings.Seed,
+                settings.Attack, trainer.Scalars, pairs);
+            File.WriteAllText(json, JsonSerializer.Serialize(report, AnalyzeJsonContext.Default.GradSimReport));
             GradSimView.Save(title, pairs, png);
             Console.WriteLine($"wrote {json} and {png}");
             return 0;
         }));
         return command;
     }
-
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
 
     /// <summary>The file to load and, for a run directory or checkpoint, the run's state.</summary>
     private static (string ModelPath, RunState? State) Resolve(string target)
@@ -116,6 +106,23 @@ internal static class AnalyzeCommand
         }
         if (ModelLoader.IsPyTorch(path)) return (path, null);
         var metadata = SafeTensors.Read(path).Metadata;
-        return (path, metadata.TryGetValue(RunCheckpoint.StateKey, out var json) ? JsonSerializer.Deserialize<RunState>(json) : null);
+        return (path, metadata.TryGetValue(RunCheckpoint.StateKey, out var json) ? JsonSerializer.Deserialize(json, TrainingJsonContext.Default.RunState) : null);
     }
 }
+
+/// <summary>grad-sim.json: the analysis settings in snake_case, the attack, scalars and pairs as declared.</summary>
+internal sealed record GradSimReport(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("method")] string Method,
+    [property: JsonPropertyName("data")] string Data,
+    [property: JsonPropertyName("batches")] int Batches,
+    [property: JsonPropertyName("batch_size")] int BatchSize,
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("attack")] AttackSettings Attack,
+    [property: JsonPropertyName("scalars")] IReadOnlyDictionary<string, float> Scalars,
+    [property: JsonPropertyName("pairs")] IReadOnlyList<PairSimilarity> Pairs);
+
+/// <summary>Source-generated JSON for grad-sim.json (indented), so the trimmed CLI keeps it.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(GradSimReport))]
+internal sealed partial class AnalyzeJsonContext : JsonSerializerContext;
