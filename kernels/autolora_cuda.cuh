@@ -145,7 +145,7 @@ static __device__ __forceinline__ float autolora_warp_max(float v)
 //
 // A kernel that streams arrays moves them as float4 where it can: a quarter of the load/store
 // instructions for the same bytes, so the memory system, not instruction issue, is the limit.
-// float4 needs 16-byte alignment. cudaMalloc'd buffers are 256-byte aligned, but a kernel may
+// float4 needs 16-byte alignment. cuMemAlloc'd buffers are 256-byte aligned, but a kernel may
 // get a pointer into the middle of one, so the helpers look at the addresses:
 //   * all pointers at the same offset from a 16-byte boundary (the usual case, including every
 //     whole buffer): the first `head` (0..3) elements go one at a time, then aligned quads, then
