@@ -5,11 +5,11 @@ namespace AutoLoRa.Cli.Bench;
 /// <summary>
 /// Prints an <see cref="OpProfile"/> of benchmark steps as per-step averages: the share of the step
 /// spent inside primitives (the rest is the engine: tape, allocation, bookkeeping), the primitives
-/// by phase, and the layers.
+/// by phase, the layers, and the largest single entries with the time of one call.
 /// </summary>
 internal static class StepProfileReport
 {
-    private const int LayerRows = 20;
+    private const int LayerRows = 20, EntryRows = 15;
 
     public static void Write(OpProfile profile, int steps, double stepSeconds, TextWriter output)
     {
@@ -38,6 +38,19 @@ internal static class StepProfileReport
                 .Select(g => (Name: g.Key, Seconds: g.Sum(e => e.Seconds))).MaxBy(g => g.Seconds);
             string name = layer.Length == 0 ? "(outside layers)" : layer;
             output.WriteLine($"{name,-28} {Ms(seconds / steps),9} {Percent(seconds / steps, stepSeconds),7}  {top.Name} {Ms(top.Seconds / steps)} ms");
+        }
+        WriteLargestEntries(profile, steps, stepSeconds, output);
+    }
+
+    /// <summary>The largest single (phase, layer, primitive) entries, with the time of one call.</summary>
+    private static void WriteLargestEntries(OpProfile profile, int steps, double stepSeconds, TextWriter output)
+    {
+        output.WriteLine();
+        output.WriteLine($"{"phase",-8} {"layer",-24} {"primitive",-26} {"calls/step",10} {"ms/call",8} {"% step",7}");
+        foreach (var e in profile.Entries.OrderByDescending(e => e.Seconds).Take(EntryRows))
+        {
+            string layer = e.Layer.Length == 0 ? "(outside layers)" : e.Layer;
+            output.WriteLine($"{e.Phase,-8} {layer,-24} {e.Primitive,-26} {e.Calls / (double)steps,10:0.#} {Ms(e.Seconds / e.Calls),8} {Percent(e.Seconds / steps, stepSeconds),7}");
         }
     }
 
