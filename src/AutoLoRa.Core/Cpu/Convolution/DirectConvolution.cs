@@ -5,8 +5,8 @@ using AutoLoRa.Core.Cpu.Gemm;
 namespace AutoLoRa.Core.Cpu.Convolution;
 
 /// <summary>
-/// Stride-1 convolution computed straight from zero-padded copies of the images, vectorised along
-/// output rows (<see cref="DirectConvKernel"/>). Where the output has few channels (the 16- and
+/// Convolution computed straight from zero-padded copies of the images (<see cref="PaddedLayout"/>:
+/// split into phases for strided layers), vectorised along output rows (<see cref="DirectConvKernel"/>). Where the output has few channels (the 16- and
 /// 32-channel stages of a narrow ResNet) a GEMM over the lowered matrix does one multiply-add per
 /// packed value and so spends as long packing as multiplying; here nothing but the padded image
 /// (one pass) is written. Output rows must be whole vectors: 16 pixels wide for the AVX-512
@@ -56,7 +56,7 @@ internal static unsafe class DirectConvolution
         });
     }
 
-    /// <summary>Whether the filter gradient can run directly: stride 1, output rows of whole vectors.</summary>
+    /// <summary>Whether the filter gradient can run directly: output rows of whole vectors (no tile condition).</summary>
     public static bool AppliesToFilter(in ConvGeometry g) => RunPixels(g) > 0;
 
     /// <summary>
