@@ -23,6 +23,7 @@ public sealed class OpGradientTests : IDisposable
     [InlineData(2, 3, 6, 7, 5, 1, 2, 0, false)]
     [InlineData(1, 2, 11, 9, 3, 7, 2, 3, false)]
     [InlineData(2, 2, 5, 5, 2, 3, 3, 0, true)]
+    [InlineData(2, 16, 4, 8, 16, 3, 1, 1, true)] // Winograd F(4×4, 3×3), forward and data gradient
     public void Conv2d(int n, int c, int h, int w, int k, int r, int stride, int pad, bool bias)
     {
         var x = Leaf(_cpu, new Shape(n, c, h, w), 1);

@@ -1,17 +1,65 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Cpu;
+using AutoLoRa.Core.Cpu.Convolution;
 using AutoLoRa.Core.Tests.Reference;
 using AutoLoRa.Core.Tests.Support;
 
 namespace AutoLoRa.Core.Tests.Cpu;
 
-/// <summary>CPU-backend details the conformance suite cannot see: image grouping, GEMM splitting and scratch reuse.</summary>
+/// <summary>CPU-backend details the conformance suite cannot see: algorithm choice, image grouping, GEMM splitting and scratch reuse.</summary>
 [Trait("Backend", "cpu")]
 public sealed class CpuConvolutionTests : IDisposable
 {
-    private readonly CpuBackend _backend = new();
+    // The scheduling-path shapes below target the exact algorithms; Winograd has its own tests.
+    private readonly CpuBackend _backend = new() { Winograd = false };
+    private readonly CpuBackend _winograd = new();
 
-    public void Dispose() => _backend.Dispose();
+    public void Dispose()
+    {
+        _backend.Dispose();
+        _winograd.Dispose();
+    }
+
+    // n, c, h, w, k, pad: shapes for Winograd F(4×4, 3×3) — forward, and the data gradient as a forward of the flipped, transposed filter.
+    [Theory]
+    [InlineData(2, 16, 8, 8, 16, 1)] // four tiles per image, one block run by one core
+    [InlineData(3, 32, 16, 12, 48, 1)] // 48 output channels: a 32-channel and a 16-channel multiply block
+    [InlineData(1, 16, 4, 4, 32, 1)] // one tile: the multiply's row of 8 mostly cleared padding
+    [InlineData(2, 16, 10, 6, 16, 0)] // no padding
+    [InlineData(13, 16, 16, 16, 16, 1)] // blocks of 5 images run by each core alone, the last one short
+    [InlineData(15, 64, 16, 16, 64, 1)] // big filter: blocks of 11 and 4 images shared by all cores stage by stage
+    public void Winograd_matches_the_reference(int n, int c, int h, int w, int k, int pad)
+    {
+        var g = new ConvGeometry(n, c, h, w, k, 3, 3, 1, 1, pad, pad);
+        float[] x = TestData.Uniform(g.InputSize, 41);
+        float[] wt = TestData.Uniform(g.FilterSize, 42);
+        float[] dy = TestData.Uniform(g.OutputSize, 43);
+        float[] bias = TestData.Uniform(k, 44);
+        var by = _winograd.Allocate(g.OutputSize);
+        var bdx = _winograd.Allocate(g.InputSize);
+        _winograd.Fill(by, float.NaN);
+        _winograd.Fill(bdx, float.NaN);
+        _winograd.Conv2dForward(g, Upload(_winograd, x), Upload(_winograd, wt), Upload(_winograd, bias), by);
+        _winograd.Conv2dBackwardData(g, Upload(_winograd, dy), Upload(_winograd, wt), bdx);
+        var y = new float[g.OutputSize];
+        var dx = new float[g.InputSize];
+        _winograd.Download(by, y);
+        _winograd.Download(bdx, dx);
+        // Sums of 9·C products of values in [-1, 1]: an absolute tolerance scaled by √(9·C) covers the transforms' rounding.
+        float atol = 2e-5f * MathF.Sqrt(9 * Math.Max(c, k));
+        TestData.AssertClose(ConvReference.Forward(g, x, wt, bias), y, 1e-4f, atol, $"Winograd forward {g}");
+        TestData.AssertClose(ConvReference.BackwardData(g, dy, wt), dx, 1e-4f, atol, $"Winograd data gradient {g}");
+    }
+
+    [Fact]
+    public void Winograd_applies_only_where_its_tiles_and_vectors_fit()
+    {
+        Assert.True(WinogradConvolution.Applies(new ConvGeometry(1, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1)));
+        Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 3, 8, 8, 16, 3, 3, 1, 1, 1, 1))); // a stem: 3 channels
+        Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 16, 8, 8, 16, 3, 3, 2, 2, 1, 1))); // strided
+        Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 16, 6, 6, 16, 3, 3, 1, 1, 1, 1))); // 6×6: not whole tiles
+        Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 16, 8, 8, 16, 1, 1, 1, 1, 0, 0))); // 1×1
+    }
 
     [Theory]
     [InlineData(1)] // one image per GEMM
@@ -103,10 +151,12 @@ public sealed class CpuConvolutionTests : IDisposable
         foreach (var b in buffers) b.Release();
     }
 
-    private DeviceBuffer Upload(float[] data)
+    private DeviceBuffer Upload(float[] data) => Upload(_backend, data);
+
+    private static DeviceBuffer Upload(CpuBackend backend, float[] data)
     {
-        var b = _backend.Allocate(data.Length);
-        _backend.Upload(data, b);
+        var b = backend.Allocate(data.Length);
+        backend.Upload(data, b);
         return b;
     }
 

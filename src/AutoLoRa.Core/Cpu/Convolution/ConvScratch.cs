@@ -22,6 +22,10 @@ internal sealed unsafe class ConvScratch
     private float[]? _paddedImages;
     private float[]? _packedFilter;
     private float[]? _filterPartials;
+    private float[]? _winogradImages;
+    private float[]? _winogradFilter;
+    private float[]? _winogradInputs;
+    private float[]? _winogradProducts;
     private int[]? _tapOffsets;
     private int[]? _pixelOrigins;
 
@@ -53,6 +57,18 @@ internal sealed unsafe class ConvScratch
 
     /// <summary>Per-worker partial filter gradients of the direct convolution.</summary>
     public float* FilterPartials(long length) => Address(Grow(ref _filterPartials, length));
+
+    /// <summary>Channel-interleaved padded images, for the Winograd convolution.</summary>
+    public float* WinogradImages(long length) => Address(Grow(ref _winogradImages, length));
+
+    /// <summary>The transformed filter U, for the Winograd convolution.</summary>
+    public float* WinogradFilter(long length) => Address(Grow(ref _winogradFilter, length));
+
+    /// <summary>A block's transformed inputs V, for the Winograd convolution.</summary>
+    public float* WinogradInputs(long length) => Address(Grow(ref _winogradInputs, length));
+
+    /// <summary>A block's products M, for the Winograd convolution.</summary>
+    public float* WinogradProducts(long length) => Address(Grow(ref _winogradProducts, length));
 
     /// <summary>Each filter tap's offset in a padded image, for the direct convolution.</summary>
     public int* TapOffsets(int length) => Address(Grow(ref _tapOffsets, length));

@@ -1,0 +1,90 @@
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Core.Cpu.Convolution;
+
+/// <summary>
+/// Sizes and indexing of one <see cref="WinogradConvolution"/>: the channel-interleaved padded
+/// images (per image C / 16 blocks of PaddedH × PaddedW × 16 floats), the 4×4 tiles numbered
+/// image by image in row-major order, and how many whole images one block of tiles covers.
+/// </summary>
+internal readonly struct WinogradPlan
+{
+    private const int Lanes = WinogradTransforms.Lanes;
+
+    /// <param name="g">The convolution (3×3, stride 1, whole tiles and vectors: see <see cref="WinogradConvolution.Applies"/>).</param>
+    /// <param name="blockBudgetFloats">What one block's interleaved images, V and M may take together; a block holds at least one image.</param>
+    public WinogradPlan(in ConvGeometry g, long blockBudgetFloats)
+    {
+        G = g;
+        PaddedH = g.H + 2 * g.PadH;
+        PaddedW = g.W + 2 * g.PadW;
+        ChannelBlockFloats = (long)PaddedH * PaddedW * Lanes;
+        ImageFloats = (long)g.C * PaddedH * PaddedW;
+        TilesW = g.OutW / WinogradTransforms.OutputSide;
+        TilesPerImage = g.OutH / WinogradTransforms.OutputSide * TilesW;
+        long perImage = ImageFloats + (long)TilesPerImage * WinogradTransforms.Products * (g.C + g.K);
+        ImagesPerBlock = (int)Math.Clamp(blockBudgetFloats / perImage, 1, g.N);
+        int rows = WinogradGemmKernel.Tiles;
+        Capacity = (ImagesPerBlock * TilesPerImage + rows - 1) / rows * rows;
+    }
+
+    public ConvGeometry G { get; }
+
+    public int PaddedH { get; }
+
+    public int PaddedW { get; }
+
+    /// <summary>Floats of one 16-channel block of a padded image.</summary>
+    public long ChannelBlockFloats { get; }
+
+    /// <summary>Floats of one padded image.</summary>
+    public long ImageFloats { get; }
+
+    public int TilesW { get; }
+
+    public int TilesPerImage { get; }
+
+    public int ImagesPerBlock { get; }
+
+    public int Blocks => (G.N + ImagesPerBlock - 1) / ImagesPerBlock;
+
+    /// <summary>Tile rows of a block's V and M per ξ: its tiles rounded up to the multiply kernel's rows of 8.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Floats of a block's interleaved images, V and M.</summary>
+    public long ImagesFloats => ImagesPerBlock * ImageFloats;
+
+    // The 36 matrices of V, M and U are written and read one vector from each at a time. Their
+    // sizes are often multiples of 4 KiB, which would put all 36 vectors in one set of the L1
+    // cache (8 ways): one vector of padding between matrices spreads them over consecutive sets.
+
+    /// <summary>Floats from V[ξ] to V[ξ + 1].</summary>
+    public long InputStride => (long)Capacity * G.C + Lanes;
+
+    /// <summary>Floats from M[ξ] to M[ξ + 1].</summary>
+    public long ProductStride => (long)Capacity * G.K + Lanes;
+
+    /// <summary>Floats from U[ξ] to U[ξ + 1].</summary>
+    public long FilterStride => (long)G.C * G.K + Lanes;
+
+    public long InputFloats => WinogradTransforms.Products * InputStride;
+
+    public long ProductFloats => WinogradTransforms.Products * ProductStride;
+
+    public long FilterFloats => WinogradTransforms.Products * FilterStride;
+
+    /// <summary>Where pixel <paramref name="pixel"/> (row-major in the unpadded plane) lands in a padded channel block.</summary>
+    public long PaddedOffset(int pixel)
+    {
+        int h = pixel / G.W;
+        return ((long)(h + G.PadH) * PaddedW + pixel - h * G.W + G.PadW) * Lanes;
+    }
+
+    /// <summary>The image within its block and tile row and column of a block's tile <paramref name="tile"/>.</summary>
+    public (int Image, int Row, int Column) Locate(int tile)
+    {
+        int n = tile / TilesPerImage, within = tile - n * TilesPerImage;
+        int row = within / TilesW;
+        return (n, row, within - row * TilesW);
+    }
+}
