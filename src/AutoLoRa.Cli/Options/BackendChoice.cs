@@ -8,14 +8,15 @@ namespace AutoLoRa.Cli.Options;
 
 /// <summary>
 /// Resolves --backend to an IBackend and says, in one line on <c>log</c>, which one it chose and
-/// why: <c>cpu</c>; <c>cuda</c> (native: driver, cuBLAS, cuDNN, device 0, our PTX); <c>cuda-emu</c>
+/// why: <c>cpu</c>; <c>cpu-exact</c> (the CPU backend without Winograd convolutions, whose
+/// rounding differs from the direct method's); <c>cuda</c> (native: driver, cuBLAS, cuDNN, device 0, our PTX); <c>cuda-emu</c>
 /// (the CUDA backend over the host emulation of its kernels and of cuBLAS/cuDNN: for checking
 /// that code path without a GPU, slow); <c>auto</c> (native CUDA when it can be opened, else cpu).
 /// A backend that cannot be opened throws <see cref="BackendException"/> with the reason.
 /// </summary>
 internal static class BackendChoice
 {
-    public static IReadOnlyList<string> Names { get; } = ["auto", "cpu", "cuda", "cuda-emu"];
+    public static IReadOnlyList<string> Names { get; } = ["auto", "cpu", "cpu-exact", "cuda", "cuda-emu"];
 
     public static IBackend Create(string name, TextWriter log)
     {
@@ -24,6 +25,9 @@ internal static class BackendChoice
             case "cpu":
                 log.WriteLine($"backend: cpu ({Environment.ProcessorCount} threads)");
                 return new CpuBackend();
+            case "cpu-exact":
+                log.WriteLine($"backend: cpu-exact ({Environment.ProcessorCount} threads, direct and GEMM convolutions only)");
+                return new CpuBackend { Winograd = false };
             case "cuda":
             {
                 CudaBackend backend;

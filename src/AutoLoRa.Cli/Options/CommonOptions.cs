@@ -24,7 +24,7 @@ internal static class CommonOptions
 
     public static Option<string> Backend() => new("--backend")
     {
-        Description = "Compute backend: auto (native CUDA when usable, else cpu) | cpu | cuda | cuda-emu (CUDA code path emulated on the host; slow).",
+        Description = "Compute backend: auto (native CUDA when usable, else cpu) | cpu | cpu-exact (no Winograd convolutions) | cuda | cuda-emu (CUDA code path emulated on the host; slow).",
         DefaultValueFactory = _ => "auto",
     };
 
