@@ -10,7 +10,8 @@ public readonly struct Shape : IEquatable<Shape>
 {
     private readonly ImmutableArray<int> _dims;
 
-    public Shape(params int[] dims)
+    /// <summary>A shape of the given dimensions (a span, so <c>new Shape(n, c, h, w)</c> allocates only the shape's own copy).</summary>
+    public Shape(params ReadOnlySpan<int> dims)
     {
         foreach (int d in dims)
         {
@@ -55,5 +56,5 @@ public readonly struct Shape : IEquatable<Shape>
 
     public override string ToString() => Format(ToArray());
 
-    private static string Format(int[] dims) => "[" + string.Join(", ", dims) + "]";
+    private static string Format(ReadOnlySpan<int> dims) => "[" + string.Join(", ", dims.ToArray()) + "]";
 }

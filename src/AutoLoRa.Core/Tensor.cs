@@ -164,7 +164,9 @@ public sealed class Tensor : IDisposable
         buffer.Release();
         Grad?.Dispose();
         Grad = null;
+        var node = Node;
         Node = null;
+        node?.Release();
     }
 
     public override string ToString() => Describe();

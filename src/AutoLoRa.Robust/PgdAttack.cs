@@ -1,3 +1,4 @@
+using System.Buffers;
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Diagnostics;
@@ -59,7 +60,7 @@ public sealed class PgdAttack(PgdConfig config)
             var logits = logitsOf(leaf);
             var loss = Config.Objective == PgdObjective.CrossEntropy ? Ops.CrossEntropy(logits, y) : Ops.KlDivergence(cleanLogits!, logits);
             // A model whose output bypasses the tape has, for PGD, a zero gradient (the runner flags it).
-            var grad = loss.RequiresGrad ? Backward.Grad(loss, leaf)[0] : Tensor.Zeros(leaf.Backend, leaf.Shape);
+            var grad = loss.RequiresGrad ? Backward.Grad(loss, leaf) : Tensor.Zeros(leaf.Backend, leaf.Shape);
             var next = stepScope.MoveToOuter(Ops.PgdStep(leaf, grad, x, Config.StepSize, Config.Epsilon));
             adv.Dispose();
             adv = next;
@@ -68,19 +69,36 @@ public sealed class PgdAttack(PgdConfig config)
         return adv;
     }
 
+    /// <summary>
+    /// The random start, computed on the host in arrays borrowed from the shared pool (a batch of
+    /// images is too large to allocate afresh every step).
+    /// </summary>
     private Tensor Start(Tensor x, Random rng)
     {
-        var values = x.ToArray();
-        float eps = Config.Epsilon;
-        if (Config.Start == PgdStart.Uniform)
+        int count = x.ElementCount;
+        var valuesArray = ArrayPool<float>.Shared.Rent(count);
+        try
         {
-            for (int i = 0; i < values.Length; i++) values[i] = Math.Clamp(values[i] + (float)(rng.NextDouble() * 2 - 1) * eps, 0f, 1f);
+            var values = valuesArray.AsSpan(0, count);
+            x.Backend.Download(x.Buffer, values);
+            float eps = Config.Epsilon;
+            if (Config.Start == PgdStart.Uniform)
+            {
+                for (int i = 0; i < values.Length; i++) values[i] = Math.Clamp(values[i] + (float)(rng.NextDouble() * 2 - 1) * eps, 0f, 1f);
+            }
+            else
+            {
+                var noiseArray = ArrayPool<float>.Shared.Rent(count);
+                var noise = noiseArray.AsSpan(0, count);
+                Init.FillNormal(rng, noise, 0f, PgdConfig.SmallGaussianStd);
+                for (int i = 0; i < values.Length; i++) values[i] += noise[i];
+                ArrayPool<float>.Shared.Return(noiseArray);
+            }
+            return Tensor.FromArray(x.Backend, values, x.Shape);
         }
-        else
+        finally
         {
-            var noise = Init.Normal(rng, values.Length, 0f, PgdConfig.SmallGaussianStd);
-            for (int i = 0; i < values.Length; i++) values[i] += noise[i];
+            ArrayPool<float>.Shared.Return(valuesArray);
         }
-        return Tensor.FromArray(x.Backend, values, x.Shape);
     }
 }
