@@ -52,9 +52,10 @@ public sealed class PgdAttack(PgdConfig config)
         }
 
         var adv = Start(x, rng);
+        // One scope for all steps, reset after each: a step's tensors end with it.
+        using var stepScope = TensorScope.BeginRecycling();
         for (int step = 0; step < Config.Steps; step++)
         {
-            using var stepScope = TensorScope.Begin();
             var leaf = adv.Detach();
             leaf.RequiresGrad = true;
             var logits = logitsOf(leaf);
@@ -64,6 +65,7 @@ public sealed class PgdAttack(PgdConfig config)
             var next = stepScope.MoveToOuter(Ops.PgdStep(leaf, grad, x, Config.StepSize, Config.Epsilon));
             adv.Dispose();
             adv = next;
+            stepScope.Reset();
         }
         cleanLogits?.Dispose();
         return adv;

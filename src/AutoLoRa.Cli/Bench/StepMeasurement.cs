@@ -42,7 +42,7 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
 
         void OneStep(int i)
         {
-            using var scope = TensorScope.Begin();
+            using var scope = TensorScope.BeginRecycling();
             using var phase = OpProfiler.Phase(trainer is null ? "infer" : "train");
             if (trainer is null)
             {
