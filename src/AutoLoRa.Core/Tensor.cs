@@ -130,6 +130,8 @@ public sealed class Tensor : IDisposable
     internal void Recycle()
     {
         if (!IsDisposed) throw new InvalidOperationException($"Tensor {Describe()} must be disposed before it is recycled.");
+        // Drop every reference, so a free tensor keeps no backend or scope alive.
+        Backend = null!;
         Name = null;
         _requiresGrad = false;
         Scope = null;
