@@ -27,7 +27,7 @@ public sealed class PgdAttack(PgdConfig config)
         model.Eval();
         try
         {
-            return Run(input => model.Forward(input, branch), x, y, rng);
+            return Run(new ClassifierPath(model, branch), x, y, rng);
         }
         finally
         {
@@ -39,16 +39,16 @@ public sealed class PgdAttack(PgdConfig config)
     /// Adversarial examples against any logit model (put a classifier in eval mode first, e.g. with
     /// <see cref="ClassifierLogitModel"/>). Same contract as the classifier overload.
     /// </summary>
-    public Tensor Perturb(ILogitModel model, Tensor x, Tensor y, Random rng) => Run(model.Logits, x, y, rng);
+    public Tensor Perturb(ILogitModel model, Tensor x, Tensor y, Random rng) => Run(new AnyModel(model), x, y, rng);
 
-    private Tensor Run(Func<Tensor, Tensor> logitsOf, Tensor x, Tensor y, Random rng)
+    private Tensor Run<TLogits>(TLogits logitsOf, Tensor x, Tensor y, Random rng) where TLogits : struct, ILogitsOf
     {
         Config.Validate();
         using var phase = OpProfiler.Phase("attack");
         Tensor? cleanLogits = null;
         if (Config.Objective == PgdObjective.KlDivergence)
         {
-            using (GradMode.NoGrad()) cleanLogits = logitsOf(x);
+            using (GradMode.NoGrad()) cleanLogits = logitsOf.Logits(x);
         }
 
         var adv = Start(x, rng);
@@ -58,7 +58,7 @@ public sealed class PgdAttack(PgdConfig config)
         {
             var leaf = adv.Detach();
             leaf.RequiresGrad = true;
-            var logits = logitsOf(leaf);
+            var logits = logitsOf.Logits(leaf);
             var loss = Config.Objective == PgdObjective.CrossEntropy ? Ops.CrossEntropy(logits, y) : Ops.KlDivergence(cleanLogits!, logits);
             // A model whose output bypasses the tape has, for PGD, a zero gradient (the runner flags it).
             var grad = loss.RequiresGrad ? Backward.Grad(loss, leaf) : Tensor.Zeros(leaf.Backend, leaf.Shape);
@@ -102,5 +102,23 @@ public sealed class PgdAttack(PgdConfig config)
         {
             ArrayPool<float>.Shared.Return(valuesArray);
         }
+    }
+
+    /// <summary>What the attack differentiates; a struct, so an attack call allocates no closure.</summary>
+    private interface ILogitsOf
+    {
+        Tensor Logits(Tensor x);
+    }
+
+    /// <summary>One path of a classifier.</summary>
+    private readonly struct ClassifierPath(Classifier model, Branch branch) : ILogitsOf
+    {
+        public Tensor Logits(Tensor x) => model.Forward(x, branch);
+    }
+
+    /// <summary>Any logit model.</summary>
+    private readonly struct AnyModel(ILogitModel model) : ILogitsOf
+    {
+        public Tensor Logits(Tensor x) => model.Logits(x);
     }
 }
