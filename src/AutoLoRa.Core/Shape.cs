@@ -10,13 +10,14 @@ public readonly struct Shape : IEquatable<Shape>
 {
     private readonly ImmutableArray<int> _dims;
 
-    public Shape(params int[] dims)
+    /// <summary>A shape of the given dimensions (a span, and the dimension array is shared through <see cref="ShapeInterning"/>, so <c>new Shape(n, c, h, w)</c> usually allocates nothing).</summary>
+    public Shape(params ReadOnlySpan<int> dims)
     {
         foreach (int d in dims)
         {
             if (d < 0) throw new ArgumentException($"Shape {Format(dims)} has a negative dimension.", nameof(dims));
         }
-        _dims = [.. dims];
+        _dims = ShapeInterning.Dims(dims);
         long count = 1;
         foreach (int d in dims) count *= d;
         if (count > int.MaxValue) throw new ArgumentException($"Shape {Format(dims)} has more than {int.MaxValue} elements.", nameof(dims));
@@ -55,5 +56,5 @@ public readonly struct Shape : IEquatable<Shape>
 
     public override string ToString() => Format(ToArray());
 
-    private static string Format(int[] dims) => "[" + string.Join(", ", dims) + "]";
+    private static string Format(ReadOnlySpan<int> dims) => "[" + string.Join(", ", dims.ToArray()) + "]";
 }

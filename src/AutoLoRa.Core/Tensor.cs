@@ -6,28 +6,28 @@ namespace AutoLoRa.Core;
 /// <summary>
 /// An n-dimensional array on a backend: a shape, a (shared, reference-counted) device buffer and
 /// the autograd link to the operation that produced it. float32 for data, int32 for labels.
-/// Tensors made inside a <see cref="TensorScope"/> are disposed when the scope ends unless kept.
+/// Tensors made inside a <see cref="TensorScope"/> are disposed when the scope ends unless kept;
+/// a recycling scope (<see cref="TensorScope.BeginRecycling"/>) also hands the objects back to this
+/// thread's free list, from which later tensors are made.
 /// </summary>
 public sealed class Tensor : IDisposable
 {
+    [ThreadStatic] private static Tensor? t_free;
+
     private DeviceBuffer? _buffer;
     private bool _requiresGrad;
+    private Tensor? _nextFree;
 
-    internal Tensor(IBackend backend, DeviceBuffer buffer, Shape shape)
+    private Tensor(IBackend backend, DeviceBuffer buffer, Shape shape)
     {
-        if (buffer.Length < shape.ElementCount)
-        {
-            throw new ArgumentException($"Buffer of {buffer.Length} elements is too small for shape {shape}.");
-        }
         Backend = backend;
         _buffer = buffer;
         Shape = shape;
-        TensorScope.Register(this);
     }
 
-    public IBackend Backend { get; }
+    public IBackend Backend { get; private set; }
 
-    public Shape Shape { get; }
+    public Shape Shape { get; private set; }
 
     public DType DType => Buffer.DType;
 
@@ -71,7 +71,7 @@ public sealed class Tensor : IDisposable
 
     /// <summary>A tensor with unspecified contents.</summary>
     public static Tensor Empty(IBackend backend, Shape shape, DType dtype = DType.Float32) =>
-        new(backend, backend.Allocate(shape.ElementCount, dtype), shape);
+        Create(backend, backend.Allocate(shape.ElementCount, dtype), shape);
 
     public static Tensor Zeros(IBackend backend, Shape shape) => Full(backend, shape, 0f);
 
@@ -96,6 +96,48 @@ public sealed class Tensor : IDisposable
         var t = Empty(backend, new Shape(labels.Length), DType.Int32);
         backend.Upload(labels, t.Buffer);
         return t;
+    }
+
+    /// <summary>A tensor over <paramref name="buffer"/> (whose reference it takes over), from the free list when it has one.</summary>
+    private static Tensor Create(IBackend backend, DeviceBuffer buffer, Shape shape)
+    {
+        if (buffer.Length < shape.ElementCount)
+        {
+            throw new ArgumentException($"Buffer of {buffer.Length} elements is too small for shape {shape}.");
+        }
+        Tensor tensor;
+        if (t_free is { } free)
+        {
+            t_free = free._nextFree;
+            free._nextFree = null;
+            free.Backend = backend;
+            free._buffer = buffer;
+            free.Shape = shape;
+            tensor = free;
+        }
+        else
+        {
+            tensor = new Tensor(backend, buffer, shape);
+        }
+        TensorScope.Register(tensor);
+        return tensor;
+    }
+
+    /// <summary>
+    /// Puts this disposed tensor on the free list. Only a recycling scope calls it, for a tensor it
+    /// owned and has just disposed: the scope's contract is that nothing references it any more.
+    /// </summary>
+    internal void Recycle()
+    {
+        if (!IsDisposed) throw new InvalidOperationException($"Tensor {Describe()} must be disposed before it is recycled.");
+        // Drop every reference, so a free tensor keeps no backend or scope alive.
+        Backend = null!;
+        Name = null;
+        _requiresGrad = false;
+        Scope = null;
+        Shape = default;
+        _nextFree = t_free;
+        t_free = this;
     }
 
     /// <summary>Makes this tensor the output of an autograd node (called by operations).</summary>
@@ -136,7 +178,7 @@ public sealed class Tensor : IDisposable
     public Tensor Detach()
     {
         Buffer.Retain();
-        return new Tensor(Backend, Buffer, Shape);
+        return Create(Backend, Buffer, Shape);
     }
 
     /// <summary>A tensor of another shape over the same storage (no copy); used by reshape.</summary>
@@ -144,17 +186,24 @@ public sealed class Tensor : IDisposable
     {
         if (shape.ElementCount != ElementCount) throw new ArgumentException($"Cannot view {Describe()} as {shape}: element counts differ.");
         Buffer.Retain();
-        return new Tensor(Backend, Buffer, shape);
+        return Create(Backend, Buffer, shape);
     }
 
     /// <summary>Back-propagates from this scalar into the Grad of every leaf that requires it.</summary>
     public void Backward() => Autograd.Backward.Run(this);
 
-    /// <summary>Drops the accumulated gradient.</summary>
+    /// <summary>
+    /// Drops the accumulated gradient, which this tensor owns: the gradient tensor is disposed and
+    /// its object recycled (<see cref="WrapperRecycling"/>), so an optimizer step allocates no new
+    /// gradient tensors once warm. A reference to the old <see cref="Grad"/> is dead afterwards.
+    /// </summary>
     public void ZeroGrad()
     {
-        Grad?.Dispose();
+        var grad = Grad;
         Grad = null;
+        if (grad is null) return;
+        grad.Dispose();
+        if (WrapperRecycling.Enabled && grad.Scope is null) grad.Recycle();
     }
 
     public void Dispose()
@@ -164,7 +213,9 @@ public sealed class Tensor : IDisposable
         buffer.Release();
         Grad?.Dispose();
         Grad = null;
+        var node = Node;
         Node = null;
+        node?.Release();
     }
 
     public override string ToString() => Describe();

@@ -10,21 +10,39 @@ public sealed class TensorScope : IDisposable
 {
     [ThreadStatic] private static TensorScope? s_current;
 
+    // Lists of ended scopes, kept for the next scopes of this thread so that a training step's
+    // scopes reuse their grown storage. A list is owned by one live scope at a time: taken in the
+    // constructor, cleared and handed back in Dispose; it never leaves this class.
+    [ThreadStatic] private static Stack<List<Tensor>>? t_freeLists;
+
     private readonly TensorScope? _outer;
-    private readonly List<Tensor> _tensors = [];
+    private readonly bool _recycles;
+    private List<Tensor>? _tensors;
     private bool _disposed;
 
-    private TensorScope()
+    private TensorScope(bool recycles)
     {
+        _recycles = recycles;
         _outer = s_current;
         s_current = this;
+        _tensors = t_freeLists is { Count: > 0 } free ? free.Pop() : [];
     }
 
     /// <summary>Opens a scope on the current thread; dispose it (using) to free its tensors.</summary>
-    public static TensorScope Begin() => new();
+    public static TensorScope Begin() => new(recycles: false);
+
+    /// <summary>
+    /// Opens a scope that, when it ends, also recycles the tensor objects it disposes (see
+    /// <see cref="WrapperRecycling"/>), so a loop of such scopes allocates no tensors once warm.
+    /// The opener promises that nothing made in the scope is referenced after it ends — not by the
+    /// caller, and not by the graph of a tensor taken out of it — other than the tensors taken out
+    /// with <see cref="Keep"/> or <see cref="MoveToOuter"/>. Training steps, attack steps and
+    /// evaluation batches use it; Debug builds do not recycle, so a broken promise throws there.
+    /// </summary>
+    public static TensorScope BeginRecycling() => new(recycles: WrapperRecycling.Enabled);
 
     /// <summary>Tensors registered and still owned by this scope.</summary>
-    public int Count => _tensors.Count(t => t.Scope == this && !t.IsDisposed);
+    public int Count => _tensors?.Count(t => t.Scope == this && !t.IsDisposed) ?? 0;
 
     /// <summary>Removes a tensor from the scope that owns it, so it survives (the caller now owns it).</summary>
     public static T Keep<T>(T tensor) where T : class
@@ -37,7 +55,7 @@ public sealed class TensorScope : IDisposable
     public Tensor MoveToOuter(Tensor tensor)
     {
         tensor.Scope = _outer;
-        _outer?._tensors.Add(tensor);
+        _outer?._tensors?.Add(tensor);
         return tensor;
     }
 
@@ -46,7 +64,19 @@ public sealed class TensorScope : IDisposable
         var scope = s_current;
         if (scope is null) return;
         tensor.Scope = scope;
-        scope._tensors.Add(tensor);
+        scope._tensors!.Add(tensor);
+    }
+
+    /// <summary>
+    /// Disposes (and, in a recycling scope, recycles) every tensor the scope owns now, and keeps the
+    /// scope open: one scope can serve every iteration of a loop instead of one scope object per
+    /// iteration. Like <see cref="Dispose"/>, only for the innermost scope.
+    /// </summary>
+    public void Reset()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (s_current != this) throw new InvalidOperationException("Only the innermost tensor scope can be reset.");
+        EndOwnedTensors(_tensors!);
     }
 
     public void Dispose()
@@ -55,10 +85,22 @@ public sealed class TensorScope : IDisposable
         _disposed = true;
         if (s_current != this) throw new InvalidOperationException("Tensor scopes must be disposed innermost first.");
         s_current = _outer;
-        foreach (var t in _tensors)
+        var tensors = _tensors!;
+        _tensors = null;
+        EndOwnedTensors(tensors);
+        (t_freeLists ??= new()).Push(tensors);
+    }
+
+    /// <summary>Disposes (and recycles) the listed tensors this scope still owns, and empties the list.</summary>
+    private void EndOwnedTensors(List<Tensor> tensors)
+    {
+        foreach (var t in tensors)
         {
-            if (t.Scope == this) t.Dispose();
+            if (t.Scope != this) continue;
+            t.Dispose();
+            // Recycle clears Scope, so a tensor listed twice is recycled once.
+            if (_recycles) t.Recycle();
         }
-        _tensors.Clear();
+        tensors.Clear();
     }
 }

@@ -10,15 +10,22 @@ public static class Init
     public static float[] Normal(Random rng, int count, float mean = 0f, float std = 1f)
     {
         var data = new float[count];
+        FillNormal(rng, data, mean, std);
+        return data;
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with the samples <see cref="Normal"/> would return for its length.</summary>
+    public static void FillNormal(Random rng, Span<float> destination, float mean = 0f, float std = 1f)
+    {
+        int count = destination.Length;
         for (int i = 0; i < count; i += 2)
         {
             double u1 = 1.0 - rng.NextDouble();
             double u2 = rng.NextDouble();
             double r = Math.Sqrt(-2.0 * Math.Log(u1));
-            data[i] = mean + std * (float)(r * Math.Cos(2 * Math.PI * u2));
-            if (i + 1 < count) data[i + 1] = mean + std * (float)(r * Math.Sin(2 * Math.PI * u2));
+            destination[i] = mean + std * (float)(r * Math.Cos(2 * Math.PI * u2));
+            if (i + 1 < count) destination[i + 1] = mean + std * (float)(r * Math.Sin(2 * Math.PI * u2));
         }
-        return data;
     }
 
     /// <summary>U(−bound, bound) samples.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Diagnostics;
@@ -26,7 +27,7 @@ public sealed class PgdAttack(PgdConfig config)
         model.Eval();
         try
         {
-            return Run(input => model.Forward(input, branch), x, y, rng);
+            return Run(new ClassifierPath(model, branch), x, y, rng);
         }
         finally
         {
@@ -38,49 +39,86 @@ public sealed class PgdAttack(PgdConfig config)
     /// Adversarial examples against any logit model (put a classifier in eval mode first, e.g. with
     /// <see cref="ClassifierLogitModel"/>). Same contract as the classifier overload.
     /// </summary>
-    public Tensor Perturb(ILogitModel model, Tensor x, Tensor y, Random rng) => Run(model.Logits, x, y, rng);
+    public Tensor Perturb(ILogitModel model, Tensor x, Tensor y, Random rng) => Run(new AnyModel(model), x, y, rng);
 
-    private Tensor Run(Func<Tensor, Tensor> logitsOf, Tensor x, Tensor y, Random rng)
+    private Tensor Run<TLogits>(TLogits logitsOf, Tensor x, Tensor y, Random rng) where TLogits : struct, ILogitsOf
     {
         Config.Validate();
         using var phase = OpProfiler.Phase("attack");
         Tensor? cleanLogits = null;
         if (Config.Objective == PgdObjective.KlDivergence)
         {
-            using (GradMode.NoGrad()) cleanLogits = logitsOf(x);
+            using (GradMode.NoGrad()) cleanLogits = logitsOf.Logits(x);
         }
 
         var adv = Start(x, rng);
+        // One scope for all steps, reset after each: a step's tensors end with it.
+        using var stepScope = TensorScope.BeginRecycling();
         for (int step = 0; step < Config.Steps; step++)
         {
-            using var stepScope = TensorScope.Begin();
             var leaf = adv.Detach();
             leaf.RequiresGrad = true;
-            var logits = logitsOf(leaf);
+            var logits = logitsOf.Logits(leaf);
             var loss = Config.Objective == PgdObjective.CrossEntropy ? Ops.CrossEntropy(logits, y) : Ops.KlDivergence(cleanLogits!, logits);
             // A model whose output bypasses the tape has, for PGD, a zero gradient (the runner flags it).
-            var grad = loss.RequiresGrad ? Backward.Grad(loss, leaf)[0] : Tensor.Zeros(leaf.Backend, leaf.Shape);
+            var grad = loss.RequiresGrad ? Backward.Grad(loss, leaf) : Tensor.Zeros(leaf.Backend, leaf.Shape);
             var next = stepScope.MoveToOuter(Ops.PgdStep(leaf, grad, x, Config.StepSize, Config.Epsilon));
             adv.Dispose();
             adv = next;
+            stepScope.Reset();
         }
         cleanLogits?.Dispose();
         return adv;
     }
 
+    /// <summary>
+    /// The random start, computed on the host in arrays borrowed from the shared pool (a batch of
+    /// images is too large to allocate afresh every step).
+    /// </summary>
     private Tensor Start(Tensor x, Random rng)
     {
-        var values = x.ToArray();
-        float eps = Config.Epsilon;
-        if (Config.Start == PgdStart.Uniform)
+        int count = x.ElementCount;
+        var valuesArray = ArrayPool<float>.Shared.Rent(count);
+        try
         {
-            for (int i = 0; i < values.Length; i++) values[i] = Math.Clamp(values[i] + (float)(rng.NextDouble() * 2 - 1) * eps, 0f, 1f);
+            var values = valuesArray.AsSpan(0, count);
+            x.Backend.Download(x.Buffer, values);
+            float eps = Config.Epsilon;
+            if (Config.Start == PgdStart.Uniform)
+            {
+                for (int i = 0; i < values.Length; i++) values[i] = Math.Clamp(values[i] + (float)(rng.NextDouble() * 2 - 1) * eps, 0f, 1f);
+            }
+            else
+            {
+                var noiseArray = ArrayPool<float>.Shared.Rent(count);
+                var noise = noiseArray.AsSpan(0, count);
+                Init.FillNormal(rng, noise, 0f, PgdConfig.SmallGaussianStd);
+                for (int i = 0; i < values.Length; i++) values[i] += noise[i];
+                ArrayPool<float>.Shared.Return(noiseArray);
+            }
+            return Tensor.FromArray(x.Backend, values, x.Shape);
         }
-        else
+        finally
         {
-            var noise = Init.Normal(rng, values.Length, 0f, PgdConfig.SmallGaussianStd);
-            for (int i = 0; i < values.Length; i++) values[i] += noise[i];
+            ArrayPool<float>.Shared.Return(valuesArray);
         }
-        return Tensor.FromArray(x.Backend, values, x.Shape);
+    }
+
+    /// <summary>What the attack differentiates; a struct, so an attack call allocates no closure.</summary>
+    private interface ILogitsOf
+    {
+        Tensor Logits(Tensor x);
+    }
+
+    /// <summary>One path of a classifier.</summary>
+    private readonly struct ClassifierPath(Classifier model, Branch branch) : ILogitsOf
+    {
+        public Tensor Logits(Tensor x) => model.Forward(x, branch);
+    }
+
+    /// <summary>Any logit model.</summary>
+    private readonly struct AnyModel(ILogitModel model) : ILogitsOf
+    {
+        public Tensor Logits(Tensor x) => model.Logits(x);
     }
 }

@@ -82,7 +82,7 @@ public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRate
         foreach (var batch in loader.Epoch(epoch, cancel))
         {
             trainer.OnEpochProgress(epoch, batch.Index, loader.BatchesPerEpoch);
-            using var scope = TensorScope.Begin();
+            using var scope = TensorScope.BeginRecycling();
             var (x, y) = batch.ToTensors(backend);
             var loss = trainer.Step(x, y, BatchRandom.For(options.Seed, epoch, batch.Index));
             float value = loss.Item();

@@ -123,7 +123,7 @@ internal sealed class EngineChecks(IBackend backend)
             var leaf = adv.Detach();
             leaf.RequiresGrad = true;
             var loss = Ops.CrossEntropy(model.Forward(leaf, training: false), y);
-            var grad = Backward.Grad(loss, leaf)[0];
+            var grad = Backward.Grad(loss, leaf);
             adv = Ops.PgdStep(leaf, grad, x, alpha, eps);
         }
         float adversarial;

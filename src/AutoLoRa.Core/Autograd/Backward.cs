@@ -5,7 +5,7 @@ namespace AutoLoRa.Core.Autograd;
 
 /// <summary>
 /// Reverse-mode differentiation over the recorded graph. Two entry points: <see cref="Run"/>
-/// accumulates into every leaf's Grad (training), <see cref="Grad"/> returns the gradients of
+/// accumulates into every leaf's Grad (training), <see cref="Grad(Tensor, Tensor[])"/> returns the gradients of
 /// chosen tensors only and leaves parameter gradients untouched — and, because only nodes on a
 /// path to those tensors are visited, an attack's input gradient never computes weight gradients.
 /// </summary>
@@ -14,18 +14,25 @@ public static class Backward
     /// <summary>Back-propagates from a scalar into the Grad of every leaf that requires one.</summary>
     public static void Run(Tensor root)
     {
-        var grads = Propagate(root, targets: null);
-        foreach (var (leaf, grad) in grads)
+        var workspace = Workspace.Rent();
+        try
         {
-            if (leaf.Grad is null)
+            foreach (var (leaf, grad) in Propagate(root, targets: [], workspace))
             {
-                leaf.Grad = TensorScope.Keep(grad);
+                if (leaf.Grad is null)
+                {
+                    leaf.Grad = TensorScope.Keep(grad);
+                }
+                else
+                {
+                    Accumulate(leaf.Grad, grad);
+                    grad.Dispose();
+                }
             }
-            else
-            {
-                Accumulate(leaf.Grad, grad);
-                grad.Dispose();
-            }
+        }
+        finally
+        {
+            Workspace.Return(workspace);
         }
     }
 
@@ -35,32 +42,30 @@ public static class Backward
     /// </summary>
     public static Tensor[] Grad(Tensor root, params Tensor[] targets)
     {
-        foreach (var t in targets)
-        {
-            if (!t.RequiresGrad) throw new ArgumentException($"Gradient requested for {t.Describe()}, which does not require a gradient.", nameof(targets));
-        }
-        var grads = Propagate(root, targets);
+        RequireGradients(targets);
+        if (targets.Length == 0) return [];
         var result = new Tensor[targets.Length];
-        for (int i = 0; i < targets.Length; i++)
+        var workspace = Workspace.Rent();
+        try
         {
-            result[i] = grads.TryGetValue(targets[i], out var g) ? g : Tensor.Zeros(targets[i].Backend, targets[i].Shape);
+            var reached = Propagate(root, targets, workspace);
+            for (int i = 0; i < targets.Length; i++) result[i] = GradientOf(targets[i], reached);
+        }
+        finally
+        {
+            Workspace.Return(workspace);
         }
         return result;
     }
 
-    /// <summary>
-    /// Runs the backward rules in reverse topological order. Returns the gradients that reached
-    /// leaves (targets == null) or the targets.
-    /// </summary>
-    private static Dictionary<Tensor, Tensor> Propagate(Tensor root, Tensor[]? targets)
+    /// <summary>d root / d target for one target (what an attack asks for every step), without the arrays of the general form.</summary>
+    public static Tensor Grad(Tensor root, Tensor target)
     {
-        if (root.ElementCount != 1) throw new InvalidOperationException($"Backward needs a scalar; {root.Describe()} has {root.ElementCount} elements.");
-        if (!root.RequiresGrad) throw new InvalidOperationException($"{root.Describe()} does not require a gradient: no input of its graph requires one, or it was computed under NoGrad.");
-
+        RequireGradients([target]);
         var workspace = Workspace.Rent();
         try
         {
-            return Propagate(root, targets, workspace);
+            return GradientOf(target, Propagate(root, [target], workspace));
         }
         finally
         {
@@ -68,15 +73,39 @@ public static class Backward
         }
     }
 
-    private static Dictionary<Tensor, Tensor> Propagate(Tensor root, Tensor[]? targets, Workspace workspace)
+    private static void RequireGradients(ReadOnlySpan<Tensor> targets)
     {
+        foreach (var t in targets)
+        {
+            if (!t.RequiresGrad) throw new ArgumentException($"Gradient requested for {t.Describe()}, which does not require a gradient.", nameof(targets));
+        }
+    }
+
+    private static Tensor GradientOf(Tensor target, Dictionary<Tensor, Tensor> reached) =>
+        reached.TryGetValue(target, out var g) ? g : Tensor.Zeros(target.Backend, target.Shape);
+
+    /// <summary>
+    /// Runs the backward rules in reverse topological order. Returns the gradients that reached
+    /// leaves (no targets) or the targets; the dictionary belongs to the workspace, so read it
+    /// before returning the workspace.
+    /// </summary>
+    private static Dictionary<Tensor, Tensor> Propagate(Tensor root, ReadOnlySpan<Tensor> targets, Workspace workspace)
+    {
+        if (root.ElementCount != 1) throw new InvalidOperationException($"Backward needs a scalar; {root.Describe()} has {root.ElementCount} elements.");
+        if (!root.RequiresGrad) throw new InvalidOperationException($"{root.Describe()} does not require a gradient: no input of its graph requires one, or it was computed under NoGrad.");
+
         var order = TopologicalOrder(root, workspace);
         var needed = NeededTensors(order, targets, workspace.Needed);
-        var targetSet = targets is null ? null : new HashSet<Tensor>(targets, ReferenceEqualityComparer.Instance);
+        HashSet<Tensor>? targetSet = null;
+        if (!targets.IsEmpty)
+        {
+            targetSet = workspace.Targets;
+            foreach (var t in targets) targetSet.Add(t);
+        }
 
         var pending = workspace.Pending;
         pending[root] = Tensor.Full(root.Backend, root.Shape, 1f);
-        var reached = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        var reached = workspace.Reached;
 
         using (GradMode.NoGrad())
         {
@@ -91,9 +120,10 @@ public static class Backward
                 if (tensor.Node is null) continue;
 
                 var node = tensor.Node!;
-                int count = node.Inputs.Length;
+                var inputs = node.Inputs;
+                int count = inputs.Length;
                 var needs = workspace.Needs(count);
-                for (int k = 0; k < count; k++) needs[k] = needed.Contains(node.Inputs[k]);
+                for (int k = 0; k < count; k++) needs[k] = needed.Contains(inputs[k]);
                 var inputGrads = workspace.InputGrads(count);
                 using (OpProfiler.Layer(node.Layer)) node.Backward(grad, needs, inputGrads);
                 bool handedOver = false;
@@ -119,15 +149,15 @@ public static class Backward
                         }
                         handedOver |= !isTarget;
                     }
-                    CheckShape(node, node.Inputs[k], g);
-                    if (pending.TryGetValue(node.Inputs[k], out var existing))
+                    CheckShape(node, inputs[k], g);
+                    if (pending.TryGetValue(inputs[k], out var existing))
                     {
                         Accumulate(existing, g);
                         g.Dispose();
                     }
                     else
                     {
-                        pending[node.Inputs[k]] = g;
+                        pending[inputs[k]] = g;
                     }
                 }
                 if (!isTarget) grad.Dispose();
@@ -169,7 +199,7 @@ public static class Backward
         while (stack.Count > 0)
         {
             var (tensor, next) = stack.Pop();
-            var inputs = tensor.Node?.Inputs ?? [];
+            var inputs = tensor.Node is { } node ? node.Inputs : [];
             if (next < inputs.Length)
             {
                 stack.Push((tensor, next + 1));
@@ -188,9 +218,9 @@ public static class Backward
     /// Tensors whose gradient must be computed: with no targets, every tensor that requires one;
     /// with targets, only those from which a target can be reached.
     /// </summary>
-    private static HashSet<Tensor> NeededTensors(List<Tensor> order, Tensor[]? targets, HashSet<Tensor> needed)
+    private static HashSet<Tensor> NeededTensors(List<Tensor> order, ReadOnlySpan<Tensor> targets, HashSet<Tensor> needed)
     {
-        if (targets is null)
+        if (targets.IsEmpty)
         {
             foreach (var t in order) needed.Add(t);
             return needed;
@@ -233,6 +263,10 @@ public static class Backward
 
         public Dictionary<Tensor, Tensor> Pending { get; } = new(ReferenceEqualityComparer.Instance);
 
+        public HashSet<Tensor> Targets { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public Dictionary<Tensor, Tensor> Reached { get; } = new(ReferenceEqualityComparer.Instance);
+
         /// <summary>This thread's workspace, or a fresh one if it is in use (a backward pass inside a backward rule).</summary>
         public static Workspace Rent()
         {
@@ -249,6 +283,8 @@ public static class Backward
             workspace.Stack.Clear();
             workspace.Needed.Clear();
             workspace.Pending.Clear();
+            workspace.Targets.Clear();
+            workspace.Reached.Clear();
             Array.Clear(workspace._inputGrads);
             t_free = workspace;
         }

@@ -22,16 +22,18 @@ public static class GradMode
 
     /// <summary>
     /// Records <paramref name="output"/> as produced by <paramref name="op"/> from the inputs when
-    /// recording is on and an input requires a gradient; otherwise leaves it a plain tensor.
+    /// recording is on and an input requires a gradient; otherwise leaves it a plain tensor. The
+    /// rule is copied into a pooled node, so recording allocates nothing in steady state.
     /// </summary>
-    internal static Tensor Record(Tensor output, string op, Tensor[] inputs, BackwardFunction backward)
+    internal static Tensor Record<TRule>(Tensor output, string op, ReadOnlySpan<Tensor> inputs, in TRule rule)
+        where TRule : struct, IBackwardRule
     {
         if (!IsEnabled) return output;
         foreach (var input in inputs)
         {
             if (input.RequiresGrad)
             {
-                output.AttachNode(new GradNode(op, inputs, backward));
+                output.AttachNode(GradNode<TRule>.Rent(op, inputs, rule));
                 return output;
             }
         }

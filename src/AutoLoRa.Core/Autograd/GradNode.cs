@@ -1,23 +1,104 @@
+using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Diagnostics;
 
 namespace AutoLoRa.Core.Autograd;
 
 /// <summary>
-/// Computes the gradients of an operation's inputs from the gradient of its output. Writes a
-/// tensor into gradInputs[i] only where needsGrad[i]; it may write gradOutput itself when the
-/// gradient passes through unchanged (the engine then shares it safely).
+/// One recorded operation on the tape: its inputs and its backward rule. Nodes are pooled per
+/// thread and rule type, so a steady training loop records its tape without allocating.
+/// <para>
+/// Ownership: a node belongs to the one tensor it is attached to (<see cref="Tensor.AttachNode"/>);
+/// that tensor's <see cref="Tensor.Dispose"/> detaches it and calls <see cref="Release"/>, which
+/// clears every reference the node holds and returns it to its pool. Nothing else keeps a node:
+/// the engine reaches nodes only through live tensors, so a released node cannot be reached again
+/// (and <see cref="Backward"/> checks it, should that rule ever be broken).
+/// </para>
 /// </summary>
-internal delegate void BackwardFunction(Tensor gradOutput, ReadOnlySpan<bool> needsGrad, Span<Tensor?> gradInputs);
-
-/// <summary>One recorded operation on the tape: its inputs and its backward rule.</summary>
-internal sealed class GradNode(string op, Tensor[] inputs, BackwardFunction backward)
+internal abstract class GradNode
 {
-    public string Op { get; } = op;
+    /// <summary>The most inputs an operation records (conv2d + batch-norm in eval mode: x, w, γ, β).</summary>
+    public const int MaxInputs = 4;
 
-    public Tensor[] Inputs { get; } = inputs;
+    private InputSlots _inputs;
+    private int _inputCount;
 
-    public BackwardFunction Backward { get; } = backward;
+    /// <summary>The operation's name, for error messages.</summary>
+    public string Op { get; private set; } = "";
 
     /// <summary>The profiler's layer label when the node was recorded, so its backward is charged to the same layer.</summary>
-    public string? Layer { get; } = OpProfiler.CurrentLayer;
+    public string? Layer { get; private set; }
+
+    /// <summary>False once released to the pool; a released node is never run.</summary>
+    protected bool IsLive { get; private set; }
+
+    public ReadOnlySpan<Tensor> Inputs => ((ReadOnlySpan<Tensor>)_inputs)[.._inputCount];
+
+    /// <summary>Runs the rule: see <see cref="IBackwardRule.Backward"/>.</summary>
+    public abstract void Backward(Tensor gradOutput, ReadOnlySpan<bool> needsGrad, Span<Tensor?> gradInputs);
+
+    /// <summary>Clears the node and returns it to its pool; called once, by the owning tensor's Dispose.</summary>
+    public abstract void Release();
+
+    protected void Initialize(string op, ReadOnlySpan<Tensor> inputs)
+    {
+        if (inputs.Length > MaxInputs) throw new ArgumentException($"{op} records {inputs.Length} inputs; a node holds at most {MaxInputs}.");
+        inputs.CopyTo(_inputs);
+        _inputCount = inputs.Length;
+        Op = op;
+        Layer = OpProfiler.CurrentLayer;
+        IsLive = true;
+    }
+
+    protected void Clear()
+    {
+        ((Span<Tensor>)_inputs).Clear();
+        _inputCount = 0;
+        Layer = null;
+        IsLive = false;
+    }
+
+    [InlineArray(MaxInputs)]
+    private struct InputSlots
+    {
+        private Tensor _element;
+    }
+}
+
+/// <summary>A node whose backward rule is <typeparamref name="TRule"/>; one free list per thread and rule type.</summary>
+internal sealed class GradNode<TRule> : GradNode where TRule : struct, IBackwardRule
+{
+    [ThreadStatic] private static GradNode<TRule>? t_free;
+
+    private TRule _rule;
+    private GradNode<TRule>? _nextFree;
+
+    private GradNode()
+    {
+    }
+
+    /// <summary>A node for <paramref name="op"/> from this thread's pool (or a new one while the pool is still filling).</summary>
+    public static GradNode<TRule> Rent(string op, ReadOnlySpan<Tensor> inputs, in TRule rule)
+    {
+        var node = t_free ?? new GradNode<TRule>();
+        t_free = node._nextFree;
+        node._nextFree = null;
+        node.Initialize(op, inputs);
+        node._rule = rule;
+        return node;
+    }
+
+    public override void Backward(Tensor gradOutput, ReadOnlySpan<bool> needsGrad, Span<Tensor?> gradInputs)
+    {
+        if (!IsLive) throw new InvalidOperationException($"Backward of a {Op} node that was already released (its output tensor was disposed).");
+        _rule.Backward(Inputs, gradOutput, needsGrad, gradInputs);
+    }
+
+    public override void Release()
+    {
+        if (!IsLive) throw new InvalidOperationException($"A {Op} node was released twice.");
+        Clear();
+        _rule = default;
+        _nextFree = t_free;
+        t_free = this;
+    }
 }

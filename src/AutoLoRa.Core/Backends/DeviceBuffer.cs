@@ -3,7 +3,9 @@ namespace AutoLoRa.Core.Backends;
 /// <summary>
 /// A block of elements owned by a backend (host memory for the CPU backend, device memory for
 /// CUDA). Reference counted, because reshaped tensors share their parent's buffer: the storage goes
-/// back to the backend's cache when the last tensor using it is disposed.
+/// back to the backend's cache when the last tensor using it is disposed. A buffer reference is
+/// valid only while a tensor that holds it is alive: a backend may reuse the object itself for a
+/// later allocation (the CPU backend does in Release builds, see <see cref="WrapperRecycling"/>).
 /// </summary>
 public abstract class DeviceBuffer
 {
@@ -16,9 +18,9 @@ public abstract class DeviceBuffer
     }
 
     /// <summary>Number of elements.</summary>
-    public int Length { get; }
+    public int Length { get; private set; }
 
-    public DType DType { get; }
+    public DType DType { get; private set; }
 
     public bool IsReleased => Volatile.Read(ref _references) <= 0;
 
@@ -41,6 +43,15 @@ public abstract class DeviceBuffer
 
     /// <summary>Returns the storage to the owning backend (its cache or the OS/driver).</summary>
     protected abstract void Free();
+
+    /// <summary>Makes a freed buffer a fresh one of the given size (one reference), for a backend that pools the objects.</summary>
+    protected void Reuse(int length, DType dtype)
+    {
+        if (!IsReleased) throw new InvalidOperationException("Only a released buffer can be reused.");
+        Length = length;
+        DType = dtype;
+        Volatile.Write(ref _references, 1);
+    }
 }
 
 /// <summary>A buffer plus an element offset into it: how GEMM addresses one image of a batch.</summary>

@@ -9,17 +9,17 @@ namespace AutoLoRa.Core.Cpu;
 /// </summary>
 public sealed partial class CpuBackend : IBackend
 {
-    private readonly ArrayCache _cache = new();
+    private readonly CpuBufferPool _buffers = new();
 
     public string Name => "cpu";
 
     /// <summary>Host arrays allocated because the cache had none of the right size.</summary>
-    public long CacheMisses => _cache.Misses;
+    public long CacheMisses => _buffers.Arrays.Misses;
 
     public DeviceBuffer Allocate(int length, DType dtype = DType.Float32)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        return new CpuBuffer(_cache, length, dtype);
+        return _buffers.Rent(length, dtype);
     }
 
     public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset = 0) =>
@@ -49,10 +49,10 @@ public sealed partial class CpuBackend : IBackend
     {
     }
 
-    public void Dispose() => _cache.Trim();
+    public void Dispose() => _buffers.Trim();
 
     /// <summary>Drops cached host arrays (for memory reports and long-lived processes).</summary>
-    public void TrimCache() => _cache.Trim();
+    public void TrimCache() => _buffers.Trim();
 
     internal static float[] Floats(DeviceBuffer buffer) => buffer is CpuBuffer { Floats: { } f }
         ? f

@@ -26,25 +26,9 @@ public static partial class Ops
 
         var y = Tensor.Empty(backend, new Shape(g.N, g.K, g.OutH, g.OutW));
         backend.Conv2dForward(g, x.Buffer, w.Buffer, bias?.Buffer, y.Buffer);
-        Tensor[] inputs = bias is null ? [x, w] : [x, w, bias];
-        return GradMode.Record(y, op, inputs, (gy, needs, grads) =>
-        {
-            if (needs[0])
-            {
-                grads[0] = Tensor.Empty(backend, x.Shape);
-                backend.Conv2dBackwardData(g, gy.Buffer, w.Buffer, grads[0]!.Buffer);
-            }
-            if (needs[1])
-            {
-                grads[1] = Tensor.Empty(backend, w.Shape);
-                backend.Conv2dBackwardFilter(g, x.Buffer, gy.Buffer, grads[1]!.Buffer);
-            }
-            if (bias is not null && needs[2])
-            {
-                grads[2] = Tensor.Empty(backend, bias.Shape);
-                backend.BiasBackward(g.N, g.K, g.OutH * g.OutW, gy.Buffer, grads[2]!.Buffer);
-            }
-        });
+        return bias is null
+            ? GradMode.Record(y, op, [x, w], new Conv2dBackward(g))
+            : GradMode.Record(y, op, [x, w, bias], new Conv2dBackward(g));
     }
 
     /// <summary>y = x · wᵀ + bias for x (N, In), w (Out, In) as PyTorch's Linear stores it, bias (Out).</summary>
@@ -64,25 +48,9 @@ public static partial class Ops
         var y = Tensor.Empty(backend, new Shape(n, outF));
         backend.Gemm(false, true, n, outF, inF, 1f, x.Buffer, inF, w.Buffer, inF, 0f, y.Buffer, outF);
         if (bias is not null) backend.AddBias(n, outF, 1, y.Buffer, bias.Buffer);
-        Tensor[] inputs = bias is null ? [x, w] : [x, w, bias];
-        return GradMode.Record(y, op, inputs, (gy, needs, grads) =>
-        {
-            if (needs[0])
-            {
-                grads[0] = Tensor.Empty(backend, x.Shape);
-                backend.Gemm(false, false, n, inF, outF, 1f, gy.Buffer, outF, w.Buffer, inF, 0f, grads[0]!.Buffer, inF);
-            }
-            if (needs[1])
-            {
-                grads[1] = Tensor.Empty(backend, w.Shape);
-                backend.Gemm(true, false, outF, inF, n, 1f, gy.Buffer, outF, x.Buffer, inF, 0f, grads[1]!.Buffer, inF);
-            }
-            if (bias is not null && needs[2])
-            {
-                grads[2] = Tensor.Empty(backend, bias.Shape);
-                backend.BiasBackward(n, outF, 1, gy.Buffer, grads[2]!.Buffer);
-            }
-        });
+        return bias is null
+            ? GradMode.Record(y, op, [x, w], default(LinearBackward))
+            : GradMode.Record(y, op, [x, w, bias], default(LinearBackward));
     }
 
     /// <summary>
@@ -104,15 +72,74 @@ public static partial class Ops
 
         var merged = Tensor.Empty(backend, w.Shape);
         backend.LoraMerge(outRows, rank, inCols, w.Buffer, b.Buffer, a.Buffer, scale, merged.Buffer);
-        return GradMode.Record(merged, op, [w, b, a], (gy, needs, grads) =>
+        return GradMode.Record(merged, op, [w, b, a], new LoraMergeBackward(scale));
+    }
+
+    /// <summary>dx = conv_backward_data(dy; w), dw = conv_backward_filter(x, dy), dbias = Σ dy; inputs (x, w[, bias]).</summary>
+    private readonly struct Conv2dBackward(ConvGeometry g) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
         {
+            Tensor x = inputs[0], w = inputs[1];
+            var backend = x.Backend;
+            if (needs[0])
+            {
+                grads[0] = Tensor.Empty(backend, x.Shape);
+                backend.Conv2dBackwardData(g, gy.Buffer, w.Buffer, grads[0]!.Buffer);
+            }
+            if (needs[1])
+            {
+                grads[1] = Tensor.Empty(backend, w.Shape);
+                backend.Conv2dBackwardFilter(g, x.Buffer, gy.Buffer, grads[1]!.Buffer);
+            }
+            if (inputs.Length > 2 && needs[2])
+            {
+                grads[2] = Tensor.Empty(backend, inputs[2].Shape);
+                backend.BiasBackward(g.N, g.K, g.OutH * g.OutW, gy.Buffer, grads[2]!.Buffer);
+            }
+        }
+    }
+
+    /// <summary>dx = dy · w, dw = dyᵀ · x, dbias = Σ_rows dy; inputs (x, w[, bias]).</summary>
+    private readonly struct LinearBackward : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            Tensor x = inputs[0], w = inputs[1];
+            var backend = x.Backend;
+            int n = x.Shape[0], inF = x.Shape[1], outF = w.Shape[0];
+            if (needs[0])
+            {
+                grads[0] = Tensor.Empty(backend, x.Shape);
+                backend.Gemm(false, false, n, inF, outF, 1f, gy.Buffer, outF, w.Buffer, inF, 0f, grads[0]!.Buffer, inF);
+            }
+            if (needs[1])
+            {
+                grads[1] = Tensor.Empty(backend, w.Shape);
+                backend.Gemm(true, false, outF, inF, n, 1f, gy.Buffer, outF, x.Buffer, inF, 0f, grads[1]!.Buffer, inF);
+            }
+            if (inputs.Length > 2 && needs[2])
+            {
+                grads[2] = Tensor.Empty(backend, inputs[2].Shape);
+                backend.BiasBackward(n, outF, 1, gy.Buffer, grads[2]!.Buffer);
+            }
+        }
+    }
+
+    /// <summary>dW = dy; dB and dA through the fused LoRA backward; inputs (W, B, A).</summary>
+    private readonly struct LoraMergeBackward(float scale) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            Tensor b = inputs[1], a = inputs[2];
+            var backend = b.Backend;
             if (needs[0]) grads[0] = gy;
             if (needs[1]) grads[1] = Tensor.Empty(backend, b.Shape);
             if (needs[2]) grads[2] = Tensor.Empty(backend, a.Shape);
             if (needs[1] || needs[2])
             {
-                backend.LoraMergeBackward(outRows, rank, inCols, gy.Buffer, b.Buffer, a.Buffer, scale, grads[1]?.Buffer, grads[2]?.Buffer);
+                backend.LoraMergeBackward(b.Shape[0], b.Shape[1], a.Shape[1], gy.Buffer, b.Buffer, a.Buffer, scale, grads[1]?.Buffer, grads[2]?.Buffer);
             }
-        });
+        }
     }
 }

@@ -40,8 +40,22 @@ public static partial class Ops
         Tensor y;
         using (GradMode.NoGrad()) y = Conv2d(x, folded, shift, stride, padding);
         var g = new ConvGeometry(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], k, w.Shape[2], w.Shape[3], stride, stride, padding, padding);
-        return GradMode.Record(y, op, [x, w, gamma, beta], (gy, needs, grads) =>
+        return GradMode.Record(y, op, [x, w, gamma, beta], new Conv2dBatchNormEvalBackward(g, folded, runningMean, runningVar, eps));
+    }
+
+    /// <summary>destination[k, :] = source[k, :] · scale_k / √(var_k + ε), through the batch-norm inference primitive.</summary>
+    private static void ScaleRowsByNorm(IBackend backend, int rows, int inner, Tensor source, Tensor scale, Tensor runningVar, float eps,
+        Tensor zeros, Tensor destination) =>
+        backend.BatchNormForwardInference(1, rows, inner, source.Buffer, scale.Buffer, zeros.Buffer, zeros.Buffer, runningVar.Buffer, eps, destination.Buffer);
+
+    /// <summary>The gradients of <see cref="Conv2dBatchNormEval"/> (see there); inputs (x, w, γ, β).</summary>
+    private readonly struct Conv2dBatchNormEvalBackward(ConvGeometry g, Tensor folded, Tensor runningMean, Tensor runningVar, float eps) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
         {
+            Tensor x = inputs[0], w = inputs[1], gamma = inputs[2], beta = inputs[3];
+            var backend = x.Backend;
+            int k = g.K, taps = w.ElementCount / k;
             if (needs[0])
             {
                 grads[0] = Tensor.Empty(backend, x.Shape);
@@ -80,11 +94,6 @@ public static partial class Ops
                 }
             }
             if (dbeta is not null) grads[3] = KeepIfNeeded(dbeta, needs[3]);
-        });
+        }
     }
-
-    /// <summary>destination[k, :] = source[k, :] · scale_k / √(var_k + ε), through the batch-norm inference primitive.</summary>
-    private static void ScaleRowsByNorm(IBackend backend, int rows, int inner, Tensor source, Tensor scale, Tensor runningVar, float eps,
-        Tensor zeros, Tensor destination) =>
-        backend.BatchNormForwardInference(1, rows, inner, source.Buffer, scale.Buffer, zeros.Buffer, zeros.Buffer, runningVar.Buffer, eps, destination.Buffer);
 }

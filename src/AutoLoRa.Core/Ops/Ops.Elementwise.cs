@@ -11,11 +11,7 @@ public static partial class Ops
         RequireFloat(op, x);
         var y = Tensor.Empty(backend, x.Shape);
         backend.Relu(x.ElementCount, x.Buffer, y.Buffer);
-        return GradMode.Record(y, op, [x], (gy, needs, grads) =>
-        {
-            grads[0] = Tensor.Empty(backend, x.Shape);
-            backend.ReluBackward(x.ElementCount, y.Buffer, gy.Buffer, grads[0]!.Buffer);
-        });
+        return GradMode.Record(y, op, [x], new ReluBackward(y));
     }
 
     /// <summary>a + b (same shapes).</summary>
@@ -32,11 +28,7 @@ public static partial class Ops
         RequireFloat(op, x);
         var y = Tensor.Empty(backend, x.Shape);
         backend.Scale(x.ElementCount, alpha, x.Buffer, y.Buffer);
-        return GradMode.Record(y, op, [x], (gy, needs, grads) =>
-        {
-            grads[0] = Tensor.Empty(backend, x.Shape);
-            backend.Scale(x.ElementCount, alpha, gy.Buffer, grads[0]!.Buffer);
-        });
+        return GradMode.Record(y, op, [x], new ScaleBackward(alpha));
     }
 
     /// <summary>a ⊙ b (same shapes).</summary>
@@ -47,26 +39,14 @@ public static partial class Ops
         RequireSameShape(op, a, b);
         var y = Tensor.Empty(backend, a.Shape);
         backend.Multiply(a.ElementCount, a.Buffer, b.Buffer, y.Buffer);
-        return GradMode.Record(y, op, [a, b], (gy, needs, grads) =>
-        {
-            if (needs[0])
-            {
-                grads[0] = Tensor.Empty(backend, a.Shape);
-                backend.Multiply(a.ElementCount, gy.Buffer, b.Buffer, grads[0]!.Buffer);
-            }
-            if (needs[1])
-            {
-                grads[1] = Tensor.Empty(backend, b.Shape);
-                backend.Multiply(b.ElementCount, gy.Buffer, a.Buffer, grads[1]!.Buffer);
-            }
-        });
+        return GradMode.Record(y, op, [a, b], default(MultiplyBackward));
     }
 
     /// <summary>The same data viewed with another shape of equal size; shares storage.</summary>
     public static Tensor Reshape(Tensor x, Shape shape)
     {
         var y = x.ViewAs(shape);
-        return GradMode.Record(y, "reshape", [x], (gy, needs, grads) => grads[0] = gy.ViewAs(x.Shape));
+        return GradMode.Record(y, "reshape", [x], default(ReshapeBackward));
     }
 
     /// <summary>(N, …) → (N, product of the rest).</summary>
@@ -83,11 +63,7 @@ public static partial class Ops
         RequireFloat(op, a);
         var y = Tensor.Empty(backend, a.Shape);
         backend.Axpby(a.ElementCount, alpha, a.Buffer, beta, b.Buffer, y.Buffer);
-        return GradMode.Record(y, op, [a, b], (gy, needs, grads) =>
-        {
-            if (needs[0]) grads[0] = alpha == 1f ? gy : ScaledCopy(gy, alpha);
-            if (needs[1]) grads[1] = beta == 1f ? gy : ScaledCopy(gy, beta);
-        });
+        return GradMode.Record(y, op, [a, b], new LinearCombinationBackward(alpha, beta));
     }
 
     private static Tensor ScaledCopy(Tensor x, float alpha)
@@ -95,5 +71,60 @@ public static partial class Ops
         var y = Tensor.Empty(x.Backend, x.Shape);
         x.Backend.Scale(x.ElementCount, alpha, x.Buffer, y.Buffer);
         return y;
+    }
+
+    /// <summary>dx = dy where the output y is positive.</summary>
+    private readonly struct ReluBackward(Tensor y) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            var x = inputs[0];
+            grads[0] = Tensor.Empty(x.Backend, x.Shape);
+            x.Backend.ReluBackward(x.ElementCount, y.Buffer, gy.Buffer, grads[0]!.Buffer);
+        }
+    }
+
+    /// <summary>dx = alpha · dy.</summary>
+    private readonly struct ScaleBackward(float alpha) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads) =>
+            grads[0] = ScaledCopy(gy, alpha);
+    }
+
+    /// <summary>da = dy ⊙ b, db = dy ⊙ a.</summary>
+    private readonly struct MultiplyBackward : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            Tensor a = inputs[0], b = inputs[1];
+            var backend = a.Backend;
+            if (needs[0])
+            {
+                grads[0] = Tensor.Empty(backend, a.Shape);
+                backend.Multiply(a.ElementCount, gy.Buffer, b.Buffer, grads[0]!.Buffer);
+            }
+            if (needs[1])
+            {
+                grads[1] = Tensor.Empty(backend, b.Shape);
+                backend.Multiply(b.ElementCount, gy.Buffer, a.Buffer, grads[1]!.Buffer);
+            }
+        }
+    }
+
+    /// <summary>dx = dy viewed in x's shape.</summary>
+    private readonly struct ReshapeBackward : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads) =>
+            grads[0] = gy.ViewAs(inputs[0].Shape);
+    }
+
+    /// <summary>da = alpha · dy, db = beta · dy (dy itself where the factor is one).</summary>
+    private readonly struct LinearCombinationBackward(float alpha, float beta) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            if (needs[0]) grads[0] = alpha == 1f ? gy : ScaledCopy(gy, alpha);
+            if (needs[1]) grads[1] = beta == 1f ? gy : ScaledCopy(gy, beta);
+        }
     }
 }

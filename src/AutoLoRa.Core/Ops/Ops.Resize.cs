@@ -20,10 +20,17 @@ public static partial class Ops
         g.Validate();
         var y = Tensor.Empty(backend, new Shape(g.N, g.C, height, width));
         backend.ResizeBilinearForward(g, x.Buffer, y.Buffer);
-        return GradMode.Record(y, op, [x], (gy, needs, grads) =>
+        return GradMode.Record(y, op, [x], new ResizeBilinearBackward(g));
+    }
+
+    /// <summary>dx = the transposed bilinear map applied to dy.</summary>
+    private readonly struct ResizeBilinearBackward(ResizeGeometry g) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
         {
-            grads[0] = Tensor.Empty(backend, x.Shape);
-            backend.ResizeBilinearBackward(g, gy.Buffer, grads[0]!.Buffer);
-        });
+            var x = inputs[0];
+            grads[0] = Tensor.Empty(x.Backend, x.Shape);
+            x.Backend.ResizeBilinearBackward(g, gy.Buffer, grads[0]!.Buffer);
+        }
     }
 }

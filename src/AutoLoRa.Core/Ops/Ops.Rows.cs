@@ -25,12 +25,7 @@ public static partial class Ops
         dims[0] = count;
         var y = Tensor.Empty(backend, new Shape(dims), x.DType);
         backend.Copy(new BufferSlice(x.Buffer, start * rowSize), y.Buffer, count * rowSize);
-        return GradMode.Record(y, op, [x], (gy, needs, grads) =>
-        {
-            var dx = Tensor.Zeros(backend, x.Shape);
-            backend.Copy(gy.Buffer, new BufferSlice(dx.Buffer, start * rowSize), count * rowSize);
-            grads[0] = dx;
-        });
+        return GradMode.Record(y, op, [x], new RowsBackward(start * rowSize, count * rowSize));
     }
 
     /// <summary>a's rows followed by b's rows (same shape apart from the first dimension); the inverse of two <see cref="Rows"/> calls.</summary>
@@ -49,8 +44,29 @@ public static partial class Ops
         var y = Tensor.Empty(backend, new Shape(da), a.DType);
         backend.Copy(a.Buffer, y.Buffer, sizeA);
         backend.Copy(b.Buffer, new BufferSlice(y.Buffer, sizeA), sizeB);
-        return GradMode.Record(y, op, [a, b], (gy, needs, grads) =>
+        return GradMode.Record(y, op, [a, b], default(ConcatRowsBackward));
+    }
+
+    /// <summary>dx = zeros with dy copied into the selected rows (elements [offset, offset + count)).</summary>
+    private readonly struct RowsBackward(int offset, int count) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
         {
+            var x = inputs[0];
+            var dx = Tensor.Zeros(x.Backend, x.Shape);
+            x.Backend.Copy(gy.Buffer, new BufferSlice(dx.Buffer, offset), count);
+            grads[0] = dx;
+        }
+    }
+
+    /// <summary>da and db are dy's leading and trailing rows.</summary>
+    private readonly struct ConcatRowsBackward : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            Tensor a = inputs[0], b = inputs[1];
+            var backend = a.Backend;
+            int sizeA = a.ElementCount;
             if (needs[0])
             {
                 grads[0] = Tensor.Empty(backend, a.Shape);
@@ -59,8 +75,8 @@ public static partial class Ops
             if (needs[1])
             {
                 grads[1] = Tensor.Empty(backend, b.Shape);
-                backend.Copy(new BufferSlice(gy.Buffer, sizeA), grads[1]!.Buffer, sizeB);
+                backend.Copy(new BufferSlice(gy.Buffer, sizeA), grads[1]!.Buffer, b.ElementCount);
             }
-        });
+        }
     }
 }

@@ -8,7 +8,8 @@ public sealed class Sequence<T> : Module where T : Module
 {
     private readonly List<T> _items = [];
 
-    public IReadOnlyList<T> Items => _items;
+    /// <summary>The items in order; a span, so a forward pass walks them without an enumerator allocation.</summary>
+    public ReadOnlySpan<T> Items => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_items);
 
     public T Add(T item)
     {

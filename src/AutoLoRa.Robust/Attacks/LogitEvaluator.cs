@@ -49,7 +49,7 @@ public static class LogitEvaluator
         {
             var weights = Tensor.FromArray(model.Backend, dz, logits.Shape);
             var surrogate = Ops.Sum(Ops.Multiply(logits, weights));
-            grad = Backward.Grad(surrogate, x)[0].ToArray();
+            grad = Backward.Grad(surrogate, x).ToArray();
         }
         else
         {

@@ -15,6 +15,8 @@ public interface ILogitModel
     /// <summary>
     /// Logits (N, classes) for x (N, C, H, W). Must record the tape when x requires a gradient
     /// (attacks differentiate through it); a model that does not is treated as having zero gradient.
+    /// It must not keep the tensors it makes beyond the call: an attack step recycles them
+    /// (<see cref="TensorScope.BeginRecycling"/>).
     /// </summary>
     Tensor Logits(Tensor x);
 }

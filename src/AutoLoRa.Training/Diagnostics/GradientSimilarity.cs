@@ -17,7 +17,7 @@ public sealed record PairSimilarity(string Pair, float Mean, float Std, IReadOnl
 /// similarity between the gradients of a method's natural and adversarial objectives (the pairs
 /// each <see cref="Trainer.GradientObjectives"/> defines), per batch on the method's own training
 /// attack and in training mode, as a step sees them; then averaged over the batches. Gradients come
-/// from <see cref="Backward.Grad"/> on copies of the model, so parameter gradients, weights and
+/// from <see cref="Backward.Grad(Tensor, Tensor[])"/> on copies of the model, so parameter gradients, weights and
 /// batch-norm statistics of the model are left as they were.
 /// </summary>
 public static class GradientSimilarity

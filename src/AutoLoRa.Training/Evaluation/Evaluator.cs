@@ -31,7 +31,7 @@ public sealed class Evaluator(IBackend backend, int batchSize = 128)
             var predictions = new int[batchSize];
             foreach (var batch in loader.Epoch(0))
             {
-                using var scope = TensorScope.Begin();
+                using var scope = TensorScope.BeginRecycling();
                 var (x, y) = batch.ToTensors(backend);
                 if (attack is not null) x = attack.Perturb(model, x, y, BatchRandom.For(seed, 0, batch.Index));
                 Tensor logits;

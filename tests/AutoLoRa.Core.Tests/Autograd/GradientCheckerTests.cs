@@ -22,11 +22,18 @@ public sealed class GradientCheckerTests : IDisposable
     {
         var y = Tensor.Empty(x.Backend, x.Shape);
         x.Backend.Scale(x.ElementCount, 3f, x.Buffer, y.Buffer);
-        return GradMode.Record(y, "triple", [x], (gy, needs, grads) =>
+        return GradMode.Record(y, "triple", [x], new FactorBackward(backwardFactor));
+    }
+
+    /// <summary>dx = factor · dy, whatever the forward computed.</summary>
+    private readonly struct FactorBackward(float factor) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
         {
+            var x = inputs[0];
             grads[0] = Tensor.Empty(x.Backend, x.Shape);
-            x.Backend.Scale(x.ElementCount, backwardFactor, gy.Buffer, grads[0]!.Buffer);
-        });
+            x.Backend.Scale(x.ElementCount, factor, gy.Buffer, grads[0]!.Buffer);
+        }
     }
 
     [Theory]

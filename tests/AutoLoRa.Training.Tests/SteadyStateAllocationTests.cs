@@ -1,0 +1,66 @@
+using AutoLoRa.Core;
+using AutoLoRa.Core.Autograd;
+using AutoLoRa.Core.Cpu;
+using AutoLoRa.Training.Workloads;
+
+namespace AutoLoRa.Training.Tests;
+
+/// <summary>
+/// Issue 7's requirement: a warm training or inference step allocates (almost) nothing on the
+/// managed heap. Counted on this thread with GC.GetAllocatedBytesForCurrentThread, so the result is
+/// deterministic. Before pooled tape nodes and recycled tensors these steps allocated 390 kB
+/// (AutoLoRa), 401 kB (vanilla) and 22 kB (inference) each on this model; now 80, 80 and 40 bytes.
+/// </summary>
+public sealed class SteadyStateAllocationTests
+{
+    /// <summary>What a warm step may still allocate: its TensorScope objects (the step's and the attack's, 40 bytes each) and little else.</summary>
+    private const long BytesPerStepBound = 256;
+
+    private const int Batch = 4, WarmupSteps = 2, MeasuredSteps = 3;
+
+    [RecyclingTheory]
+    [InlineData("autolora")]
+    [InlineData("vanilla")]
+    [InlineData("infer")]
+    public void WarmStepAllocatesAlmostNothing(string step)
+    {
+        using var backend = new CpuBackend();
+        using var model = Tiny.Model(backend, loraRank: step == "autolora" ? 2 : 0);
+        using var trainer = BenchmarkWorkload.CreateTrainer(model, step);
+        var rng = new Random(5);
+        using var x = Tensor.FromArray(backend, [.. Enumerable.Range(0, Batch * 64).Select(_ => rng.NextSingle())], new Shape(Batch, 1, 8, 8));
+        using var y = Tensor.FromLabels(backend, [0, 1, 2, 1]);
+        // Each step's generator is made before counting: it belongs to the caller, not to the step.
+        var generators = Enumerable.Range(0, WarmupSteps + MeasuredSteps).Select(i => new Random(i)).ToArray();
+
+        void OneStep(Random generator)
+        {
+            using var scope = TensorScope.BeginRecycling();
+            if (trainer is null)
+            {
+                model.Eval();
+                using (GradMode.NoGrad()) model.Forward(x);
+            }
+            else
+            {
+                trainer.Step(x, y, generator);
+            }
+        }
+
+        for (int i = 0; i < WarmupSteps; i++) OneStep(generators[i]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < MeasuredSteps; i++) OneStep(generators[WarmupSteps + i]);
+        long perStep = (GC.GetAllocatedBytesForCurrentThread() - before) / MeasuredSteps;
+
+        Assert.True(perStep <= BytesPerStepBound, $"A warm {step} step allocated {perStep} bytes (bound {BytesPerStepBound}).");
+    }
+
+    /// <summary>A theory that runs only where tensor wrappers are recycled (Release builds); Debug builds show it skipped, with the reason.</summary>
+    private sealed class RecyclingTheoryAttribute : TheoryAttribute
+    {
+        public RecyclingTheoryAttribute()
+        {
+            if (!WrapperRecycling.Enabled) Skip = "Debug build: tensor and buffer wrappers are not recycled there (WrapperRecycling), so every step allocates them.";
+        }
+    }
+}
