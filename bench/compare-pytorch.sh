@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Times whole steps of ours and of the PyTorch peer back to back, case by case, and prints a
+# Markdown table of medians (min in brackets) and ratios. Same session, alternating, because
+# machines drift: compare the ratios, not the absolute times across sessions.
+# Usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup]
+#   PEER_DIR: the directory holding the peer's run.sh (in this workplace ../shared/peers/pytorch)
+set -euo pipefail
+peer="$(cd "${1:?usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup]}" && pwd)"
+steps="${2:-5}"
+warmup="${3:-2}"
+cd "$(dirname "$0")/.."
+dotnet build src/AutoLoRa.Cli -c Release -v quiet -nologo >/dev/null
+ours=src/AutoLoRa.Cli/bin/Release/net10.0/autolora
+
+field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(d[sys.argv[1]])' "$1"; }
+
+echo "| workload | step | AutoLoRa.Native | PyTorch | ours ÷ PyTorch | our bytes/step |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for workload in r18w16-b64 r18-b32; do
+    peer_workload=$([ "$workload" = r18w16-b64 ] && echo w16b64 || echo w64b32)
+    for step in autolora vanilla infer; do
+        peer_step=$([ "$step" = vanilla ] && echo trades || echo "$step")
+        mine="$("$ours" bench step --backend cpu --workload "$workload" --step "$step" --steps "$steps" --warmup "$warmup" --json 2>/dev/null)"
+        theirs="$("$peer/run.sh" "$peer_workload" "$peer_step" "$steps" "$warmup" 2>/dev/null)"
+        m=$(field median_s <<<"$mine"); mmin=$(field min_s <<<"$mine"); bytes=$(field alloc_bytes_per_step <<<"$mine")
+        t=$(field median_s <<<"$theirs"); tmin=$(field min_s <<<"$theirs")
+        ratio=$(python3 -c "print(f'{$m / $t:.2f}')")
+        echo "| $workload | $step | $m ($mmin) | $t ($tmin) | $ratio | $bytes |"
+    done
+done
