@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Times whole steps of ours and of the PyTorch peer back to back, case by case, and prints a
-# Markdown table of medians (min in brackets) and ratios. Same session, alternating, because
+# Markdown table: per side the median over ROUNDS runs of each run's median step time (the
+# smallest step time in brackets), and the ratio. Rounds alternate ours and the peer's, because
 # machines drift: compare the ratios, not the absolute times across sessions.
-# Usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup]
+# Usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup] [rounds]
 #   PEER_DIR: the directory holding the peer's run.sh (in this workplace ../shared/peers/pytorch)
 set -euo pipefail
 peer="$(cd "${1:?usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup]}" && pwd)"
 steps="${2:-5}"
 warmup="${3:-2}"
+rounds="${4:-3}"
 cd "$(dirname "$0")/.."
 dotnet build src/AutoLoRa.Cli -c Release -v quiet -nologo >/dev/null
 ours=src/AutoLoRa.Cli/bin/Release/net10.0/autolora
 
 field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(d[sys.argv[1]])' "$1"; }
+median() { python3 -c 'import statistics,sys; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
+smallest() { python3 -c 'import sys; print(min(float(v) for v in sys.argv[1:]))' "$@"; }
 
 echo "| workload | step | AutoLoRa.Native | PyTorch | ours ÷ PyTorch | our bytes/step |"
 echo "| --- | --- | --- | --- | --- | --- |"
@@ -20,11 +24,16 @@ for workload in r18w16-b64 r18-b32; do
     peer_workload=$([ "$workload" = r18w16-b64 ] && echo w16b64 || echo w64b32)
     for step in autolora vanilla infer; do
         peer_step=$([ "$step" = vanilla ] && echo trades || echo "$step")
-        mine="$("$ours" bench step --backend cpu --workload "$workload" --step "$step" --steps "$steps" --warmup "$warmup" --json 2>/dev/null)"
-        theirs="$("$peer/run.sh" "$peer_workload" "$peer_step" "$steps" "$warmup" 2>/dev/null)"
-        m=$(field median_s <<<"$mine"); mmin=$(field min_s <<<"$mine"); bytes=$(field alloc_bytes_per_step <<<"$mine")
-        t=$(field median_s <<<"$theirs"); tmin=$(field min_s <<<"$theirs")
+        our_medians=(); our_mins=(); peer_medians=(); peer_mins=()
+        for ((round = 0; round < rounds; round++)); do
+            mine="$("$ours" bench step --backend cpu --workload "$workload" --step "$step" --steps "$steps" --warmup "$warmup" --json 2>/dev/null)"
+            theirs="$("$peer/run.sh" "$peer_workload" "$peer_step" "$steps" "$warmup" 2>/dev/null)"
+            our_medians+=("$(field median_s <<<"$mine")"); our_mins+=("$(field min_s <<<"$mine")")
+            peer_medians+=("$(field median_s <<<"$theirs")"); peer_mins+=("$(field min_s <<<"$theirs")")
+            bytes=$(field alloc_bytes_per_step <<<"$mine")
+        done
+        m=$(median "${our_medians[@]}"); t=$(median "${peer_medians[@]}")
         ratio=$(python3 -c "print(f'{$m / $t:.2f}')")
-        echo "| $workload | $step | $m ($mmin) | $t ($tmin) | $ratio | $bytes |"
+        echo "| $workload | $step | $m ($(smallest "${our_mins[@]}")) | $t ($(smallest "${peer_mins[@]}")) | $ratio | $bytes |"
     done
 done
