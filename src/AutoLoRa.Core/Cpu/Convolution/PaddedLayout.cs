@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Cpu.Gemm;
 
@@ -60,6 +62,14 @@ internal readonly unsafe struct PaddedLayout
                     Packing.CopyRun(src, row + G.PadW, G.W);
                     continue;
                 }
+                if (G.StrideW == 2 && Avx512F.IsSupported)
+                {
+                    // Column w + PadW lands in phase (w + PadW) mod 2 at (w + PadW) / 2.
+                    float* evens = row + G.PadW % 2 * PhaseWidth + G.PadW / 2;
+                    float* odds = row + (1 - G.PadW % 2) * PhaseWidth + (G.PadW + 1) / 2;
+                    SplitEvenOdd(src, G.W, evens, odds);
+                    continue;
+                }
                 // Column w + PadW lands in phase (w + PadW) mod stride: walk each phase's columns with a stride, no division per pixel.
                 for (int phase = 0; phase < G.StrideW; phase++)
                 {
@@ -69,5 +79,26 @@ internal readonly unsafe struct PaddedLayout
                 }
             }
         }
+    }
+
+    /// <summary>evens[i] = source[2i], odds[i] = source[2i + 1]: 32 columns per two permutes.</summary>
+    private static void SplitEvenOdd(float* source, int width, float* evens, float* odds)
+    {
+        var evenIndex = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var oddIndex = evenIndex + Vector512<int>.One;
+        int w = 0;
+        for (; w + 32 <= width; w += 32, evens += 16, odds += 16)
+        {
+            var low = Vector512.Load(source + w);
+            var high = Vector512.Load(source + w + 16);
+            Vector512.Store(Avx512F.PermuteVar16x32x2(low, evenIndex, high), evens);
+            Vector512.Store(Avx512F.PermuteVar16x32x2(low, oddIndex, high), odds);
+        }
+        for (; w + 1 < width; w += 2)
+        {
+            *evens++ = source[w];
+            *odds++ = source[w + 1];
+        }
+        if (w < width) *evens = source[w];
     }
 }
