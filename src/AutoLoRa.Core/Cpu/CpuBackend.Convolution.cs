@@ -110,6 +110,13 @@ public sealed partial class CpuBackend
         long outputSize = (long)g.K * planes;
         fixed (float* px = Floats(x), pdy = Floats(dy), pdw = Floats(dw))
         {
+            if (UsesWinograd(g) && WinogradFilterGradient.Pays(g))
+            {
+                var winograd = RentConvScratch();
+                try { WinogradFilterGradient.Compute(g, px, pdy, pdw, winograd); }
+                finally { ReturnConvScratch(winograd); }
+                return;
+            }
             if (DirectConvolution.AppliesToFilter(g))
             {
                 var direct = RentConvScratch();
@@ -151,7 +158,7 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>
-    /// Whether 3×3 stride-1 convolutions (forward and data gradient) may use Winograd's
+    /// Whether 3×3 stride-1 convolutions (forward and both gradients) may use Winograd's
     /// F(4×4, 3×3), which does a quarter of the multiplications and rounds differently from the
     /// direct method (relative error about 1e-6). Off gives the exact direct/GEMM algorithms.
     /// </summary>

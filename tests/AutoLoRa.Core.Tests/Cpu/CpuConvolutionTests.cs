@@ -20,7 +20,8 @@ public sealed class CpuConvolutionTests : IDisposable
         _winograd.Dispose();
     }
 
-    // n, c, h, w, k, pad: shapes for Winograd F(4×4, 3×3) — forward, and the data gradient as a forward of the flipped, transposed filter.
+    // n, c, h, w, k, pad: shapes for Winograd F(4×4, 3×3) — forward, the data gradient as a forward of the flipped,
+    // transposed filter, and the filter gradient summed over tiles in the transformed domain.
     [Theory]
     [InlineData(2, 16, 8, 8, 16, 1)] // four tiles per image, one block run by one core
     [InlineData(3, 32, 16, 12, 48, 1)] // 48 output channels: a 32-channel and a 16-channel multiply block
@@ -49,6 +50,14 @@ public sealed class CpuConvolutionTests : IDisposable
         float atol = 2e-5f * MathF.Sqrt(9 * Math.Max(c, k));
         TestData.AssertClose(ConvReference.Forward(g, x, wt, bias), y, 1e-4f, atol, $"Winograd forward {g}");
         TestData.AssertClose(ConvReference.BackwardData(g, dy, wt), dx, 1e-4f, atol, $"Winograd data gradient {g}");
+        var bdw = _winograd.Allocate(g.FilterSize);
+        _winograd.Fill(bdw, float.NaN);
+        _winograd.Conv2dBackwardFilter(g, Upload(_winograd, x), Upload(_winograd, dy), bdw);
+        var dw = new float[g.FilterSize];
+        _winograd.Download(bdw, dw);
+        // Each tap sums N·OutH·OutW products, accumulated in the transformed domain.
+        float filterAtol = 2e-5f * MathF.Sqrt(g.N * g.OutH * g.OutW);
+        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), dw, 1e-4f, filterAtol, $"Winograd filter gradient {g}");
     }
 
     [Fact]

@@ -25,7 +25,7 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
     /// <summary>Items of the interleave stage: images × 16-channel blocks.</summary>
     public int InterleaveItems => count * (plan.G.C / Lanes);
 
-    /// <summary>Items of the input stage: tiles × 16-channel blocks.</summary>
+    /// <summary>Items of the input stage: 16-channel blocks × tiles.</summary>
     public int InputItems => Tiles * (plan.G.C / Lanes);
 
     /// <summary>
@@ -34,7 +34,7 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
     /// </summary>
     private bool Quads => plan.G.OutW % (4 * Side) == 0;
 
-    /// <summary>Items of the output stage: tiles (or quads of tiles) × 16-channel blocks.</summary>
+    /// <summary>Items of the output stage: 16-channel blocks × tiles (or quads of tiles).</summary>
     public int OutputItems => (Quads ? Tiles / 4 : Tiles) * (plan.G.K / Lanes);
 
     /// <summary>
@@ -74,12 +74,15 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         }
     }
 
-    /// <summary>V = Bᵀ d B for tile item / (C/16), channels of block item mod (C/16).</summary>
+    /// <summary>
+    /// V = Bᵀ d B for tile item mod tiles, channels of block item / tiles. Items run channel block
+    /// by channel block: both cores then read one plane block's rows in order (tile-major order,
+    /// the cores alternating channel blocks of one tile, ran the 64-channel stage at a third of the speed).
+    /// </summary>
     public void Input(int item)
     {
         var g = plan.G;
-        int blocks = g.C / Lanes;
-        int tile = item / blocks, block = item % blocks;
+        int tile = item % Tiles, block = item / Tiles;
         var (n, tileRow, tileColumn) = plan.Locate(tile);
         float* origin = images + n * plan.ImageFloats + block * plan.ChannelBlockFloats
             + ((long)tileRow * Side * plan.PaddedW + tileColumn * Side) * Lanes;
@@ -118,14 +121,14 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
     }
 
     /// <summary>
-    /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or quad of tiles) item / (K/16) for the
-    /// channels of block item mod (K/16).
+    /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or quad of tiles) item mod units for the
+    /// channels of block item / units.
     /// </summary>
     public void Output(int item, float* bias, float* y)
     {
         var g = plan.G;
-        int blocks = g.K / Lanes;
-        int unit = item / blocks, block = item % blocks;
+        int units = Quads ? Tiles / 4 : Tiles;
+        int unit = item % units, block = item / units;
         int tiles = Quads ? 4 : 1;
         var outputs = stackalloc Vector512<float>[4 * Side * Side];
         for (int q = 0; q < tiles; q++)

@@ -13,7 +13,8 @@ internal readonly struct WinogradPlan
 
     /// <param name="g">The convolution (3×3, stride 1, whole tiles and vectors: see <see cref="WinogradConvolution.Applies"/>).</param>
     /// <param name="blockBudgetFloats">What one block's interleaved images, V and M may take together; a block holds at least one image.</param>
-    public WinogradPlan(in ConvGeometry g, long blockBudgetFloats)
+    /// <param name="extraPerImage">Further floats a block needs per image (the filter gradient's interleaved output gradients).</param>
+    public WinogradPlan(in ConvGeometry g, long blockBudgetFloats, long extraPerImage = 0)
     {
         G = g;
         PaddedH = g.H + 2 * g.PadH;
@@ -22,7 +23,7 @@ internal readonly struct WinogradPlan
         ImageFloats = (long)g.C * PaddedH * PaddedW;
         TilesW = g.OutW / WinogradTransforms.OutputSide;
         TilesPerImage = g.OutH / WinogradTransforms.OutputSide * TilesW;
-        long perImage = ImageFloats + (long)TilesPerImage * WinogradTransforms.Products * (g.C + g.K);
+        long perImage = ImageFloats + extraPerImage + (long)TilesPerImage * WinogradTransforms.Products * (g.C + g.K);
         ImagesPerBlock = (int)Math.Clamp(blockBudgetFloats / perImage, 1, g.N);
         int rows = WinogradGemmKernel.Tiles;
         Capacity = (ImagesPerBlock * TilesPerImage + rows - 1) / rows * rows;
