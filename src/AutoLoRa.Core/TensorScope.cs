@@ -15,14 +15,21 @@ public sealed class TensorScope : IDisposable
     // constructor, cleared and handed back in Dispose; it never leaves this class.
     [ThreadStatic] private static Stack<List<Tensor>>? t_freeLists;
 
-    private readonly TensorScope? _outer;
-    private readonly bool _recycles;
+    // Ended recycling scopes, reused by the next recycling scopes of this thread: under the same
+    // promise as the tensors they recycle, nothing references a recycling scope after it ends.
+    [ThreadStatic] private static Stack<TensorScope>? t_freeScopes;
+
+    private TensorScope? _outer;
+    private bool _recycles;
     private List<Tensor>? _tensors;
     private bool _disposed;
 
-    private TensorScope(bool recycles)
+    private TensorScope(bool recycles) => Open(recycles);
+
+    private void Open(bool recycles)
     {
         _recycles = recycles;
+        _disposed = false;
         _outer = s_current;
         s_current = this;
         _tensors = t_freeLists is { Count: > 0 } free ? free.Pop() : [];
@@ -38,8 +45,17 @@ public sealed class TensorScope : IDisposable
     /// caller, and not by the graph of a tensor taken out of it — other than the tensors taken out
     /// with <see cref="Keep"/> or <see cref="MoveToOuter"/>. Training steps, attack steps and
     /// evaluation batches use it; Debug builds do not recycle, so a broken promise throws there.
+    /// The scope object itself is recycled too: do not touch it after disposing it (not even a
+    /// second Dispose).
     /// </summary>
-    public static TensorScope BeginRecycling() => new(recycles: WrapperRecycling.Enabled);
+    public static TensorScope BeginRecycling()
+    {
+        if (!WrapperRecycling.Enabled) return new(recycles: false);
+        if (t_freeScopes is not { Count: > 0 } free) return new(recycles: true);
+        var scope = free.Pop();
+        scope.Open(recycles: true);
+        return scope;
+    }
 
     /// <summary>Tensors registered and still owned by this scope.</summary>
     public int Count => _tensors?.Count(t => t.Scope == this && !t.IsDisposed) ?? 0;
@@ -89,6 +105,11 @@ public sealed class TensorScope : IDisposable
         _tensors = null;
         EndOwnedTensors(tensors);
         (t_freeLists ??= new()).Push(tensors);
+        if (_recycles)
+        {
+            _outer = null;
+            (t_freeScopes ??= new()).Push(this);
+        }
     }
 
     /// <summary>Disposes (and recycles) the listed tensors this scope still owns, and empties the list.</summary>

@@ -42,6 +42,9 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
         // The logits come back to the host every inference step, into one array so the harness itself allocates nothing.
         var hostLogits = new float[batch * BenchmarkWorkload.Classes];
 
+        // Each step's generator is made up front: it belongs to the harness, not to the step being measured.
+        var generators = Enumerable.Range(0, warmup + steps).Select(i => new Random(i)).ToArray();
+
         void OneStep(int i)
         {
             using var scope = TensorScope.BeginRecycling();
@@ -53,23 +56,23 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
             }
             else
             {
-                trainer.Step(x, y, new Random(i)).Item();
+                trainer.Step(x, y, generators[i]).Item();
             }
             backend.Synchronize();
         }
 
         for (int i = 0; i < warmup; i++) OneStep(i);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true);
-        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
         var times = new double[steps];
         var opProfile = profile ? new OpProfile() : null;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
         using (opProfile is null ? default(OpProfiler.ActiveScope?) : OpProfiler.Collect(opProfile))
         {
             for (int i = 0; i < steps; i++)
             {
-                var clock = Stopwatch.StartNew();
+                long start = Stopwatch.GetTimestamp();
                 OneStep(warmup + i);
-                times[i] = clock.Elapsed.TotalSeconds;
+                times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
             }
         }
         return new StepMeasurement(workload, step, batch, times,

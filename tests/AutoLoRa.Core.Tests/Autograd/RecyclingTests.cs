@@ -37,6 +37,25 @@ public sealed class RecyclingTests : IDisposable
     }
 
     [Fact]
+    public void RecyclingScopeObjectsAreReusedAndPlainScopesAreNot()
+    {
+        TensorScope first;
+        using (first = TensorScope.BeginRecycling()) Vector(1f);
+        using (var second = TensorScope.BeginRecycling())
+        {
+            if (WrapperRecycling.Enabled) Assert.Same(first, second);
+            else Assert.NotSame(first, second);
+            // The reused scope is a working, innermost scope again.
+            Vector(2f);
+            Assert.Equal(1, second.Count);
+        }
+        TensorScope plain;
+        using (plain = TensorScope.Begin()) Vector(3f);
+        using var afterPlain = TensorScope.Begin();
+        Assert.NotSame(plain, afterPlain);
+    }
+
+    [Fact]
     public void KeptAndMovedTensorsSurviveAndAreNeverReused()
     {
         using var outer = TensorScope.Begin();
