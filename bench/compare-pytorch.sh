@@ -3,13 +3,14 @@
 # Markdown table: per side the median over ROUNDS runs of each run's median step time (the
 # smallest step time in brackets), and the ratio. Rounds alternate ours and the peer's, because
 # machines drift: compare the ratios, not the absolute times across sessions.
-# Usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup] [rounds]
+# Usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup] [rounds] [workloads]
 #   PEER_DIR: the directory holding the peer's run.sh (in this workplace ../shared/peers/pytorch)
 set -euo pipefail
 peer="$(cd "${1:?usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup]}" && pwd)"
 steps="${2:-5}"
 warmup="${3:-2}"
 rounds="${4:-3}"
+workloads="${5:-r18w16-b64 r18-b32}"
 cd "$(dirname "$0")/.."
 dotnet build src/AutoLoRa.Cli -c Release -v quiet -nologo >/dev/null
 ours=src/AutoLoRa.Cli/bin/Release/net10.0/autolora
@@ -20,7 +21,7 @@ smallest() { python3 -c 'import sys; print(min(float(v) for v in sys.argv[1:]))'
 
 echo "| workload | step | AutoLoRa.Native | PyTorch | ours ÷ PyTorch | our bytes/step |"
 echo "| --- | --- | --- | --- | --- | --- |"
-for workload in r18w16-b64 r18-b32; do
+for workload in $workloads; do
     peer_workload=$([ "$workload" = r18w16-b64 ] && echo w16b64 || echo w64b32)
     for step in autolora vanilla infer; do
         peer_step=$([ "$step" = vanilla ] && echo trades || echo "$step")
