@@ -11,7 +11,7 @@ public sealed partial class CpuBackend : IBackend
 {
     private readonly CpuBufferPool _buffers = new();
 
-    public string Name => "cpu";
+    public string Name => Winograd ? "cpu" : "cpu-exact";
 
     /// <summary>Host arrays allocated because the cache had none of the right size.</summary>
     public long CacheMisses => _buffers.Arrays.Misses;
