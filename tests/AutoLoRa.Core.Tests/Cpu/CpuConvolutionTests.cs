@@ -32,32 +32,14 @@ public sealed class CpuConvolutionTests : IDisposable
     public void Winograd_matches_the_reference(int n, int c, int h, int w, int k, int pad)
     {
         var g = new ConvGeometry(n, c, h, w, k, 3, 3, 1, 1, pad, pad);
-        float[] x = TestData.Uniform(g.InputSize, 41);
-        float[] wt = TestData.Uniform(g.FilterSize, 42);
-        float[] dy = TestData.Uniform(g.OutputSize, 43);
-        float[] bias = TestData.Uniform(k, 44);
-        var by = _winograd.Allocate(g.OutputSize);
-        var bdx = _winograd.Allocate(g.InputSize);
-        _winograd.Fill(by, float.NaN);
-        _winograd.Fill(bdx, float.NaN);
-        _winograd.Conv2dForward(g, Upload(_winograd, x), Upload(_winograd, wt), Upload(_winograd, bias), by);
-        _winograd.Conv2dBackwardData(g, Upload(_winograd, dy), Upload(_winograd, wt), bdx);
-        var y = new float[g.OutputSize];
-        var dx = new float[g.InputSize];
-        _winograd.Download(by, y);
-        _winograd.Download(bdx, dx);
+        var run = RunAll(_winograd, g, 41, withBias: true);
         // Sums of 9·C products of values in [-1, 1]: an absolute tolerance scaled by √(9·C) covers the transforms' rounding.
         float atol = 2e-5f * MathF.Sqrt(9 * Math.Max(c, k));
-        TestData.AssertClose(ConvReference.Forward(g, x, wt, bias), y, 1e-4f, atol, $"Winograd forward {g}");
-        TestData.AssertClose(ConvReference.BackwardData(g, dy, wt), dx, 1e-4f, atol, $"Winograd data gradient {g}");
-        var bdw = _winograd.Allocate(g.FilterSize);
-        _winograd.Fill(bdw, float.NaN);
-        _winograd.Conv2dBackwardFilter(g, Upload(_winograd, x), Upload(_winograd, dy), bdw);
-        var dw = new float[g.FilterSize];
-        _winograd.Download(bdw, dw);
+        TestData.AssertClose(ConvReference.Forward(g, run.X, run.W, run.Bias), run.Y, 1e-4f, atol, $"Winograd forward {g}");
+        TestData.AssertClose(ConvReference.BackwardData(g, run.Dy, run.W), run.Dx, 1e-4f, atol, $"Winograd data gradient {g}");
         // Each tap sums N·OutH·OutW products, accumulated in the transformed domain.
         float filterAtol = 2e-5f * MathF.Sqrt(g.N * g.OutH * g.OutW);
-        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), dw, 1e-4f, filterAtol, $"Winograd filter gradient {g}");
+        TestData.AssertClose(ConvReference.BackwardFilter(g, run.X, run.Dy), run.Dw, 1e-4f, filterAtol, $"Winograd filter gradient {g}");
     }
 
     [Fact]
@@ -105,31 +87,13 @@ public sealed class CpuConvolutionTests : IDisposable
     public void All_three_primitives_match_the_reference_on_every_scheduling_path(int n, int c, int h, int w, int k, int stride, int kernel = 3)
     {
         var g = new ConvGeometry(n, c, h, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2);
-        float[] x = TestData.Uniform(g.InputSize, 31);
-        float[] wt = TestData.Uniform(g.FilterSize, 32);
-        float[] dy = TestData.Uniform(g.OutputSize, 33);
+        var run = RunAll(_backend, g, 31, withBias: false);
+        TestData.AssertClose(ConvReference.Forward(g, run.X, run.W, null), run.Y, 1e-4f, 1e-4f, $"forward {g}");
+        TestData.AssertClose(ConvReference.BackwardData(g, run.Dy, run.W), run.Dx, 1e-4f, 1e-4f, $"backward data {g}");
+        TestData.AssertClose(ConvReference.BackwardFilter(g, run.X, run.Dy), run.Dw, 1e-3f, 1e-4f, $"backward filter {g}");
         float[] bias = TestData.Uniform(k, 34);
-        var by = _backend.Allocate(g.OutputSize);
-        var bdx = _backend.Allocate(g.InputSize);
-        _backend.Fill(by, float.NaN);
-        _backend.Fill(bdx, float.NaN);
-        _backend.Conv2dForward(g, Upload(x), Upload(wt), null, by);
-        _backend.Conv2dBackwardData(g, Upload(dy), Upload(wt), bdx);
-        var y = new float[g.OutputSize];
-        var dx = new float[g.InputSize];
-        _backend.Download(by, y);
-        _backend.Download(bdx, dx);
-        TestData.AssertClose(ConvReference.Forward(g, x, wt, null), y, 1e-4f, 1e-4f, $"forward {g}");
-        TestData.AssertClose(ConvReference.BackwardData(g, dy, wt), dx, 1e-4f, 1e-4f, $"backward data {g}");
-        _backend.Conv2dForward(g, Upload(x), Upload(wt), Upload(bias), by);
-        _backend.Download(by, y);
-        TestData.AssertClose(ConvReference.Forward(g, x, wt, bias), y, 1e-4f, 1e-4f, $"forward with bias {g}");
-        var bdw = _backend.Allocate(g.FilterSize);
-        _backend.Fill(bdw, float.NaN);
-        _backend.Conv2dBackwardFilter(g, Upload(x), Upload(dy), bdw);
-        var dw = new float[g.FilterSize];
-        _backend.Download(bdw, dw);
-        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), dw, 1e-3f, 1e-4f, $"backward filter {g}");
+        float[] y = Compute(_backend, g.OutputSize, b => _backend.Conv2dForward(g, Upload(run.X), Upload(run.W), Upload(bias), b));
+        TestData.AssertClose(ConvReference.Forward(g, run.X, run.W, bias), y, 1e-4f, 1e-4f, $"forward with bias {g}");
     }
 
     [Fact]
@@ -158,6 +122,33 @@ public sealed class CpuConvolutionTests : IDisposable
         }
         Assert.Equal(after, _backend.ConvScratchAllocations);
         foreach (var b in buffers) b.Release();
+    }
+
+    /// <summary>Inputs from seeds seed..seed+3 and what the three primitives made of them.</summary>
+    private sealed record ConvRun(float[] X, float[] W, float[] Dy, float[]? Bias, float[] Y, float[] Dx, float[] Dw);
+
+    private static ConvRun RunAll(CpuBackend backend, ConvGeometry g, int seed, bool withBias)
+    {
+        float[] x = TestData.Uniform(g.InputSize, seed);
+        float[] w = TestData.Uniform(g.FilterSize, seed + 1);
+        float[] dy = TestData.Uniform(g.OutputSize, seed + 2);
+        float[]? bias = withBias ? TestData.Uniform(g.K, seed + 3) : null;
+        float[] y = Compute(backend, g.OutputSize, b => backend.Conv2dForward(g, Upload(backend, x), Upload(backend, w), bias is null ? null : Upload(backend, bias), b));
+        float[] dx = Compute(backend, g.InputSize, b => backend.Conv2dBackwardData(g, Upload(backend, dy), Upload(backend, w), b));
+        float[] dw = Compute(backend, g.FilterSize, b => backend.Conv2dBackwardFilter(g, Upload(backend, x), Upload(backend, dy), b));
+        return new ConvRun(x, w, dy, bias, y, dx, dw);
+    }
+
+    /// <summary>Runs a primitive into a fresh buffer filled with NaN (so an element it misses shows) and downloads it.</summary>
+    private static float[] Compute(CpuBackend backend, int length, Action<DeviceBuffer> primitive)
+    {
+        var buffer = backend.Allocate(length);
+        backend.Fill(buffer, float.NaN);
+        primitive(buffer);
+        var result = new float[length];
+        backend.Download(buffer, result);
+        buffer.Release();
+        return result;
     }
 
     private DeviceBuffer Upload(float[] data) => Upload(_backend, data);
