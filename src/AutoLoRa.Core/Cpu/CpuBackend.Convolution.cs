@@ -15,8 +15,10 @@ namespace AutoLoRa.Core.Cpu;
 ///   backward filter  dW (K, C·R·S)  = Σ_n dy_n · col(x_n)ᵀ
 /// </code>
 /// <para>
-/// A stride-1 convolution whose output rows are whole AVX-512 vectors runs as a direct
-/// convolution (<see cref="DirectConvolution"/>). Otherwise forward lays a group of images side by side, so one GEMM has ≈ <see cref="GroupColumns"/>
+/// A 3×3 stride-1 convolution with channels in whole 16-lane vectors runs by Winograd's
+/// F(4×4, 3×3) (<see cref="WinogradConvolution"/>, <see cref="WinogradFilterGradient"/>) unless
+/// <see cref="Winograd"/> is off. Otherwise, a convolution whose output rows are whole vectors runs
+/// as a direct convolution (<see cref="DirectConvolution"/>). Otherwise forward lays a group of images side by side, so one GEMM has ≈ <see cref="GroupColumns"/>
 /// columns even where P is 16 (late ResNet stages), and packs the GEMM's B panels straight from
 /// the images (<see cref="Im2ColPanels"/>): the column matrix is never materialised. Groups run in
 /// parallel with single-threaded GEMMs, one scratch output per worker; with fewer groups than
