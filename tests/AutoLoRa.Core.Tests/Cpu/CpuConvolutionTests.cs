@@ -29,6 +29,10 @@ public sealed class CpuConvolutionTests : IDisposable
     [InlineData(2, 16, 10, 6, 16, 0)] // no padding
     [InlineData(13, 16, 16, 16, 16, 1)] // blocks of 5 images run by each core alone, the last one short
     [InlineData(15, 64, 16, 16, 64, 1)] // big filter: blocks of 11 and 4 images shared by all cores stage by stage
+    [InlineData(3, 16, 7, 7, 32, 1)] // 7×7 output: the last tile row and column reach past it
+    [InlineData(2, 32, 14, 10, 16, 1)] // 14×10: partial tiles one way only in each direction
+    [InlineData(2, 16, 9, 13, 16, 0)] // 7×11 without padding
+    [InlineData(2, 16, 14, 32, 48, 1)] // 14×32: four-tile output quads with a last, two-row tile row
     public void Winograd_matches_the_reference(int n, int c, int h, int w, int k, int pad)
     {
         var g = new ConvGeometry(n, c, h, w, k, 3, 3, 1, 1, pad, pad);
@@ -43,12 +47,13 @@ public sealed class CpuConvolutionTests : IDisposable
     }
 
     [Fact]
-    public void Winograd_applies_only_where_its_tiles_and_vectors_fit()
+    public void Winograd_applies_only_where_its_vectors_fit_and_tiles_waste_little()
     {
         Assert.True(WinogradConvolution.Applies(new ConvGeometry(1, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1)));
         Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 3, 8, 8, 16, 3, 3, 1, 1, 1, 1))); // a stem: 3 channels
         Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 16, 8, 8, 16, 3, 3, 2, 2, 1, 1))); // strided
-        Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 16, 6, 6, 16, 3, 3, 1, 1, 1, 1))); // 6×6: not whole tiles
+        Assert.True(WinogradConvolution.Applies(new ConvGeometry(1, 16, 7, 7, 16, 3, 3, 1, 1, 1, 1))); // 7×7: 8×8 of tiles, 1.31× the output
+        Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 16, 6, 6, 16, 3, 3, 1, 1, 1, 1))); // 6×6: 8×8 of tiles, 1.78× the output
         Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 16, 8, 8, 16, 1, 1, 1, 1, 0, 0))); // 1×1
     }
 

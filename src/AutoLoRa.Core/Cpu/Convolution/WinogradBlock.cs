@@ -145,34 +145,41 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
             Transpose16.InPlace(tile);
         }
         var (n, tileRow, tileColumn) = plan.Locate(unit * tiles);
+        // A last row or column of tiles may reach past the output: only what lies inside is stored.
+        int rows = Math.Min(Side, g.OutH - tileRow * Side);
+        int columns = Math.Min(Side, g.OutW - tileColumn * Side);
         long planeSize = (long)g.OutH * g.OutW;
         float* plane = y + ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * Side * g.OutW + tileColumn * Side;
         for (int lane = 0; lane < Lanes; lane++, plane += planeSize)
         {
             if (Quads)
             {
-                StoreQuad(outputs[lane], outputs[Side * Side + lane], outputs[2 * Side * Side + lane], outputs[3 * Side * Side + lane], plane, g.OutW);
+                StoreQuad(outputs[lane], outputs[Side * Side + lane], outputs[2 * Side * Side + lane], outputs[3 * Side * Side + lane], plane, g.OutW, rows);
                 continue;
             }
             float* values = (float*)(outputs + lane);
-            for (int i = 0; i < Side; i++) Vector128.Store(Vector128.Load(values + i * Side), plane + i * g.OutW);
+            for (int i = 0; i < rows; i++)
+            {
+                if (columns == Side) Vector128.Store(Vector128.Load(values + i * Side), plane + i * g.OutW);
+                else new ReadOnlySpan<float>(values + i * Side, columns).CopyTo(new Span<float>(plane + i * g.OutW, columns));
+            }
         }
     }
 
     /// <summary>
-    /// One channel of four side-by-side tiles (each vector: its four rows of four) as four rows of
-    /// 16: a 4×4 transpose of 128-bit quarters.
+    /// One channel of four side-by-side tiles (each vector: its four rows of four) as the first
+    /// <paramref name="rows"/> of four rows of 16: a 4×4 transpose of 128-bit quarters.
     /// </summary>
-    private static void StoreQuad(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* row, int stride)
+    private static void StoreQuad(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* row, int stride, int rows)
     {
         var upper01 = Avx512F.Shuffle4x128(t0, t1, 0x44);
         var lower01 = Avx512F.Shuffle4x128(t0, t1, 0xEE);
         var upper23 = Avx512F.Shuffle4x128(t2, t3, 0x44);
         var lower23 = Avx512F.Shuffle4x128(t2, t3, 0xEE);
         Vector512.Store(Avx512F.Shuffle4x128(upper01, upper23, 0x88), row);
-        Vector512.Store(Avx512F.Shuffle4x128(upper01, upper23, 0xDD), row + stride);
-        Vector512.Store(Avx512F.Shuffle4x128(lower01, lower23, 0x88), row + 2 * stride);
-        Vector512.Store(Avx512F.Shuffle4x128(lower01, lower23, 0xDD), row + 3 * stride);
+        if (rows > 1) Vector512.Store(Avx512F.Shuffle4x128(upper01, upper23, 0xDD), row + stride);
+        if (rows > 2) Vector512.Store(Avx512F.Shuffle4x128(lower01, lower23, 0x88), row + 2 * stride);
+        if (rows > 3) Vector512.Store(Avx512F.Shuffle4x128(lower01, lower23, 0xDD), row + 3 * stride);
     }
 
     /// <summary>Zeroes the padding around a channel block (its interior is overwritten; the scratch may hold another layer's data).</summary>

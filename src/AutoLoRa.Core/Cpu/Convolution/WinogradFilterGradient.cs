@@ -28,8 +28,7 @@ internal static unsafe class WinogradFilterGradient
     /// <summary>dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="WinogradConvolution.Applies"/> accepts; overwrites dw.</summary>
     public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch)
     {
-        // The output gradient, channel-interleaved like the images but unpadded.
-        var gradients = new WinogradPlan(new ConvGeometry(g.N, g.K, g.OutH, g.OutW, g.K, 3, 3, 1, 1, 0, 0), 1);
+        var gradients = WinogradPlan.ForOutputGradients(g);
         var plan = new WinogradPlan(g, WinogradConvolution.SharedBlockFloats, gradients.ImageFloats);
         float* images = scratch.WinogradImages(plan.ImagesFloats + plan.ImagesPerBlock * gradients.ImageFloats);
         float* gradientImages = images + plan.ImagesFloats;
@@ -81,8 +80,8 @@ internal static unsafe class WinogradFilterGradient
             var (n, tileRow, tileColumn) = Plan.Locate(tile);
             int side = WinogradTransforms.OutputSide;
             float* origin = Images + n * Gradients.ImageFloats + block * Gradients.ChannelBlockFloats
-                + ((long)tileRow * side * g.OutW + tileColumn * side) * Lanes;
-            WinogradAdjoints.OutputGradient(origin, g.OutW * Lanes, Dm + (long)tile * g.K + block * Lanes, Plan.ProductStride);
+                + ((long)tileRow * side * Gradients.PaddedW + tileColumn * side) * Lanes;
+            WinogradAdjoints.OutputGradient(origin, Gradients.PaddedW * Lanes, Dm + (long)tile * g.K + block * Lanes, Plan.ProductStride);
         }
     }
 

@@ -6,28 +6,47 @@ namespace AutoLoRa.Core.Cpu.Convolution;
 /// Sizes and indexing of one <see cref="WinogradConvolution"/>: the channel-interleaved padded
 /// images (per image C / 16 blocks of PaddedH × PaddedW × 16 floats), the 4×4 tiles numbered
 /// image by image in row-major order, and how many whole images one block of tiles covers.
+/// Where the output is not whole tiles, the last row and column of tiles reach past it: the
+/// padded images extend with zeros to cover them and the output stage drops what lies outside.
 /// </summary>
 internal readonly struct WinogradPlan
 {
     private const int Lanes = WinogradTransforms.Lanes;
+    private const int Side = WinogradTransforms.OutputSide;
 
-    /// <param name="g">The convolution (3×3, stride 1, whole tiles and vectors: see <see cref="WinogradConvolution.Applies"/>).</param>
+    /// <param name="g">The convolution (3×3, stride 1, channels in whole vectors: see <see cref="WinogradConvolution.Applies"/>).</param>
     /// <param name="blockBudgetFloats">What one block's interleaved images, V and M may take together; a block holds at least one image.</param>
     /// <param name="extraPerImage">Further floats a block needs per image (the filter gradient's interleaved output gradients).</param>
     public WinogradPlan(in ConvGeometry g, long blockBudgetFloats, long extraPerImage = 0)
+        : this(g, TilesOf(g.OutH) * Side + 2, TilesOf(g.OutW) * Side + 2, blockBudgetFloats, extraPerImage)
+    {
+    }
+
+    private WinogradPlan(in ConvGeometry g, int paddedH, int paddedW, long blockBudgetFloats, long extraPerImage)
     {
         G = g;
-        PaddedH = g.H + 2 * g.PadH;
-        PaddedW = g.W + 2 * g.PadW;
+        PaddedH = paddedH;
+        PaddedW = paddedW;
         ChannelBlockFloats = (long)PaddedH * PaddedW * Lanes;
         ImageFloats = (long)g.C * PaddedH * PaddedW;
-        TilesW = g.OutW / WinogradTransforms.OutputSide;
-        TilesPerImage = g.OutH / WinogradTransforms.OutputSide * TilesW;
+        TilesW = TilesOf(g.OutW);
+        TilesPerImage = TilesOf(g.OutH) * TilesW;
         long perImage = ImageFloats + extraPerImage + (long)TilesPerImage * WinogradTransforms.Products * (g.C + g.K);
         ImagesPerBlock = (int)Math.Clamp(blockBudgetFloats / perImage, 1, g.N);
         int rows = WinogradGemmKernel.Tiles;
         Capacity = (ImagesPerBlock * TilesPerImage + rows - 1) / rows * rows;
     }
+
+    /// <summary>
+    /// The layout of a convolution's output gradient for the filter gradient: K channels of
+    /// OutH × OutW, interleaved like the images, unpadded except for the zeros that complete the
+    /// last tiles (its "geometry" is a 3×3 valid convolution over that plane, used for sizes only).
+    /// </summary>
+    public static WinogradPlan ForOutputGradients(in ConvGeometry g) =>
+        new(new ConvGeometry(g.N, g.K, g.OutH, g.OutW, g.K, 3, 3, 1, 1, 0, 0), TilesOf(g.OutH) * Side, TilesOf(g.OutW) * Side, 1, 0);
+
+    /// <summary>4×4 tiles covering <paramref name="length"/> outputs.</summary>
+    public static int TilesOf(int length) => (length + Side - 1) / Side;
 
     public ConvGeometry G { get; }
 
