@@ -5,7 +5,9 @@ namespace AutoLoRa.Core.Cpu.Convolution;
 
 /// <summary>
 /// Scratch memory for the convolution primitives: one GEMM output per worker (a group's output or
-/// lowered gradient), the two wide matrices of the batched filter-gradient GEMM, and a filter copy. Arrays are pinned and only ever grow, so
+/// lowered gradient), the two wide matrices of the batched filter-gradient GEMM, a filter copy, the
+/// direct convolution's padded images and packed filter, and the Winograd stages' interleaved
+/// images, transformed filter, V and M. Arrays are pinned and only ever grow, so
 /// after the first training step (which meets every layer's shape) no call allocates.
 /// </summary>
 /// <remarks>
