@@ -7,13 +7,12 @@ namespace AutoLoRa.Core.Cpu.Convolution;
 /// <summary>
 /// In-register transpose of a 16×16 block of floats held as 16 zmm rows — how
 /// <see cref="WinogradConvolution"/> turns planar (NCHW) data into channel vectors and back
-/// without a scalar gather. Four shuffle stages, 64 shuffles for 256 values.
+/// without a scalar gather. Four shuffle stages, 64 shuffles for 256 values. AVX-512 only: its
+/// callers run where <see cref="WinogradConvolution.IsSupported"/>.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class Transpose16
 {
-    public static bool IsSupported => Avx512F.IsSupported;
-
     /// <summary>rows[i][j] ↔ rows[j][i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InPlace(Vector512<float>* rows)

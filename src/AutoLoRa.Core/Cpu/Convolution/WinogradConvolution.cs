@@ -54,7 +54,7 @@ internal static unsafe class WinogradConvolution
     /// </summary>
     public static bool Applies(in ConvGeometry g)
     {
-        if (!IsSupported || !Transpose16.IsSupported || g.R != 3 || g.S != 3 || g.StrideH != 1 || g.StrideW != 1) return false;
+        if (!IsSupported || g.R != 3 || g.S != 3 || g.StrideH != 1 || g.StrideW != 1) return false;
         if (g.C % Lanes != 0 || g.K % Lanes != 0) return false;
         long covered = (long)WinogradPlan.TilesOf(g.OutH) * Side * WinogradPlan.TilesOf(g.OutW) * Side;
         return 2 * covered <= 3L * g.OutH * g.OutW;
