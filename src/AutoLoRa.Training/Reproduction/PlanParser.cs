@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
+using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Training.Reproduction;
 
@@ -107,7 +108,7 @@ public static partial class PlanParser
     {
         try
         {
-            MethodNames.Parse(name, "method");
+            RecipeCatalogue.FineTuningMethod(name, "method");
             return null;
         }
         catch (ArgumentException e)
@@ -136,13 +137,13 @@ public static partial class PlanParser
     private static SettingsPatch Settings(PlanJsonObject parent, string key, bool requireEpochs = false)
     {
         if (parent.Object(key, required: requireEpochs) is not { } o) return SettingsPatch.Empty;
-        var probe = new RecipeSettings { Method = Method.AutoLora, Epochs = 1, RunDirectory = "" };
+        var probe = new RecipeSettings { Method = RecipeCatalogue.FineTuning[0], Epochs = 1, RunDirectory = "" };
         var entries = new List<KeyValuePair<string, JsonElement>>();
         foreach (var property in o.Properties())
         {
             try
             {
-                SettingKeys.Apply(probe, property.Name, property.Value);
+                SettingSchema.ApplyPlanKey(probe, property.Name, property.Value);
                 entries.Add(new(property.Name, property.Value.Clone()));
             }
             catch (ArgumentException e)
