@@ -29,7 +29,7 @@ public sealed class AutoLoraRecipe : MethodRecipe
     }
 
     /// <summary>Adds LoRA branches (seeded) when the model has none.</summary>
-    public override Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train)
+    public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train)
     {
         if (!model.HasLora) model.AddLora(s.Get(Rank), new Random(s.Seed));
         return new AutoLora(model, s.Attack, ScalarSettings.Scalars(s), ScalarSettings.Accuracy(backend, model, s, train, Branch.Natural),

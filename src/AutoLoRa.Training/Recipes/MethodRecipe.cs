@@ -61,7 +61,7 @@ public abstract class MethodRecipe
     /// <param name="model">The model to train (changed in place as described).</param>
     /// <param name="s">The settings (validated).</param>
     /// <param name="train">Training data: automatic scalars measure accuracy on a fixed subset of it.</param>
-    public abstract Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train);
+    public abstract Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train);
 
     /// <summary>The learning-rate schedule: step decay at the fixed milestones, else at the method's.</summary>
     public virtual ILearningRateSchedule CreateSchedule(RecipeSettings s)

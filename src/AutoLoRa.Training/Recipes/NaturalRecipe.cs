@@ -12,6 +12,6 @@ public sealed class NaturalRecipe : MethodRecipe
 
     public override string Title => "Natural";
 
-    public override Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train) =>
+    public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new NaturalFineTuning(model, LearningRate(s), s.Momentum, WeightDecay(s));
 }

@@ -18,6 +18,6 @@ public sealed class PgdAtRecipe : MethodRecipe
 
     public override float DefaultWeightDecay => 5e-4f;
 
-    public override Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train) =>
+    public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new AdversarialPretraining(model, s.Attack, LearningRate(s), s.Momentum, WeightDecay(s));
 }

@@ -18,7 +18,7 @@ namespace AutoLoRa.Training.Recipes;
 public static class Recipe
 {
     /// <summary>Trains <paramref name="model"/> in place; returns the run (history, file paths).</summary>
-    public static TrainingRun Train(IBackend backend, Classifier model, IImageSet data, RecipeSettings s,
+    public static TrainingRun Train(Backend backend, Classifier model, IImageSet data, RecipeSettings s,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         Validate(s, model);
@@ -73,7 +73,7 @@ public static class Recipe
     /// The method's trainer over <paramref name="model"/> (see <see cref="MethodRecipe.CreateTrainer"/>).
     /// Used by training and by the gradient-similarity analysis, which needs a method's objectives without a run.
     /// </summary>
-    public static Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train) =>
+    public static Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         s.Method.CreateTrainer(backend, model, s, train);
 }
 

@@ -70,7 +70,7 @@ public static class ScalarSettings
         : AutomaticScalars.Automatic(s.Get(Alpha), s.Get(Lambda2Max));
 
     /// <summary>Clean accuracy along <paramref name="branch"/> on the fixed scalar probe of the training data.</summary>
-    public static Func<float> Accuracy(IBackend backend, Classifier model, RecipeSettings s, IImageSet train, Branch branch)
+    public static Func<float> Accuracy(Backend backend, Classifier model, RecipeSettings s, IImageSet train, Branch branch)
     {
         var probe = TrainingProbe.Subset(train, s.Get(ScalarProbeSize), s.Seed, TrainingProbe.ScalarStream);
         var evaluator = new Evaluator(backend, Math.Max(128, s.BatchSize));

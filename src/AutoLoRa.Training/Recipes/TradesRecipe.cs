@@ -27,7 +27,7 @@ public abstract class TradesRecipe : MethodRecipe
     /// natural branch, the accuracy the rule reads is the model's own clean accuracy in eval mode,
     /// which for TWINS is its adaptive wing: the network it deploys.
     /// </summary>
-    protected static MeasuredScalars? Scalars(IBackend backend, Classifier model, RecipeSettings s, IImageSet train) =>
+    protected static MeasuredScalars? Scalars(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         s.Get(AutoScalars) || s.Get(ScalarSettings.Lambda1).HasValue
             ? new MeasuredScalars(ScalarSettings.Scalars(s), ScalarSettings.Accuracy(backend, model, s, train, Branch.Main))
             : null;

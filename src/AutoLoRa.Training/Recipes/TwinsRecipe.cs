@@ -46,7 +46,7 @@ public sealed class TwinsRecipe : TradesRecipe
     }
 
     /// <summary>Adds the frozen wings (copies of the pre-trained batch-norms) when the model has none.</summary>
-    public override Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train)
+    public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train)
     {
         if (!model.HasTwinNorms) model.AddTwinNorms();
         return new Twins(model, s.Attack, LearningRate(s), s.Get(Gamma), s.Get(Beta), s.BatchSize, s.Get(KlNormalization), s.Momentum, WeightDecay(s),

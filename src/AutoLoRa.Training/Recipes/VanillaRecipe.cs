@@ -12,6 +12,6 @@ public sealed class VanillaRecipe : TradesRecipe
 
     public override string Title => "Vanilla";
 
-    public override Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train) =>
+    public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new VanillaRft(model, s.Attack, LearningRate(s), s.Get(Beta), s.Momentum, WeightDecay(s), Scalars(backend, model, s, train));
 }
