@@ -34,19 +34,19 @@ internal sealed class SettingOptions
 
     /// <summary>
     /// <paramref name="s"/> with every setting whose flag was given, in schema order (so --eps, which
-    /// makes the step ε/4, comes before --attack-step).
+    /// makes the step ε/4, comes before --attack-step), checked: first by the recipe (whose sentences
+    /// say most, e.g. why AutoLoRa has no --auto-scalars), then for flags the method does not use.
     /// </summary>
-    /// <exception cref="SettingException">A given setting that the method does not have, or one whose text cannot be read.</exception>
+    /// <exception cref="SettingException">A setting that cannot work, a flag the method does not use, or text that cannot be read.</exception>
     public RecipeSettings Apply(ParseResult r, RecipeSettings s)
     {
-        foreach (var bound in _options.Where(b => Given(r, b)))
+        var given = _options.Where(b => Given(r, b)).ToList();
+        s = given.Aggregate(s, (current, bound) => bound.Apply(r, current));
+        Recipe.Validate(s);
+        if (given.FirstOrDefault(b => !s.Method.Uses(b.Setting)) is { } unused)
         {
-            if (!s.Method.Uses(bound.Setting))
-            {
-                string methods = RecipeCatalogue.Sentence(SettingSchema.MethodsUsing(bound.Setting).Select(m => m.Name));
-                throw new SettingException(bound.Setting.Key, k => $"{k} applies to --method {methods} only.");
-            }
-            s = bound.Apply(r, s);
+            string methods = RecipeCatalogue.Sentence(SettingSchema.MethodsUsing(unused.Setting).Select(m => m.Name));
+            throw new SettingException(unused.Setting.Key, k => $"{k} applies to --method {methods} only.");
         }
         return s;
     }
