@@ -1,4 +1,6 @@
 using System.Text.Json;
+using AutoLoRa.Training.Recipes;
+using AutoLoRa.Training.Recipes.Settings;
 using static AutoLoRa.Cli.Tests.CliRunner;
 
 namespace AutoLoRa.Cli.Tests;
@@ -205,6 +207,20 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
         var r = Run("selftest");
         CliRunner.AssertOk(r);
         Assert.Contains("selftest passed", r.Output);
+    }
+
+    [Fact]
+    public void EverySettingOfTheTrainingMethodsIsAFlag()
+    {
+        foreach (var (verb, methods) in new (string, IReadOnlyList<MethodRecipe>)[] { ("finetune", RecipeCatalogue.FineTuning), ("pretrain", [RecipeCatalogue.Get("pgd-at")]) })
+        {
+            var help = Run(verb, "--help");
+            AssertOk(help);
+            foreach (var setting in SettingSchema.Of(methods).Where(s => s.Surface.HasFlag(SettingSurface.CommandLine)))
+            {
+                Assert.Contains($"--{setting.Key} ", help.Output);
+            }
+        }
     }
 
     [Theory]

@@ -163,8 +163,22 @@ public static partial class PlanParser
         {
             if (!methods.Contains(property.Name)) o.Problem(property.Name, $"'{property.Name}' is not one of the plan's methods ({string.Join(", ", methods)}).");
             else result[property.Name] = Settings(o, property.Name);
+            if (result.TryGetValue(property.Name, out var patch) && IsMethod(property.Name)) RejectUnused(o, property.Name, patch);
         }
         return result;
+    }
+
+    /// <summary>A method's own settings that it does not use are a mistake (plan-wide settings and ablations may set them for every method).</summary>
+    private static void RejectUnused(PlanJsonObject o, string method, SettingsPatch patch)
+    {
+        var recipe = RecipeCatalogue.FineTuningMethod(method, "method");
+        foreach (var key in patch.Entries.Select(e => e.Key))
+        {
+            var setting = SettingSchema.PlanKeys.First(s => s.Key == key);
+            if (recipe.Uses(setting)) continue;
+            string users = RecipeCatalogue.Sentence(SettingSchema.MethodsUsing(setting).Select(m => m.Name));
+            o.Problem($"{method}.{key}", $"{method} does not use {key}; it applies to {users}.");
+        }
     }
 
     private static List<PlanDataset> Datasets(PlanJsonObject root)

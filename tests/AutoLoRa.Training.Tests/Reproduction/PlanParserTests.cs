@@ -78,6 +78,14 @@ public sealed class PlanParserTests
     }
 
     [Fact]
+    public void AMethodsOwnSettingThatItDoesNotUseIsNamed()
+    {
+        var json = TinyPlan.Json();
+        json["method-settings"] = new JsonObject { ["vanilla"] = new JsonObject { ["beta"] = 3, ["rank"] = 4 } };
+        Assert.Equal("method-settings.vanilla.rank: vanilla does not use rank; it applies to autolora.", Assert.Single(TinyPlan.Problems(json)));
+    }
+
+    [Fact]
     public void UnsetEnvironmentVariableIsNamedOnce()
     {
         var json = TinyPlan.Json();
