@@ -1,6 +1,7 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Nn.Models;
+using AutoLoRa.Robust;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
 
@@ -82,7 +83,7 @@ public static class BackendStepComparison
         using var x = Tensor.FromArray(backend, images, new Shape(labels.Length, Spec.InChannels, 8, 8));
         using var y = Tensor.FromLabels(backend, labels);
         // Fixed λ1, λ2 so that all three loss terms count; PGD-10 at ε = 8/255 as in training.
-        using var trainer = new AutoLora(model, new AttackSettings(), AutomaticScalars.Fixed(0.6f, 2.4f), () => 0.4f, learningRate: 0.05f);
+        using var trainer = new AutoLora(model, new PgdConfig(), AutomaticScalars.Fixed(0.6f, 2.4f), () => 0.4f, learningRate: 0.05f);
         var losses = new float[steps];
         for (int step = 0; step < steps; step++)
         {
