@@ -8,9 +8,7 @@
 //         (autolora_stream; scalar heads/tails and mixed phases), block 256, about ceil(n / 4)
 //         threads: grid min(ceil(n / 1024), 32 · SM count).
 // Reads param, grad, velocity and writes param, velocity.
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   sgd_momentum_f32 12 + 8
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
 // One element of the update, shared by the scalar and the vector body.
@@ -21,6 +19,8 @@ static __device__ __forceinline__ void autolora_sgd(float& p, float g, float& v,
     p = p - lr * v;
 }
 
+// @traffic 12 + 8: param, grad, velocity read; param, velocity written
+// @launch stream(n)
 extern "C" __global__ void sgd_momentum_f32(float* __restrict__ param, const float* __restrict__ grad,
                                             float* __restrict__ velocity, int n, float lr, float momentum,
                                             float weightDecay)

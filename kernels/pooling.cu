@@ -15,12 +15,11 @@
 //   writes 4 bytes per input element.
 // Launch: block 256, grid min(ceil(count / 256), 32 · SM count).
 //
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   maxpool_forward_f32 4 + 8 (input read, y and argmax written per output),
-//   maxpool_backward_f32 8 + 4 (dy and argmax read per output, dx written per input)
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
+// @traffic 4 + 8: input read, y and argmax written per output
+// @launch threads(planes * outH * outW)
 extern "C" __global__ void maxpool_forward_f32(const float* __restrict__ x, float* __restrict__ y, int* __restrict__ argmax,
                                                int planes, int H, int W, int outH, int outW, int kernel, int stride, int pad)
 {
@@ -54,6 +53,8 @@ extern "C" __global__ void maxpool_forward_f32(const float* __restrict__ x, floa
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(maxpool_forward_f32)
 
+// @traffic 8 + 4: dy and argmax read per output, dx written per input
+// @launch threads(planes * H * W)
 extern "C" __global__ void maxpool_backward_f32(const float* __restrict__ dy, const int* __restrict__ argmax,
                                                 float* __restrict__ dx, int* error, int planes, int H, int W,
                                                 int outH, int outW, int kernel, int stride, int pad)
