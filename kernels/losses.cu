@@ -1,6 +1,6 @@
 // losses.cu — the fused losses of the AutoLoRa step: softmax cross-entropy and TRADES's KL,
-// each one pass over the logits per row with warp reductions (one warp per row, block 256 =
-// 8 rows, grid-stride over rows; launch: block 256, grid min(ceil(rows / 8), 32 · SM count)).
+// each one pass over the logits per row with warp reductions (one warp per row, grid-stride
+// over rows).
 // The per-row losses go to a rows-long scratch buffer and mean_rows_f32 (one block) folds them,
 // so the result is deterministic and nothing is read back to the host.
 //
@@ -125,7 +125,7 @@ extern "C" __global__ void kl_backward_f32(const float* __restrict__ logP, const
 AUTOLORA_HOST_ENTRY(kl_backward_f32)
 
 // @traffic 4 + 4: rows read, one value written
-// @launch caller: one block of up to 1024 threads, a multiple of 32
+// @launch caller
 extern "C" __global__ void mean_rows_f32(const float* __restrict__ values, float* __restrict__ out, int rows, float scale)
 {
     __shared__ float warpSums[32];

@@ -4,9 +4,8 @@
 //   d = grad[i] + weightDecay·param[i];  v = momentum·velocity[i] + d;  velocity[i] = v;
 //   param[i] -= lr·v
 // Same operation order as CpuBackend.SgdMomentumUpdate. velocity starts at zero.
-// Launch: 1-D grid-stride over float4 quads when param, grad and velocity share a 16-byte phase
-//         (autolora_stream; scalar heads/tails and mixed phases), block 256, about ceil(n / 4)
-//         threads: grid min(ceil(n / 1024), 32 · SM count).
+// A 1-D grid-stride loop over float4 quads when param, grad and velocity share a 16-byte phase
+// (autolora_stream; scalar heads/tails and mixed phases), so any grid is correct.
 // Reads param, grad, velocity and writes param, velocity.
 // Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"

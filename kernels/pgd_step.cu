@@ -10,8 +10,7 @@
 //         allows an in-place step), so x is deliberately not __restrict__: each thread reads x[i]
 //         before writing out[i], which is safe, but a restrict x would license non-coherent loads.
 // Launch:  1-D, any grid and block (autolora_map: a grid-stride loop over float4 quads when x, g,
-//          x0 and out share a 16-byte phase, scalar heads/tails and mixed phases), e.g. block
-//          256, about ceil(n / 4) threads: grid min(ceil(n / 1024), 32 * SM count).
+//          x0 and out share a 16-byte phase, scalar heads/tails and mixed phases).
 // Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 

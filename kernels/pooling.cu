@@ -13,7 +13,6 @@
 //   at it (in output order, as the CPU backend adds them), so no atomics and a deterministic
 //   sum. An argmax outside the plane sets *error = 2. Reads ≤ ceil(kernel/stride)² · 8 bytes,
 //   writes 4 bytes per input element.
-// Launch: block 256, grid min(ceil(count / 256), 32 · SM count).
 //
 // Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"

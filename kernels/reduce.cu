@@ -21,8 +21,8 @@
 //   One block per channel (grid-stride over channels); the block strides over its outer·inner
 //   values (runs of `inner` contiguous floats), folds per warp with shuffles, then across warps
 //   in static shared memory. Block a multiple of 32 (<= 1024).
-// global_avg_pool_f32(x, y, planes, hw): y[p] = mean of x[p, :]. One warp per plane (block 256 =
-//   8 planes), coalesced over hw.
+// global_avg_pool_f32(x, y, planes, hw): y[p] = mean of x[p, :]. One warp per plane, coalesced
+//   over hw.
 // global_avg_pool_backward_f32(dy, dx, n, hw): dx[i] = dy[i / hw] / hw, elementwise over
 //   n = planes·hw, stored as float4 quads where dx allows (autolora_stream), about ceil(n / 4)
 //   threads. dy (one value per plane) is read once per plane, the rest from cache.
@@ -45,7 +45,7 @@ static __device__ __forceinline__ float autolora_thread_sum(const float* x, long
 }
 
 // @traffic 4 + 4: n read, G partials written
-// @launch caller: grid G, block B, dynamic shared memory 4·B bytes
+// @launch caller
 extern "C" __global__ void sum_f32(const float* __restrict__ x, float* __restrict__ partials, int n)
 {
     AUTOLORA_DYNAMIC_SHARED(float, values);

@@ -15,7 +15,6 @@
 //   form a contiguous run (s grows with d); the run is bracketed from the inverse map with two
 //   outputs of margin and each candidate is tested exactly. Reads about (2·outH/H + 4)·(2·outW/W + 4)
 //   outputs, writes 4 bytes per input element.
-// Launch: block 256, grid min(ceil(count / 256), 32 · SM count).
 //
 // Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"

@@ -1,8 +1,8 @@
 // rows.cu — row-wise ops on a (rows, cols) row-major matrix (logits: cols = classes).
 //
-// One warp per row (block 256 = 8 rows per block, grid-stride over rows), lanes stride over the
+// One warp per row (grid-stride over rows), lanes stride over the
 // columns, so loads are coalesced and the row reductions are warp shuffles with no shared memory
-// and no barrier. Launch: block 256, grid min(ceil(rows / 8), 32 · SM count).
+// and no barrier.
 //
 // log_softmax_f32(x, y, rows, cols)            y = x − max − log Σ exp(x − max)
 //   3 passes over the row; the second and third are L1 hits.
