@@ -113,9 +113,9 @@ public sealed class KernelsVsCpuTests : IDisposable
     {
         const int outRows = 24, rank = 8, inCols = 27;
         float[] w = Data(outRows * inCols, 10, -1, 1), bMat = Data(outRows * rank, 11, -1, 1), aMat = Data(rank * inCols, 12, -1, 1);
-        Compare(outRows * inCols, (be, x, _, o) => be.LoraMerge(outRows, rank, inCols, x, Keep(be, bMat), Keep(be, aMat), 0.125f, o), w, w, 1e-5f);
-        Compare(rank * inCols, (be, _, _, o) => be.LoraMergeBackward(outRows, rank, inCols, Keep(be, w), Keep(be, bMat), Keep(be, aMat), 0.125f, null, o), w, w, 1e-5f);
-        Compare(outRows * rank, (be, _, _, o) => be.LoraMergeBackward(outRows, rank, inCols, Keep(be, w), Keep(be, bMat), Keep(be, aMat), 0.125f, o, null), w, w, 1e-5f);
+        Compare(outRows * inCols, (be, x, _, o) => LoraGemm.Merge(be, outRows, rank, inCols, x, Keep(be, bMat), Keep(be, aMat), 0.125f, o), w, w, 1e-5f);
+        Compare(rank * inCols, (be, _, _, o) => LoraGemm.Backward(be, outRows, rank, inCols, Keep(be, w), Keep(be, bMat), Keep(be, aMat), 0.125f, null, o), w, w, 1e-5f);
+        Compare(outRows * rank, (be, _, _, o) => LoraGemm.Backward(be, outRows, rank, inCols, Keep(be, w), Keep(be, bMat), Keep(be, aMat), 0.125f, o, null), w, w, 1e-5f);
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class KernelsVsCpuTests : IDisposable
 
     private readonly List<DeviceBuffer> _kept = [];
 
-    private DeviceBuffer Keep(IBackend backend, float[] data)
+    private DeviceBuffer Keep(Backend backend, float[] data)
     {
         var buffer = backend.Allocate(data.Length);
         backend.Upload(data, buffer);
@@ -150,7 +150,7 @@ public sealed class KernelsVsCpuTests : IDisposable
         return buffer;
     }
 
-    private DeviceBuffer Keep(IBackend backend, int[] data)
+    private DeviceBuffer Keep(Backend backend, int[] data)
     {
         var buffer = backend.Allocate(data.Length, DType.Int32);
         backend.Upload(data, buffer);
@@ -158,7 +158,7 @@ public sealed class KernelsVsCpuTests : IDisposable
         return buffer;
     }
 
-    private DeviceBuffer Softmax(IBackend backend, int rows, int classes, DeviceBuffer z)
+    private DeviceBuffer Softmax(Backend backend, int rows, int classes, DeviceBuffer z)
     {
         var p = Keep(backend, new float[rows * classes]);
         backend.SoftmaxCrossEntropyForward(rows, classes, z, Keep(backend, new int[rows]), Keep(backend, new float[1]), p);
@@ -166,10 +166,10 @@ public sealed class KernelsVsCpuTests : IDisposable
     }
 
     /// <summary>Runs op(backend, a, b, out) on both backends; compares out (or a, for in-place ops) within atol + atol·|x|.</summary>
-    private void Compare(int n, Action<IBackend, DeviceBuffer, DeviceBuffer, DeviceBuffer> op, float[] a, float[] b, float tolerance,
+    private void Compare(int n, Action<Backend, DeviceBuffer, DeviceBuffer, DeviceBuffer> op, float[] a, float[] b, float tolerance,
         bool compareInput = false, int? outputLength = null)
     {
-        float[] Run(IBackend backend)
+        float[] Run(Backend backend)
         {
             var (ba, bb, bo) = (Keep(backend, a), Keep(backend, b), Keep(backend, Enumerable.Repeat(float.NaN, n).ToArray()));
             op(backend, ba, bb, bo);

@@ -16,7 +16,7 @@ internal sealed record KernelWorkload(string Shape, KernelLaunch[] Launches, Act
 /// layers); row kernels (size / 10) × 10 logits, as for ten classes. Buffers are filled with
 /// values the kernels accept (labels in range, argmax indices from a real forward pass).
 /// </summary>
-internal sealed class KernelWorkloads(IBackend backend) : IDisposable
+internal sealed class KernelWorkloads(Backend backend) : IDisposable
 {
     private const int Channels = 64, Side = 32, Classes = 10;
 

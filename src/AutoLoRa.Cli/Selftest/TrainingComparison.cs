@@ -13,7 +13,7 @@ internal static class TrainingComparison
     /// </summary>
     public const double Tolerance = 1e-3;
 
-    public static CheckResult Run(IBackend cpu, IBackend backend)
+    public static CheckResult Run(Backend cpu, Backend backend)
     {
         var comparison = BackendStepComparison.AutoLoraSteps(cpu, backend);
         return CheckResult.Require(comparison.MaxDeviation <= Tolerance, $"{comparison} (tol {Tolerance:0E+0})");

@@ -12,7 +12,7 @@ public readonly record struct SelftestOutcome(bool Passed, string Detail);
 /// The CUDA half of <c>autolora selftest</c>: what the runtime runs on (driver, cuBLAS, cuDNN,
 /// device), whether every kernel of the launch table is there (PTX for both architectures, and
 /// loaded by the JIT or exported by the host emulation library), and every primitive of the
-/// <see cref="IBackend"/> contract on small random inputs — sizes with tails, offsets, aliasing —
+/// <see cref="Backend"/> contract on small random inputs — sizes with tails, offsets, aliasing —
 /// against a reference backend (the CPU backend) within float tolerances. Each check reports the
 /// largest deviation it saw, scaled as |candidate − reference| / (1 + |reference|).
 /// </summary>
@@ -102,10 +102,10 @@ public static class CudaSelftest
     }
 
     /// <summary>
-    /// One check per primitive family of <see cref="IBackend"/>, each running the same random
+    /// One check per primitive family of <see cref="Backend"/>, each running the same random
     /// inputs through <paramref name="candidate"/> and <paramref name="reference"/>.
     /// </summary>
-    public static IEnumerable<(string Name, Func<SelftestOutcome> Run)> PrimitiveChecks(IBackend candidate, IBackend reference, int seed = 1)
+    public static IEnumerable<(string Name, Func<SelftestOutcome> Run)> PrimitiveChecks(Backend candidate, Backend reference, int seed = 1)
     {
         var t = new PrimitiveTwin(candidate, reference, seed);
         yield return ("buffers", t.Buffers);

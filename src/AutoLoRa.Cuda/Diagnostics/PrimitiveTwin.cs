@@ -6,7 +6,7 @@ using AutoLoRa.Kernels;
 namespace AutoLoRa.Cuda.Diagnostics;
 
 /// <summary>Runs a primitive on both backends from identical buffers and tracks the largest deviation.</summary>
-internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int seed)
+internal sealed class PrimitiveTwin(Backend candidate, Backend reference, int seed)
 {
     private readonly Random _rng = new(seed);
 
@@ -316,10 +316,10 @@ internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int 
             float s = 1f / rank;
             Run(tally, c, (be, b) =>
             {
-                be.LoraMerge(outRows, rank, inCols, b[w], b[bm], b[am], s, b[merged]);
-                be.LoraMergeBackward(outRows, rank, inCols, b[dw], b[bm], b[am], s, b[dB], b[dA]);
-                be.LoraMergeBackward(outRows, rank, inCols, b[dw], b[bm], b[am], s, b[dBOnly], null);
-                be.LoraMergeBackward(outRows, rank, inCols, b[dw], b[bm], b[am], s, null, b[dAOnly]);
+                LoraGemm.Merge(be, outRows, rank, inCols, b[w], b[bm], b[am], s, b[merged]);
+                LoraGemm.Backward(be, outRows, rank, inCols, b[dw], b[bm], b[am], s, b[dB], b[dA]);
+                LoraGemm.Backward(be, outRows, rank, inCols, b[dw], b[bm], b[am], s, b[dBOnly], null);
+                LoraGemm.Backward(be, outRows, rank, inCols, b[dw], b[bm], b[am], s, null, b[dAOnly]);
             });
         }
         return tally.Outcome();
@@ -384,7 +384,7 @@ internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int 
     }
 
     /// <summary>Uploads the case's buffers to each backend, runs the op there, and compares what it checks.</summary>
-    private void Run(ComparisonTally tally, ComparisonCase c, Action<IBackend, DeviceBuffer[]> op)
+    private void Run(ComparisonTally tally, ComparisonCase c, Action<Backend, DeviceBuffer[]> op)
     {
         var results = new Array[2][];
         int slot = 0;
@@ -420,7 +420,7 @@ internal sealed class PrimitiveTwin(IBackend candidate, IBackend reference, int 
         for (int i = 0; i < c.Checked.Count; i++) tally.Add(c.Checked[i].Label, c.Checked[i].Tolerance, results[0][i], results[1][i]);
     }
 
-    private static Array Read(IBackend backend, DeviceBuffer buffer, Array like)
+    private static Array Read(Backend backend, DeviceBuffer buffer, Array like)
     {
         if (like is int[] ints)
         {

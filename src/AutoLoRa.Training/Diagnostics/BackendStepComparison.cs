@@ -40,7 +40,7 @@ public static class BackendStepComparison
     /// <summary>The tiny model both backends train.</summary>
     public static ModelSpec Spec { get; } = new("resnet-mini", Classes: 3, InChannels: 1, BaseWidth: 4, LoraRank: 2);
 
-    public static StepComparison AutoLoraSteps(IBackend reference, IBackend candidate, int steps = 2, int batch = 12, int seed = 3)
+    public static StepComparison AutoLoraSteps(Backend reference, Backend candidate, int steps = 2, int batch = 12, int seed = 3)
     {
         var (images, labels) = Batch(batch, seed);
         using var referenceModel = ModelFactory.Create(reference, Spec, seed);
