@@ -102,6 +102,23 @@ public sealed partial class KernelSignatureTests
         }
     }
 
+    [Fact]
+    public void No_launch_site_bypasses_the_typed_launchers()
+    {
+        // With every launch going through a generated KernelLaunchers method, the compiler checks
+        // each site's arguments against the .cu declaration; a hand-packed void** array or a launch
+        // by string name would escape that check.
+        string source = Path.Combine(KernelSourceFiles.RepositoryRoot(), "src", "AutoLoRa.Cuda");
+        var bypasses = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Where(f => Path.GetFileName(f) != "KernelLaunchers.cs" && !f.Contains($"{Path.DirectorySeparatorChar}Runtime{Path.DirectorySeparatorChar}"))
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: Path.GetRelativePath(source, f), Line: i + 1, Text: line)))
+            .Where(l => HandLaunchRegex().IsMatch(l.Text))
+            .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()}")
+            .ToList();
+        Assert.True(bypasses.Count == 0, "launch without a generated launcher:\n" + string.Join("\n", bypasses));
+    }
+
     /// <summary>The generated launcher for every kernel, by method name.</summary>
     private static Dictionary<string, MethodInfo> Launchers() =>
         typeof(KernelLaunchers).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
@@ -139,6 +156,10 @@ public sealed partial class KernelSignatureTests
         double v => BitConverter.GetBytes(v),
         _ => throw new NotSupportedException(value.GetType().Name),
     };
+
+    // runtime.Launch("name", ...) or a cuLaunchKernel-style argument array packed by hand.
+    [GeneratedRegex(@"\.Launch\(\s*""|void\*\*\s+\w+\s*=")]
+    private static partial Regex HandLaunchRegex();
 
     [GeneratedRegex(@"extern\s+""C""\s+__global__\s+void\s+(\w+)\s*\(")]
     private static partial Regex DeclarationRegex();
