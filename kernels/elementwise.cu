@@ -35,6 +35,7 @@ static __device__ __forceinline__ float autolora_min(float a, float b)
 
 // @traffic 8 + 4
 // @launch stream(n)
+// @implements AxpbyCore(n, alpha, a, beta, b, y)
 extern "C" __global__ void axpby_f32(const float* a, const float* b, float* y, int n, float alpha, float beta)
 {
     autolora_map(n, [=](float va, float vb) { return alpha * va + beta * vb; }, y, a, b);
@@ -43,6 +44,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(axpby_f32)
 
 // @traffic 4 + 4
 // @launch stream(n)
+// @implements ScaleCore(n, alpha, x, y)
 extern "C" __global__ void scale_f32(const float* x, float* y, int n, float alpha)
 {
     autolora_map(n, [=](float v) { return alpha * v; }, y, x);
@@ -51,6 +53,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(scale_f32)
 
 // @traffic 8 + 4
 // @launch stream(n)
+// @implements MultiplyCore(n, a, b, y)
 extern "C" __global__ void mul_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return va * vb; }, y, a, b);
@@ -59,6 +62,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(mul_f32)
 
 // @traffic 4 + 4
 // @launch stream(n)
+// @implements ReluCore(n, x, y)
 extern "C" __global__ void relu_f32(const float* x, float* y, int n)
 {
     autolora_map(n, [](float v) { return autolora_max(v, 0.0f); }, y, x);
@@ -67,6 +71,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_f32)
 
 // @traffic 8 + 4
 // @launch stream(n)
+// @implements ReluBackwardCore(n, y, dy, dx)
 extern "C" __global__ void relu_backward_f32(const float* y, const float* dy, float* dx, int n)
 {
     autolora_map(n, [](float vy, float vdy) { return vy > 0.0f ? vdy : 0.0f; }, dx, y, dy);
@@ -75,6 +80,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_backward_f32)
 
 // @traffic 4 + 4
 // @launch stream(n)
+// @implements SignCore(n, x, y)
 extern "C" __global__ void sign_f32(const float* x, float* y, int n)
 {
     autolora_map(n, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f; }, y, x);
@@ -83,6 +89,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(sign_f32)
 
 // @traffic 4 + 4
 // @launch stream(n)
+// @implements ClampCore(n, x, lo, hi, y)
 extern "C" __global__ void clamp_f32(const float* x, float* y, int n, float lo, float hi)
 {
     autolora_map(n, [=](float v) { return autolora_min(autolora_max(v, lo), hi); }, y, x);
@@ -91,6 +98,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(clamp_f32)
 
 // @traffic 8 + 4
 // @launch stream(n)
+// @implements MinimumCore(n, a, b, y)
 extern "C" __global__ void min_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return autolora_min(va, vb); }, y, a, b);
@@ -99,6 +107,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(min_f32)
 
 // @traffic 8 + 4
 // @launch stream(n)
+// @implements MaximumCore(n, a, b, y)
 extern "C" __global__ void max_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return autolora_max(va, vb); }, y, a, b);

@@ -20,6 +20,7 @@ static __device__ __forceinline__ void autolora_sgd(float& p, float g, float& v,
 
 // @traffic 12 + 8: param, grad, velocity read; param, velocity written
 // @launch stream(n)
+// @implements SgdMomentumUpdateCore(n, param, grad, velocity, lr, momentum, weightDecay)
 extern "C" __global__ void sgd_momentum_f32(float* __restrict__ param, const float* __restrict__ grad,
                                             float* __restrict__ velocity, int n, float lr, float momentum,
                                             float weightDecay)

@@ -16,6 +16,7 @@
 
 // @traffic 12 + 4: x, g, x0 read; out written
 // @launch stream(n)
+// @implements PgdStepCore(n, x, g, x0, alpha, eps, out)
 extern "C" __global__ void pgd_step_f32(const float* x, const float* __restrict__ g,
                                         const float* __restrict__ x0, float* out, int n, float alpha,
                                         float eps)

@@ -22,6 +22,7 @@
 
 // @traffic 4 + 4
 // @launch warps(rows)
+// @implements LogSoftmaxCore(rows, cols, x, y)
 extern "C" __global__ void log_softmax_f32(const float* __restrict__ x, float* __restrict__ y, int rows, int cols)
 {
     AUTOLORA_WARP_ROWS(r, rows)
@@ -40,6 +41,7 @@ AUTOLORA_HOST_ENTRY(log_softmax_f32)
 
 // @traffic 8 + 4
 // @launch warps(rows)
+// @implements LogSoftmaxBackwardCore(rows, cols, y, dy, dx)
 extern "C" __global__ void log_softmax_backward_f32(const float* __restrict__ y, const float* __restrict__ dy,
                                                     float* __restrict__ dx, int rows, int cols)
 {
@@ -56,6 +58,7 @@ AUTOLORA_HOST_ENTRY(log_softmax_backward_f32)
 
 // @traffic 4 + 4: rows·cols read, one index written per row
 // @launch threads(rows)
+// @implements ArgMaxRowsCore(rows, cols, x, indices)
 extern "C" __global__ void argmax_rows_f32(const float* __restrict__ x, int* __restrict__ indices, int rows, int cols)
 {
     long long stride = static_cast<long long>(blockDim.x) * gridDim.x;

@@ -5,9 +5,10 @@ using System.Text;
 namespace AutoLoRa.Kernels.Generator;
 
 /// <summary>
-/// Writes the two generated parts of AutoLoRa.Cuda: <c>KernelTable.All</c> (every kernel's facts as
-/// data) and one typed method per backend kernel on <c>KernelLaunchers</c>. The hand-written halves
-/// of both classes (src/AutoLoRa.Cuda/Backend) hold the logic; these hold only what the .cu says.
+/// Writes the generated parts of AutoLoRa.Cuda: <c>KernelTable.All</c> (every kernel's facts as
+/// data), one typed method per backend kernel on <c>KernelLaunchers</c>, and the CudaBackend
+/// <c>…Core</c> overrides named by <c>// @implements</c>. The hand-written halves of these classes
+/// (src/AutoLoRa.Cuda/Backend) hold the logic; these hold only what the .cu says.
 /// </summary>
 internal static class CatalogueWriter
 {
@@ -79,6 +80,32 @@ internal static class CatalogueWriter
             _ => $"        LaunchBlocks({name}, {count}, {arguments});\n",
         });
         s.Append("    }\n");
+    }
+
+    /// <summary>
+    /// The <c>…Core</c> overrides of CudaBackend that are one launch of one kernel (<c>// @implements</c>):
+    /// device pointers arrive as DeviceBuffer and go through the backend's Ptr, which checks that
+    /// the buffer is a CUDA one; the Backend base class has already checked shapes and lengths.
+    /// </summary>
+    public static string Primitives(IReadOnlyList<KernelFacts> kernels)
+    {
+        var s = new StringBuilder(Header);
+        s.Append("public sealed partial class CudaBackend\n{\n");
+        bool first = true;
+        foreach (var k in kernels.Where(k => k.Implements is not null && k.ImplementsOrder.Count == k.Parameters.Count))
+        {
+            if (!first) s.Append('\n');
+            first = false;
+            string parameters = string.Join(", ", k.ImplementsOrder.Select(p =>
+                $"{(p.IsPointer ? "global::AutoLoRa.Core.Backends.DeviceBuffer" : p.CsType)} {CSharpNames.Identifier(p.Name)}"));
+            string arguments = string.Join(", ", k.Parameters.Select(p =>
+                p.IsPointer ? $"Ptr({CSharpNames.Identifier(p.Name)})" : CSharpNames.Identifier(p.Name)));
+            s.Append($"    /// <summary>One launch of <c>{k.Name}</c> ({k.File}:{k.Line}, <c>// @implements</c>).</summary>\n");
+            s.Append($"    protected override void {k.Implements}({parameters}) =>\n");
+            s.Append($"        _kernels.{CSharpNames.Method(k.Name)}({arguments});\n");
+        }
+        s.Append("}\n");
+        return s.ToString();
     }
 
     private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

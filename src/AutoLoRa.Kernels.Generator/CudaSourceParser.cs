@@ -32,6 +32,7 @@ internal static class CudaSourceParser
     private static readonly Regex TrafficFact = new(@"^@traffic\s+(\d+)\s*\+\s*(\d+)\s*(?::.*)?$");
     private static readonly Regex LaunchFact = new(@"^@launch\s+(?:(caller)|(stream|threads|warps|blocks)\s*\(([^)]*(?:\([^)]*\)[^)]*)*)\))\s*(?::.*)?$");
     private static readonly Regex TestOnlyFact = new(@"^@test-only\s*:?\s*(.*)$");
+    private static readonly Regex ImplementsFact = new(@"^@implements\s+(\w+Core)\s*\(([^)]*)\)\s*(?::.*)?$");
 
     public static (List<KernelFacts> Kernels, List<FactProblem> Problems) Parse(string family, string file, string text)
     {
@@ -145,6 +146,22 @@ internal static class CudaSourceParser
             {
                 kernel.TestOnlyReason = m.Groups[1].Value.Trim();
             }
+            else if ((m = ImplementsFact.Match(fact)).Success)
+            {
+                kernel.Implements = m.Groups[1].Value;
+                var order = m.Groups[2].Value.Split(',').Select(a => a.Trim()).Where(a => a.Length > 0).ToList();
+                var byName = kernel.Parameters.ToDictionary(p => p.Name);
+                // Every kernel parameter exactly once: the …Core method passes each one straight through.
+                if (order.Count != kernel.Parameters.Count || order.Distinct().Count() != order.Count || order.Any(a => !byName.ContainsKey(a)))
+                {
+                    problems.Add(new FactProblem(FactDiagnostics.BadFact, line,
+                        $"Kernel '{kernel.Name}': @implements must name each of its parameters ({string.Join(", ", kernel.Parameters.Select(p => p.Name))}) once, in the order of {kernel.Implements}'s"));
+                }
+                else
+                {
+                    kernel.ImplementsOrder = order.Select(a => byName[a]).ToList();
+                }
+            }
             else
             {
                 problems.Add(new FactProblem(FactDiagnostics.BadFact, line, $"Kernel '{kernel.Name}': cannot read '{fact}'"));
@@ -152,5 +169,11 @@ internal static class CudaSourceParser
         }
         bool complete = kernel.TestOnlyReason is not null || (kernel.Traffic is not null && kernel.Launch is not null);
         if (!complete) problems.Add(new FactProblem(FactDiagnostics.MissingFacts, kernel.Line - 1, kernel.Name));
+        if (kernel.Implements is not null && (kernel.TestOnlyReason is not null || kernel.Launch == LaunchKind.Caller))
+        {
+            problems.Add(new FactProblem(FactDiagnostics.BadFact, kernel.Line - 1,
+                $"Kernel '{kernel.Name}': @implements needs a launched kernel whose @launch shape is not caller (the …Core method has no grid to pass)"));
+            kernel.Implements = null;
+        }
     }
 }

@@ -17,7 +17,7 @@ internal static class FactDiagnostics
 
     public static readonly DiagnosticDescriptor BadFact = new(
         "ALK002", "Unreadable kernel fact",
-        "{0}; see kernels/README.md for the @traffic, @launch and @test-only lines",
+        "{0}; see kernels/README.md for the @traffic, @launch, @implements and @test-only lines",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor BadParameter = new(

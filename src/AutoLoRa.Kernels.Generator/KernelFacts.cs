@@ -81,4 +81,10 @@ internal sealed class KernelFacts
 
     /// <summary>Set by @test-only: the backend never launches it, so it gets no launcher and no table entry in Families.</summary>
     public string? TestOnlyReason { get; set; }
+
+    /// <summary>Set by @implements: the Backend …Core method this kernel is, launched once with its arguments.</summary>
+    public string? Implements { get; set; }
+
+    /// <summary>For @implements: the kernel's parameters in the …Core method's order.</summary>
+    public IReadOnlyList<KernelParameter> ImplementsOrder { get; set; } = new KernelParameter[0];
 }

@@ -9,7 +9,8 @@ using Microsoft.CodeAnalysis.Text;
 namespace AutoLoRa.Kernels.Generator;
 
 /// <summary>
-/// kernels/*.cu (AdditionalFiles of AutoLoRa.Cuda) → KernelTable.All and the typed launchers.
+/// kernels/*.cu (AdditionalFiles of AutoLoRa.Cuda) → KernelTable.All, the typed launchers and the
+/// CudaBackend primitives that are one launch (<c>// @implements</c>).
 /// The module a kernel lives in is its file name; everything else comes from the declaration and
 /// the <c>// @</c> lines above it (kernels/README.md).
 /// </summary>
@@ -49,6 +50,7 @@ public sealed class KernelFactsGenerator : IIncrementalGenerator
         }
         context.AddSource("KernelTable.g.cs", CatalogueWriter.Table(kernels));
         context.AddSource("KernelLaunchers.g.cs", CatalogueWriter.Launchers(kernels));
+        context.AddSource("CudaBackend.Primitives.g.cs", CatalogueWriter.Primitives(kernels));
     }
 
     private static Location At(CudaSource source, int line)

@@ -82,6 +82,38 @@ public sealed class KernelFactsParserTests
         Assert.Equal("exercises the emulation", Assert.Single(kernels).TestOnlyReason);
     }
 
+    [Fact]
+    public void Implements_reorders_the_parameters_into_the_core_methods_order()
+    {
+        var (kernels, problems) = Parse("""
+            // @traffic 4 + 4
+            // @launch stream(n)
+            // @implements ScaleCore(n, alpha, x, y)
+            extern "C" __global__ void scale_f32(const float* x, float* y, int n, float alpha) {}
+            """);
+        Assert.Empty(problems);
+        var k = Assert.Single(kernels);
+        Assert.Equal("ScaleCore", k.Implements);
+        Assert.Equal(["n", "alpha", "x", "y"], k.ImplementsOrder.Select(p => p.Name));
+    }
+
+    [Theory]
+    [InlineData("// @launch stream(n)", "// @implements ScaleCore(n, x, y)")]            // alpha missing
+    [InlineData("// @launch stream(n)", "// @implements ScaleCore(n, alpha, x, x)")]     // x twice, y missing
+    [InlineData("// @launch stream(n)", "// @implements ScaleCore(n, alpha, x, z)")]     // no parameter z
+    [InlineData("// @launch caller", "// @implements ScaleCore(n, alpha, x, y)")]        // no grid to pass
+    public void Implements_must_pass_every_parameter_once_to_a_self_launching_kernel(string launch, string implements)
+    {
+        var (kernels, problems) = Parse($$"""
+            // @traffic 4 + 4
+            {{launch}}
+            {{implements}}
+            extern "C" __global__ void scale_f32(const float* x, float* y, int n, float alpha) {}
+            """);
+        Assert.Equal("ALK002", Assert.Single(problems).Descriptor.Id);
+        Assert.True(Assert.Single(kernels).Implements is null || Assert.Single(kernels).ImplementsOrder.Count == 0);
+    }
+
     private static (List<KernelFacts> Kernels, List<FactProblem> Problems) Parse(string source) =>
         CudaSourceParser.Parse("fam", "kernels/fam.cu", source);
 }

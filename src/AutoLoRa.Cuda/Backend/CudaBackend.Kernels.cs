@@ -4,39 +4,14 @@ using AutoLoRa.Core.Backends;
 namespace AutoLoRa.Cuda;
 
 /// <summary>
-/// The primitives that run on our kernels: elementwise, reductions, losses, PGD
-/// and SGD. Each launch goes through the generated <see cref="KernelLaunchers"/> method of its
-/// kernel, whose parameters are the .cu declaration's (device pointers as ulong).
+/// The primitives on our kernels that do more than pass their arguments to one kernel: derived
+/// sizes, scratch buffers, two launches. Each launch goes through the generated
+/// <see cref="KernelLaunchers"/> method of its kernel, whose parameters are the .cu declaration's
+/// (device pointers as ulong). The primitives that are exactly one launch (Axpby, Relu, PgdStep,
+/// LogSoftmax, ...) are generated from the <c>// @implements</c> line above their kernel.
 /// </summary>
 public sealed unsafe partial class CudaBackend
 {
-    protected override void AxpbyCore(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
-    {
-        _kernels.AxpbyF32(Ptr(a), Ptr(b), Ptr(y), length, alpha, beta);
-    }
-
-    protected override void ScaleCore(int length, float alpha, DeviceBuffer x, DeviceBuffer y)
-    {
-        _kernels.ScaleF32(Ptr(x), Ptr(y), length, alpha);
-    }
-
-    protected override void MultiplyCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) => _kernels.MulF32(Ptr(a), Ptr(b), Ptr(y), length);
-
-    protected override void MinimumCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) => _kernels.MinF32(Ptr(a), Ptr(b), Ptr(y), length);
-
-    protected override void MaximumCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y) => _kernels.MaxF32(Ptr(a), Ptr(b), Ptr(y), length);
-
-    protected override void ReluCore(int length, DeviceBuffer x, DeviceBuffer y) => _kernels.ReluF32(Ptr(x), Ptr(y), length);
-
-    protected override void SignCore(int length, DeviceBuffer x, DeviceBuffer y) => _kernels.SignF32(Ptr(x), Ptr(y), length);
-
-    protected override void ReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx) => _kernels.ReluBackwardF32(Ptr(y), Ptr(dy), Ptr(dx), length);
-
-    protected override void ClampCore(int length, DeviceBuffer x, float min, float max, DeviceBuffer y)
-    {
-        _kernels.ClampF32(Ptr(x), Ptr(y), length, min, max);
-    }
-
     protected override void AddBiasCore(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias)
     {
         _kernels.AddBiasF32(Ptr(y), Ptr(bias), outer * channels * inner, channels, inner);
@@ -72,21 +47,6 @@ public sealed unsafe partial class CudaBackend
     protected override void GlobalAvgPoolBackwardCore(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
     {
         _kernels.GlobalAvgPoolBackwardF32(Ptr(dy), Ptr(dx), n * c * hw, hw);
-    }
-
-    protected override void LogSoftmaxCore(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
-    {
-        _kernels.LogSoftmaxF32(Ptr(x), Ptr(y), rows, cols);
-    }
-
-    protected override void LogSoftmaxBackwardCore(int rows, int cols, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
-    {
-        _kernels.LogSoftmaxBackwardF32(Ptr(y), Ptr(dy), Ptr(dx), rows, cols);
-    }
-
-    protected override void ArgMaxRowsCore(int rows, int cols, DeviceBuffer x, DeviceBuffer indices)
-    {
-        _kernels.ArgmaxRowsF32(Ptr(x), Ptr(indices), rows, cols);
     }
 
     protected override void SoftmaxCrossEntropyForwardCore(int rows, int classes, DeviceBuffer logits, DeviceBuffer labels,
@@ -132,17 +92,6 @@ public sealed unsafe partial class CudaBackend
         // The kernel skips a gradient whose pointer is null (0).
         _kernels.KlBackwardF32(Ptr(logP), Ptr(logQ), Ptr(dloss), dTarget is null ? 0 : Ptr(dTarget), dInput is null ? 0 : Ptr(dInput),
             rows, classes, 1f / rows);
-    }
-
-    protected override void PgdStepCore(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
-    {
-        _kernels.PgdStepF32(Ptr(x), Ptr(grad), Ptr(x0), Ptr(xOut), length, alpha, eps);
-    }
-
-    protected override void SgdMomentumUpdateCore(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity,
-        float lr, float momentum, float weightDecay)
-    {
-        _kernels.SgdMomentumF32(Ptr(param), Ptr(grad), Ptr(velocity), length, lr, momentum, weightDecay);
     }
 
     // One block of 1024 threads folds the per-row values, so the mean is deterministic.
