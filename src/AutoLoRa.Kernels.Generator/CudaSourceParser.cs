@@ -76,6 +76,12 @@ internal static class CudaSourceParser
             }
         }
         foreach (var (line, fact) in pending) problems.Add(new FactProblem(FactDiagnostics.StrayFact, line, fact));
+        // Without its entry line a kernel still compiles to PTX but is missing from the emulation,
+        // which CI would only report when a test launches it.
+        foreach (var kernel in kernels.Where(k => !Regex.IsMatch(text, $@"^\s*AUTOLORA_HOST_ENTRY(?:_ELEMENTWISE)?\(\s*{k.Name}\s*\)", RegexOptions.Multiline)))
+        {
+            problems.Add(new FactProblem(FactDiagnostics.MissingHostEntry, kernel.Line - 1, kernel.Name));
+        }
         return (kernels, problems);
     }
 

@@ -34,4 +34,9 @@ internal static class FactDiagnostics
         "ALK005", "Fact not above a kernel",
         "'{0}' is not directly above an extern \"C\" __global__ declaration (only // comment lines may come between)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MissingHostEntry = new(
+        "ALK006", "Kernel without a host entry",
+        "Kernel '{0}' has no AUTOLORA_HOST_ENTRY({0}) or AUTOLORA_HOST_ENTRY_ELEMENTWISE({0}) line: the host emulation library would not export it",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -20,6 +20,7 @@ public sealed class KernelFactsParserTests
                                              int planes, unsigned outH, float alpha, long long big, double d)
             {
             }
+            AUTOLORA_HOST_ENTRY(k_f32)
             """);
         Assert.Empty(problems);
         var k = Assert.Single(kernels);
@@ -40,6 +41,7 @@ public sealed class KernelFactsParserTests
             // @traffic 4 + 4
 
             extern "C" __global__ void k_f32(float* y, int n) {}
+            AUTOLORA_HOST_ENTRY_ELEMENTWISE(k_f32)
             """);
         Assert.Equal(["ALK005@0", "ALK001@2"], problems.Select(p => $"{p.Descriptor.Id}@{p.Line}"));
     }
@@ -56,6 +58,7 @@ public sealed class KernelFactsParserTests
             // @traffic 4 + 4
             {{fact}}
             extern "C" __global__ void k_f32(float* y, int n, float alpha) {}
+            AUTOLORA_HOST_ENTRY_ELEMENTWISE(k_f32)
             """);
         Assert.Contains(problems, p => p.Descriptor.Id == id && p.Line == 1);
     }
@@ -67,6 +70,7 @@ public sealed class KernelFactsParserTests
             // @traffic 4 + 4
             // @launch stream(n)
             extern "C" __global__ void k_f32(float* y, int n, short s) {}
+            AUTOLORA_HOST_ENTRY_ELEMENTWISE(k_f32)
             """);
         Assert.Equal("ALK003", Assert.Single(problems).Descriptor.Id);
     }
@@ -77,6 +81,7 @@ public sealed class KernelFactsParserTests
         var (kernels, problems) = Parse("""
             // @test-only: exercises the emulation
             extern "C" __global__ void k_f32(float* y, int n) {}
+            AUTOLORA_HOST_ENTRY_ELEMENTWISE(k_f32)
             """);
         Assert.Empty(problems);
         Assert.Equal("exercises the emulation", Assert.Single(kernels).TestOnlyReason);
@@ -90,6 +95,7 @@ public sealed class KernelFactsParserTests
             // @launch stream(n)
             // @implements ScaleCore(n, alpha, x, y)
             extern "C" __global__ void scale_f32(const float* x, float* y, int n, float alpha) {}
+            AUTOLORA_HOST_ENTRY_ELEMENTWISE(scale_f32)
             """);
         Assert.Empty(problems);
         var k = Assert.Single(kernels);
@@ -109,9 +115,21 @@ public sealed class KernelFactsParserTests
             {{launch}}
             {{implements}}
             extern "C" __global__ void scale_f32(const float* x, float* y, int n, float alpha) {}
+            AUTOLORA_HOST_ENTRY_ELEMENTWISE(scale_f32)
             """);
         Assert.Equal("ALK002", Assert.Single(problems).Descriptor.Id);
         Assert.True(Assert.Single(kernels).Implements is null || Assert.Single(kernels).ImplementsOrder.Count == 0);
+    }
+
+    [Fact]
+    public void A_kernel_without_a_host_entry_is_an_error()
+    {
+        var (_, problems) = Parse("""
+            // @test-only: no entry below
+            extern "C" __global__ void k_f32(float* y, int n) {}
+            AUTOLORA_HOST_ENTRY(other_f32)
+            """);
+        Assert.Equal("ALK006@1", Assert.Single(problems.Select(p => $"{p.Descriptor.Id}@{p.Line}")));
     }
 
     private static (List<KernelFacts> Kernels, List<FactProblem> Problems) Parse(string source) =>
