@@ -1,6 +1,7 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli;
 

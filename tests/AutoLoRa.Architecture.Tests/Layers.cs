@@ -24,7 +24,9 @@ internal static class Layers
         ["AutoLoRa.Data"] = ["AutoLoRa.Core"],
         // Attacks know models, not trainers.
         ["AutoLoRa.Robust"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats"],
-        ["AutoLoRa.Training"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.Data", "AutoLoRa.Robust"],
+        // Model files: our safetensors models and PyTorch checkpoints, with architecture inference.
+        ["AutoLoRa.ModelFiles"] = ["AutoLoRa.Core", "AutoLoRa.Formats", "AutoLoRa.Nn"],
+        ["AutoLoRa.Training"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust"],
         // The screen: the only assembly that may draw, plot or parse a command line.
         ["autolora"] = ["*"],
     };

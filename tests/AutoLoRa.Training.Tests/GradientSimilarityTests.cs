@@ -7,6 +7,7 @@ using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Tests;
 

@@ -11,6 +11,7 @@ using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Trainers;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Commands;
 

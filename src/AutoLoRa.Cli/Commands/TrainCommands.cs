@@ -5,6 +5,7 @@ using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Recipes;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Commands;
 

@@ -13,6 +13,7 @@ using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Trainers;
 using Spectre.Console;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Demo;
 
