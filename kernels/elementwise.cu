@@ -1,9 +1,9 @@
-// elementwise.cu — the pointwise ops of IBackend that cuBLAS/cuDNN do not cover.
+// elementwise.cu — the pointwise ops of Backend that cuBLAS/cuDNN do not cover.
 //
 // Every kernel maps i in [0, n) to one output element through autolora_map / autolora_stream
 // (autolora_cuda.cuh): a grid-stride loop over float4 quads where all its pointers share a
 // 16-byte phase, scalar for the 0..3 head and tail elements and for pointers at mixed phases.
-// Outputs may alias inputs (IBackend allows it): each thread reads its element (or quad) before
+// Outputs may alias inputs (Backend allows it): each thread reads its element (or quad) before
 // writing it, and no pointer is __restrict__ for that reason. NaN propagates through
 // min/max/clamp/relu as in CpuBackend (System.Numerics.Tensors semantics).
 //

@@ -6,7 +6,7 @@
 // CpuBackend.PgdStep so both backends agree bit for bit. alpha * sign(g) is +alpha, -alpha or 0,
 // so no rounding happens before the add.
 //
-// Shapes: x, g, x0, out are float32[n] (a flattened NCHW image batch); out may alias x (IBackend
+// Shapes: x, g, x0, out are float32[n] (a flattened NCHW image batch); out may alias x (Backend
 //         allows an in-place step), so x is deliberately not __restrict__: each thread reads x[i]
 //         before writing out[i], which is safe, but a restrict x would license non-coherent loads.
 // Launch:  1-D, any grid and block (autolora_map: a grid-stride loop over float4 quads when x, g,

@@ -27,6 +27,8 @@ internal static class Layers
         // Model files: our safetensors models and PyTorch checkpoints, with architecture inference.
         ["AutoLoRa.ModelFiles"] = ["AutoLoRa.Core", "AutoLoRa.Formats", "AutoLoRa.Nn"],
         ["AutoLoRa.Training"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust"],
+        // Plans of many runs: trains and evaluates through Training, knows no screen.
+        ["AutoLoRa.Reproduction"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Training"],
         // The screen: the only assembly that may draw, plot or parse a command line.
         ["autolora"] = ["*"],
     };

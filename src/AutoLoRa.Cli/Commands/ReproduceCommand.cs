@@ -4,7 +4,7 @@ using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Plans;
 using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Training.Reproduction;
+using AutoLoRa.Reproduction;
 using Spectre.Console;
 
 namespace AutoLoRa.Cli.Commands;

@@ -1,4 +1,4 @@
-using AutoLoRa.Training.Reproduction;
+using AutoLoRa.Reproduction;
 using ScottPlot;
 
 namespace AutoLoRa.Cli.Presentation;

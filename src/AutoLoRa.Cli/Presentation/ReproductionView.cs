@@ -1,6 +1,6 @@
 using AutoLoRa.Robust;
 using AutoLoRa.Training;
-using AutoLoRa.Training.Reproduction;
+using AutoLoRa.Reproduction;
 using Spectre.Console;
 
 namespace AutoLoRa.Cli.Presentation;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using AutoLoRa.Training.Reproduction;
+using AutoLoRa.Reproduction;
 
 namespace AutoLoRa.Training.Tests.Reproduction;
 

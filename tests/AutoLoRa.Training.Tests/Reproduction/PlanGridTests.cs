@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using AutoLoRa.Training.Recipes;
-using AutoLoRa.Training.Reproduction;
+using AutoLoRa.Reproduction;
 
 namespace AutoLoRa.Training.Tests.Reproduction;
 

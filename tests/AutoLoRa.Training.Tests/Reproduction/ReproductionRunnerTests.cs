@@ -2,7 +2,7 @@ using AutoLoRa.Cpu;
 using AutoLoRa.Formats;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
-using AutoLoRa.Training.Reproduction;
+using AutoLoRa.Reproduction;
 
 namespace AutoLoRa.Training.Tests.Reproduction;
 

@@ -1,5 +1,5 @@
 using AutoLoRa.Training.Evaluation;
-using AutoLoRa.Training.Reproduction;
+using AutoLoRa.Reproduction;
 
 namespace AutoLoRa.Training.Tests.Reproduction;
 

@@ -4,7 +4,7 @@ using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Recipes;
-using AutoLoRa.Training.Reproduction;
+using AutoLoRa.Reproduction;
 using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Tests.Reproduction;

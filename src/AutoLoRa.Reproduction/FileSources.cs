@@ -2,7 +2,7 @@ using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// Data from data specs on disk (<see cref="DataSelection"/>); backbones opened by

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// Environment variables in plan strings, written <c>${NAME}</c>: shipped plans name data

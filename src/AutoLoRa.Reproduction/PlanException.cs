@@ -1,4 +1,4 @@
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// A reproduction plan that cannot run, with every problem found (one sentence each, prefixed by

@@ -6,7 +6,7 @@ using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.ModelFiles;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// Runs a plan's cells in order and keeps results.md/csv current after each. Resumable at every

@@ -2,7 +2,7 @@ using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// Where a plan's data and backbones come from. <see cref="FileSources"/> reads data specs and

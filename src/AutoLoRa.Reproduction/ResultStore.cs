@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using AutoLoRa.Formats;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// The output directory of a plan: models/&lt;backbone&gt;/ and cells/&lt;cell&gt;/ run directories,

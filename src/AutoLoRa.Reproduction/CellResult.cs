@@ -1,6 +1,7 @@
+using AutoLoRa.Training;
 using AutoLoRa.Training.Evaluation;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// What a finished cell measured: its evaluation, training time and per-epoch history (learning

@@ -5,7 +5,7 @@ using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Recipes.Settings;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// Reads a plan's JSON (comments and trailing commas allowed) and checks it before anything runs:

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// Reads the fields of one JSON object of a plan, adding a problem (prefixed with the field's path,

@@ -1,6 +1,7 @@
 using AutoLoRa.Robust;
+using AutoLoRa.Training;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>What happens to a cell when the runner reaches it.</summary>
 public enum CellState

@@ -4,7 +4,7 @@ using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Recipes.Settings;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// A grid of fine-tuning runs to reproduce: every method on every dataset from every model, once

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// A plan's results as text: Markdown (a summary with mean ± sample standard deviation across

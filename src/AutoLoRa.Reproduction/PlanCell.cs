@@ -1,6 +1,6 @@
 using AutoLoRa.Training.Recipes;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// A backbone as the grid uses it: the plan's entry, its PGD-AT settings when the runner

@@ -1,4 +1,4 @@
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>One measure across a variant's seeds: mean and sample standard deviation (n − 1; 0 for one seed).</summary>
 public readonly record struct SeedSpread(double Mean, double Std, int Count)

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.ModelFiles;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// A plan expanded into its cells: datasets × models × seeds × methods × (baseline + applicable

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AutoLoRa.Training.Recipes;
 
-namespace AutoLoRa.Training.Reproduction;
+namespace AutoLoRa.Reproduction;
 
 /// <summary>
 /// What makes two runs the same run: a SHA-256 over a canonical JSON description. Settings enter
