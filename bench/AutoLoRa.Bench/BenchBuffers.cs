@@ -5,7 +5,7 @@ namespace AutoLoRa.Bench;
 /// <summary>Device buffers of seeded random values in [−1, 1) for the suites.</summary>
 internal static class BenchBuffers
 {
-    public static DeviceBuffer Random(IBackend backend, int length, int seed)
+    public static DeviceBuffer Random(Backend backend, int length, int seed)
     {
         var rng = new Random(seed);
         var data = new float[length];

@@ -67,10 +67,10 @@ public class FusedBenchmarks
     public void PgdStep() => _cpu.PgdStep(Pixels, _x, _grad, _x0, 2f / 255f, 8f / 255f, _xOut);
 
     [Benchmark]
-    public void LoraMerge() => _cpu.LoraMerge(OutRows, Rank, InCols, _w, _b, _a, 1f / 8, _merged);
+    public void LoraMerge() => LoraGemm.Merge(_cpu, OutRows, Rank, InCols, _w, _b, _a, 1f / 8, _merged);
 
     [Benchmark]
-    public void LoraMergeBackward() => _cpu.LoraMergeBackward(OutRows, Rank, InCols, _merged, _b, _a, 1f / 8, _db, _da);
+    public void LoraMergeBackward() => LoraGemm.Backward(_cpu, OutRows, Rank, InCols, _merged, _b, _a, 1f / 8, _db, _da);
 
     [Benchmark]
     public void SgdMomentum() => _cpu.SgdMomentumUpdate(OutRows * InCols, _w, _merged, _velocity, 0.01f, 0.9f, 2e-4f);

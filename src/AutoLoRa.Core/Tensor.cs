@@ -18,14 +18,14 @@ public sealed class Tensor : IDisposable
     private bool _requiresGrad;
     private Tensor? _nextFree;
 
-    private Tensor(IBackend backend, DeviceBuffer buffer, Shape shape)
+    private Tensor(Backend backend, DeviceBuffer buffer, Shape shape)
     {
         Backend = backend;
         _buffer = buffer;
         Shape = shape;
     }
 
-    public IBackend Backend { get; private set; }
+    public Backend Backend { get; private set; }
 
     public Shape Shape { get; private set; }
 
@@ -70,19 +70,19 @@ public sealed class Tensor : IDisposable
     // ---- creation ------------------------------------------------------------------------------
 
     /// <summary>A tensor with unspecified contents.</summary>
-    public static Tensor Empty(IBackend backend, Shape shape, DType dtype = DType.Float32) =>
+    public static Tensor Empty(Backend backend, Shape shape, DType dtype = DType.Float32) =>
         Create(backend, backend.Allocate(shape.ElementCount, dtype), shape);
 
-    public static Tensor Zeros(IBackend backend, Shape shape) => Full(backend, shape, 0f);
+    public static Tensor Zeros(Backend backend, Shape shape) => Full(backend, shape, 0f);
 
-    public static Tensor Full(IBackend backend, Shape shape, float value)
+    public static Tensor Full(Backend backend, Shape shape, float value)
     {
         var t = Empty(backend, shape);
         backend.Fill(t.Buffer, value);
         return t;
     }
 
-    public static Tensor FromArray(IBackend backend, ReadOnlySpan<float> data, Shape shape)
+    public static Tensor FromArray(Backend backend, ReadOnlySpan<float> data, Shape shape)
     {
         if (data.Length != shape.ElementCount) throw new ArgumentException($"{data.Length} values do not fill shape {shape}.");
         var t = Empty(backend, shape);
@@ -91,7 +91,7 @@ public sealed class Tensor : IDisposable
     }
 
     /// <summary>An int32 label vector.</summary>
-    public static Tensor FromLabels(IBackend backend, ReadOnlySpan<int> labels)
+    public static Tensor FromLabels(Backend backend, ReadOnlySpan<int> labels)
     {
         var t = Empty(backend, new Shape(labels.Length), DType.Int32);
         backend.Upload(labels, t.Buffer);
@@ -99,7 +99,7 @@ public sealed class Tensor : IDisposable
     }
 
     /// <summary>A tensor over <paramref name="buffer"/> (whose reference it takes over), from the free list when it has one.</summary>
-    private static Tensor Create(IBackend backend, DeviceBuffer buffer, Shape shape)
+    private static Tensor Create(Backend backend, DeviceBuffer buffer, Shape shape)
     {
         if (buffer.Length < shape.ElementCount)
         {

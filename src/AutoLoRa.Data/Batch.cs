@@ -56,7 +56,7 @@ public sealed class Batch
     /// New tensors on <paramref name="backend"/> holding this batch ([N,C,H,W] float, [N] int32).
     /// They join the current <see cref="TensorScope"/>, if any; otherwise the caller disposes them.
     /// </summary>
-    public (Tensor Images, Tensor Labels) ToTensors(IBackend backend)
+    public (Tensor Images, Tensor Labels) ToTensors(Backend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);
         var images = Tensor.FromArray(backend, ImageValues, ImageShape);

@@ -37,7 +37,7 @@ public static class Init
     }
 
     /// <summary>Kaiming-normal with fan-out and ReLU gain, as torchvision initialises ResNet convolutions.</summary>
-    public static Tensor KaimingNormalFanOut(IBackend backend, Random rng, Shape convWeight)
+    public static Tensor KaimingNormalFanOut(Backend backend, Random rng, Shape convWeight)
     {
         int fanOut = convWeight[0] * convWeight[2] * convWeight[3];
         return Tensor.FromArray(backend, Normal(rng, convWeight.ElementCount, 0f, MathF.Sqrt(2f / fanOut)), convWeight);

@@ -18,7 +18,7 @@ namespace AutoLoRa.Training;
 /// atomic checkpoint after every epoch, from which a killed run resumes to the same final weights.
 /// Writes RunDirectory/log.jsonl, checkpoint.safetensors, best.safetensors and model.safetensors.
 /// </summary>
-public sealed class TrainingRun(IBackend backend, Trainer trainer, ILearningRateSchedule schedule, TrainingOptions options)
+public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateSchedule schedule, TrainingOptions options)
 {
     public IReadOnlyList<EpochRecord> History => _history;
 

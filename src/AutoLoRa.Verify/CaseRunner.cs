@@ -23,10 +23,10 @@ public sealed record CaseTiming(double Seconds, long Bytes, long Flops)
 /// The bytes one launch of one of our kernels moves, from the kernel facts. The table names
 /// kernels but does not know their per-element traffic; the caller that knows the kernels does.
 /// </param>
-public sealed class CaseRunner(IBackend candidate, IBackend reference, Func<KernelLaunch, long>? kernelBytes = null)
+public sealed class CaseRunner(Backend candidate, Backend reference, Func<KernelLaunch, long>? kernelBytes = null)
 {
     /// <summary>The backend under test.</summary>
-    public IBackend Candidate => candidate;
+    public Backend Candidate => candidate;
 
     /// <summary>Checks one case; an exception (a backend error, a bad label) is a failed check, not a crash.</summary>
     public CaseOutcome Check(VerificationCase c)

@@ -16,14 +16,14 @@ public sealed class PrimitiveCase : VerificationCase
     public required CaseBuffers Buffers { get; init; }
 
     /// <summary>The primitive calls, on the backend's copies of <see cref="Buffers"/> (same slot order).</summary>
-    public required Action<IBackend, DeviceBuffer[]> Run { get; init; }
+    public required Action<Backend, DeviceBuffer[]> Run { get; init; }
 
     /// <summary>The expected checked outputs computed on the host from the inputs, or null to use the CPU backend.</summary>
     public Func<IReadOnlyList<Array>, Array[]>? HostReference { get; init; }
 
     public override bool NeedsReferenceBackend => HostReference is null;
 
-    public override CaseOutcome Check(IBackend candidate, IBackend reference)
+    public override CaseOutcome Check(Backend candidate, Backend reference)
     {
         var actual = Outputs(candidate);
         var expected = HostReference is { } host ? host(Buffers.Data) : Outputs(reference);
@@ -33,9 +33,9 @@ public sealed class PrimitiveCase : VerificationCase
     }
 
     /// <summary>Uploads the buffers to <paramref name="backend"/> once, for repeated timed calls of <see cref="Run"/>.</summary>
-    public PreparedCase Prepare(IBackend backend) => new(backend, Upload(backend), Run);
+    public PreparedCase Prepare(Backend backend) => new(backend, Upload(backend), Run);
 
-    private Array[] Outputs(IBackend backend)
+    private Array[] Outputs(Backend backend)
     {
         var buffers = Upload(backend);
         try
@@ -50,7 +50,7 @@ public sealed class PrimitiveCase : VerificationCase
         }
     }
 
-    private DeviceBuffer[] Upload(IBackend backend)
+    private DeviceBuffer[] Upload(Backend backend)
     {
         var buffers = new DeviceBuffer[Buffers.Data.Count];
         try
@@ -78,7 +78,7 @@ public sealed class PrimitiveCase : VerificationCase
         }
     }
 
-    private static Array Download(IBackend backend, DeviceBuffer buffer, Array like)
+    private static Array Download(Backend backend, DeviceBuffer buffer, Array like)
     {
         if (like is int[] ints)
         {
@@ -93,7 +93,7 @@ public sealed class PrimitiveCase : VerificationCase
 }
 
 /// <summary>A case's buffers resident on a backend, for timing: <see cref="Call"/> runs the primitives once more (in-place updates keep updating).</summary>
-public sealed class PreparedCase(IBackend backend, DeviceBuffer[] buffers, Action<IBackend, DeviceBuffer[]> run) : IDisposable
+public sealed class PreparedCase(Backend backend, DeviceBuffer[] buffers, Action<Backend, DeviceBuffer[]> run) : IDisposable
 {
     /// <summary>One run of the case's calls, not synchronised.</summary>
     public void Call() => run(backend, buffers);

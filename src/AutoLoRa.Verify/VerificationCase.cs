@@ -32,7 +32,7 @@ public abstract class VerificationCase
     public abstract bool NeedsReferenceBackend { get; }
 
     /// <summary>Runs the case on <paramref name="candidate"/> and compares with the reference (the CPU backend <paramref name="reference"/> where the case has no plain one).</summary>
-    public abstract CaseOutcome Check(IBackend candidate, IBackend reference);
+    public abstract CaseOutcome Check(Backend candidate, Backend reference);
 
     public override string ToString() => Name;
 }

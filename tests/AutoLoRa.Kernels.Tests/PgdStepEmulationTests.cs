@@ -48,7 +48,7 @@ public sealed unsafe class PgdStepEmulationTests
         int n = x.Length;
         fixed (float* px = x, pg = g, px0 = x0)
         {
-            float* ax = px, ag = pg, ax0 = px0, aout = px; // out aliases x, as IBackend allows
+            float* ax = px, ag = pg, ax0 = px0, aout = px; // out aliases x, as Backend allows
             void** args = stackalloc void*[] { &ax, &ag, &ax0, &aout, &n, &alpha, &eps };
             library.Launch("pgd_step_f32", (4, 1, 1), (64, 1, 1), 0, args);
         }

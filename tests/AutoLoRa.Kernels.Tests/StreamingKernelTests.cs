@@ -23,7 +23,7 @@ public sealed unsafe class StreamingKernelTests
         string Kernel,
         Func<(int Outer, int Channels, int Inner), Random, (float[] Data, bool Streamed)[]> Arrays,
         Func<(int Outer, int Channels, int Inner), object[]> Values,
-        Action<IBackend, (int Outer, int Channels, int Inner), DeviceBuffer[]> Reference,
+        Action<Backend, (int Outer, int Channels, int Inner), DeviceBuffer[]> Reference,
         float Tolerance = 0);
 
     private static int Count((int Outer, int Channels, int Inner) s) => s.Outer * s.Channels * s.Inner;

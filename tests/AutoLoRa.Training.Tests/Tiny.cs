@@ -34,6 +34,6 @@ internal static class Tiny
         return new ImageDataset("halves", pixels, labels, 1, side, side, ["top", "bottom", "left"]);
     }
 
-    public static Classifier Model(IBackend backend, int loraRank = 0, int seed = 3) =>
+    public static Classifier Model(Backend backend, int loraRank = 0, int seed = 3) =>
         ModelFactory.Create(backend, new ModelSpec("resnet-mini", Classes: 3, InChannels: 1, BaseWidth: 4, LoraRank: loraRank), seed);
 }

@@ -12,7 +12,7 @@ namespace AutoLoRa.Cli.Bench;
 /// </summary>
 internal static class ConvBench
 {
-    public static int Run(IBackend backend, string workloadName, int repetitions, TextWriter output)
+    public static int Run(Backend backend, string workloadName, int repetitions, TextWriter output)
     {
         var workload = BenchmarkWorkload.Parse(workloadName);
         if (repetitions < 1) throw new ArgumentException($"--reps must be at least 1 (got {repetitions}).");
@@ -39,7 +39,7 @@ internal static class ConvBench
         return 0;
     }
 
-    private static DeviceBuffer Random(IBackend backend, int length, int seed)
+    private static DeviceBuffer Random(Backend backend, int length, int seed)
     {
         var rng = new Random(seed);
         var data = new float[length];

@@ -26,7 +26,7 @@ internal static class KernelBench
     /// <summary>A kernel's launch path is a few C# calls; it needs far less JIT warm-up than a CPU kernel.</summary>
     private const double WarmupSeconds = 0.1;
 
-    public static int Run(IBackend backend, int size, int repetitions, bool json, TextWriter output, TextWriter log)
+    public static int Run(Backend backend, int size, int repetitions, bool json, TextWriter output, TextWriter log)
     {
         if (backend is not CudaBackend cuda)
         {

@@ -11,7 +11,7 @@ namespace AutoLoRa.Cli.Bench;
 /// </summary>
 internal static class OverheadBench
 {
-    public static int Run(IBackend backend, string workloadName, int steps, int warmup, TextWriter output)
+    public static int Run(Backend backend, string workloadName, int steps, int warmup, TextWriter output)
     {
         var workload = BenchmarkWorkload.Parse(workloadName);
         var autolora = StepMeasurement.Run(backend, workload, "autolora", steps, warmup, profile: false);

@@ -13,7 +13,7 @@ namespace AutoLoRa.Cli.Bench;
 /// </summary>
 internal static class StepBench
 {
-    public static int Run(IBackend backend, string workloadName, string step, int steps, int warmup, bool json, bool profile, TextWriter output)
+    public static int Run(Backend backend, string workloadName, string step, int steps, int warmup, bool json, bool profile, TextWriter output)
     {
         var workload = BenchmarkWorkload.Parse(workloadName);
         if (profile && json) throw new ArgumentException("--profile prints tables; it cannot be combined with --json.");

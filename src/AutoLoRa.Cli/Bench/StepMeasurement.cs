@@ -28,10 +28,10 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
     /// Times <paramref name="steps"/> steps after <paramref name="warmup"/> untimed ones, exactly as
     /// WORKLOADS.md defines them (random inputs in [0, 1], random labels, fixed seeds).
     /// </summary>
-    public static StepMeasurement Run(IBackend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile)
+    public static StepMeasurement Run(Backend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile)
     {
         if (steps < 1 || warmup < 0) throw new ArgumentException($"--steps must be at least 1 and --warmup non-negative (got {steps}, {warmup}).");
-        if (profile) backend = new ProfilingBackend(backend);
+        backend.Profiling = profile;
         using var model = ModelFactory.Create(backend, workload.Spec(step), seed: 1);
         using var trainer = BenchmarkWorkload.CreateTrainer(model, step);
         int batch = workload.BatchFor(step);

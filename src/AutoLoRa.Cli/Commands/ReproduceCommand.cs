@@ -42,7 +42,7 @@ internal static class ReproduceCommand
         return command;
     }
 
-    private static int Run(IBackend backend, IPlanSources sources, PlanGrid grid, ResultStore store)
+    private static int Run(Backend backend, IPlanSources sources, PlanGrid grid, ResultStore store)
     {
         var plan = grid.Plan;
         var results = new ReproductionRunner(backend, sources, new ReproductionView(plan.Evaluation.PgdName)).Run(grid, store);

@@ -86,10 +86,10 @@ internal static class TrainCommands
     }
 
     /// <summary>A pre-trained model (autolora or PyTorch file) made ready to fine-tune: <see cref="FineTuning.Prepare"/>.</summary>
-    public static Classifier LoadForFineTuning(Core.Backends.IBackend backend, string path, int classes, int channels) =>
+    public static Classifier LoadForFineTuning(Core.Backends.Backend backend, string path, int classes, int channels) =>
         FineTuning.Prepare(ModelLoader.Load(path, backend, new ImportSettings { FallbackClasses = classes }), path, classes, channels);
 
-    private static int Train(Core.Backends.IBackend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
+    private static int Train(Core.Backends.Backend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
     {
         Console.WriteLine($"{title}: {model.Spec.Architecture} (width {model.Spec.BaseWidth}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
         Console.WriteLine($"run directory: {settings.RunDirectory}");

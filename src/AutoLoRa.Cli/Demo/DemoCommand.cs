@@ -45,7 +45,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static int Run(IBackend backend, DemoPlan plan, string dataSpec, string dir, int seed)
+    private static int Run(Backend backend, DemoPlan plan, string dataSpec, string dir, int seed)
     {
         var total = Stopwatch.StartNew();
         var attack = new AttackSettings(DemoPlan.Epsilon, DemoPlan.TrainStep, DemoPlan.TrainSteps);

@@ -7,7 +7,7 @@ using AutoLoRa.Kernels;
 namespace AutoLoRa.Cli.Options;
 
 /// <summary>
-/// Resolves --backend to an IBackend and says, in one line on <c>log</c>, which one it chose and
+/// Resolves --backend to an Backend and says, in one line on <c>log</c>, which one it chose and
 /// why: <c>cpu</c>; <c>cpu-exact</c> (the CPU backend without Winograd convolutions, whose
 /// rounding differs from the direct method's); <c>cuda</c> (native: driver, cuBLAS, cuDNN, device 0, our PTX); <c>cuda-emu</c>
 /// (the CUDA backend over the host emulation of its kernels and of cuBLAS/cuDNN: for checking
@@ -18,7 +18,7 @@ internal static class BackendChoice
 {
     public static IReadOnlyList<string> Names { get; } = ["auto", "cpu", "cpu-exact", "cuda", "cuda-emu"];
 
-    public static IBackend Create(string name, TextWriter log)
+    public static Backend Create(string name, TextWriter log)
     {
         switch (name)
         {
@@ -51,7 +51,7 @@ internal static class BackendChoice
             }
             case "auto":
             {
-                IBackend backend;
+                Backend backend;
                 string description;
                 try
                 {

@@ -56,7 +56,7 @@ internal static class ModelLoader
         PyTorchExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Opens a model file, converting a PyTorch checkpoint in memory.</summary>
-    public static Classifier Load(string path, IBackend backend, ImportSettings? import = null)
+    public static Classifier Load(string path, Backend backend, ImportSettings? import = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new CheckpointException($"{path}: no such file.");
@@ -65,7 +65,7 @@ internal static class ModelLoader
 
     /// <summary>Reads a PyTorch checkpoint, maps its keys and loads it into the model it describes.</summary>
     /// <exception cref="CheckpointException">The architecture cannot be told, or the weights do not fit it.</exception>
-    public static ImportedModel Import(string path, IBackend backend, ImportSettings settings)
+    public static ImportedModel Import(string path, Backend backend, ImportSettings settings)
     {
         if (!File.Exists(path)) throw new CheckpointException($"{path}: no such file.");
         using var checkpoint = TorchCheckpoint.Load(path);

@@ -9,7 +9,7 @@ namespace AutoLoRa.Cli.Selftest;
 /// The checks behind <c>autolora selftest</c>, each small enough to run in well under a second
 /// and each deciding on a measured number (shown to the user) rather than on "it did not crash".
 /// </summary>
-internal sealed class EngineChecks(IBackend backend)
+internal sealed class EngineChecks(Backend backend)
 {
     public IEnumerable<(string Name, Func<CheckResult> Run)> All()
     {

@@ -9,11 +9,11 @@ namespace AutoLoRa.Cli.Selftest;
 /// </summary>
 internal sealed class TinyConvNet : IDisposable
 {
-    private readonly IBackend _backend;
+    private readonly Backend _backend;
     private readonly Tensor _conv, _gamma, _beta, _mean, _var, _fc, _fcBias;
     private readonly Dictionary<Tensor, Tensor> _velocity = [];
 
-    public TinyConvNet(IBackend backend, int seed)
+    public TinyConvNet(Backend backend, int seed)
     {
         _backend = backend;
         var rng = new Random(seed);

@@ -6,7 +6,7 @@ public static partial class PrimitiveChecks
     // ---- GEMM ------------------------------------------------------------------------------------
 
     /// <summary>
-    /// <see cref="IBackend.Gemm"/>: sizes not negative; each matrix float32, its row stride at least
+    /// <see cref="Backend.Gemm"/>: sizes not negative; each matrix float32, its row stride at least
     /// its row length as stored (before the transpose), its offset not negative and offset + extent
     /// within its buffer. An empty matrix (a zero size) reads nothing and is not checked further.
     /// </summary>
@@ -15,7 +15,7 @@ public static partial class PrimitiveChecks
         CheckGemm(nameof(Gemm), new GemmGeometry(transA, transB, m, n, k, lda, ldb, ldc, 0, 0, 0, Batch: 1, Batched: false), a, b, c);
 
     /// <summary>
-    /// <see cref="IBackend.GemmStridedBatched"/>: as <see cref="Gemm"/>, plus strides and batch not
+    /// <see cref="Backend.GemmStridedBatched"/>: as <see cref="Gemm"/>, plus strides and batch not
     /// negative and the last matrix of each operand, (batch − 1)·stride further on, within its buffer.
     /// </summary>
     public static void GemmStridedBatched(bool transA, bool transB, int m, int n, int k,
@@ -61,18 +61,18 @@ public static partial class PrimitiveChecks
 
     // ---- convolution -----------------------------------------------------------------------------
 
-    /// <summary><see cref="IBackend.Conv2dForward"/>: geometry, x (N, C, H, W), w (K, C, R, S), y (N, K, OutH, OutW), bias K when given.</summary>
+    /// <summary><see cref="Backend.Conv2dForward"/>: geometry, x (N, C, H, W), w (K, C, R, S), y (N, K, OutH, OutW), bias K when given.</summary>
     public static void Conv2dForward(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
     {
         Convolution(nameof(Conv2dForward), g, x, "x", w, "w", y, "y");
         RequireIfGiven(nameof(Conv2dForward), "bias", bias, g.K, g);
     }
 
-    /// <summary><see cref="IBackend.Conv2dBackwardData"/>: geometry, dy, w and dx as in the forward pass.</summary>
+    /// <summary><see cref="Backend.Conv2dBackwardData"/>: geometry, dy, w and dx as in the forward pass.</summary>
     public static void Conv2dBackwardData(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) =>
         Convolution(nameof(Conv2dBackwardData), g, dx, "dx", w, "w", dy, "dy");
 
-    /// <summary><see cref="IBackend.Conv2dBackwardFilter"/>: geometry, x, dy and dw as in the forward pass.</summary>
+    /// <summary><see cref="Backend.Conv2dBackwardFilter"/>: geometry, x, dy and dw as in the forward pass.</summary>
     public static void Conv2dBackwardFilter(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw) =>
         Convolution(nameof(Conv2dBackwardFilter), g, x, "x", dw, "dw", dy, "dy");
 
@@ -87,7 +87,7 @@ public static partial class PrimitiveChecks
     // ---- batch-norm ------------------------------------------------------------------------------
 
     /// <summary>
-    /// <see cref="IBackend.BatchNormForwardTraining"/>: positive sizes, more than one value per
+    /// <see cref="Backend.BatchNormForwardTraining"/>: positive sizes, more than one value per
     /// channel (N·HW ≥ 2, or the variance is undefined), x and y N·C·HW, the six statistics C.
     /// </summary>
     public static void BatchNormForwardTraining(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
@@ -102,7 +102,7 @@ public static partial class PrimitiveChecks
             (saveMean, "saveMean"), (saveInvStd, "saveInvStd")]);
     }
 
-    /// <summary><see cref="IBackend.BatchNormForwardInference"/>: positive sizes, x and y N·C·HW, the four per-channel vectors C.</summary>
+    /// <summary><see cref="Backend.BatchNormForwardInference"/>: positive sizes, x and y N·C·HW, the four per-channel vectors C.</summary>
     public static void BatchNormForwardInference(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer runningMean, DeviceBuffer runningVar, DeviceBuffer y)
     {
@@ -113,7 +113,7 @@ public static partial class PrimitiveChecks
         RequireAll(op, c, at, [(gamma, "gamma"), (beta, "beta"), (runningMean, "runningMean"), (runningVar, "runningVar")]);
     }
 
-    /// <summary><see cref="IBackend.BatchNormBackward"/>: positive sizes, x, dy and dx N·C·HW, the five per-channel vectors C.</summary>
+    /// <summary><see cref="Backend.BatchNormBackward"/>: positive sizes, x, dy and dx N·C·HW, the five per-channel vectors C.</summary>
     public static void BatchNormBackward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta)
     {
@@ -126,7 +126,7 @@ public static partial class PrimitiveChecks
 
     // ---- pooling ---------------------------------------------------------------------------------
 
-    /// <summary><see cref="IBackend.MaxPool2dForward"/>: geometry, x and y, argmax int32 with one index per output.</summary>
+    /// <summary><see cref="Backend.MaxPool2dForward"/>: geometry, x and y, argmax int32 with one index per output.</summary>
     public static void MaxPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
     {
         Pooling(nameof(MaxPool2dForward), g, x, "x", y, "y");
@@ -134,7 +134,7 @@ public static partial class PrimitiveChecks
     }
 
     /// <summary>
-    /// <see cref="IBackend.MaxPool2dBackward"/>: geometry, dy and dx, argmax int32. Whether each index
+    /// <see cref="Backend.MaxPool2dBackward"/>: geometry, dy and dx, argmax int32. Whether each index
     /// lies in its plane is a check of the data, left to the backend.
     /// </summary>
     public static void MaxPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
@@ -143,15 +143,15 @@ public static partial class PrimitiveChecks
         Require(nameof(MaxPool2dBackward), "argmax", argmax, (long)g.N * g.C * g.OutH * g.OutW, g, DType.Int32);
     }
 
-    /// <summary><see cref="IBackend.AvgPool2dForward"/>: geometry, x (N, C, H, W) and y (N, C, OutH, OutW).</summary>
+    /// <summary><see cref="Backend.AvgPool2dForward"/>: geometry, x (N, C, H, W) and y (N, C, OutH, OutW).</summary>
     public static void AvgPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y) =>
         Pooling(nameof(AvgPool2dForward), g, x, "x", y, "y");
 
-    /// <summary><see cref="IBackend.AvgPool2dBackward"/>: geometry, dy and dx.</summary>
+    /// <summary><see cref="Backend.AvgPool2dBackward"/>: geometry, dy and dx.</summary>
     public static void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx) =>
         Pooling(nameof(AvgPool2dBackward), g, dx, "dx", dy, "dy");
 
-    /// <summary><see cref="IBackend.GlobalAvgPoolForward"/>: positive sizes, x N·C·HW, y N·C.</summary>
+    /// <summary><see cref="Backend.GlobalAvgPoolForward"/>: positive sizes, x N·C·HW, y N·C.</summary>
     public static void GlobalAvgPoolForward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)
     {
         const string op = nameof(GlobalAvgPoolForward);
@@ -160,7 +160,7 @@ public static partial class PrimitiveChecks
         Require(op, "y", y, (long)n * c, at);
     }
 
-    /// <summary><see cref="IBackend.GlobalAvgPoolBackward"/>: positive sizes, dy N·C, dx N·C·HW.</summary>
+    /// <summary><see cref="Backend.GlobalAvgPoolBackward"/>: positive sizes, dy N·C, dx N·C·HW.</summary>
     public static void GlobalAvgPoolBackward(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
     {
         const string op = nameof(GlobalAvgPoolBackward);

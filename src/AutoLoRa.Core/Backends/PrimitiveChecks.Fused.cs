@@ -6,10 +6,10 @@ public static partial class PrimitiveChecks
     // ---- elementwise and reductions ----------------------------------------------------------------
 
     /// <summary>
-    /// An elementwise primitive (<see cref="IBackend.Axpby"/>, <see cref="IBackend.Relu"/>, …):
+    /// An elementwise primitive (<see cref="Backend.Axpby"/>, <see cref="Backend.Relu"/>, …):
     /// <paramref name="length"/> not negative and every operand a float32 buffer of at least that many elements.
     /// </summary>
-    /// <param name="primitive">The primitive's name, as in <see cref="IBackend"/>.</param>
+    /// <param name="primitive">The primitive's name, as in <see cref="Backend"/>.</param>
     /// <param name="length">The element count of the call.</param>
     /// <param name="operands">Every buffer the primitive reads or writes, with its parameter name.</param>
     public static void Elementwise(string primitive, int length, params ReadOnlySpan<(DeviceBuffer Buffer, string Name)> operands)
@@ -19,7 +19,7 @@ public static partial class PrimitiveChecks
     }
 
     /// <summary>
-    /// <see cref="IBackend.AddBias"/> and <see cref="IBackend.BiasBackward"/>: sizes not negative,
+    /// <see cref="Backend.AddBias"/> and <see cref="Backend.BiasBackward"/>: sizes not negative,
     /// the (outer, channels, inner) block outer·channels·inner elements and the bias vector channels.
     /// </summary>
     public static void Bias(string primitive, int outer, int channels, int inner, DeviceBuffer block, string blockName, DeviceBuffer bias, string biasName)
@@ -29,7 +29,7 @@ public static partial class PrimitiveChecks
         Require(primitive, biasName, bias, channels, at);
     }
 
-    /// <summary><see cref="IBackend.Sum"/>: <paramref name="length"/> not negative, x that long, result one element.</summary>
+    /// <summary><see cref="Backend.Sum"/>: <paramref name="length"/> not negative, x that long, result one element.</summary>
     public static void Sum(int length, DeviceBuffer x, DeviceBuffer result)
     {
         Elementwise(nameof(Sum), length, (x, "x"));
@@ -37,7 +37,7 @@ public static partial class PrimitiveChecks
     }
 
     /// <summary>
-    /// A row-wise primitive over a (rows, cols) matrix (<see cref="IBackend.LogSoftmax"/> and its
+    /// A row-wise primitive over a (rows, cols) matrix (<see cref="Backend.LogSoftmax"/> and its
     /// backward): sizes not negative and every operand a float32 buffer of rows·cols elements.
     /// </summary>
     public static void Rows(string primitive, int rows, int cols, params ReadOnlySpan<(DeviceBuffer Buffer, string Name)> operands)
@@ -46,7 +46,7 @@ public static partial class PrimitiveChecks
         RequireAll(primitive, Product(primitive, at, rows, cols), at, operands);
     }
 
-    /// <summary><see cref="IBackend.ArgMaxRows"/>: x rows·cols floats, indices rows int32.</summary>
+    /// <summary><see cref="Backend.ArgMaxRows"/>: x rows·cols floats, indices rows int32.</summary>
     public static void ArgMaxRows(int rows, int cols, DeviceBuffer x, DeviceBuffer indices)
     {
         Rows(nameof(ArgMaxRows), rows, cols, (x, "x"));
@@ -56,7 +56,7 @@ public static partial class PrimitiveChecks
     // ---- losses ------------------------------------------------------------------------------------
 
     /// <summary>
-    /// <see cref="IBackend.SoftmaxCrossEntropyForward"/>: logits and probabilities rows·classes,
+    /// <see cref="Backend.SoftmaxCrossEntropyForward"/>: logits and probabilities rows·classes,
     /// labels int32 with one per row, loss one element. Whether each label lies in [0, classes) is a
     /// check of the data, left to the backend.
     /// </summary>
@@ -64,7 +64,7 @@ public static partial class PrimitiveChecks
         DeviceBuffer loss, DeviceBuffer probabilities) =>
         CrossEntropy(nameof(SoftmaxCrossEntropyForward), rows, classes, (logits, "logits"), (probabilities, "probabilities"), labels, (loss, "loss"));
 
-    /// <summary><see cref="IBackend.SoftmaxCrossEntropyBackward"/>: probabilities and dlogits rows·classes, labels int32 rows, dloss one element.</summary>
+    /// <summary><see cref="Backend.SoftmaxCrossEntropyBackward"/>: probabilities and dlogits rows·classes, labels int32 rows, dloss one element.</summary>
     public static void SoftmaxCrossEntropyBackward(int rows, int classes, DeviceBuffer probabilities, DeviceBuffer labels,
         DeviceBuffer dloss, DeviceBuffer dlogits) =>
         CrossEntropy(nameof(SoftmaxCrossEntropyBackward), rows, classes, (probabilities, "probabilities"), (dlogits, "dlogits"), labels, (dloss, "dloss"));
@@ -78,7 +78,7 @@ public static partial class PrimitiveChecks
         Require(op, scalar.Name, scalar.Buffer, 1, at);
     }
 
-    /// <summary><see cref="IBackend.KlDivergenceForward"/>: the two logits, logP and logQ rows·classes, loss one element.</summary>
+    /// <summary><see cref="Backend.KlDivergenceForward"/>: the two logits, logP and logQ rows·classes, loss one element.</summary>
     public static void KlDivergenceForward(int rows, int classes, DeviceBuffer targetLogits, DeviceBuffer inputLogits,
         DeviceBuffer loss, DeviceBuffer logP, DeviceBuffer logQ)
     {
@@ -88,7 +88,7 @@ public static partial class PrimitiveChecks
         Require(op, "loss", loss, 1, at);
     }
 
-    /// <summary><see cref="IBackend.KlDivergenceBackward"/>: logP, logQ and the outputs that are given rows·classes, dloss one element.</summary>
+    /// <summary><see cref="Backend.KlDivergenceBackward"/>: logP, logQ and the outputs that are given rows·classes, dloss one element.</summary>
     public static void KlDivergenceBackward(int rows, int classes, DeviceBuffer logP, DeviceBuffer logQ, DeviceBuffer dloss,
         DeviceBuffer? dTarget, DeviceBuffer? dInput)
     {
@@ -104,7 +104,7 @@ public static partial class PrimitiveChecks
     // ---- LoRA ----------------------------------------------------------------------------------------
 
     /// <summary>
-    /// <see cref="IBackend.LoraMerge"/>: sizes not negative, w and wOut outRows·inCols, the factors
+    /// <see cref="LoraGemm.Merge"/>: sizes not negative, w and wOut outRows·inCols, the factors
     /// B outRows·rank and A rank·inCols.
     /// </summary>
     public static void LoraMerge(int outRows, int rank, int inCols, DeviceBuffer w, DeviceBuffer b, DeviceBuffer a, DeviceBuffer wOut)
@@ -116,7 +116,7 @@ public static partial class PrimitiveChecks
     }
 
     /// <summary>
-    /// <see cref="IBackend.LoraMergeBackward"/>: sizes not negative, dW outRows·inCols, the factors
+    /// <see cref="LoraGemm.Backward"/>: sizes not negative, dW outRows·inCols, the factors
     /// B and A, and the gradients that are given the size of their factor.
     /// </summary>
     public static void LoraMergeBackward(int outRows, int rank, int inCols, DeviceBuffer dW, DeviceBuffer b, DeviceBuffer a,
@@ -141,11 +141,11 @@ public static partial class PrimitiveChecks
 
     // ---- optimisation ---------------------------------------------------------------------------------
 
-    /// <summary><see cref="IBackend.PgdStep"/>: x, grad, x0 and xOut of <paramref name="length"/> floats.</summary>
+    /// <summary><see cref="Backend.PgdStep"/>: x, grad, x0 and xOut of <paramref name="length"/> floats.</summary>
     public static void PgdStep(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, DeviceBuffer xOut) =>
         Elementwise(nameof(PgdStep), length, (x, "x"), (grad, "grad"), (x0, "x0"), (xOut, "xOut"));
 
-    /// <summary><see cref="IBackend.SgdMomentumUpdate"/>: param, grad and velocity of <paramref name="length"/> floats.</summary>
+    /// <summary><see cref="Backend.SgdMomentumUpdate"/>: param, grad and velocity of <paramref name="length"/> floats.</summary>
     public static void SgdMomentumUpdate(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity) =>
         Elementwise(nameof(SgdMomentumUpdate), length, (param, "param"), (grad, "grad"), (velocity, "velocity"));
 }

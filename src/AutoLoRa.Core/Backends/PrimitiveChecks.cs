@@ -1,11 +1,12 @@
 namespace AutoLoRa.Core.Backends;
 
 /// <summary>
-/// The argument checks of every <see cref="IBackend"/> primitive, written once so that every
-/// backend rejects the same calls with the same words. A backend calls the check named after a
-/// primitive at the top of that primitive, before it touches a buffer; what is left to the backend
-/// is resolving its own buffer type (a CpuBuffer's arrays, a CudaBuffer's device pointer) and
-/// checks that read the data (a label or argmax index out of range).
+/// The argument checks of every <see cref="Backend"/> primitive, written once so that every
+/// backend rejects the same calls with the same words. <see cref="Backend"/>'s public entry point
+/// of a primitive calls the check named after it before the backend's implementation touches a
+/// buffer (and <see cref="LoraGemm"/> before its GEMMs); what is left to a backend is resolving its
+/// own buffer type (a CpuBuffer's arrays, a CudaBuffer's device pointer) and checks that read the
+/// data (a label or argmax index out of range).
 /// <para>
 /// Every check is O(1) in the data size (a few comparisons per operand, no allocation on success).
 /// A bad geometry record throws the <see cref="ArgumentException"/> of
@@ -26,7 +27,7 @@ public static partial class PrimitiveChecks
     /// type, so a caller's mistake never surfaces as an index error deep inside a kernel.
     /// </summary>
     /// <param name="primitive">The primitive's name, first word of the message.</param>
-    /// <param name="operand">The parameter's name in <see cref="IBackend"/>.</param>
+    /// <param name="operand">The parameter's name in <see cref="Backend"/>.</param>
     /// <param name="buffer">The operand (null throws <see cref="ArgumentNullException"/>).</param>
     /// <param name="expected">The number of elements the primitive reads or writes.</param>
     /// <param name="geometry">Printed in the message; a struct, so a passing check costs no allocation.</param>

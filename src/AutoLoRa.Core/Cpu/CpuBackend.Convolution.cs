@@ -49,9 +49,8 @@ public sealed partial class CpuBackend
     /// <summary>Scratch arrays the convolution primitives have allocated so far (zero growth in steady state).</summary>
     internal long ConvScratchAllocations => Volatile.Read(ref _convScratch)?.Allocations ?? 0;
 
-    public unsafe void Conv2dForward(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
+    protected override unsafe void Conv2dForwardCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
     {
-        PrimitiveChecks.Conv2dForward(g, x, w, bias, y);
         CheckColumns(nameof(Conv2dForward), g);
         var scratch = RentConvScratch();
         try
@@ -67,9 +66,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public unsafe void Conv2dBackwardData(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
+    protected override unsafe void Conv2dBackwardDataCore(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
     {
-        PrimitiveChecks.Conv2dBackwardData(g, dy, w, dx);
         CheckColumns(nameof(Conv2dBackwardData), g);
         var scratch = RentConvScratch();
         try
@@ -102,9 +100,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public unsafe void Conv2dBackwardFilter(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
+    protected override unsafe void Conv2dBackwardFilterCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
     {
-        PrimitiveChecks.Conv2dBackwardFilter(g, x, dy, dw);
         CheckColumns(nameof(Conv2dBackwardFilter), g);
         int planes = g.OutH * g.OutW;
         int taps = g.C * g.R * g.S;

@@ -5,10 +5,9 @@ namespace AutoLoRa.Core.Cpu;
 
 public sealed partial class CpuBackend
 {
-    public void SoftmaxCrossEntropyForward(int rows, int classes, DeviceBuffer logits, DeviceBuffer labels,
+    protected override void SoftmaxCrossEntropyForwardCore(int rows, int classes, DeviceBuffer logits, DeviceBuffer labels,
         DeviceBuffer loss, DeviceBuffer probabilities)
     {
-        PrimitiveChecks.SoftmaxCrossEntropyForward(rows, classes, logits, labels, loss, probabilities);
         var z = Floats(logits);
         var p = Floats(probabilities);
         var y = Ints(labels);
@@ -25,10 +24,9 @@ public sealed partial class CpuBackend
         Floats(loss)[0] = (float)(total / rows);
     }
 
-    public void SoftmaxCrossEntropyBackward(int rows, int classes, DeviceBuffer probabilities, DeviceBuffer labels,
+    protected override void SoftmaxCrossEntropyBackwardCore(int rows, int classes, DeviceBuffer probabilities, DeviceBuffer labels,
         DeviceBuffer dloss, DeviceBuffer dlogits)
     {
-        PrimitiveChecks.SoftmaxCrossEntropyBackward(rows, classes, probabilities, labels, dloss, dlogits);
         var p = Floats(probabilities);
         var y = Ints(labels);
         var dz = Floats(dlogits);
@@ -37,10 +35,9 @@ public sealed partial class CpuBackend
         for (int r = 0; r < rows; r++) dz[r * classes + y[r]] -= scale;
     }
 
-    public void KlDivergenceForward(int rows, int classes, DeviceBuffer targetLogits, DeviceBuffer inputLogits,
+    protected override void KlDivergenceForwardCore(int rows, int classes, DeviceBuffer targetLogits, DeviceBuffer inputLogits,
         DeviceBuffer loss, DeviceBuffer logP, DeviceBuffer logQ)
     {
-        PrimitiveChecks.KlDivergenceForward(rows, classes, targetLogits, inputLogits, loss, logP, logQ);
         var zt = Floats(targetLogits);
         var zi = Floats(inputLogits);
         var lp = Floats(logP);
@@ -50,10 +47,9 @@ public sealed partial class CpuBackend
         Floats(loss)[0] = (float)(total / rows);
     }
 
-    public void KlDivergenceBackward(int rows, int classes, DeviceBuffer logP, DeviceBuffer logQ, DeviceBuffer dloss,
+    protected override void KlDivergenceBackwardCore(int rows, int classes, DeviceBuffer logP, DeviceBuffer logQ, DeviceBuffer dloss,
         DeviceBuffer? dTarget, DeviceBuffer? dInput)
     {
-        PrimitiveChecks.KlDivergenceBackward(rows, classes, logP, logQ, dloss, dTarget, dInput);
         var lp = Floats(logP);
         var lq = Floats(logQ);
         float scale = Floats(dloss)[0] / rows;
@@ -73,32 +69,17 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void LoraMerge(int outRows, int rank, int inCols, DeviceBuffer w, DeviceBuffer b, DeviceBuffer a, float scale, DeviceBuffer wOut)
+    protected override unsafe void PgdStepCore(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
     {
-        PrimitiveChecks.LoraMerge(outRows, rank, inCols, w, b, a, wOut);
-        LoraGemm.Merge(this, outRows, rank, inCols, w, b, a, scale, wOut);
-    }
-
-    public void LoraMergeBackward(int outRows, int rank, int inCols, DeviceBuffer dW, DeviceBuffer b, DeviceBuffer a, float scale,
-        DeviceBuffer? dB, DeviceBuffer? dA)
-    {
-        PrimitiveChecks.LoraMergeBackward(outRows, rank, inCols, dW, b, a, dB, dA);
-        LoraGemm.Backward(this, outRows, rank, inCols, dW, b, a, scale, dB, dA);
-    }
-
-    public unsafe void PgdStep(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
-    {
-        PrimitiveChecks.PgdStep(length, x, grad, x0, xOut);
         fixed (float* px = Floats(x), pg = Floats(grad), p0 = Floats(x0), pout = Floats(xOut))
         {
             ElementwiseChunks.Run(length, new PgdStepKernel { Alpha = alpha, Eps = eps, X = px, Grad = pg, X0 = p0, Out = pout });
         }
     }
 
-    public void SgdMomentumUpdate(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity,
+    protected override void SgdMomentumUpdateCore(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity,
         float lr, float momentum, float weightDecay)
     {
-        PrimitiveChecks.SgdMomentumUpdate(length, param, grad, velocity);
         var p = Span(param, length);
         var g = Span(grad, length);
         var v = Span(velocity, length);

@@ -5,21 +5,19 @@ namespace AutoLoRa.Core.Cpu;
 
 public sealed partial class CpuBackend
 {
-    public unsafe void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
+    protected override unsafe void GemmCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, BufferSlice b, int ldb, float beta, BufferSlice c, int ldc)
     {
-        PrimitiveChecks.Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
         fixed (float* pa = Floats(a.Buffer), pb = Floats(b.Buffer), pc = Floats(c.Buffer))
         {
             Sgemm.Run(transA, transB, m, n, k, alpha, pa + a.Offset, lda, pb + b.Offset, ldb, beta, pc + c.Offset, ldc);
         }
     }
 
-    public unsafe void GemmStridedBatched(bool transA, bool transB, int m, int n, int k, float alpha,
+    protected override unsafe void GemmStridedBatchedCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, long strideA, BufferSlice b, int ldb, long strideB,
         float beta, BufferSlice c, int ldc, long strideC, int batch)
     {
-        PrimitiveChecks.GemmStridedBatched(transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch);
         fixed (float* pa = Floats(a.Buffer), pb = Floats(b.Buffer), pc = Floats(c.Buffer))
         {
             var work = new BatchedGemm(transA, transB, m, n, k, alpha, pa + a.Offset, lda, strideA,

@@ -17,11 +17,10 @@ public sealed partial class CpuBackend
     /// <summary>Below this many elements a batch-norm call stays on the calling thread.</summary>
     private const long NormalizationParallelThreshold = 1 << 15;
 
-    public void BatchNormForwardTraining(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
+    protected override void BatchNormForwardTrainingCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer y, DeviceBuffer runningMean, DeviceBuffer runningVar, float momentum, float eps,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd)
     {
-        PrimitiveChecks.BatchNormForwardTraining(n, c, hw, x, gamma, beta, y, runningMean, runningVar, saveMean, saveInvStd);
         var work = new NormTrainingWork
         {
             N = n, C = c, Hw = hw, Momentum = momentum, Eps = eps,
@@ -32,10 +31,9 @@ public sealed partial class CpuBackend
         ForChannels(c, (long)n * c * hw, work);
     }
 
-    public void BatchNormForwardInference(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
+    protected override void BatchNormForwardInferenceCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y)
     {
-        PrimitiveChecks.BatchNormForwardInference(n, c, hw, x, gamma, beta, runningMean, runningVar, y);
         var work = new NormInferenceWork
         {
             N = n, C = c, Hw = hw, Eps = eps,
@@ -45,10 +43,9 @@ public sealed partial class CpuBackend
         ForChannels(c, (long)n * c * hw, work);
     }
 
-    public void BatchNormBackward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
+    protected override void BatchNormBackwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta)
     {
-        PrimitiveChecks.BatchNormBackward(n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         var work = new NormBackwardWork
         {
             N = n, C = c, Hw = hw,

@@ -13,15 +13,13 @@ public sealed partial class CpuBackend
     /// <summary>Below this many elements a pooling call stays on the calling thread.</summary>
     private const long PoolingParallelThreshold = 1 << 15;
 
-    public void MaxPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
+    protected override void MaxPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
     {
-        PrimitiveChecks.MaxPool2dForward(g, x, y, argmax);
         ForPlanes(g, new MaxPoolForwardWork { G = g, X = Floats(x), Y = Floats(y), ArgMax = Ints(argmax) });
     }
 
-    public void MaxPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
+    protected override void MaxPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
     {
-        PrimitiveChecks.MaxPool2dBackward(g, dy, argmax, dx);
         // Validate every index up front so a corrupt argmax is reported, not written through.
         var idx = Ints(argmax).AsSpan(0, g.N * g.C * g.OutH * g.OutW);
         int plane = g.H * g.W;
@@ -32,30 +30,26 @@ public sealed partial class CpuBackend
         ForPlanes(g, new MaxPoolBackwardWork { G = g, Dy = Floats(dy), ArgMax = Ints(argmax), Dx = Floats(dx) });
     }
 
-    public void AvgPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
+    protected override void AvgPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
-        PrimitiveChecks.AvgPool2dForward(g, x, y);
         ForPlanes(g, new AvgPoolForwardWork { G = g, X = Floats(x), Y = Floats(y) });
     }
 
-    public void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
-        PrimitiveChecks.AvgPool2dBackward(g, dy, dx);
         ForPlanes(g, new AvgPoolBackwardWork { G = g, Dy = Floats(dy), Dx = Floats(dx) });
     }
 
-    public void GlobalAvgPoolForward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)
+    protected override void GlobalAvgPoolForwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)
     {
-        PrimitiveChecks.GlobalAvgPoolForward(n, c, hw, x, y);
         var xs = Floats(x);
         var ys = Floats(y);
         float inv = 1f / hw;
         for (int p = 0; p < n * c; p++) ys[p] = (float)BlockSum(xs.AsSpan(p * hw, hw)) * inv;
     }
 
-    public void GlobalAvgPoolBackward(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
+    protected override void GlobalAvgPoolBackwardCore(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
     {
-        PrimitiveChecks.GlobalAvgPoolBackward(n, c, hw, dy, dx);
         var dys = Floats(dy);
         var dxs = Floats(dx);
         float inv = 1f / hw;

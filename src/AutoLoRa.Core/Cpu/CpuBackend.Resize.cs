@@ -9,15 +9,13 @@ namespace AutoLoRa.Core.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
-    public void ResizeBilinearForward(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y)
+    protected override void ResizeBilinearForwardCore(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
-        PrimitiveChecks.ResizeBilinearForward(g, x, y);
         ForPlanes(g.N * g.C, Math.Max(g.InputSize, g.OutputSize), new ResizeForwardWork { G = g, X = Floats(x), Y = Floats(y) });
     }
 
-    public void ResizeBilinearBackward(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    protected override void ResizeBilinearBackwardCore(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
-        PrimitiveChecks.ResizeBilinearBackward(g, dy, dx);
         ForPlanes(g.N * g.C, Math.Max(g.InputSize, g.OutputSize), new ResizeBackwardWork { G = g, Dy = Floats(dy), Dx = Floats(dx) });
     }
 

@@ -7,34 +7,30 @@ namespace AutoLoRa.Core.Cpu;
 /// Split by primitive family into partial files (Gemm, Convolution, Normalization, Pooling,
 /// Elementwise, Fused); this file holds buffer management.
 /// </summary>
-public sealed partial class CpuBackend : IBackend
+public sealed partial class CpuBackend : Backend
 {
     private readonly CpuBufferPool _buffers = new();
 
-    public string Name => Winograd ? "cpu" : "cpu-exact";
+    public override string Name => Winograd ? "cpu" : "cpu-exact";
 
     /// <summary>Host arrays allocated because the cache had none of the right size.</summary>
     public long CacheMisses => _buffers.Arrays.Misses;
 
-    public DeviceBuffer Allocate(int length, DType dtype = DType.Float32)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        return _buffers.Rent(length, dtype);
-    }
+    protected override DeviceBuffer AllocateCore(int length, DType dtype) => _buffers.Rent(length, dtype);
 
-    public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset = 0) =>
+    protected override void UploadCore(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset) =>
         source.CopyTo(Floats(destination).AsSpan(destinationOffset, source.Length));
 
-    public void Upload(ReadOnlySpan<int> source, DeviceBuffer destination, int destinationOffset = 0) =>
+    protected override void UploadCore(ReadOnlySpan<int> source, DeviceBuffer destination, int destinationOffset) =>
         source.CopyTo(Ints(destination).AsSpan(destinationOffset, source.Length));
 
-    public void Download(DeviceBuffer source, Span<float> destination, int sourceOffset = 0) =>
+    protected override void DownloadCore(DeviceBuffer source, Span<float> destination, int sourceOffset) =>
         Floats(source).AsSpan(sourceOffset, destination.Length).CopyTo(destination);
 
-    public void Download(DeviceBuffer source, Span<int> destination, int sourceOffset = 0) =>
+    protected override void DownloadCore(DeviceBuffer source, Span<int> destination, int sourceOffset) =>
         Ints(source).AsSpan(sourceOffset, destination.Length).CopyTo(destination);
 
-    public void Copy(BufferSlice source, BufferSlice destination, int count)
+    protected override void CopyCore(BufferSlice source, BufferSlice destination, int count)
     {
         var src = (CpuBuffer)source.Buffer;
         var dst = (CpuBuffer)destination.Buffer;
@@ -43,13 +39,13 @@ public sealed partial class CpuBackend : IBackend
         else Ints(src).AsSpan(source.Offset, count).CopyTo(Ints(dst).AsSpan(destination.Offset, count));
     }
 
-    public void Fill(DeviceBuffer destination, float value) => Floats(destination).AsSpan(0, destination.Length).Fill(value);
+    protected override void FillCore(DeviceBuffer destination, float value) => Floats(destination).AsSpan(0, destination.Length).Fill(value);
 
-    public void Synchronize()
+    public override void Synchronize()
     {
     }
 
-    public void Dispose() => _buffers.Trim();
+    protected override void Dispose(bool disposing) => _buffers.Trim();
 
     /// <summary>Drops cached host arrays (for memory reports and long-lived processes).</summary>
     public void TrimCache() => _buffers.Trim();

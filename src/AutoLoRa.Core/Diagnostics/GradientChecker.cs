@@ -92,7 +92,7 @@ public sealed class GradientChecker
         return worst with { ElementsChecked = count };
     }
 
-    private static double Evaluate(IBackend backend, Tensor input, float[] values, int index, float value, Func<Tensor> loss)
+    private static double Evaluate(Backend backend, Tensor input, float[] values, int index, float value, Func<Tensor> loss)
     {
         values[index] = value;
         backend.Upload(values, input.Buffer);

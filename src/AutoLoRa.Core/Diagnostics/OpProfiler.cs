@@ -4,7 +4,7 @@ namespace AutoLoRa.Core.Diagnostics;
 
 /// <summary>
 /// Where a step's time goes: while a <see cref="OpProfile"/> is active, every backend primitive
-/// timed by <see cref="ProfilingBackend"/> is charged to the current phase (set by callers such as
+/// (of a backend whose <see cref="Backends.Backend.Profiling"/> is on) is charged to the current phase (set by callers such as
 /// the attack) and layer (set by the layer running it; a backward rule runs under the layer that
 /// recorded it). The profile and its labels are thread-local ambient state, so the hot path pays
 /// one field read when nothing is being profiled, and concurrent work on other threads stays out.
@@ -14,6 +14,7 @@ public static class OpProfiler
     [ThreadStatic] private static string? t_layer;
     [ThreadStatic] private static string? t_phase;
     [ThreadStatic] private static OpProfile? t_active;
+    [ThreadStatic] private static int t_timedDepth;
 
     /// <summary>The profile this thread is collecting, or null.</summary>
     public static OpProfile? Active => t_active;
@@ -48,10 +49,15 @@ public static class OpProfiler
         return new LabelScope(previous, isPhase: true);
     }
 
-    internal static void Record(string primitive, long startTimestamp)
+    /// <summary>A primitive is being timed on this thread already: a primitive it calls is part of its time, not recorded again.</summary>
+    internal static bool InsideTimedPrimitive => t_timedDepth != 0;
+
+    internal static void EnterTimed() => t_timedDepth++;
+
+    internal static void ExitTimed(string primitive, long startTimestamp)
     {
-        var profile = Active;
-        profile?.Add(t_phase ?? "", t_layer ?? "", primitive, Stopwatch.GetTimestamp() - startTimestamp);
+        t_timedDepth--;
+        t_active?.Add(t_phase ?? "", t_layer ?? "", primitive, Stopwatch.GetTimestamp() - startTimestamp);
     }
 
     /// <summary>Restores the previous label.</summary>

@@ -31,7 +31,7 @@ public static partial class Ops
         return y;
     }
 
-    private static Tensor Unary(Tensor x, Action<Backends.IBackend, Tensor, Tensor> run)
+    private static Tensor Unary(Tensor x, Action<Backends.Backend, Tensor, Tensor> run)
     {
         RequireFloat("elementwise", x);
         var y = Tensor.Empty(x.Backend, x.Shape);
@@ -39,7 +39,7 @@ public static partial class Ops
         return y;
     }
 
-    private static Tensor Binary(string op, Tensor a, Tensor b, Action<Backends.IBackend, Tensor> run)
+    private static Tensor Binary(string op, Tensor a, Tensor b, Action<Backends.Backend, Tensor> run)
     {
         var backend = SameBackend(op, a, b);
         RequireSameShape(op, a, b);

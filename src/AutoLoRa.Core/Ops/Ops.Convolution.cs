@@ -71,7 +71,7 @@ public static partial class Ops
         }
 
         var merged = Tensor.Empty(backend, w.Shape);
-        backend.LoraMerge(outRows, rank, inCols, w.Buffer, b.Buffer, a.Buffer, scale, merged.Buffer);
+        LoraGemm.Merge(backend, outRows, rank, inCols, w.Buffer, b.Buffer, a.Buffer, scale, merged.Buffer);
         return GradMode.Record(merged, op, [w, b, a], new LoraMergeBackward(scale));
     }
 
@@ -126,7 +126,7 @@ public static partial class Ops
         }
     }
 
-    /// <summary>dW = dy; dB and dA through the fused LoRA backward; inputs (W, B, A).</summary>
+    /// <summary>dW = dy; dB and dA through <see cref="LoraGemm.Backward"/>; inputs (W, B, A).</summary>
     private readonly struct LoraMergeBackward(float scale) : IBackwardRule
     {
         public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
@@ -138,7 +138,7 @@ public static partial class Ops
             if (needs[2]) grads[2] = Tensor.Empty(backend, a.Shape);
             if (needs[1] || needs[2])
             {
-                backend.LoraMergeBackward(b.Shape[0], b.Shape[1], a.Shape[1], gy.Buffer, b.Buffer, a.Buffer, scale, grads[1]?.Buffer, grads[2]?.Buffer);
+                LoraGemm.Backward(backend, b.Shape[0], b.Shape[1], a.Shape[1], gy.Buffer, b.Buffer, a.Buffer, scale, grads[1]?.Buffer, grads[2]?.Buffer);
             }
         }
     }

@@ -44,7 +44,7 @@ public static partial class Ops
     }
 
     /// <summary>destination[k, :] = source[k, :] · scale_k / √(var_k + ε), through the batch-norm inference primitive.</summary>
-    private static void ScaleRowsByNorm(IBackend backend, int rows, int inner, Tensor source, Tensor scale, Tensor runningVar, float eps,
+    private static void ScaleRowsByNorm(Backend backend, int rows, int inner, Tensor source, Tensor scale, Tensor runningVar, float eps,
         Tensor zeros, Tensor destination) =>
         backend.BatchNormForwardInference(1, rows, inner, source.Buffer, scale.Buffer, zeros.Buffer, zeros.Buffer, runningVar.Buffer, eps, destination.Buffer);
 

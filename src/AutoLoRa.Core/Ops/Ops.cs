@@ -3,13 +3,13 @@ using AutoLoRa.Core.Backends;
 namespace AutoLoRa.Core;
 
 /// <summary>
-/// The differentiable operations, each a forward call into <see cref="IBackend"/> plus a backward
+/// The differentiable operations, each a forward call into <see cref="Backend"/> plus a backward
 /// rule recorded on the tape. Written once for every backend. One partial file per family.
 /// </summary>
 public static partial class Ops
 {
     /// <summary>The backend shared by all operands; mixing backends is a caller bug worth naming.</summary>
-    private static IBackend SameBackend(string op, params ReadOnlySpan<Tensor> tensors)
+    private static Backend SameBackend(string op, params ReadOnlySpan<Tensor> tensors)
     {
         var backend = tensors[0].Backend;
         foreach (var t in tensors)

@@ -10,19 +10,17 @@ public sealed unsafe partial class CudaBackend
     // Row-major C (m×n) is column-major Cᵀ (n×m) with the same leading dimension, and
     // Cᵀ = op(B)ᵀ·op(A)ᵀ; a row-major operand read column-major is already its transpose, so the
     // call swaps A/B and m/n and keeps each operand's own transpose flag.
-    public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
+    protected override void GemmCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, BufferSlice b, int ldb, float beta, BufferSlice c, int ldc)
     {
-        PrimitiveChecks.Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
         if (m == 0 || n == 0) return;
         _runtime.Sgemm(Op(transB), Op(transA), n, m, k, alpha, Ptr(b), ldb, Ptr(a), lda, beta, Ptr(c), ldc);
     }
 
-    public void GemmStridedBatched(bool transA, bool transB, int m, int n, int k, float alpha,
+    protected override void GemmStridedBatchedCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, long strideA, BufferSlice b, int ldb, long strideB,
         float beta, BufferSlice c, int ldc, long strideC, int batch)
     {
-        PrimitiveChecks.GemmStridedBatched(transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch);
         if (m == 0 || n == 0 || batch == 0) return;
         _runtime.SgemmStridedBatched(Op(transB), Op(transA), n, m, k, alpha, Ptr(b), ldb, strideB, Ptr(a), lda, strideA,
             beta, Ptr(c), ldc, strideC, batch);
@@ -30,24 +28,21 @@ public sealed unsafe partial class CudaBackend
 
     private static BlasOp Op(bool transpose) => transpose ? BlasOp.T : BlasOp.N;
 
-    public void Conv2dForward(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
+    protected override void Conv2dForwardCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
     {
-        PrimitiveChecks.Conv2dForward(g, x, w, bias, y);
         var (xd, wd, cd, yd) = Descriptors(g);
         _runtime.ConvolutionForward(xd, Ptr(x), wd, Ptr(w), cd, yd, Ptr(y));
         if (bias is not null) AddBias(g.N, g.K, g.OutH * g.OutW, y, bias);
     }
 
-    public void Conv2dBackwardData(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
+    protected override void Conv2dBackwardDataCore(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
     {
-        PrimitiveChecks.Conv2dBackwardData(g, dy, w, dx);
         var (xd, wd, cd, yd) = Descriptors(g);
         _runtime.ConvolutionBackwardData(wd, Ptr(w), yd, Ptr(dy), cd, xd, Ptr(dx));
     }
 
-    public void Conv2dBackwardFilter(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
+    protected override void Conv2dBackwardFilterCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
     {
-        PrimitiveChecks.Conv2dBackwardFilter(g, x, dy, dw);
         var (xd, wd, cd, yd) = Descriptors(g);
         _runtime.ConvolutionBackwardFilter(xd, Ptr(x), yd, Ptr(dy), cd, wd, Ptr(dw));
     }
@@ -58,43 +53,38 @@ public sealed unsafe partial class CudaBackend
 
     // cuDNN's factor is PyTorch's momentum: running = (1 − f)·running + f·batch, and cuDNN also
     // keeps the unbiased variance in the running estimate and saves 1/sqrt(biased var + ε).
-    public void BatchNormForwardTraining(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
+    protected override void BatchNormForwardTrainingCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer y, DeviceBuffer runningMean, DeviceBuffer runningVar, float momentum, float eps,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd)
     {
-        PrimitiveChecks.BatchNormForwardTraining(n, c, hw, x, gamma, beta, y, runningMean, runningVar, saveMean, saveInvStd);
         _runtime.BatchNormForwardTraining(new TensorDesc(n, c, 1, hw), Ptr(x), Ptr(y), Ptr(gamma), Ptr(beta), momentum,
             Ptr(runningMean), Ptr(runningVar), eps, Ptr(saveMean), Ptr(saveInvStd));
     }
 
-    public void BatchNormForwardInference(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
+    protected override void BatchNormForwardInferenceCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y)
     {
-        PrimitiveChecks.BatchNormForwardInference(n, c, hw, x, gamma, beta, runningMean, runningVar, y);
         _runtime.BatchNormForwardInference(new TensorDesc(n, c, 1, hw), Ptr(x), Ptr(y), Ptr(gamma), Ptr(beta), Ptr(runningMean), Ptr(runningVar), eps);
     }
 
-    public void BatchNormBackward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
+    protected override void BatchNormBackwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta)
     {
-        PrimitiveChecks.BatchNormBackward(n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         // ε only matters when the saved statistics are absent; they are always given here.
         _runtime.BatchNormBackward(new TensorDesc(n, c, 1, hw), Ptr(x), Ptr(dy), Ptr(dx), Ptr(gamma), Ptr(dgamma), Ptr(dbeta),
             1e-5, Ptr(saveMean), Ptr(saveInvStd));
     }
 
-    public void MaxPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
+    protected override void MaxPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
     {
-        PrimitiveChecks.MaxPool2dForward(g, x, y, argmax);
         ulong px = Ptr(x), py = Ptr(y), pa = Ptr(argmax);
         int planes = g.N * g.C, h = g.H, w = g.W, oh = g.OutH, ow = g.OutW, k = g.Kernel, s = g.Stride, p = g.Pad;
         void** args = stackalloc void*[] { &px, &py, &pa, &planes, &h, &w, &oh, &ow, &k, &s, &p };
         Launch("maxpool_forward_f32", (long)planes * oh * ow, args);
     }
 
-    public void MaxPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
+    protected override void MaxPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
     {
-        PrimitiveChecks.MaxPool2dBackward(g, dy, argmax, dx);
         ulong pdy = Ptr(dy), pa = Ptr(argmax), pdx = Ptr(dx), err = _errorFlag.Pointer;
         int planes = g.N * g.C, h = g.H, w = g.W, oh = g.OutH, ow = g.OutW, k = g.Kernel, s = g.Stride, p = g.Pad;
         void** args = stackalloc void*[] { &pdy, &pa, &pdx, &err, &planes, &h, &w, &oh, &ow, &k, &s, &p };
@@ -103,15 +93,13 @@ public sealed unsafe partial class CudaBackend
         Synchronize();
     }
 
-    public void AvgPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
+    protected override void AvgPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
-        PrimitiveChecks.AvgPool2dForward(g, x, y);
         _runtime.PoolingForward(AvgPool(g), new TensorDesc(g.N, g.C, g.H, g.W), Ptr(x), new TensorDesc(g.N, g.C, g.OutH, g.OutW), Ptr(y));
     }
 
-    public void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
-        PrimitiveChecks.AvgPool2dBackward(g, dy, dx);
         // Average pooling's gradient reads neither y nor x; cuDNN still takes them, so dy and dx
         // stand in (same shapes, valid device memory).
         _runtime.PoolingBackward(AvgPool(g), new TensorDesc(g.N, g.C, g.OutH, g.OutW), Ptr(dy), Ptr(dy),

@@ -5,15 +5,13 @@ namespace AutoLoRa.Cuda;
 /// <summary>Bilinear resizing on our kernels (kernels/resize.cu); the scales are computed here once, as the CPU backend computes them.</summary>
 public sealed unsafe partial class CudaBackend
 {
-    public void ResizeBilinearForward(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y)
+    protected override void ResizeBilinearForwardCore(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
-        PrimitiveChecks.ResizeBilinearForward(g, x, y);
         Resize("resize_bilinear_f32", g, x, y, (long)g.OutputSize);
     }
 
-    public void ResizeBilinearBackward(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    protected override void ResizeBilinearBackwardCore(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
-        PrimitiveChecks.ResizeBilinearBackward(g, dy, dx);
         Resize("resize_bilinear_backward_f32", g, dy, dx, (long)g.InputSize);
     }
 

@@ -5,7 +5,7 @@ using AutoLoRa.Cuda.Runtime;
 namespace AutoLoRa.Cuda;
 
 /// <summary>
-/// <see cref="IBackend"/> on a CUDA device runtime (native or emulated): row-major GEMM mapped onto
+/// <see cref="Backend"/> on a CUDA device runtime (native or emulated): row-major GEMM mapped onto
 /// column-major cuBLAS, convolution / batch-norm / average pooling through the cuDNN-shaped calls,
 /// and our kernels (kernels/*.cu, see <see cref="KernelTable"/>) for the rest. Work is queued in
 /// order; the host waits only in Download and Synchronize. Errors a kernel detects on the device
@@ -13,7 +13,7 @@ namespace AutoLoRa.Cuda;
 /// Synchronize; MaxPool2dBackward checks its argmax right away because the contract says so (one
 /// wait per call). Split by primitive family into partial files.
 /// </summary>
-public sealed unsafe partial class CudaBackend : IBackend
+public sealed unsafe partial class CudaBackend : Backend
 {
     private const uint BlockSize = 256;
 
@@ -33,7 +33,7 @@ public sealed unsafe partial class CudaBackend : IBackend
         _runtime.Fill32(_errorFlag.Pointer, 0, 1);
     }
 
-    public string Name => _runtime.Name;
+    public override string Name => _runtime.Name;
 
     /// <summary>The runtime under this backend (for selftests and diagnostics).</summary>
     public IDeviceRuntime Runtime => _runtime;
@@ -41,35 +41,35 @@ public sealed unsafe partial class CudaBackend : IBackend
     /// <summary>Device allocations the caching allocator could not serve from its cache.</summary>
     public long CacheMisses => _allocator.Misses;
 
-    public DeviceBuffer Allocate(int length, DType dtype = DType.Float32) => _allocator.Rent(length, dtype);
+    protected override DeviceBuffer AllocateCore(int length, DType dtype) => _allocator.Rent(length, dtype);
 
-    public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset = 0)
+    protected override void UploadCore(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset)
     {
         var dst = Buf(destination, "Upload", DType.Float32, destinationOffset + (long)source.Length);
         fixed (float* p = source) _runtime.CopyToDevice(dst.Pointer + (ulong)destinationOffset * 4, p, (nuint)source.Length * 4);
     }
 
-    public void Upload(ReadOnlySpan<int> source, DeviceBuffer destination, int destinationOffset = 0)
+    protected override void UploadCore(ReadOnlySpan<int> source, DeviceBuffer destination, int destinationOffset)
     {
         var dst = Buf(destination, "Upload", DType.Int32, destinationOffset + (long)source.Length);
         fixed (int* p = source) _runtime.CopyToDevice(dst.Pointer + (ulong)destinationOffset * 4, p, (nuint)source.Length * 4);
     }
 
-    public void Download(DeviceBuffer source, Span<float> destination, int sourceOffset = 0)
+    protected override void DownloadCore(DeviceBuffer source, Span<float> destination, int sourceOffset)
     {
         var src = Buf(source, "Download", DType.Float32, sourceOffset + (long)destination.Length);
         fixed (float* p = destination) _runtime.CopyToHost(p, src.Pointer + (ulong)sourceOffset * 4, (nuint)destination.Length * 4);
         ThrowDeviceErrors();
     }
 
-    public void Download(DeviceBuffer source, Span<int> destination, int sourceOffset = 0)
+    protected override void DownloadCore(DeviceBuffer source, Span<int> destination, int sourceOffset)
     {
         var src = Buf(source, "Download", DType.Int32, sourceOffset + (long)destination.Length);
         fixed (int* p = destination) _runtime.CopyToHost(p, src.Pointer + (ulong)sourceOffset * 4, (nuint)destination.Length * 4);
         ThrowDeviceErrors();
     }
 
-    public void Copy(BufferSlice source, BufferSlice destination, int count)
+    protected override void CopyCore(BufferSlice source, BufferSlice destination, int count)
     {
         if (source.Buffer.DType != destination.Buffer.DType) throw new BackendException($"Copy between {source.Buffer.DType} and {destination.Buffer.DType} buffers.");
         var src = Buf(source.Buffer, "Copy", source.Buffer.DType, source.Offset + (long)count);
@@ -77,19 +77,19 @@ public sealed unsafe partial class CudaBackend : IBackend
         if (count > 0) _runtime.CopyDeviceToDevice(dst.Pointer + (ulong)destination.Offset * 4, src.Pointer + (ulong)source.Offset * 4, (nuint)count * 4);
     }
 
-    public void Fill(DeviceBuffer destination, float value)
+    protected override void FillCore(DeviceBuffer destination, float value)
     {
         var dst = Buf(destination, "Fill", DType.Float32, 0);
         if (dst.Length > 0) _runtime.Fill32(dst.Pointer, BitConverter.SingleToUInt32Bits(value), (nuint)dst.Length);
     }
 
-    public void Synchronize()
+    public override void Synchronize()
     {
         _runtime.Synchronize();
         ThrowDeviceErrors();
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
         _errorFlag.Release();
         _allocator.Dispose();

@@ -21,11 +21,11 @@ public sealed class BatchNorm2d : Module
     /// <summary>State-dict name of the frozen wing (the TWINS reference's <c>main_bn</c>), so its keys read <c>layer1.0.bn1.main_bn.running_var</c>.</summary>
     public const string FrozenWingName = "main_bn";
 
-    public BatchNorm2d(IBackend backend, int channels) : this(backend, channels, freezesStatistics: false)
+    public BatchNorm2d(Backend backend, int channels) : this(backend, channels, freezesStatistics: false)
     {
     }
 
-    private BatchNorm2d(IBackend backend, int channels, bool freezesStatistics)
+    private BatchNorm2d(Backend backend, int channels, bool freezesStatistics)
     {
         Channels = channels;
         FreezesStatistics = freezesStatistics;

@@ -12,9 +12,9 @@ namespace AutoLoRa.Nn.Layers;
 /// </summary>
 public sealed class Conv2d : Module
 {
-    private readonly IBackend _backend;
+    private readonly Backend _backend;
 
-    public Conv2d(IBackend backend, Random rng, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, bool bias = false)
+    public Conv2d(Backend backend, Random rng, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, bool bias = false)
     {
         _backend = backend;
         InChannels = inChannels;
@@ -64,7 +64,7 @@ public sealed class Conv2d : Module
     public void MergeLora()
     {
         if (LoraA is null || LoraB is null) throw new InvalidOperationException("This convolution has no LoRA branch to merge.");
-        _backend.LoraMerge(LoraB.Shape[0], LoraB.Shape[1], LoraA.Shape[1], Weight.Buffer, LoraB.Buffer, LoraA.Buffer, LoraScale, Weight.Buffer);
+        LoraGemm.Merge(_backend, LoraB.Shape[0], LoraB.Shape[1], LoraA.Shape[1], Weight.Buffer, LoraB.Buffer, LoraA.Buffer, LoraScale, Weight.Buffer);
         UnregisterParameter(LoraA);
         UnregisterParameter(LoraB);
         LoraA.Dispose();

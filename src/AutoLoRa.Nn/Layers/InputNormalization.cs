@@ -15,7 +15,7 @@ public sealed class InputNormalization : Module
 {
     private readonly Tensor _mean, _variance, _ones, _zeros;
 
-    public InputNormalization(IBackend backend, IReadOnlyList<float> mean, IReadOnlyList<float> std)
+    public InputNormalization(Backend backend, IReadOnlyList<float> mean, IReadOnlyList<float> std)
     {
         if (mean.Count != std.Count || mean.Count == 0) throw new ArgumentException($"Normalisation needs one mean and one std per channel (got {mean.Count} and {std.Count}).");
         // The variance trick needs std² > eps.

@@ -12,7 +12,7 @@ public sealed class Linear : Module
     /// <param name="inFeatures">Input width.</param>
     /// <param name="outFeatures">Output width.</param>
     /// <param name="zeroInit">Start at zero (a new downstream head, as the reference does) instead of PyTorch's U(±1/√in).</param>
-    public Linear(IBackend backend, Random rng, int inFeatures, int outFeatures, bool zeroInit = false)
+    public Linear(Backend backend, Random rng, int inFeatures, int outFeatures, bool zeroInit = false)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;

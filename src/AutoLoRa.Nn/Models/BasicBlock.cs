@@ -13,7 +13,7 @@ public sealed class BasicBlock : ResidualBlock
     private readonly BatchNorm2d _bn1, _bn2;
     private readonly Shortcut? _downsample;
 
-    public BasicBlock(IBackend backend, Random rng, int inChannels, int width, int stride)
+    public BasicBlock(Backend backend, Random rng, int inChannels, int width, int stride)
     {
         _conv1 = RegisterModule("conv1", new Conv2d(backend, rng, inChannels, width, 3, stride, 1));
         _bn1 = RegisterModule("bn1", new BatchNorm2d(backend, width));

@@ -13,7 +13,7 @@ public sealed class Bottleneck : ResidualBlock
     private readonly BatchNorm2d _bn1, _bn2, _bn3;
     private readonly Shortcut? _downsample;
 
-    public Bottleneck(IBackend backend, Random rng, int inChannels, int width, int stride)
+    public Bottleneck(Backend backend, Random rng, int inChannels, int width, int stride)
     {
         int outChannels = width * Expansion;
         _conv1 = RegisterModule("conv1", new Conv2d(backend, rng, inChannels, width, 1));

@@ -7,7 +7,7 @@ public static class ModelFactory
 {
     public static IReadOnlyList<string> Architectures { get; } = ["resnet-mini", "resnet18", "resnet34", "resnet50", "wrn-28-10"];
 
-    public static Classifier Create(IBackend backend, ModelSpec spec, int seed) => spec.Architecture switch
+    public static Classifier Create(Backend backend, ModelSpec spec, int seed) => spec.Architecture switch
     {
         "wrn-28-10" => new WideResNet(backend, spec, seed),
         _ when spec.Architecture.StartsWith("resnet", StringComparison.Ordinal) => new ResNet(backend, spec, seed),

@@ -19,7 +19,7 @@ public sealed class ResNet : Classifier
     /// <param name="backend">Where the parameters live.</param>
     /// <param name="spec">Architecture and sizes; <see cref="ModelSpec.Architecture"/> picks the block layout.</param>
     /// <param name="seed">Seed of the initial weights.</param>
-    public ResNet(IBackend backend, ModelSpec spec, int seed) : base(spec)
+    public ResNet(Backend backend, ModelSpec spec, int seed) : base(spec)
     {
         var (bottleneck, depths) = Layout(spec.Architecture);
         var rng = new Random(seed);

@@ -10,7 +10,7 @@ public sealed class Shortcut : Module
     private readonly Conv2d _conv;
     private readonly BatchNorm2d _bn;
 
-    public Shortcut(IBackend backend, Random rng, int inChannels, int outChannels, int stride)
+    public Shortcut(Backend backend, Random rng, int inChannels, int outChannels, int stride)
     {
         _conv = RegisterModule("0", new Conv2d(backend, rng, inChannels, outChannels, 1, stride));
         _bn = RegisterModule("1", new BatchNorm2d(backend, outChannels));

@@ -17,7 +17,7 @@ public sealed class WideResNet : Classifier
     private readonly BatchNorm2d _bn1;
     private Linear _fc;
 
-    public WideResNet(IBackend backend, ModelSpec spec, int seed) : base(spec)
+    public WideResNet(Backend backend, ModelSpec spec, int seed) : base(spec)
     {
         if (spec.Architecture != "wrn-28-10") throw new ArgumentException($"Unknown wide ResNet '{spec.Architecture}'; known: wrn-28-10.");
         const int blocksPerGroup = (28 - 4) / 6, widen = 10;
@@ -65,7 +65,7 @@ public sealed class WideResNet : Classifier
     {
         private readonly Sequence<WideBlock> _layer;
 
-        public WideGroup(IBackend backend, Random rng, int blocks, int inChannels, int outChannels, int stride)
+        public WideGroup(Backend backend, Random rng, int blocks, int inChannels, int outChannels, int stride)
         {
             _layer = RegisterModule("layer", new Sequence<WideBlock>());
             for (int i = 0; i < blocks; i++)
@@ -88,7 +88,7 @@ public sealed class WideResNet : Classifier
         private readonly Conv2d _conv1, _conv2;
         private readonly Conv2d? _shortcut;
 
-        public WideBlock(IBackend backend, Random rng, int inChannels, int outChannels, int stride)
+        public WideBlock(Backend backend, Random rng, int inChannels, int outChannels, int stride)
         {
             _bn1 = RegisterModule("bn1", new BatchNorm2d(backend, inChannels));
             _conv1 = RegisterModule("conv1", new Conv2d(backend, rng, inChannels, outChannels, 3, stride, 1));

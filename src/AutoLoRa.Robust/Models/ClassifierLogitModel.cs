@@ -27,7 +27,7 @@ public sealed class ClassifierLogitModel : ILogitModel, IDisposable
         model.Eval();
     }
 
-    public IBackend Backend { get; }
+    public Backend Backend { get; }
 
     public Tensor Logits(Tensor x) => _model.Forward(x, _branch);
 

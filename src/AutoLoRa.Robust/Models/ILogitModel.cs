@@ -10,7 +10,7 @@ namespace AutoLoRa.Robust;
 public interface ILogitModel
 {
     /// <summary>The backend inputs must be uploaded to.</summary>
-    IBackend Backend { get; }
+    Backend Backend { get; }
 
     /// <summary>
     /// Logits (N, classes) for x (N, C, H, W). Must record the tape when x requires a gradient

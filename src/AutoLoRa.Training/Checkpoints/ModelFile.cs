@@ -41,7 +41,7 @@ public static class ModelFile
     public static string SpecJson(ModelSpec spec) => JsonSerializer.Serialize(SpecRecord.From(spec), ModelFileJsonContext.Default.SpecRecord);
 
     /// <summary>Rebuilds the model a model file or run checkpoint describes and loads its weights (strictly).</summary>
-    public static Classifier Load(string path, IBackend backend)
+    public static Classifier Load(string path, Backend backend)
     {
         var file = Read(path);
         var spec = SpecOf(file, path);

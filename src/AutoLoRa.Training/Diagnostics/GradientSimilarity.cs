@@ -23,7 +23,7 @@ public sealed record PairSimilarity(string Pair, float Mean, float Std, IReadOnl
 public static class GradientSimilarity
 {
     /// <summary>Measures on the first <paramref name="batches"/> batches of <paramref name="data"/> (in order; attack noise seeded by <paramref name="seed"/>).</summary>
-    public static IReadOnlyList<PairSimilarity> Measure(IBackend backend, Trainer trainer, IImageSet data, int batches, int batchSize, int seed)
+    public static IReadOnlyList<PairSimilarity> Measure(Backend backend, Trainer trainer, IImageSet data, int batches, int batchSize, int seed)
     {
         if (batches < 1) throw new ArgumentException($"The gradient-similarity diagnostic needs at least one batch (got {batches}).");
         var sums = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);

@@ -9,7 +9,7 @@ using AutoLoRa.Robust;
 namespace AutoLoRa.Training.Evaluation;
 
 /// <summary>Clean and PGD accuracy of a classifier over a dataset, in eval mode, batch by batch.</summary>
-public sealed class Evaluator(IBackend backend, int batchSize = 128)
+public sealed class Evaluator(Backend backend, int batchSize = 128)
 {
     /// <summary>Fraction of samples classified correctly on clean inputs along the given path.</summary>
     public float CleanAccuracy(Classifier model, IImageSet data, Branch branch = Branch.Main, IProgress<int>? progress = null) =>

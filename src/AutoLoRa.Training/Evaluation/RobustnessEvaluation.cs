@@ -54,7 +54,7 @@ public static class RobustnessEvaluation
     /// <paramref name="autoAttackState"/> (a file the caller keys to the model; null = none) and resumes
     /// from it; progress stages are "clean", "PGD-k", then "AA &lt;attack&gt;" for each AutoAttack pass.
     /// </summary>
-    public static RobustnessResult Run(IBackend backend, Classifier model, IImageSet test, RobustnessSettings s, int seed,
+    public static RobustnessResult Run(Backend backend, Classifier model, IImageSet test, RobustnessSettings s, int seed,
         string? autoAttackState, IProgress<AttackProgress>? progress = null)
     {
         var evaluator = new Evaluator(backend, s.BatchSize);

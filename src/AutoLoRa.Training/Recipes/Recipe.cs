@@ -19,7 +19,7 @@ namespace AutoLoRa.Training.Recipes;
 public static class Recipe
 {
     /// <summary>Trains <paramref name="model"/> in place; returns the run (history, file paths).</summary>
-    public static TrainingRun Train(IBackend backend, Classifier model, IImageSet data, RecipeSettings s,
+    public static TrainingRun Train(Backend backend, Classifier model, IImageSet data, RecipeSettings s,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         Validate(s, model);
@@ -87,7 +87,7 @@ public static class Recipe
     /// <param name="model">The model to train (changed in place as described).</param>
     /// <param name="s">The settings.</param>
     /// <param name="train">Training data: the automatic scalars measure accuracy on a fixed subset of it.</param>
-    public static Trainer CreateTrainer(IBackend backend, Classifier model, RecipeSettings s, IImageSet train)
+    public static Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train)
     {
         float wd = s.WeightDecay ?? s.Method switch { Method.PgdAt => 5e-4f, Method.Twins => 1e-5f, _ => 1e-4f };
         float lr = s.LearningRate ?? DefaultRate(s.Method);
@@ -120,11 +120,11 @@ public static class Recipe
     /// 1 and β). Without a natural branch, the accuracy the rule reads is the model's own clean
     /// accuracy in eval mode, which for TWINS is its adaptive wing: the network it deploys.
     /// </summary>
-    private static MeasuredScalars? TradesScalars(IBackend backend, Classifier model, RecipeSettings s, IImageSet train) =>
+    private static MeasuredScalars? TradesScalars(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         s.AutoScalars || s.Lambda1.HasValue ? new MeasuredScalars(Scalars(s), Accuracy(backend, model, s, train, Branch.Main)) : null;
 
     /// <summary>Clean accuracy along <paramref name="branch"/> on the fixed scalar probe of the training data.</summary>
-    private static Func<float> Accuracy(IBackend backend, Classifier model, RecipeSettings s, IImageSet train, Branch branch)
+    private static Func<float> Accuracy(Backend backend, Classifier model, RecipeSettings s, IImageSet train, Branch branch)
     {
         var probe = TrainingProbe.Subset(train, s.ScalarProbeSize, s.Seed, TrainingProbe.ScalarStream);
         var evaluator = new Evaluator(backend, Math.Max(128, s.BatchSize));

@@ -8,7 +8,7 @@ namespace AutoLoRa.Training.Reproduction;
 /// Data from data specs on disk (<see cref="DataSelection"/>); backbones opened by
 /// <paramref name="openBackbone"/> (the CLI's loader, which also converts PyTorch checkpoints).
 /// </summary>
-public sealed class FileSources(Func<IBackend, string, int, int, Classifier> openBackbone) : IPlanSources
+public sealed class FileSources(Func<Backend, string, int, int, Classifier> openBackbone) : IPlanSources
 {
     public string? DataProblem(string spec)
     {
@@ -28,5 +28,5 @@ public sealed class FileSources(Func<IBackend, string, int, int, Classifier> ope
 
     public IImageSet Test(string spec, string? classes, int? limit) => DataSelection.Test(spec, classes, limit);
 
-    public Classifier OpenBackbone(IBackend backend, string path, int classes, int channels) => openBackbone(backend, path, classes, channels);
+    public Classifier OpenBackbone(Backend backend, string path, int classes, int channels) => openBackbone(backend, path, classes, channels);
 }

@@ -20,5 +20,5 @@ public interface IPlanSources
     IImageSet Test(string spec, string? classes, int? limit);
 
     /// <summary>A pre-trained model on <paramref name="backend"/>, made ready to fine-tune: LoRA merged, a new head for <paramref name="classes"/>.</summary>
-    Classifier OpenBackbone(IBackend backend, string path, int classes, int channels);
+    Classifier OpenBackbone(Backend backend, string path, int classes, int channels);
 }

@@ -13,7 +13,7 @@ namespace AutoLoRa.Training.Reproduction;
 /// (AutoAttack resumes from its saved state); a half-trained cell continues from its run
 /// checkpoint; a backbone is pre-trained once, when the first cell that needs it runs.
 /// </summary>
-public sealed class ReproductionRunner(IBackend backend, IPlanSources sources, IReproductionMonitor monitor)
+public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IReproductionMonitor monitor)
 {
     private readonly Dictionary<(string Spec, string? Classes, int? Limit, int Seed), IImageSet> _train = [];
     private readonly Dictionary<(string Spec, string? Classes, int? Limit), IImageSet> _test = [];

@@ -57,7 +57,7 @@ public sealed record BenchmarkWorkload(string Name, int Width, int BatchSize)
     }
 
     /// <summary>A batch of random images in [0, 1] and random labels (fixed seed), as WORKLOADS.md prescribes.</summary>
-    public (Tensor Images, Tensor Labels) RandomBatch(IBackend backend, string step)
+    public (Tensor Images, Tensor Labels) RandomBatch(Backend backend, string step)
     {
         int batch = BatchFor(step);
         var rng = new Random(7);

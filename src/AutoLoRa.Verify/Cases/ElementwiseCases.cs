@@ -39,7 +39,7 @@ public static class ElementwiseCases
         yield return Sgd(n, data);
     }
 
-    private static PrimitiveCase Binary(string kernel, int n, float[] a, float[] b, Tolerance tolerance, Action<IBackend, DeviceBuffer, DeviceBuffer, DeviceBuffer> call)
+    private static PrimitiveCase Binary(string kernel, int n, float[] a, float[] b, Tolerance tolerance, Action<Backend, DeviceBuffer, DeviceBuffer, DeviceBuffer> call)
     {
         var c = new CaseBuffers();
         int x = c.In(a), y = c.In(b), o = c.Out(n, tolerance, kernel);

@@ -1,6 +1,11 @@
+using AutoLoRa.Core;
+
 namespace AutoLoRa.Verify.Cases;
 
-/// <summary>The LoRA merge W' = W + s·B·A and its backward (dB = s·dW·Aᵀ, dA = s·Bᵀ·dW), against the CPU backend.</summary>
+/// <summary>
+/// The LoRA merge W' = W + s·B·A and its backward (dB = s·dW·Aᵀ, dA = s·Bᵀ·dW), as the op composes
+/// them from the backend's GEMMs (<see cref="LoraGemm"/>), against the same composition on the CPU backend.
+/// </summary>
 public static class LoraCases
 {
     /// <summary>(Cout·k) × (r·k) times (r·k) × (Cin·k) for k = 3: conv 8←3 at rank 2; a rank-1 linear; a wide conv.</summary>
@@ -27,10 +32,10 @@ public static class LoraCases
             Family = "lora merge fwd/bwd", Name = $"lora merge {shape}", Shape = shape, Buffers = c,
             Run = (be, b) =>
             {
-                be.LoraMerge(outRows, rank, inCols, b[w], b[bm], b[am], s, b[merged]);
-                be.LoraMergeBackward(outRows, rank, inCols, b[dw], b[bm], b[am], s, b[dB], b[dA]);
-                be.LoraMergeBackward(outRows, rank, inCols, b[dw], b[bm], b[am], s, b[dBOnly], null);
-                be.LoraMergeBackward(outRows, rank, inCols, b[dw], b[bm], b[am], s, null, b[dAOnly]);
+                LoraGemm.Merge(be, outRows, rank, inCols, b[w], b[bm], b[am], s, b[merged]);
+                LoraGemm.Backward(be, outRows, rank, inCols, b[dw], b[bm], b[am], s, b[dB], b[dA]);
+                LoraGemm.Backward(be, outRows, rank, inCols, b[dw], b[bm], b[am], s, b[dBOnly], null);
+                LoraGemm.Backward(be, outRows, rank, inCols, b[dw], b[bm], b[am], s, null, b[dAOnly]);
             },
             Cost = CaseCost.Library(4L * outRows * inCols, 2L * 3 * outRows * rank * inCols),
         };

@@ -21,7 +21,7 @@ public static class RowCases
         var data = new SeededData(seed + rows * classes);
         int n = rows * classes;
         string shape = $"{rows}×{classes}";
-        PrimitiveCase Case(string family, string name, CaseBuffers buffers, Action<Core.Backends.IBackend, Core.Backends.DeviceBuffer[]> run, CaseCost cost) =>
+        PrimitiveCase Case(string family, string name, CaseBuffers buffers, Action<Core.Backends.Backend, Core.Backends.DeviceBuffer[]> run, CaseCost cost) =>
             new() { Family = family, Name = $"{name} {shape}", Shape = shape, Buffers = buffers, Run = run, Cost = cost };
         CaseCost Rows(string kernel) => CaseCost.Kernel(kernel, n, n);
         KernelLaunch meanRows = new("mean_rows_f32", rows, 1);

@@ -60,7 +60,7 @@ public sealed class TrainingStepCase : VerificationCase
 
     public override bool NeedsReferenceBackend => true;
 
-    public override CaseOutcome Check(IBackend candidate, IBackend reference)
+    public override CaseOutcome Check(Backend candidate, Backend reference)
     {
         var comparison = Compare(candidate, reference);
         // The deviation is already scaled by 1 + |r|, so it is measured against the bound alone.
@@ -71,7 +71,7 @@ public sealed class TrainingStepCase : VerificationCase
     }
 
     /// <summary>Trains on both backends and measures the deviation.</summary>
-    public StepComparison Compare(IBackend candidate, IBackend reference)
+    public StepComparison Compare(Backend candidate, Backend reference)
     {
         var (images, labels) = Batch(BatchSize, Seed);
         using var referenceModel = ModelFactory.Create(reference, Spec, Seed);

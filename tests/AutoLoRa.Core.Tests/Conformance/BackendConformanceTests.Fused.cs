@@ -109,8 +109,8 @@ public abstract partial class BackendConformanceTests
         var grad = Upload(dW);
         var gradB = Backend.Allocate(outRows * rank);
         var gradA = Backend.Allocate(rank * inCols);
-        Backend.LoraMerge(outRows, rank, inCols, dw, db, da, s, merged);
-        Backend.LoraMergeBackward(outRows, rank, inCols, grad, db, da, s, gradB, gradA);
+        LoraGemm.Merge(Backend, outRows, rank, inCols, dw, db, da, s, merged);
+        LoraGemm.Backward(Backend, outRows, rank, inCols, grad, db, da, s, gradB, gradA);
 
         var expectedW = new float[outRows * inCols];
         var expectedA = new float[rank * inCols];
@@ -218,14 +218,14 @@ public abstract partial class BackendConformanceTests
         var b = s.Filled(outRows * rank, 1);
         var a = s.Filled(rank * inCols, 1);
         var wOut = s.Filled(outRows * inCols, 0);
-        var e = Assert.Throws<BackendException>(() => Backend.LoraMerge(outRows, rank, inCols, w, s.Filled(outRows * rank - 1, 1), a, 1f, wOut));
+        var e = Assert.Throws<BackendException>(() => LoraGemm.Merge(Backend, outRows, rank, inCols, w, s.Filled(outRows * rank - 1, 1), a, 1f, wOut));
         Assert.Contains("LoraMerge: b has 7 elements, expected 8", e.Message);
-        e = Assert.Throws<BackendException>(() => Backend.LoraMerge(outRows, rank, inCols, w, b, s.Filled(rank * inCols - 1, 1), 1f, wOut));
+        e = Assert.Throws<BackendException>(() => LoraGemm.Merge(Backend, outRows, rank, inCols, w, b, s.Filled(rank * inCols - 1, 1), 1f, wOut));
         Assert.Contains("LoraMerge: a has 11 elements, expected 12", e.Message);
         Assert.All(Download(wOut), v => Assert.Equal(0f, v));
-        e = Assert.Throws<BackendException>(() => Backend.LoraMergeBackward(outRows, rank, inCols, w, b, s.Filled(rank * inCols - 1, 1), 1f, null, s.Filled(rank * inCols, 0)));
+        e = Assert.Throws<BackendException>(() => LoraGemm.Backward(Backend, outRows, rank, inCols, w, b, s.Filled(rank * inCols - 1, 1), 1f, null, s.Filled(rank * inCols, 0)));
         Assert.Contains("LoraMergeBackward: a has 11 elements", e.Message);
-        e = Assert.Throws<BackendException>(() => Backend.LoraMergeBackward(outRows, rank, inCols, w, b, a, 1f, s.Filled(outRows * rank, 0), s.Filled(rank * inCols - 1, 0)));
+        e = Assert.Throws<BackendException>(() => LoraGemm.Backward(Backend, outRows, rank, inCols, w, b, a, 1f, s.Filled(outRows * rank, 0), s.Filled(rank * inCols - 1, 0)));
         Assert.Contains("LoraMergeBackward: dA has 11 elements, expected 12", e.Message);
     }
 }

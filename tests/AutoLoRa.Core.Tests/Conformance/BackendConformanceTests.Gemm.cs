@@ -3,7 +3,7 @@ using AutoLoRa.Core.Tests.Support;
 
 namespace AutoLoRa.Core.Tests.Conformance;
 
-/// <summary>IBackend.Gemm and GemmStridedBatched against a double-precision reference loop.</summary>
+/// <summary>Backend.Gemm and GemmStridedBatched against a double-precision reference loop.</summary>
 public abstract partial class BackendConformanceTests
 {
     public static TheoryData<bool, bool, int, int, int> GemmShapes()

@@ -3,15 +3,15 @@ using AutoLoRa.Core.Backends;
 namespace AutoLoRa.Core.Tests.Conformance;
 
 /// <summary>
-/// Every primitive of <see cref="IBackend"/> checked against a plain reference written in the
+/// Every primitive of <see cref="Backend"/> checked against a plain reference written in the
 /// tests. Written once; each backend gets a sealed subclass carrying a "Backend" trait. The
 /// checks for each primitive family live in their own partial file.
 /// </summary>
 public abstract partial class BackendConformanceTests : IDisposable
 {
-    protected BackendConformanceTests(IBackend backend) => Backend = backend;
+    protected BackendConformanceTests(Backend backend) => Backend = backend;
 
-    protected IBackend Backend { get; }
+    protected Backend Backend { get; }
 
     public void Dispose()
     {

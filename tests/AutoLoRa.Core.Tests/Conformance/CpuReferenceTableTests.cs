@@ -10,7 +10,7 @@ namespace AutoLoRa.Core.Tests.Conformance;
 /// row each, on the backend of a sealed subclass. The CPU backend itself has no such subclass: it
 /// cannot be checked against itself (its rows are the cases with a plain reference).
 /// </summary>
-public abstract class CpuReferenceTableTests(IBackend backend) : IDisposable
+public abstract class CpuReferenceTableTests(Backend backend) : IDisposable
 {
     private readonly CpuBackend _reference = new();
 

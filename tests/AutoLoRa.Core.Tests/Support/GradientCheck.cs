@@ -16,7 +16,7 @@ public static class GradientCheck
     }
 
     /// <summary>A leaf tensor that requires a gradient, filled from a seed.</summary>
-    public static Tensor Leaf(IBackend backend, Shape shape, int seed, float lo = -1f, float hi = 1f)
+    public static Tensor Leaf(Backend backend, Shape shape, int seed, float lo = -1f, float hi = 1f)
     {
         var t = Tensor.FromArray(backend, TestData.Uniform(shape.ElementCount, seed, lo, hi), shape);
         t.RequiresGrad = true;
@@ -24,7 +24,7 @@ public static class GradientCheck
     }
 
     /// <summary>A leaf whose values are distinct and at least <paramref name="gap"/> apart (for max-pool and ReLU, whose gradients jump at ties and at zero).</summary>
-    public static Tensor SeparatedLeaf(IBackend backend, Shape shape, int seed, float gap = 0.02f)
+    public static Tensor SeparatedLeaf(Backend backend, Shape shape, int seed, float gap = 0.02f)
     {
         int n = shape.ElementCount;
         var rng = new Random(seed);

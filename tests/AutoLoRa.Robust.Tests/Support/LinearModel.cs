@@ -9,7 +9,7 @@ public class LinearModel : ILogitModel, IDisposable
     private readonly Tensor _weight;
     private readonly Tensor _bias;
 
-    public LinearModel(IBackend backend, float[] weight, float[] bias)
+    public LinearModel(Backend backend, float[] weight, float[] bias)
     {
         Backend = backend;
         Classes = bias.Length;
@@ -20,7 +20,7 @@ public class LinearModel : ILogitModel, IDisposable
         _bias = TensorScope.Keep(Tensor.FromArray(backend, bias, new Shape(Classes)));
     }
 
-    public IBackend Backend { get; }
+    public Backend Backend { get; }
 
     public int Classes { get; }
 
@@ -58,7 +58,7 @@ public class LinearModel : ILogitModel, IDisposable
 }
 
 /// <summary>Adds fresh noise to the logits on every call: a randomised defence.</summary>
-public sealed class NoisyModel(IBackend backend, float[] weight, float[] bias) : LinearModel(backend, weight, bias)
+public sealed class NoisyModel(Backend backend, float[] weight, float[] bias) : LinearModel(backend, weight, bias)
 {
     private readonly Random _rng = new(7);
 
@@ -71,7 +71,7 @@ public sealed class NoisyModel(IBackend backend, float[] weight, float[] bias) :
 }
 
 /// <summary>Returns softmax probabilities (computed off the tape) instead of logits.</summary>
-public sealed class SoftmaxModel(IBackend backend, float[] weight, float[] bias) : LinearModel(backend, weight, bias)
+public sealed class SoftmaxModel(Backend backend, float[] weight, float[] bias) : LinearModel(backend, weight, bias)
 {
     public override Tensor Logits(Tensor x)
     {
@@ -89,7 +89,7 @@ public sealed class SoftmaxModel(IBackend backend, float[] weight, float[] bias)
 }
 
 /// <summary>Quantises its input before a linear layer: piecewise constant, so every input gradient is zero.</summary>
-public sealed class QuantizedModel(IBackend backend, float[] weight, float[] bias) : LinearModel(backend, weight, bias)
+public sealed class QuantizedModel(Backend backend, float[] weight, float[] bias) : LinearModel(backend, weight, bias)
 {
     public override Tensor Logits(Tensor x)
     {

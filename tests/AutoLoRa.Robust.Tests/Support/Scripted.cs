@@ -8,9 +8,9 @@ namespace AutoLoRa.Robust.Tests;
 /// 0.25 when clean and 0.75 once a scripted attack "breaks" it. The model misclassifies points listed
 /// as clean errors and every broken image.
 /// </summary>
-public sealed class ScriptedModel(IBackend backend, int[] labels, ISet<int> cleanErrors, int classes = 3) : ILogitModel
+public sealed class ScriptedModel(Backend backend, int[] labels, ISet<int> cleanErrors, int classes = 3) : ILogitModel
 {
-    public IBackend Backend { get; } = backend;
+    public Backend Backend { get; } = backend;
 
     public static AttackBatch Data(int count, int classes = 3)
     {

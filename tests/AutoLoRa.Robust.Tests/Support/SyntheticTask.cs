@@ -28,7 +28,7 @@ public static class SyntheticTask
     }
 
     /// <summary>Softmax regression fitted by full-batch gradient descent.</summary>
-    public static LinearModel Train(IBackend backend, int classes, int seed = 3)
+    public static LinearModel Train(Backend backend, int classes, int seed = 3)
     {
         var data = Sample(classes, 40 * classes, seed);
         var w = new double[classes * Features];

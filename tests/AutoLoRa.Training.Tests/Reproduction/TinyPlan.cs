@@ -48,7 +48,7 @@ internal static class TinyPlan
 
         public IImageSet Test(string spec, string? classes, int? limit) => Tiny.Halves(limit ?? 24, seed: 2);
 
-        public Classifier OpenBackbone(IBackend backend, string path, int classes, int channels) =>
+        public Classifier OpenBackbone(Backend backend, string path, int classes, int channels) =>
             FineTuning.Prepare(ModelFile.Load(path, backend), path, classes, channels);
     }
 }
