@@ -18,12 +18,12 @@ public sealed record CaseTiming(double Seconds, long Bytes, long Flops)
 /// CPU backend) is used for the cases that have no plain host reference.
 /// </summary>
 /// <param name="candidate">The backend under test.</param>
-/// <param name="reference">The CPU backend, for cases whose reference it is.</param>
+/// <param name="reference">The CPU backend, for cases whose reference it is (null when only plain-reference cases run).</param>
 /// <param name="kernelBytes">
 /// The bytes one launch of one of our kernels moves, from the kernel facts. The table names
 /// kernels but does not know their per-element traffic; the caller that knows the kernels does.
 /// </param>
-public sealed class CaseRunner(Backend candidate, Backend reference, Func<KernelLaunch, long>? kernelBytes = null)
+public sealed class CaseRunner(Backend candidate, Backend? reference, Func<KernelLaunch, long>? kernelBytes = null)
 {
     /// <summary>The backend under test.</summary>
     public Backend Candidate => candidate;

@@ -23,11 +23,11 @@ public sealed class PrimitiveCase : VerificationCase
 
     public override bool NeedsReferenceBackend => HostReference is null;
 
-    public override CaseOutcome Check(Backend candidate, Backend reference)
+    public override CaseOutcome Check(Backend candidate, Backend? reference)
     {
         var actual = Outputs(candidate);
-        var expected = HostReference is { } host ? host(Buffers.Data) : Outputs(reference);
-        var tally = new DeviationTally(HostReference is null ? $"{reference.Name} backend" : "reference");
+        var expected = HostReference is { } host ? host(Buffers.Data) : Outputs(Require(reference));
+        var tally = new DeviationTally(HostReference is null ? $"{reference!.Name} backend" : "reference");
         for (int i = 0; i < Buffers.Checked.Count; i++) tally.Add(Buffers.Checked[i], actual[i], expected[i]);
         return tally.Outcome();
     }

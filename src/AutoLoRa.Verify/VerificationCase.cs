@@ -31,8 +31,16 @@ public abstract class VerificationCase
     /// </summary>
     public abstract bool NeedsReferenceBackend { get; }
 
-    /// <summary>Runs the case on <paramref name="candidate"/> and compares with the reference (the CPU backend <paramref name="reference"/> where the case has no plain one).</summary>
-    public abstract CaseOutcome Check(Backend candidate, Backend reference);
+    /// <summary>
+    /// Runs the case on <paramref name="candidate"/> and compares with the reference: the case's
+    /// plain one, or the CPU backend <paramref name="reference"/> when
+    /// <see cref="NeedsReferenceBackend"/> (null is then an error).
+    /// </summary>
+    public abstract CaseOutcome Check(Backend candidate, Backend? reference);
+
+    /// <summary>The reference backend a case that needs one was given, or an error that says so.</summary>
+    protected Backend Require(Backend? reference) =>
+        reference ?? throw new InvalidOperationException($"Case '{Name}' is checked against the CPU backend, and none was given.");
 
     public override string ToString() => Name;
 }

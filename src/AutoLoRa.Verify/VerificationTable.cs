@@ -77,6 +77,18 @@ public static class VerificationTable
         cases.AddRange(ElementwiseCases.Lengths.Select(n => ReductionCases.Sum(n)));
         cases.AddRange(RowCases.Shapes.SelectMany(s => RowCases.For(s.Rows, s.Classes)));
         cases.AddRange(LoraCases.Shapes.Select(s => LoraCases.For(s.OutRows, s.Rank, s.InCols)));
+        cases.AddRange(ElementwiseReferenceCases.Lengths.Select(ElementwiseReferenceCases.Unary));
+        cases.AddRange(ElementwiseReferenceCases.Lengths.Select(ElementwiseReferenceCases.Binary));
+        cases.AddRange(ElementwiseReferenceCases.Lengths.Select(ElementwiseReferenceCases.ReluBackward));
+        cases.AddRange(new[] { (1, 3, 5), (4, 7, 33), (3, 16, 1) }.Select(s => ElementwiseReferenceCases.Bias(s.Item1, s.Item2, s.Item3)));
+        cases.AddRange(ElementwiseReferenceCases.Lengths.Select(ElementwiseReferenceCases.Sum));
+        cases.AddRange(new[] { (1, 1), (5, 10), (3, 1000) }.Select(s => ElementwiseReferenceCases.LogSoftmax(s.Item1, s.Item2)));
+        cases.AddRange(GemmReferenceCases.All());
+        cases.AddRange(new[] { (1, 2), (7, 10), (33, 100) }.Select(s => FusedReferenceCases.SoftmaxCrossEntropy(s.Item1, s.Item2)));
+        cases.AddRange(new[] { (1, 2), (9, 10), (20, 37) }.Select(s => FusedReferenceCases.KlDivergence(s.Item1, s.Item2)));
+        cases.AddRange(new[] { (12, 6, 9), (64, 8, 64), (5, 1, 3) }.Select(s => FusedReferenceCases.LoraMerge(s.Item1, s.Item2, s.Item3)));
+        cases.AddRange(ElementwiseReferenceCases.Lengths.Select(FusedReferenceCases.PgdStep));
+        cases.AddRange(ElementwiseReferenceCases.Lengths.Select(FusedReferenceCases.SgdMomentum));
         cases.Add(new TrainingStepCase { Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps" });
         // Family order for the self-test: as built, except that the families are grouped.
         var order = cases.Select(c => c.Family).Distinct().ToList();

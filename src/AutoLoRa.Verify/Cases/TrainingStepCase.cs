@@ -60,9 +60,9 @@ public sealed class TrainingStepCase : VerificationCase
 
     public override bool NeedsReferenceBackend => true;
 
-    public override CaseOutcome Check(Backend candidate, Backend reference)
+    public override CaseOutcome Check(Backend candidate, Backend? reference)
     {
-        var comparison = Compare(candidate, reference);
+        var comparison = Compare(candidate, Require(reference));
         // The deviation is already scaled by 1 + |r|, so it is measured against the bound alone.
         double ratio = Tolerance.Ratio(comparison.MaxDeviation, 0);
         bool moved = comparison.CandidateLosses.Distinct().Count() == comparison.CandidateLosses.Count;

@@ -1,6 +1,7 @@
 using AutoLoRa.Core.Cpu;
 using AutoLoRa.Core.Cpu.Gemm;
 using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Verify.References;
 
 namespace AutoLoRa.Core.Tests.Cpu;
 
