@@ -89,6 +89,12 @@ public static class VerificationTable
         cases.AddRange(new[] { (12, 6, 9), (64, 8, 64), (5, 1, 3) }.Select(s => FusedReferenceCases.LoraMerge(s.Item1, s.Item2, s.Item3)));
         cases.AddRange(ElementwiseReferenceCases.Lengths.Select(FusedReferenceCases.PgdStep));
         cases.AddRange(ElementwiseReferenceCases.Lengths.Select(FusedReferenceCases.SgdMomentum));
+        cases.AddRange(DenseReferenceCases.Convolutions.Select(DenseReferenceCases.Convolution));
+        cases.AddRange(DenseReferenceCases.BatchNorms.Select(s => DenseReferenceCases.BatchNormTraining(s.N, s.C, s.Hw, s.Offset)));
+        cases.AddRange(new[] { (3, 4, 35), (4, 16, 1024) }.Select(s => DenseReferenceCases.BatchNormInference(s.Item1, s.Item2, s.Item3)));
+        cases.AddRange(ImageReferenceCases.Pools.Select(ImageReferenceCases.Pooling));
+        cases.AddRange(new[] { (2, 3, 16), (1, 1, 1), (3, 5, 49) }.Select(s => ImageReferenceCases.GlobalAvgPool(s.Item1, s.Item2, s.Item3)));
+        cases.AddRange(ImageReferenceCases.Resizes.Select(ImageReferenceCases.Resize));
         cases.Add(new TrainingStepCase { Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps" });
         // Family order for the self-test: as built, except that the families are grouped.
         var order = cases.Select(c => c.Family).Distinct().ToList();

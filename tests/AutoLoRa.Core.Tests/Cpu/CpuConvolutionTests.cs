@@ -1,8 +1,8 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Cpu;
 using AutoLoRa.Core.Cpu.Convolution;
-using AutoLoRa.Core.Tests.Reference;
 using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Verify.References;
 
 namespace AutoLoRa.Core.Tests.Cpu;
 
