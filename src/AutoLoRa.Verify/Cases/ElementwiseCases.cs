@@ -43,12 +43,7 @@ public static class ElementwiseCases
     {
         var c = new CaseBuffers();
         int x = c.In(a), y = c.In(b), o = c.Out(n, tolerance, kernel);
-        return new()
-        {
-            Family = "elementwise", Name = $"{kernel} n={n}", Shape = $"{n}", Buffers = c,
-            Run = (be, buf) => call(be, buf[x], buf[y], buf[o]),
-            Cost = CaseCost.Kernel(kernel, n, n),
-        };
+        return KernelCase.Create("elementwise", kernel, $"n={n}", $"{n}", c, (be, buf) => call(be, buf[x], buf[y], buf[o]), n, n);
     }
 
     /// <summary>

@@ -18,36 +18,21 @@ public static class ReductionCases
         var oneAddition = Tolerance.Scaled(1e-6, "one operation per element (an addition, a division by the plane size): an ulp or two");
         var c = new CaseBuffers();
         int bias = c.In(data.Uniform(channels)), y = c.InOut(data.Uniform(count), oneAddition, "y += bias");
-        yield return new()
-        {
-            Family = "bias", Name = $"add_bias_f32 {shape}", Shape = shape, Buffers = c,
-            Run = (be, b) => be.AddBias(outer, channels, inner, b[y], b[bias]),
-            Cost = CaseCost.Kernel("add_bias_f32", count, count),
-        };
+        yield return KernelCase.Create("bias", "add_bias_f32", shape, shape, c, (be, b) => be.AddBias(outer, channels, inner, b[y], b[bias]), count, count);
+
         c = new CaseBuffers();
         int dy = c.In(data.Uniform(count)), db = c.Out(channels, longSum, "dbias");
-        yield return new()
-        {
-            Family = "bias", Name = $"bias_backward_f32 {shape}", Shape = shape, Buffers = c,
-            Run = (be, b) => be.BiasBackward(outer, channels, inner, b[dy], b[db]),
-            Cost = CaseCost.Kernel("bias_backward_f32", count, channels),
-        };
+        yield return KernelCase.Create("bias", "bias_backward_f32", shape, shape, c, (be, b) => be.BiasBackward(outer, channels, inner, b[dy], b[db]), count, channels);
+
         c = new CaseBuffers();
         int x = c.In(data.Uniform(count)), gap = c.Out(planes, shortSum, "global avg-pool");
-        yield return new()
-        {
-            Family = "reductions", Name = $"global_avg_pool_f32 {shape}", Shape = shape, Buffers = c,
-            Run = (be, b) => be.GlobalAvgPoolForward(outer, channels, inner, b[x], b[gap]),
-            Cost = CaseCost.Kernel("global_avg_pool_f32", count, planes),
-        };
+        yield return KernelCase.Create("reductions", "global_avg_pool_f32", shape, shape, c,
+            (be, b) => be.GlobalAvgPoolForward(outer, channels, inner, b[x], b[gap]), count, planes);
+
         c = new CaseBuffers();
         int dPooled = c.In(data.Uniform(planes)), dx = c.Out(count, oneAddition, "global avg-pool bwd");
-        yield return new()
-        {
-            Family = "reductions", Name = $"global_avg_pool_backward_f32 {shape}", Shape = shape, Buffers = c,
-            Run = (be, b) => be.GlobalAvgPoolBackward(outer, channels, inner, b[dPooled], b[dx]),
-            Cost = CaseCost.Kernel("global_avg_pool_backward_f32", planes, count),
-        };
+        yield return KernelCase.Create("reductions", "global_avg_pool_backward_f32", shape, shape, c,
+            (be, b) => be.GlobalAvgPoolBackward(outer, channels, inner, b[dPooled], b[dx]), planes, count);
     }
 
     /// <summary>The sum of n values into one.</summary>
@@ -60,11 +45,6 @@ public static class ReductionCases
             : Tolerance.Scaled(1e-3, "200k values summed in different orders: the rounding error grows with the count");
         var c = new CaseBuffers();
         int x = c.In(new SeededData(seed + n).Uniform(n)), sum = c.Out(1, tolerance, "sum");
-        return new()
-        {
-            Family = "reductions", Name = $"sum_f32 n={n}", Shape = $"{n}", Buffers = c,
-            Run = (be, b) => be.Sum(n, b[x], b[sum]),
-            Cost = CaseCost.Kernel("sum_f32", n, 1),
-        };
+        return KernelCase.Create("reductions", "sum_f32", $"n={n}", $"{n}", c, (be, b) => be.Sum(n, b[x], b[sum]), n, 1);
     }
 }
