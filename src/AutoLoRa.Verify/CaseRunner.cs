@@ -2,14 +2,11 @@ using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Verify;
 
-/// <summary>A case's timing: median seconds per call, and the rates its cost gives.</summary>
+/// <summary>A case's timing: median seconds per call, and the bytes and FLOPs its cost counts.</summary>
 public sealed record CaseTiming(double Seconds, long Bytes, long Flops)
 {
     /// <summary>Achieved bandwidth from the case's bytes (0 when it counts none).</summary>
     public double GigabytesPerSecond => Bytes / Seconds / 1e9;
-
-    /// <summary>Achieved compute rate from the case's FLOPs (0 when it counts none).</summary>
-    public double GigaflopsPerSecond => Flops / Seconds / 1e9;
 }
 
 /// <summary>
@@ -25,9 +22,6 @@ public sealed record CaseTiming(double Seconds, long Bytes, long Flops)
 /// </param>
 public sealed class CaseRunner(Backend candidate, Backend? reference, Func<KernelLaunch, long>? kernelBytes = null)
 {
-    /// <summary>The backend under test.</summary>
-    public Backend Candidate => candidate;
-
     /// <summary>Checks one case; an exception (a backend error, a bad label) is a failed check, not a crash.</summary>
     public CaseOutcome Check(VerificationCase c)
     {
