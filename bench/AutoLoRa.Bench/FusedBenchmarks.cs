@@ -1,6 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using BenchmarkDotNet.Attributes;
 
 namespace AutoLoRa.Bench;

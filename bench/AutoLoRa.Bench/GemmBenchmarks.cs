@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using AutoLoRa.Core.Cpu.Gemm;
+using AutoLoRa.Cpu.Gemm;
 using BenchmarkDotNet.Attributes;
 
 namespace AutoLoRa.Bench;

@@ -15,7 +15,7 @@ public abstract class Module : IDisposable
 
     /// <summary>
     /// This module's path in its model once <see cref="LabelForProfiling"/> ran: layers charge their
-    /// primitives to it in an <see cref="Core.Diagnostics.OpProfiler"/> profile.
+    /// primitives to it in an <see cref="Core.Profiling.OpProfiler"/> profile.
     /// </summary>
     protected string? ProfileLabel { get; private set; }
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Diagnostics;
+using AutoLoRa.Core.Profiling;
 using AutoLoRa.Nn;
 using AutoLoRa.Nn.Models;
 

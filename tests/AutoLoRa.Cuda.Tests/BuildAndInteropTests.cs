@@ -44,7 +44,7 @@ public sealed class BuildAndInteropTests
 
     private static IEnumerable<(MethodInfo Method, LibraryImportAttribute Import)> Imports() =>
         new[] { typeof(CudaDriver), typeof(CuBlas), typeof(CuDnn) }
-            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public))
+            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public))
             .Select(m => (m, m.GetCustomAttribute<LibraryImportAttribute>()!))
             .Where(p => p.Item2 is not null);
 
@@ -69,11 +69,11 @@ public sealed class BuildAndInteropTests
             Assert.NotEqual(typeof(string), method.ReturnType);
             foreach (var p in method.GetParameters()) Assert.NotEqual(typeof(string), p.ParameterType);
         }
-        var alloc = typeof(CudaDriver).GetMethod(nameof(CudaDriver.cuMemAlloc), BindingFlags.Static | BindingFlags.NonPublic)!;
+        var alloc = typeof(CudaDriver).GetMethod(nameof(CudaDriver.cuMemAlloc), BindingFlags.Static | BindingFlags.Public)!;
         Assert.Equal([typeof(ulong*), typeof(nuint)], alloc.GetParameters().Select(p => p.ParameterType));
-        var batched = typeof(CuBlas).GetMethod(nameof(CuBlas.cublasSgemmStridedBatched), BindingFlags.Static | BindingFlags.NonPublic)!;
+        var batched = typeof(CuBlas).GetMethod(nameof(CuBlas.cublasSgemmStridedBatched), BindingFlags.Static | BindingFlags.Public)!;
         Assert.Equal(3, batched.GetParameters().Count(p => p.ParameterType == typeof(long)));
-        var bn = typeof(CuDnn).GetMethod(nameof(CuDnn.cudnnBatchNormalizationForwardTraining), BindingFlags.Static | BindingFlags.NonPublic)!;
+        var bn = typeof(CuDnn).GetMethod(nameof(CuDnn.cudnnBatchNormalizationForwardTraining), BindingFlags.Static | BindingFlags.Public)!;
         Assert.Equal(2, bn.GetParameters().Count(p => p.ParameterType == typeof(double)));
     }
 

@@ -1,4 +1,4 @@
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Cuda.Runtime;
 using AutoLoRa.Verify;
 using AutoLoRa.Verify.Cases;

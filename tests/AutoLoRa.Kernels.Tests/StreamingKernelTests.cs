@@ -1,6 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 
 namespace AutoLoRa.Kernels.Tests;
 

@@ -1,5 +1,5 @@
 using AutoLoRa.Core;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Nn.Models;
 
 namespace AutoLoRa.Nn.Tests;

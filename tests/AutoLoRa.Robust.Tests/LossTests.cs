@@ -1,4 +1,4 @@
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 
 namespace AutoLoRa.Robust.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AutoLoRa.Core;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;

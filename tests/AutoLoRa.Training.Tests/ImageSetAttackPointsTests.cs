@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Data;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Evaluation;

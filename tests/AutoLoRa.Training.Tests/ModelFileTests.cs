@@ -1,6 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Formats;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;

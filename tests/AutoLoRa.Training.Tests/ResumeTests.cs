@@ -1,4 +1,4 @@
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Data;
 using AutoLoRa.Formats;
 using AutoLoRa.Robust;

@@ -1,6 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Training.Tests;

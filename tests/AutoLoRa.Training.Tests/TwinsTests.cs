@@ -1,5 +1,5 @@
 using AutoLoRa.Core;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Data;
 using AutoLoRa.Formats;
 using AutoLoRa.Nn.Layers;

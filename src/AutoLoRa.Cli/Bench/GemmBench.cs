@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using AutoLoRa.Core.Cpu;
-using AutoLoRa.Core.Cpu.Gemm;
+using AutoLoRa.Cpu;
+using AutoLoRa.Cpu.Gemm;
 using AutoLoRa.Verify;
 
 namespace AutoLoRa.Cli.Bench;
@@ -64,7 +64,7 @@ internal static unsafe class GemmBench
     {
         var ci = CultureInfo.InvariantCulture;
         double gflops = flops / seconds / 1e9;
-        int threads = CpuParallel.WorkerCount;
+        int threads = CpuBackend.Threads;
         if (json)
         {
             if (blasMissing is not null) Console.Error.WriteLine(blasMissing);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Cuda;
 using AutoLoRa.Cuda.Runtime;
 using AutoLoRa.Verify;

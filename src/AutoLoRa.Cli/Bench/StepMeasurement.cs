@@ -2,7 +2,7 @@ using System.Diagnostics;
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Diagnostics;
+using AutoLoRa.Core.Profiling;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Workloads;
 

@@ -1,4 +1,4 @@
-using AutoLoRa.Core.Diagnostics;
+using AutoLoRa.Core.Profiling;
 
 namespace AutoLoRa.Cli.Bench;
 

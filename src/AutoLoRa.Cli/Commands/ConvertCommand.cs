@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using AutoLoRa.Cli.Options;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Formats.PyTorch;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;

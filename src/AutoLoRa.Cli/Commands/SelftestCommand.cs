@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Cli.Selftest;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Cuda;
 using AutoLoRa.Cuda.Diagnostics;
 using AutoLoRa.Cuda.Runtime;

@@ -1,7 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Diagnostics;
 
 namespace AutoLoRa.Cli.Selftest;
 

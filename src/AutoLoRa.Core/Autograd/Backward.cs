@@ -1,5 +1,5 @@
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Diagnostics;
+using AutoLoRa.Core.Profiling;
 
 namespace AutoLoRa.Core.Autograd;
 

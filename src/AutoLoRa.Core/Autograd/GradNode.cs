@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using AutoLoRa.Core.Diagnostics;
+using AutoLoRa.Core.Profiling;
 
 namespace AutoLoRa.Core.Autograd;
 

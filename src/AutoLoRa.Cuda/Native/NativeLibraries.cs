@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace AutoLoRa.Cuda;
 
 /// <summary>
-/// The one <see cref="NativeLibrary.SetDllImportResolver"/> of this assembly. The interop
+/// The one <see cref="NativeLibrary.SetDllImportResolver"/> of the interop assembly (AutoLoRa.Cuda.Interop). Its
 /// declarations name logical libraries; this maps each to the first file that loads: an
 /// environment override (a path or file name), then the versioned names of the supported
 /// releases, newest first. A library that cannot be loaded is remembered with the reason, which
@@ -13,9 +13,9 @@ namespace AutoLoRa.Cuda;
 /// </summary>
 public static class NativeLibraries
 {
-    internal const string CudaDriverName = "autolora-cuda-driver";
-    internal const string CuBlasName = "autolora-cublas";
-    internal const string CuDnnName = "autolora-cudnn";
+    internal const string CudaDriverName = Interop.CudaDriver.Library;
+    internal const string CuBlasName = Interop.CuBlas.Library;
+    internal const string CuDnnName = Interop.CuDnn.Library;
 
     /// <summary>Environment variables that override where each library is loaded from.</summary>
     public const string DriverVariable = "AUTOLORA_LIBCUDA";
@@ -32,7 +32,7 @@ public static class NativeLibraries
         lock (Gate)
         {
             if (_registered) return;
-            NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, Resolve);
+            NativeLibrary.SetDllImportResolver(typeof(Interop.CudaDriver).Assembly, Resolve);
             _registered = true;
         }
     }

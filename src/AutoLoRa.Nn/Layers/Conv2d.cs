@@ -1,7 +1,7 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Diagnostics;
+using AutoLoRa.Core.Profiling;
 
 namespace AutoLoRa.Nn.Layers;
 

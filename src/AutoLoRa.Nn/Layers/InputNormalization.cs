@@ -1,6 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Diagnostics;
+using AutoLoRa.Core.Profiling;
 
 namespace AutoLoRa.Nn.Layers;
 

@@ -1,6 +1,5 @@
 using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Cpu;
-using AutoLoRa.Core.Diagnostics;
+using AutoLoRa.Cpu;
 using static AutoLoRa.Core.Tests.Support.GradientCheck;
 
 namespace AutoLoRa.Core.Tests.Autograd;

@@ -1,4 +1,4 @@
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Core.Tests.Support;
 using static AutoLoRa.Core.Tests.Support.GradientCheck;
 

@@ -1,5 +1,5 @@
 using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 
 namespace AutoLoRa.Core.Tests.Autograd;
 

@@ -1,5 +1,5 @@
 using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Core.Tests.Support;
 
 namespace AutoLoRa.Core.Tests.Autograd;

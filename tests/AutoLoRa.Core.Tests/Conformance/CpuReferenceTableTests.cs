@@ -1,5 +1,5 @@
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Core.Tests.Support;
 using AutoLoRa.Verify;
 

@@ -1,6 +1,6 @@
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Cpu;
-using AutoLoRa.Core.Cpu.Convolution;
+using AutoLoRa.Cpu;
+using AutoLoRa.Cpu.Convolution;
 using AutoLoRa.Core.Tests.Support;
 using AutoLoRa.Verify.References;
 

@@ -1,5 +1,5 @@
-using AutoLoRa.Core.Cpu;
-using AutoLoRa.Core.Cpu.Gemm;
+using AutoLoRa.Cpu;
+using AutoLoRa.Cpu.Gemm;
 using AutoLoRa.Core.Tests.Support;
 using AutoLoRa.Verify.References;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Formats.PyTorch;
 using AutoLoRa.Nn;
 using AutoLoRa.Nn.Models;

@@ -1,4 +1,4 @@
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Formats.PyTorch;
 using AutoLoRa.Nn;
 using AutoLoRa.Nn.Layers;

@@ -1,4 +1,4 @@
-using AutoLoRa.Core.Cpu;
+using AutoLoRa.Cpu;
 using AutoLoRa.Formats;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;

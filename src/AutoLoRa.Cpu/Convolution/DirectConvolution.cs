@@ -1,0 +1,228 @@
+using System.Numerics.Tensors;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Cpu.Gemm;
+
+namespace AutoLoRa.Cpu.Convolution;
+
+/// <summary>
+/// Convolution computed straight from zero-padded copies of the images (<see cref="PaddedLayout"/>:
+/// split into phases for strided layers), vectorised along output rows (<see cref="DirectConvKernel"/>). Where the output has few channels (the 16- and
+/// 32-channel stages of a narrow ResNet) a GEMM over the lowered matrix does one multiply-add per
+/// packed value and so spends as long packing as multiplying; here nothing but the padded image
+/// (one pass) is written. Output rows must be whole vectors: 16 pixels wide for the AVX-512
+/// kernels, 8 for the AVX2 ones (also the choice for 8-wide rows on AVX-512 CPUs).
+/// </summary>
+internal static unsafe class DirectConvolution
+{
+    /// <summary>Output pixels per vector of the kernel that fits these rows (16 or 8), or 0 when none does.</summary>
+    private static int RunPixels(in ConvGeometry g)
+    {
+        // A strided 1×1 (shortcut) reads a quarter of what padding copies, over very few steps: the GEMM path does better.
+        if ((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S == 1) return 0;
+        if (DirectConvKernel.IsSupported && g.OutW % DirectConvKernel.Pixels == 0) return DirectConvKernel.Pixels;
+        return DirectConvKernel256.IsSupported && g.OutW % DirectConvKernel256.Pixels == 0 ? DirectConvKernel256.Pixels : 0;
+    }
+
+    /// <summary>Whether forward (and so a stride-1 data gradient) can run directly: whole vectors per row, whole two-run tiles per image.</summary>
+    public static bool Applies(in ConvGeometry g)
+    {
+        int pixels = RunPixels(g);
+        return pixels > 0 && g.OutH * g.OutW % (2 * pixels) == 0;
+    }
+
+    /// <summary>y = conv(x, w) (+ bias) for the whole batch, in parallel over (image, block of 8 channels).</summary>
+    public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
+    {
+        var layout = new PaddedLayout(g);
+        int steps = g.C * g.R * g.S;
+        int blocks = (g.K + DirectConvKernel.Channels - 1) / DirectConvKernel.Channels;
+        float* padded = scratch.PaddedImages(layout.ImageSize * g.N);
+        float* filters = scratch.PackedFilter((long)blocks * DirectConvKernel.Channels * steps);
+        int* offsets = scratch.TapOffsets(steps);
+
+        // The filter as 8-channel panels (the GEMM's A layout), and every tap's offset in a padded image.
+        for (int b = 0; b < blocks; b++)
+        {
+            int first = b * DirectConvKernel.Channels;
+            Packing.PackA(false, w, steps, first, Math.Min(DirectConvKernel.Channels, g.K - first), 0, steps,
+                DirectConvKernel.Channels, filters + (long)first * steps);
+        }
+        FillTapOffsets(layout, offsets);
+        CpuParallel.For(g.N, new PadImages { Layout = layout, X = x, Padded = padded });
+        CpuParallel.For(g.N * blocks, new Tiles
+        {
+            Layout = layout, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Y = y,
+            Steps = steps, Blocks = blocks, Pixels = RunPixels(g),
+        });
+    }
+
+    /// <summary>Whether the filter gradient can run directly: output rows of whole vectors (no tile condition).</summary>
+    public static bool AppliesToFilter(in ConvGeometry g) => RunPixels(g) > 0;
+
+    /// <summary>
+    /// dW = Σ_n dy_n · col(x_n)ᵀ without lowering: each worker accumulates a fixed share of the
+    /// images into its own partial gradient, and the partials are summed in order at the end (so
+    /// nothing races and the result is the same on every run).
+    /// </summary>
+    public static void BackwardFilter(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch)
+    {
+        var layout = new PaddedLayout(g);
+        int taps = g.C * g.R * g.S;
+        int planes = g.OutH * g.OutW;
+        int pixels = RunPixels(g);
+        int vectors = planes / pixels;
+        long paddedImage = layout.ImageSize;
+        long filterSize = (long)g.K * taps;
+        int workers = CpuParallel.WorkerCount;
+        float* padded = scratch.PaddedImages(paddedImage * g.N);
+        int* offsets = scratch.TapOffsets(taps);
+        int* origins = scratch.PixelOrigins(vectors);
+        float* partials = scratch.FilterPartials(filterSize * workers);
+
+        FillTapOffsets(layout, offsets);
+        for (int v = 0; v < vectors; v++) origins[v] = layout.Origin(v * pixels);
+        new Span<float>(partials, (int)(filterSize * workers)).Clear();
+        CpuParallel.For(g.N, new PadImages { Layout = layout, X = x, Padded = padded });
+        CpuParallel.For(workers, new FilterChunks
+        {
+            G = g, Padded = padded, Dy = dy, Partials = partials, Offsets = offsets, Origins = origins,
+            Taps = taps, Vectors = vectors, PaddedImage = paddedImage, Workers = workers, Pixels = pixels,
+        });
+
+        var total = new Span<float>(dw, (int)filterSize);
+        new ReadOnlySpan<float>(partials, (int)filterSize).CopyTo(total);
+        for (int w = 1; w < workers; w++) TensorPrimitives.Add(total, new ReadOnlySpan<float>(partials + w * filterSize, (int)filterSize), total);
+    }
+
+    /// <summary>offsets[(c·R + r)·S + s] = where tap (c, r, s) of a padded image starts relative to a run's origin.</summary>
+    private static void FillTapOffsets(in PaddedLayout layout, int* offsets)
+    {
+        var g = layout.G;
+        for (int c = 0, p = 0; c < g.C; c++)
+        {
+            for (int r = 0; r < g.R; r++)
+            {
+                for (int s = 0; s < g.S; s++) offsets[p++] = layout.TapOffset(c, r, s);
+            }
+        }
+    }
+
+    /// <summary>Worker w adds the filter gradient of chunks w, w + Workers, … into its own partial.</summary>
+    private struct FilterChunks : IParallelWork
+    {
+        // Images per chunk: their padded planes and gradients stay in L2 while every tile sweeps them.
+        private const int ChunkImages = 4;
+
+        public ConvGeometry G;
+        public float* Padded, Dy, Partials;
+        public int* Offsets, Origins;
+        public int Taps, Vectors, Pixels, Workers;
+        public long PaddedImage;
+
+        public readonly void Execute(int worker)
+        {
+            int planes = G.OutH * G.OutW;
+            long dyImage = (long)G.K * planes;
+            float* partial = Partials + worker * (long)G.K * Taps;
+            float* sums = stackalloc float[2 * DirectConvKernel.Channels];
+            int chunks = (G.N + ChunkImages - 1) / ChunkImages;
+            // Chunks are dealt out by index, not taken first-come: each partial then sums the same
+            // images in the same order on every run, so training is bit-for-bit reproducible.
+            for (int chunk = worker; chunk < chunks; chunk += Workers)
+            {
+                int first = chunk * ChunkImages, count = Math.Min(ChunkImages, G.N - first);
+                float* images = Padded + first * PaddedImage;
+                for (int k0 = 0; k0 < G.K; k0 += DirectConvKernel.Channels)
+                {
+                    int rows = Math.Min(DirectConvKernel.Channels, G.K - k0);
+                    float* dyBlock = Dy + first * dyImage + (long)k0 * planes;
+                    for (int t = 0; t < Taps; t += 2)
+                    {
+                        int t1 = Math.Min(t + 1, Taps - 1);
+                        new Span<float>(sums, 2 * DirectConvKernel.Channels).Clear();
+                        if (Pixels == DirectConvKernel.Pixels)
+                        {
+                            DirectFilterKernel.Run(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
+                        }
+                        else
+                        {
+                            DirectFilterKernel256.Run(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
+                        }
+                        for (int j = 0; j < rows; j++)
+                        {
+                            float* row = partial + (long)(k0 + j) * Taps;
+                            row[t] += sums[2 * j];
+                            if (t1 != t) row[t1] += sums[2 * j + 1];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Image n into its padded layout.</summary>
+    private struct PadImages : IParallelWork
+    {
+        public PaddedLayout Layout;
+        public float* X, Padded;
+
+        public readonly void Execute(int n)
+        {
+            var g = Layout.G;
+            Layout.Pad(X + n * (long)g.C * g.H * g.W, Padded + n * Layout.ImageSize);
+        }
+    }
+
+    /// <summary>Item i: image i / Blocks, output channels [8·(i mod Blocks), …), every 32-pixel tile.</summary>
+    private struct Tiles : IParallelWork
+    {
+        public PaddedLayout Layout;
+        public float* Padded, Filters, Bias, Y;
+        public int* Offsets;
+        public int Steps, Blocks, Pixels;
+
+        private readonly ConvGeometry G => Layout.G;
+
+        public readonly void Execute(int item)
+        {
+            int n = item / Blocks, first = item % Blocks * DirectConvKernel.Channels;
+            int rows = Math.Min(DirectConvKernel.Channels, G.K - first);
+            int planes = G.OutH * G.OutW;
+            float* image = Padded + n * Layout.ImageSize;
+            float* a = Filters + (long)first * Steps;
+            float* yBlock = Y + ((long)n * G.K + first) * planes;
+            int tile = 2 * Pixels;
+            float* edge = stackalloc float[DirectConvKernel.Channels * 2 * DirectConvKernel.Pixels];
+            for (int pixel = 0; pixel < planes; pixel += tile)
+            {
+                float* x0 = image + Layout.Origin(pixel);
+                float* x1 = image + Layout.Origin(pixel + Pixels);
+                if (rows == DirectConvKernel.Channels)
+                {
+                    Run(a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
+                }
+                else
+                {
+                    // A last block short of 8 channels: compute all 8 aside (its extra filter rows are zero), keep the real ones.
+                    Run(a, x0, x1, edge, edge + Pixels, tile);
+                    for (int j = 0; j < rows; j++) Packing.CopyRun(edge + j * tile, yBlock + (long)j * planes + pixel, tile);
+                }
+                if (Bias != null)
+                {
+                    for (int j = 0; j < rows; j++)
+                    {
+                        var run = new Span<float>(yBlock + (long)j * planes + pixel, tile);
+                        TensorPrimitives.Add(run, Bias[first + j], run);
+                    }
+                }
+            }
+        }
+
+        private readonly void Run(float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
+        {
+            if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Run(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            else DirectConvKernel256.Run(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+        }
+
+    }
+}

@@ -1,0 +1,104 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Cpu.Gemm;
+
+namespace AutoLoRa.Cpu.Convolution;
+
+/// <summary>
+/// How <see cref="DirectConvolution"/> lays out a zero-padded image so that, for every filter tap,
+/// a run of consecutive output pixels reads consecutive floats. Each padded row is split into
+/// StrideW phases (columns ≡ 0, 1, … mod stride), each <see cref="PhaseWidth"/> wide: output
+/// pixel ow with tap column s reads column ow·stride + s, which is element ow + s / stride of
+/// phase s mod stride. With stride 1 this is the plain padded image. Row strides are handled by
+/// the origin of each run (row oh·StrideH).
+/// </summary>
+internal readonly unsafe struct PaddedLayout
+{
+    public PaddedLayout(in ConvGeometry g)
+    {
+        G = g;
+        Height = g.H + 2 * g.PadH;
+        PhaseWidth = (g.W + 2 * g.PadW + g.StrideW - 1) / g.StrideW;
+        RowLength = g.StrideW * PhaseWidth;
+        ImageSize = (long)g.C * Height * RowLength;
+    }
+
+    public ConvGeometry G { get; }
+
+    public int Height { get; }
+
+    public int PhaseWidth { get; }
+
+    /// <summary>Floats per padded row (all phases).</summary>
+    public int RowLength { get; }
+
+    public long ImageSize { get; }
+
+    /// <summary>Where tap (c, r, s) reads relative to a run's origin.</summary>
+    public int TapOffset(int c, int r, int s) => (int)(c * (long)Height * RowLength) + r * RowLength + s % G.StrideW * PhaseWidth + s / G.StrideW;
+
+    /// <summary>Where the run of output pixels starting at <paramref name="pixel"/> (within one output row) has its origin.</summary>
+    public int Origin(int pixel)
+    {
+        int oh = pixel / G.OutW;
+        return oh * G.StrideH * RowLength + (pixel - oh * G.OutW);
+    }
+
+    /// <summary>Writes image <paramref name="source"/> (C, H, W) into <paramref name="destination"/> in this layout, zeros around.</summary>
+    public void Pad(float* source, float* destination)
+    {
+        new Span<float>(destination, (int)ImageSize).Clear();
+        long planeSize = (long)G.H * G.W;
+        for (int c = 0; c < G.C; c++, source += planeSize)
+        {
+            float* plane = destination + (long)c * Height * RowLength + (long)G.PadH * RowLength;
+            for (int h = 0; h < G.H; h++)
+            {
+                float* src = source + (long)h * G.W;
+                float* row = plane + (long)h * RowLength;
+                if (G.StrideW == 1)
+                {
+                    Packing.CopyRun(src, row + G.PadW, G.W);
+                    continue;
+                }
+                if (G.StrideW == 2 && Avx512F.IsSupported)
+                {
+                    // Column w + PadW lands in phase (w + PadW) mod 2 at (w + PadW) / 2.
+                    float* evens = row + G.PadW % 2 * PhaseWidth + G.PadW / 2;
+                    float* odds = row + (1 - G.PadW % 2) * PhaseWidth + (G.PadW + 1) / 2;
+                    SplitEvenOdd(src, G.W, evens, odds);
+                    continue;
+                }
+                // Column w + PadW lands in phase (w + PadW) mod stride: walk each phase's columns with a stride, no division per pixel.
+                for (int phase = 0; phase < G.StrideW; phase++)
+                {
+                    int first = ((phase - G.PadW) % G.StrideW + G.StrideW) % G.StrideW;
+                    float* dst = row + phase * PhaseWidth + (first + G.PadW) / G.StrideW;
+                    for (int w = first; w < G.W; w += G.StrideW) *dst++ = src[w];
+                }
+            }
+        }
+    }
+
+    /// <summary>evens[i] = source[2i], odds[i] = source[2i + 1]: 32 columns per two permutes.</summary>
+    private static void SplitEvenOdd(float* source, int width, float* evens, float* odds)
+    {
+        var evenIndex = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var oddIndex = evenIndex + Vector512<int>.One;
+        int w = 0;
+        for (; w + 32 <= width; w += 32, evens += 16, odds += 16)
+        {
+            var low = Vector512.Load(source + w);
+            var high = Vector512.Load(source + w + 16);
+            Vector512.Store(Avx512F.PermuteVar16x32x2(low, evenIndex, high), evens);
+            Vector512.Store(Avx512F.PermuteVar16x32x2(low, oddIndex, high), odds);
+        }
+        for (; w + 1 < width; w += 2)
+        {
+            *evens++ = source[w];
+            *odds++ = source[w + 1];
+        }
+        if (w < width) *evens = source[w];
+    }
+}

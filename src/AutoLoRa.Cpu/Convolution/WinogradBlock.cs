@@ -1,0 +1,200 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace AutoLoRa.Cpu.Convolution;
+
+/// <summary>
+/// One block of whole images in flight through <see cref="WinogradConvolution"/>: images
+/// [First, First + Count) of the batch, their channel-interleaved padded copies, the transformed
+/// inputs V[ξ][t][c] and the products M[ξ][t][k] of their tiles (<see cref="WinogradPlan.Capacity"/>
+/// tile rows per ξ). Each stage is split into independent items, so a block can be shared by all
+/// cores stage by stage or run whole by one.
+/// </summary>
+[SkipLocalsInit]
+internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, float* v, float* m, int first, int count)
+{
+    private const int Lanes = WinogradTransforms.Lanes;
+    private const int Side = WinogradTransforms.OutputSide;
+
+    private int Tiles => count * plan.TilesPerImage;
+
+    /// <summary>Tile rows the multiply stage runs: the tiles rounded up to its rows of 8.</summary>
+    private int Rows => (Tiles + WinogradGemmKernel.Tiles - 1) / WinogradGemmKernel.Tiles * WinogradGemmKernel.Tiles;
+
+    /// <summary>Items of the interleave stage: images × 16-channel blocks.</summary>
+    public int InterleaveItems => count * (plan.G.C / Lanes);
+
+    /// <summary>Items of the input stage: 16-channel blocks × tiles.</summary>
+    public int InputItems => Tiles * (plan.G.C / Lanes);
+
+    /// <summary>
+    /// Whether the output stage writes four side-by-side tiles at once: with rows of whole vectors
+    /// (16, 32, … wide) each channel's four rows then go out as four full-vector stores.
+    /// </summary>
+    private bool Quads => plan.G.OutW % (4 * Side) == 0;
+
+    /// <summary>Items of the output stage: 16-channel blocks × tiles (or quads of tiles).</summary>
+    public int OutputItems => (Quads ? Tiles / 4 : Tiles) * (plan.G.K / Lanes);
+
+    /// <summary>
+    /// Image item / (C/16), channels of block item mod (C/16), into the padded interleaved layout:
+    /// 16 pixels of the 16 channel planes at a time, transposed into 16 channel vectors.
+    /// </summary>
+    public void Interleave(int item, float* x)
+    {
+        var g = plan.G;
+        int blocks = g.C / Lanes;
+        int local = item / blocks, block = item % blocks;
+        float* destination = images + local * plan.ImageFloats + block * plan.ChannelBlockFloats;
+        ClearBorder(destination);
+        int plane = g.H * g.W;
+        float* source = x + ((long)(first + local) * g.C + block * Lanes) * plane;
+        var pixels = stackalloc Vector512<float>[Lanes];
+        int p = 0;
+        for (; p + Lanes <= plane; p += Lanes)
+        {
+            for (int lane = 0; lane < Lanes; lane++) pixels[lane] = Vector512.Load(source + (long)lane * plane + p);
+            Transpose16.InPlace(pixels);
+            // Rows of whole vectors (16, 32, … wide) take the 16 pixels from one row: one offset, consecutive stores.
+            if (g.W % Lanes == 0)
+            {
+                float* dst = destination + plan.PaddedOffset(p);
+                for (int i = 0; i < Lanes; i++) Vector512.Store(pixels[i], dst + i * Lanes);
+            }
+            else
+            {
+                for (int i = 0; i < Lanes; i++) Vector512.Store(pixels[i], destination + plan.PaddedOffset(p + i));
+            }
+        }
+        for (; p < plane; p++)
+        {
+            float* dst = destination + plan.PaddedOffset(p);
+            for (int lane = 0; lane < Lanes; lane++) dst[lane] = source[(long)lane * plane + p];
+        }
+    }
+
+    /// <summary>
+    /// V = Bᵀ d B for tile item mod tiles, channels of block item / tiles. Items run channel block
+    /// by channel block: both cores then read one plane block's rows in order (tile-major order,
+    /// the cores alternating channel blocks of one tile, ran the 64-channel stage at a third of the speed).
+    /// </summary>
+    public void Input(int item)
+    {
+        var g = plan.G;
+        int tile = item % Tiles, block = item / Tiles;
+        var (n, tileRow, tileColumn) = plan.Locate(tile);
+        float* origin = images + n * plan.ImageFloats + block * plan.ChannelBlockFloats
+            + ((long)tileRow * Side * plan.PaddedW + tileColumn * Side) * Lanes;
+        WinogradTransforms.Input(origin, plan.PaddedW * Lanes, v + (long)tile * g.C + block * Lanes, plan.InputStride);
+    }
+
+    /// <summary>Zeroes V's rows past the last tile, which the multiply stage's rows of 8 read.</summary>
+    public void ClearPadding()
+    {
+        int c = plan.G.C;
+        for (int xi = 0; Rows > Tiles && xi < WinogradTransforms.Products; xi++)
+        {
+            new Span<float>(v + xi * plan.InputStride + (long)Tiles * c, (Rows - Tiles) * c).Clear();
+        }
+    }
+
+    /// <summary>M[ξ] = V[ξ] · U[ξ] (U packed as <see cref="WinogradFilterTiles"/> leaves it), in rows of 8 tiles and columns of 32 (or a last 16) channels.</summary>
+    public void Multiply(int xi, float* u)
+    {
+        var g = plan.G;
+        float* vx = v + xi * plan.InputStride;
+        float* ux = u + xi * plan.FilterStride;
+        float* mx = m + xi * plan.ProductStride;
+        long panel = (long)g.C * Lanes;
+        int rows = Rows;
+        for (int k = 0; k < g.K; k += WinogradGemmKernel.Channels)
+        {
+            float* u0 = ux + k / Lanes * panel;
+            bool whole = g.K - k >= WinogradGemmKernel.Channels;
+            for (int t = 0; t < rows; t += WinogradGemmKernel.Tiles)
+            {
+                if (whole) WinogradGemmKernel.Run32(g.C, vx + (long)t * g.C, g.C, u0, u0 + panel, mx + (long)t * g.K + k, g.K);
+                else WinogradGemmKernel.Run16(g.C, vx + (long)t * g.C, g.C, u0, mx + (long)t * g.K + k, g.K);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or quad of tiles) item mod units for the
+    /// channels of block item / units.
+    /// </summary>
+    public void Output(int item, float* bias, float* y)
+    {
+        var g = plan.G;
+        int units = Quads ? Tiles / 4 : Tiles;
+        int unit = item % units, block = item / units;
+        int tiles = Quads ? 4 : 1;
+        var outputs = stackalloc Vector512<float>[4 * Side * Side];
+        for (int q = 0; q < tiles; q++)
+        {
+            Vector512<float>* tile = outputs + q * Side * Side;
+            WinogradTransforms.Output(m + (long)(unit * tiles + q) * g.K + block * Lanes, plan.ProductStride, tile);
+            if (bias != null)
+            {
+                var b = Vector512.Load(bias + block * Lanes);
+                for (int p = 0; p < Side * Side; p++) tile[p] += b;
+            }
+            // Lanes are channels; y wants each channel's pixels together: after the transpose,
+            // vector l holds channel l's 4×4 tile, one output row per 128-bit quarter.
+            Transpose16.InPlace(tile);
+        }
+        var (n, tileRow, tileColumn) = plan.Locate(unit * tiles);
+        // A last row or column of tiles may reach past the output: only what lies inside is stored.
+        int rows = Math.Min(Side, g.OutH - tileRow * Side);
+        int columns = Math.Min(Side, g.OutW - tileColumn * Side);
+        long planeSize = (long)g.OutH * g.OutW;
+        float* plane = y + ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * Side * g.OutW + tileColumn * Side;
+        for (int lane = 0; lane < Lanes; lane++, plane += planeSize)
+        {
+            if (Quads)
+            {
+                StoreQuad(outputs[lane], outputs[Side * Side + lane], outputs[2 * Side * Side + lane], outputs[3 * Side * Side + lane], plane, g.OutW, rows);
+                continue;
+            }
+            float* values = (float*)(outputs + lane);
+            for (int i = 0; i < rows; i++)
+            {
+                if (columns == Side) Vector128.Store(Vector128.Load(values + i * Side), plane + i * g.OutW);
+                else new ReadOnlySpan<float>(values + i * Side, columns).CopyTo(new Span<float>(plane + i * g.OutW, columns));
+            }
+        }
+    }
+
+    /// <summary>
+    /// One channel of four side-by-side tiles (each vector: its four rows of four) as the first
+    /// <paramref name="rows"/> of four rows of 16: a 4×4 transpose of 128-bit quarters.
+    /// </summary>
+    private static void StoreQuad(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* row, int stride, int rows)
+    {
+        var upper01 = Avx512F.Shuffle4x128(t0, t1, 0x44);
+        var lower01 = Avx512F.Shuffle4x128(t0, t1, 0xEE);
+        var upper23 = Avx512F.Shuffle4x128(t2, t3, 0x44);
+        var lower23 = Avx512F.Shuffle4x128(t2, t3, 0xEE);
+        Vector512.Store(Avx512F.Shuffle4x128(upper01, upper23, 0x88), row);
+        if (rows > 1) Vector512.Store(Avx512F.Shuffle4x128(upper01, upper23, 0xDD), row + stride);
+        if (rows > 2) Vector512.Store(Avx512F.Shuffle4x128(lower01, lower23, 0x88), row + 2 * stride);
+        if (rows > 3) Vector512.Store(Avx512F.Shuffle4x128(lower01, lower23, 0xDD), row + 3 * stride);
+    }
+
+    /// <summary>Zeroes the padding around a channel block (its interior is overwritten; the scratch may hold another layer's data).</summary>
+    private void ClearBorder(float* block)
+    {
+        var g = plan.G;
+        int row = plan.PaddedW * Lanes;
+        new Span<float>(block, g.PadH * row).Clear();
+        new Span<float>(block + (long)(g.PadH + g.H) * row, (plan.PaddedH - g.PadH - g.H) * row).Clear();
+        int right = (plan.PaddedW - g.PadW - g.W) * Lanes;
+        for (int h = g.PadH; h < g.PadH + g.H; h++)
+        {
+            float* line = block + (long)h * row;
+            new Span<float>(line, g.PadW * Lanes).Clear();
+            new Span<float>(line + (g.PadW + g.W) * Lanes, right).Clear();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Cpu.Convolution;
+
+/// <summary>
+/// 3×3 stride-1 convolution by Winograd's F(4×4, 3×3) (<see cref="WinogradTransforms"/>): a
+/// quarter of the direct method's multiplications, for the price of transforming inputs, filter and
+/// outputs. Channels travel as vectors of 16 through every stage, so each stage reads and writes
+/// whole vectors:
+/// <list type="number">
+/// <item>the filter becomes U[ξ][c][k] (36 matrices C × K);</item>
+/// <item>for a block of whole images: channel-interleaved padded copies, V[ξ][t][c] = Bᵀ d B per
+/// tile, M[ξ][t][k] = Σ_c V[ξ][t][c] U[ξ][c][k] (36 small GEMMs), then Aᵀ M A into y.</item>
+/// </list>
+/// Blocks are sized so their copies, V and M stay in cache. With small filters each core runs
+/// whole blocks alone; with big ones all cores share a block stage by stage (over tiles, over ξ,
+/// over tiles). Either way every tile is computed by the same operations in the same order.
+/// Results differ from the direct method by rounding only (the transforms' coefficients are exact
+/// in binary except 1/6, 1/12 and 1/24, relative error ≈ 1e-6).
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class WinogradConvolution
+{
+    private const int Lanes = WinogradTransforms.Lanes;
+    private const int Products = WinogradTransforms.Products;
+    private const int Side = WinogradTransforms.OutputSide;
+
+    /// <summary>
+    /// Transformed filters up to this many floats (256 KiB: C·K ≤ 1820, the 16- and 32-channel
+    /// stages of a narrow ResNet) are cheap to share from cache, so each core runs whole blocks
+    /// alone, everything of a block in its own L2, with no barrier between stages.
+    /// </summary>
+    private const long AloneFilterFloats = 1 << 16;
+
+    /// <summary>Images, V and M of a block one core runs alone (512 KiB).</summary>
+    private const long AloneBlockFloats = 128 << 10;
+
+    /// <summary>
+    /// Images, V and M of a block all cores share stage by stage (4 MiB). Bigger blocks stream U
+    /// through the multiply stage fewer times but leave the cache: blocks of a whole batch made the
+    /// 256- and 512-channel stages of ResNet-18 10–20 % slower.
+    /// </summary>
+    internal const long SharedBlockFloats = 1 << 20;
+
+    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+    /// <summary>
+    /// Whether the geometry suits: 3×3, stride 1, channels in whole vectors both ways, and the 4×4
+    /// tiles covering the output waste at most half as much again (14×14 and 7×7 outputs pass at
+    /// 1.31; 6×6 needs 8×8 of tiles, 1.78, and stays with the direct method).
+    /// </summary>
+    public static bool Applies(in ConvGeometry g)
+    {
+        if (!IsSupported || g.R != 3 || g.S != 3 || g.StrideH != 1 || g.StrideW != 1) return false;
+        if (g.C % Lanes != 0 || g.K % Lanes != 0) return false;
+        long covered = (long)WinogradPlan.TilesOf(g.OutH) * Side * WinogradPlan.TilesOf(g.OutW) * Side;
+        return 2 * covered <= 3L * g.OutH * g.OutW;
+    }
+
+    /// <summary>
+    /// y = conv(x, w) (+ bias). With <paramref name="flippedTranspose"/> the filter is read as
+    /// w[c][k][2 − r][2 − s] from a (C, K, 3, 3) array: the data gradient of a stride-1 convolution,
+    /// without materialising the flipped filter.
+    /// </summary>
+    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, float* y, ConvScratch scratch)
+    {
+        bool alone = (long)Products * g.C * g.K <= AloneFilterFloats;
+        int copies = alone ? CpuParallel.WorkerCount : 1;
+        var plan = new WinogradPlan(g, alone ? AloneBlockFloats : SharedBlockFloats);
+        float* filter = scratch.WinogradFilter(plan.FilterFloats);
+        float* images = scratch.WinogradImages(plan.ImagesFloats * copies);
+        float* v = scratch.WinogradInputs(plan.InputFloats * copies);
+        float* m = scratch.WinogradProducts(plan.ProductFloats * copies);
+
+        int chunks = (g.C + WinogradFilterTiles.ChannelChunk - 1) / WinogradFilterTiles.ChannelChunk;
+        CpuParallel.For(g.K / Lanes * chunks, new WinogradFilterTiles { G = g, Stride = plan.FilterStride, W = w, U = filter, Flipped = flippedTranspose, Chunks = chunks });
+        if (alone)
+        {
+            int next = 0;
+            CpuParallel.For(copies, new BlocksAlone { Plan = plan, X = x, Images = images, V = v, M = m, U = filter, Bias = bias, Y = y, Next = &next });
+            return;
+        }
+        for (int b = 0; b < plan.Blocks; b++)
+        {
+            var block = BlockAt(plan, b, images, v, m);
+            CpuParallel.For(block.InterleaveItems, new InterleaveStage { Block = block, X = x });
+            CpuParallel.For(block.InputItems, new InputStage { Block = block });
+            block.ClearPadding();
+            CpuParallel.For(Products, new MultiplyStage { Block = block, U = filter });
+            CpuParallel.For(block.OutputItems, new OutputStage { Block = block, Bias = bias, Y = y });
+        }
+    }
+
+    private static WinogradBlock BlockAt(in WinogradPlan plan, int index, float* images, float* v, float* m)
+    {
+        int first = index * plan.ImagesPerBlock;
+        return new WinogradBlock(plan, images, v, m, first, Math.Min(plan.ImagesPerBlock, plan.G.N - first));
+    }
+
+    /// <summary>Worker w takes whole blocks from a shared counter and runs every stage of each in its own buffers.</summary>
+    private struct BlocksAlone : IParallelWork
+    {
+        public WinogradPlan Plan;
+        public float* X, Images, V, M, U, Bias, Y;
+        public int* Next;
+
+        public readonly void Execute(int worker)
+        {
+            int b;
+            while ((b = Interlocked.Increment(ref *Next) - 1) < Plan.Blocks)
+            {
+                var block = BlockAt(Plan, b, Images + worker * Plan.ImagesFloats, V + worker * Plan.InputFloats, M + worker * Plan.ProductFloats);
+                for (int i = 0; i < block.InterleaveItems; i++) block.Interleave(i, X);
+                for (int i = 0; i < block.InputItems; i++) block.Input(i);
+                block.ClearPadding();
+                for (int xi = 0; xi < Products; xi++) block.Multiply(xi, U);
+                for (int i = 0; i < block.OutputItems; i++) block.Output(i, Bias, Y);
+            }
+        }
+    }
+
+    private struct InterleaveStage : IParallelWork
+    {
+        public WinogradBlock Block;
+        public float* X;
+
+        public readonly void Execute(int item) => Block.Interleave(item, X);
+    }
+
+    private struct InputStage : IParallelWork
+    {
+        public WinogradBlock Block;
+
+        public readonly void Execute(int item) => Block.Input(item);
+    }
+
+    private struct MultiplyStage : IParallelWork
+    {
+        public WinogradBlock Block;
+        public float* U;
+
+        public readonly void Execute(int xi) => Block.Multiply(xi, U);
+    }
+
+    private struct OutputStage : IParallelWork
+    {
+        public WinogradBlock Block;
+        public float* Bias, Y;
+
+        public readonly void Execute(int item) => Block.Output(item, Bias, Y);
+    }
+}

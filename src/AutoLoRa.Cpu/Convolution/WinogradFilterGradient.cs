@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Cpu.Convolution;
+
+/// <summary>
+/// The filter gradient of a 3×3 stride-1 convolution in Winograd's F(4×4, 3×3) domain: with
+/// V = Bᵀ d B per input tile (as in <see cref="WinogradConvolution"/>) and dM = A dY Aᵀ per output
+/// gradient tile (<see cref="WinogradAdjoints"/>), dU[ξ][c][k] = Σ_tiles V[ξ][t][c] dM[ξ][t][k]
+/// (36 GEMMs that sum over tiles), and dW = Gᵀ dU G once at the end. A quarter of the direct
+/// method's multiplications. Blocks of whole images run stage by stage on all cores; the multiply
+/// stage gives each ξ to one core and visits blocks in order, so the sums are the same on every run.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class WinogradFilterGradient
+{
+    private const int Lanes = WinogradTransforms.Lanes;
+    private const int Products = WinogradTransforms.Products;
+
+    /// <summary>
+    /// Whether the filter gradient should go this way: with 16 channels both ways the transforms
+    /// cost as much as they save (measured on r18w16-b64's first stage: 123 GFLOP/s against the
+    /// direct method's 135; from 32 × 32 channels on it is 1.7–3.4× faster).
+    /// </summary>
+    public static bool Pays(in ConvGeometry g) => (long)g.C * g.K >= 32 * 32;
+
+    /// <summary>dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="WinogradConvolution.Applies"/> accepts; overwrites dw.</summary>
+    public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch)
+    {
+        var gradients = WinogradPlan.ForOutputGradients(g);
+        var plan = new WinogradPlan(g, WinogradConvolution.SharedBlockFloats, gradients.ImageFloats);
+        float* images = scratch.WinogradImages(plan.ImagesFloats + plan.ImagesPerBlock * gradients.ImageFloats);
+        float* gradientImages = images + plan.ImagesFloats;
+        float* v = scratch.WinogradInputs(plan.InputFloats);
+        float* dm = scratch.WinogradProducts(plan.ProductFloats);
+        float* du = scratch.WinogradFilter(plan.FilterFloats);
+
+        for (int b = 0; b < plan.Blocks; b++)
+        {
+            int first = b * plan.ImagesPerBlock, count = Math.Min(plan.ImagesPerBlock, g.N - first);
+            var block = new WinogradBlock(plan, images, v, null, first, count);
+            var gradientBlock = new WinogradBlock(gradients, gradientImages, null, null, first, count);
+            CpuParallel.For(block.InterleaveItems, new Interleave { Block = block, Source = x });
+            CpuParallel.For(gradientBlock.InterleaveItems, new Interleave { Block = gradientBlock, Source = dy });
+            CpuParallel.For(block.InputItems, new Inputs { Block = block });
+            int tiles = count * plan.TilesPerImage;
+            CpuParallel.For(tiles * (g.K / Lanes), new OutputGradients { Plan = plan, Gradients = gradients, Images = gradientImages, Dm = dm, Tiles = tiles });
+            CpuParallel.For(Products, new Multiplies { Plan = plan, V = v, Dm = dm, Du = du, Tiles = tiles, Accumulate = b > 0 });
+        }
+        CpuParallel.For(g.C * (g.K / Lanes), new FilterTaps { Plan = plan, Du = du, Dw = dw });
+    }
+
+    private struct Interleave : IParallelWork
+    {
+        public WinogradBlock Block;
+        public float* Source;
+
+        public readonly void Execute(int item) => Block.Interleave(item, Source);
+    }
+
+    private struct Inputs : IParallelWork
+    {
+        public WinogradBlock Block;
+
+        public readonly void Execute(int item) => Block.Input(item);
+    }
+
+    /// <summary>dM = A dY Aᵀ for block tile item mod Tiles, channels of block item / Tiles.</summary>
+    private struct OutputGradients : IParallelWork
+    {
+        public WinogradPlan Plan, Gradients;
+        public float* Images, Dm;
+        public int Tiles;
+
+        public readonly void Execute(int item)
+        {
+            var g = Plan.G;
+            int tile = item % Tiles, block = item / Tiles;
+            var (n, tileRow, tileColumn) = Plan.Locate(tile);
+            int side = WinogradTransforms.OutputSide;
+            float* origin = Images + n * Gradients.ImageFloats + block * Gradients.ChannelBlockFloats
+                + ((long)tileRow * side * Gradients.PaddedW + tileColumn * side) * Lanes;
+            WinogradAdjoints.OutputGradient(origin, Gradients.PaddedW * Lanes, Dm + (long)tile * g.K + block * Lanes, Plan.ProductStride);
+        }
+    }
+
+    /// <summary>dU[ξ] (+)= V[ξ]ᵀ dM[ξ] for one ξ, in blocks of 8 input × 32 (or a last 16) output channels.</summary>
+    private struct Multiplies : IParallelWork
+    {
+        public WinogradPlan Plan;
+        public float* V, Dm, Du;
+        public int Tiles;
+        public bool Accumulate;
+
+        public readonly void Execute(int xi)
+        {
+            var g = Plan.G;
+            float* v = V + xi * Plan.InputStride;
+            float* dm = Dm + xi * Plan.ProductStride;
+            float* du = Du + xi * Plan.FilterStride;
+            for (int c = 0; c < g.C; c += WinogradGradientKernel.Channels)
+            {
+                for (int k = 0; k < g.K; k += WinogradGemmKernel.Channels)
+                {
+                    float* target = du + (long)c * g.K + k;
+                    if (g.K - k >= WinogradGemmKernel.Channels) WinogradGradientKernel.Run32(Tiles, v + c, g.C, dm + k, g.K, target, g.K, Accumulate);
+                    else WinogradGradientKernel.Run16(Tiles, v + c, g.C, dm + k, g.K, target, g.K, Accumulate);
+                }
+            }
+        }
+    }
+
+    /// <summary>dW[k][c] = Gᵀ dU[·][c][k] G for input channel item / (K/16) and 16 output channels.</summary>
+    private struct FilterTaps : IParallelWork
+    {
+        public WinogradPlan Plan;
+        public float* Du, Dw;
+
+        public readonly void Execute(int item)
+        {
+            var g = Plan.G;
+            int blocks = g.K / Lanes;
+            int c = item / blocks, k0 = item % blocks * Lanes;
+            var taps = stackalloc Vector512<float>[9];
+            WinogradAdjoints.FilterGradient(Du + (long)c * g.K + k0, Plan.FilterStride, taps);
+            float* values = (float*)taps;
+            for (int lane = 0; lane < Lanes; lane++)
+            {
+                float* target = Dw + ((long)(k0 + lane) * g.C + c) * 9;
+                for (int t = 0; t < 9; t++) target[t] = values[t * Lanes + lane];
+            }
+        }
+    }
+}

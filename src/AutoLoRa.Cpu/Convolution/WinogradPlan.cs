@@ -1,0 +1,110 @@
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Cpu.Convolution;
+
+/// <summary>
+/// Sizes and indexing of one <see cref="WinogradConvolution"/>: the channel-interleaved padded
+/// images (per image C / 16 blocks of PaddedH × PaddedW × 16 floats), the 4×4 tiles numbered
+/// image by image in row-major order, and how many whole images one block of tiles covers.
+/// Where the output is not whole tiles, the last row and column of tiles reach past it: the
+/// padded images extend with zeros to cover them and the output stage drops what lies outside.
+/// </summary>
+internal readonly struct WinogradPlan
+{
+    private const int Lanes = WinogradTransforms.Lanes;
+    private const int Side = WinogradTransforms.OutputSide;
+
+    /// <param name="g">The convolution (3×3, stride 1, channels in whole vectors: see <see cref="WinogradConvolution.Applies"/>).</param>
+    /// <param name="blockBudgetFloats">What one block's interleaved images, V and M may take together; a block holds at least one image.</param>
+    /// <param name="extraPerImage">Further floats a block needs per image (the filter gradient's interleaved output gradients).</param>
+    public WinogradPlan(in ConvGeometry g, long blockBudgetFloats, long extraPerImage = 0)
+        : this(g, TilesOf(g.OutH) * Side + 2, TilesOf(g.OutW) * Side + 2, blockBudgetFloats, extraPerImage)
+    {
+    }
+
+    private WinogradPlan(in ConvGeometry g, int paddedH, int paddedW, long blockBudgetFloats, long extraPerImage)
+    {
+        G = g;
+        PaddedH = paddedH;
+        PaddedW = paddedW;
+        ChannelBlockFloats = (long)PaddedH * PaddedW * Lanes;
+        ImageFloats = (long)g.C * PaddedH * PaddedW;
+        TilesW = TilesOf(g.OutW);
+        TilesPerImage = TilesOf(g.OutH) * TilesW;
+        long perImage = ImageFloats + extraPerImage + (long)TilesPerImage * WinogradTransforms.Products * (g.C + g.K);
+        ImagesPerBlock = (int)Math.Clamp(blockBudgetFloats / perImage, 1, g.N);
+        int rows = WinogradGemmKernel.Tiles;
+        Capacity = (ImagesPerBlock * TilesPerImage + rows - 1) / rows * rows;
+    }
+
+    /// <summary>
+    /// The layout of a convolution's output gradient for the filter gradient: K channels of
+    /// OutH × OutW, interleaved like the images, unpadded except for the zeros that complete the
+    /// last tiles (its "geometry" is a 3×3 valid convolution over that plane, used for sizes only).
+    /// </summary>
+    public static WinogradPlan ForOutputGradients(in ConvGeometry g) =>
+        new(new ConvGeometry(g.N, g.K, g.OutH, g.OutW, g.K, 3, 3, 1, 1, 0, 0), TilesOf(g.OutH) * Side, TilesOf(g.OutW) * Side, 1, 0);
+
+    /// <summary>4×4 tiles covering <paramref name="length"/> outputs.</summary>
+    public static int TilesOf(int length) => (length + Side - 1) / Side;
+
+    public ConvGeometry G { get; }
+
+    public int PaddedH { get; }
+
+    public int PaddedW { get; }
+
+    /// <summary>Floats of one 16-channel block of a padded image.</summary>
+    public long ChannelBlockFloats { get; }
+
+    /// <summary>Floats of one padded image.</summary>
+    public long ImageFloats { get; }
+
+    public int TilesW { get; }
+
+    public int TilesPerImage { get; }
+
+    public int ImagesPerBlock { get; }
+
+    public int Blocks => (G.N + ImagesPerBlock - 1) / ImagesPerBlock;
+
+    /// <summary>Tile rows of a block's V and M per ξ: its tiles rounded up to the multiply kernel's rows of 8.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Floats of a block's interleaved images, V and M.</summary>
+    public long ImagesFloats => ImagesPerBlock * ImageFloats;
+
+    // The 36 matrices of V, M and U are written and read one vector from each at a time. Their
+    // sizes are often multiples of 4 KiB, which would put all 36 vectors in one set of the L1
+    // cache (8 ways): one vector of padding between matrices spreads them over consecutive sets.
+
+    /// <summary>Floats from V[ξ] to V[ξ + 1].</summary>
+    public long InputStride => (long)Capacity * G.C + Lanes;
+
+    /// <summary>Floats from M[ξ] to M[ξ + 1].</summary>
+    public long ProductStride => (long)Capacity * G.K + Lanes;
+
+    /// <summary>Floats from U[ξ] to U[ξ + 1].</summary>
+    public long FilterStride => (long)G.C * G.K + Lanes;
+
+    public long InputFloats => WinogradTransforms.Products * InputStride;
+
+    public long ProductFloats => WinogradTransforms.Products * ProductStride;
+
+    public long FilterFloats => WinogradTransforms.Products * FilterStride;
+
+    /// <summary>Where pixel <paramref name="pixel"/> (row-major in the unpadded plane) lands in a padded channel block.</summary>
+    public long PaddedOffset(int pixel)
+    {
+        int h = pixel / G.W;
+        return ((long)(h + G.PadH) * PaddedW + pixel - h * G.W + G.PadW) * Lanes;
+    }
+
+    /// <summary>The image within its block and tile row and column of a block's tile <paramref name="tile"/>.</summary>
+    public (int Image, int Row, int Column) Locate(int tile)
+    {
+        int n = tile / TilesPerImage, within = tile - n * TilesPerImage;
+        int row = within / TilesW;
+        return (n, row, within - row * TilesW);
+    }
+}

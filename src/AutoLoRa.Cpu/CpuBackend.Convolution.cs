@@ -1,0 +1,353 @@
+using System.Numerics.Tensors;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Cpu.Convolution;
+using AutoLoRa.Cpu.Gemm;
+
+namespace AutoLoRa.Cpu;
+
+/// <summary>
+/// Convolution as GEMM over the lowered (im2col) matrix. With col(x_n) of shape (C·R·S, P),
+/// P = OutH·OutW:
+/// <code>
+///   forward          y_n (K, P)       = W (K, C·R·S) · col(x_n)
+///   backward data    stride 1: dx = conv(dy; W transposed to (C, K) and flipped in R, S; pad R−1−pad)
+///                    otherwise: dcol (C·R·S, P) = Wᵀ · dy_n, then dx_n = Col2Im(dcol)
+///   backward filter  dW (K, C·R·S)  = Σ_n dy_n · col(x_n)ᵀ
+/// </code>
+/// <para>
+/// A 3×3 stride-1 convolution with channels in whole 16-lane vectors runs by Winograd's
+/// F(4×4, 3×3) (<see cref="WinogradConvolution"/>, <see cref="WinogradFilterGradient"/>) unless
+/// <see cref="Winograd"/> is off. Otherwise, a convolution whose output rows are whole vectors runs
+/// as a direct convolution (<see cref="DirectConvolution"/>). Otherwise forward lays a group of images side by side, so one GEMM has ≈ <see cref="GroupColumns"/>
+/// columns even where P is 16 (late ResNet stages), and packs the GEMM's B panels straight from
+/// the images (<see cref="Im2ColPanels"/>): the column matrix is never materialised. Groups run in
+/// parallel with single-threaded GEMMs, one scratch output per worker; with fewer groups than
+/// workers the groups run in turn and each GEMM parallelises itself. A stride-1 data gradient is
+/// itself such a forward convolution, which spares the scatter-add of Col2Im.
+/// </para>
+/// <para>
+/// The filter gradient lays a group of images side by side (col of shape (C·R·S, G·P), dy of
+/// shape (K, G·P)) and makes one multi-threaded GEMM per group, accumulating into dW: its inner
+/// dimension G·P is long even for the 4×4 layers, nothing races and no per-worker partial
+/// gradients need reducing.
+/// </para>
+/// </summary>
+public sealed partial class CpuBackend
+{
+    /// <summary>Columns a forward or data-gradient GEMM aims for: one packed B block (<see cref="Sgemm.NC"/>).</summary>
+    private const int GroupColumns = Sgemm.NC;
+
+    private ConvScratch? _convScratch = new();
+
+    /// <summary>
+    /// Upper bound, in floats, of the side-by-side column matrix of the filter gradient; decides how
+    /// many images share one GEMM. 4 Mi floats (16 MiB) lets a whole batch of 32 share one GEMM from
+    /// 16×16 layers down. Settable so tests can force several groups.
+    /// </summary>
+    internal long ConvWideColumnBudget { get; set; } = 1L << 22;
+
+    /// <summary>Scratch arrays the convolution primitives have allocated so far (zero growth in steady state).</summary>
+    internal long ConvScratchAllocations => Volatile.Read(ref _convScratch)?.Allocations ?? 0;
+
+    protected override unsafe void Conv2dForwardCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
+    {
+        CheckColumns(nameof(Conv2dForward), g);
+        var scratch = RentConvScratch();
+        try
+        {
+            fixed (float* px = Floats(x), pw = Floats(w), py = Floats(y), pb = bias is null ? null : Floats(bias))
+            {
+                Forward(g, px, pw, pb, py, scratch);
+            }
+        }
+        finally
+        {
+            ReturnConvScratch(scratch);
+        }
+    }
+
+    protected override unsafe void Conv2dBackwardDataCore(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
+    {
+        CheckColumns(nameof(Conv2dBackwardData), g);
+        var scratch = RentConvScratch();
+        try
+        {
+            fixed (float* pdy = Floats(dy), pw = Floats(w), pdx = Floats(dx))
+            {
+                if (g.StrideH == 1 && g.StrideW == 1 && g.PadH < g.R && g.PadW < g.S)
+                {
+                    var transposed = TransposedGeometry(g);
+                    if (UsesWinograd(transposed))
+                    {
+                        WinogradConvolution.Forward(transposed, pdy, pw, flippedTranspose: true, null, pdx, scratch);
+                        return;
+                    }
+                    float* flipped = scratch.FlippedFilter((long)g.FilterSize);
+                    FlipFilter(g, pw, flipped);
+                    Forward(transposed, pdy, flipped, null, pdx, scratch);
+                }
+                else
+                {
+                    int group = GroupSize(g);
+                    ForEachGroup(g.N, group, (long)g.C * g.R * g.S * group * g.OutH * g.OutW, scratch,
+                        new BackwardDataGroup { G = g, Dy = pdy, W = pw, Dx = pdx, Group = group });
+                }
+            }
+        }
+        finally
+        {
+            ReturnConvScratch(scratch);
+        }
+    }
+
+    protected override unsafe void Conv2dBackwardFilterCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
+    {
+        CheckColumns(nameof(Conv2dBackwardFilter), g);
+        int planes = g.OutH * g.OutW;
+        int taps = g.C * g.R * g.S;
+        long imageSize = (long)g.C * g.H * g.W;
+        long outputSize = (long)g.K * planes;
+        fixed (float* px = Floats(x), pdy = Floats(dy), pdw = Floats(dw))
+        {
+            if (UsesWinograd(g) && WinogradFilterGradient.Pays(g))
+            {
+                var winograd = RentConvScratch();
+                try { WinogradFilterGradient.Compute(g, px, pdy, pdw, winograd); }
+                finally { ReturnConvScratch(winograd); }
+                return;
+            }
+            if (DirectConvolution.AppliesToFilter(g))
+            {
+                var direct = RentConvScratch();
+                try { DirectConvolution.BackwardFilter(g, px, pdy, pdw, direct); }
+                finally { ReturnConvScratch(direct); }
+                return;
+            }
+            if (IsPointwise(g))
+            {
+                // dW (K, C) += dy_n (K, HW) · x_nᵀ (HW, C): the input plane is already the column matrix.
+                for (int n = 0; n < g.N; n++)
+                {
+                    Sgemm.Run(false, true, g.K, g.C, planes, 1f, pdy + n * outputSize, planes,
+                        px + n * imageSize, planes, n == 0 ? 0f : 1f, pdw, g.C, parallel: true);
+                }
+                return;
+            }
+
+            long perImage = (long)taps * planes;
+            int group = (int)Math.Clamp(ConvWideColumnBudget / perImage, 1, g.N);
+            var scratch = RentConvScratch();
+            try
+            {
+                float* cols = scratch.WideColumns(perImage * group);
+                float* grads = scratch.WideGradients((long)g.K * planes * group);
+                for (int first = 0; first < g.N; first += group)
+                {
+                    int count = Math.Min(group, g.N - first);
+                    int ld = count * planes;
+                    CpuParallel.For(count, new PackGroup { G = g, X = px, Dy = pdy, Cols = cols, Grads = grads, First = first, Ld = ld });
+                    Sgemm.Run(false, true, g.K, taps, ld, 1f, grads, ld, cols, ld, first == 0 ? 0f : 1f, pdw, taps, parallel: true);
+                }
+            }
+            finally
+            {
+                ReturnConvScratch(scratch);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether 3×3 stride-1 convolutions (forward and both gradients) may use Winograd's
+    /// F(4×4, 3×3), which does a quarter of the multiplications and rounds differently from the
+    /// direct method (relative error about 1e-6). Off gives the exact direct/GEMM algorithms.
+    /// </summary>
+    public bool Winograd { get; init; } = true;
+
+    private bool UsesWinograd(in ConvGeometry g) => Winograd && WinogradConvolution.Applies(g);
+
+    private static bool IsPointwise(in ConvGeometry g) =>
+        g.R == 1 && g.S == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
+
+    /// <summary>im2col's own limit, on top of the shared checks: the column matrix of one image must fit an array.</summary>
+    private static void CheckColumns(string op, in ConvGeometry g) => PrimitiveChecks.Count(op, g, g.C * g.R, g.S, g.OutH, g.OutW);
+
+    // One call at a time owns the scratch set; a concurrent caller gets a fresh one (rare, and
+    // only then does it allocate).
+    private ConvScratch RentConvScratch() => Interlocked.Exchange(ref _convScratch, null) ?? new ConvScratch();
+
+    private void ReturnConvScratch(ConvScratch scratch) => Volatile.Write(ref _convScratch, scratch);
+
+    private unsafe void Forward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
+    {
+        if (UsesWinograd(g))
+        {
+            WinogradConvolution.Forward(g, x, w, flippedTranspose: false, bias, y, scratch);
+            return;
+        }
+        if (DirectConvolution.Applies(g))
+        {
+            DirectConvolution.Forward(g, x, w, bias, y, scratch);
+            return;
+        }
+        int group = GroupSize(g);
+        ForEachGroup(g.N, group, group == 1 ? 0 : (long)g.K * group * g.OutH * g.OutW, scratch,
+            new ForwardGroup { G = g, X = x, W = w, Bias = bias, Y = y, Group = group });
+    }
+
+    /// <summary>Images per GEMM: enough for <see cref="GroupColumns"/> columns, at most the batch.</summary>
+    private static int GroupSize(in ConvGeometry g) => Math.Clamp(GroupColumns / (g.OutH * g.OutW), 1, g.N);
+
+    /// <summary>The data gradient of a stride-1 convolution as a forward convolution of dy (see the class remarks).</summary>
+    private static ConvGeometry TransposedGeometry(in ConvGeometry g) =>
+        new(g.N, g.K, g.OutH, g.OutW, g.C, g.R, g.S, 1, 1, g.R - 1 - g.PadH, g.S - 1 - g.PadW);
+
+    /// <summary>flipped[c, k, r, s] = w[k, c, R−1−r, S−1−s].</summary>
+    private static unsafe void FlipFilter(in ConvGeometry g, float* w, float* flipped)
+    {
+        int taps = g.R * g.S;
+        for (int k = 0; k < g.K; k++)
+        {
+            for (int c = 0; c < g.C; c++)
+            {
+                float* src = w + ((long)k * g.C + c) * taps;
+                float* dst = flipped + ((long)c * g.K + k) * taps;
+                for (int t = 0; t < taps; t++) dst[t] = src[taps - 1 - t];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for every group of <paramref name="group"/> images: in parallel,
+    /// each worker with its own scratch of <paramref name="scratchLength"/> floats and
+    /// single-threaded GEMMs, or — with fewer groups than workers — group after group with
+    /// multi-threaded GEMMs.
+    /// </summary>
+    private static unsafe void ForEachGroup<TWork>(int images, int group, long scratchLength, ConvScratch scratch, TWork work)
+        where TWork : struct, IConvGroupWork
+    {
+        int groups = (images + group - 1) / group;
+        int workers = CpuParallel.WorkerCount;
+        if (groups < workers || workers == 1)
+        {
+            scratch.EnsureColumns(1, scratchLength);
+            float* own = scratch.Columns(0);
+            for (int i = 0; i < groups; i++) work.Run(i, own, parallelGemm: true);
+            return;
+        }
+        scratch.EnsureColumns(workers, scratchLength);
+        int next = 0;
+        CpuParallel.For(workers, new GroupsOverWorkers<TWork> { Work = work, Scratch = scratch, Next = &next, Groups = groups });
+    }
+
+    private unsafe interface IConvGroupWork
+    {
+        void Run(int group, float* scratch, bool parallelGemm);
+    }
+
+    /// <summary>Worker w takes groups from a shared counter (dynamic balance) and works in its own scratch.</summary>
+    private unsafe struct GroupsOverWorkers<TWork> : IParallelWork where TWork : struct, IConvGroupWork
+    {
+        public TWork Work;
+        public ConvScratch Scratch;
+        public int* Next;
+        public int Groups;
+
+        public void Execute(int worker)
+        {
+            float* own = Scratch.Columns(worker);
+            int i;
+            while ((i = Interlocked.Increment(ref *Next) - 1) < Groups) Work.Run(i, own, parallelGemm: false);
+        }
+    }
+
+    /// <summary>
+    /// y for images [i·Group, …): one GEMM over the group's implicit column matrix; a single image
+    /// is written in place, a group goes through the (K, Group·P) scratch and is scattered to NCHW.
+    /// </summary>
+    private unsafe struct ForwardGroup : IConvGroupWork
+    {
+        public ConvGeometry G;
+        public float* X, W, Bias, Y;
+        public int Group;
+
+        public readonly void Run(int index, float* scratch, bool parallelGemm)
+        {
+            int first = index * Group;
+            int count = Math.Min(Group, G.N - first);
+            int planes = G.OutH * G.OutW;
+            int taps = G.C * G.R * G.S;
+            long outputSize = (long)G.K * planes;
+            var source = new Im2ColPanels(G, X + first * ((long)G.C * G.H * G.W));
+            if (count == 1)
+            {
+                float* yn = Y + first * outputSize;
+                Sgemm.Run(false, G.K, planes, taps, 1f, W, taps, source, 0f, yn, planes, parallelGemm);
+                if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
+                return;
+            }
+            int ld = count * planes;
+            Sgemm.Run(false, G.K, ld, taps, 1f, W, taps, source, 0f, scratch, ld, parallelGemm);
+            for (int i = 0; i < count; i++)
+            {
+                float* yn = Y + (first + i) * outputSize;
+                for (int k = 0; k < G.K; k++) Packing.CopyRun(scratch + (long)k * ld + (long)i * planes, yn + (long)k * planes, planes);
+                if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
+            }
+        }
+
+        private static void AddBias(float* y, float* bias, int rows, int planes, int ld)
+        {
+            for (int k = 0; k < rows; k++)
+            {
+                var row = new Span<float>(y + (long)k * ld, planes);
+                TensorPrimitives.Add(row, bias[k], row);
+            }
+        }
+    }
+
+    /// <summary>dx for images [i·Group, …) of a strided convolution: dcol = Wᵀ · dy_group in scratch, then Col2Im per image.</summary>
+    private unsafe struct BackwardDataGroup : IConvGroupWork
+    {
+        public ConvGeometry G;
+        public float* Dy, W, Dx;
+        public int Group;
+
+        public readonly void Run(int index, float* scratch, bool parallelGemm)
+        {
+            int first = index * Group;
+            int count = Math.Min(Group, G.N - first);
+            int planes = G.OutH * G.OutW;
+            int taps = G.C * G.R * G.S;
+            int ld = count * planes;
+            var source = new PlanePanels(Dy + first * ((long)G.K * planes), G.K, planes);
+            Sgemm.Run(true, taps, ld, G.K, 1f, W, taps, source, 0f, scratch, ld, parallelGemm);
+            long imageSize = (long)G.C * G.H * G.W;
+            for (int i = 0; i < count; i++)
+            {
+                float* dxn = Dx + (first + i) * imageSize;
+                new Span<float>(dxn, (int)imageSize).Clear();
+                Im2Col.Accumulate(G, scratch + (long)i * planes, ld, dxn);
+            }
+        }
+    }
+
+    /// <summary>Lowers image First+i into columns [i·P, (i+1)·P) of the wide matrices (row stride Ld).</summary>
+    private unsafe struct PackGroup : IParallelWork
+    {
+        public ConvGeometry G;
+        public float* X, Dy, Cols, Grads;
+        public int First, Ld;
+
+        public readonly void Execute(int i)
+        {
+            int n = First + i;
+            int planes = G.OutH * G.OutW;
+            Im2Col.Pack(G, X + (long)n * G.C * G.H * G.W, Cols + (long)i * planes, Ld);
+            float* dyn = Dy + (long)n * G.K * planes;
+            for (int k = 0; k < G.K; k++)
+            {
+                new ReadOnlySpan<float>(dyn + (long)k * planes, planes).CopyTo(new Span<float>(Grads + (long)k * Ld + (long)i * planes, planes));
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Numerics.Tensors;
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Cpu;
+
+public sealed partial class CpuBackend
+{
+    protected override unsafe void AxpbyCore(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
+    {
+        fixed (float* pa = Floats(a), pb = Floats(b), py = Floats(y))
+        {
+            ElementwiseChunks.Run(length, new AxpbyKernel { Alpha = alpha, Beta = beta, A = pa, B = pb, Y = py });
+        }
+    }
+
+    protected override void ScaleCore(int length, float alpha, DeviceBuffer x, DeviceBuffer y)
+    {
+        TensorPrimitives.Multiply(Span(x, length), alpha, Span(y, length));
+    }
+
+    protected override void MultiplyCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
+    {
+        TensorPrimitives.Multiply(Span(a, length), Span(b, length), Span(y, length));
+    }
+
+    protected override unsafe void ReluCore(int length, DeviceBuffer x, DeviceBuffer y)
+    {
+        fixed (float* px = Floats(x), py = Floats(y))
+        {
+            ElementwiseChunks.Run(length, new ReluKernel { X = px, Y = py });
+        }
+    }
+
+    protected override unsafe void ReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
+    {
+        fixed (float* py = Floats(y), pdy = Floats(dy), pdx = Floats(dx))
+        {
+            ElementwiseChunks.Run(length, new ReluBackwardKernel { Y = py, Dy = pdy, Dx = pdx });
+        }
+    }
+
+    protected override void SignCore(int length, DeviceBuffer x, DeviceBuffer y)
+    {
+        var xs = Span(x, length);
+        var ys = Span(y, length);
+        // Branch-free: the signs of gradients are as unpredictable as coin flips.
+        for (int i = 0; i < length; i++) ys[i] = (xs[i] > 0 ? 1f : 0f) - (xs[i] < 0 ? 1f : 0f);
+    }
+
+    protected override void ClampCore(int length, DeviceBuffer x, float min, float max, DeviceBuffer y)
+    {
+        TensorPrimitives.Max(Span(x, length), min, Span(y, length));
+        TensorPrimitives.Min(Span(y, length), max, Span(y, length));
+    }
+
+    protected override void MinimumCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
+    {
+        TensorPrimitives.Min(Span(a, length), Span(b, length), Span(y, length));
+    }
+
+    protected override void MaximumCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
+    {
+        TensorPrimitives.Max(Span(a, length), Span(b, length), Span(y, length));
+    }
+
+    protected override void AddBiasCore(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias)
+    {
+        var ys = Floats(y);
+        var bs = Floats(bias);
+        for (int o = 0; o < outer; o++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                TensorPrimitives.Add(ys.AsSpan((o * channels + c) * inner, inner), bs[c], ys.AsSpan((o * channels + c) * inner, inner));
+            }
+        }
+    }
+
+    protected override void BiasBackwardCore(int outer, int channels, int inner, DeviceBuffer dy, DeviceBuffer dbias)
+    {
+        var dys = Floats(dy);
+        var db = Span(dbias, channels);
+        db.Clear();
+        for (int o = 0; o < outer; o++)
+        {
+            for (int c = 0; c < channels; c++) db[c] += TensorPrimitives.Sum<float>(dys.AsSpan((o * channels + c) * inner, inner));
+        }
+    }
+
+    protected override void SumCore(int length, DeviceBuffer x, DeviceBuffer result)
+    {
+        Floats(result)[0] = TensorPrimitives.Sum<float>(Span(x, length));
+    }
+
+    protected override void LogSoftmaxCore(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
+    {
+        var xs = Floats(x);
+        var ys = Floats(y);
+        for (int r = 0; r < rows; r++) LogSoftmaxRow(xs.AsSpan(r * cols, cols), ys.AsSpan(r * cols, cols));
+    }
+
+    protected override void LogSoftmaxBackwardCore(int rows, int cols, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
+    {
+        var ys = Floats(y);
+        var dys = Floats(dy);
+        var dxs = Floats(dx);
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * cols;
+            float total = TensorPrimitives.Sum<float>(dys.AsSpan(o, cols));
+            for (int j = 0; j < cols; j++) dxs[o + j] = dys[o + j] - MathF.Exp(ys[o + j]) * total;
+        }
+    }
+
+    protected override void ArgMaxRowsCore(int rows, int cols, DeviceBuffer x, DeviceBuffer indices)
+    {
+        var xs = Floats(x);
+        var idx = Ints(indices);
+        for (int r = 0; r < rows; r++) idx[r] = TensorPrimitives.IndexOfMax<float>(xs.AsSpan(r * cols, cols));
+    }
+
+    /// <summary>Numerically stable log-softmax of one row (shifted by the row maximum).</summary>
+    private static void LogSoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
+    {
+        float max = TensorPrimitives.Max(x);
+        double sum = 0;
+        for (int j = 0; j < x.Length; j++) sum += Math.Exp(x[j] - max);
+        float logSum = max + (float)Math.Log(sum);
+        TensorPrimitives.Subtract(x, logSum, y);
+    }
+}
