@@ -3,7 +3,6 @@
 // Every kernel maps i in [0, n) to one output element through autolora_map / autolora_stream
 // (autolora_cuda.cuh): a grid-stride loop over float4 quads where all its pointers share a
 // 16-byte phase, scalar for the 0..3 head and tail elements and for pointers at mixed phases.
-// Launch: block 256, about ceil(n / 4) threads: grid min(ceil(n / 1024), 32 * SM count).
 // Outputs may alias inputs (IBackend allows it): each thread reads its element (or quad) before
 // writing it, and no pointer is __restrict__ for that reason. NaN propagates through
 // min/max/clamp/relu as in CpuBackend (System.Numerics.Tensors semantics).
@@ -19,10 +18,7 @@
 // min_f32 / max_f32(a,b,y,n)   y = min/max(a, b)
 // add_bias_f32(y,bias,n,C,I)   y[o,c,i] += bias[c] (y as (n/(C·I), C, I)); bias from cache
 //
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   axpby_f32 8 + 4, scale_f32 4 + 4, mul_f32 8 + 4, relu_f32 4 + 4, relu_backward_f32 8 + 4,
-//   sign_f32 4 + 4, clamp_f32 4 + 4, min_f32 8 + 4, max_f32 8 + 4, add_bias_f32 4 + 4
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
 static __device__ __forceinline__ bool autolora_isnan(float v) { return v != v; }
@@ -37,54 +33,81 @@ static __device__ __forceinline__ float autolora_min(float a, float b)
     return autolora_isnan(a) ? a : autolora_isnan(b) ? b : (a < b ? a : b);
 }
 
+// @traffic 8 + 4
+// @launch stream(n)
+// @implements AxpbyCore(n, alpha, a, beta, b, y)
 extern "C" __global__ void axpby_f32(const float* a, const float* b, float* y, int n, float alpha, float beta)
 {
     autolora_map(n, [=](float va, float vb) { return alpha * va + beta * vb; }, y, a, b);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(axpby_f32)
 
+// @traffic 4 + 4
+// @launch stream(n)
+// @implements ScaleCore(n, alpha, x, y)
 extern "C" __global__ void scale_f32(const float* x, float* y, int n, float alpha)
 {
     autolora_map(n, [=](float v) { return alpha * v; }, y, x);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(scale_f32)
 
+// @traffic 8 + 4
+// @launch stream(n)
+// @implements MultiplyCore(n, a, b, y)
 extern "C" __global__ void mul_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return va * vb; }, y, a, b);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(mul_f32)
 
+// @traffic 4 + 4
+// @launch stream(n)
+// @implements ReluCore(n, x, y)
 extern "C" __global__ void relu_f32(const float* x, float* y, int n)
 {
     autolora_map(n, [](float v) { return autolora_max(v, 0.0f); }, y, x);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_f32)
 
+// @traffic 8 + 4
+// @launch stream(n)
+// @implements ReluBackwardCore(n, y, dy, dx)
 extern "C" __global__ void relu_backward_f32(const float* y, const float* dy, float* dx, int n)
 {
     autolora_map(n, [](float vy, float vdy) { return vy > 0.0f ? vdy : 0.0f; }, dx, y, dy);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_backward_f32)
 
+// @traffic 4 + 4
+// @launch stream(n)
+// @implements SignCore(n, x, y)
 extern "C" __global__ void sign_f32(const float* x, float* y, int n)
 {
     autolora_map(n, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f; }, y, x);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(sign_f32)
 
+// @traffic 4 + 4
+// @launch stream(n)
+// @implements ClampCore(n, x, lo, hi, y)
 extern "C" __global__ void clamp_f32(const float* x, float* y, int n, float lo, float hi)
 {
     autolora_map(n, [=](float v) { return autolora_min(autolora_max(v, lo), hi); }, y, x);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(clamp_f32)
 
+// @traffic 8 + 4
+// @launch stream(n)
+// @implements MinimumCore(n, a, b, y)
 extern "C" __global__ void min_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return autolora_min(va, vb); }, y, a, b);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(min_f32)
 
+// @traffic 8 + 4
+// @launch stream(n)
+// @implements MaximumCore(n, a, b, y)
 extern "C" __global__ void max_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return autolora_max(va, vb); }, y, a, b);
@@ -92,6 +115,8 @@ extern "C" __global__ void max_f32(const float* a, const float* b, float* y, int
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(max_f32)
 
 // In place on y; the bias index is recomputed per element (a quad may straddle two channels).
+// @traffic 4 + 4: y read and written; bias (one per channel) left out
+// @launch stream(n)
 extern "C" __global__ void add_bias_f32(float* y, const float* __restrict__ bias, int n, int channels, int inner)
 {
     auto biasAt = [=](long long i) { return bias[(i / inner) % channels]; };

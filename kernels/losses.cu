@@ -1,6 +1,6 @@
 // losses.cu — the fused losses of the AutoLoRa step: softmax cross-entropy and TRADES's KL,
-// each one pass over the logits per row with warp reductions (one warp per row, block 256 =
-// 8 rows, grid-stride over rows; launch: block 256, grid min(ceil(rows / 8), 32 · SM count)).
+// each one pass over the logits per row with warp reductions (one warp per row, grid-stride
+// over rows).
 // The per-row losses go to a rows-long scratch buffer and mean_rows_f32 (one block) folds them,
 // so the result is deterministic and nothing is read back to the host.
 //
@@ -18,11 +18,7 @@
 // mean_rows_f32(values, out, rows, scale)   out[0] = scale · Σ values. One block (any size ≤ 1024,
 //   a multiple of 32), shared memory for one partial per warp.
 //
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   softmax_ce_forward_f32 4 + 4, softmax_ce_backward_f32 4 + 4, kl_forward_f32 8 + 8,
-//   kl_backward_f32 8 + 8 (both gradients), mean_rows_f32 4 + 4 (rows read, one written);
-//   labels and per-row losses (4 bytes per row each) are left out.
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
 #define AUTOLORA_WARP_ROWS(row, rows)                                                              \
@@ -42,6 +38,8 @@ static __device__ __forceinline__ float autolora_row_logsumexp(const float* z, i
     return m + autolora_log(autolora_warp_sum(s));
 }
 
+// @traffic 4 + 4: logits read, probabilities written; labels and row losses left out
+// @launch warps(rows)
 extern "C" __global__ void softmax_ce_forward_f32(const float* __restrict__ z, const int* __restrict__ labels,
                                                   float* __restrict__ probs, float* __restrict__ rowLoss,
                                                   int* error, int rows, int classes)
@@ -61,6 +59,8 @@ extern "C" __global__ void softmax_ce_forward_f32(const float* __restrict__ z, c
 }
 AUTOLORA_HOST_ENTRY(softmax_ce_forward_f32)
 
+// @traffic 4 + 4: probabilities read, dz written; labels left out
+// @launch threads(n)
 extern "C" __global__ void softmax_ce_backward_f32(const float* __restrict__ probs, const int* __restrict__ labels,
                                                    const float* __restrict__ dloss, float* __restrict__ dz,
                                                    int n, int classes, float invRows)
@@ -75,6 +75,8 @@ extern "C" __global__ void softmax_ce_backward_f32(const float* __restrict__ pro
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(softmax_ce_backward_f32)
 
+// @traffic 8 + 8: both logits read, logP and logQ written; row values left out
+// @launch warps(rows)
 extern "C" __global__ void kl_forward_f32(const float* __restrict__ zt, const float* __restrict__ zi,
                                           float* __restrict__ logP, float* __restrict__ logQ,
                                           float* __restrict__ rowKl, int rows, int classes)
@@ -98,6 +100,8 @@ extern "C" __global__ void kl_forward_f32(const float* __restrict__ zt, const fl
 }
 AUTOLORA_HOST_ENTRY(kl_forward_f32)
 
+// @traffic 8 + 8: logP and logQ read, both gradients written
+// @launch warps(rows)
 extern "C" __global__ void kl_backward_f32(const float* __restrict__ logP, const float* __restrict__ logQ,
                                            const float* __restrict__ dloss, float* __restrict__ dTarget,
                                            float* __restrict__ dInput, int rows, int classes, float invRows)
@@ -120,6 +124,8 @@ extern "C" __global__ void kl_backward_f32(const float* __restrict__ logP, const
 }
 AUTOLORA_HOST_ENTRY(kl_backward_f32)
 
+// @traffic 4 + 4: rows read, one value written
+// @launch caller
 extern "C" __global__ void mean_rows_f32(const float* __restrict__ values, float* __restrict__ out, int rows, float scale)
 {
     __shared__ float warpSums[32];

@@ -4,13 +4,10 @@
 //   d = grad[i] + weightDecay·param[i];  v = momentum·velocity[i] + d;  velocity[i] = v;
 //   param[i] -= lr·v
 // Same operation order as CpuBackend.SgdMomentumUpdate. velocity starts at zero.
-// Launch: 1-D grid-stride over float4 quads when param, grad and velocity share a 16-byte phase
-//         (autolora_stream; scalar heads/tails and mixed phases), block 256, about ceil(n / 4)
-//         threads: grid min(ceil(n / 1024), 32 · SM count).
+// A 1-D grid-stride loop over float4 quads when param, grad and velocity share a 16-byte phase
+// (autolora_stream; scalar heads/tails and mixed phases), so any grid is correct.
 // Reads param, grad, velocity and writes param, velocity.
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   sgd_momentum_f32 12 + 8
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
 // One element of the update, shared by the scalar and the vector body.
@@ -21,6 +18,9 @@ static __device__ __forceinline__ void autolora_sgd(float& p, float g, float& v,
     p = p - lr * v;
 }
 
+// @traffic 12 + 8: param, grad, velocity read; param, velocity written
+// @launch stream(n)
+// @implements SgdMomentumUpdateCore(n, param, grad, velocity, lr, momentum, weightDecay)
 extern "C" __global__ void sgd_momentum_f32(float* __restrict__ param, const float* __restrict__ grad,
                                             float* __restrict__ velocity, int n, float lr, float momentum,
                                             float weightDecay)

@@ -10,13 +10,13 @@
 //         allows an in-place step), so x is deliberately not __restrict__: each thread reads x[i]
 //         before writing out[i], which is safe, but a restrict x would license non-coherent loads.
 // Launch:  1-D, any grid and block (autolora_map: a grid-stride loop over float4 quads when x, g,
-//          x0 and out share a 16-byte phase, scalar heads/tails and mixed phases), e.g. block
-//          256, about ceil(n / 4) threads: grid min(ceil(n / 1024), 32 * SM count).
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   pgd_step_f32 12 + 4
+//          x0 and out share a 16-byte phase, scalar heads/tails and mixed phases).
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
+// @traffic 12 + 4: x, g, x0 read; out written
+// @launch stream(n)
+// @implements PgdStepCore(n, x, g, x0, alpha, eps, out)
 extern "C" __global__ void pgd_step_f32(const float* x, const float* __restrict__ g,
                                         const float* __restrict__ x0, float* out, int n, float alpha,
                                         float eps)

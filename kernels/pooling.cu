@@ -13,14 +13,12 @@
 //   at it (in output order, as the CPU backend adds them), so no atomics and a deterministic
 //   sum. An argmax outside the plane sets *error = 2. Reads ≤ ceil(kernel/stride)² · 8 bytes,
 //   writes 4 bytes per input element.
-// Launch: block 256, grid min(ceil(count / 256), 32 · SM count).
 //
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   maxpool_forward_f32 4 + 8 (input read, y and argmax written per output),
-//   maxpool_backward_f32 8 + 4 (dy and argmax read per output, dx written per input)
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
+// @traffic 4 + 8: input read, y and argmax written per output
+// @launch threads(planes * outH * outW)
 extern "C" __global__ void maxpool_forward_f32(const float* __restrict__ x, float* __restrict__ y, int* __restrict__ argmax,
                                                int planes, int H, int W, int outH, int outW, int kernel, int stride, int pad)
 {
@@ -54,6 +52,8 @@ extern "C" __global__ void maxpool_forward_f32(const float* __restrict__ x, floa
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(maxpool_forward_f32)
 
+// @traffic 8 + 4: dy and argmax read per output, dx written per input
+// @launch threads(planes * H * W)
 extern "C" __global__ void maxpool_backward_f32(const float* __restrict__ dy, const int* __restrict__ argmax,
                                                 float* __restrict__ dx, int* error, int planes, int H, int W,
                                                 int outH, int outW, int kernel, int stride, int pad)

@@ -21,17 +21,13 @@
 //   One block per channel (grid-stride over channels); the block strides over its outer·inner
 //   values (runs of `inner` contiguous floats), folds per warp with shuffles, then across warps
 //   in static shared memory. Block a multiple of 32 (<= 1024).
-// global_avg_pool_f32(x, y, planes, hw): y[p] = mean of x[p, :]. One warp per plane (block 256 =
-//   8 planes), coalesced over hw.
+// global_avg_pool_f32(x, y, planes, hw): y[p] = mean of x[p, :]. One warp per plane, coalesced
+//   over hw.
 // global_avg_pool_backward_f32(dy, dx, n, hw): dx[i] = dy[i / hw] / hw, elementwise over
 //   n = planes·hw, stored as float4 quads where dx allows (autolora_stream), about ceil(n / 4)
 //   threads. dy (one value per plane) is read once per plane, the rest from cache.
 //
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   sum_f32 4 + 4 (n read, G partials written), bias_backward_f32 4 + 4 (one written per channel),
-//   global_avg_pool_f32 4 + 4 (one written per plane), global_avg_pool_backward_f32 4 + 4
-//   (one read per plane, n written)
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
 // This thread's share of Σ x over the grid-stride quads, then the head/tail elements.
@@ -48,6 +44,8 @@ static __device__ __forceinline__ float autolora_thread_sum(const float* x, long
     return acc;
 }
 
+// @traffic 4 + 4: n read, G partials written
+// @launch caller
 extern "C" __global__ void sum_f32(const float* __restrict__ x, float* __restrict__ partials, int n)
 {
     AUTOLORA_DYNAMIC_SHARED(float, values);
@@ -70,6 +68,7 @@ static __device__ __forceinline__ float warp_sum(float v)
     return v;
 }
 
+// @test-only: exercises atomicAdd in the host emulation (tests/AutoLoRa.Kernels.Tests)
 extern "C" __global__ void sum_atomic_f32(const float* __restrict__ x, float* total, int n)
 {
     __shared__ float warpSums[32];
@@ -85,6 +84,8 @@ extern "C" __global__ void sum_atomic_f32(const float* __restrict__ x, float* to
 }
 AUTOLORA_HOST_ENTRY(sum_atomic_f32)
 
+// @traffic 4 + 4: dy read, one value written per channel
+// @launch blocks(channels)
 extern "C" __global__ void bias_backward_f32(const float* __restrict__ dy, float* __restrict__ dbias, int outer, int channels, int inner)
 {
     __shared__ float warpSums[32];
@@ -108,6 +109,8 @@ extern "C" __global__ void bias_backward_f32(const float* __restrict__ dy, float
 }
 AUTOLORA_HOST_ENTRY(bias_backward_f32)
 
+// @traffic 4 + 4: x read, one value written per plane
+// @launch warps(planes)
 extern "C" __global__ void global_avg_pool_f32(const float* __restrict__ x, float* __restrict__ y, int planes, int hw)
 {
     unsigned lane = threadIdx.x & 31u;
@@ -121,6 +124,8 @@ extern "C" __global__ void global_avg_pool_f32(const float* __restrict__ x, floa
 }
 AUTOLORA_HOST_ENTRY(global_avg_pool_f32)
 
+// @traffic 4 + 4: one value read per plane, n written
+// @launch stream(n)
 extern "C" __global__ void global_avg_pool_backward_f32(const float* __restrict__ dy, float* __restrict__ dx, int n, int hw)
 {
     float inv = 1.0f / hw;

@@ -15,12 +15,8 @@
 //   form a contiguous run (s grows with d); the run is bracketed from the inverse map with two
 //   outputs of margin and each candidate is tested exactly. Reads about (2·outH/H + 4)·(2·outW/W + 4)
 //   outputs, writes 4 bytes per input element.
-// Launch: block 256, grid min(ceil(count / 256), 32 · SM count).
 //
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   resize_bilinear_f32 4 + 4 (input read, output written),
-//   resize_bilinear_backward_f32 4 + 4 (dy read per output, dx written per input)
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
 struct autolora_taps { int i0, i1; float w0, w1; };
@@ -54,6 +50,8 @@ static __device__ __forceinline__ void autolora_resize_run(float scale, int i, i
     *hi = b < outSize - 1 ? b : outSize - 1;
 }
 
+// @traffic 4 + 4: input read, output written
+// @launch threads(planes * outH * outW)
 extern "C" __global__ void resize_bilinear_f32(const float* __restrict__ x, float* __restrict__ y, int planes, int H, int W,
                                                int outH, int outW, float scaleH, float scaleW)
 {
@@ -73,6 +71,8 @@ extern "C" __global__ void resize_bilinear_f32(const float* __restrict__ x, floa
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(resize_bilinear_f32)
 
+// @traffic 4 + 4: dy read per output, dx written per input
+// @launch threads(planes * H * W)
 extern "C" __global__ void resize_bilinear_backward_f32(const float* __restrict__ dy, float* __restrict__ dx, int planes, int H, int W,
                                                         int outH, int outW, float scaleH, float scaleW)
 {

@@ -1,8 +1,8 @@
 // rows.cu — row-wise ops on a (rows, cols) row-major matrix (logits: cols = classes).
 //
-// One warp per row (block 256 = 8 rows per block, grid-stride over rows), lanes stride over the
+// One warp per row (grid-stride over rows), lanes stride over the
 // columns, so loads are coalesced and the row reductions are warp shuffles with no shared memory
-// and no barrier. Launch: block 256, grid min(ceil(rows / 8), 32 · SM count).
+// and no barrier.
 //
 // log_softmax_f32(x, y, rows, cols)            y = x − max − log Σ exp(x − max)
 //   3 passes over the row; the second and third are L1 hits.
@@ -11,10 +11,7 @@
 // argmax_rows_f32(x, indices, rows, cols)      indices[r] = first index of the row maximum
 //   One thread per row (cols is a class count, small).
 //
-// Traffic, bytes per element read + written (the compulsory traffic: each array once; the same
-// figures as KernelTraffic in src/AutoLoRa.Cuda/Backend, which a test compares with this block):
-//   log_softmax_f32 4 + 4, log_softmax_backward_f32 8 + 4,
-//   argmax_rows_f32 4 + 4 (rows·cols read, one index written per row)
+// Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
 #define AUTOLORA_WARP_ROWS(row, rows)                                                              \
@@ -23,6 +20,9 @@
     for (long long row = static_cast<long long>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32; \
          row < (rows); row += warpsPerGrid)
 
+// @traffic 4 + 4
+// @launch warps(rows)
+// @implements LogSoftmaxCore(rows, cols, x, y)
 extern "C" __global__ void log_softmax_f32(const float* __restrict__ x, float* __restrict__ y, int rows, int cols)
 {
     AUTOLORA_WARP_ROWS(r, rows)
@@ -39,6 +39,9 @@ extern "C" __global__ void log_softmax_f32(const float* __restrict__ x, float* _
 }
 AUTOLORA_HOST_ENTRY(log_softmax_f32)
 
+// @traffic 8 + 4
+// @launch warps(rows)
+// @implements LogSoftmaxBackwardCore(rows, cols, y, dy, dx)
 extern "C" __global__ void log_softmax_backward_f32(const float* __restrict__ y, const float* __restrict__ dy,
                                                     float* __restrict__ dx, int rows, int cols)
 {
@@ -53,6 +56,9 @@ extern "C" __global__ void log_softmax_backward_f32(const float* __restrict__ y,
 }
 AUTOLORA_HOST_ENTRY(log_softmax_backward_f32)
 
+// @traffic 4 + 4: rows·cols read, one index written per row
+// @launch threads(rows)
+// @implements ArgMaxRowsCore(rows, cols, x, indices)
 extern "C" __global__ void argmax_rows_f32(const float* __restrict__ x, int* __restrict__ indices, int rows, int cols)
 {
     long long stride = static_cast<long long>(blockDim.x) * gridDim.x;

@@ -1,6 +1,9 @@
+using AutoLoRa.Cli.Options;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.ModelFiles;
+using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Cli;
 
@@ -25,6 +28,11 @@ internal static class CliError
         try
         {
             return body();
+        }
+        catch (SettingException e)
+        {
+            // The library names settings by key; users typed them as flags.
+            return Report(e.Describe(SettingOptions.Flag));
         }
         catch (Exception e) when (e is DataFormatException or CheckpointException or ArgumentException or BackendException
             or IOException or UnauthorizedAccessException)

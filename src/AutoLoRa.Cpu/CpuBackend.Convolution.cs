@@ -90,7 +90,7 @@ public sealed partial class CpuBackend
                 {
                     int group = GroupSize(g);
                     ForEachGroup(g.N, group, (long)g.C * g.R * g.S * group * g.OutH * g.OutW, scratch,
-                        new BackwardDataGroup { G = g, Dy = pdy, W = pw, Dx = pdx, Group = group });
+                        new BackwardDataGroup { G = g, Dy = pdy, W = pw, Dx = pdx });
                 }
             }
         }
@@ -191,7 +191,7 @@ public sealed partial class CpuBackend
         }
         int group = GroupSize(g);
         ForEachGroup(g.N, group, group == 1 ? 0 : (long)g.K * group * g.OutH * g.OutW, scratch,
-            new ForwardGroup { G = g, X = x, W = w, Bias = bias, Y = y, Group = group });
+            new ForwardGroup { G = g, X = x, W = w, Bias = bias, Y = y });
     }
 
     /// <summary>Images per GEMM: enough for <see cref="GroupColumns"/> columns, at most the batch.</summary>
@@ -217,7 +217,8 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> for every group of <paramref name="group"/> images: in parallel,
+    /// Runs <paramref name="work"/> for every group of <paramref name="group"/> images (the last may
+    /// hold fewer): in parallel,
     /// each worker with its own scratch of <paramref name="scratchLength"/> floats and
     /// single-threaded GEMMs, or — with fewer groups than workers — group after group with
     /// multi-threaded GEMMs.
@@ -231,17 +232,26 @@ public sealed partial class CpuBackend
         {
             scratch.EnsureColumns(1, scratchLength);
             float* own = scratch.Columns(0);
-            for (int i = 0; i < groups; i++) work.Run(i, own, parallelGemm: true);
+            for (int i = 0; i < groups; i++) RunGroup(ref work, i, group, images, own, parallelGemm: true);
             return;
         }
         scratch.EnsureColumns(workers, scratchLength);
         int next = 0;
-        CpuParallel.For(workers, new GroupsOverWorkers<TWork> { Work = work, Scratch = scratch, Next = &next, Groups = groups });
+        CpuParallel.For(workers, new GroupsOverWorkers<TWork> { Work = work, Scratch = scratch, Next = &next, Groups = groups, Group = group, Images = images });
+    }
+
+    /// <summary>Group <paramref name="index"/>'s images, [index·group, …) clipped to the batch, handed to <paramref name="work"/>.</summary>
+    private static unsafe void RunGroup<TWork>(ref TWork work, int index, int group, int images, float* scratch, bool parallelGemm)
+        where TWork : struct, IConvGroupWork
+    {
+        int first = index * group;
+        work.Run(first, Math.Min(group, images - first), scratch, parallelGemm);
     }
 
     private unsafe interface IConvGroupWork
     {
-        void Run(int group, float* scratch, bool parallelGemm);
+        /// <summary>Images [first, first + count) of the batch, in the running worker's own <paramref name="scratch"/>.</summary>
+        void Run(int first, int count, float* scratch, bool parallelGemm);
     }
 
     /// <summary>Worker w takes groups from a shared counter (dynamic balance) and works in its own scratch.</summary>
@@ -250,30 +260,27 @@ public sealed partial class CpuBackend
         public TWork Work;
         public ConvScratch Scratch;
         public int* Next;
-        public int Groups;
+        public int Groups, Group, Images;
 
         public void Execute(int worker)
         {
             float* own = Scratch.Columns(worker);
             int i;
-            while ((i = Interlocked.Increment(ref *Next) - 1) < Groups) Work.Run(i, own, parallelGemm: false);
+            while ((i = Interlocked.Increment(ref *Next) - 1) < Groups) RunGroup(ref Work, i, Group, Images, own, parallelGemm: false);
         }
     }
 
     /// <summary>
-    /// y for images [i·Group, …): one GEMM over the group's implicit column matrix; a single image
-    /// is written in place, a group goes through the (K, Group·P) scratch and is scattered to NCHW.
+    /// y for a group of images: one GEMM over the group's implicit column matrix; a single image
+    /// is written in place, a group goes through the (K, count·P) scratch and is scattered to NCHW.
     /// </summary>
     private unsafe struct ForwardGroup : IConvGroupWork
     {
         public ConvGeometry G;
         public float* X, W, Bias, Y;
-        public int Group;
 
-        public readonly void Run(int index, float* scratch, bool parallelGemm)
+        public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
-            int first = index * Group;
-            int count = Math.Min(Group, G.N - first);
             int planes = G.OutH * G.OutW;
             int taps = G.C * G.R * G.S;
             long outputSize = (long)G.K * planes;
@@ -305,17 +312,14 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>dx for images [i·Group, …) of a strided convolution: dcol = Wᵀ · dy_group in scratch, then Col2Im per image.</summary>
+    /// <summary>dx for a group of images of a strided convolution: dcol = Wᵀ · dy_group in scratch, then Col2Im per image.</summary>
     private unsafe struct BackwardDataGroup : IConvGroupWork
     {
         public ConvGeometry G;
         public float* Dy, W, Dx;
-        public int Group;
 
-        public readonly void Run(int index, float* scratch, bool parallelGemm)
+        public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
-            int first = index * Group;
-            int count = Math.Min(Group, G.N - first);
             int planes = G.OutH * G.OutW;
             int taps = G.C * G.R * G.S;
             int ld = count * planes;

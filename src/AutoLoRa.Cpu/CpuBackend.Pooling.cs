@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Cpu;
@@ -15,7 +16,7 @@ public sealed partial class CpuBackend
 
     protected override void MaxPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
     {
-        ForPlanes(g, new MaxPoolForwardWork { G = g, X = Floats(x), Y = Floats(y), ArgMax = Ints(argmax) });
+        ForWindows(g, new MaxPoolForward { X = Floats(x), Y = Floats(y), ArgMax = Ints(argmax) });
     }
 
     protected override void MaxPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
@@ -32,12 +33,12 @@ public sealed partial class CpuBackend
 
     protected override void AvgPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
-        ForPlanes(g, new AvgPoolForwardWork { G = g, X = Floats(x), Y = Floats(y) });
+        ForWindows(g, new AvgPoolForward { X = Floats(x), Y = Floats(y), Inv = 1f / (g.Kernel * g.Kernel) });
     }
 
     protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
-        ForPlanes(g, new AvgPoolBackwardWork { G = g, Dy = Floats(dy), Dx = Floats(dx) });
+        ForWindows(g, new AvgPoolBackward { Dy = Floats(dy), Dx = Floats(dx), Inv = 1f / (g.Kernel * g.Kernel) });
     }
 
     protected override void GlobalAvgPoolForwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)
@@ -73,16 +74,41 @@ public sealed partial class CpuBackend
         return (Math.Max(start, 0), Math.Min(start + g.Kernel, size));
     }
 
-    private struct MaxPoolForwardWork : IParallelWork
+    /// <summary>Runs <paramref name="op"/> over every output window of every plane.</summary>
+    private static void ForWindows<TOp>(in PoolGeometry g, TOp op) where TOp : struct, IPoolWindowOp =>
+        ForPlanes(g, new PoolWindows<TOp> { G = g, Op = op });
+
+    /// <summary>
+    /// What a windowed pooling pass does: <see cref="PoolWindows{TOp}"/> walks the output windows
+    /// once for all of them and hands each window to the op.
+    /// </summary>
+    private interface IPoolWindowOp
+    {
+        /// <summary>
+        /// The input plane (H·W values at <paramref name="offset"/>) the windows cover: the input of a
+        /// forward pass, or the input gradient of a backward pass, cleared here because it is scattered into.
+        /// </summary>
+        Span<float> Plane(int offset, int length);
+
+        /// <summary>Output <paramref name="o"/>, whose window is rows [h0, h1) × columns [w0, w1) of <paramref name="plane"/>.</summary>
+        void Visit(Span<float> plane, int width, int o, int h0, int h1, int w0, int w1);
+    }
+
+    /// <summary>
+    /// The walk over one plane's output windows, in output order, clipped to the plane. Stamped out per
+    /// op (a struct type argument), so each op's window code is inlined into its own loop.
+    /// </summary>
+    private struct PoolWindows<TOp> : IParallelWork where TOp : struct, IPoolWindowOp
     {
         public PoolGeometry G;
-        public float[] X, Y;
-        public int[] ArgMax;
+        public TOp Op;
 
         public readonly void Execute(int p)
         {
+            // A local copy: calls on a field of a readonly member would copy the op on every window.
+            var op = Op;
             int outH = G.OutH, outW = G.OutW;
-            var x = X.AsSpan(p * G.H * G.W, G.H * G.W);
+            var plane = op.Plane(p * G.H * G.W, G.H * G.W);
             int o = p * outH * outW;
             for (int oh = 0; oh < outH; oh++)
             {
@@ -90,27 +116,42 @@ public sealed partial class CpuBackend
                 for (int ow = 0; ow < outW; ow++, o++)
                 {
                     var (w0, w1) = Window(ow, G, G.W);
-                    // Every window holds at least one input pixel (Validate: Pad ≤ Kernel/2).
-                    int best = h0 * G.W + w0;
-                    float max = float.NegativeInfinity;
-                    for (int h = h0; h < h1; h++)
-                    {
-                        for (int w = w0; w < w1; w++)
-                        {
-                            float v = x[h * G.W + w];
-                            if (v > max || float.IsNaN(v))
-                            {
-                                max = v;
-                                best = h * G.W + w;
-                                if (float.IsNaN(v)) goto done;
-                            }
-                        }
-                    }
-                done:
-                    Y[o] = x[best];
-                    ArgMax[o] = best;
+                    op.Visit(plane, G.W, o, h0, h1, w0, w1);
                 }
             }
+        }
+    }
+
+    private struct MaxPoolForward : IPoolWindowOp
+    {
+        public float[] X, Y;
+        public int[] ArgMax;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly Span<float> Plane(int offset, int length) => X.AsSpan(offset, length);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Visit(Span<float> x, int width, int o, int h0, int h1, int w0, int w1)
+        {
+            // Every window holds at least one input pixel (Validate: Pad ≤ Kernel/2).
+            int best = h0 * width + w0;
+            float max = float.NegativeInfinity;
+            for (int h = h0; h < h1; h++)
+            {
+                for (int w = w0; w < w1; w++)
+                {
+                    float v = x[h * width + w];
+                    if (v > max || float.IsNaN(v))
+                    {
+                        max = v;
+                        best = h * width + w;
+                        if (float.IsNaN(v)) goto done;
+                    }
+                }
+            }
+        done:
+            Y[o] = x[best];
+            ArgMax[o] = best;
         }
     }
 
@@ -130,56 +171,44 @@ public sealed partial class CpuBackend
         }
     }
 
-    private struct AvgPoolForwardWork : IParallelWork
+    private struct AvgPoolForward : IPoolWindowOp
     {
-        public PoolGeometry G;
         public float[] X, Y;
+        public float Inv;
 
-        public readonly void Execute(int p)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly Span<float> Plane(int offset, int length) => X.AsSpan(offset, length);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Visit(Span<float> x, int width, int o, int h0, int h1, int w0, int w1)
         {
-            int outH = G.OutH, outW = G.OutW;
-            var x = X.AsSpan(p * G.H * G.W, G.H * G.W);
-            float inv = 1f / (G.Kernel * G.Kernel);
-            int o = p * outH * outW;
-            for (int oh = 0; oh < outH; oh++)
-            {
-                var (h0, h1) = Window(oh, G, G.H);
-                for (int ow = 0; ow < outW; ow++, o++)
-                {
-                    var (w0, w1) = Window(ow, G, G.W);
-                    float sum = 0;
-                    for (int h = h0; h < h1; h++) sum += TensorPrimitives.Sum(x.Slice(h * G.W + w0, w1 - w0));
-                    Y[o] = sum * inv;
-                }
-            }
+            float sum = 0;
+            for (int h = h0; h < h1; h++) sum += TensorPrimitives.Sum(x.Slice(h * width + w0, w1 - w0));
+            Y[o] = sum * Inv;
         }
     }
 
-    private struct AvgPoolBackwardWork : IParallelWork
+    private struct AvgPoolBackward : IPoolWindowOp
     {
-        public PoolGeometry G;
         public float[] Dy, Dx;
+        public float Inv;
 
-        public readonly void Execute(int p)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly Span<float> Plane(int offset, int length)
         {
-            int outH = G.OutH, outW = G.OutW;
-            var dx = Dx.AsSpan(p * G.H * G.W, G.H * G.W);
+            var dx = Dx.AsSpan(offset, length);
             dx.Clear();
-            float inv = 1f / (G.Kernel * G.Kernel);
-            int o = p * outH * outW;
-            for (int oh = 0; oh < outH; oh++)
+            return dx;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Visit(Span<float> dx, int width, int o, int h0, int h1, int w0, int w1)
+        {
+            float share = Dy[o] * Inv;
+            for (int h = h0; h < h1; h++)
             {
-                var (h0, h1) = Window(oh, G, G.H);
-                for (int ow = 0; ow < outW; ow++, o++)
-                {
-                    var (w0, w1) = Window(ow, G, G.W);
-                    float share = Dy[o] * inv;
-                    for (int h = h0; h < h1; h++)
-                    {
-                        var row = dx.Slice(h * G.W + w0, w1 - w0);
-                        TensorPrimitives.Add(row, share, row);
-                    }
-                }
+                var row = dx.Slice(h * width + w0, w1 - w0);
+                TensorPrimitives.Add(row, share, row);
             }
         }
     }

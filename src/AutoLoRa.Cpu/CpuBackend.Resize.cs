@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Cpu;
@@ -11,69 +12,84 @@ public sealed partial class CpuBackend
 {
     protected override void ResizeBilinearForwardCore(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
-        ForPlanes(g.N * g.C, Math.Max(g.InputSize, g.OutputSize), new ResizeForwardWork { G = g, X = Floats(x), Y = Floats(y) });
+        ForPlanes(g.N * g.C, Math.Max(g.InputSize, g.OutputSize), new BilinearPlanes<Interpolate> { G = g, Input = Floats(x), Output = Floats(y) });
     }
 
     protected override void ResizeBilinearBackwardCore(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
-        ForPlanes(g.N * g.C, Math.Max(g.InputSize, g.OutputSize), new ResizeBackwardWork { G = g, Dy = Floats(dy), Dx = Floats(dx) });
+        ForPlanes(g.N * g.C, Math.Max(g.InputSize, g.OutputSize), new BilinearPlanes<ScatterTaps> { G = g, Input = Floats(dx), Output = Floats(dy) });
     }
 
-    private struct ResizeForwardWork : IParallelWork
+    /// <summary>
+    /// The one walk over a plane's outputs and their four taps that the forward pass and its
+    /// transpose share. <see cref="Input"/> is the H×W side (x, or dx), <see cref="Output"/> the
+    /// OutH×OutW side (y, or dy); <typeparamref name="TDirection"/> moves values between them.
+    /// Stamped out per direction (a struct type argument), so each inner loop is the direction's own.
+    /// </summary>
+    private struct BilinearPlanes<TDirection> : IParallelWork where TDirection : struct, IBilinearDirection
     {
         public ResizeGeometry G;
-        public float[] X, Y;
+        public float[] Input, Output;
 
         public readonly void Execute(int p)
         {
             int outW = G.OutW;
-            var x = X.AsSpan(p * G.H * G.W, G.H * G.W);
-            var y = Y.AsSpan(p * G.OutH * outW, G.OutH * outW);
+            var input = Input.AsSpan(p * G.H * G.W, G.H * G.W);
+            var output = Output.AsSpan(p * G.OutH * outW, G.OutH * outW);
+            if (TDirection.Accumulates) input.Clear();
             float scaleH = G.ScaleH, scaleW = G.ScaleW;
             for (int oy = 0; oy < G.OutH; oy++)
             {
                 var (r0, r1, rw0, rw1) = ResizeGeometry.Taps(scaleH, oy, G.H);
-                var top = x.Slice(r0 * G.W, G.W);
-                var bottom = x.Slice(r1 * G.W, G.W);
-                var row = y.Slice(oy * outW, outW);
+                var top = input.Slice(r0 * G.W, G.W);
+                var bottom = input.Slice(r1 * G.W, G.W);
+                var row = output.Slice(oy * outW, outW);
                 for (int ox = 0; ox < outW; ox++)
                 {
                     // Recomputing the column taps per row costs less than a table per plane would allocate.
                     var (c0, c1, cw0, cw1) = ResizeGeometry.Taps(scaleW, ox, G.W);
-                    row[ox] = rw0 * (cw0 * top[c0] + cw1 * top[c1]) + rw1 * (cw0 * bottom[c0] + cw1 * bottom[c1]);
+                    TDirection.Taps(top, bottom, ref row[ox], c0, c1, cw0, cw1, rw0, rw1);
                 }
             }
         }
     }
 
-    private struct ResizeBackwardWork : IParallelWork
+    /// <summary>What <see cref="BilinearPlanes{TDirection}"/> does with one output and its taps.</summary>
+    private interface IBilinearDirection
     {
-        public ResizeGeometry G;
-        public float[] Dy, Dx;
+        /// <summary>Whether the input side is scattered into (and so cleared first).</summary>
+        static abstract bool Accumulates { get; }
 
-        public readonly void Execute(int p)
+        /// <summary>
+        /// One output and its taps: columns c0, c1 (weights cw0, cw1) of the input rows
+        /// <paramref name="top"/> and <paramref name="bottom"/> (weights rw0, rw1).
+        /// </summary>
+        static abstract void Taps(Span<float> top, Span<float> bottom, ref float output, int c0, int c1, float cw0, float cw1, float rw0, float rw1);
+    }
+
+    /// <summary>Forward: each output is the weighted sum of its four taps.</summary>
+    private struct Interpolate : IBilinearDirection
+    {
+        public static bool Accumulates => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Taps(Span<float> top, Span<float> bottom, ref float output, int c0, int c1, float cw0, float cw1, float rw0, float rw1) =>
+            output = rw0 * (cw0 * top[c0] + cw1 * top[c1]) + rw1 * (cw0 * bottom[c0] + cw1 * bottom[c1]);
+    }
+
+    /// <summary>Backward (the transpose): each output's gradient is added to its four taps with the same weights.</summary>
+    private struct ScatterTaps : IBilinearDirection
+    {
+        public static bool Accumulates => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Taps(Span<float> top, Span<float> bottom, ref float output, int c0, int c1, float cw0, float cw1, float rw0, float rw1)
         {
-            int outW = G.OutW;
-            var dx = Dx.AsSpan(p * G.H * G.W, G.H * G.W);
-            var dy = Dy.AsSpan(p * G.OutH * outW, G.OutH * outW);
-            dx.Clear();
-            float scaleH = G.ScaleH, scaleW = G.ScaleW;
-            for (int oy = 0; oy < G.OutH; oy++)
-            {
-                var (r0, r1, rw0, rw1) = ResizeGeometry.Taps(scaleH, oy, G.H);
-                var top = dx.Slice(r0 * G.W, G.W);
-                var bottom = dx.Slice(r1 * G.W, G.W);
-                var row = dy.Slice(oy * outW, outW);
-                for (int ox = 0; ox < outW; ox++)
-                {
-                    var (c0, c1, cw0, cw1) = ResizeGeometry.Taps(scaleW, ox, G.W);
-                    float t = rw0 * row[ox], b = rw1 * row[ox];
-                    top[c0] += cw0 * t;
-                    top[c1] += cw1 * t;
-                    bottom[c0] += cw0 * b;
-                    bottom[c1] += cw1 * b;
-                }
-            }
+            float t = rw0 * output, b = rw1 * output;
+            top[c0] += cw0 * t;
+            top[c1] += cw1 * t;
+            bottom[c0] += cw0 * b;
+            bottom[c1] += cw1 * b;
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AutoLoRa.Robust;
 
 /// <summary>What PGD maximises.</summary>
@@ -20,14 +22,34 @@ public enum PgdStart
     SmallGaussian,
 }
 
-/// <summary>An L∞ PGD attack: ε-ball radius, step size, number of steps, objective and start.</summary>
-public sealed record PgdConfig(float Epsilon, float StepSize, int Steps, PgdObjective Objective = PgdObjective.CrossEntropy, PgdStart Start = PgdStart.Uniform)
+/// <summary>
+/// An L∞ PGD attack: ε-ball radius, step size, number of steps, objective and start. Training
+/// settings hold one with the reference's training attack (8/255, 2/255, 10 for 32×32 colour data);
+/// each trainer picks the objective and start its method prescribes.
+/// </summary>
+/// <remarks>
+/// The objective and start are left out of JSON while they are the defaults: training settings
+/// never set them, and settings JSON (a reproduction cell's identity) must read as it did when the
+/// training attack was a type of its own with only radius, step and steps.
+/// </remarks>
+public sealed record PgdConfig(
+    float Epsilon = 8f / 255f,
+    float StepSize = 2f / 255f,
+    int Steps = 10,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] PgdObjective Objective = PgdObjective.CrossEntropy,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] PgdStart Start = PgdStart.Uniform)
 {
     /// <summary>Standard deviation of the small Gaussian start.</summary>
     public const float SmallGaussianStd = 0.001f;
 
     /// <summary>PGD-k evaluation as the reference papers run it: CE, uniform start, step 2/255 by default.</summary>
     public static PgdConfig Evaluation(float epsilon, int steps = 20, float stepSize = 2f / 255f) => new(epsilon, stepSize, steps);
+
+    /// <summary>The training attack at radius <paramref name="epsilon"/>: step ε/4 (the reference's 2/255 at 8/255), 10 steps.</summary>
+    public static PgdConfig Training(float epsilon) => new(epsilon, epsilon / 4);
+
+    /// <summary>This attack (radius, step, steps) maximising <paramref name="objective"/> from <paramref name="start"/>.</summary>
+    public PgdConfig With(PgdObjective objective, PgdStart start) => this with { Objective = objective, Start = start };
 
     /// <summary>Throws a message naming the bad setting.</summary>
     public void Validate()

@@ -9,6 +9,7 @@ using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training;
 

@@ -24,10 +24,12 @@ internal static class Layers
         ["AutoLoRa.Data"] = ["AutoLoRa.Core"],
         // Attacks know models, not trainers.
         ["AutoLoRa.Robust"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats"],
-        ["AutoLoRa.Training"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.Data", "AutoLoRa.Robust"],
+        // Model files: our safetensors models and PyTorch checkpoints, with architecture inference.
+        ["AutoLoRa.ModelFiles"] = ["AutoLoRa.Core", "AutoLoRa.Formats", "AutoLoRa.Nn"],
+        ["AutoLoRa.Training"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust"],
         // The verification table checks any backend through the contract (no CUDA, no CPU backend:
         // callers hand it the reference backend); its whole-step case trains a model.
-        ["AutoLoRa.Verify"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Training"],
+        ["AutoLoRa.Verify"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Training"],
         // The screen: the only assembly that may draw, plot or parse a command line.
         ["autolora"] = ["*"],
     };

@@ -7,15 +7,21 @@ internal static class RepositoryFiles
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>Every product project: its assembly name and its csproj document.</summary>
+    /// <summary>
+    /// Every product project: its assembly name and its csproj document. Source generators
+    /// (IsRoslynComponent, e.g. AutoLoRa.Kernels.Generator) run inside the compiler and ship in no
+    /// product, so they are build tools, not floors of the picture.
+    /// </summary>
     public static IEnumerable<(string Assembly, XDocument Project)> ProductProjects() =>
         Directory.GetFiles(Path.Combine(Root, "src"), "*.csproj", SearchOption.AllDirectories)
             .Select(path => (Path.GetFileNameWithoutExtension(path), XDocument.Load(path)))
+            .Where(p => p.Item2.Descendants("IsRoslynComponent").FirstOrDefault()?.Value != "true")
             .Select(p => (p.Item2.Descendants("AssemblyName").FirstOrDefault()?.Value ?? p.Item1, p.Item2));
 
-    /// <summary>The assembly names of the projects a csproj references.</summary>
+    /// <summary>The assembly names of the projects a csproj references (analyzer references, which load only into the compiler, left out).</summary>
     public static IEnumerable<string> ProjectReferences(XDocument project) =>
         project.Descendants("ProjectReference")
+            .Where(r => r.Attribute("OutputItemType")?.Value != "Analyzer")
             .Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value.Replace('\\', '/')))
             .Select(name => name == "AutoLoRa.Cli" ? "autolora" : name);
 

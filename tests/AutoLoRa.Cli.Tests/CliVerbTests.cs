@@ -1,4 +1,6 @@
 using System.Text.Json;
+using AutoLoRa.Training.Recipes;
+using AutoLoRa.Training.Recipes.Settings;
 using static AutoLoRa.Cli.Tests.CliRunner;
 
 namespace AutoLoRa.Cli.Tests;
@@ -207,6 +209,20 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
         Assert.Contains("selftest passed", r.Output);
     }
 
+    [Fact]
+    public void EverySettingOfTheTrainingMethodsIsAFlag()
+    {
+        foreach (var (verb, methods) in new (string, IReadOnlyList<MethodRecipe>)[] { ("finetune", RecipeCatalogue.FineTuning), ("pretrain", [RecipeCatalogue.Get("pgd-at")]) })
+        {
+            var help = Run(verb, "--help");
+            AssertOk(help);
+            foreach (var setting in SettingSchema.Of(methods).Where(s => s.Surface.HasFlag(SettingSurface.CommandLine)))
+            {
+                Assert.Contains($"--{setting.Key} ", help.Output);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("eval", "missing.safetensors", "no such file")]
     [InlineData("finetune", "--init", "missing.safetensors", "no such file")]
@@ -217,6 +233,10 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     [InlineData("finetune", "--method", "autolora", "--auto-scalars", "--init", "BACKBONE", "--data", "mnist:DATA", "--auto-scalars")]
     [InlineData("finetune", "--method", "vanilla", "--gamma", "0.5", "--init", "BACKBONE", "--data", "mnist:DATA", "--gamma")]
     [InlineData("finetune", "--method", "twins", "--batch-size", "2", "--init", "BACKBONE", "--data", "mnist:DATA", "--batch-size")]
+    [InlineData("finetune", "--method", "vanilla", "--rank", "4", "--init", "BACKBONE", "--data", "mnist:DATA", "--rank applies to --method autolora only.")]
+    [InlineData("finetune", "--epochs", "0", "--init", "BACKBONE", "--data", "mnist:DATA", "--epochs must be at least 1 (got 0).")]
+    [InlineData("finetune", "--lr-milestones", "3;5", "--init", "BACKBONE", "--data", "mnist:DATA", "--lr-milestones must be comma-separated")]
+    [InlineData("finetune", "--method", "twins", "--twins-kl", "sum", "--init", "BACKBONE", "--data", "mnist:DATA", "--twins-kl 'sum' is unknown")]
     [InlineData("analyze", "grad-sim", "no-such-run", "no such file")]
     [InlineData("analyze", "grad-sim", "BACKBONE", "--data", "mnist:DATA", "--method", "natural", "natural")]
     [InlineData("bench", "step", "--workload", "r99", "r99")]

@@ -7,6 +7,7 @@ using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Tests;
 
@@ -22,7 +23,7 @@ public sealed class GradientSimilarityTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private static readonly AttackSettings Attack = new(Epsilon: 0.1f, StepSize: 0.03f, Steps: 2);
+    private static readonly PgdConfig Attack = new(Epsilon: 0.1f, StepSize: 0.03f, Steps: 2);
     private const int Seed = 4, BatchSize = 12;
 
     [Fact]
@@ -63,7 +64,7 @@ public sealed class GradientSimilarityTests : IDisposable
         data.CopyBatch(Enumerable.Range(0, BatchSize).ToArray(), images);
         var x = Tensor.FromArray(_cpu, images, new Shape(BatchSize, 1, 8, 8));
         var y = Tensor.FromLabels(_cpu, data.Labels);
-        var pgd = new PgdAttack(Attack.ToPgd(PgdObjective.KlDivergence, PgdStart.SmallGaussian));
+        var pgd = new PgdAttack(Attack.With(PgdObjective.KlDivergence, PgdStart.SmallGaussian));
         var adversarial = pgd.Perturb(copy, x, y, BatchRandom.For(Seed, 0, 0));
         copy.Train();
         var clean = copy.Forward(x);

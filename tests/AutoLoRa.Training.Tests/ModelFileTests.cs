@@ -4,6 +4,7 @@ using AutoLoRa.Cpu;
 using AutoLoRa.Formats;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Tests;
 
@@ -52,7 +53,7 @@ public sealed class ModelFileTests : IDisposable
         Assert.Contains("\"InputSize\":0", json);
         string old = json.Replace(",\"InputSize\":0", "", StringComparison.Ordinal);
         string path = Path.Combine(_dir, "old.safetensors");
-        SafeTensors.Write(path, Checkpoints.ModelStateCodec.ToEntries(model), new Dictionary<string, string> { [ModelFile.SpecKey] = old });
+        SafeTensors.Write(path, ModelStateCodec.ToEntries(model), new Dictionary<string, string> { [ModelFile.SpecKey] = old });
         using var loaded = ModelFile.Load(path, _cpu);
         Assert.Equal(0, loaded.Spec.InputSize);
     }

@@ -5,6 +5,7 @@ using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Tests;
 
@@ -28,7 +29,7 @@ public sealed class ResumeTests : IDisposable
     {
         var model = Tiny.Model(_cpu, loraRank: 2);
         var evaluator = new Evaluation.Evaluator(_cpu, 16);
-        var trainer = new AutoLora(model, new AttackSettings(0.1f, 0.03f, 2), AutomaticScalars.Automatic(),
+        var trainer = new AutoLora(model, new PgdConfig(0.1f, 0.03f, 2), AutomaticScalars.Automatic(),
             () => evaluator.CleanAccuracy(model, Train, Nn.Branch.Natural), learningRate: 0.01f);
         var options = new TrainingOptions
         {

@@ -15,7 +15,7 @@ public sealed class TrainerTests : IDisposable
 
     public void Dispose() => _cpu.Dispose();
 
-    private static readonly AttackSettings Attack = new(Epsilon: 0.1f, StepSize: 0.03f, Steps: 3);
+    private static readonly PgdConfig Attack = new(Epsilon: 0.1f, StepSize: 0.03f, Steps: 3);
 
     /// <summary>Mean loss of the first and of the last few of <paramref name="steps"/> steps on one fixed batch.</summary>
     private (float First, float Last) Train(Trainer trainer, int steps)

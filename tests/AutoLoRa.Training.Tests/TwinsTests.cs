@@ -8,6 +8,7 @@ using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Tests;
 
@@ -25,7 +26,7 @@ public sealed class TwinsTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private static readonly AttackSettings Attack = new(Epsilon: 0.1f, StepSize: 0.03f, Steps: 3);
+    private static readonly PgdConfig Attack = new(Epsilon: 0.1f, StepSize: 0.03f, Steps: 3);
     private static readonly float Ln3 = MathF.Log(3f);
 
     private Tensor Logits(params float[][] rows) =>

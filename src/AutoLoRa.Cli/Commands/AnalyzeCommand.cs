@@ -6,11 +6,13 @@ using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Data;
 using AutoLoRa.Formats;
 using AutoLoRa.Nn.Models;
+using AutoLoRa.Robust;
 using AutoLoRa.Training;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Diagnostics;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Trainers;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Commands;
 
@@ -29,7 +31,7 @@ internal static class AnalyzeCommand
         var classes = CommonOptions.Classes();
         var method = new Option<string?>("--method")
         {
-            Description = $"{MethodNames.Choices} whose objectives to compare (default: the run's, else autolora for a model with LoRA, vanilla otherwise).",
+            Description = $"{RecipeCatalogue.Choices} whose objectives to compare (default: the run's, else autolora for a model with LoRA, vanilla otherwise).",
         };
         var batches = new Option<int>("--batches") { Description = "Training batches to average the per-batch similarities over.", DefaultValueFactory = _ => 4 };
         var batchSize = CommonOptions.BatchSize();
@@ -63,28 +65,27 @@ internal static class AnalyzeCommand
             string outDir = r.GetValue(output) ?? (Directory.Exists(r.GetValue(target)!) ? r.GetValue(target)! : Path.GetDirectoryName(Path.GetFullPath(modelPath))!);
             var settings = new RecipeSettings
             {
-                Method = MethodNames.Parse(methodName),
+                Method = RecipeCatalogue.FineTuningMethod(methodName, "--method"),
                 Epochs = 1,
                 RunDirectory = outDir,
                 BatchSize = r.GetValue(batchSize),
                 Seed = r.GetValue(seed),
-                Attack = new AttackSettings(eps, r.GetValue(attackStep) ?? eps / 4, r.GetValue(attackSteps)),
-                Gamma = r.GetValue(gamma),
-                GradSimBatches = r.GetValue(batches),
-            };
+                Attack = new PgdConfig(eps, r.GetValue(attackStep) ?? eps / 4, r.GetValue(attackSteps)),
+            }.With(TwinsRecipe.Gamma, r.GetValue(gamma)).With(ScalarSettings.GradSimBatches, r.GetValue(batches));
+            int gradSimBatches = settings.Get(ScalarSettings.GradSimBatches);
             Recipe.Validate(settings, model);
             using var trainer = Recipe.CreateTrainer(backend, model, settings, train);
             // λ values as the run left them, else as AutoLoRa sets them at an epoch's start (measured now).
             if (state is not null) trainer.RestoreScalars(state.Scalars);
             else trainer.OnEpochProgress(0, 0, 1);
 
-            var probe = TrainingProbe.Subset(train, settings.GradSimBatches * settings.BatchSize, settings.Seed, TrainingProbe.GradientStream);
-            var pairs = GradientSimilarity.Measure(backend, trainer, probe, settings.GradSimBatches, settings.BatchSize, settings.Seed);
+            var probe = TrainingProbe.Subset(train, gradSimBatches * settings.BatchSize, settings.Seed, TrainingProbe.GradientStream);
+            var pairs = GradientSimilarity.Measure(backend, trainer, probe, gradSimBatches, settings.BatchSize, settings.Seed);
             string title = $"gradient similarity, {trainer.Method}: {Path.GetFileName(modelPath)} on {train.Name}";
             GradSimView.Table(title, pairs);
             Directory.CreateDirectory(outDir);
             string json = Path.Combine(outDir, "grad-sim.json"), png = Path.Combine(outDir, "grad-sim.png");
-            var report = new GradSimReport(modelPath, trainer.Method, train.Name, settings.GradSimBatches, settings.BatchSize, settings.Seed,
+            var report = new GradSimReport(modelPath, trainer.Method, train.Name, gradSimBatches, settings.BatchSize, settings.Seed,
                 settings.Attack, trainer.Scalars, pairs);
             File.WriteAllText(json, JsonSerializer.Serialize(report, AnalyzeJsonContext.Default.GradSimReport));
             GradSimView.Save(title, pairs, png);
@@ -118,7 +119,7 @@ internal sealed record GradSimReport(
     [property: JsonPropertyName("batches")] int Batches,
     [property: JsonPropertyName("batch_size")] int BatchSize,
     [property: JsonPropertyName("seed")] int Seed,
-    [property: JsonPropertyName("attack")] AttackSettings Attack,
+    [property: JsonPropertyName("attack")] PgdConfig Attack,
     [property: JsonPropertyName("scalars")] IReadOnlyDictionary<string, float> Scalars,
     [property: JsonPropertyName("pairs")] IReadOnlyList<PairSimilarity> Pairs);
 

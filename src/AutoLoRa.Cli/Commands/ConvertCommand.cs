@@ -5,6 +5,7 @@ using AutoLoRa.Cpu;
 using AutoLoRa.Formats.PyTorch;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Commands;
 

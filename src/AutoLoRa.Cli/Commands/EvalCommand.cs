@@ -8,6 +8,7 @@ using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Evaluation;
 using Spectre.Console;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Commands;
 

@@ -4,6 +4,7 @@ using AutoLoRa.Formats;
 using AutoLoRa.Training;
 using AutoLoRa.Training.Checkpoints;
 using Spectre.Console;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Commands;
 

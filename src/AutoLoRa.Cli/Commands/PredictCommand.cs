@@ -5,6 +5,7 @@ using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Formats;
 using AutoLoRa.Nn;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Commands;
 

@@ -8,11 +8,13 @@ using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
+using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Trainers;
 using Spectre.Console;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Demo;
 
@@ -48,7 +50,7 @@ internal static class DemoCommand
     private static int Run(Backend backend, DemoPlan plan, string dataSpec, string dir, int seed)
     {
         var total = Stopwatch.StartNew();
-        var attack = new AttackSettings(DemoPlan.Epsilon, DemoPlan.TrainStep, DemoPlan.TrainSteps);
+        var attack = new PgdConfig(DemoPlan.Epsilon, DemoPlan.TrainStep, DemoPlan.TrainSteps);
         var (source, _) = DataSelection.Train(dataSpec, DemoPlan.SourceClasses, plan.PretrainImages, seed);
         var (target, _) = DataSelection.Train(dataSpec, DemoPlan.TargetClasses, plan.FineTuneImages, seed);
         var test = DataSelection.Test(dataSpec, DemoPlan.TargetClasses, plan.TestImages);
@@ -59,7 +61,7 @@ internal static class DemoCommand
         string pretrainDir = Path.Combine(dir, "pretrain");
         using (var model = ModelFactory.Create(backend, new ModelSpec("resnet-mini", source.ClassCount, source.Channels, plan.Width), seed))
         {
-            var settings = Settings(Method.PgdAt, plan.PretrainEpochs, pretrainDir, attack, seed);
+            var settings = Settings(RecipeCatalogue.Get("pgd-at"), plan.PretrainEpochs, pretrainDir, attack, seed);
             TrainingView.Run("pretrain (PGD-AT)", settings.Epochs, p => Recipe.Train(backend, model, source, settings, p));
         }
         double pretrainSeconds = clock.Elapsed.TotalSeconds;
@@ -69,11 +71,11 @@ internal static class DemoCommand
         // AutoAttack runs on the first test images only: all of them would not fit the demo's time budget.
         var evaluation = new RobustnessSettings { Epsilon = DemoPlan.Epsilon, PgdSteps = DemoPlan.TestSteps, PgdStepSize = DemoPlan.TestStep, AutoAttackImages = plan.AutoAttackImages };
         var rows = new List<DemoRow>();
-        foreach (var method in new[] { Method.AutoLora, Method.Vanilla })
+        foreach (var method in new[] { RecipeCatalogue.Get("autolora"), RecipeCatalogue.Get("vanilla") })
         {
             clock.Restart();
-            string name = method == Method.AutoLora ? "AutoLoRa" : "Vanilla RFT (TRADES)";
-            string runDir = Path.Combine(dir, method == Method.AutoLora ? "autolora" : "vanilla");
+            string name = method.Name == "autolora" ? "AutoLoRa" : "Vanilla RFT (TRADES)";
+            string runDir = Path.Combine(dir, method.Name);
             using var model = TrainCommands.LoadForFineTuning(backend, backbone, target.ClassCount, target.Channels);
             var settings = Settings(method, plan.FineTuneEpochs, runDir, attack, seed);
             var run = TrainingView.Run($"fine-tune {name}", settings.Epochs, p => Recipe.Train(backend, model, target, settings, p));
@@ -91,7 +93,7 @@ internal static class DemoCommand
         return 0;
     }
 
-    private static RecipeSettings Settings(Method method, int epochs, string runDir, AttackSettings attack, int seed) => new()
+    private static RecipeSettings Settings(MethodRecipe method, int epochs, string runDir, PgdConfig attack, int seed) => new RecipeSettings
     {
         Method = method,
         Epochs = epochs,
@@ -101,8 +103,7 @@ internal static class DemoCommand
         Attack = attack,
         ValidationStepSize = DemoPlan.TestStep,
         ValidationFraction = 0.05,
-        ScalarProbeSize = 500,
-    };
+    }.With(ScalarSettings.ScalarProbeSize, 500);
 
     private static void PrintTable(List<DemoRow> rows, DemoPlan plan, double pretrainSeconds, double totalSeconds)
     {

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Cpu.Convolution;
@@ -18,7 +19,22 @@ namespace AutoLoRa.Cpu.Convolution;
 internal static unsafe class Im2Col
 {
     /// <summary>Writes the column matrix of <paramref name="image"/> (C·H·W floats) into <paramref name="col"/>.</summary>
-    public static void Pack(in ConvGeometry g, float* image, float* col, int ldCol)
+    public static void Pack(in ConvGeometry g, float* image, float* col, int ldCol) => Walk<Gather>(g, image, col, ldCol);
+
+    /// <summary>
+    /// The adjoint of <see cref="Pack"/>: adds every column-matrix entry into the input pixel it was
+    /// read from. Accumulates; the caller clears <paramref name="image"/> first.
+    /// </summary>
+    public static void Accumulate(in ConvGeometry g, float* col, int ldCol, float* image) => Walk<ScatterAdd>(g, image, col, ldCol);
+
+    /// <summary>
+    /// The one walk over the column matrix that <see cref="Pack"/> and its adjoint share: for every
+    /// tap (c, r, s) and output row, the segment of valid output columns is paired with the input
+    /// pixels it meets, and <typeparamref name="TDirection"/> moves the values one way or the other.
+    /// Stamped out per direction (a struct type argument), so the inner loops are the direction's own.
+    /// </summary>
+    private static void Walk<TDirection>(in ConvGeometry g, float* image, float* col, int ldCol)
+        where TDirection : struct, IDirection
     {
         int outH = g.OutH, outW = g.OutW;
         for (int c = 0; c < g.C; c++)
@@ -30,66 +46,82 @@ internal static unsafe class Im2Col
                 {
                     float* row = col + (long)((c * g.R + r) * g.S + s) * ldCol;
                     ValidColumns(s, g.PadW, g.StrideW, g.W, outW, out int owLo, out int owHi);
+                    if (owLo >= owHi)
+                    {
+                        // The tap never lands inside the image: the whole row (OutH·OutW) is padding.
+                        TDirection.Padding(row, outH * outW);
+                        continue;
+                    }
                     for (int oh = 0; oh < outH; oh++)
                     {
-                        float* dst = row + (long)oh * outW;
+                        float* columns = row + (long)oh * outW;
                         int ih = oh * g.StrideH - g.PadH + r;
-                        if ((uint)ih >= (uint)g.H || owLo >= owHi)
+                        if ((uint)ih >= (uint)g.H)
                         {
-                            new Span<float>(dst, outW).Clear();
+                            TDirection.Padding(columns, outW);
                             continue;
                         }
-                        if (owLo > 0) new Span<float>(dst, owLo).Clear();
-                        if (owHi < outW) new Span<float>(dst + owHi, outW - owHi).Clear();
-                        float* src = plane + (long)ih * g.W + (owLo * g.StrideW - g.PadW + s);
-                        if (g.StrideW == 1)
-                        {
-                            new ReadOnlySpan<float>(src, owHi - owLo).CopyTo(new Span<float>(dst + owLo, owHi - owLo));
-                        }
-                        else
-                        {
-                            for (int ow = owLo, iw = 0; ow < owHi; ow++, iw += g.StrideW) dst[ow] = src[iw];
-                        }
+                        float* pixels = plane + (long)ih * g.W + (owLo * g.StrideW - g.PadW + s);
+                        TDirection.Segment(columns, pixels, owLo, owHi, outW, g.StrideW);
                     }
                 }
             }
         }
     }
 
-    /// <summary>
-    /// The adjoint of <see cref="Pack"/>: adds every column-matrix entry into the input pixel it was
-    /// read from. Accumulates; the caller clears <paramref name="image"/> first.
-    /// </summary>
-    public static void Accumulate(in ConvGeometry g, float* col, int ldCol, float* image)
+    /// <summary>What <see cref="Walk{TDirection}"/> does with each part of the column matrix.</summary>
+    private interface IDirection
     {
-        int outH = g.OutH, outW = g.OutW;
-        for (int c = 0; c < g.C; c++)
+        /// <summary><paramref name="count"/> column-matrix entries that meet only padding.</summary>
+        static abstract void Padding(float* columns, int count);
+
+        /// <summary>
+        /// One output row of one tap: columns [lo, hi) meet the input pixels at
+        /// <paramref name="pixels"/>, <paramref name="stride"/> apart; the rest of the
+        /// <paramref name="outW"/> columns meet padding.
+        /// </summary>
+        static abstract void Segment(float* columns, float* pixels, int lo, int hi, int outW, int stride);
+    }
+
+    /// <summary><see cref="Pack"/>: pixels into columns, zero in the padding.</summary>
+    private struct Gather : IDirection
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Padding(float* columns, int count) => new Span<float>(columns, count).Clear();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Segment(float* columns, float* pixels, int lo, int hi, int outW, int stride)
         {
-            float* plane = image + (long)c * g.H * g.W;
-            for (int r = 0; r < g.R; r++)
+            if (lo > 0) new Span<float>(columns, lo).Clear();
+            if (hi < outW) new Span<float>(columns + hi, outW - hi).Clear();
+            if (stride == 1)
             {
-                for (int s = 0; s < g.S; s++)
-                {
-                    float* row = col + (long)((c * g.R + r) * g.S + s) * ldCol;
-                    ValidColumns(s, g.PadW, g.StrideW, g.W, outW, out int owLo, out int owHi);
-                    if (owLo >= owHi) continue;
-                    for (int oh = 0; oh < outH; oh++)
-                    {
-                        int ih = oh * g.StrideH - g.PadH + r;
-                        if ((uint)ih >= (uint)g.H) continue;
-                        float* src = row + (long)oh * outW;
-                        float* dst = plane + (long)ih * g.W + (owLo * g.StrideW - g.PadW + s);
-                        if (g.StrideW == 1)
-                        {
-                            var d = new Span<float>(dst, owHi - owLo);
-                            TensorPrimitives.Add(d, new ReadOnlySpan<float>(src + owLo, owHi - owLo), d);
-                        }
-                        else
-                        {
-                            for (int ow = owLo, iw = 0; ow < owHi; ow++, iw += g.StrideW) dst[iw] += src[ow];
-                        }
-                    }
-                }
+                new ReadOnlySpan<float>(pixels, hi - lo).CopyTo(new Span<float>(columns + lo, hi - lo));
+            }
+            else
+            {
+                for (int ow = lo, iw = 0; ow < hi; ow++, iw += stride) columns[ow] = pixels[iw];
+            }
+        }
+    }
+
+    /// <summary><see cref="Accumulate"/>: columns added into pixels; padding entries are dropped.</summary>
+    private struct ScatterAdd : IDirection
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Padding(float* columns, int count) { }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Segment(float* columns, float* pixels, int lo, int hi, int outW, int stride)
+        {
+            if (stride == 1)
+            {
+                var d = new Span<float>(pixels, hi - lo);
+                TensorPrimitives.Add(d, new ReadOnlySpan<float>(columns + lo, hi - lo), d);
+            }
+            else
+            {
+                for (int ow = lo, iw = 0; ow < hi; ow++, iw += stride) pixels[iw] += columns[ow];
             }
         }
     }

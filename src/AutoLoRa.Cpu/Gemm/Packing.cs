@@ -10,6 +10,12 @@ namespace AutoLoRa.Cpu.Gemm;
 /// are resolved here, while the data is copied anyway; rows/columns beyond the matrix are zero,
 /// so the kernels never need edge cases in their inner loop.
 /// </summary>
+/// <remarks>
+/// A and B panels have the same layout (kc groups of <c>width</c> values) and differ only in which
+/// stored orientation is contiguous along a group, so both are filled by the same two loops:
+/// <see cref="PackRuns"/> when a group is a contiguous run of the stored matrix and
+/// <see cref="PackStrided"/> when it is not.
+/// </remarks>
 internal static unsafe class Packing
 {
     /// <summary>
@@ -17,39 +23,10 @@ internal static unsafe class Packing
     /// </summary>
     public static void PackA(bool transA, float* a, int lda, int i0, int rows, int p0, int kc, int mr, float* dst)
     {
-        if (transA)
-        {
-            // Stored k×m: each column of op(A) is a contiguous run of the stored row.
-            float* src = a + (long)p0 * lda + i0;
-            if (rows == mr)
-            {
-                for (int p = 0; p < kc; p++, src += lda, dst += mr) CopyRun(src, dst, mr);
-            }
-            else
-            {
-                for (int p = 0; p < kc; p++, src += lda, dst += mr)
-                {
-                    int r = 0;
-                    for (; r < rows; r++) dst[r] = src[r];
-                    for (; r < mr; r++) dst[r] = 0;
-                }
-            }
-            return;
-        }
-
-        // Stored m×k: read each row contiguously, scatter with stride mr (the panel is small and
-        // stays in L1, so the scattered writes are cheap).
-        for (int r = 0; r < rows; r++)
-        {
-            float* s = a + (long)(i0 + r) * lda + p0;
-            float* d = dst + r;
-            for (int p = 0; p < kc; p++) d[p * mr] = s[p];
-        }
-        for (int r = rows; r < mr; r++)
-        {
-            float* d = dst + r;
-            for (int p = 0; p < kc; p++) d[p * mr] = 0;
-        }
+        // Stored k×m: each column of op(A) is a contiguous run of the stored row.
+        if (transA) PackRuns(a + (long)p0 * lda + i0, lda, kc, rows, mr, dst);
+        // Stored m×k: each row of op(A) is contiguous; read along it, scatter by mr.
+        else PackStrided(a + (long)i0 * lda + p0, lda, kc, rows, mr, dst);
     }
 
     /// <summary>
@@ -60,40 +37,54 @@ internal static unsafe class Packing
         for (int jr = 0; jr < cols; jr += nr, dst += (long)kc * nr)
         {
             int w = Math.Min(nr, cols - jr);
-            if (!transB)
-            {
-                // Stored k×n: each row of op(B) is contiguous.
-                float* src = b + (long)p0 * ldb + j0 + jr;
-                float* d = dst;
-                if (w == nr)
-                {
-                    for (int p = 0; p < kc; p++, src += ldb, d += nr) CopyRun(src, d, nr);
-                }
-                else
-                {
-                    for (int p = 0; p < kc; p++, src += ldb, d += nr)
-                    {
-                        int c = 0;
-                        for (; c < w; c++) d[c] = src[c];
-                        for (; c < nr; c++) d[c] = 0;
-                    }
-                }
-            }
-            else
-            {
-                // Stored n×k: each column of op(B) is contiguous; read along it, scatter by nr.
-                for (int c = 0; c < w; c++)
-                {
-                    float* s = b + (long)(j0 + jr + c) * ldb + p0;
-                    float* d = dst + c;
-                    for (int p = 0; p < kc; p++) d[p * nr] = s[p];
-                }
-                for (int c = w; c < nr; c++)
-                {
-                    float* d = dst + c;
-                    for (int p = 0; p < kc; p++) d[p * nr] = 0;
-                }
-            }
+            // Stored k×n: each row of op(B) is contiguous.
+            if (!transB) PackRuns(b + (long)p0 * ldb + j0 + jr, ldb, kc, w, nr, dst);
+            // Stored n×k: each column of op(B) is contiguous; read along it, scatter by nr.
+            else PackStrided(b + (long)(j0 + jr) * ldb + p0, ldb, kc, w, nr, dst);
+        }
+    }
+
+    /// <summary>
+    /// Fills a micro-panel whose groups are contiguous in the source: group p is the
+    /// <paramref name="count"/> values at <paramref name="src"/> + p·<paramref name="ld"/>, zero-padded
+    /// to <paramref name="width"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackRuns(float* src, int ld, int kc, int count, int width, float* dst)
+    {
+        if (count == width)
+        {
+            for (int p = 0; p < kc; p++, src += ld, dst += width) CopyRun(src, dst, width);
+            return;
+        }
+        for (int p = 0; p < kc; p++, src += ld, dst += width)
+        {
+            int i = 0;
+            for (; i < count; i++) dst[i] = src[i];
+            for (; i < width; i++) dst[i] = 0;
+        }
+    }
+
+    /// <summary>
+    /// Fills a micro-panel whose groups run across the source: lane i of every group comes from the
+    /// contiguous source line at <paramref name="src"/> + i·<paramref name="ld"/>, lanes from
+    /// <paramref name="count"/> to <paramref name="width"/> are zero. Reads each line contiguously and
+    /// scatters with stride <paramref name="width"/> (the panel is small and stays in L1, so the
+    /// scattered writes are cheap).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackStrided(float* src, int ld, int kc, int count, int width, float* dst)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            float* s = src + (long)i * ld;
+            float* d = dst + i;
+            for (int p = 0; p < kc; p++) d[p * width] = s[p];
+        }
+        for (int i = count; i < width; i++)
+        {
+            float* d = dst + i;
+            for (int p = 0; p < kc; p++) d[p * width] = 0;
         }
     }
 

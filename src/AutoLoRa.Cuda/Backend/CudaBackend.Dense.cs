@@ -77,18 +77,13 @@ public sealed unsafe partial class CudaBackend
 
     protected override void MaxPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
     {
-        ulong px = Ptr(x), py = Ptr(y), pa = Ptr(argmax);
-        int planes = g.N * g.C, h = g.H, w = g.W, oh = g.OutH, ow = g.OutW, k = g.Kernel, s = g.Stride, p = g.Pad;
-        void** args = stackalloc void*[] { &px, &py, &pa, &planes, &h, &w, &oh, &ow, &k, &s, &p };
-        Launch("maxpool_forward_f32", (long)planes * oh * ow, args);
+        _kernels.MaxpoolForwardF32(Ptr(x), Ptr(y), Ptr(argmax), g.N * g.C, g.H, g.W, g.OutH, g.OutW, g.Kernel, g.Stride, g.Pad);
     }
 
     protected override void MaxPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
     {
-        ulong pdy = Ptr(dy), pa = Ptr(argmax), pdx = Ptr(dx), err = _errorFlag.Pointer;
-        int planes = g.N * g.C, h = g.H, w = g.W, oh = g.OutH, ow = g.OutW, k = g.Kernel, s = g.Stride, p = g.Pad;
-        void** args = stackalloc void*[] { &pdy, &pa, &pdx, &err, &planes, &h, &w, &oh, &ow, &k, &s, &p };
-        Launch("maxpool_backward_f32", (long)planes * h * w, args);
+        _kernels.MaxpoolBackwardF32(Ptr(dy), Ptr(argmax), Ptr(dx), _errorFlag.Pointer, g.N * g.C, g.H, g.W, g.OutH, g.OutW,
+            g.Kernel, g.Stride, g.Pad);
         // The contract reports a corrupt argmax from this call, so wait for the flag here.
         Synchronize();
     }

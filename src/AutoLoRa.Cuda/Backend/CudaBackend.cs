@@ -15,9 +15,8 @@ namespace AutoLoRa.Cuda;
 /// </summary>
 public sealed unsafe partial class CudaBackend : Backend
 {
-    private const uint BlockSize = 256;
-
     private readonly IDeviceRuntime _runtime;
+    private readonly KernelLaunchers _kernels;
     private readonly DeviceAllocator _allocator;
     private readonly CudaBuffer _errorFlag;
     private readonly bool _ownsRuntime;
@@ -27,6 +26,7 @@ public sealed unsafe partial class CudaBackend : Backend
     public CudaBackend(IDeviceRuntime runtime, bool ownsRuntime = true)
     {
         _runtime = runtime;
+        _kernels = new KernelLaunchers(runtime);
         _ownsRuntime = ownsRuntime;
         _allocator = new DeviceAllocator(runtime);
         _errorFlag = _allocator.Rent(1, DType.Int32);
@@ -129,18 +129,4 @@ public sealed unsafe partial class CudaBackend : Backend
         : throw new BackendException($"Buffer of {buffer?.GetType().Name ?? "null"} passed to the CUDA backend.");
 
     private static ulong Ptr(BufferSlice slice) => Ptr(slice.Buffer) + (ulong)slice.Offset * 4;
-
-    /// <summary>Blocks for a grid-stride loop over <paramref name="items"/> threads: at most 32 per SM.</summary>
-    private uint Grid(long items) => (uint)Math.Clamp((items + BlockSize - 1) / BlockSize, 1, 32L * _runtime.MultiprocessorCount);
-
-    private void Launch(string kernel, long threads, void** args, uint sharedBytes = 0) =>
-        _runtime.Launch(kernel, new Dim3(Grid(threads)), new Dim3(BlockSize), sharedBytes, args);
-
-    /// <summary>
-    /// Threads for a kernel built on autolora_stream (kernels/autolora_cuda.cuh): each moves a float4
-    /// quad per loop step, so a quarter of the elements keeps every thread busy.
-    /// </summary>
-    private static long StreamingThreads(int length) => ((long)length + 3) / 4;
-
-    private void LaunchStreaming(string kernel, int length, void** args) => Launch(kernel, StreamingThreads(length), args);
 }

@@ -1,27 +1,28 @@
 namespace AutoLoRa.Cuda;
 
 /// <summary>
-/// Every kernel <see cref="CudaBackend"/> launches, by family (= kernels/&lt;family&gt;.cu = one PTX
-/// module). The native runtime loads exactly these modules and looks these names up; a test
-/// checks that the embedded PTX declares each of them.
+/// The kernels of kernels/*.cu. <see cref="All"/> is generated at build time from the sources
+/// (src/AutoLoRa.Kernels.Generator), so no name is written here: adding a kernel to a .cu file adds
+/// it to this table, to the PTX module list and to <see cref="KernelLaunchers"/>.
 /// </summary>
-public static class KernelTable
+public static partial class KernelTable
 {
-    public static IReadOnlyDictionary<string, string[]> Families { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
-    {
-        ["elementwise"] = ["axpby_f32", "scale_f32", "mul_f32", "relu_f32", "relu_backward_f32", "sign_f32", "clamp_f32",
-            "min_f32", "max_f32", "add_bias_f32"],
-        ["reduce"] = ["sum_f32", "bias_backward_f32", "global_avg_pool_f32", "global_avg_pool_backward_f32"],
-        ["rows"] = ["log_softmax_f32", "log_softmax_backward_f32", "argmax_rows_f32"],
-        ["losses"] = ["softmax_ce_forward_f32", "softmax_ce_backward_f32", "kl_forward_f32", "kl_backward_f32", "mean_rows_f32"],
-        ["pooling"] = ["maxpool_forward_f32", "maxpool_backward_f32"],
-        ["resize"] = ["resize_bilinear_f32", "resize_bilinear_backward_f32"],
-        ["optim"] = ["sgd_momentum_f32"],
-        ["pgd_step"] = ["pgd_step_f32"],
-    };
+    /// <summary>
+    /// Every kernel <see cref="CudaBackend"/> launches, by family (= kernels/&lt;family&gt;.cu = one
+    /// PTX module). The native runtime loads exactly these modules and looks these names up.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string[]> Families { get; } = All
+        .Where(k => k.LaunchedByBackend)
+        .GroupBy(k => k.Family, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Select(k => k.Name).ToArray(), StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, KernelInfo> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
+
+    /// <summary>The facts of <paramref name="kernel"/>, or a <see cref="Kernels.KernelException"/> naming it.</summary>
+    public static KernelInfo Of(string kernel) =>
+        ByName.TryGetValue(kernel, out var info) ? info
+            : throw new Kernels.KernelException($"Kernel '{kernel}' is not declared in kernels/*.cu (no extern \"C\" __global__ of that name).");
 
     /// <summary>The family (module) that holds <paramref name="kernel"/>.</summary>
-    public static string FamilyOf(string kernel) =>
-        Families.FirstOrDefault(f => f.Value.Contains(kernel)).Key
-        ?? throw new Kernels.KernelException($"Kernel '{kernel}' is not in the CUDA backend's launch table.");
+    public static string FamilyOf(string kernel) => Of(kernel).Family;
 }

@@ -7,43 +7,38 @@ namespace AutoLoRa.Formats.PyTorch;
 /// </summary>
 internal static class TorchDTypes
 {
-    private static readonly Dictionary<string, SafeTensorDType> StorageTypes = new(StringComparer.Ordinal)
-    {
-        ["FloatStorage"] = SafeTensorDType.F32,
-        ["DoubleStorage"] = SafeTensorDType.F64,
-        ["HalfStorage"] = SafeTensorDType.F16,
-        ["BFloat16Storage"] = SafeTensorDType.BF16,
-        ["LongStorage"] = SafeTensorDType.I64,
-        ["IntStorage"] = SafeTensorDType.I32,
-        ["ShortStorage"] = SafeTensorDType.I16,
-        ["CharStorage"] = SafeTensorDType.I8,
-        ["ByteStorage"] = SafeTensorDType.U8,
-        ["BoolStorage"] = SafeTensorDType.BOOL,
-        ["ComplexFloatStorage"] = SafeTensorDType.C64,
-    };
+    /// <summary>
+    /// One row per element type we read: the safetensors type, PyTorch's legacy storage class for it
+    /// (null where PyTorch has none) and the names of its <c>torch.&lt;name&gt;</c> dtype object, as
+    /// _rebuild_tensor_v3 receives them (aliases included). Adding a type is adding a row.
+    /// </summary>
+    private static readonly (SafeTensorDType Type, string? Storage, string[] DTypeNames)[] Types =
+    [
+        (SafeTensorDType.F32, "FloatStorage", ["float32", "float"]),
+        (SafeTensorDType.F64, "DoubleStorage", ["float64", "double"]),
+        (SafeTensorDType.F16, "HalfStorage", ["float16", "half"]),
+        (SafeTensorDType.BF16, "BFloat16Storage", ["bfloat16"]),
+        (SafeTensorDType.I64, "LongStorage", ["int64", "long"]),
+        (SafeTensorDType.I32, "IntStorage", ["int32", "int"]),
+        (SafeTensorDType.I16, "ShortStorage", ["int16", "short"]),
+        (SafeTensorDType.I8, "CharStorage", ["int8"]),
+        (SafeTensorDType.U8, "ByteStorage", ["uint8"]),
+        (SafeTensorDType.U16, null, ["uint16"]),
+        (SafeTensorDType.U32, null, ["uint32"]),
+        (SafeTensorDType.U64, null, ["uint64"]),
+        (SafeTensorDType.BOOL, "BoolStorage", ["bool"]),
+        (SafeTensorDType.C64, "ComplexFloatStorage", ["complex64", "cfloat"]),
+        (SafeTensorDType.F8_E4M3, null, ["float8_e4m3fn"]),
+        (SafeTensorDType.F8_E5M2, null, ["float8_e5m2"]),
+        (SafeTensorDType.F8_E4M3FNUZ, null, ["float8_e4m3fnuz"]),
+        (SafeTensorDType.F8_E5M2FNUZ, null, ["float8_e5m2fnuz"]),
+    ];
 
-    // torch.<name> dtype objects, as _rebuild_tensor_v3 receives them (aliases included).
-    private static readonly Dictionary<string, SafeTensorDType> DTypeObjects = new(StringComparer.Ordinal)
-    {
-        ["float32"] = SafeTensorDType.F32, ["float"] = SafeTensorDType.F32,
-        ["float64"] = SafeTensorDType.F64, ["double"] = SafeTensorDType.F64,
-        ["float16"] = SafeTensorDType.F16, ["half"] = SafeTensorDType.F16,
-        ["bfloat16"] = SafeTensorDType.BF16,
-        ["int64"] = SafeTensorDType.I64, ["long"] = SafeTensorDType.I64,
-        ["int32"] = SafeTensorDType.I32, ["int"] = SafeTensorDType.I32,
-        ["int16"] = SafeTensorDType.I16, ["short"] = SafeTensorDType.I16,
-        ["int8"] = SafeTensorDType.I8,
-        ["uint8"] = SafeTensorDType.U8,
-        ["uint16"] = SafeTensorDType.U16,
-        ["uint32"] = SafeTensorDType.U32,
-        ["uint64"] = SafeTensorDType.U64,
-        ["bool"] = SafeTensorDType.BOOL,
-        ["complex64"] = SafeTensorDType.C64, ["cfloat"] = SafeTensorDType.C64,
-        ["float8_e4m3fn"] = SafeTensorDType.F8_E4M3,
-        ["float8_e5m2"] = SafeTensorDType.F8_E5M2,
-        ["float8_e4m3fnuz"] = SafeTensorDType.F8_E4M3FNUZ,
-        ["float8_e5m2fnuz"] = SafeTensorDType.F8_E5M2FNUZ,
-    };
+    private static readonly Dictionary<string, SafeTensorDType> StorageTypes =
+        Types.Where(t => t.Storage is not null).ToDictionary(t => t.Storage!, t => t.Type, StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, SafeTensorDType> DTypeObjects =
+        Types.SelectMany(t => t.DTypeNames, (t, name) => (Name: name, t.Type)).ToDictionary(d => d.Name, d => d.Type, StringComparer.Ordinal);
 
     /// <summary>True for <c>torch.XStorage</c> names we can read.</summary>
     public static bool IsStorageType(string name) => StorageTypes.ContainsKey(name) || name == "UntypedStorage";

@@ -35,13 +35,9 @@ internal static class HeaderJson
         try
         {
             reader.Read();
-            if (reader.TokenType != JsonTokenType.StartObject)
-                throw Bad(source, null, reader.TokenStartIndex,
-                    $"the header is a JSON {Describe(reader.TokenType)}; expected a JSON object");
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            Require(ref reader, JsonTokenType.StartObject, source, null, "the header", "a JSON object");
+            while (NextProperty(ref reader, out string key, out long keyAt))
             {
-                long keyAt = reader.TokenStartIndex;
-                string key = reader.GetString()!;
                 if (!keys.Add(key))
                     throw Bad(source, key == SafeTensors.MetadataKey ? null : key, keyAt,
                         $"duplicate key '{key}'; expected every key once");
@@ -71,17 +67,11 @@ internal static class HeaderJson
         // serde maps a JSON null to "no metadata"; accept it the same way.
         if (reader.TokenType == JsonTokenType.Null)
             return;
-        if (reader.TokenType != JsonTokenType.StartObject)
-            throw Bad(source, null, reader.TokenStartIndex,
-                $"'{SafeTensors.MetadataKey}' is a JSON {Describe(reader.TokenType)}; expected an object of string values");
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        Require(ref reader, JsonTokenType.StartObject, source, null, $"'{SafeTensors.MetadataKey}'", "an object of string values");
+        while (NextProperty(ref reader, out string key, out long keyAt))
         {
-            long keyAt = reader.TokenStartIndex;
-            string key = reader.GetString()!;
             reader.Read();
-            if (reader.TokenType != JsonTokenType.String)
-                throw Bad(source, null, reader.TokenStartIndex,
-                    $"'{SafeTensors.MetadataKey}' value for key '{key}' is a JSON {Describe(reader.TokenType)}; expected a string");
+            Require(ref reader, JsonTokenType.String, source, null, $"'{SafeTensors.MetadataKey}' value for key '{key}'", "a string");
             if (!metadata.TryAdd(key, reader.GetString()!))
                 throw Bad(source, null, keyAt, $"duplicate '{SafeTensors.MetadataKey}' key '{key}'; expected every key once");
         }
@@ -90,16 +80,12 @@ internal static class HeaderJson
     private static TensorInfo ReadTensor(ref Utf8JsonReader reader, string name, string? source)
     {
         long entryAt = reader.TokenStartIndex;
-        if (reader.TokenType != JsonTokenType.StartObject)
-            throw Bad(source, name, entryAt,
-                $"entry is a JSON {Describe(reader.TokenType)}; expected an object with dtype, shape and data_offsets");
+        Require(ref reader, JsonTokenType.StartObject, source, name, "entry", "an object with dtype, shape and data_offsets");
         SafeTensorDType? dtype = null;
         ulong[]? shape = null;
         ulong[]? offsets = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        while (NextProperty(ref reader, out string field, out long fieldAt))
         {
-            long fieldAt = reader.TokenStartIndex;
-            string field = reader.GetString()!;
             bool duplicate = field switch
             {
                 "dtype" => dtype is not null,
@@ -113,9 +99,7 @@ internal static class HeaderJson
             {
                 case "dtype":
                     reader.Read();
-                    if (reader.TokenType != JsonTokenType.String)
-                        throw Bad(source, name, reader.TokenStartIndex,
-                            $"dtype is a JSON {Describe(reader.TokenType)}; expected a string");
+                    Require(ref reader, JsonTokenType.String, source, name, "dtype", "a string");
                     string text = reader.GetString()!;
                     if (!SafeTensorDTypes.TryParse(text, out var parsed))
                         throw Bad(source, name, reader.TokenStartIndex, $"unknown dtype '{text}'; expected one of {AllDTypes}");
@@ -152,9 +136,7 @@ internal static class HeaderJson
 
     private static ulong[] ReadUnsignedArray(ref Utf8JsonReader reader, string name, string field, string? source)
     {
-        if (reader.TokenType != JsonTokenType.StartArray)
-            throw Bad(source, name, reader.TokenStartIndex,
-                $"{field} is a JSON {Describe(reader.TokenType)}; expected an array of non-negative integers");
+        Require(ref reader, JsonTokenType.StartArray, source, name, field, "an array of non-negative integers");
         var values = new List<ulong>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -168,6 +150,34 @@ internal static class HeaderJson
             values.Add(value);
         }
         return values.ToArray();
+    }
+
+    /// <summary>
+    /// Moves to the next property of the object being read: false at the object's end, otherwise its
+    /// <paramref name="name"/> and the header offset <paramref name="at"/> where it starts (for errors).
+    /// </summary>
+    private static bool NextProperty(ref Utf8JsonReader reader, out string name, out long at)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+        {
+            (name, at) = ("", 0);
+            return false;
+        }
+        at = reader.TokenStartIndex;
+        name = reader.GetString()!;
+        return true;
+    }
+
+    /// <summary>
+    /// Fails unless the reader stands on a <paramref name="expected"/> token. Every type mismatch in
+    /// a header reads the same way: "<paramref name="subject"/> is a JSON &lt;what it is&gt;; expected
+    /// <paramref name="wanted"/>", at the offending token.
+    /// </summary>
+    private static void Require(ref Utf8JsonReader reader, JsonTokenType expected, string? source, string? tensor,
+        string subject, string wanted)
+    {
+        if (reader.TokenType != expected)
+            throw Bad(source, tensor, reader.TokenStartIndex, $"{subject} is a JSON {Describe(reader.TokenType)}; expected {wanted}");
     }
 
     private static string Describe(JsonTokenType token) => token switch

@@ -2,6 +2,7 @@ using System.Text.Json;
 using AutoLoRa.Formats;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Optim;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Checkpoints;
 
@@ -14,8 +15,8 @@ namespace AutoLoRa.Training.Checkpoints;
 public static class RunCheckpoint
 {
     public const string FileName = "checkpoint.safetensors";
-    public const string StateKey = "autolora.run";
-    public const string ModelPrefix = "model.";
+    public const string StateKey = ModelFile.RunStateKey;
+    public const string ModelPrefix = ModelFile.RunModelPrefix;
     private const string OptimPrefix = "optim.", BestPrefix = "best.";
 
     public static void Save(string path, Classifier model, Sgd optimizer, IReadOnlyList<SafeTensorEntry>? best, RunState state)

@@ -1,5 +1,6 @@
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Diagnostics;
 

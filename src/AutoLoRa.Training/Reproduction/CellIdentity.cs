@@ -1,16 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using AutoLoRa.Training.Recipes;
 
 namespace AutoLoRa.Training.Reproduction;
 
 /// <summary>
 /// What makes two runs the same run: a SHA-256 over a canonical JSON description. Settings enter
-/// as their difference from the defaults, so a field added to <see cref="RecipeSettings"/> later
-/// (with a default that keeps the old behaviour) leaves every finished cell finished.
+/// as their difference from the defaults (in <see cref="SettingsJson"/>'s shape), so a setting added
+/// later (with a default that keeps the old behaviour) leaves every finished cell finished.
 /// </summary>
 public static class CellIdentity
 {
@@ -21,9 +19,9 @@ public static class CellIdentity
     /// <summary>The settings that differ from a default recipe of the same method and epochs, plus those two (run directory left out).</summary>
     public static JsonObject Settings(RecipeSettings s)
     {
-        var actual = JsonSerializer.SerializeToNode(s with { RunDirectory = "" }, CellIdentityJsonContext.Default.RecipeSettings)!.AsObject();
-        var defaults = JsonSerializer.SerializeToNode(new RecipeSettings { Method = s.Method, Epochs = s.Epochs, RunDirectory = "" }, CellIdentityJsonContext.Default.RecipeSettings)!.AsObject();
-        var changed = new JsonObject { ["Method"] = s.Method.ToString(), ["Epochs"] = s.Epochs };
+        var actual = SettingsJson.Write(s with { RunDirectory = "" });
+        var defaults = SettingsJson.Write(new RecipeSettings { Method = s.Method, Epochs = s.Epochs, RunDirectory = "" });
+        var changed = new JsonObject { ["Method"] = s.Method.Title, ["Epochs"] = s.Epochs };
         foreach (var (key, value) in actual)
         {
             if (!JsonNode.DeepEquals(value, defaults[key])) changed[key] = value?.DeepClone();
@@ -32,7 +30,3 @@ public static class CellIdentity
     }
 }
 
-/// <summary>Source-generated JSON for the settings in a cell's identity (enums by name, as identities were first written).</summary>
-[JsonSourceGenerationOptions(UseStringEnumConverter = true)]
-[JsonSerializable(typeof(RecipeSettings))]
-internal sealed partial class CellIdentityJsonContext : JsonSerializerContext;

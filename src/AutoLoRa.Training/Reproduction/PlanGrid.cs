@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Reproduction;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
+using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Training.Reproduction;
 
@@ -107,7 +108,7 @@ public static partial class PlanParser
     {
         try
         {
-            MethodNames.Parse(name, "method");
+            RecipeCatalogue.FineTuningMethod(name, "method");
             return null;
         }
         catch (ArgumentException e)
@@ -136,13 +137,13 @@ public static partial class PlanParser
     private static SettingsPatch Settings(PlanJsonObject parent, string key, bool requireEpochs = false)
     {
         if (parent.Object(key, required: requireEpochs) is not { } o) return SettingsPatch.Empty;
-        var probe = new RecipeSettings { Method = Method.AutoLora, Epochs = 1, RunDirectory = "" };
+        var probe = new RecipeSettings { Method = RecipeCatalogue.FineTuning[0], Epochs = 1, RunDirectory = "" };
         var entries = new List<KeyValuePair<string, JsonElement>>();
         foreach (var property in o.Properties())
         {
             try
             {
-                SettingKeys.Apply(probe, property.Name, property.Value);
+                SettingSchema.ApplyPlanKey(probe, property.Name, property.Value);
                 entries.Add(new(property.Name, property.Value.Clone()));
             }
             catch (ArgumentException e)
@@ -162,8 +163,22 @@ public static partial class PlanParser
         {
             if (!methods.Contains(property.Name)) o.Problem(property.Name, $"'{property.Name}' is not one of the plan's methods ({string.Join(", ", methods)}).");
             else result[property.Name] = Settings(o, property.Name);
+            if (result.TryGetValue(property.Name, out var patch) && IsMethod(property.Name)) RejectUnused(o, property.Name, patch);
         }
         return result;
+    }
+
+    /// <summary>A method's own settings that it does not use are a mistake (plan-wide settings and ablations may set them for every method).</summary>
+    private static void RejectUnused(PlanJsonObject o, string method, SettingsPatch patch)
+    {
+        var recipe = RecipeCatalogue.FineTuningMethod(method, "method");
+        foreach (var key in patch.Entries.Select(e => e.Key))
+        {
+            var setting = SettingSchema.PlanKeys.First(s => s.Key == key);
+            if (recipe.Uses(setting)) continue;
+            string users = RecipeCatalogue.Sentence(SettingSchema.MethodsUsing(setting).Select(m => m.Name));
+            o.Problem($"{method}.{key}", $"{method} does not use {key}; it applies to {users}.");
+        }
     }
 
     private static List<PlanDataset> Datasets(PlanJsonObject root)

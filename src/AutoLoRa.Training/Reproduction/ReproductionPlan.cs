@@ -1,7 +1,8 @@
 using System.Text.Json;
+using AutoLoRa.Robust;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
-using AutoLoRa.Training.Trainers;
+using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Training.Reproduction;
 
@@ -29,7 +30,7 @@ public sealed record ReproductionPlan
 
     public required IReadOnlyList<PlanModel> Models { get; init; }
 
-    /// <summary>Method names as <see cref="MethodNames.Parse"/> reads them.</summary>
+    /// <summary>Names of fine-tuning methods (<see cref="RecipeCatalogue.FineTuning"/>).</summary>
     public required IReadOnlyList<string> Methods { get; init; }
 
     public required IReadOnlyList<int> Seeds { get; init; }
@@ -48,17 +49,17 @@ public sealed record ReproductionPlan
     /// <summary>One fine-tuning run's settings: defaults, then the plan's, the method's and the ablation's settings, in that order.</summary>
     public RecipeSettings SettingsFor(string method, PlanAblation ablation, int seed)
     {
-        var s = Settings.ApplyTo(Defaults(MethodNames.Parse(method, "method"), seed));
+        var s = Settings.ApplyTo(Defaults(RecipeCatalogue.FineTuningMethod(method, "method"), seed));
         if (MethodSettings.TryGetValue(method, out var own)) s = own.ApplyTo(s);
         return ablation.Settings.ApplyTo(s);
     }
 
     /// <summary>The PGD-AT settings of a backbone the runner pre-trains.</summary>
-    public RecipeSettings PretrainSettings(PretrainSpec pretrain) => pretrain.Settings.ApplyTo(Defaults(Method.PgdAt, pretrain.Seed));
+    public RecipeSettings PretrainSettings(PretrainSpec pretrain) => pretrain.Settings.ApplyTo(Defaults(RecipeCatalogue.Get("pgd-at"), pretrain.Seed));
 
     /// <summary>PGD-10 with step ε/4 at the plan's radius (the reference's 2/255 at 8/255); "epochs" always comes from the plan.</summary>
-    private RecipeSettings Defaults(Method method, int seed) =>
-        new() { Method = method, Epochs = 1, RunDirectory = "", Seed = seed, Attack = new AttackSettings(Epsilon, Epsilon / 4, 10) };
+    private RecipeSettings Defaults(MethodRecipe method, int seed) =>
+        new() { Method = method, Epochs = 1, RunDirectory = "", Seed = seed, Attack = PgdConfig.Training(Epsilon) };
 }
 
 /// <summary>A downstream task: a data spec (as <c>--data</c>), an optional class subset and training-image limit.</summary>
@@ -82,12 +83,12 @@ public sealed record PlanAblation(string Name, IReadOnlyList<string>? Methods, S
     public bool AppliesTo(string method) => Methods is null || Methods.Contains(method);
 }
 
-/// <summary>Setting changes (key → JSON value, keys of <see cref="SettingKeys"/>), applied in order.</summary>
+/// <summary>Setting changes (key → JSON value, keys of <see cref="SettingSchema.PlanKeys"/>), applied in order.</summary>
 public sealed record SettingsPatch(IReadOnlyList<KeyValuePair<string, JsonElement>> Entries)
 {
     public static SettingsPatch Empty { get; } = new([]);
 
     public bool Has(string key) => Entries.Any(e => e.Key == key);
 
-    public RecipeSettings ApplyTo(RecipeSettings s) => Entries.Aggregate(s, (current, e) => SettingKeys.Apply(current, e.Key, e.Value));
+    public RecipeSettings ApplyTo(RecipeSettings s) => Entries.Aggregate(s, (current, e) => SettingSchema.ApplyPlanKey(current, e.Key, e.Value));
 }

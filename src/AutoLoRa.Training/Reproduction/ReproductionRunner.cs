@@ -4,6 +4,7 @@ using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Reproduction;
 

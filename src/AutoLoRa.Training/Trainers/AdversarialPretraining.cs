@@ -9,10 +9,10 @@ namespace AutoLoRa.Training.Trainers;
 /// start, batch-norm in eval mode during the attack). Trains a robust backbone from scratch — how
 /// the demo gets its pre-trained model, since robust checkpoints cannot be downloaded here.
 /// </summary>
-public sealed class AdversarialPretraining(Classifier model, AttackSettings attack, float learningRate, float momentum = 0.9f, float weightDecay = 5e-4f)
+public sealed class AdversarialPretraining(Classifier model, PgdConfig attack, float learningRate, float momentum = 0.9f, float weightDecay = 5e-4f)
     : Trainer(model, learningRate, momentum, weightDecay)
 {
-    private readonly PgdAttack _attack = new(attack.ToPgd(PgdObjective.CrossEntropy, PgdStart.Uniform));
+    private readonly PgdAttack _attack = new(attack.With(PgdObjective.CrossEntropy, PgdStart.Uniform));
 
     public override string Method => "pgd-at";
 

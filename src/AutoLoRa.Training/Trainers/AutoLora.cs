@@ -27,12 +27,12 @@ public sealed class AutoLora : Trainer
     /// <param name="learningRate">Initial rate (the automatic schedule starts at 0.01).</param>
     /// <param name="momentum">SGD momentum.</param>
     /// <param name="weightDecay">SGD weight decay.</param>
-    public AutoLora(Classifier model, AttackSettings attack, AutomaticScalars scalars, Func<float> measureNaturalAccuracy,
+    public AutoLora(Classifier model, PgdConfig attack, AutomaticScalars scalars, Func<float> measureNaturalAccuracy,
         float learningRate = 0.01f, float momentum = 0.9f, float weightDecay = 1e-4f)
         : base(model, learningRate, momentum, weightDecay)
     {
         if (!model.HasLora) throw new ArgumentException("AutoLoRa needs a model with LoRA branches (rank > 0).", nameof(model));
-        _attack = new PgdAttack(attack.ToPgd(PgdObjective.CrossEntropy, PgdStart.SmallGaussian));
+        _attack = new PgdAttack(attack.With(PgdObjective.CrossEntropy, PgdStart.SmallGaussian));
         AutoScalars = new MeasuredScalars(scalars, measureNaturalAccuracy);
     }
 

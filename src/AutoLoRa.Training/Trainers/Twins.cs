@@ -28,13 +28,13 @@ public sealed class Twins : NaturalRobustTrainer
     /// <param name="momentum">SGD momentum.</param>
     /// <param name="weightDecay">SGD weight decay (on every parameter, both wings' affines included, as the reference).</param>
     /// <param name="autoScalars">λ1/λ2 in place of 1 and β; null keeps the constants.</param>
-    public Twins(Classifier model, AttackSettings attack, float learningRate, float gamma = 1f, float beta = 6f, int nominalBatchSize = 128,
+    public Twins(Classifier model, PgdConfig attack, float learningRate, float gamma = 1f, float beta = 6f, int nominalBatchSize = 128,
         TwinsKlNormalization kl = TwinsKlNormalization.NominalBatch, float momentum = 0.9f, float weightDecay = 1e-5f, MeasuredScalars? autoScalars = null)
         : base(model, learningRate, beta, momentum, weightDecay)
     {
         if (!model.HasTwinNorms) throw new ArgumentException("TWINS needs a model whose batch-norms have frozen wings (Classifier.AddTwinNorms).", nameof(model));
         ArgumentOutOfRangeException.ThrowIfNegative(gamma);
-        _attack = new PgdAttack(attack.ToPgd(PgdObjective.CrossEntropy, PgdStart.Uniform));
+        _attack = new PgdAttack(attack.With(PgdObjective.CrossEntropy, PgdStart.Uniform));
         Gamma = gamma;
         NominalBatchSize = nominalBatchSize;
         KlNormalization = kl;

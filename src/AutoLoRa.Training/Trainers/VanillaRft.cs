@@ -23,11 +23,11 @@ public sealed class VanillaRft : NaturalRobustTrainer
     /// <param name="momentum">SGD momentum.</param>
     /// <param name="weightDecay">SGD weight decay.</param>
     /// <param name="autoScalars">λ1/λ2 from a measured accuracy instead of 1 and β; null keeps TRADES's constants.</param>
-    public VanillaRft(Classifier model, AttackSettings attack, float learningRate, float beta = 6f, float momentum = 0.9f, float weightDecay = 1e-4f,
+    public VanillaRft(Classifier model, PgdConfig attack, float learningRate, float beta = 6f, float momentum = 0.9f, float weightDecay = 1e-4f,
         MeasuredScalars? autoScalars = null)
         : base(model, learningRate, beta, momentum, weightDecay)
     {
-        _attack = new PgdAttack(attack.ToPgd(PgdObjective.KlDivergence, PgdStart.SmallGaussian));
+        _attack = new PgdAttack(attack.With(PgdObjective.KlDivergence, PgdStart.SmallGaussian));
         AutoScalars = autoScalars;
     }
 

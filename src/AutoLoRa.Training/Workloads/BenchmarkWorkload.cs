@@ -1,6 +1,7 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Nn.Models;
+using AutoLoRa.Robust;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
 
@@ -32,7 +33,7 @@ public sealed record BenchmarkWorkload(string Name, int Width, int BatchSize)
     /// <summary>The step's trainer exactly as WORKLOADS.md defines it; null for inference.</summary>
     public static Trainer? CreateTrainer(Classifier model, string step)
     {
-        var attack = new AttackSettings(8f / 255f, 2f / 255f, 10);
+        var attack = new PgdConfig(8f / 255f, 2f / 255f, 10);
         return step switch
         {
             "autolora" => new AutoLora(model, attack, AutomaticScalars.Fixed(0.5f, 3f), () => 0f, learningRate: 0.01f, weightDecay: 2e-4f),

@@ -1,7 +1,7 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Nn.Models;
-using AutoLoRa.Training;
+using AutoLoRa.Robust;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
 
@@ -113,7 +113,7 @@ public sealed class TrainingStepCase : VerificationCase
         using var x = Tensor.FromArray(backend, images, new Shape(labels.Length, Spec.InChannels, 8, 8));
         using var y = Tensor.FromLabels(backend, labels);
         // Fixed λ1, λ2 so that all three loss terms count; PGD-10 at ε = 8/255 as in training.
-        using var trainer = new AutoLora(model, new AttackSettings(), AutomaticScalars.Fixed(0.6f, 2.4f), () => 0.4f, learningRate: 0.05f);
+        using var trainer = new AutoLora(model, new PgdConfig(), AutomaticScalars.Fixed(0.6f, 2.4f), () => 0.4f, learningRate: 0.05f);
         var losses = new float[Steps];
         for (int step = 0; step < Steps; step++)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Reproduction;
 
 namespace AutoLoRa.Training.Tests.Reproduction;
@@ -33,7 +34,7 @@ public sealed class PlanGridTests
         Assert.Equal(cells.Count, cells.Select(c => c.Identity).Distinct().Count());
         Assert.Equal(cells.Count, cells.Select(c => c.DirectoryName).Distinct().Count());
         Assert.All(cells, c => Assert.Equal(c.Seed, c.Settings.Seed));
-        Assert.Equal(0.5f, cells.Single(c => c.Name == "halves.mini4.autolora.fixed.s1").Settings.Lambda1);
+        Assert.Equal(0.5f, cells.Single(c => c.Name == "halves.mini4.autolora.fixed.s1").Settings.Get(ScalarSettings.Lambda1));
     }
 
     [Fact]

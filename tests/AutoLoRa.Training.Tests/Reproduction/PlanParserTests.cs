@@ -21,10 +21,10 @@ public sealed class PlanParserTests
         Assert.Equal(0.1f, plan.Evaluation.Epsilon);
         Assert.Equal(PlanAblation.Baseline, Assert.Single(plan.VariantsOf("autolora")).Name);
         var s = plan.SettingsFor("autolora", PlanAblation.Default, 1);
-        Assert.Equal((Method.AutoLora, 0.1f, 0.03f, 2), (s.Method, s.Attack.Epsilon, s.Attack.StepSize, s.Attack.Steps));
+        Assert.Equal(("autolora", 0.1f, 0.03f, 2), (s.Method.Name, s.Attack.Epsilon, s.Attack.StepSize, s.Attack.Steps));
         // Without an attack-step the training attack steps by ε/4.
         var pretrain = plan.PretrainSettings(plan.Models[0].Pretrain!);
-        Assert.Equal((Method.PgdAt, 0.025f, 3), (pretrain.Method, pretrain.Attack.StepSize, pretrain.Seed));
+        Assert.Equal(("pgd-at", 0.025f, 3), (pretrain.Method.Name, pretrain.Attack.StepSize, pretrain.Seed));
     }
 
     [Fact]
@@ -74,7 +74,15 @@ public sealed class PlanParserTests
         var json = TinyPlan.Json();
         json["ablations"] = new JsonArray(new JsonObject { ["name"] = "half-fixed", ["methods"] = new JsonArray("autolora"), ["settings"] = new JsonObject { ["lambda1"] = 0.5 } });
         var problem = Assert.Single(TinyPlan.Problems(json));
-        Assert.StartsWith("method 'autolora', ablation 'half-fixed': --lambda1 and --lambda2 must be given together", problem);
+        Assert.StartsWith("method 'autolora', ablation 'half-fixed': lambda1 and lambda2 must be given together", problem);
+    }
+
+    [Fact]
+    public void AMethodsOwnSettingThatItDoesNotUseIsNamed()
+    {
+        var json = TinyPlan.Json();
+        json["method-settings"] = new JsonObject { ["vanilla"] = new JsonObject { ["beta"] = 3, ["rank"] = 4 } };
+        Assert.Equal("method-settings.vanilla.rank: vanilla does not use rank; it applies to autolora.", Assert.Single(TinyPlan.Problems(json)));
     }
 
     [Fact]
@@ -97,14 +105,14 @@ public sealed class PlanParserTests
         var cells = PlanGrid.Expand(plan).Cells;
         Assert.Equal(5, cells.Count);
         var twins = plan.SettingsFor("twins", plan.Ablations.Single(a => a.Name == "auto-scalars"), seed: 1);
-        Assert.Equal(Method.Twins, twins.Method);
-        Assert.Equal(0.4f, twins.Gamma);
-        Assert.Equal(TwinsKlNormalization.PerWingMean, twins.TwinsKl);
-        Assert.True(twins.AutoScalars);
+        Assert.Equal("twins", twins.Method.Name);
+        Assert.Equal(0.4f, twins.Get(TwinsRecipe.Gamma));
+        Assert.Equal(TwinsKlNormalization.PerWingMean, twins.Get(TwinsRecipe.KlNormalization));
+        Assert.True(twins.Get(TradesRecipe.AutoScalars));
     }
 
     [Fact]
-    public void SettingKeysReachTheirRecipeSettings()
+    public void PlanKeysReachTheirSettings()
     {
         var json = TinyPlan.Json();
         json["method-settings"] = new JsonObject { ["vanilla"] = new JsonObject { ["lr"] = 0.003, ["weight-decay"] = 1e-5, ["lr-milestones"] = new JsonArray(30, 50), ["beta"] = 3 } };
@@ -120,14 +128,14 @@ public sealed class PlanParserTests
             });
         var plan = TinyPlan.Parse(json);
         var vanilla = plan.SettingsFor("vanilla", PlanAblation.Default, seed: 5);
-        Assert.Equal((Method.Vanilla, 0.003f, 1e-5f, 3f, 5, 2, 16), (vanilla.Method, vanilla.LearningRate, vanilla.WeightDecay, vanilla.Beta, vanilla.Seed, vanilla.Epochs, vanilla.BatchSize));
+        Assert.Equal(("vanilla", 0.003f, 1e-5f, 3f, 5, 2, 16), (vanilla.Method.Name, vanilla.LearningRate, vanilla.WeightDecay, vanilla.Get(TradesRecipe.Beta), vanilla.Seed, vanilla.Epochs, vanilla.BatchSize));
         Assert.Equal([30, 50], vanilla.LearningRateMilestones!);
         Assert.Equal((0.1f, 0.03f, 2), (vanilla.Attack.Epsilon, vanilla.Attack.StepSize, vanilla.Attack.Steps));
 
         // The ablation comes last: its null learning rate undoes the method's 0.003.
         var all = plan.SettingsFor("vanilla", plan.VariantsOf("vanilla").Single(v => v.Name == "all"), seed: 1);
         Assert.Null(all.LearningRate);
-        Assert.Equal((0.25f, 2f, 4f, 2f, 4, 0.5f, 0.01f, 2, true), (all.Lambda1, all.Lambda2, all.Lambda2Max, all.Alpha, all.Rank, all.Momentum, all.ValidationStepSize, all.CropPadding, all.HorizontalFlip));
+        Assert.Equal((0.25f, 2f, 4f, 2f, 4, 0.5f, 0.01f, 2, true), (all.Get(ScalarSettings.Lambda1), all.Get(ScalarSettings.Lambda2), all.Get(ScalarSettings.Lambda2Max), all.Get(ScalarSettings.Alpha), all.Get(AutoLoraRecipe.Rank), all.Momentum, all.ValidationStepSize, all.CropPadding, all.HorizontalFlip));
         Assert.Equal(1e-5f, all.WeightDecay);
     }
 }

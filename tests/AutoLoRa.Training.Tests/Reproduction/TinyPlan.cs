@@ -5,6 +5,7 @@ using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Reproduction;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Tests.Reproduction;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace AutoLoRa.Training.Checkpoints;
+namespace AutoLoRa.ModelFiles;
 
 /// <summary>
 /// A short content hash of a model file. Resumable evaluation state is keyed by it, so state saved

@@ -3,7 +3,7 @@ using AutoLoRa.Formats.PyTorch;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Nn;
 
-namespace AutoLoRa.Training.Checkpoints;
+namespace AutoLoRa.ModelFiles;
 
 /// <summary>
 /// A model's state dict (<see cref="StateDicts"/>: torchvision names and dtypes) under a name

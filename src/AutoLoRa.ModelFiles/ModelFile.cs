@@ -6,7 +6,7 @@ using AutoLoRa.Formats;
 using AutoLoRa.Nn.Layers;
 using AutoLoRa.Nn.Models;
 
-namespace AutoLoRa.Training.Checkpoints;
+namespace AutoLoRa.ModelFiles;
 
 /// <summary>
 /// A trained model as one safetensors file: the state dict under torchvision names (so PyTorch's
@@ -37,6 +37,16 @@ public static class ModelFile
         SafeTensors.Write(path, entries.Where(e => !e.Name.Contains(frozenWing, StringComparison.Ordinal)), metadata);
     }
 
+    /// <summary>
+    /// The metadata key that marks a training run's checkpoint (it holds the run state); such a file
+    /// keeps the current weights under <see cref="RunModelPrefix"/> next to the optimiser's state.
+    /// Training writes these files; they are declared here so that any model file opens the same way.
+    /// </summary>
+    public const string RunStateKey = "autolora.run";
+
+    /// <summary>The prefix of the model's tensors in a run checkpoint.</summary>
+    public const string RunModelPrefix = "model.";
+
     /// <summary>The metadata encoding of a model description.</summary>
     public static string SpecJson(ModelSpec spec) => JsonSerializer.Serialize(SpecRecord.From(spec), ModelFileJsonContext.Default.SpecRecord);
 
@@ -49,7 +59,7 @@ public static class ModelFile
         try
         {
             // A run checkpoint holds the current weights under "model." next to optimizer state.
-            string prefix = file.Metadata.ContainsKey(RunCheckpoint.StateKey) ? RunCheckpoint.ModelPrefix : "";
+            string prefix = file.Metadata.ContainsKey(RunStateKey) ? RunModelPrefix : "";
             ModelStateCodec.Load(model, file, prefix, source: path);
             return model;
         }

@@ -4,50 +4,15 @@ using AutoLoRa.Formats;
 using AutoLoRa.Formats.PyTorch;
 using AutoLoRa.Nn;
 using AutoLoRa.Nn.Models;
-using AutoLoRa.Training.Checkpoints;
 
-namespace AutoLoRa.Cli.Options;
-
-/// <summary>
-/// How to rebuild the model of a PyTorch checkpoint, which records weights but not the
-/// architecture. Every null field is inferred from the weights (<see cref="ModelLoader"/>).
-/// </summary>
-internal sealed record ImportSettings
-{
-    /// <summary>Key profile: auto, torchvision, robust-models-transfer or robustssl.</summary>
-    public string Profile { get; init; } = "auto";
-
-    /// <summary>resnet-mini, resnet18, resnet34, resnet50, …; null infers it from the blocks per stage.</summary>
-    public string? Architecture { get; init; }
-
-    /// <summary>Classes of the head; null takes them from <c>fc.weight</c>.</summary>
-    public int? Classes { get; init; }
-
-    /// <summary>Classes when the checkpoint has no classifier (self-supervised) and <see cref="Classes"/> is null.</summary>
-    public int? FallbackClasses { get; init; }
-
-    /// <summary>imagenet or cifar; null infers it from the first convolution (7×7 → imagenet, 3×3 → cifar).</summary>
-    public string? Stem { get; init; }
-
-    /// <summary>Base width; null takes the first convolution's output channels.</summary>
-    public int? Width { get; init; }
-
-    /// <summary>Input normalisation: imagenet, cifar or none; null picks by stem (imagenet stem → ImageNet statistics).</summary>
-    public string? Normalization { get; init; }
-
-    /// <summary>Fail when a key the model has is missing (keys the checkpoint has but the model lacks always fail).</summary>
-    public bool Strict { get; init; } = true;
-}
-
-/// <summary>A model rebuilt from a PyTorch checkpoint, with how its keys were mapped and what was inferred.</summary>
-internal sealed record ImportedModel(Classifier Model, KeyMappingReport Report, IReadOnlyList<string> Inferred);
+namespace AutoLoRa.ModelFiles;
 
 /// <summary>
-/// The one way CLI verbs open a model: an autolora <c>.safetensors</c> model file or run
+/// The one way to open a model: an autolora <c>.safetensors</c> model file or run
 /// checkpoint (architecture in its metadata), or a PyTorch <c>.pt/.pth/.ckpt</c> converted in
 /// memory (architecture from <see cref="ImportSettings"/>, or inferred from the weights).
 /// </summary>
-internal static class ModelLoader
+public static class ModelLoader
 {
     private static readonly string[] PyTorchExtensions = [".pt", ".pth", ".ckpt", ".tar", ".bin"];
 

@@ -1,0 +1,129 @@
+using AutoLoRa.Training.Recipes.Settings;
+
+namespace AutoLoRa.Training.Recipes;
+
+/// <summary>The settings every method has (the typed properties of <see cref="RecipeSettings"/>), and their checks.</summary>
+public static class CommonSettings
+{
+    public static Setting<int> Epochs { get; } = new("epochs", "Maximum epochs (AutoLoRa may stop earlier when its learning rate falls below 1e-5).", SettingFormats.Int)
+    {
+        Get = s => s.Epochs,
+        Set = (s, v) => s with { Epochs = v },
+    };
+
+    public static Setting<int> BatchSize { get; } = new("batch-size", "Mini-batch size.", SettingFormats.Int)
+    {
+        Get = s => s.BatchSize,
+        Set = (s, v) => s with { BatchSize = v },
+    };
+
+    public static Setting<float?> LearningRate { get; } = new("lr", "Fixed initial learning rate (for AutoLoRa this replaces the automatic schedule).", SettingFormats.OptionalFloat)
+    {
+        Get = s => s.LearningRate,
+        Set = (s, v) => s with { LearningRate = v },
+    };
+
+    public static Setting<int[]?> Milestones { get; } = new("lr-milestones",
+        "Epochs at which a fixed learning rate is divided by 10, e.g. 30,50 (default 50% and 83% of the epochs).", SettingFormats.OptionalEpochs)
+    {
+        Get = s => s.LearningRateMilestones?.ToArray(),
+        Set = (s, v) => s with { LearningRateMilestones = v },
+    };
+
+    public static Setting<float> Momentum { get; } = new("momentum", "SGD momentum.", SettingFormats.Float)
+    {
+        Get = s => s.Momentum,
+        Set = (s, v) => s with { Momentum = v },
+    };
+
+    public static Setting<float?> WeightDecay { get; } = new("weight-decay",
+        "SGD weight decay (default 1e-4 for fine-tuning, 1e-5 for TWINS, 5e-4 for PGD-AT).", SettingFormats.OptionalFloat)
+    {
+        Get = s => s.WeightDecay,
+        Set = (s, v) => s with { WeightDecay = v },
+    };
+
+    /// <summary>The attacks' radius; setting it makes the training step ε/4 (a later step-size setting overrides that). Plans set it once for every attack, at the top.</summary>
+    public static Setting<float> Epsilon { get; } = new("eps", "L-infinity radius of the attacks, in [0,1] pixel units (e.g. 0.0314 for 8/255).", SettingFormats.Float)
+    {
+        Get = s => s.Attack.Epsilon,
+        Set = (s, v) => s with { Attack = s.Attack with { Epsilon = v, StepSize = v / 4 } },
+        Surface = SettingSurface.CommandLine,
+    };
+
+    public static Setting<float> AttackStep { get; } = new("attack-step", "PGD step size (default eps/4).", SettingFormats.Float)
+    {
+        Get = s => s.Attack.StepSize,
+        Set = (s, v) => s with { Attack = s.Attack with { StepSize = v } },
+        ShowsDefault = false,
+    };
+
+    public static Setting<int> AttackSteps { get; } = new("attack-steps", "PGD steps of the training attack.", SettingFormats.Int)
+    {
+        Get = s => s.Attack.Steps,
+        Set = (s, v) => s with { Attack = s.Attack with { Steps = v } },
+    };
+
+    public static Setting<int> ValidationSteps { get; } = new("validation-steps", "PGD steps of the validation attack (the reference validates with PGD-20).", SettingFormats.Int)
+    {
+        Get = s => s.ValidationSteps,
+        Set = (s, v) => s with { ValidationSteps = v },
+    };
+
+    public static Setting<float?> ValidationStep { get; } = new("validation-step", "Step size of the validation attack (default: the training attack's).", SettingFormats.OptionalFloat)
+    {
+        Get = s => s.ValidationStepSize,
+        Set = (s, v) => s with { ValidationStepSize = v },
+    };
+
+    public static Setting<double> ValidationFraction { get; } = new("val-fraction",
+        "Held-out fraction of the training data for validation (PGD-20).", SettingFormats.SinglePrecisionFraction)
+    {
+        Get = s => s.ValidationFraction,
+        Set = (s, v) => s with { ValidationFraction = v },
+    };
+
+    /// <summary>A plan's runs take their seeds from its "seeds" list.</summary>
+    public static Setting<int> Seed { get; } = new("seed", "Seed for data order, augmentation, initialisation and attack noise.", SettingFormats.Int)
+    {
+        Get = s => s.Seed,
+        Set = (s, v) => s with { Seed = v },
+        Surface = SettingSurface.CommandLine,
+    };
+
+    /// <summary>The command line's --augment picks padding and flip for the data at hand.</summary>
+    public static Setting<int> CropPadding { get; } = new("crop-padding", "Random-crop padding of training images in pixels (0: no crop).", SettingFormats.Int)
+    {
+        Get = s => s.CropPadding,
+        Set = (s, v) => s with { CropPadding = v },
+        Surface = SettingSurface.Plan,
+    };
+
+    public static Setting<bool> HorizontalFlip { get; } = new("horizontal-flip", "Random horizontal flip of training images.", SettingFormats.Flag)
+    {
+        Get = s => s.HorizontalFlip,
+        Set = (s, v) => s with { HorizontalFlip = v },
+        Surface = SettingSurface.Plan,
+    };
+
+    /// <summary>In the order help texts list them.</summary>
+    public static IReadOnlyList<SettingDescriptor> All { get; } =
+    [
+        Epochs, BatchSize, LearningRate, Milestones, Momentum, WeightDecay, Epsilon, AttackStep, AttackSteps,
+        ValidationSteps, ValidationStep, ValidationFraction, Seed, CropPadding, HorizontalFlip,
+    ];
+
+    /// <summary>Common settings that cannot work, named in one sentence each.</summary>
+    /// <exception cref="SettingException">The first such setting.</exception>
+    public static void Validate(RecipeSettings s)
+    {
+        if (s.Epochs < 1) throw new SettingException(Epochs.Key, k => $"{k} must be at least 1 (got {s.Epochs}).");
+        if (s.BatchSize < 2) throw new SettingException(BatchSize.Key, k => $"{k} must be at least 2 for batch-norm (got {s.BatchSize}).");
+        if (!(s.ValidationFraction > 0 && s.ValidationFraction < 1)) throw new SettingException(ValidationFraction.Key, k => $"{k} must be in (0, 1) (got {s.ValidationFraction}).");
+        if (s.LearningRate is <= 0) throw new SettingException(LearningRate.Key, k => $"{k} must be positive (got {s.LearningRate}).");
+        if (s.Attack.Epsilon < 0 || s.Attack.StepSize < 0 || s.Attack.Steps < 0)
+        {
+            throw new SettingException([Epsilon.Key, AttackStep.Key, AttackSteps.Key], k => $"Attack settings ({k[0]}, {k[1]}, {k[2]}) must not be negative.");
+        }
+    }
+}

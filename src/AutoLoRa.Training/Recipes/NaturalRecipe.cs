@@ -1,0 +1,17 @@
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Data;
+using AutoLoRa.Nn.Models;
+using AutoLoRa.Training.Trainers;
+
+namespace AutoLoRa.Training.Recipes;
+
+/// <summary>Natural (clean) fine-tuning: cross-entropy on clean images, no attack.</summary>
+public sealed class NaturalRecipe : MethodRecipe
+{
+    public override string Name => "natural";
+
+    public override string Title => "Natural";
+
+    public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
+        new NaturalFineTuning(model, LearningRate(s), s.Momentum, WeightDecay(s));
+}

@@ -1,0 +1,17 @@
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Data;
+using AutoLoRa.Nn.Models;
+using AutoLoRa.Training.Trainers;
+
+namespace AutoLoRa.Training.Recipes;
+
+/// <summary>Vanilla robust fine-tuning: TRADES on the whole network.</summary>
+public sealed class VanillaRecipe : TradesRecipe
+{
+    public override string Name => "vanilla";
+
+    public override string Title => "Vanilla";
+
+    public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
+        new VanillaRft(model, s.Attack, LearningRate(s), s.Get(Beta), s.Momentum, WeightDecay(s), Scalars(backend, model, s, train));
+}
