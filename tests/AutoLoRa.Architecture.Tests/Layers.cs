@@ -29,6 +29,9 @@ internal static class Layers
         ["AutoLoRa.Training"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust"],
         // Plans of many runs: trains and evaluates through Training, knows no screen.
         ["AutoLoRa.Reproduction"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Training"],
+        // The verification table checks any backend through the contract (no CUDA, no CPU backend:
+        // callers hand it the reference backend); its whole-step case trains a model.
+        ["AutoLoRa.Verify"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Training"],
         // The screen: the only assembly that may draw, plot or parse a command line.
         ["autolora"] = ["*"],
     };

@@ -8,6 +8,14 @@ namespace AutoLoRa.Cuda.Tests;
 [Trait("Backend", "cuda-emu")]
 public sealed class CudaEmulatedConformanceTests() : BackendConformanceTests(new CudaBackend(new EmulatedRuntime()));
 
+/// <summary>The verification table's CPU-referenced cases on the emulated runtime.</summary>
+[Trait("Backend", "cuda-emu")]
+public sealed class CudaEmulatedTableTests() : CpuReferenceTableTests(new CudaBackend(new EmulatedRuntime()));
+
+/// <summary>The verification table's plain-reference cases on the emulated runtime.</summary>
+[Trait("Backend", "cuda-emu")]
+public sealed class CudaEmulatedPlainReferenceTableTests() : PlainReferenceTableTests(new CudaBackend(new EmulatedRuntime()));
+
 /// <summary>
 /// The conformance suite on a real GPU. Without a driver, device, cuBLAS or cuDNN every test is
 /// reported as skipped with the probe's reason (the backend is never constructed then).
@@ -15,6 +23,16 @@ public sealed class CudaEmulatedConformanceTests() : BackendConformanceTests(new
 [Trait("Backend", "cuda")]
 [NativeCudaRequired]
 public sealed class CudaNativeConformanceTests() : BackendConformanceTests(new CudaBackend(new NativeRuntime()));
+
+/// <summary>The verification table's CPU-referenced cases on a real GPU; skipped with the probe's reason without one.</summary>
+[Trait("Backend", "cuda")]
+[NativeCudaRequired]
+public sealed class CudaNativeTableTests() : CpuReferenceTableTests(new CudaBackend(new NativeRuntime()));
+
+/// <summary>The verification table's plain-reference cases on a real GPU; skipped with the probe's reason without one.</summary>
+[Trait("Backend", "cuda")]
+[NativeCudaRequired]
+public sealed class CudaNativePlainReferenceTableTests() : PlainReferenceTableTests(new CudaBackend(new NativeRuntime()));
 
 /// <summary>Skips a class's backend tests unless <see cref="CudaAvailability.Probe"/> says the native runtime can run.</summary>
 public sealed class NativeCudaRequiredAttribute : BackendAvailabilityAttribute

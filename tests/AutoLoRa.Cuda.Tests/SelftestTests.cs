@@ -1,28 +1,24 @@
-using AutoLoRa.Cpu;
 using AutoLoRa.Cuda.Diagnostics;
 using AutoLoRa.Cuda.Runtime;
 using Xunit.Abstractions;
 
 namespace AutoLoRa.Cuda.Tests;
 
-/// <summary>What <c>autolora selftest --backend cuda-emu</c> runs: it must pass here, and say what it measured.</summary>
+/// <summary>
+/// The CUDA-only part of <c>autolora selftest --backend cuda-emu</c>: the runtime description and
+/// the kernel inventory (the primitive comparisons are the verification table's, tested per case).
+/// </summary>
 [Trait("Backend", "cuda-emu")]
 public sealed class SelftestTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Kernel_and_primitive_checks_pass_on_cuda_emu()
+    public void Runtime_is_described_and_every_kernel_is_present_on_cuda_emu()
     {
-        using var cpu = new CpuBackend();
         using var emulated = new CudaBackend(new EmulatedRuntime());
         Assert.Contains(CudaSelftest.Describe(emulated), line => line.Contains("host emulation", StringComparison.Ordinal));
         var kernels = CudaSelftest.CheckKernels(emulated);
         output.WriteLine($"kernels: {kernels.Detail}");
         Assert.True(kernels.Passed, kernels.Detail);
-        var checks = CudaSelftest.PrimitiveChecks(emulated, cpu).Select(c => (c.Name, Outcome: c.Run())).ToList();
-        foreach (var (name, outcome) in checks) output.WriteLine($"[{(outcome.Passed ? "ok" : "FAIL")}] {name}: {outcome.Detail}");
-        Assert.Equal(17, checks.Count);
-        Assert.All(checks, c => Assert.True(c.Outcome.Passed, $"{c.Name}: {c.Outcome.Detail}"));
-        Assert.All(checks, c => Assert.Contains("max err", c.Outcome.Detail));
     }
 
     [Theory]

@@ -1,15 +1,15 @@
 using AutoLoRa.Cpu;
 using AutoLoRa.Cuda.Runtime;
-using AutoLoRa.Training.Diagnostics;
+using AutoLoRa.Verify;
+using AutoLoRa.Verify.Cases;
 using Xunit.Abstractions;
 
 namespace AutoLoRa.Cuda.Tests;
 
 /// <summary>
-/// The whole AutoLoRa step (PGD-10 on the main path, natural and adversarial forwards, CE + KL,
-/// backward, SGD with momentum and weight decay) on cuda-emu against the CPU backend, from
-/// identical weights, data and attack noise: losses and every parameter and running statistic
-/// after two steps.
+/// The table's whole-step case (PGD-10 on the main path, natural and adversarial forwards,
+/// CE + KL, backward, SGD with momentum and weight decay) on cuda-emu, held to the emulated
+/// runtime's own precision rather than the bound the table allows a real GPU.
 /// </summary>
 [Trait("Backend", "cuda-emu")]
 public sealed class TrainingStepTests(ITestOutputHelper output)
@@ -19,12 +19,14 @@ public sealed class TrainingStepTests(ITestOutputHelper output)
     {
         using var cpu = new CpuBackend();
         using var emulated = new CudaBackend(new EmulatedRuntime());
-        var comparison = BackendStepComparison.AutoLoraSteps(cpu, emulated, steps: 2);
-        output.WriteLine($"cuda-emu vs cpu after 2 AutoLoRa steps: {comparison}");
-        output.WriteLine($"largest deviation |c - r| / (1 + |r|): {comparison.MaxDeviation:E2}");
-        Assert.Equal(84, comparison.TensorsCompared);
-        Assert.True(comparison.CandidateLosses[1] != comparison.CandidateLosses[0], "the second step saw updated weights");
-        Assert.True(comparison.LossDeviation < 1e-5, $"loss deviation {comparison.LossDeviation:E2}");
-        Assert.True(comparison.ParameterDeviation < 1e-5, $"parameter deviation {comparison.ParameterDeviation:E2} in {comparison.WorstParameter}");
+        var step = new TrainingStepCase
+        {
+            Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps (emulated)",
+            Tolerance = Tolerance.Scaled(1e-5, "the emulated runtime runs our kernels' C++ on the host: only summation orders differ"),
+        };
+        var outcome = new CaseRunner(emulated, cpu).Check(step);
+        output.WriteLine($"cuda-emu vs cpu after 2 AutoLoRa steps: {outcome.Detail}");
+        Assert.True(outcome.Passed, outcome.Detail);
+        Assert.Contains("(84 tensors", outcome.Detail);
     }
 }

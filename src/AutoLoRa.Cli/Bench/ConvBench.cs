@@ -1,6 +1,7 @@
 using System.Globalization;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Training.Workloads;
+using AutoLoRa.Verify;
 
 namespace AutoLoRa.Cli.Bench;
 
@@ -27,7 +28,7 @@ internal static class ConvBench
             var dx = backend.Allocate(g.InputSize);
             var dw = backend.Allocate(g.FilterSize);
             double flops = 2.0 * g.N * g.K * g.C * g.R * g.S * g.OutH * g.OutW;
-            double Rate(Action call) => flops / BenchTiming.Median(repetitions, () => { call(); backend.Synchronize(); }) / 1e9;
+            double Rate(Action call) => flops / MedianTimer.Seconds(repetitions, () => { call(); backend.Synchronize(); }) / 1e9;
             double forward = Rate(() => backend.Conv2dForward(g, x, w, null, y));
             double data = Rate(() => backend.Conv2dBackwardData(g, dy, w, dx));
             double filter = Rate(() => backend.Conv2dBackwardFilter(g, x, dy, dw));

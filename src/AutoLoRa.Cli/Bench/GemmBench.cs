@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using AutoLoRa.Cpu;
 using AutoLoRa.Cpu.Gemm;
+using AutoLoRa.Verify;
 
 namespace AutoLoRa.Cli.Bench;
 
@@ -29,12 +30,12 @@ internal static unsafe class GemmBench
             Fill(b, (long)k * n, seed: 2);
             double flops = 2.0 * m * n * k;
 
-            double ours = BenchTiming.Median(repetitions, () => Sgemm.Run(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n));
+            double ours = MedianTimer.Seconds(repetitions, () => Sgemm.Run(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n));
             double? blas = null;
             double maxError = 0;
             if (withBlas)
             {
-                blas = BenchTiming.Median(repetitions, () => OpenBlasInterop.cblas_sgemm(OpenBlasInterop.CblasRowMajor,
+                blas = MedianTimer.Seconds(repetitions, () => OpenBlasInterop.cblas_sgemm(OpenBlasInterop.CblasRowMajor,
                     OpenBlasInterop.CblasNoTrans, OpenBlasInterop.CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, cBlas, n));
                 maxError = RelativeError(c, cBlas, (long)m * n);
             }

@@ -1,17 +1,22 @@
 using System.Globalization;
 using System.Text.Json;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Cpu;
 using AutoLoRa.Cuda;
 using AutoLoRa.Cuda.Runtime;
+using AutoLoRa.Verify;
 
 namespace AutoLoRa.Cli.Bench;
 
 /// <summary>
 /// <c>autolora bench kernels</c>: achieved bandwidth of each of our own CUDA kernels (kernels/*.cu;
-/// cuBLAS and cuDNN are not ours and not here). Each kernel runs through the backend primitive
-/// that launches it, followed by a device synchronisation, and the median call time is divided
-/// into the bytes the kernel must move (<see cref="KernelTraffic"/> × the elements it reads and
-/// writes), the llm.c way: the distance to the card's memory bandwidth is what is left to gain.
+/// cuBLAS and cuDNN are not ours and not here), on the verification table's kernel cases
+/// (<see cref="VerificationTable.KernelBench"/>). Each case is first checked against the CPU
+/// backend, then run through the backend primitives that launch it, each call followed by a
+/// device synchronisation, and the median call time is divided into the bytes the kernels must
+/// move (<see cref="KernelTraffic"/> × the elements they read and write), the llm.c way: the
+/// distance to the card's memory bandwidth is what is left to gain. Exits 1 when a case fails
+/// its check.
 /// </summary>
 internal static class KernelBench
 {
@@ -38,29 +43,43 @@ internal static class KernelBench
         var inv = CultureInfo.InvariantCulture;
         if (!json)
         {
-            output.WriteLine($"our CUDA kernels on {backend.Name}, about {size} elements (median of {repetitions} calls, each synchronised)");
-            output.WriteLine($"{"kernel",-38} {"shape",-28} {"µs/call",10} {"MB/call",9} {"GB/s",8}");
+            output.WriteLine($"our CUDA kernels on {backend.Name}, about {size} elements (checked against the CPU backend, then the median of {repetitions} calls, each synchronised)");
+            output.WriteLine($"{"kernel",-38} {"shape",-28} {"µs/call",10} {"MB/call",9} {"GB/s",8} {"err/tol",8}");
         }
-        using var workloads = new KernelWorkloads(backend);
-        foreach (var w in workloads.For(size))
+        using var reference = new CpuBackend();
+        var runner = new CaseRunner(backend, reference, BytesOf);
+        int failures = 0;
+        foreach (var c in VerificationTable.KernelBench(size))
         {
-            double seconds = BenchTiming.Median(repetitions, () => { w.Call(); backend.Synchronize(); }, WarmupSeconds);
-            long bytes = w.Launches.Sum(l => KernelTraffic.Of(l.Kernel).Bytes(l.Read, l.Written));
-            string kernel = string.Join(" + ", w.Launches.Select(l => l.Kernel));
-            double gbPerSecond = bytes / seconds / 1e9;
+            string kernel = string.Join(" + ", c.Cost.Launches.Select(l => l.Kernel).Distinct());
+            // llm.c's order: a kernel that computes the wrong thing has no speed worth printing.
+            var outcome = runner.Check(c);
+            if (!outcome.Passed)
+            {
+                failures++;
+                log.WriteLine($"error: {c.Name} differs from the CPU backend: {outcome.Detail}");
+                continue;
+            }
+            var timing = runner.Time(c, repetitions, WarmupSeconds);
             if (json)
             {
-                var line = new KernelBenchLine(kernel, w.Shape, backend.Name, seconds, bytes, Math.Round(gbPerSecond, 3));
+                var line = new KernelBenchLine(kernel, c.Shape, backend.Name, timing.Seconds, timing.Bytes, Math.Round(timing.GigabytesPerSecond, 3), outcome.WorstRatio);
                 output.WriteLine(JsonSerializer.Serialize(line, CliJsonContext.Default.KernelBenchLine));
             }
             else
             {
-                output.WriteLine(string.Create(inv, $"{kernel,-38} {w.Shape,-28} {seconds * 1e6,10:0.0} {bytes / 1e6,9:0.00} {gbPerSecond,8:0.00}"));
+                output.WriteLine(string.Create(inv, $"{kernel,-38} {c.Shape,-28} {timing.Seconds * 1e6,10:0.0} {timing.Bytes / 1e6,9:0.00} {timing.GigabytesPerSecond,8:0.00} {outcome.WorstRatio,8:0.00}"));
             }
         }
-        return 0;
+        return failures == 0 ? 0 : 1;
     }
+
+    /// <summary>
+    /// The one place the bench reads the kernel facts: the bytes a launch moves are the kernel's
+    /// bytes per element read and written times the elements the case says it reads and writes.
+    /// </summary>
+    private static long BytesOf(KernelLaunch launch) => KernelTraffic.Of(launch.Kernel).Bytes(launch.Read, launch.Written);
 }
 
-/// <summary>One kernel's result as a JSON line (<c>--json</c>).</summary>
-internal sealed record KernelBenchLine(string Kernel, string Shape, string Backend, double Seconds, long Bytes, double GbPerS);
+/// <summary>One timed case as a JSON line (<c>--json</c>); <c>ToleranceUsed</c> is the worst element's error in units of its tolerance (≤ 1).</summary>
+internal sealed record KernelBenchLine(string Kernel, string Shape, string Backend, double Seconds, long Bytes, double GbPerS, double ToleranceUsed);

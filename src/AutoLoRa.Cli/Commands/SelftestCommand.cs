@@ -9,14 +9,16 @@ using AutoLoRa.Cpu;
 using AutoLoRa.Cuda;
 using AutoLoRa.Cuda.Diagnostics;
 using AutoLoRa.Cuda.Runtime;
+using AutoLoRa.Verify;
 
 namespace AutoLoRa.Cli.Commands;
 
 /// <summary>
 /// <c>autolora selftest [--backend]</c>: a one-command verdict on whether this machine computes
 /// correctly. On cpu: GEMM, gradients, a short training run and a PGD attack. On cuda or cuda-emu
-/// also the runtime's versions and device, the kernels, every backend primitive against the CPU
-/// backend, and two AutoLoRa steps from identical weights on both backends. Exits 1 on any failed
+/// also the runtime's versions and device and the kernels; on every backend the verification
+/// table (AutoLoRa.Verify) — on cpu its cases with a plain reference, elsewhere also every
+/// primitive and two AutoLoRa steps against the CPU backend. Exits 1 on any failed
 /// check, 2 when the backend cannot be used at all.
 /// </summary>
 internal static class SelftestCommand
@@ -53,6 +55,7 @@ internal static class SelftestCommand
         {
             output.WriteLine(backendName == "cpu" ? "  backend: cpu" : $"  backend: cpu (CUDA {probe!.Reason})");
             using var cpu = new CpuBackend();
+            foreach (var (name, check) in TableChecks.For(new CaseRunner(cpu, reference: null), againstCpu: false)) report.Run(name, check);
             foreach (var (name, check) in new EngineChecks(cpu).All()) report.Run(name, check);
         }
         else
@@ -79,9 +82,8 @@ internal static class SelftestCommand
             foreach (var line in CudaSelftest.Describe(backend)) output.WriteLine($"  {line}");
             report.Run("kernels", () => From(CudaSelftest.CheckKernels(backend)));
             using var cpu = new CpuBackend();
-            foreach (var (name, check) in CudaSelftest.PrimitiveChecks(backend, cpu)) report.Run(name, () => From(check()));
+            foreach (var (name, check) in TableChecks.For(new CaseRunner(backend, cpu), againstCpu: true)) report.Run(name, check);
             foreach (var (name, check) in new EngineChecks(backend).All()) report.Run(name, check);
-            report.Run("autolora 2 steps vs cpu", () => TrainingComparison.Run(cpu, backend));
         }
     }
 

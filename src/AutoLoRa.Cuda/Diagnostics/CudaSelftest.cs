@@ -10,11 +10,9 @@ public readonly record struct SelftestOutcome(bool Passed, string Detail);
 
 /// <summary>
 /// The CUDA half of <c>autolora selftest</c>: what the runtime runs on (driver, cuBLAS, cuDNN,
-/// device), whether every kernel of the launch table is there (PTX for both architectures, and
-/// loaded by the JIT or exported by the host emulation library), and every primitive of the
-/// <see cref="Backend"/> contract on small random inputs — sizes with tails, offsets, aliasing —
-/// against a reference backend (the CPU backend) within float tolerances. Each check reports the
-/// largest deviation it saw, scaled as |candidate − reference| / (1 + |reference|).
+/// device), and whether every kernel of the launch table is there (PTX for both architectures, and
+/// loaded by the JIT or exported by the host emulation library). The comparison of every primitive
+/// with the CPU backend is the verification table's (AutoLoRa.Verify).
 /// </summary>
 public static class CudaSelftest
 {
@@ -99,31 +97,5 @@ public static class CudaSelftest
         }
         if (problems.Count > 0) return new(false, string.Join("; ", problems.Distinct().Take(4)));
         return new(true, $"{kernels.Length} kernels in {KernelTable.Families.Count} modules; PTX sm_70+sm_80 {ptxBytes / 1024} KiB; {loaded}");
-    }
-
-    /// <summary>
-    /// One check per primitive family of <see cref="Backend"/>, each running the same random
-    /// inputs through <paramref name="candidate"/> and <paramref name="reference"/>.
-    /// </summary>
-    public static IEnumerable<(string Name, Func<SelftestOutcome> Run)> PrimitiveChecks(Backend candidate, Backend reference, int seed = 1)
-    {
-        var t = new PrimitiveTwin(candidate, reference, seed);
-        yield return ("buffers", t.Buffers);
-        yield return ("gemm (transposes, ld, offsets)", t.Gemm);
-        yield return ("gemm strided batched", t.GemmBatched);
-        yield return ("conv2d fwd/bwd-data/bwd-filter", t.Convolution);
-        yield return ("batch-norm train/infer/bwd", t.BatchNorm);
-        yield return ("max-pool fwd/bwd", t.MaxPool);
-        yield return ("avg-pool fwd/bwd", t.AvgPool);
-        yield return ("bilinear resize fwd/bwd", t.Resize);
-        yield return ("elementwise (9 ops)", t.Elementwise);
-        yield return ("bias add/bwd", t.Bias);
-        yield return ("sum, global avg-pool", t.Reductions);
-        yield return ("log-softmax, argmax rows", t.Rows);
-        yield return ("softmax cross-entropy", t.CrossEntropy);
-        yield return ("kl divergence", t.Kl);
-        yield return ("lora merge fwd/bwd", t.Lora);
-        yield return ("pgd step", t.Pgd);
-        yield return ("sgd momentum", t.Sgd);
     }
 }

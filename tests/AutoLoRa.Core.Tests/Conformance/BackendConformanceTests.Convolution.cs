@@ -1,59 +1,10 @@
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Core.Tests.Reference;
 using AutoLoRa.Core.Tests.Support;
 
 namespace AutoLoRa.Core.Tests.Conformance;
 
 public abstract partial class BackendConformanceTests
 {
-    // n, c, h, w, k, r, s, strideH, strideW, padH, padW
-    [BackendTheory]
-    [InlineData(3, 5, 9, 7, 4, 3, 3, 1, 1, 1, 1)] // odd, rectangular, batch 3, pad 1
-    [InlineData(1, 1, 8, 8, 2, 3, 3, 1, 1, 1, 1)] // C = 1, batch 1
-    [InlineData(3, 4, 9, 9, 6, 3, 3, 2, 2, 1, 1)] // stride 2, odd input
-    [InlineData(1, 3, 16, 16, 8, 7, 7, 2, 2, 3, 3)] // the ImageNet-style 7×7/2 stem
-    [InlineData(3, 6, 8, 8, 5, 1, 1, 1, 1, 0, 0)] // 1×1 stride 1: the direct path
-    [InlineData(3, 6, 9, 8, 5, 1, 1, 2, 2, 0, 0)] // 1×1 stride 2: the downsample shortcut
-    [InlineData(2, 3, 7, 10, 4, 3, 2, 2, 1, 2, 0)] // R ≠ S, mixed strides and pads
-    [InlineData(1, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2)] // kernel as large as the input
-    [InlineData(2, 2, 4, 4, 3, 3, 3, 1, 1, 3, 3)] // windows entirely inside the padding
-    [InlineData(5, 3, 6, 5, 4, 3, 3, 1, 1, 1, 1)] // batch not a multiple of the worker count
-    public void Conv2d_matches_direct_reference(int n, int c, int h, int w, int k, int r, int s, int sh, int sw, int ph, int pw)
-    {
-        var g = new ConvGeometry(n, c, h, w, k, r, s, sh, sw, ph, pw);
-        float[] x = TestData.Uniform(g.InputSize, 1);
-        float[] wt = TestData.Uniform(g.FilterSize, 2);
-        float[] bias = TestData.Uniform(k, 3);
-        float[] dy = TestData.Uniform(g.OutputSize, 4);
-        string at = g.ToString();
-
-        using var xs = new Scope(this);
-        var bx = xs.Upload(x);
-        var bw = xs.Upload(wt);
-        var bb = xs.Upload(bias);
-        var bdy = xs.Upload(dy);
-        var by = xs.Filled(g.OutputSize, float.NaN);
-        var bdx = xs.Filled(g.InputSize, float.NaN);
-        var bdw = xs.Filled(g.FilterSize, float.NaN);
-
-        Backend.Conv2dForward(g, bx, bw, null, by);
-        TestData.AssertClose(ConvReference.Forward(g, x, wt, null), Download(by), 1e-4f, 1e-5f, $"forward {at}");
-        Backend.Conv2dForward(g, bx, bw, bb, by);
-        TestData.AssertClose(ConvReference.Forward(g, x, wt, bias), Download(by), 1e-4f, 1e-5f, $"forward+bias {at}");
-
-        Backend.Conv2dBackwardData(g, bdy, bw, bdx);
-        TestData.AssertClose(ConvReference.BackwardData(g, dy, wt), Download(bdx), 1e-4f, 1e-5f, $"backward data {at}");
-
-        Backend.Conv2dBackwardFilter(g, bx, bdy, bdw);
-        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), Download(bdw), 1e-4f, 1e-4f, $"backward filter {at}");
-
-        // Every primitive overwrites: a second call on the same outputs gives the same answer.
-        Backend.Conv2dBackwardData(g, bdy, bw, bdx);
-        TestData.AssertClose(ConvReference.BackwardData(g, dy, wt), Download(bdx), 1e-4f, 1e-5f, $"backward data again {at}");
-        Backend.Conv2dBackwardFilter(g, bx, bdy, bdw);
-        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), Download(bdw), 1e-4f, 1e-4f, $"backward filter again {at}");
-    }
-
     [BackendFact]
     public void Conv2d_gradients_are_adjoint_to_forward()
     {

@@ -1,59 +1,16 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Verify.References;
 
 namespace AutoLoRa.Core.Tests.Conformance;
 
-/// <summary>Backend.Gemm and GemmStridedBatched against a double-precision reference loop.</summary>
+/// <summary>
+/// Backend.Gemm's edge cases (β = 0 over NaN, k = 0) and argument checks. Shapes, transposes, α,
+/// β, offsets and strided batches against the reference loop are the verification table's
+/// (AutoLoRa.Verify's GemmReferenceCases).
+/// </summary>
 public abstract partial class BackendConformanceTests
 {
-    public static TheoryData<bool, bool, int, int, int> GemmShapes()
-    {
-        var data = new TheoryData<bool, bool, int, int, int>();
-        (int M, int N, int K)[] shapes =
-        [
-            (1, 1, 1), (1, 7, 3), (7, 1, 5), (7, 17, 33), (17, 33, 7), (33, 65, 17),
-            (65, 130, 33), (130, 65, 257), (64, 96, 8), (16, 100, 144),
-        ];
-        foreach (var (m, n, k) in shapes)
-        {
-            foreach (bool ta in new[] { false, true })
-            {
-                foreach (bool tb in new[] { false, true }) data.Add(ta, tb, m, n, k);
-            }
-        }
-        return data;
-    }
-
-    [BackendTheory]
-    [MemberData(nameof(GemmShapes))]
-    public void Gemm_matches_reference(bool transA, bool transB, int m, int n, int k)
-    {
-        CheckGemm(transA, transB, m, n, k, alpha: 1f, beta: 0f, padding: 0, offset: 0, seed: m * 31 + n * 7 + k);
-    }
-
-    [BackendTheory]
-    [InlineData(0.5f, 0f)]
-    [InlineData(1f, 1f)]
-    [InlineData(-2f, 0.25f)]
-    [InlineData(0f, 3f)]
-    public void Gemm_applies_alpha_and_beta(float alpha, float beta)
-    {
-        foreach (bool ta in new[] { false, true })
-        {
-            foreach (bool tb in new[] { false, true }) CheckGemm(ta, tb, 19, 37, 45, alpha, beta, padding: 0, offset: 0, seed: 5);
-        }
-    }
-
-    [BackendTheory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    public void Gemm_honours_offsets_and_leading_dimensions(bool transA, bool transB)
-    {
-        CheckGemm(transA, transB, 23, 41, 35, alpha: 1.5f, beta: -0.5f, padding: 5, offset: 13, seed: 9);
-    }
-
     [BackendFact]
     public void Gemm_with_beta_zero_ignores_nan_in_c()
     {
@@ -82,59 +39,6 @@ public abstract partial class BackendConformanceTests
         var dc = scope.Add(Upload(c));
         Backend.Gemm(false, false, m, n, 0, 1f, dummy, 1, dummy, n, 0.5f, dc, n);
         TestData.AssertClose(c.Select(v => v * 0.5f).ToArray(), Download(dc), what: "gemm k=0");
-    }
-
-    [BackendTheory]
-    [InlineData(false, false)]
-    [InlineData(true, true)]
-    [InlineData(true, false)]
-    public void GemmStridedBatched_matches_reference_per_matrix(bool transA, bool transB)
-    {
-        const int m = 13, n = 29, k = 11, batch = 5, offset = 3;
-        int lda = transA ? m : k, ldb = transB ? k : n, ldc = n + 2;
-        long strideA = m * k + 4, strideB = k * n + 1, strideC = m * ldc + 6;
-        var a = TestData.Uniform(offset + (int)strideA * batch, 21);
-        var b = TestData.Uniform(offset + (int)strideB * batch, 22);
-        var c = TestData.Uniform(offset + (int)strideC * batch, 23);
-        var expected = (float[])c.Clone();
-        for (int i = 0; i < batch; i++)
-        {
-            GemmReference.Run(transA, transB, m, n, k, 0.75f, a.AsSpan(offset + (int)(i * strideA)), lda,
-                b.AsSpan(offset + (int)(i * strideB)), ldb, 0.5f, expected.AsSpan(offset + (int)(i * strideC)), ldc);
-        }
-
-        using var scope = new Buffers();
-        var da = scope.Add(Upload(a));
-        var db = scope.Add(Upload(b));
-        var dc = scope.Add(Upload(c));
-        Backend.GemmStridedBatched(transA, transB, m, n, k, 0.75f, new BufferSlice(da, offset), lda, strideA,
-            new BufferSlice(db, offset), ldb, strideB, 0.5f, new BufferSlice(dc, offset), ldc, strideC, batch);
-        TestData.AssertClose(expected, Download(dc), GemmReference.Tolerance(k), GemmReference.Tolerance(k), "gemm strided batched");
-    }
-
-    /// <summary>
-    /// Runs one GEMM on the backend with row strides <paramref name="padding"/> wider than the
-    /// matrices and all three operands starting <paramref name="offset"/> elements into their buffers;
-    /// checks C, including that the padding and the prefix were left alone.
-    /// </summary>
-    private void CheckGemm(bool transA, bool transB, int m, int n, int k, float alpha, float beta, int padding, int offset, int seed)
-    {
-        int aRows = transA ? k : m, aCols = transA ? m : k;
-        int bRows = transB ? n : k, bCols = transB ? k : n;
-        int lda = aCols + padding, ldb = bCols + padding, ldc = n + padding;
-        var a = TestData.Uniform(offset + aRows * lda, seed);
-        var b = TestData.Uniform(offset + bRows * ldb, seed + 1);
-        var c = TestData.Uniform(offset + m * ldc, seed + 2);
-        var expected = (float[])c.Clone();
-        GemmReference.Run(transA, transB, m, n, k, alpha, a.AsSpan(offset), lda, b.AsSpan(offset), ldb, beta, expected.AsSpan(offset), ldc);
-
-        using var scope = new Buffers();
-        var da = scope.Add(Upload(a));
-        var db = scope.Add(Upload(b));
-        var dc = scope.Add(Upload(c));
-        Backend.Gemm(transA, transB, m, n, k, alpha, new BufferSlice(da, offset), lda, new BufferSlice(db, offset), ldb, beta, new BufferSlice(dc, offset), ldc);
-        float tol = GemmReference.Tolerance(k);
-        TestData.AssertClose(expected, Download(dc), tol, tol, $"gemm tA={transA} tB={transB} {m}x{n}x{k} alpha={alpha} beta={beta}");
     }
 
     /// <summary>Releases the buffers a test uploaded, even when an assertion fails.</summary>

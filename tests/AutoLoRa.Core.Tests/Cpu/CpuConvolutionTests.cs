@@ -1,8 +1,8 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu;
 using AutoLoRa.Cpu.Convolution;
-using AutoLoRa.Core.Tests.Reference;
 using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Verify.References;
 
 namespace AutoLoRa.Core.Tests.Cpu;
 

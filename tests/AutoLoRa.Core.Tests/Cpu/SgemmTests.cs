@@ -1,6 +1,7 @@
 using AutoLoRa.Cpu;
 using AutoLoRa.Cpu.Gemm;
 using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Verify.References;
 
 namespace AutoLoRa.Core.Tests.Cpu;
 

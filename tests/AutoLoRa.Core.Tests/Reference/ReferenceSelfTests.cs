@@ -1,4 +1,5 @@
 using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Verify.References;
 
 namespace AutoLoRa.Core.Tests.Reference;
 

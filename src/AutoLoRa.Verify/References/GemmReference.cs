@@ -1,4 +1,4 @@
-namespace AutoLoRa.Core.Tests.Support;
+namespace AutoLoRa.Verify.References;
 
 /// <summary>The slow, obviously right GEMM the fast ones are checked against (double accumulation).</summary>
 public static class GemmReference

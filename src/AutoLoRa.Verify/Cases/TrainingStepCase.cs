@@ -5,12 +5,12 @@ using AutoLoRa.Robust;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
 
-namespace AutoLoRa.Training.Diagnostics;
+namespace AutoLoRa.Verify.Cases;
 
 /// <summary>
-/// What <see cref="BackendStepComparison"/> measured: each backend's losses per step and the
-/// largest deviation of the candidate from the reference, scaled as |c − r| / (1 + |r|), over the
-/// losses, every parameter and every buffer (running statistics) after the last step.
+/// What a <see cref="TrainingStepCase"/> measured: each backend's losses per step and the largest
+/// deviation of the candidate from the reference, scaled as |c − r| / (1 + |r|), over the losses,
+/// every parameter and every buffer (running statistics) after the last step.
 /// </summary>
 public sealed record StepComparison(
     IReadOnlyList<float> ReferenceLosses,
@@ -31,25 +31,55 @@ public sealed record StepComparison(
 }
 
 /// <summary>
-/// Runs the same AutoLoRa training steps on two backends from identical weights, data and
-/// attack noise, and compares the results: the check that a backend computes the whole step (PGD
-/// on the main path, both forward branches, CE + KL, backward, SGD with momentum and weight decay)
-/// as the reference does. The model is a small ResNet with LoRA rank 2 on 1×8×8 inputs.
+/// The whole AutoLoRa step as one case: the same training steps on the candidate and on the CPU
+/// backend from identical weights, data and attack noise (PGD on the main path, both forward
+/// branches, CE + KL, backward, SGD with momentum and weight decay), compared on the losses and
+/// on every parameter and running statistic afterwards. The model is a small ResNet with LoRA
+/// rank 2 on 1×8×8 inputs.
 /// </summary>
-public static class BackendStepComparison
+public sealed class TrainingStepCase : VerificationCase
 {
+    /// <summary>
+    /// The bound the table holds a backend to: the emulated runtime stays near 1e-7; the bound
+    /// leaves room for a GPU's other summation orders, which can flip the sign of a near-zero input
+    /// gradient inside PGD and so move one pixel by 2α.
+    /// </summary>
+    public static Tolerance AnyDevice { get; } = Tolerance.Scaled(1e-3,
+        "a GPU's summation orders can flip the sign of a near-zero input gradient inside PGD (1e-7 on the emulated runtime)");
+
     /// <summary>The tiny model both backends train.</summary>
     public static ModelSpec Spec { get; } = new("resnet-mini", Classes: 3, InChannels: 1, BaseWidth: 4, LoraRank: 2);
 
-    public static StepComparison AutoLoraSteps(Backend reference, Backend candidate, int steps = 2, int batch = 12, int seed = 3)
+    /// <summary>Training steps per backend.</summary>
+    public int Steps { get; init; } = 2;
+
+    /// <summary>The bound on the largest deviation (see <see cref="AnyDevice"/>).</summary>
+    public Tolerance Tolerance { get; init; } = AnyDevice;
+
+    private const int BatchSize = 12, Seed = 3;
+
+    public override bool NeedsReferenceBackend => true;
+
+    public override CaseOutcome Check(Backend candidate, Backend? reference)
     {
-        var (images, labels) = Batch(batch, seed);
-        using var referenceModel = ModelFactory.Create(reference, Spec, seed);
-        using var candidateModel = ModelFactory.Create(candidate, Spec, seed);
+        var comparison = Compare(candidate, Require(reference));
+        // The deviation is already scaled by 1 + |r|, so it is measured against the bound alone.
+        double ratio = Tolerance.Ratio(comparison.MaxDeviation, 0);
+        bool moved = comparison.CandidateLosses.Distinct().Count() == comparison.CandidateLosses.Count;
+        string detail = $"{comparison} (tol {Tolerance})";
+        return new(ratio <= 1 && moved, moved ? detail : $"the losses did not change between steps; {detail}", ratio);
+    }
+
+    /// <summary>Trains on both backends and measures the deviation.</summary>
+    public StepComparison Compare(Backend candidate, Backend reference)
+    {
+        var (images, labels) = Batch(BatchSize, Seed);
+        using var referenceModel = ModelFactory.Create(reference, Spec, Seed);
+        using var candidateModel = ModelFactory.Create(candidate, Spec, Seed);
         CopyState(referenceModel, candidateModel);
 
-        var referenceLosses = Train(referenceModel, images, labels, steps, seed);
-        var candidateLosses = Train(candidateModel, images, labels, steps, seed);
+        var referenceLosses = Train(referenceModel, images, labels);
+        var candidateLosses = Train(candidateModel, images, labels);
 
         double lossDeviation = referenceLosses.Zip(candidateLosses, (r, c) => Deviation(c, r)).Max();
         double worst = 0;
@@ -77,18 +107,18 @@ public static class BackendStepComparison
         return new StepComparison(referenceLosses, candidateLosses, lossDeviation, worst, worstName, tensors, elements);
     }
 
-    private static float[] Train(Classifier model, float[] images, int[] labels, int steps, int seed)
+    private float[] Train(Classifier model, float[] images, int[] labels)
     {
         var backend = model.Parameters().First().Backend;
         using var x = Tensor.FromArray(backend, images, new Shape(labels.Length, Spec.InChannels, 8, 8));
         using var y = Tensor.FromLabels(backend, labels);
         // Fixed λ1, λ2 so that all three loss terms count; PGD-10 at ε = 8/255 as in training.
         using var trainer = new AutoLora(model, new PgdConfig(), AutomaticScalars.Fixed(0.6f, 2.4f), () => 0.4f, learningRate: 0.05f);
-        var losses = new float[steps];
-        for (int step = 0; step < steps; step++)
+        var losses = new float[Steps];
+        for (int step = 0; step < Steps; step++)
         {
             using var scope = TensorScope.Begin();
-            losses[step] = trainer.Step(x, y, new Random(seed * 1000 + step)).Item();
+            losses[step] = trainer.Step(x, y, new Random(Seed * 1000 + step)).Item();
         }
         return losses;
     }

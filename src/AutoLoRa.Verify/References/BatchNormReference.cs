@@ -1,4 +1,4 @@
-namespace AutoLoRa.Core.Tests.Reference;
+namespace AutoLoRa.Verify.References;
 
 /// <summary>Batch-norm over (N, C, HW) in double, straight from the formulas (PyTorch semantics).</summary>
 public static class BatchNormReference

@@ -1,6 +1,6 @@
 using AutoLoRa.Core.Backends;
 
-namespace AutoLoRa.Core.Tests.Reference;
+namespace AutoLoRa.Verify.References;
 
 /// <summary>Naive pooling over every window position, padding treated as "not there" (max) or zero (average).</summary>
 public static class PoolReference

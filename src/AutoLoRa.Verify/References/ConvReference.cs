@@ -1,6 +1,6 @@
 using AutoLoRa.Core.Backends;
 
-namespace AutoLoRa.Core.Tests.Reference;
+namespace AutoLoRa.Verify.References;
 
 /// <summary>
 /// Direct-loop convolution in double, written from the definition

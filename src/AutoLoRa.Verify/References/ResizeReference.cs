@@ -1,6 +1,6 @@
 using AutoLoRa.Core.Backends;
 
-namespace AutoLoRa.Core.Tests.Reference;
+namespace AutoLoRa.Verify.References;
 
 /// <summary>
 /// Bilinear resizing (align_corners=False) as two dense interpolation matrices in double:

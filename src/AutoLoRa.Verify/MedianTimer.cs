@@ -1,16 +1,16 @@
 using System.Diagnostics;
 
-namespace AutoLoRa.Cli.Bench;
+namespace AutoLoRa.Verify;
 
-/// <summary>How the micro-benchmarks time a call.</summary>
-internal static class BenchTiming
+/// <summary>How a case (and every micro-benchmark) is timed.</summary>
+public static class MedianTimer
 {
     /// <summary>
     /// Median seconds of <paramref name="repetitions"/> timed calls after a warm-up of about
     /// <paramref name="warmupSeconds"/> (at least 2 calls): 0.5 s is long enough for tiered JIT to
     /// finish optimising the hot loops; a call whose work is on a device can warm up for less.
     /// </summary>
-    public static double Median(int repetitions, Action call, double warmupSeconds = 0.5)
+    public static double Seconds(int repetitions, Action call, double warmupSeconds = 0.5)
     {
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < 2 || clock.Elapsed.TotalSeconds < warmupSeconds; i++) call();

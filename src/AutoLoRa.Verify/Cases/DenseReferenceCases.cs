@@ -1,0 +1,130 @@
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Verify.References;
+
+namespace AutoLoRa.Verify.Cases;
+
+/// <summary>
+/// Convolution and batch-norm against the direct double-precision loops of
+/// <see cref="ConvReference"/> and <see cref="BatchNormReference"/>, which share no code (or
+/// mistakes) with any backend's lowering.
+/// </summary>
+public static class DenseReferenceCases
+{
+    /// <summary>Geometries that each stress one path of a convolution implementation (see the comments).</summary>
+    public static readonly ConvGeometry[] Convolutions =
+    [
+        new(3, 5, 9, 7, 4, 3, 3, 1, 1, 1, 1), // odd, rectangular, batch 3, pad 1
+        new(1, 1, 8, 8, 2, 3, 3, 1, 1, 1, 1), // C = 1, batch 1
+        new(3, 4, 9, 9, 6, 3, 3, 2, 2, 1, 1), // stride 2, odd input
+        new(1, 3, 16, 16, 8, 7, 7, 2, 2, 3, 3), // the ImageNet-style 7×7/2 stem
+        new(3, 6, 8, 8, 5, 1, 1, 1, 1, 0, 0), // 1×1 stride 1: the direct path
+        new(3, 6, 9, 8, 5, 1, 1, 2, 2, 0, 0), // 1×1 stride 2: the downsample shortcut
+        new(2, 3, 7, 10, 4, 3, 2, 2, 1, 2, 0), // R ≠ S, mixed strides and pads
+        new(1, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2), // kernel as large as the input
+        new(2, 2, 4, 4, 3, 3, 3, 1, 1, 3, 3), // windows entirely inside the padding
+        new(5, 3, 6, 5, 4, 3, 3, 1, 1, 1, 1), // batch not a multiple of the worker count
+    ];
+
+    /// <summary>(n, c, hw, input offset): a large mean with a small spread stresses the variance.</summary>
+    public static readonly (int N, int C, int Hw, float Offset)[] BatchNorms =
+    [
+        (3, 4, 35, 0f), (1, 1, 9, 0f) /* M = 9 */, (2, 3, 1, 0f) /* hw = 1 after global pooling: M = n */,
+        (4, 16, 1024, 0f) /* large enough to split over channels */, (3, 2, 50, 100f),
+    ];
+
+    private static readonly Tolerance Forward = new(1e-4, 1e-5, "sums of up to C·R·S = 147 products in float against double");
+    private static readonly Tolerance Filter = new(1e-4, 1e-4, "sums over N·OH·OW output positions: longer than the forward's");
+
+    /// <summary>
+    /// Forward without and with bias, backward-data and backward-filter; then both backward calls
+    /// twice on the same outputs, which must give the same answer (every primitive overwrites).
+    /// </summary>
+    public static PrimitiveCase Convolution(ConvGeometry g)
+    {
+        float[] x = new SeededData(1).Uniform(g.InputSize), wt = new SeededData(2).Uniform(g.FilterSize);
+        float[] bias = new SeededData(3).Uniform(g.K), dy = new SeededData(4).Uniform(g.OutputSize);
+        var c = new CaseBuffers();
+        int bx = c.In(x), bw = c.In(wt), bb = c.In(bias), bdy = c.In(dy);
+        int y = c.Out(g.OutputSize, Forward, "forward"), yb = c.Out(g.OutputSize, Forward, "forward+bias");
+        int dx = c.Out(g.InputSize, Forward, "backward data"), dw = c.Out(g.FilterSize, Filter, "backward filter");
+        int dx2 = c.Out(g.InputSize, Forward, "backward data again"), dw2 = c.Out(g.FilterSize, Filter, "backward filter again");
+        return new()
+        {
+            Family = "conv2d vs reference", Name = $"conv2d {g}", Shape = $"{g}", Buffers = c,
+            Run = (be, b) =>
+            {
+                be.Conv2dForward(g, b[bx], b[bw], null, b[y]);
+                be.Conv2dForward(g, b[bx], b[bw], b[bb], b[yb]);
+                be.Conv2dBackwardData(g, b[bdy], b[bw], b[dx]);
+                be.Conv2dBackwardFilter(g, b[bx], b[bdy], b[dw]);
+                for (int i = 0; i < 2; i++)
+                {
+                    be.Conv2dBackwardData(g, b[bdy], b[bw], b[dx2]);
+                    be.Conv2dBackwardFilter(g, b[bx], b[bdy], b[dw2]);
+                }
+            },
+            HostReference = _ =>
+            {
+                var dxRef = ConvReference.BackwardData(g, dy, wt);
+                var dwRef = ConvReference.BackwardFilter(g, x, dy);
+                return [ConvReference.Forward(g, x, wt, null), ConvReference.Forward(g, x, wt, bias), dxRef, dwRef, dxRef, dwRef];
+            },
+            Cost = CaseCost.Library(3L * (g.InputSize + g.FilterSize + g.OutputSize), 3 * 2L * g.OutputSize * g.C * g.R * g.S),
+        };
+    }
+
+    /// <summary>Training forward (saved statistics, running statistics with momentum 0.1) and backward.</summary>
+    public static PrimitiveCase BatchNormTraining(int n, int c, int hw, float offset)
+    {
+        const float momentum = 0.1f, eps = 1e-5f;
+        float spread = offset == 0 ? 1f : 0.05f;
+        float[] x = new SeededData(31).Uniform(n * c * hw, offset - spread, offset + spread);
+        float[] gamma = new SeededData(32).Uniform(c, 0.5f, 1.5f), beta = new SeededData(33).Uniform(c);
+        float[] rm = new SeededData(34).Uniform(c), rv = new SeededData(35).Uniform(c, 0.5f, 1.5f);
+        float[] dy = new SeededData(36).Uniform(n * c * hw);
+        var statistic = new Tolerance(1e-5, 1e-6, "a mean over M = n·hw values, in float against double");
+        var cb = new CaseBuffers();
+        int bx = cb.In(x), bg = cb.In(gamma), bbeta = cb.In(beta), bdy = cb.In(dy);
+        int brm = cb.InOut(rm, statistic, "runningMean"), brv = cb.InOut(rv, new(1e-4, 1e-6, "the unbiased variance: a sum of squares"), "runningVar");
+        int by = cb.Out(x.Length, Forward, "y"), mean = cb.Out(c, statistic, "saveMean"), inv = cb.Out(c, Forward, "saveInvStd");
+        // dx carries a factor 1/σ (about 35 in the offset case).
+        int dx = cb.Out(x.Length, new(1e-4, offset == 0 ? 1e-5 : 1e-4, "dx carries 1/σ, about 35 when the spread is small"), "dx");
+        var channelSum = new Tolerance(1e-4, 1e-4, "a sum over M = n·hw gradients");
+        int dg = cb.Out(c, channelSum, "dgamma"), db = cb.Out(c, channelSum, "dbeta");
+        return new()
+        {
+            Family = "batch-norm vs reference", Name = $"batchnorm training n={n} c={c} hw={hw} offset={offset}", Shape = $"{n}×{c}×{hw}", Buffers = cb,
+            Run = (be, b) =>
+            {
+                be.BatchNormForwardTraining(n, c, hw, b[bx], b[bg], b[bbeta], b[by], b[brm], b[brv], momentum, eps, b[mean], b[inv]);
+                be.BatchNormBackward(n, c, hw, b[bx], b[bdy], b[bg], b[mean], b[inv], b[dx], b[dg], b[db]);
+            },
+            HostReference = _ =>
+            {
+                var e = BatchNormReference.ForwardTraining(n, c, hw, x, gamma, beta, rm, rv, momentum, eps);
+                var (edx, edgamma, edbeta) = BatchNormReference.Backward(n, c, hw, x, dy, gamma, eps);
+                return [e.RunningMean, e.RunningVar, e.Y, e.Mean, e.InvStd, edx, edgamma, edbeta];
+            },
+        };
+    }
+
+    /// <summary>Inference forward from the running statistics, which it must leave alone.</summary>
+    public static PrimitiveCase BatchNormInference(int n, int c, int hw)
+    {
+        const float eps = 1e-5f;
+        float[] x = new SeededData(41).Uniform(n * c * hw, -2, 2);
+        float[] gamma = new SeededData(42).Uniform(c, 0.5f, 1.5f), beta = new SeededData(43).Uniform(c);
+        float[] rm = new SeededData(44).Uniform(c), rv = new SeededData(45).Uniform(c, 0.2f, 2f);
+        var untouched = Tolerance.Exact("eval mode reads the running statistics and writes nothing to them");
+        var cb = new CaseBuffers();
+        int bx = cb.In(x), bg = cb.In(gamma), bbeta = cb.In(beta);
+        int brm = cb.InOut(rm, untouched, "running mean"), brv = cb.InOut(rv, untouched, "running var");
+        int y = cb.Out(x.Length, new(1e-5, 1e-5, "(x − mean)·γ/√(var + ε) + β per element"), "y");
+        return new()
+        {
+            Family = "batch-norm vs reference", Name = $"batchnorm inference n={n} c={c} hw={hw}", Shape = $"{n}×{c}×{hw}", Buffers = cb,
+            Run = (be, b) => be.BatchNormForwardInference(n, c, hw, b[bx], b[bg], b[bbeta], b[brm], b[brv], eps, b[y]),
+            HostReference = _ => [rm, rv, BatchNormReference.ForwardInference(n, c, hw, x, gamma, beta, rm, rv, eps)],
+        };
+    }
+}

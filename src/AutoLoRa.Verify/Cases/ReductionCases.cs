@@ -1,0 +1,50 @@
+namespace AutoLoRa.Verify.Cases;
+
+/// <summary>Bias add and its backward, the global sum and global average pooling, against the CPU backend.</summary>
+public static class ReductionCases
+{
+    /// <summary>(outer, channels, inner) for NCHW: a tiny one, 70 channels of 7×7 (ResNet's last stage), one-element planes.</summary>
+    public static readonly (int Outer, int Channels, int Inner)[] Shapes = [(2, 3, 5), (3, 70, 49), (1, 5, 1), (64, 1, 625)];
+
+    /// <summary>The kernels over one NCHW shape.</summary>
+    public static IEnumerable<PrimitiveCase> For(int outer, int channels, int inner, int seed = 2)
+    {
+        var data = new SeededData(seed + outer * channels * inner);
+        int count = outer * channels * inner, planes = outer * channels;
+        string shape = $"{outer}×{channels}×{inner}";
+        var shortSum = Tolerance.Scaled(1e-6, "a few dozen values summed per channel or plane: the order differs, the error stays near one ulp");
+        var longSum = Tolerance.Scaled(1e-5, "hundreds to thousands of values summed in a different order (tree vs sequential)");
+
+        var oneAddition = Tolerance.Scaled(1e-6, "one operation per element (an addition, a division by the plane size): an ulp or two");
+        var c = new CaseBuffers();
+        int bias = c.In(data.Uniform(channels)), y = c.InOut(data.Uniform(count), oneAddition, "y += bias");
+        yield return KernelCase.Create("bias", "add_bias_f32", shape, shape, c, (be, b) => be.AddBias(outer, channels, inner, b[y], b[bias]), count, count);
+
+        c = new CaseBuffers();
+        int dy = c.In(data.Uniform(count)), db = c.Out(channels, longSum, "dbias");
+        yield return KernelCase.Create("bias", "bias_backward_f32", shape, shape, c, (be, b) => be.BiasBackward(outer, channels, inner, b[dy], b[db]), count, channels);
+
+        c = new CaseBuffers();
+        int x = c.In(data.Uniform(count)), gap = c.Out(planes, shortSum, "global avg-pool");
+        yield return KernelCase.Create("reductions", "global_avg_pool_f32", shape, shape, c,
+            (be, b) => be.GlobalAvgPoolForward(outer, channels, inner, b[x], b[gap]), count, planes);
+
+        c = new CaseBuffers();
+        int dPooled = c.In(data.Uniform(planes)), dx = c.Out(count, oneAddition, "global avg-pool bwd");
+        yield return KernelCase.Create("reductions", "global_avg_pool_backward_f32", shape, shape, c,
+            (be, b) => be.GlobalAvgPoolBackward(outer, channels, inner, b[dPooled], b[dx]), planes, count);
+    }
+
+    /// <summary>The sum of n values into one.</summary>
+    public static PrimitiveCase Sum(int n, int seed = 3)
+    {
+        // The tree on the device and the blocked sum on the CPU round differently; the error of a
+        // float sum grows with the count, so the bound is wider past what the self-test used (40k).
+        var tolerance = n <= 40_001
+            ? Tolerance.Scaled(1e-5, "up to 40k values in [-1, 1) summed in different orders")
+            : Tolerance.Scaled(1e-3, "200k values summed in different orders: the rounding error grows with the count");
+        var c = new CaseBuffers();
+        int x = c.In(new SeededData(seed + n).Uniform(n)), sum = c.Out(1, tolerance, "sum");
+        return KernelCase.Create("reductions", "sum_f32", $"n={n}", $"{n}", c, (be, b) => be.Sum(n, b[x], b[sum]), n, 1);
+    }
+}

@@ -1,0 +1,89 @@
+namespace AutoLoRa.Verify.Cases;
+
+/// <summary>
+/// The row kernels over a (rows × classes) matrix of logits: log-softmax and its backward, argmax,
+/// softmax cross-entropy and KL divergence, forward and backward, against the CPU backend.
+/// </summary>
+public static class RowCases
+{
+    /// <summary>One row; a batch of ten classes; 1000 classes (ImageNet); a column count that is no multiple of a warp.</summary>
+    public static readonly (int Rows, int Classes)[] Shapes = [(1, 10), (37, 10), (9, 1000), (300, 33)];
+
+    private static readonly Tolerance RowSum = Tolerance.Scaled(1e-5,
+        "an exp, a log and a row sum of up to 1000 terms: the device's expf/logf and summation order differ by a few ulps");
+
+    private static readonly Tolerance Elementwise = Tolerance.Scaled(1e-6,
+        "per element p − onehot (or exp(log p)) scaled by dloss/rows: an ulp of the inputs, no long sums");
+
+    /// <summary>Every row kernel on one shape.</summary>
+    public static IEnumerable<PrimitiveCase> For(int rows, int classes, int seed = 4)
+    {
+        var data = new SeededData(seed + rows * classes);
+        int n = rows * classes;
+        string shape = $"{rows}×{classes}";
+        PrimitiveCase Case(string family, string name, CaseBuffers buffers, Action<Core.Backends.Backend, Core.Backends.DeviceBuffer[]> run, CaseCost cost) =>
+            new() { Family = family, Name = $"{name} {shape}", Shape = shape, Buffers = buffers, Run = run, Cost = cost };
+        CaseCost Rows(string kernel) => CaseCost.Kernel(kernel, n, n);
+        KernelLaunch meanRows = new("mean_rows_f32", rows, 1);
+
+        var c = new CaseBuffers();
+        int x = c.In(data.Uniform(n, -8, 8)), y = c.Out(n, RowSum, "log-softmax");
+        yield return Case("log-softmax, argmax rows", "log_softmax_f32", c, (be, b) => be.LogSoftmax(rows, classes, b[x], b[y]), Rows("log_softmax_f32"));
+
+        // Log-probabilities as the forward pass leaves them (≤ 0), and an upstream gradient.
+        c = new CaseBuffers();
+        int logP = c.In(data.Uniform(n, -8, 0)), dy = c.In(data.Uniform(n)), dx = c.Out(n, RowSum, "log-softmax bwd");
+        yield return Case("log-softmax, argmax rows", "log_softmax_backward_f32", c,
+            (be, b) => be.LogSoftmaxBackward(rows, classes, b[logP], b[dy], b[dx]), Rows("log_softmax_backward_f32"));
+
+        c = new CaseBuffers();
+        int z = c.In(data.Uniform(n, -8, 8)), arg = c.IntOut(rows, "argmax rows");
+        yield return Case("log-softmax, argmax rows", "argmax_rows_f32", c, (be, b) => be.ArgMaxRows(rows, classes, b[z], b[arg]),
+            CaseCost.Kernel("argmax_rows_f32", n, rows));
+
+        c = new CaseBuffers();
+        int logits = c.In(data.Uniform(n, -6, 6)), labels = c.In(data.Labels(rows, classes));
+        int loss = c.Out(1, RowSum, "loss"), prob = c.Out(n, Elementwise, "probabilities");
+        yield return Case("softmax cross-entropy", "softmax_ce_forward_f32", c,
+            (be, b) => be.SoftmaxCrossEntropyForward(rows, classes, b[logits], b[labels], b[loss], b[prob]),
+            new([new("softmax_ce_forward_f32", n, n), meanRows]));
+
+        c = new CaseBuffers();
+        int p = c.In(Probabilities(data, rows, classes)), ceLabels = c.In(data.Labels(rows, classes)), dloss = c.In([1.3f]);
+        int dlogits = c.Out(n, Elementwise, "dlogits");
+        yield return Case("softmax cross-entropy", "softmax_ce_backward_f32", c,
+            (be, b) => be.SoftmaxCrossEntropyBackward(rows, classes, b[p], b[ceLabels], b[dloss], b[dlogits]), Rows("softmax_ce_backward_f32"));
+
+        c = new CaseBuffers();
+        int target = c.In(data.Uniform(n, -4, 4)), input = c.In(data.Uniform(n, -4, 4));
+        int klLoss = c.Out(1, RowSum, "loss"), klP = c.Out(n, RowSum, "log p"), klQ = c.Out(n, RowSum, "log q");
+        yield return Case("kl divergence", "kl_forward_f32", c,
+            (be, b) => be.KlDivergenceForward(rows, classes, b[target], b[input], b[klLoss], b[klP], b[klQ]),
+            new([new("kl_forward_f32", n, n), meanRows]));
+
+        foreach (var (withTarget, withInput) in new[] { (true, true), (true, false), (false, true) })
+        {
+            c = new CaseBuffers();
+            int lp = c.In(data.Uniform(n, -8, 0)), lq = c.In(data.Uniform(n, -8, 0)), scale = c.In([0.7f]);
+            int dt = c.Out(n, Elementwise, withInput ? "dtarget" : "dtarget alone"), di = c.Out(n, Elementwise, withTarget ? "dinput" : "dinput alone");
+            string which = (withTarget, withInput) switch { (true, true) => "", (true, false) => " target only", _ => " input only" };
+            yield return Case("kl divergence", $"kl_backward_f32{which}", c,
+                (be, b) => be.KlDivergenceBackward(rows, classes, b[lp], b[lq], b[scale], withTarget ? b[dt] : null, withInput ? b[di] : null),
+                Rows("kl_backward_f32"));
+        }
+    }
+
+    /// <summary>Rows of a softmax (positive, summing to one), as the CE forward leaves them for the backward.</summary>
+    private static float[] Probabilities(SeededData data, int rows, int classes)
+    {
+        var p = data.Uniform(rows * classes, 0.01f, 1f);
+        for (int r = 0; r < rows; r++)
+        {
+            var row = p.AsSpan(r * classes, classes);
+            float sum = 0;
+            foreach (float v in row) sum += v;
+            for (int j = 0; j < classes; j++) row[j] /= sum;
+        }
+        return p;
+    }
+}
