@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using AutoLoRa.Training.Diagnostics;
+using AutoLoRa.Training.Analysis;
 
 namespace AutoLoRa.Training;
 

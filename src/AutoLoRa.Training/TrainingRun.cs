@@ -5,7 +5,7 @@ using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Formats;
 using AutoLoRa.Training.Checkpoints;
-using AutoLoRa.Training.Diagnostics;
+using AutoLoRa.Training.Analysis;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;

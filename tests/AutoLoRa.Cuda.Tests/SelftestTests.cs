@@ -1,4 +1,4 @@
-using AutoLoRa.Cuda.Diagnostics;
+using AutoLoRa.Cuda.Selftest;
 using AutoLoRa.Cuda.Runtime;
 using Xunit.Abstractions;
 

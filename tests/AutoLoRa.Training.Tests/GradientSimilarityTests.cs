@@ -4,7 +4,7 @@ using AutoLoRa.Cpu;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
-using AutoLoRa.Training.Diagnostics;
+using AutoLoRa.Training.Analysis;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
 using AutoLoRa.ModelFiles;

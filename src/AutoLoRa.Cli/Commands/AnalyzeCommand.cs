@@ -9,7 +9,7 @@ using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 using AutoLoRa.Training;
 using AutoLoRa.Training.Checkpoints;
-using AutoLoRa.Training.Diagnostics;
+using AutoLoRa.Training.Analysis;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Trainers;
 using AutoLoRa.ModelFiles;

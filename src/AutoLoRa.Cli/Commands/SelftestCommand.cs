@@ -7,7 +7,7 @@ using AutoLoRa.Cli.Selftest;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu;
 using AutoLoRa.Cuda;
-using AutoLoRa.Cuda.Diagnostics;
+using AutoLoRa.Cuda.Selftest;
 using AutoLoRa.Cuda.Runtime;
 using AutoLoRa.Verify;
 

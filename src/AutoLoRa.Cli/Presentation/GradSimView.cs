@@ -1,5 +1,5 @@
 using System.Globalization;
-using AutoLoRa.Training.Diagnostics;
+using AutoLoRa.Training.Analysis;
 using ScottPlot;
 using Spectre.Console;
 

@@ -2,7 +2,7 @@ using AutoLoRa.Core;
 using AutoLoRa.Nn;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
-using AutoLoRa.Training.Diagnostics;
+using AutoLoRa.Training.Analysis;
 using AutoLoRa.Training.Schedules;
 
 namespace AutoLoRa.Training.Trainers;

@@ -1,6 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Nn.Models;
-using AutoLoRa.Training.Diagnostics;
+using AutoLoRa.Training.Analysis;
 
 namespace AutoLoRa.Training.Trainers;
 

@@ -3,7 +3,7 @@ using AutoLoRa.Core.Backends;
 using AutoLoRa.Cuda.Runtime;
 using AutoLoRa.Kernels;
 
-namespace AutoLoRa.Cuda.Diagnostics;
+namespace AutoLoRa.Cuda.Selftest;
 
 /// <summary>The outcome of one self-test check, with the measured figure that decided it.</summary>
 public readonly record struct SelftestOutcome(bool Passed, string Detail);

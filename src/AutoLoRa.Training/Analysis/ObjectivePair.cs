@@ -1,7 +1,7 @@
 using AutoLoRa.Core;
 using AutoLoRa.Nn.Models;
 
-namespace AutoLoRa.Training.Diagnostics;
+namespace AutoLoRa.Training.Analysis;
 
 /// <summary>One side of a gradient comparison: a scalar objective and the convolution weights (by layer name) it is differentiated against.</summary>
 public sealed record ObjectiveSide(Tensor Loss, IReadOnlyList<(string Layer, Tensor Weight)> Weights)

@@ -4,7 +4,7 @@ using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Training.Trainers;
 
-namespace AutoLoRa.Training.Diagnostics;
+namespace AutoLoRa.Training.Analysis;
 
 /// <summary>The cosine similarity of two objectives' gradients at one convolution.</summary>
 public sealed record LayerSimilarity(string Layer, float Cosine);

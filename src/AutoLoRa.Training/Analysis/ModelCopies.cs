@@ -2,7 +2,7 @@ using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.ModelFiles;
 
-namespace AutoLoRa.Training.Diagnostics;
+namespace AutoLoRa.Training.Analysis;
 
 /// <summary>
 /// Copies of a model for a diagnostic, made on first use and disposed together: training-mode
