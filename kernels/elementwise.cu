@@ -13,6 +13,7 @@
 // mul_f32(a,b,y,n)             y = a·b
 // relu_f32(x,y,n)              y = max(x, 0)
 // relu_backward_f32(y,dy,dx,n) dx = y > 0 ? dy : 0
+// add_relu_f32(a,b,y,n)        y = max(a + b, 0): a residual block's sum and ReLU in one pass
 // sign_f32(x,y,n)              y = sign(x), sign(0) = sign(NaN) = 0
 // clamp_f32(x,y,n,lo,hi)       y = min(max(x, lo), hi)
 // min_f32 / max_f32(a,b,y,n)   y = min/max(a, b)
@@ -68,6 +69,15 @@ extern "C" __global__ void relu_f32(const float* x, float* y, int n)
     autolora_map(n, [](float v) { return autolora_max(v, 0.0f); }, y, x);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_f32)
+
+// @traffic 8 + 4: a and b read; y written
+// @launch stream(n)
+// @implements AddReluCore(n, a, b, y)
+extern "C" __global__ void add_relu_f32(const float* a, const float* b, float* y, int n)
+{
+    autolora_map(n, [](float va, float vb) { return autolora_max(va + vb, 0.0f); }, y, a, b);
+}
+AUTOLORA_HOST_ENTRY_ELEMENTWISE(add_relu_f32)
 
 // @traffic 8 + 4
 // @launch stream(n)

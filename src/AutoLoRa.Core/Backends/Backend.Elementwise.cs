@@ -54,6 +54,16 @@ public abstract partial class Backend
 
     protected abstract void ReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx);
 
+    /// <summary>y = max(a + b, 0), the sum rounded once: a residual block's sum and ReLU in one pass. y may alias a or b.</summary>
+    public void AddRelu(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
+    {
+        PrimitiveChecks.Elementwise(nameof(AddRelu), length, (a, "a"), (b, "b"), (y, "y"));
+        using var timer = Profile(nameof(AddRelu));
+        AddReluCore(length, a, b, y);
+    }
+
+    protected abstract void AddReluCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y);
+
     /// <summary>y = sign(x) with sign(0) = 0.</summary>
     public void Sign(int length, DeviceBuffer x, DeviceBuffer y)
     {

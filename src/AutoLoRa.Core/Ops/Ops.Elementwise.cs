@@ -14,6 +14,22 @@ public static partial class Ops
         return GradMode.Record(y, op, [x], new ReluBackward(y));
     }
 
+    /// <summary>
+    /// relu(a + b) in one pass (same shapes): a residual block's sum and activation. Bit for bit
+    /// what <c>Relu(Add(a, b))</c> computes, with one pass over the activations and one
+    /// intermediate fewer; both inputs get dy where the output is positive.
+    /// </summary>
+    public static Tensor AddRelu(Tensor a, Tensor b)
+    {
+        const string op = "add_relu";
+        var backend = SameBackend(op, a, b);
+        RequireSameShape(op, a, b);
+        RequireFloat(op, a);
+        var y = Tensor.Empty(backend, a.Shape);
+        backend.AddRelu(a.ElementCount, a.Buffer, b.Buffer, y.Buffer);
+        return GradMode.Record(y, op, [a, b], new AddReluBackward(y));
+    }
+
     /// <summary>a + b (same shapes).</summary>
     public static Tensor Add(Tensor a, Tensor b) => LinearCombination("add", 1f, a, 1f, b);
 
@@ -81,6 +97,19 @@ public static partial class Ops
             var x = inputs[0];
             grads[0] = Tensor.Empty(x.Backend, x.Shape);
             x.Backend.ReluBackward(x.ElementCount, y.Buffer, gy.Buffer, grads[0]!.Buffer);
+        }
+    }
+
+    /// <summary>da = db = dy where the output y is positive (one mask, shared by both inputs as Add shares dy).</summary>
+    private readonly struct AddReluBackward(Tensor y) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            var a = inputs[0];
+            var masked = Tensor.Empty(a.Backend, a.Shape);
+            a.Backend.ReluBackward(a.ElementCount, y.Buffer, gy.Buffer, masked.Buffer);
+            if (needs[0]) grads[0] = masked;
+            if (needs[1]) grads[1] = masked;
         }
     }
 

@@ -31,6 +31,7 @@ public static class ElementwiseCases
         yield return Binary("mul_f32", n, a, b, Exact, (be, x, y, o) => be.Multiply(n, x, y, o));
         yield return Binary("relu_f32", n, a, b, Exact, (be, x, _, o) => be.Relu(n, x, o));
         yield return Binary("relu_backward_f32", n, a, b, Exact, (be, x, y, o) => be.ReluBackward(n, x, y, o));
+        yield return AddRelu(n, a, b);
         yield return Binary("sign_f32", n, a, b, Exact, (be, x, _, o) => be.Sign(n, x, o));
         yield return Binary("clamp_f32", n, a, b, Exact, (be, x, _, o) => be.Clamp(n, x, -0.5f, 0.75f, o));
         yield return Binary("min_f32", n, a, b, Exact, (be, x, y, o) => be.Minimum(n, x, y, o));
@@ -44,6 +45,24 @@ public static class ElementwiseCases
         var c = new CaseBuffers();
         int x = c.In(a), y = c.In(b), o = c.Out(n, tolerance, kernel);
         return KernelCase.Create("elementwise", kernel, $"n={n}", $"{n}", c, (be, buf) => call(be, buf[x], buf[y], buf[o]), n, n);
+    }
+
+    /// <summary>
+    /// The fused residual sum and ReLU against the composition it replaces, relu(a + b) on the host
+    /// (in float, as the primitives round it): a plain reference, so it decides on every backend,
+    /// the CPU backend included.
+    /// </summary>
+    private static PrimitiveCase AddRelu(int n, float[] a, float[] b)
+    {
+        var c = new CaseBuffers();
+        int x = c.In(a), y = c.In(b), o = c.Out(n, Exact, "add_relu_f32");
+        return new()
+        {
+            Family = "elementwise", Name = $"add_relu_f32 n={n}", Shape = $"{n}", Buffers = c,
+            Run = (be, buf) => be.AddRelu(n, buf[x], buf[y], buf[o]),
+            HostReference = _ => [a.Zip(b, (p, q) => MathF.Max(p + q, 0f)).ToArray()],
+            Cost = CaseCost.Kernel("add_relu_f32", n, n),
+        };
     }
 
     /// <summary>

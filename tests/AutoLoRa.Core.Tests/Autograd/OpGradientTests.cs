@@ -90,6 +90,11 @@ public sealed class OpGradientTests : IDisposable
     public void Relu() =>
         Check(t => Ops.Relu(t[0]), [SeparatedLeaf(_cpu, new Shape(2, 3, 4, 5), 1)]);
 
+    /// <summary>a's values at least 0.01 from zero and |b| ≤ 0.0042, so a + b stays clear of the kink by more than the step.</summary>
+    [Fact]
+    public void AddRelu() =>
+        Check(t => Ops.AddRelu(t[0], t[1]), [SeparatedLeaf(_cpu, new Shape(3, 7), 1), SeparatedLeaf(_cpu, new Shape(3, 7), 2, gap: 4e-4f)]);
+
     [Fact]
     public void AddSubtractScaleMultiply()
     {
