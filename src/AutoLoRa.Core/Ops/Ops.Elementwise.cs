@@ -17,7 +17,7 @@ public static partial class Ops
     /// <summary>
     /// relu(a + b) in one pass (same shapes): a residual block's sum and activation. Bit for bit
     /// what <c>Relu(Add(a, b))</c> computes, with one pass over the activations and one
-    /// intermediate fewer; both inputs get dy where the output is positive.
+    /// intermediate fewer; each input gets dy where the output is positive.
     /// </summary>
     public static Tensor AddRelu(Tensor a, Tensor b)
     {
@@ -100,16 +100,23 @@ public static partial class Ops
         }
     }
 
-    /// <summary>da = db = dy where the output y is positive (one mask, shared by both inputs as Add shares dy).</summary>
+    /// <summary>
+    /// da = db = dy where the output y is positive. Each input gets a mask of its own: the tape
+    /// accumulates pending gradients in place, so two inputs never share one new tensor (only the
+    /// incoming gradient itself may be passed through, which the tape copies for the second taker —
+    /// the same one extra pass the unfused Add's backward costs).
+    /// </summary>
     private readonly struct AddReluBackward(Tensor y) : IBackwardRule
     {
         public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
         {
-            var a = inputs[0];
-            var masked = Tensor.Empty(a.Backend, a.Shape);
-            a.Backend.ReluBackward(a.ElementCount, y.Buffer, gy.Buffer, masked.Buffer);
-            if (needs[0]) grads[0] = masked;
-            if (needs[1]) grads[1] = masked;
+            for (int k = 0; k < 2; k++)
+            {
+                if (!needs[k]) continue;
+                var input = inputs[k];
+                grads[k] = Tensor.Empty(input.Backend, input.Shape);
+                input.Backend.ReluBackward(input.ElementCount, y.Buffer, gy.Buffer, grads[k]!.Buffer);
+            }
         }
     }
 

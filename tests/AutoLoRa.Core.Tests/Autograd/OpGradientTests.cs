@@ -95,6 +95,14 @@ public sealed class OpGradientTests : IDisposable
     public void AddRelu() =>
         Check(t => Ops.AddRelu(t[0], t[1]), [SeparatedLeaf(_cpu, new Shape(3, 7), 1), SeparatedLeaf(_cpu, new Shape(3, 7), 2, gap: 4e-4f)]);
 
+    /// <summary>
+    /// Both inputs' gradients flow on into one leaf (x and 2x), so they are accumulated: each input
+    /// must get storage of its own. x's values are at least 0.01 from zero, so 3x clears the kink.
+    /// </summary>
+    [Fact]
+    public void AddRelu_gradients_of_both_inputs_flowing_into_one_leaf() =>
+        Check(t => Ops.AddRelu(Ops.Scale(t[0], 2f), t[0]), [SeparatedLeaf(_cpu, new Shape(3, 7), 3)]);
+
     [Fact]
     public void AddSubtractScaleMultiply()
     {
