@@ -26,6 +26,6 @@ public sealed class BasicBlock : ResidualBlock
     {
         var h = Ops.Relu(_conv1.ForwardNormalized(x, _bn1, branch));
         h = _conv2.ForwardNormalized(h, _bn2, branch);
-        return Ops.Relu(Ops.Add(h, _downsample?.Forward(x, branch) ?? x));
+        return Ops.AddRelu(h, _downsample?.Forward(x, branch) ?? x);
     }
 }

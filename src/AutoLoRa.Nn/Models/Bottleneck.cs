@@ -30,6 +30,6 @@ public sealed class Bottleneck : ResidualBlock
         var h = Ops.Relu(_conv1.ForwardNormalized(x, _bn1, branch));
         h = Ops.Relu(_conv2.ForwardNormalized(h, _bn2, branch));
         h = _conv3.ForwardNormalized(h, _bn3, branch);
-        return Ops.Relu(Ops.Add(h, _downsample?.Forward(x, branch) ?? x));
+        return Ops.AddRelu(h, _downsample?.Forward(x, branch) ?? x);
     }
 }
