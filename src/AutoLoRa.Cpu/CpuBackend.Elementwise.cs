@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 using AutoLoRa.Core.Backends;
 
@@ -136,22 +135,5 @@ public sealed partial class CpuBackend
         for (int j = 0; j < x.Length; j++) sum += Math.Exp(x[j] - max);
         float logSum = max + (float)Math.Log(sum);
         TensorPrimitives.Subtract(x, logSum, y);
-    }
-
-    /// <summary>y = max(a + b, 0): the sum rounded once, as <c>Axpby(1, a, 1, b)</c> then <c>Relu</c> round it.</summary>
-    private unsafe struct AddReluKernel : IElementwiseKernel
-    {
-        public float* A, B, Y;
-
-        public readonly void Run(int start, int count)
-        {
-            float* a = A + start, b = B + start, y = Y + start;
-            int i = 0;
-            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                Vector.Store(Vector.Max(Vector.Load(a + i) + Vector.Load(b + i), Vector<float>.Zero), y + i);
-            }
-            for (; i < count; i++) y[i] = MathF.Max(a[i] + b[i], 0f);
-        }
     }
 }

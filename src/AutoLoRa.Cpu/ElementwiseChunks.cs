@@ -76,6 +76,23 @@ internal unsafe struct ReluKernel : IElementwiseKernel
     }
 }
 
+/// <summary>y = max(a + b, 0): the sum rounded once, as <c>Axpby(1, a, 1, b)</c> then <c>Relu</c> round it.</summary>
+internal unsafe struct AddReluKernel : IElementwiseKernel
+{
+    public float* A, B, Y;
+
+    public readonly void Run(int start, int count)
+    {
+        float* a = A + start, b = B + start, y = Y + start;
+        int i = 0;
+        for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            Vector.Store(Vector.Max(Vector.Load(a + i) + Vector.Load(b + i), Vector<float>.Zero), y + i);
+        }
+        for (; i < count; i++) y[i] = MathF.Max(a[i] + b[i], 0f);
+    }
+}
+
 /// <summary>dx = dy where y &gt; 0, else 0 — a mask, not a branch (the pattern is data-dependent).</summary>
 internal unsafe struct ReluBackwardKernel : IElementwiseKernel
 {

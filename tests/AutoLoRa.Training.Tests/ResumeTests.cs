@@ -69,7 +69,7 @@ public sealed class ResumeTests : IDisposable
         // 3 batches per epoch: cancelling at batch 5 kills the run inside epoch 2.
         Assert.ThrowsAny<OperationCanceledException>(() => RunAutoLora(broken, cancelAfterBatches: 5));
         var state = SafeTensors.Read(Path.Combine(broken, RunCheckpoint.FileName));
-        Assert.Contains("\"CompletedEpochs\":1", state.Metadata[RunCheckpoint.StateKey]);
+        Assert.Contains("\"CompletedEpochs\":1", state.Metadata[ModelFile.RunStateKey]);
         var resumed = RunAutoLora(broken, cancelAfterBatches: null);
         Assert.Equal(3, resumed.History.Count);
 

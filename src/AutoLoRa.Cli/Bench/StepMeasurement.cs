@@ -31,7 +31,21 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
     public static StepMeasurement Run(Backend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile)
     {
         if (steps < 1 || warmup < 0) throw new ArgumentException($"--steps must be at least 1 and --warmup non-negative (got {steps}, {warmup}).");
+        // Profiling is the backend's own switch: on for this measurement only, whoever owns the backend.
+        bool wasProfiling = backend.Profiling;
         backend.Profiling = profile;
+        try
+        {
+            return Measure(backend, workload, step, steps, warmup, profile);
+        }
+        finally
+        {
+            backend.Profiling = wasProfiling;
+        }
+    }
+
+    private static StepMeasurement Measure(Backend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile)
+    {
         using var model = ModelFactory.Create(backend, workload.Spec(step), seed: 1);
         using var trainer = BenchmarkWorkload.CreateTrainer(model, step);
         int batch = workload.BatchFor(step);

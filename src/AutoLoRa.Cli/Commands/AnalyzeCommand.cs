@@ -107,7 +107,7 @@ internal static class AnalyzeCommand
         }
         if (ModelLoader.IsPyTorch(path)) return (path, null);
         var metadata = SafeTensors.Read(path).Metadata;
-        return (path, metadata.TryGetValue(RunCheckpoint.StateKey, out var json) ? JsonSerializer.Deserialize(json, TrainingJsonContext.Default.RunState) : null);
+        return (path, metadata.TryGetValue(ModelFile.RunStateKey, out var json) ? JsonSerializer.Deserialize(json, TrainingJsonContext.Default.RunState) : null);
     }
 }
 

@@ -30,8 +30,8 @@ internal static class InspectCommand
                     + (spec.InputSize > 0 ? $", inputs resized to {spec.InputSize}x{spec.InputSize}" : "") + (spec.TwinNorms ? ", TWINS two-wing batch-norms" : ""));
                 Console.WriteLine($"normalisation: mean [{string.Join(", ", spec.EffectiveMean)}], std [{string.Join(", ", spec.EffectiveStd)}]");
             }
-            if (st.Metadata.TryGetValue(RunCheckpoint.StateKey, out var json)) PrintRunState(json);
-            foreach (var (key, value) in st.Metadata.Where(m => m.Key != ModelFile.SpecKey && m.Key != RunCheckpoint.StateKey))
+            if (st.Metadata.TryGetValue(ModelFile.RunStateKey, out var json)) PrintRunState(json);
+            foreach (var (key, value) in st.Metadata.Where(m => m.Key != ModelFile.SpecKey && m.Key != ModelFile.RunStateKey))
             {
                 Console.WriteLine($"metadata {key}: {(value.Length > 200 ? value[..200] + "…" : value)}");
             }

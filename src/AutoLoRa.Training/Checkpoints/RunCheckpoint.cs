@@ -15,13 +15,11 @@ namespace AutoLoRa.Training.Checkpoints;
 public static class RunCheckpoint
 {
     public const string FileName = "checkpoint.safetensors";
-    public const string StateKey = ModelFile.RunStateKey;
-    public const string ModelPrefix = ModelFile.RunModelPrefix;
     private const string OptimPrefix = "optim.", BestPrefix = "best.";
 
     public static void Save(string path, Classifier model, Sgd optimizer, IReadOnlyList<SafeTensorEntry>? best, RunState state)
     {
-        var entries = ModelStateCodec.ToEntries(model, ModelPrefix).ToList();
+        var entries = ModelStateCodec.ToEntries(model, ModelFile.RunModelPrefix).ToList();
         var names = model.NamedParameters().Select(p => p.Name).ToList();
         var velocities = optimizer.Velocities;
         for (int i = 0; i < velocities.Count; i++)
@@ -32,7 +30,7 @@ public static class RunCheckpoint
         if (best is not null) entries.AddRange(best.Select(e => ModelStateCodec.WithName(e, BestPrefix + e.Name)));
         var metadata = new Dictionary<string, string>
         {
-            [StateKey] = JsonSerializer.Serialize(state, TrainingJsonContext.Default.RunState),
+            [ModelFile.RunStateKey] = JsonSerializer.Serialize(state, TrainingJsonContext.Default.RunState),
             // The model description too, so `autolora inspect` and `eval` read checkpoints like model files.
             [ModelFile.SpecKey] = ModelFile.SpecJson(model.Spec),
         };
@@ -43,7 +41,7 @@ public static class RunCheckpoint
     public static (RunState State, IReadOnlyList<SafeTensorEntry>? Best) Load(string path, Classifier model, Sgd optimizer)
     {
         var file = SafeTensors.Read(path);
-        if (!file.Metadata.TryGetValue(StateKey, out var json)) throw new CheckpointException($"{path}: not a run checkpoint (no '{StateKey}' metadata).");
+        if (!file.Metadata.TryGetValue(ModelFile.RunStateKey, out var json)) throw new CheckpointException($"{path}: not a run checkpoint (no '{ModelFile.RunStateKey}' metadata).");
         RunState state;
         try
         {
@@ -57,7 +55,7 @@ public static class RunCheckpoint
         {
             throw new CheckpointException($"{path}: checkpoint format {state.FormatVersion}, this build reads {RunState.CurrentVersion}.");
         }
-        ModelStateCodec.Load(model, file, ModelPrefix, strict: true, source: path);
+        ModelStateCodec.Load(model, file, ModelFile.RunModelPrefix, strict: true, source: path);
         var names = model.NamedParameters().Select(p => p.Name).ToList();
         var velocities = optimizer.Velocities;
         for (int i = 0; i < velocities.Count; i++)

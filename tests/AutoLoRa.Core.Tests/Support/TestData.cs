@@ -3,14 +3,8 @@ namespace AutoLoRa.Core.Tests.Support;
 /// <summary>Seeded random inputs and tolerant comparisons shared by the test classes.</summary>
 public static class TestData
 {
-    /// <summary>Uniform values in [lo, hi) from a fixed seed, so failures reproduce.</summary>
-    public static float[] Uniform(int count, int seed, float lo = -1f, float hi = 1f)
-    {
-        var rng = new Random(seed);
-        var data = new float[count];
-        for (int i = 0; i < count; i++) data[i] = lo + (float)rng.NextDouble() * (hi - lo);
-        return data;
-    }
+    /// <summary>Uniform values in [lo, hi) from a fixed seed, so failures reproduce (the verification table's generator).</summary>
+    public static float[] Uniform(int count, int seed, float lo = -1f, float hi = 1f) => new Verify.SeededData(seed).Uniform(count, lo, hi);
 
     /// <summary>Asserts |expected − actual| ≤ atol + rtol·|expected| element by element, naming the first bad index.</summary>
     public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, float rtol = 1e-4f, float atol = 1e-5f, string what = "")

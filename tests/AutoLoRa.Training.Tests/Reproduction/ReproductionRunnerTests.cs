@@ -3,6 +3,7 @@ using AutoLoRa.Formats;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Reproduction;
+using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Tests.Reproduction;
 
@@ -69,7 +70,7 @@ public sealed class ReproductionRunnerTests : IDisposable
         Assert.Equal(CellState.Resuming, ReproductionRunner.StateOf(second, store));
         var firstBytes = File.ReadAllBytes(firstResult);
         var checkpoint = SafeTensors.Read(Path.Combine(store.CellDirectory(second), RunCheckpoint.FileName));
-        Assert.Contains("\"CompletedEpochs\":1", checkpoint.Metadata[RunCheckpoint.StateKey]);
+        Assert.Contains("\"CompletedEpochs\":1", checkpoint.Metadata[ModelFile.RunStateKey]);
 
         var resumed = new Recorder(cancel: null);
         var results = Run(grid, resumed);
