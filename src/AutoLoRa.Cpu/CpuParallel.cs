@@ -29,7 +29,16 @@ internal static class CpuParallel
     public static void For<TWork>(int count, TWork work) where TWork : struct, IParallelWork
     {
         if (count <= 0) return;
-        if (count == 1 || WorkerCount == 1 || t_insideWork || !PoolLock.TryEnter())
+        if (count == 1 || WorkerCount == 1 || t_insideWork)
+        {
+            RunInline(count, ref work);
+            return;
+        }
+        // Made before the pool is tried, so a work type's runner exists after its first parallel-sized
+        // call whether or not the pool was free then: a steady caller never allocates it later because
+        // another thread happened to hold the pool during its warm-up.
+        var runner = Runner<TWork>.Instance;
+        if (!PoolLock.TryEnter())
         {
             RunInline(count, ref work);
             return;
@@ -37,7 +46,6 @@ internal static class CpuParallel
 
         try
         {
-            var runner = Runner<TWork>.Instance;
             runner.Prepare(count, work);
             try { Pool.Run(runner, Math.Min(count, WorkerCount) - 1); }
             finally { runner.Clear(); }
