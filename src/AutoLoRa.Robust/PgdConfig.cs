@@ -42,8 +42,11 @@ public sealed record PgdConfig(
     /// <summary>Standard deviation of the small Gaussian start.</summary>
     public const float SmallGaussianStd = 0.001f;
 
-    /// <summary>PGD-k evaluation as the reference papers run it: CE, uniform start, step 2/255 by default.</summary>
-    public static PgdConfig Evaluation(float epsilon, int steps = 20, float stepSize = 2f / 255f) => new(epsilon, stepSize, steps);
+    /// <summary>The step of PGD-k evaluation unless one is given: 2/255, the reference papers' (at ε = 8/255).</summary>
+    public const float EvaluationStep = 2f / 255f;
+
+    /// <summary>PGD-k evaluation as the reference papers run it: CE, uniform start, step <see cref="EvaluationStep"/> by default.</summary>
+    public static PgdConfig Evaluation(float epsilon, int steps = 20, float stepSize = EvaluationStep) => new(epsilon, stepSize, steps);
 
     /// <summary>The training attack at radius <paramref name="epsilon"/>: step ε/4 (the reference's 2/255 at 8/255), 10 steps.</summary>
     public static PgdConfig Training(float epsilon) => new(epsilon, epsilon / 4);

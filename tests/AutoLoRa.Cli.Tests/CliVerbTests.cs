@@ -61,10 +61,11 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
             "--batch-size", "16", "--eps", "0.1", "--attack-steps", "2", "--run-dir", dir));
         string model = Path.Combine(_w.Root, dir, "best.safetensors");
 
-        var eval = Run("eval", model, "--data", _w.Data, "--classes", "5-9", "--attacks", "clean,pgd3,apgd-ce", "--eps", "0.1", "--n", "20", "--run-dir", dir + "-eval");
+        var eval = Run("eval", model, "--data", _w.Data, "--classes", "5-9", "--attacks", "clean,pgd3,apgd-ce", "--eps", "0.1", "--pgd-step", "0.01", "--n", "20", "--run-dir", dir + "-eval");
         CliRunner.AssertOk(eval);
         using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, dir + "-eval", "eval.json")));
         Assert.Equal(20, report.RootElement.GetProperty("points").GetInt32());
+        Assert.Equal(0.01f, report.RootElement.GetProperty("pgd_step").GetSingle());
         double clean = report.RootElement.GetProperty("PGD-3").GetProperty("CleanAccuracy").GetDouble();
         double pgd = report.RootElement.GetProperty("PGD-3").GetProperty("RobustAccuracy").GetDouble();
         Assert.InRange(pgd, 0, clean);

@@ -122,6 +122,53 @@ public sealed class RunnerTests : IDisposable
         Assert.DoesNotContain(report.Flags, f => f.Code == EvaluationFlag.Randomized);
     }
 
+    [Fact]
+    public void ZeroGradientsChecksOnlyCorrectlyClassifiedPoints()
+    {
+        // Relabel every other point to the class the model ranks third: those points are
+        // misclassified and their DLR is 1 whatever the image, so its gradient is exactly zero there.
+        using var model = SyntheticTask.Train(_cpu, 10);
+        var clean = SyntheticTask.Sample(10, 20, seed: 4);
+        var logits = LogitEvaluator.Logits(model, clean.Images, clean.ShapeOf(clean.Count), out int classes);
+        var labels = (int[])clean.Labels.Clone();
+        for (int s = 0; s < labels.Length; s += 2)
+        {
+            labels[s] = Enumerable.Range(0, classes).OrderByDescending(c => logits[s * classes + c]).ElementAt(2);
+        }
+        var data = new AttackBatch(clean.Images, labels, clean.Channels, clean.Height, clean.Width);
+        var dlr = LogitEvaluator.LossGradient(model, data.Images, data.ShapeOf(data.Count), AttackLoss.Dlr, labels);
+        Assert.All(Enumerable.Range(0, 10), i => Assert.DoesNotContain(dlr.Grad.AsSpan(2 * i * data.ImageSize, data.ImageSize).ToArray(), g => g != 0f));
+
+        Assert.Null(ReliabilityChecks.ZeroGradients(model, data, classes));
+        Assert.DoesNotContain(ChecksOn(model, data).Flags, f => f.Code == EvaluationFlag.ZeroGradients);
+    }
+
+    [Fact]
+    public void ZeroGradientsFlagCountsTheCorrectPointsItChecked()
+    {
+        using var trained = SyntheticTask.Train(_cpu, 10);
+        using var model = new QuantizedModel(_cpu, trained.WeightHost, trained.BiasHost);
+        var data = SyntheticTask.Sample(10, 20, seed: 4);
+        int correct = LogitEvaluator.Predict(model, data.Images, data.ShapeOf(data.Count)).Where((p, i) => p == data.Labels[i]).Count();
+        var flag = ReliabilityChecks.ZeroGradients(model, data, 10);
+        Assert.NotNull(flag);
+        Assert.Contains($"of the {correct} correctly classified points checked", flag.Message);
+    }
+
+    [Fact]
+    public void NamedPgdRunsWithTheGivenStepAndTwoStepsDoNotShareAState()
+    {
+        Assert.Equal(PgdConfig.EvaluationStep, ((PgdEvaluationAttack)new AutoAttackRunner(new AutoAttackOptions { Epsilon = 0.1f, Attacks = ["pgd20"] }).AttackList[0]).Config.StepSize);
+        var demo = new AutoAttackOptions { Epsilon = 0.1f, Attacks = ["pgd3"], PgdStepSize = 0.01f, RunChecks = false, StatePath = Path.Combine(_dir, "pgd.json") };
+        var attack = (PgdEvaluationAttack)new AutoAttackRunner(demo).AttackList[0];
+        Assert.Equal(new PgdConfig(0.1f, 0.01f, 3), attack.Config);
+
+        using var model = SyntheticTask.Train(_cpu, 10);
+        var data = SyntheticTask.Sample(10, 20, seed: 4);
+        new AutoAttackRunner(demo).Run(model, data);
+        Assert.Throws<InvalidOperationException>(() => new AutoAttackRunner(demo with { PgdStepSize = 0.02f }).Run(model, data));
+    }
+
     private static AutoAttackReport ChecksOn(ILogitModel model, AttackBatch data) =>
         new AutoAttackRunner(new AutoAttackOptions { Epsilon = 8f / 255, AttackInstances = [] }).Run(model, data);
 }

@@ -19,6 +19,9 @@ public sealed record AutoAttackOptions
     /// <summary>Attack objects, run in order; takes precedence over <see cref="Attacks"/> (tests, custom settings).</summary>
     public IReadOnlyList<IAttack>? AttackInstances { get; init; }
 
+    /// <summary>Step size of "pgdK" attacks named in <see cref="Attacks"/> (the demo and fashion-mnist plans use ε/10).</summary>
+    public float PgdStepSize { get; init; } = PgdConfig.EvaluationStep;
+
     /// <summary>Points per attack call (the reference's bs; AutoLoRa uses 128).</summary>
     public int BatchSize { get; init; } = 128;
 
@@ -43,6 +46,7 @@ public sealed record AutoAttackOptions
     public void Validate()
     {
         if (!(Epsilon >= 0 && Epsilon <= 1)) throw new ArgumentException($"AutoAttack eps must be in [0, 1] pixel units; got {Epsilon}.");
+        if (!(PgdStepSize > 0)) throw new ArgumentException($"PGD step size must be positive; got {PgdStepSize}.");
         if (BatchSize < 1) throw new ArgumentException($"AutoAttack batch size must be positive; got {BatchSize}.");
     }
 }

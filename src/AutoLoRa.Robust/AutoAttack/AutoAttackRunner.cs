@@ -17,7 +17,7 @@ public sealed class AutoAttackRunner
         options.Validate();
         Options = options;
         AttackList = options.AttackInstances
-            ?? (options.Attacks ?? AutoAttackOptions.Standard).Select(name => AttackCatalog.Create(name, options.Epsilon)).ToList();
+            ?? (options.Attacks ?? AutoAttackOptions.Standard).Select(name => AttackCatalog.Create(name, options.Epsilon, options.PgdStepSize)).ToList();
         var duplicate = AttackList.GroupBy(a => a.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"Attack '{duplicate.Key}' is listed twice; reports and resume states key attacks by name.");
     }
@@ -192,12 +192,12 @@ public sealed class AutoAttackRunner
         if (Options.StatePath is not null) state.Save(Options.StatePath);
     }
 
-    /// <summary>Identifies data, ε and attack list, so a state is only resumed for the same evaluation.</summary>
+    /// <summary>Identifies data, ε, attack list and (where PGD runs) its step, so a state is only resumed for the same evaluation.</summary>
     private string Fingerprint(IAttackPoints data)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         data.AppendContent(hash);
-        string header = $"{data.Count}x{data.Channels}x{data.Height}x{data.Width}|eps={Options.Epsilon:R}|seed={Options.Seed}|bs={Options.BatchSize}|{string.Join(",", AttackList.Select(a => a.Name))}";
+        string header = $"{data.Count}x{data.Channels}x{data.Height}x{data.Width}|eps={Options.Epsilon:R}|seed={Options.Seed}|bs={Options.BatchSize}|{string.Join(",", AttackList.Select(a => a is PgdEvaluationAttack p ? $"{a.Name}@{p.Config.StepSize:R}" : a.Name))}";
         hash.AppendData(System.Text.Encoding.UTF8.GetBytes(header));
         return header + "|" + Convert.ToHexString(hash.GetHashAndReset())[..16];
     }
