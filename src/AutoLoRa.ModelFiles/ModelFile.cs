@@ -94,19 +94,32 @@ public static class ModelFile
     }
 
     /// <summary>The JSON shape of a <see cref="ModelSpec"/> (explicit, so the file format does not follow refactors).</summary>
-    /// <remarks>Fields added later read as their defaults from older files: InputSize 0 (no resize), TwinNorms false.</remarks>
+    /// <remarks>
+    /// Fields added later read as their defaults from older files: InputSize 0 (no resize), TwinNorms
+    /// false, InputResize null (bilinear, the only mode then). InputResize is written only for nearest,
+    /// so a bilinear model's file is byte for byte what it was.
+    /// </remarks>
     internal sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank, int InputSize,
-        bool TwinNorms = false)
+        bool TwinNorms = false,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InputResize = null)
     {
+        private const string Nearest = "nearest";
+
         public static SpecRecord From(ModelSpec s) =>
             new(s.Architecture, s.Classes, s.InChannels, s.BaseWidth, s.Stem.ToString().ToLower(CultureInfo.InvariantCulture), s.EffectiveMean, s.EffectiveStd, s.LoraRank, s.InputSize,
-                s.TwinNorms);
+                s.TwinNorms, s.InputResize == ResizeMode.Nearest ? Nearest : null);
 
         public ModelSpec ToSpec()
         {
             if (!Enum.TryParse<StemKind>(Stem, ignoreCase: true, out var stem)) throw new ArgumentException($"unknown stem '{Stem}'");
             if (InputSize < 0) throw new ArgumentException($"input size {InputSize} is negative");
-            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize, TwinNorms);
+            var resize = InputResize switch
+            {
+                null => ResizeMode.Bilinear,
+                Nearest => ResizeMode.Nearest,
+                _ => throw new ArgumentException($"unknown input resize '{InputResize}'"),
+            };
+            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize, TwinNorms, resize);
         }
     }
 }

@@ -27,7 +27,7 @@ internal static class InspectCommand
             {
                 var spec = ModelFile.SpecOf(st, path);
                 Console.WriteLine($"model: {spec.Architecture}, width {spec.BaseWidth}, {spec.InChannels} input channels, {spec.Classes} classes, {spec.Stem} stem, LoRA rank {spec.LoraRank}"
-                    + (spec.InputSize > 0 ? $", inputs resized to {spec.InputSize}x{spec.InputSize}" : "") + (spec.TwinNorms ? ", TWINS two-wing batch-norms" : ""));
+                    + (spec.InputSize > 0 ? $", inputs resized to {spec.InputSize}x{spec.InputSize} ({spec.InputResize.ToString().ToLowerInvariant()})" : "") + (spec.TwinNorms ? ", TWINS two-wing batch-norms" : ""));
                 Console.WriteLine($"normalisation: mean [{string.Join(", ", spec.EffectiveMean)}], std [{string.Join(", ", spec.EffectiveStd)}]");
             }
             if (st.Metadata.TryGetValue(ModelFile.RunStateKey, out var json)) PrintRunState(json);

@@ -1,4 +1,5 @@
 using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Nn.Layers;
 
 namespace AutoLoRa.Nn.Models;
@@ -14,7 +15,7 @@ public abstract class Classifier : Module
     protected Classifier(ModelSpec spec)
     {
         Spec = spec;
-        if (spec.InputSize > 0) _resize = new InputResize(spec.InputSize);
+        if (spec.InputSize > 0) _resize = new InputResize(spec.InputSize, spec.InputResize);
         else if (spec.InputSize < 0) throw new ArgumentException($"Input size {spec.InputSize} must be positive, or 0 for no resize.");
     }
 
@@ -30,14 +31,15 @@ public abstract class Classifier : Module
     public abstract Tensor Forward(Tensor x, Branch branch = Branch.Main);
 
     /// <summary>
-    /// Makes the model resize its inputs to <paramref name="size"/>×<paramref name="size"/> before
-    /// anything else (0 turns it off), e.g. 224 to fine-tune an ImageNet-pretrained ResNet on 32×32 images.
+    /// Makes the model resize its inputs to <paramref name="size"/>×<paramref name="size"/> by
+    /// <paramref name="mode"/> before anything else (0 turns it off), e.g. 224 to fine-tune an
+    /// ImageNet-pretrained ResNet on 32×32 images.
     /// </summary>
-    public void ResizeInputsTo(int size)
+    public void ResizeInputsTo(int size, ResizeMode mode)
     {
-        if (size < 0) throw new ArgumentException($"--input-size must be positive, or 0 for no resize (got {size}).");
-        _resize = size > 0 ? new InputResize(size) : null;
-        Spec = Spec with { InputSize = size };
+        if (size < 0) throw new ArgumentException($"The input size must be positive, or 0 for no resize (got {size}).");
+        _resize = size > 0 ? new InputResize(size, mode) : null;
+        Spec = Spec with { InputSize = size, InputResize = mode };
     }
 
     /// <summary>The first layer of every model: x as the network sees it (resized when the spec asks for it).</summary>

@@ -1,3 +1,5 @@
+using AutoLoRa.Core.Backends;
+
 namespace AutoLoRa.Nn.Models;
 
 /// <summary>The stem of a ResNet: CIFAR (3×3 stride 1, no max-pool) or ImageNet (7×7/2 + 3×3/2 max-pool).</summary>
@@ -11,7 +13,8 @@ public enum StemKind
 /// Everything needed to rebuild a model: the architecture name (resnet18, resnet34, resnet50,
 /// resnet-mini, wrn-28-10), base width, input channels, classes, stem, the input normalisation,
 /// the LoRA rank (0 = none), the side to which inputs are resized inside the model (0 = none,
-/// see <see cref="Layers.InputResize"/>) and whether every batch-norm carries a TWINS frozen wing.
+/// see <see cref="Layers.InputResize"/>), whether every batch-norm carries a TWINS frozen wing, and
+/// how inputs are resized (bilinear unless a file says otherwise: files written before the choice were).
 /// Stored in checkpoint metadata.
 /// </summary>
 public sealed record ModelSpec(
@@ -24,7 +27,8 @@ public sealed record ModelSpec(
     float[]? Std = null,
     int LoraRank = 0,
     int InputSize = 0,
-    bool TwinNorms = false)
+    bool TwinNorms = false,
+    ResizeMode InputResize = ResizeMode.Bilinear)
 {
     /// <summary>CIFAR-10 statistics, the default for 3-channel inputs (WORKLOADS.md).</summary>
     public static readonly float[] CifarMean = [0.4914f, 0.4822f, 0.4465f];

@@ -22,6 +22,7 @@ public static class Recipe
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         Validate(s, model);
+        CommonSettings.ResizeInputs(model, s);
         var (train, validation) = DatasetSplit.Split(data, s.ValidationFraction, (ulong)s.Seed);
         using var trainer = CreateTrainer(backend, model, s, train);
         var schedule = s.Method.CreateSchedule(s);

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Recipes.Settings;
 
@@ -52,6 +53,12 @@ public sealed record RecipeSettings
     public int CropPadding { get; init; }
 
     public bool HorizontalFlip { get; init; }
+
+    /// <summary>Side to which the model resizes its inputs (0: none); null keeps the model's own.</summary>
+    public int? InputSize { get; init; }
+
+    /// <summary>How inputs are resized; null: bilinear, or the model's own when only it resizes.</summary>
+    public ResizeMode? InputResize { get; init; }
 
     public bool Resume { get; init; } = true;
 

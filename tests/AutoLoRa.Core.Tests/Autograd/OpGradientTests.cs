@@ -1,3 +1,4 @@
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu;
 using AutoLoRa.Core.Tests.Support;
 using static AutoLoRa.Core.Tests.Support.GradientCheck;
@@ -145,7 +146,13 @@ public sealed class OpGradientTests : IDisposable
     [InlineData(6, 5, 4, 3)] // downsampling
     [InlineData(2, 2, 5, 2)] // up in one axis, same in the other
     public void ResizeBilinear(int h, int w, int outH, int outW) =>
-        Check(t => Ops.ResizeBilinear(t[0], outH, outW), [Leaf(_cpu, new Shape(2, 3, h, w), 1)]);
+        Check(t => Ops.Resize(t[0], outH, outW, ResizeMode.Bilinear), [Leaf(_cpu, new Shape(2, 3, h, w), 1)]);
+
+    [Theory]
+    [InlineData(3, 4, 7, 9)]
+    [InlineData(6, 5, 4, 3)]
+    public void ResizeNearest(int h, int w, int outH, int outW) =>
+        Check(t => Ops.Resize(t[0], outH, outW, ResizeMode.Nearest), [Leaf(_cpu, new Shape(2, 3, h, w), 1)]);
 
     [Fact]
     public void ReshapeAndFlatten()
