@@ -77,6 +77,16 @@ public abstract class Classifier : Module
         Spec = Spec with { LoraRank = 0 };
     }
 
+    /// <summary>Discards every LoRA branch, keeping W: the result is the main-path model without LoRA.</summary>
+    public void RemoveLora()
+    {
+        foreach (var (_, conv) in Convolutions())
+        {
+            if (conv.HasLora) conv.RemoveLora();
+        }
+        Spec = Spec with { LoraRank = 0 };
+    }
+
     /// <summary>Every batch-norm of the model (adaptive wings only: a frozen wing is reached through its owner), in state-dict order.</summary>
     public IEnumerable<(string Name, BatchNorm2d Norm)> BatchNorms() =>
         NamedModules().Where(m => m.Module is BatchNorm2d { FreezesStatistics: false }).Select(m => (m.Name, (BatchNorm2d)m.Module));
