@@ -96,18 +96,19 @@ public static class ModelFile
     /// <summary>The JSON shape of a <see cref="ModelSpec"/> (explicit, so the file format does not follow refactors).</summary>
     /// <remarks>
     /// Fields added later read as their defaults from older files: InputSize 0 (no resize), TwinNorms
-    /// false, InputResize null (bilinear, the only mode then). InputResize is written only for nearest,
-    /// so a bilinear model's file is byte for byte what it was.
+    /// false, InputResize null (bilinear, the only mode then), LoraShortcuts null (true). Those two are
+    /// written only when they differ from that, so other models' files are byte for byte what they were.
     /// </remarks>
     internal sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank, int InputSize,
         bool TwinNorms = false,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InputResize = null)
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InputResize = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? LoraShortcuts = null)
     {
         private const string Nearest = "nearest";
 
         public static SpecRecord From(ModelSpec s) =>
             new(s.Architecture, s.Classes, s.InChannels, s.BaseWidth, s.Stem.ToString().ToLower(CultureInfo.InvariantCulture), s.EffectiveMean, s.EffectiveStd, s.LoraRank, s.InputSize,
-                s.TwinNorms, s.InputResize == ResizeMode.Nearest ? Nearest : null);
+                s.TwinNorms, s.InputResize == ResizeMode.Nearest ? Nearest : null, s.LoraShortcuts ? null : false);
 
         public ModelSpec ToSpec()
         {
@@ -119,7 +120,7 @@ public static class ModelFile
                 Nearest => ResizeMode.Nearest,
                 _ => throw new ArgumentException($"unknown input resize '{InputResize}'"),
             };
-            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize, TwinNorms, resize);
+            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize, TwinNorms, resize, LoraShortcuts ?? true);
         }
     }
 }

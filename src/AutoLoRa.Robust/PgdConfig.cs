@@ -18,8 +18,11 @@ public enum PgdStart
     /// <summary>x + U(−ε, ε), clipped to [0, 1] (Madry et al.).</summary>
     Uniform,
 
-    /// <summary>x + 0.001·N(0, 1) (TRADES and the AutoLoRa reference).</summary>
+    /// <summary>x + 0.001·N(0, 1) (TRADES and the AutoLoRa low-resolution reference).</summary>
     SmallGaussian,
+
+    /// <summary>x itself (the AutoLoRa reference's validation and test attack, <c>random_start=False</c>).</summary>
+    None,
 }
 
 /// <summary>

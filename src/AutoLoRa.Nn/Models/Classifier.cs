@@ -46,10 +46,10 @@ public abstract class Classifier : Module
     protected Tensor PrepareInput(Tensor x) => _resize is null ? x : _resize.Forward(x);
 
     /// <summary>
-    /// Replaces the classifier with a new one for <paramref name="classes"/> classes, initialised to
-    /// zero as the reference does for a downstream task.
+    /// Replaces the classifier with a new one for <paramref name="classes"/> classes: zero, or with
+    /// PyTorch's default <c>nn.Linear</c> initialisation drawn from <paramref name="defaultInit"/>.
     /// </summary>
-    public abstract void ReplaceHead(int classes);
+    public abstract void ReplaceHead(int classes, Random? defaultInit = null);
 
     /// <summary>Every convolution of the feature extractor, in state-dict order.</summary>
     public IEnumerable<(string Name, Conv2d Conv)> Convolutions() =>
@@ -57,15 +57,22 @@ public abstract class Classifier : Module
 
     public bool HasLora => Convolutions().Any(c => c.Conv.HasLora);
 
-    /// <summary>Adds LoRA to every convolution except the stem (downsample/shortcut convs included), as the reference does.</summary>
-    public void AddLora(int rank, Random rng)
+    /// <summary>
+    /// Adds LoRA to every convolution except the stem; the shortcut (downsample) convolutions get it
+    /// only with <paramref name="shortcuts"/> (the authors' high-resolution ResNet has none there).
+    /// </summary>
+    public void AddLora(int rank, Random rng, bool shortcuts = true)
     {
-        foreach (var (_, conv) in Convolutions())
+        foreach (var (name, conv) in Convolutions())
         {
-            if (!ReferenceEquals(conv, Stem)) conv.AddLora(rank, rng);
+            if (!ReferenceEquals(conv, Stem) && (shortcuts || !IsShortcut(name))) conv.AddLora(rank, rng);
         }
-        Spec = Spec with { LoraRank = rank };
+        Spec = Spec with { LoraRank = rank, LoraShortcuts = shortcuts };
     }
+
+    /// <summary>A shortcut convolution by its state-dict name: torchvision's <c>downsample.0</c>, WRN's <c>convShortcut</c>.</summary>
+    private static bool IsShortcut(string name) =>
+        name.EndsWith(".downsample.0", StringComparison.Ordinal) || name.EndsWith(".convShortcut", StringComparison.Ordinal);
 
     /// <summary>Folds every LoRA branch into its weights: the result is the natural-path model without LoRA.</summary>
     public void MergeLora()
@@ -117,7 +124,7 @@ public abstract class Classifier : Module
     /// <summary>Adds what the spec asks for beyond the base architecture (LoRA branches, TWINS wings); called by the constructors.</summary>
     protected void AddSpecExtras(int seed)
     {
-        if (Spec.LoraRank > 0) AddLora(Spec.LoraRank, new Random(seed + 1));
+        if (Spec.LoraRank > 0) AddLora(Spec.LoraRank, new Random(seed + 1), Spec.LoraShortcuts);
         if (Spec.TwinNorms) AddTwinNorms();
     }
 

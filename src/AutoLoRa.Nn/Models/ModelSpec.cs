@@ -14,7 +14,8 @@ public enum StemKind
 /// resnet-mini, wrn-28-10), base width, input channels, classes, stem, the input normalisation,
 /// the LoRA rank (0 = none), the side to which inputs are resized inside the model (0 = none,
 /// see <see cref="Layers.InputResize"/>), whether every batch-norm carries a TWINS frozen wing, and
-/// how inputs are resized (bilinear unless a file says otherwise: files written before the choice were).
+/// how inputs are resized (bilinear unless a file says otherwise: files written before the choice were)
+/// and whether the shortcut convolutions carry LoRA too (they did before the choice).
 /// Stored in checkpoint metadata.
 /// </summary>
 public sealed record ModelSpec(
@@ -28,7 +29,8 @@ public sealed record ModelSpec(
     int LoraRank = 0,
     int InputSize = 0,
     bool TwinNorms = false,
-    ResizeMode InputResize = ResizeMode.Bilinear)
+    ResizeMode InputResize = ResizeMode.Bilinear,
+    bool LoraShortcuts = true)
 {
     /// <summary>CIFAR-10 statistics, the default for 3-channel inputs (WORKLOADS.md).</summary>
     public static readonly float[] CifarMean = [0.4914f, 0.4822f, 0.4465f];

@@ -118,7 +118,7 @@ public static class CommonSettings
 
     public static Setting<ResizeMode?> InputResize { get; } = new("resize-mode",
         "How the model resizes its inputs: nearest (F.interpolate's default, what the reference's F.interpolate(inp, 224) does) | bilinear (align_corners=False). " +
-        "Default: bilinear with input-size, else the model's own mode.",
+        "Default: with input-size, the protocol's (nearest for reference, bilinear for ours); else the model's own mode.",
         SettingFormats.OptionalChoice<ResizeMode>("resize-mode", [("nearest", ResizeMode.Nearest), ("bilinear", ResizeMode.Bilinear)], v => v.ToString()))
     {
         Get = s => s.InputResize,
@@ -129,17 +129,17 @@ public static class CommonSettings
     public static IReadOnlyList<SettingDescriptor> All { get; } =
     [
         Epochs, BatchSize, LearningRate, Milestones, Momentum, WeightDecay, Epsilon, AttackStep, AttackSteps,
-        ValidationSteps, ValidationStep, ValidationFraction, Seed, CropPadding, HorizontalFlip, InputSize, InputResize,
+        ValidationSteps, ValidationStep, ValidationFraction, Seed, CropPadding, HorizontalFlip, InputSize, InputResize, ProtocolSettings.Setting,
     ];
 
     /// <summary>
     /// Makes <paramref name="model"/> resize its inputs as <paramref name="s"/> says: to input-size
-    /// when given (by resize-mode, bilinear by default), else at the model's own size by resize-mode
+    /// when given (by resize-mode, by default the protocol's), else at the model's own size by resize-mode
     /// when that is given; otherwise the model keeps what it has.
     /// </summary>
     public static void ResizeInputs(Classifier model, RecipeSettings s)
     {
-        if (s.InputSize is int size) model.ResizeInputsTo(size, s.InputResize ?? ResizeMode.Bilinear);
+        if (s.InputSize is int size) model.ResizeInputsTo(size, s.InputResize ?? ProtocolSettings.DefaultResize(s));
         else if (s.InputResize is { } mode && model.Spec.InputSize > 0) model.ResizeInputsTo(model.Spec.InputSize, mode);
     }
 

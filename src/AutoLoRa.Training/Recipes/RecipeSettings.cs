@@ -62,6 +62,9 @@ public sealed record RecipeSettings
 
     public bool Resume { get; init; } = true;
 
+    /// <summary>Where the authors' code and ours differ, which one this run follows (<see cref="ProtocolSettings"/>).</summary>
+    public Protocol Protocol { get; init; }
+
     /// <summary>
     /// The methods' own settings by key (absent: the descriptor's default). A value is kept even when
     /// the method ignores it (a plan's ablation may set "rank" on every method), so that it still
