@@ -54,4 +54,34 @@ public sealed class ResultsTableTests
         var vanilla = lines[3].Split(',');
         Assert.Equal(("", "", "0.01 0.001"), (Field(vanilla, "autoattack"), Field(vanilla, "lambda1"), Field(vanilla, "lr")));
     }
+
+    [Fact]
+    public void PairedTestsNeedThreeSeedsAndThenGiveStudentsT()
+    {
+        // Two seeds: the comparison is listed, the test refused.
+        string md = Table().Markdown();
+        Assert.Contains("Paired two-sided Student's t-test", md);
+        Assert.Contains("| fm | pre | default | vanilla | SA | 1 | – | – | no test possible (1 seed; needs 3) |", md);
+
+        // Three seeds: differences 10, 12, 8 pp → mean 10, sd 2, t = 10 / (2 / √3) = 8.66, df 2,
+        // two-sided p = 1 − t / √(t² + 2) = 0.0131.
+        CellResult[] three =
+        [
+            Result("autolora", 1, 0.80f, 0.5f, null, [0.01f]), Result("autolora", 2, 0.82f, 0.5f, null, [0.01f]), Result("autolora", 3, 0.78f, 0.5f, null, [0.01f]),
+            Result("vanilla", 1, 0.70f, 0.4f, null, [0.01f]), Result("vanilla", 2, 0.70f, 0.4f, null, [0.01f]), Result("vanilla", 3, 0.70f, 0.4f, null, [0.01f]),
+        ];
+        var sa = new ResultsTable(TinyPlan.Parse(TinyPlan.Json()), 6, three).PairedComparisons().Single(c => c.Measure == "SA");
+        var test = Assert.IsType<PairedTTest>(sa.Test);
+        Assert.Equal(3, test.Pairs);
+        Assert.Equal(0.10, test.MeanDifference, 5);
+        Assert.Equal(8.660, test.T, 2);
+        Assert.Equal(1 - test.T / Math.Sqrt(test.T * test.T + 2), test.P, 6);
+    }
+
+    [Theory]
+    [InlineData(2.0, 4, 0.1161165)]
+    [InlineData(1.0, 9, 0.3434364)]
+    [InlineData(5.5, 3, 0.0118296)]
+    public void StudentsTwoSidedPMatchesSimpsonIntegrationOfTheDensity(double t, int df, double p) =>
+        Assert.Equal(p, PairedTTest.TwoSidedP(t, df), 5);
 }
