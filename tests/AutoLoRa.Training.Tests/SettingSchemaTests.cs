@@ -42,8 +42,8 @@ public sealed class SettingSchemaTests
     [Fact]
     public void MethodDefaultsComeFromTheRecipe()
     {
-        Assert.Equal((0.01f, 1e-4f), (RecipeCatalogue.Get("vanilla").LearningRate(Defaults("vanilla")), RecipeCatalogue.Get("vanilla").WeightDecay(Defaults("vanilla"))));
-        Assert.Equal((0.003f, 1e-5f), (RecipeCatalogue.Get("twins").LearningRate(Defaults("twins")), RecipeCatalogue.Get("twins").WeightDecay(Defaults("twins"))));
+        Assert.Equal((0.001f, 1e-4f), (RecipeCatalogue.Get("vanilla").LearningRate(Defaults("vanilla")), RecipeCatalogue.Get("vanilla").WeightDecay(Defaults("vanilla"))));
+        Assert.Equal((0.01f, 1e-5f), (RecipeCatalogue.Get("twins").LearningRate(Defaults("twins")), RecipeCatalogue.Get("twins").WeightDecay(Defaults("twins"))));
         Assert.Equal((0.1f, 5e-4f), (RecipeCatalogue.Get("pgd-at").LearningRate(Defaults("pgd-at")), RecipeCatalogue.Get("pgd-at").WeightDecay(Defaults("pgd-at"))));
         Assert.Equal(8, Defaults("vanilla").Get(AutoLoraRecipe.Rank));
         Assert.Equal(5, Defaults("vanilla").With(AutoLoraRecipe.Rank, 5).Get(AutoLoraRecipe.Rank));
