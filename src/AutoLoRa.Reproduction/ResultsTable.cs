@@ -28,25 +28,39 @@ public sealed class ResultsTable(ReproductionPlan plan, int cellCount, IReadOnly
         return md.ToString();
     }
 
-    /// <summary>One row per variant: each measure's mean ± std over its seeds.</summary>
+    /// <summary>One row per variant: each measure's mean ± std over its seeds, and beside them the published numbers where the plan gives them.</summary>
     public string Summary()
     {
         string pgd = plan.Evaluation.PgdName;
+        bool published = plan.Ablations.Any(a => a.Published is { Count: > 0 });
         var md = new StringBuilder();
         md.AppendLine("## Summary (mean ± std over seeds)").AppendLine();
-        Row(md, "dataset", "model", "method", "ablation", "seeds", "epochs", "SA %", $"{pgd} %", "AA %", "train min");
-        Rule(md, 10);
+        string[] header = ["dataset", "model", "method", "ablation", "seeds", "epochs", "SA %", $"{pgd} %", "AA %", "train min"];
+        Row(md, published ? [.. header, "published SA %", "published AA %"] : header);
+        Rule(md, header.Length + (published ? 2 : 0));
         foreach (var group in results.GroupBy(r => (r.Dataset, r.Model, r.Method, r.Ablation)))
         {
             var g = group.ToList();
-            Row(md, group.Key.Dataset, group.Key.Model, group.Key.Method, group.Key.Ablation, g.Count.ToString(Invariant),
+            string[] row =
+            [
+                group.Key.Dataset, group.Key.Model, group.Key.Method, group.Key.Ablation, g.Count.ToString(Invariant),
                 Number(g.Average(r => (double)r.History.Count)),
                 MeanStd(g.Select(r => (double)r.Evaluation.Clean)), MeanStd(g.Select(r => (double)r.Evaluation.Pgd)),
                 g.All(r => r.Evaluation.AutoAttack is not null) ? MeanStd(g.Select(r => r.Evaluation.AutoAttack!.Value)) : "–",
-                (g.Average(r => r.TrainSeconds) / 60).ToString("F1", Invariant));
+                (g.Average(r => r.TrainSeconds) / 60).ToString("F1", Invariant),
+            ];
+            if (!published)
+            {
+                Row(md, row);
+                continue;
+            }
+            var numbers = plan.Ablations.FirstOrDefault(a => a.Name == group.Key.Ablation)?.Published?.GetValueOrDefault(group.Key.Method);
+            Row(md, [.. row, PublishedCell(numbers?.CleanPercent, numbers?.Note), PublishedCell(numbers?.AutoAttackPercent, numbers?.Note)]);
         }
         return md.ToString();
     }
+
+    private static string PublishedCell(double? percent, string? note) => percent is { } p ? p.ToString("F2", Invariant) : note ?? "–";
 
     /// <summary>The method the paired tests compare every other method with.</summary>
     public const string Tested = "autolora";

@@ -84,4 +84,29 @@ public sealed class ResultsTableTests
     [InlineData(5.5, 3, 0.0118296)]
     public void StudentsTwoSidedPMatchesSimpsonIntegrationOfTheDensity(double t, int df, double p) =>
         Assert.Equal(p, PairedTTest.TwoSidedP(t, df), 5);
+
+    [Fact]
+    public void PublishedNumbersStandBesideOurs()
+    {
+        var json = TinyPlan.Json();
+        json["ablations"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = "lr-3e-2",
+            ["settings"] = new System.Text.Json.Nodes.JsonObject { ["lr"] = 0.03 },
+            ["published"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["vanilla"] = new System.Text.Json.Nodes.JsonObject { ["sa"] = 49.10, ["aa"] = 18.29 },
+                ["autolora"] = new System.Text.Json.Nodes.JsonObject { ["note"] = "diverged" },
+            },
+        });
+        var plan = TinyPlan.Parse(json);
+        CellResult[] results = [Result("vanilla", 1, 0.5f, 0.2f, 0.15, [0.03f]) with { Ablation = "lr-3e-2" }, Result("autolora", 1, 0.6f, 0.3f, 0.25, [0.03f]) with { Ablation = "lr-3e-2" }];
+        string md = new ResultsTable(plan, 2, results).Summary();
+        Assert.Contains("| published SA % | published AA % |", md);
+        Assert.Contains("| fm | pre | vanilla | lr-3e-2 | 1 | 1 | 50.0 | 20.0 | 15.0 | 0.2 | 49.10 | 18.29 |", md);
+        Assert.Contains("| fm | pre | autolora | lr-3e-2 | 1 | 1 | 60.0 | 30.0 | 25.0 | 0.2 | diverged | diverged |", md);
+
+        json["ablations"]![0]!["published"]!["twins"] = new System.Text.Json.Nodes.JsonObject { ["sa"] = 1 };
+        Assert.Contains(TinyPlan.Problems(json), p => p.Contains("'twins' is not one of the methods this ablation runs", StringComparison.Ordinal));
+    }
 }
