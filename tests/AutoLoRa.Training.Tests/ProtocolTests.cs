@@ -103,6 +103,22 @@ public sealed class ProtocolTests : IDisposable
     }
 
     [Fact]
+    public void Reference_measures_the_sa_behind_lambda_once_per_epoch_on_the_whole_training_set()
+    {
+        int MeasurementsIn8Batches(Protocol protocol)
+        {
+            int calls = 0;
+            var scalars = new MeasuredScalars(AutomaticScalars.Automatic(1f, 6f), () => ++calls * 0.1f, ProtocolSettings.ScalarRefreshesPerEpoch(Settings(protocol)));
+            for (int batch = 0; batch < 8; batch++) scalars.OnEpochProgress(batch, 8);
+            return calls;
+        }
+        Assert.Equal(4, MeasurementsIn8Batches(Protocol.Ours));
+        Assert.Equal(1, MeasurementsIn8Batches(Protocol.Reference));
+        Assert.True(ProtocolSettings.ScalarProbeIsWholeTrainingSet(Settings(Protocol.Reference)));
+        Assert.False(ProtocolSettings.ScalarProbeIsWholeTrainingSet(Settings(Protocol.Ours)));
+    }
+
+    [Fact]
     public void Ours_is_the_default_and_settings_json_leaves_it_out_of_identities()
     {
         var s = new RecipeSettings { Method = RecipeCatalogue.Get("autolora"), RunDirectory = "" };

@@ -33,7 +33,7 @@ public sealed class AutoLoraRecipe : MethodRecipe
     {
         if (!model.HasLora) model.AddLora(s.Get(Rank), new Random(s.Seed), ProtocolSettings.LoraOnShortcuts(s));
         return new AutoLora(model, s.Attack, ScalarSettings.Scalars(s), ScalarSettings.Accuracy(backend, model, s, train, Branch.Natural),
-            LearningRate(s), s.Momentum, WeightDecay(s), ProtocolSettings.AutoLoraAttackStart(s));
+            LearningRate(s), s.Momentum, WeightDecay(s), ProtocolSettings.AutoLoraAttackStart(s), ProtocolSettings.ScalarRefreshesPerEpoch(s));
     }
 
     /// <summary>The automatic schedule from 0.01 (with the protocol's bookkeeping) unless a learning rate is fixed.</summary>

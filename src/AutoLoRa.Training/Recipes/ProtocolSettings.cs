@@ -26,7 +26,8 @@ public static class ProtocolSettings
 {
     public static Setting<Protocol> Setting { get; } = new("protocol",
         "ours | reference: reference runs the authors' code's protocol point for point (uniform training-attack start, validation PGD without random start, " +
-        "no LoRA on shortcut convolutions, PyTorch's default head initialisation, the code's learning-rate bookkeeping, nearest input resize) to compare with the paper; " +
+        "no LoRA on shortcut convolutions, PyTorch's default head initialisation, the code's learning-rate bookkeeping, nearest input resize, " +
+        "λ from the whole training set once per epoch) to compare with the paper; " +
         "ours makes the cleaner choices (README: the table of differences).",
         SettingFormats.Choice<Protocol>("protocol", [("ours", Protocol.Ours), ("reference", Protocol.Reference)], v => v.ToString()))
     {
@@ -57,6 +58,16 @@ public static class ProtocolSettings
     /// the paper's condition 2 (ours).
     /// </summary>
     public static bool ReferenceLearningRateBookkeeping(RecipeSettings s) => Reference(s);
+
+    /// <summary>
+    /// Whether the SA behind λ1/λ2 is measured on the whole training set (reference: the natural branch
+    /// on <c>tr_loader</c>, L97 and L174 — whose crops and flips we do not repeat) or on the fixed
+    /// scalar-probe-size subset (ours).
+    /// </summary>
+    public static bool ScalarProbeIsWholeTrainingSet(RecipeSettings s) => Reference(s);
+
+    /// <summary>How often per epoch that SA is measured: once, before the epoch (reference: L97 and L174) or every quarter (ours).</summary>
+    public static int ScalarRefreshesPerEpoch(RecipeSettings s) => Reference(s) ? 1 : 4;
 
     /// <summary>How inputs are resized when input-size is given without resize-mode: nearest (reference: <c>robustness/attacker.py</c> L326, <c>F.interpolate(inp, 224)</c>) or bilinear (ours).</summary>
     public static ResizeMode DefaultResize(RecipeSettings s) => Reference(s) ? ResizeMode.Nearest : ResizeMode.Bilinear;

@@ -28,13 +28,15 @@ public sealed class AutoLora : Trainer
     /// <param name="momentum">SGD momentum.</param>
     /// <param name="weightDecay">SGD weight decay.</param>
     /// <param name="attackStart">The training attack's start (the reference protocol's is uniform).</param>
+    /// <param name="scalarRefreshesPerEpoch">How often λ1/λ2 are measured per epoch (the reference protocol: once).</param>
     public AutoLora(Classifier model, PgdConfig attack, AutomaticScalars scalars, Func<float> measureNaturalAccuracy,
-        float learningRate = 0.01f, float momentum = 0.9f, float weightDecay = 1e-4f, PgdStart attackStart = PgdStart.SmallGaussian)
+        float learningRate = 0.01f, float momentum = 0.9f, float weightDecay = 1e-4f, PgdStart attackStart = PgdStart.SmallGaussian,
+        int scalarRefreshesPerEpoch = 4)
         : base(model, learningRate, momentum, weightDecay)
     {
         if (!model.HasLora) throw new ArgumentException("AutoLoRa needs a model with LoRA branches (rank > 0).", nameof(model));
         _attack = new PgdAttack(attack.With(PgdObjective.CrossEntropy, attackStart));
-        AutoScalars = new MeasuredScalars(scalars, measureNaturalAccuracy);
+        AutoScalars = new MeasuredScalars(scalars, measureNaturalAccuracy, scalarRefreshesPerEpoch);
     }
 
     public override string Method => "autolora";
