@@ -37,6 +37,7 @@ static __device__ __forceinline__ float autolora_min(float a, float b)
 // @traffic 8 + 4
 // @launch stream(n)
 // @implements AxpbyCore(n, alpha, a, beta, b, y)
+// @declares elementwise(n): y = alpha·a + beta·b.
 extern "C" __global__ void axpby_f32(const float* a, const float* b, float* y, int n, float alpha, float beta)
 {
     autolora_map(n, [=](float va, float vb) { return alpha * va + beta * vb; }, y, a, b);
@@ -46,6 +47,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(axpby_f32)
 // @traffic 4 + 4
 // @launch stream(n)
 // @implements ScaleCore(n, alpha, x, y)
+// @declares elementwise(n): y = alpha·x.
 extern "C" __global__ void scale_f32(const float* x, float* y, int n, float alpha)
 {
     autolora_map(n, [=](float v) { return alpha * v; }, y, x);
@@ -55,6 +57,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(scale_f32)
 // @traffic 8 + 4
 // @launch stream(n)
 // @implements MultiplyCore(n, a, b, y)
+// @declares elementwise(n): y = a ⊙ b.
 extern "C" __global__ void mul_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return va * vb; }, y, a, b);
@@ -64,6 +67,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(mul_f32)
 // @traffic 4 + 4
 // @launch stream(n)
 // @implements ReluCore(n, x, y)
+// @declares elementwise(n): y = max(x, 0).
 extern "C" __global__ void relu_f32(const float* x, float* y, int n)
 {
     autolora_map(n, [](float v) { return autolora_max(v, 0.0f); }, y, x);
@@ -73,6 +77,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_f32)
 // @traffic 8 + 4: a and b read; y written
 // @launch stream(n)
 // @implements AddReluCore(n, a, b, y)
+// @declares elementwise(n): y = max(a + b, 0), the sum rounded once: a residual block's sum and ReLU in one pass. y may alias a or b.
 extern "C" __global__ void add_relu_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return autolora_max(va + vb, 0.0f); }, y, a, b);
@@ -82,6 +87,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(add_relu_f32)
 // @traffic 8 + 4
 // @launch stream(n)
 // @implements ReluBackwardCore(n, y, dy, dx)
+// @declares elementwise(n): dx = dy where the forward output y was positive, else 0.
 extern "C" __global__ void relu_backward_f32(const float* y, const float* dy, float* dx, int n)
 {
     autolora_map(n, [](float vy, float vdy) { return vy > 0.0f ? vdy : 0.0f; }, dx, y, dy);
@@ -91,6 +97,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_backward_f32)
 // @traffic 4 + 4
 // @launch stream(n)
 // @implements SignCore(n, x, y)
+// @declares elementwise(n): y = sign(x), with sign(0) = sign(NaN) = 0.
 extern "C" __global__ void sign_f32(const float* x, float* y, int n)
 {
     autolora_map(n, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f; }, y, x);
@@ -100,6 +107,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(sign_f32)
 // @traffic 4 + 4
 // @launch stream(n)
 // @implements ClampCore(n, x, lo, hi, y)
+// @declares elementwise(n): y = min(max(x, lo), hi).
 extern "C" __global__ void clamp_f32(const float* x, float* y, int n, float lo, float hi)
 {
     autolora_map(n, [=](float v) { return autolora_min(autolora_max(v, lo), hi); }, y, x);
@@ -109,6 +117,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(clamp_f32)
 // @traffic 8 + 4
 // @launch stream(n)
 // @implements MinimumCore(n, a, b, y)
+// @declares elementwise(n): y = min(a, b), NaN if either is.
 extern "C" __global__ void min_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return autolora_min(va, vb); }, y, a, b);
@@ -118,6 +127,7 @@ AUTOLORA_HOST_ENTRY_ELEMENTWISE(min_f32)
 // @traffic 8 + 4
 // @launch stream(n)
 // @implements MaximumCore(n, a, b, y)
+// @declares elementwise(n): y = max(a, b), NaN if either is.
 extern "C" __global__ void max_f32(const float* a, const float* b, float* y, int n)
 {
     autolora_map(n, [](float va, float vb) { return autolora_max(va, vb); }, y, a, b);
