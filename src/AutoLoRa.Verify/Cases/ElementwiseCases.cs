@@ -1,3 +1,5 @@
+using static AutoLoRa.Verify.GradientLeaves;
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Verify.Cases;
@@ -123,5 +125,28 @@ public static class ElementwiseCases
             },
             Cost = new([new("sgd_momentum_f32", n, n), new("sgd_momentum_f32", n, n)]),
         };
+    }
+
+    /// <summary>
+    /// The elementwise ops' backward rules. ReLU-like ops are checked on separated values, clear of the
+    /// kink at zero by more than the finite-difference step.
+    /// </summary>
+    public static IEnumerable<GradientCase> Gradients()
+    {
+        const string family = "elementwise";
+        Shape s = new(3, 7);
+        yield return GradientCase.Of(family, "relu 2x3x4x5", b => [Separated(b, new Shape(2, 3, 4, 5), 1)], t => Ops.Relu(t[0]));
+        // a's values at least 0.01 from zero and |b| ≤ 0.0042, so a + b stays clear of the kink by more than the step.
+        yield return GradientCase.Of(family, "add_relu 3x7", b => [Separated(b, s, 1), Separated(b, s, 2, gap: 4e-4f)], t => Ops.AddRelu(t[0], t[1]));
+        // Both inputs' gradients flow on into one leaf (2x and x), so they are accumulated: each input
+        // must get storage of its own. x's values are at least 0.01 from zero, so 3x clears the kink.
+        yield return GradientCase.Of(family, "add_relu of 2x and x", b => [Separated(b, s, 3)], t => Ops.AddRelu(Ops.Scale(t[0], 2f), t[0]));
+        yield return GradientCase.Of(family, "add 3x7", b => [Uniform(b, s, 1), Uniform(b, s, 2)], t => Ops.Add(t[0], t[1]));
+        yield return GradientCase.Of(family, "subtract 3x7", b => [Uniform(b, s, 1), Uniform(b, s, 2)], t => Ops.Subtract(t[0], t[1]));
+        yield return GradientCase.Of(family, "scale 3x7", b => [Uniform(b, s, 1)], t => Ops.Scale(t[0], -2.5f));
+        yield return GradientCase.Of(family, "multiply 3x7", b => [Uniform(b, s, 1), Uniform(b, s, 2)], t => Ops.Multiply(t[0], t[1]));
+        // One tensor used twice: the two gradients accumulate into it.
+        yield return GradientCase.Of(family, "add x to itself", b => [Uniform(b, new Shape(4, 3), 1)], t => Ops.Add(t[0], t[0]));
+        yield return GradientCase.Of(family, "multiply x by itself", b => [Uniform(b, new Shape(4, 3), 1)], t => Ops.Multiply(t[0], t[0]));
     }
 }
