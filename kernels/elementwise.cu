@@ -14,6 +14,7 @@
 // relu_f32(x,y,n)              y = max(x, 0)
 // relu_backward_f32(y,dy,dx,n) dx = y > 0 ? dy : 0
 // add_relu_f32(a,b,y,n)        y = max(a + b, 0): a residual block's sum and ReLU in one pass
+// add_relu_backward_f32(y,dy,da,db,n)  da = db = y > 0 ? dy : 0: both inputs' gradients in one pass
 // sign_f32(x,y,n)              y = sign(x), sign(0) = sign(NaN) = 0
 // clamp_f32(x,y,n,lo,hi)       y = min(max(x, lo), hi)
 // min_f32 / max_f32(a,b,y,n)   y = min/max(a, b)
@@ -93,6 +94,31 @@ extern "C" __global__ void relu_backward_f32(const float* y, const float* dy, fl
     autolora_map(n, [](float vy, float vdy) { return vy > 0.0f ? vdy : 0.0f; }, dx, y, dy);
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(relu_backward_f32)
+
+// Both gradients of y = relu(a + b) from one read of y and dy: 16 bytes per element where two
+// relu_backward passes move 24. da and db are separate storage (each input's gradient is
+// accumulated on its own); either may alias y or dy, as every element is read before it is written.
+// @traffic 8 + 8: y, dy read; da, db written
+// @launch stream(n)
+// @implements AddReluBackwardCore(n, y, dy, da, db)
+// @declares elementwise(n): da = db = dy where the forward output y = relu(a + b) was positive, else 0, in one pass.
+extern "C" __global__ void add_relu_backward_f32(const float* y, const float* dy, float* da, float* db, int n)
+{
+    auto mask = [](float vy, float vdy) { return vy > 0.0f ? vdy : 0.0f; };
+    autolora_stream(
+        n, autolora_stream_head(n, y, dy, da, db),
+        [=](long long i) {
+            float g = mask(y[i], dy[i]);
+            da[i] = g;
+            db[i] = g;
+        },
+        [=](long long i) {
+            autolora_float4 g = autolora_lanes(mask, autolora_load4(y + i), autolora_load4(dy + i));
+            autolora_store4(da + i, g);
+            autolora_store4(db + i, g);
+        });
+}
+AUTOLORA_HOST_ENTRY_ELEMENTWISE(add_relu_backward_f32)
 
 // @traffic 4 + 4
 // @launch stream(n)

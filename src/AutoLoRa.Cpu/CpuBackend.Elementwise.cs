@@ -118,6 +118,34 @@ public sealed partial class CpuBackend
         }
     }
 
+    protected override unsafe void AddReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer da, DeviceBuffer db)
+    {
+        fixed (float* py = Floats(y), pdy = Floats(dy), pda = Floats(da), pdb = Floats(db))
+        {
+            ElementwiseChunks.Run(length, new AddReluBackwardKernel { Y = py, Dy = pdy, Da = pda, Db = pdb });
+        }
+    }
+
+    /// <summary>da = db = dy where y &gt; 0, else 0: ReluBackwardKernel's mask, stored twice.</summary>
+    private unsafe struct AddReluBackwardKernel : IElementwiseKernel
+    {
+        public float* Y, Dy, Da, Db;
+
+        public readonly void Run(int start, int count)
+        {
+            float* y = Y + start, dy = Dy + start, da = Da + start, db = Db + start;
+            int i = 0;
+            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var positive = Vector.GreaterThan(Vector.Load(y + i), Vector<float>.Zero);
+                var g = Vector.ConditionalSelect(positive, Vector.Load(dy + i), Vector<float>.Zero);
+                Vector.Store(g, da + i);
+                Vector.Store(g, db + i);
+            }
+            for (; i < count; i++) da[i] = db[i] = y[i] > 0 ? dy[i] : 0f;
+        }
+    }
+
     protected override void SignCore(int length, DeviceBuffer x, DeviceBuffer y)
     {
         var xs = Span(x, length);

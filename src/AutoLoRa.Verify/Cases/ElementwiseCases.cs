@@ -34,6 +34,7 @@ public static class ElementwiseCases
         yield return Binary("relu_f32", n, a, b, Exact, (be, x, _, o) => be.Relu(n, x, o));
         yield return Binary("relu_backward_f32", n, a, b, Exact, (be, x, y, o) => be.ReluBackward(n, x, y, o));
         yield return AddRelu(n, a, b);
+        yield return AddReluBackward(n, a, b);
         yield return Binary("sign_f32", n, a, b, Exact, (be, x, _, o) => be.Sign(n, x, o));
         yield return Binary("clamp_f32", n, a, b, Exact, (be, x, _, o) => be.Clamp(n, x, -0.5f, 0.75f, o));
         yield return Binary("min_f32", n, a, b, Exact, (be, x, y, o) => be.Minimum(n, x, y, o));
@@ -64,6 +65,24 @@ public static class ElementwiseCases
             Run = (be, buf) => be.AddRelu(n, buf[x], buf[y], buf[o]),
             HostReference = _ => [a.Zip(b, (p, q) => MathF.Max(p + q, 0f)).ToArray()],
             Cost = CaseCost.Kernel("add_relu_f32", n, n),
+        };
+    }
+
+    /// <summary>
+    /// Both gradients of relu(a + b) in one pass against the mask on the host, with a standing for the
+    /// forward output (a[0] = 0: the mask is strict at zero) and b for the incoming gradient.
+    /// </summary>
+    private static PrimitiveCase AddReluBackward(int n, float[] a, float[] b)
+    {
+        var c = new CaseBuffers();
+        int y = c.In(a), dy = c.In(b), da = c.Out(n, Exact, "add_relu_backward_f32 da"), db = c.Out(n, Exact, "add_relu_backward_f32 db");
+        var mask = a.Zip(b, (p, q) => p > 0 ? q : 0f).ToArray();
+        return new()
+        {
+            Family = "elementwise", Name = $"add_relu_backward_f32 n={n}", Shape = $"{n}", Buffers = c,
+            Run = (be, buf) => be.AddReluBackward(n, buf[y], buf[dy], buf[da], buf[db]),
+            HostReference = _ => [mask, mask],
+            Cost = CaseCost.Kernel("add_relu_backward_f32", n, n),
         };
     }
 
@@ -141,6 +160,16 @@ public static class ElementwiseCases
         // Both inputs' gradients flow on into one leaf (2x and x), so they are accumulated: each input
         // must get storage of its own. x's values are at least 0.01 from zero, so 3x clears the kink.
         yield return GradientCase.Of(family, "add_relu of 2x and x", b => [Separated(b, s, 3)], t => Ops.AddRelu(Ops.Scale(t[0], 2f), t[0]));
+        // Only a needs a gradient: the one-input path of the backward rule.
+        yield return new()
+        {
+            Family = family, Name = "add_relu to a constant 3x7",
+            Build = b =>
+            {
+                var constant = Tensor.FromArray(b, [.. Enumerable.Range(0, s.ElementCount).Select(i => (i % 5 - 2) * 1e-3f)], s);
+                return new([Separated(b, s, 4)], t => Ops.AddRelu(t[0], constant));
+            },
+        };
         yield return GradientCase.Of(family, "add 3x7", b => [Uniform(b, s, 1), Uniform(b, s, 2)], t => Ops.Add(t[0], t[1]));
         yield return GradientCase.Of(family, "subtract 3x7", b => [Uniform(b, s, 1), Uniform(b, s, 2)], t => Ops.Subtract(t[0], t[1]));
         yield return GradientCase.Of(family, "scale 3x7", b => [Uniform(b, s, 1)], t => Ops.Scale(t[0], -2.5f));
