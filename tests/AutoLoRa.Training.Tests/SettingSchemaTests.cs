@@ -1,3 +1,4 @@
+using AutoLoRa.Core;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Recipes.Settings;
 
@@ -24,6 +25,15 @@ public sealed class SettingSchemaTests
         Assert.Equal(SettingSchema.All.Count, SettingSchema.All.Select(s => s.Key).Distinct().Count());
         Assert.Equal("Lambda2Max", ScalarSettings.Lambda2Max.JsonName);
         Assert.Equal("TwinsKl", TwinsRecipe.KlNormalization.JsonName);
+    }
+
+    [Fact]
+    public void EveryRecipeJoinsTheCatalogueOnceInItsPosition()
+    {
+        var recipeTypes = typeof(MethodRecipe).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(MethodRecipe)) && !t.IsAbstract).OrderBy(t => t.Name).ToList();
+        Assert.Equal(recipeTypes, RecipeCatalogue.All.Select(m => m.GetType()).OrderBy(t => t.Name));
+        Assert.Equal(["autolora", "vanilla", "twins", "natural", "pgd-at"], RecipeCatalogue.All.Select(m => m.Name));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Recipes.Settings;

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
@@ -20,6 +22,11 @@ public sealed class VanillaRecipe : TradesRecipe
 
     /// <summary>1: the default learning rate went from 0.01 to the authors' best 0.001.</summary>
     public override int DefaultsRevision => 1;
+
+    public override int Position => 1;
+
+    [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+    internal static void JoinCatalogue() => RecipeCatalogue.Join(new VanillaRecipe());
 
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new VanillaRft(model, s.Attack, LearningRate(s), s.Get(Beta), s.Momentum, WeightDecay(s), Scalars(backend, model, s, train));
