@@ -7,25 +7,18 @@ using AutoLoRa.Training.Recipes;
 namespace AutoLoRa.Training.Tests;
 
 /// <summary>How a fine-tuning run starts from a model file: from the network that file deploys.</summary>
-public sealed class FineTuningTests : IDisposable
+public sealed class FineTuningTests
 {
-    private readonly CpuBackend _cpu = new();
-    private readonly TensorScope _scope = TensorScope.Begin();
-
-    public void Dispose()
-    {
-        _scope.Dispose();
-        _cpu.Dispose();
-    }
-
     [Fact]
     public void A_model_with_lora_factors_starts_from_its_weights_alone()
     {
-        var model = ModelFactory.Create(_cpu, new ModelSpec("resnet-mini", Classes: 3, BaseWidth: 4, LoraRank: 2), seed: 3);
+        using var cpu = new CpuBackend();
+        using var scope = TensorScope.Begin();
+        var model = ModelFactory.Create(cpu, new ModelSpec("resnet-mini", Classes: 3, BaseWidth: 4, LoraRank: 2), seed: 3);
         var rng = new Random(9);
         foreach (var (_, conv) in model.Convolutions().Where(c => c.Conv.HasLora))
         {
-            _cpu.Upload(Init.Normal(rng, conv.LoraB!.ElementCount, 0f, 0.05f), conv.LoraB.Buffer);
+            cpu.Upload(Init.Normal(rng, conv.LoraB!.ElementCount, 0f, 0.05f), conv.LoraB.Buffer);
         }
         var weights = model.Convolutions().Select(c => c.Conv.Weight.ToArray()).ToList();
         var natural = model.Convolutions().Select(c => c.Conv.HasLora ? Ops.LoraMerge(c.Conv.Weight, c.Conv.LoraB!, c.Conv.LoraA!, c.Conv.LoraScale).ToArray() : null).ToList();
