@@ -103,6 +103,29 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void Images_above_the_pixel_limit_count_as_corrupt_and_the_limit_can_be_raised()
+    {
+        using var dir = new TempDirectory();
+        MakeSplitLayout(dir.Path);
+        // The largest training image is 68×35 = 2,380 pixels.
+        var limited = ImageFolder.Open(dir.Path, true, new ImageFolderOptions { MaxPixels = 2_000 });
+        Assert.NotEmpty(limited.Skipped);
+        Assert.All(limited.Skipped, s => Assert.Contains("--max-image-pixels", s.Reason));
+        Assert.Empty(ImageFolder.Open(dir.Path, true, new ImageFolderOptions { MaxPixels = 2_380 }).Skipped);
+    }
+
+    [Fact]
+    public void A_small_file_claiming_a_huge_image_is_refused_from_its_header()
+    {
+        // A PNG signature and a header chunk claiming 15000×15000 RGB (675 MB decoded), without image data.
+        byte[] png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R',
+            0, 0, 0x3A, 0x98, 0, 0, 0x3A, 0x98, 8, 2, 0, 0, 0, 0, 0, 0, 0];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Throws.DataError(() => ImageFolder.Decode(png, "huge.png"), "huge.png", "15000×15000", "225,000,000 pixels", "--max-image-pixels");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000, "the decoder allocated for the claimed size");
+    }
+
+    [Fact]
     public void Layout_errors_say_what_is_expected()
     {
         using var dir = new TempDirectory();
