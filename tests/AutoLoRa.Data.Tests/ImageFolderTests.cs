@@ -117,9 +117,12 @@ public class ImageFolderTests
     [Fact]
     public void A_small_file_claiming_a_huge_image_is_refused_from_its_header()
     {
-        // A PNG signature and a header chunk claiming 15000×15000 RGB (675 MB decoded), without image data.
-        byte[] png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R',
-            0, 0, 0x3A, 0x98, 0, 0, 0x3A, 0x98, 8, 2, 0, 0, 0, 0, 0, 0, 0];
+        // A 2×2 PNG whose header is edited to claim 15000×15000 RGB (675 MB decoded); its data stays 2×2.
+        using var encoded = new MemoryStream();
+        new ImageWriter().WritePng(new byte[12], 2, 2, ColorComponents.RedGreenBlue, encoded);
+        byte[] png = encoded.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), 15000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 15000);
         long before = GC.GetAllocatedBytesForCurrentThread();
         Throws.DataError(() => ImageFolder.Decode(png, "huge.png"), "huge.png", "15000×15000", "225,000,000 pixels", "--max-image-pixels");
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000, "the decoder allocated for the claimed size");
