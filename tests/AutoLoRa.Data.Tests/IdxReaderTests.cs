@@ -174,4 +174,47 @@ public sealed class IdxReaderTests : IDisposable
     {
         Throws.DataError(() => IdxReader.ReadImages(_dir.Path, "Hint."), "is a directory", "Hint.");
     }
+
+    [Fact]
+    public void A_generated_corpus_of_damaged_files_only_ever_raises_the_data_error()
+    {
+        // Every header field set to hostile values, every cut, every byte changed, raw and gzip:
+        // each copy reads or fails with a DataFormatException, never anything else.
+        byte[] images = DataFiles.IdxImages(3, 4, 5), labels = DataFiles.IdxLabels(1, 2, 3);
+        var copies = new List<(byte[] Data, bool Images)>();
+        foreach (var (valid, isImages) in new[] { (images, true), (labels, false) })
+        {
+            int fields = isImages ? 4 : 2;
+            foreach (uint value in new uint[] { 0, 1, 2, 3, 5, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 65536, 65537, 0x803, 0x801 })
+            {
+                for (int field = 0; field < fields; field++)
+                {
+                    var edited = (byte[])valid.Clone();
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(edited.AsSpan(4 * field), value);
+                    copies.Add((edited, isImages));
+                }
+            }
+            for (int cut = 0; cut < valid.Length; cut++) copies.Add((valid[..cut], isImages));
+            for (int at = 0; at < valid.Length; at++)
+            {
+                var changed = (byte[])valid.Clone();
+                changed[at] ^= 0xA5;
+                copies.Add((changed, isImages));
+            }
+        }
+        copies.AddRange(copies.ToList().Select(c => (DataFiles.Gzip(c.Data), c.Images)));
+        foreach (var (data, isImages) in copies)
+        {
+            string path = Write("corpus", data);
+            try
+            {
+                if (isImages) IdxReader.ReadImages(path);
+                else IdxReader.ReadLabels(path, 10);
+            }
+            catch (DataFormatException)
+            {
+            }
+        }
+        Assert.Equal(2 * (12 * 6 + 2 * (images.Length + labels.Length)), copies.Count);
+    }
 }
