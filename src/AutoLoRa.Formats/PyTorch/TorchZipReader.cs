@@ -17,6 +17,8 @@ internal static class TorchZipReader
         try
         {
             zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            // The directory is read on first use, so its damage shows here, not in the constructor.
+            _ = zip.Entries.Count;
         }
         catch (InvalidDataException e)
         {
