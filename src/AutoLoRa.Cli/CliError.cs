@@ -1,4 +1,5 @@
 using AutoLoRa.Cli.Commands;
+using AutoLoRa.Core;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
@@ -25,7 +26,10 @@ internal static class CliError
     /// data) into one sentence. Anything else is a bug: its type and message are shown, and the
     /// stack trace too when AUTOLORA_DEBUG=1.
     /// </summary>
-    public static int Guard(Func<int> body)
+    /// <param name="body">The command.</param>
+    /// <param name="importFlag">How this command writes an import setting a checkpoint error names
+    /// (default: as <c>autolora convert</c>'s flag, to be used there first).</param>
+    public static int Guard(Func<int> body, Func<string, string>? importFlag = null)
     {
         try
         {
@@ -33,8 +37,12 @@ internal static class CliError
         }
         catch (SettingException e)
         {
-            // The library names settings by key; users typed them as flags.
-            return Report(e.Describe(SettingOptions.Flag));
+            // The libraries name settings by key (training settings) or property (import settings); users typed them as flags.
+            return Report(e.Describe(key => ImportFlags.Names(key) ? (importFlag ?? ImportFlags.ViaConvert)(key) : SettingOptions.Flag(key)));
+        }
+        catch (CheckpointException e)
+        {
+            return Report(e.Describe(importFlag ?? ImportFlags.ViaConvert));
         }
         catch (AutoAttackStateException e)
         {
@@ -45,7 +53,7 @@ internal static class CliError
             // The sentence without .NET's " (Parameter 'dims')" tail, which names a variable of ours, not anything the user wrote.
             return Report(e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message);
         }
-        catch (Exception e) when (e is DataFormatException or CheckpointException or BackendException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DataFormatException or BackendException or IOException or UnauthorizedAccessException)
         {
             return Report(e.Message);
         }

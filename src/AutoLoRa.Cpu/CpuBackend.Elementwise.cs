@@ -100,21 +100,31 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>dx = dy where y &gt; 0, else 0 — a mask, not a branch (the pattern is data-dependent).</summary>
+    /// <summary>
+    /// dx = dy where y &gt; 0, else 0 — a mask, not a branch (the pattern is data-dependent); the same
+    /// values also into <see cref="SecondDx"/> when it is set (both inputs of an AddRelu).
+    /// </summary>
     private unsafe struct ReluBackwardKernel : IElementwiseKernel
     {
-        public float* Y, Dy, Dx;
+        public float* Y, Dy, Dx, SecondDx;
 
         public readonly void Run(int start, int count)
         {
             float* y = Y + start, dy = Dy + start, dx = Dx + start;
+            float* second = SecondDx == null ? null : SecondDx + start;
             int i = 0;
             for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
             {
                 var positive = Vector.GreaterThan(Vector.Load(y + i), Vector<float>.Zero);
-                Vector.Store(Vector.ConditionalSelect(positive, Vector.Load(dy + i), Vector<float>.Zero), dx + i);
+                var g = Vector.ConditionalSelect(positive, Vector.Load(dy + i), Vector<float>.Zero);
+                Vector.Store(g, dx + i);
+                if (second != null) Vector.Store(g, second + i);
             }
-            for (; i < count; i++) dx[i] = y[i] > 0 ? dy[i] : 0f;
+            for (; i < count; i++)
+            {
+                dx[i] = y[i] > 0 ? dy[i] : 0f;
+                if (second != null) second[i] = dx[i];
+            }
         }
     }
 
@@ -122,27 +132,7 @@ public sealed partial class CpuBackend
     {
         fixed (float* py = Floats(y), pdy = Floats(dy), pda = Floats(da), pdb = Floats(db))
         {
-            ElementwiseChunks.Run(length, new AddReluBackwardKernel { Y = py, Dy = pdy, Da = pda, Db = pdb });
-        }
-    }
-
-    /// <summary>da = db = dy where y &gt; 0, else 0: ReluBackwardKernel's mask, stored twice.</summary>
-    private unsafe struct AddReluBackwardKernel : IElementwiseKernel
-    {
-        public float* Y, Dy, Da, Db;
-
-        public readonly void Run(int start, int count)
-        {
-            float* y = Y + start, dy = Dy + start, da = Da + start, db = Db + start;
-            int i = 0;
-            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var positive = Vector.GreaterThan(Vector.Load(y + i), Vector<float>.Zero);
-                var g = Vector.ConditionalSelect(positive, Vector.Load(dy + i), Vector<float>.Zero);
-                Vector.Store(g, da + i);
-                Vector.Store(g, db + i);
-            }
-            for (; i < count; i++) da[i] = db[i] = y[i] > 0 ? dy[i] : 0f;
+            ElementwiseChunks.Run(length, new ReluBackwardKernel { Y = py, Dy = pdy, Dx = pda, SecondDx = pdb });
         }
     }
 
