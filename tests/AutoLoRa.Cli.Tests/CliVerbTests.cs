@@ -252,6 +252,32 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
         Assert.DoesNotContain("   at ", r.All);
     }
 
+    /// <summary>Flags of the wrong type or out of range, and paths of the wrong kind: exit 2 and one line naming the flag or path.</summary>
+    [Theory]
+    [InlineData("finetune", "--epochs", "ten", "--init", "BACKBONE", "--data", "mnist:DATA", "--epochs expects a whole number up to 2147483647 (got 'ten')")]
+    [InlineData("finetune", "--epochs", "ten", "--epochs expects a whole number")]
+    [InlineData("eval", "BACKBONE", "--n", "abc", "--n expects a whole number")]
+    [InlineData("eval", "BACKBONE", "--eps", "small", "--eps expects a number (got 'small')")]
+    [InlineData("eval", "BACKBONE", "--corrupt-images", "maybe", "--corrupt-images expects one of skip, fail (got 'maybe')")]
+    [InlineData("finetune", "--eps", "NaN", "--init", "BACKBONE", "--data", "mnist:DATA", "--eps must be a finite number (got 'NaN')")]
+    [InlineData("finetune", "--lr", "Infinity", "--init", "BACKBONE", "--data", "mnist:DATA", "--lr must be a finite number (got 'Infinity')")]
+    [InlineData("eval", "BACKBONE", "--eps", "-Infinity", "--eps must be a finite number")]
+    [InlineData("finetune", "--eps", "2", "--init", "BACKBONE", "--data", "mnist:DATA", "--eps must be in [0, 1] pixel units (got 2;")]
+    [InlineData("pretrain", "--arch", "resnet-mini", "--width", "0", "--data", "mnist:DATA", "width must be between 1 and 1,024 (got 0)")]
+    [InlineData("pretrain", "--arch", "resnet-mini", "--width", "4", "--data", "mnist:DATA", "--run-dir", "/proc/x", "the run directory /proc/x cannot be created")]
+    [InlineData("eval", "ROOT", "is a directory; give a file in it")]
+    [InlineData("inspect", "ROOT", "is a directory; give a file in it")]
+    public void BadValuesAndPathsAreOneLineWithExitCode2(params string[] argsAndExpected)
+    {
+        var args = argsAndExpected[..^1].Select(a => a.Replace("BACKBONE", _w.Backbone, StringComparison.Ordinal)
+            .Replace("DATA", _w.DataDir, StringComparison.Ordinal).Replace("ROOT", _w.Root, StringComparison.Ordinal)).ToArray();
+        var r = Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(argsAndExpected[^1], r.Error, StringComparison.Ordinal);
+        Assert.Single(r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("Usage:", r.All);
+    }
+
     [Fact]
     public void CorruptModelFileIsNamed()
     {

@@ -6,6 +6,7 @@ using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Data;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training;
 using AutoLoRa.Training.Evaluation;
 using Spectre.Console;
 using AutoLoRa.ModelFiles;
@@ -42,14 +43,15 @@ internal static class EvalCommand
         var batch = CommonOptions.BatchSize();
         var backendName = CommonOptions.Backend();
         var runDir = CommonOptions.RunDirectory();
+        var discardState = new Option<bool>(DiscardStateFlag) { Description = "Start an evaluation over when its saved progress in the run directory is damaged or another evaluation's (it is an error by default)." };
         var folder = new FolderOptionSet();
-        var command = new Command("eval", "Evaluates a model's clean, PGD and AutoAttack robust accuracy on a test split.") { model, data, classes, attacks, eps, pgdStep, n, seed, batch, backendName, runDir };
+        var command = new Command("eval", "Evaluates a model's clean, PGD and AutoAttack robust accuracy on a test split.") { model, data, classes, attacks, eps, pgdStep, n, seed, batch, backendName, runDir, discardState };
         folder.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             var plan = EvalPlan.Parse(r.GetValue(attacks)!);
             string dir = r.GetValue(runDir) ?? TrainingOptionSet.DefaultRunDirectory("eval");
-            Directory.CreateDirectory(dir);
+            RunDirectories.Create(dir);
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
             using var classifier = ModelLoader.Load(r.GetValue(model)!, backend);
             var test = DataSelection.Test(r.GetValue(data)!, r.GetValue(classes), r.GetValue(n), folder.Options(r));
@@ -66,7 +68,7 @@ internal static class EvalCommand
             }
             using var logits = new ClassifierLogitModel(classifier);
             var points = new Training.Evaluation.ImageSetAttackPoints(test, r.GetValue(batch));
-            var baseOptions = new AutoAttackOptions { Epsilon = r.GetValue(eps), PgdStepSize = r.GetValue(pgdStep), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed) };
+            var baseOptions = new AutoAttackOptions { Epsilon = r.GetValue(eps), PgdStepSize = r.GetValue(pgdStep), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed), DiscardUnusableState = r.GetValue(discardState) };
             string title = Path.GetFileName(r.GetValue(model)!);
 
             var reports = new List<(string Label, AutoAttackReport Report)>();
@@ -80,6 +82,9 @@ internal static class EvalCommand
         }));
         return command;
     }
+
+    /// <summary>The flag that lets eval discard saved progress it cannot resume (named in that error's message).</summary>
+    public const string DiscardStateFlag = "--discard-state";
 
     private static void Print(List<(string Label, AutoAttackReport Report)> reports, IImageSet test, AutoAttackOptions options, string dir)
     {
@@ -106,6 +111,7 @@ internal static class EvalCommand
         foreach (var (label, report) in reports)
         {
             Console.WriteLine($"{label}: largest perturbation {report.MaxPerturbation:G4} (eps {eps:G4}), pixels in [{report.MinPixel:G4}, {report.MaxPixel:G4}], NaN images {report.NanImages}, out of bounds {report.OutOfBoundsImages}{(report.Resumed ? ", resumed from saved state" : "")}");
+            if (report.DiscardedState is { } why) Console.WriteLine($"{label}: started over ({DiscardStateFlag}): {why}");
             foreach (var flag in report.Flags) AnsiConsole.MarkupLine($"[yellow]flag[/] {Markup.Escape(flag.Code)}: {Markup.Escape(flag.Message)}");
         }
 

@@ -19,8 +19,7 @@ internal static class InspectCommand
         command.SetAction(r => CliError.Guard(() =>
         {
             string path = r.GetValue(file)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.");
-            var st = SafeTensors.Read(path);
+            var st = ModelFile.Read(path);
             long elements = st.Entries.Sum(e => e.ElementCount);
             Console.WriteLine($"{path}: {new FileInfo(path).Length:N0} bytes, {st.Entries.Count} tensors, {elements:N0} elements");
             if (st.Metadata.ContainsKey(ModelFile.SpecKey))

@@ -52,7 +52,7 @@ internal static class PredictCommand
             };
             int batchSize = r.GetValue(batch);
             if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1 (got {batchSize}).");
-            if (!File.Exists(path)) throw new IOException($"{path}: no such file.");
+            ModelFile.RequireFile(path);
             var file = SafeTensors.Read(path);
             var x = file.Entries.FirstOrDefault(e => e.Name == InputName)
                 ?? throw new ArgumentException($"{path} has no tensor '{InputName}' (it has: {Names(file.Entries)}); write the images as 'x', N×C×H×W.");

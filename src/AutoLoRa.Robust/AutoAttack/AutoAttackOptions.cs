@@ -31,6 +31,13 @@ public sealed record AutoAttackOptions
     /// <summary>JSON file to save progress to after every batch and resume from; null = no state.</summary>
     public string? StatePath { get; init; }
 
+    /// <summary>
+    /// Start over when the state file at <see cref="StatePath"/> cannot be resumed (damaged, or
+    /// another evaluation's), instead of failing with <see cref="AutoAttackStateException"/>; the
+    /// report's <see cref="AutoAttackReport.DiscardedState"/> then says why it was discarded.
+    /// </summary>
+    public bool DiscardUnusableState { get; init; }
+
     /// <summary>Called after the clean pass's and every attack's batches.</summary>
     public Action<AttackProgress>? Progress { get; init; }
 

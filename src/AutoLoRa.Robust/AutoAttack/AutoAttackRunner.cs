@@ -31,12 +31,22 @@ public sealed class AutoAttackRunner
     public AutoAttackReport Run(ILogitModel model, IAttackPoints data)
     {
         string fingerprint = Fingerprint(data);
-        var state = Options.StatePath is null ? null : AutoAttackState.Load(Options.StatePath);
-        bool resumed = state is not null;
-        if (state is not null && state.Fingerprint != fingerprint)
+        string? discarded = null;
+        AutoAttackState? state = null;
+        if (Options.StatePath is { } path)
         {
-            throw new InvalidOperationException($"AutoAttack state file '{Options.StatePath}' was written for other data or settings; delete it or choose another path.");
+            try
+            {
+                state = AutoAttackState.Load(path);
+                state?.Check(path, data.Count, fingerprint, [.. AttackList.Select(a => a.Name)]);
+            }
+            catch (AutoAttackStateException e) when (Options.DiscardUnusableState)
+            {
+                // Starting over overwrites the file with the new state.
+                (state, discarded) = (null, e.Message);
+            }
         }
+        bool resumed = state is not null;
         state ??= Start(model, data, fingerprint);
 
         for (int index = 0; index < AttackList.Count; index++)
@@ -58,7 +68,7 @@ public sealed class AutoAttackRunner
         var squareFlag = ReliabilityChecks.SquareBeatsWhiteBox(Accuracy(state.Clean), state.Attacks);
         if (squareFlag is not null && state.Flags.All(f => f.Code != squareFlag.Code)) state.Flags.Add(squareFlag);
         Save(state);
-        return BuildReport(state, resumed);
+        return BuildReport(state, resumed, discarded);
     }
 
     /// <summary>Clean pass and reliability checks.</summary>
@@ -202,7 +212,7 @@ public sealed class AutoAttackRunner
         return header + "|" + Convert.ToHexString(hash.GetHashAndReset())[..16];
     }
 
-    private AutoAttackReport BuildReport(AutoAttackState state, bool resumed)
+    private AutoAttackReport BuildReport(AutoAttackState state, bool resumed, string? discarded)
     {
         double clean = Accuracy(state.Clean);
         bool anyReturned = state.Attacks.Any(a => a.Attacked > 0);
@@ -220,6 +230,7 @@ public sealed class AutoAttackRunner
             NanImages = state.NanImages,
             OutOfBoundsImages = state.OutOfBoundsImages,
             Resumed = resumed,
+            DiscardedState = discarded,
             Robust = state.Robust,
         };
     }

@@ -148,14 +148,29 @@ public static class CommonSettings
     /// <exception cref="SettingException">The first such setting.</exception>
     public static void Validate(RecipeSettings s)
     {
+        foreach (var setting in SettingSchema.All) setting.Accept(new FiniteCheck(s));
         if (s.Epochs < 1) throw new SettingException(Epochs.Key, k => $"{k} must be at least 1 (got {s.Epochs}).");
         if (s.BatchSize < 2) throw new SettingException(BatchSize.Key, k => $"{k} must be at least 2 for batch-norm (got {s.BatchSize}).");
         if (!(s.ValidationFraction > 0 && s.ValidationFraction < 1)) throw new SettingException(ValidationFraction.Key, k => $"{k} must be in (0, 1) (got {s.ValidationFraction}).");
         if (s.InputSize is < 0) throw new SettingException(InputSize.Key, k => $"{k} must be positive, or 0 for no resize (got {s.InputSize}).");
         if (s.LearningRate is <= 0) throw new SettingException(LearningRate.Key, k => $"{k} must be positive (got {s.LearningRate}).");
+        // As evaluation does: a radius beyond the whole pixel range is a typo for one in 255ths (2 for 2/255).
+        if (s.Attack.Epsilon > 1) throw new SettingException(Epsilon.Key, k => $"{k} must be in [0, 1] pixel units (got {s.Attack.Epsilon}; {s.Attack.Epsilon}/255 is {s.Attack.Epsilon / 255:G3}).");
         if (s.Attack.Epsilon < 0 || s.Attack.StepSize < 0 || s.Attack.Steps < 0)
         {
             throw new SettingException([Epsilon.Key, AttackStep.Key, AttackSteps.Key], k => $"Attack settings ({k[0]}, {k[1]}, {k[2]}) must not be negative.");
+        }
+    }
+
+    /// <summary>Refuses NaN and infinite numbers in any setting: no setting means anything with them, and settings JSON cannot hold them.</summary>
+    private sealed class FiniteCheck(RecipeSettings s) : ISettingVisitor<bool>
+    {
+        public bool Visit<T>(Setting<T> setting)
+        {
+            object? value = setting.Get(s);
+            if (value is float f && !float.IsFinite(f) || value is double d && !double.IsFinite(d))
+                throw new SettingException(setting.Key, k => $"{k} must be a finite number (got {value}).");
+            return true;
         }
     }
 }

@@ -61,7 +61,7 @@ public static class Recipe
     /// <summary>RunDirectory/config.json: what this run is, for people and for reproduction.</summary>
     private static void WriteConfig(RecipeSettings s, Classifier model, IImageSet data, int trainCount, int validationCount)
     {
-        Directory.CreateDirectory(s.RunDirectory);
+        RunDirectories.Create(s.RunDirectory);
         var config = new RunConfig(SettingsJson.Write(s), model.Spec, data.Name, trainCount, validationCount, Environment.ProcessorCount, DateTimeOffset.Now);
         string path = Path.Combine(s.RunDirectory, "config.json");
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(config, RunConfigJsonContext.Default.RunConfig));
