@@ -227,7 +227,7 @@ public sealed class RunnerTests : IDisposable
         using var model = SyntheticTask.Train(_cpu, 10);
         var data = SyntheticTask.Sample(10, 20, seed: 4);
         new AutoAttackRunner(demo).Run(model, data);
-        Assert.Throws<InvalidOperationException>(() => new AutoAttackRunner(demo with { PgdStepSize = 0.02f }).Run(model, data));
+        Assert.Throws<AutoAttackStateException>(() => new AutoAttackRunner(demo with { PgdStepSize = 0.02f }).Run(model, data));
     }
 
     private static AutoAttackReport ChecksOn(ILogitModel model, AttackBatch data) =>
