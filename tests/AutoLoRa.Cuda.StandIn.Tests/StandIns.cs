@@ -44,3 +44,9 @@ public sealed class StandInsRequiredAttribute : BackendAvailabilityAttribute
 {
     public override string? SkipReason => StandIns.MissingReason;
 }
+
+/// <summary>A [Fact] that is skipped (with the reason) when the stand-ins were not built.</summary>
+public sealed class SkippableStandInFactAttribute : FactAttribute
+{
+    public SkippableStandInFactAttribute() => Skip = StandIns.MissingReason;
+}

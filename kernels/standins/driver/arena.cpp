@@ -122,6 +122,15 @@ bool arena_guards_intact(std::string* why)
     return true;
 }
 
+bool set_memory_cap(size_t bytes)
+{
+    Arena& a = arena();
+    std::lock_guard lock(a.lock);
+    if (bytes == 0 || bytes > a.size / 2) return false;  // the reservation was sized for the first cap
+    a.cap = bytes;
+    return true;
+}
+
 } // namespace standin
 
 using namespace standin;
@@ -201,7 +210,7 @@ STANDIN_API CUresult cuMemGetInfo_v2(size_t* free, size_t* total)
     if (!free || !total) return CUDA_ERROR_INVALID_VALUE;
     Arena& a = arena();
     std::lock_guard lock(a.lock);
-    *free = a.cap - a.used;
+    *free = a.cap > a.used ? a.cap - a.used : 0;
     *total = a.cap;
     return CUDA_SUCCESS;
 }

@@ -39,6 +39,13 @@ void set_sticky_error(CUresult status, const std::string& why)
 
 CUresult sticky_error() { return g_sticky.load(); }
 
+void clear_sticky_error()
+{
+    std::lock_guard lock(g_sticky_lock);
+    g_sticky = CUDA_SUCCESS;
+    g_sticky_why.clear();
+}
+
 } // namespace standin
 
 using namespace standin;

@@ -28,26 +28,41 @@ const DeviceProfile* pick_profile()
 }
 
 std::atomic<bool> g_initialized{false};
+std::atomic<const DeviceProfile*> g_profile{nullptr};
+std::atomic<int> g_driver_version{0};
 
 } // namespace
 
 const DeviceProfile& device_profile()
 {
-    static const DeviceProfile* profile = pick_profile();
+    const DeviceProfile* profile = g_profile.load();
+    if (!profile) {
+        const DeviceProfile* expected = nullptr;
+        g_profile.compare_exchange_strong(expected, pick_profile());
+        profile = g_profile.load();
+    }
     return *profile;
+}
+
+bool set_device_profile(int sm)
+{
+    for (const auto& p : kProfiles)
+        if (p.major * 10 + p.minor == sm) return g_profile = &p, true;
+    return false;
 }
 
 int driver_version()
 {
     // Default 12.6, the toolkit the interop facts were read from; tests lower it to check the
     // PTX ISA gate.
-    static const int version = [] {
-        const char* text = std::getenv("AUTOLORA_STANDIN_DRIVER_VERSION");
-        int v = text ? std::atoi(text) : 0;
-        return v > 0 ? v : 12060;
-    }();
-    return version;
+    if (int v = g_driver_version.load(); v > 0) return v;
+    const char* text = std::getenv("AUTOLORA_STANDIN_DRIVER_VERSION");
+    int v = text ? std::atoi(text) : 0;
+    g_driver_version = v > 0 ? v : 12060;
+    return g_driver_version.load();
 }
+
+void set_driver_version(int version) { g_driver_version = version; }
 
 bool initialized() { return g_initialized.load(); }
 

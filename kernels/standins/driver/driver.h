@@ -113,6 +113,13 @@ STANDIN_API CUresult cuMemAlloc_v2(CUdeviceptr* pointer, size_t bytes);
 STANDIN_API CUresult cuMemFree_v2(CUdeviceptr pointer);
 
 namespace standin {
+// Settings the test hook (control.cpp) changes at run time.
+bool set_device_profile(int sm);
+void set_driver_version(int version);
+bool set_memory_cap(size_t bytes);
+void set_stream_delay_ms(int milliseconds);
+void clear_sticky_error();
+
 // Queues device work on a stream: it runs only while the context has no sticky error, and after it
 // the guard zones are checked, so an out-of-bounds write poisons the context with
 // CUDA_ERROR_ILLEGAL_ADDRESS naming `what`. `work` returns a status (and a reason when it fails).

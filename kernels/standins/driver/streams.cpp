@@ -4,6 +4,7 @@
 // (device_work in driver.h); event bookkeeping always runs, so no waiter hangs after a fault.
 #include "driver.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -12,6 +13,9 @@
 #include <thread>
 
 namespace standin {
+namespace {
+std::atomic<int> g_delay_ms{0};  // AUTOLORA_STANDIN control: how long each queued item waits before it runs
+}
 
 struct Stream {
     std::mutex lock;
@@ -43,6 +47,7 @@ struct Stream {
             queue.pop_front();
             busy = true;
             guard.unlock();
+            if (int delay = g_delay_ms.load(); delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
             work();
             guard.lock();
             busy = false;
@@ -82,6 +87,8 @@ bool known_event(Event* event)
 }
 
 } // namespace
+
+void set_stream_delay_ms(int milliseconds) { g_delay_ms = milliseconds; }
 
 // CU_STREAM_LEGACY (0x1) and CU_STREAM_PER_THREAD (0x2) name the default stream too.
 Stream* resolve_stream(CUstream stream, CUresult* status)
