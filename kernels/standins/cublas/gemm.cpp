@@ -7,8 +7,6 @@
 // the inputs are rounded to TF32 (10 mantissa bits), as tensor cores do.
 #include "cublas.h"
 
-#include <cstring>
-
 using namespace standin;
 using namespace standin::blas;
 
@@ -32,15 +30,6 @@ size_t stored_bytes(int rows, int cols, int ld)
     return (static_cast<size_t>(ld) * static_cast<size_t>(cols - 1) + static_cast<size_t>(rows)) * sizeof(float);
 }
 
-float tf32(float v)
-{
-    uint32_t bits;
-    std::memcpy(&bits, &v, 4);
-    if ((bits & 0x7F800000u) != 0x7F800000u) bits = (bits + 0xFFFu + ((bits >> 13) & 1u)) & ~0x1FFFu;  // nearest even
-    std::memcpy(&v, &bits, 4);
-    return v;
-}
-
 struct Gemm {
     int opA, opB, m, n, k;
     float alpha, beta;
@@ -54,7 +43,7 @@ struct Gemm {
     float at(const Operand& x, bool transposed, int row, int col, long long base) const
     {
         float v = transposed ? x.data[base + col + static_cast<long long>(row) * x.ld] : x.data[base + row + static_cast<long long>(col) * x.ld];
-        return roundTf32 ? tf32(v) : v;
+        return roundTf32 ? round_to_tf32(v) : v;
     }
 
     void run() const

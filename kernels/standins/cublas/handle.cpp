@@ -19,16 +19,7 @@ Handle* live_handle(void* handle)
     return g_handles.count(h) ? h : nullptr;
 }
 
-cublasStatus_t ensure_context()
-{
-    CUcontext current = nullptr;
-    if (cuInit(0) != CUDA_SUCCESS || cuCtxGetCurrent(&current) != CUDA_SUCCESS) return CUBLAS_STATUS_NOT_INITIALIZED;
-    if (current) return CUBLAS_STATUS_SUCCESS;
-    CUcontext primary;
-    if (cuDevicePrimaryCtxRetain(&primary, 0) != CUDA_SUCCESS || cuCtxSetCurrent(primary) != CUDA_SUCCESS)
-        return CUBLAS_STATUS_NOT_INITIALIZED;
-    return CUBLAS_STATUS_SUCCESS;
-}
+cublasStatus_t ensure_context() { return bind_runtime_context() == CUDA_SUCCESS ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED; }
 
 } // namespace standin::blas
 

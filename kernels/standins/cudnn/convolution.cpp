@@ -60,8 +60,8 @@ cudnnStatus_t list(Pass pass, void* handle, void* x, void* filter, void* conv, v
         if (count == requested) break;
         cudnnStatus_t status = a.status;
         if (measure && status == CUDNN_STATUS_SUCCESS && a.workspace > free) status = 4003;  // CUDNN_STATUS_ALLOC_FAILED
-        perf[count++] = AlgoPerf{a.algo, status, status == CUDNN_STATUS_SUCCESS ? 1.0f + count : -1.0f, a.workspace,
-                                 a.deterministic ? 1 : 0, g.conv->mathType, {0, 0, 0}};
+        float milliseconds = status == CUDNN_STATUS_SUCCESS ? 1.0f + static_cast<float>(count) : -1.0f;  // ranked: earlier is faster
+        perf[count++] = AlgoPerf{a.algo, status, milliseconds, a.workspace, a.deterministic ? 1 : 0, g.conv->mathType, {0, 0, 0}};
     }
     *returned = count;
     return CUDNN_STATUS_SUCCESS;
@@ -107,7 +107,7 @@ cudnnStatus_t prepare(Pass pass, void* handle, void* x, void* filter, void* conv
     return CUDNN_STATUS_SUCCESS;
 }
 
-float in(const float* data, long long index, bool tf32) { return tf32 ? standin::dnn::tf32(data[index]) : data[index]; }
+float in(const float* data, long long index, bool tf32) { return tf32 ? standin::round_to_tf32(data[index]) : data[index]; }
 
 void store(float* out, const std::vector<double>& sums, float alpha, float beta)
 {
@@ -151,6 +151,23 @@ bool ranges_ok(const void* workspace, size_t workspaceBytes, std::initializer_li
     if (workspaceBytes > 0 && !device_floats(workspace, static_cast<long long>(workspaceBytes / sizeof(float))))
         return *why = "the workspace is not inside live device memory for its size", false;
     return true;
+}
+
+
+// Runs one pass later on the stream: checks the two inputs, the output and the workspace against
+// live device memory, adds tap(sums, n, c, ih, iw, k, r, s, oh, ow) over every tap into one sum per
+// output element, then blends the sums into the output.
+template <typename Tap>
+cudnnStatus_t run_pass(const Call& c, const char* name, const void* workspace, size_t workspaceBytes, std::pair<const float*, long long> a,
+                       std::pair<const float*, long long> b, float* out, long long outCount, Tap tap)
+{
+    return submit(c.handle, name, [=](std::string* why) {
+        if (!ranges_ok(workspace, workspaceBytes, {a, b, {out, outCount}}, why)) return CUDA_ERROR_ILLEGAL_ADDRESS;
+        std::vector<double> sums(static_cast<size_t>(outCount));
+        for_each_tap(c.g, [&](int n, int ch, int ih, int iw, int k, int r, int s, int oh, int ow) { tap(sums, n, ch, ih, iw, k, r, s, oh, ow); });
+        store(out, sums, c.alpha, c.beta);
+        return CUDA_SUCCESS;
+    });
 }
 
 } // namespace
@@ -207,16 +224,11 @@ STANDIN_API cudnnStatus_t cudnnConvolutionForward(void* h, const void* alpha, vo
     Call c;
     if (cudnnStatus_t s = prepare(Pass::Forward, h, xDesc, wDesc, conv, yDesc, algo, workspace, workspaceBytes, alpha, beta, &c); s != CUDNN_STATUS_SUCCESS)
         return s;
-    return submit(c.handle, "cudnnConvolutionForward", [=](std::string* why) {
-        const Geometry& g = c.g;
-        if (!ranges_ok(workspace, workspaceBytes, {{x, x_count(g)}, {w, w_count(g)}, {y, y_count(g)}}, why)) return CUDA_ERROR_ILLEGAL_ADDRESS;
-        std::vector<double> sums(static_cast<size_t>(y_count(g)));
-        for_each_tap(g, [&](int n, int ch, int ih, int iw, int k, int r, int s, int oh, int ow) {
-            sums[yi(g, n, k, oh, ow)] += static_cast<double>(in(x, xi(g, n, ch, ih, iw), c.tf32)) * in(w, wi(g, k, ch, r, s), c.tf32);
-        });
-        store(y, sums, c.alpha, c.beta);
-        return CUDA_SUCCESS;
-    });
+    const Geometry& g = c.g;
+    return run_pass(c, "cudnnConvolutionForward", workspace, workspaceBytes, {x, x_count(g)}, {w, w_count(g)}, y, y_count(g),
+                    [=](std::vector<double>& sums, int n, int ch, int ih, int iw, int k, int r, int s, int oh, int ow) {
+                        sums[yi(g, n, k, oh, ow)] += static_cast<double>(in(x, xi(g, n, ch, ih, iw), c.tf32)) * in(w, wi(g, k, ch, r, s), c.tf32);
+                    });
 }
 
 STANDIN_API cudnnStatus_t cudnnConvolutionBackwardData(void* h, const void* alpha, void* wDesc, const float* w, void* dyDesc, const float* dy, void* conv,
@@ -226,16 +238,11 @@ STANDIN_API cudnnStatus_t cudnnConvolutionBackwardData(void* h, const void* alph
     if (cudnnStatus_t s = prepare(Pass::BackwardData, h, dxDesc, wDesc, conv, dyDesc, algo, workspace, workspaceBytes, alpha, beta, &c);
         s != CUDNN_STATUS_SUCCESS)
         return s;
-    return submit(c.handle, "cudnnConvolutionBackwardData", [=](std::string* why) {
-        const Geometry& g = c.g;
-        if (!ranges_ok(workspace, workspaceBytes, {{w, w_count(g)}, {dy, y_count(g)}, {dx, x_count(g)}}, why)) return CUDA_ERROR_ILLEGAL_ADDRESS;
-        std::vector<double> sums(static_cast<size_t>(x_count(g)));
-        for_each_tap(g, [&](int n, int ch, int ih, int iw, int k, int r, int s, int oh, int ow) {
-            sums[xi(g, n, ch, ih, iw)] += static_cast<double>(in(dy, yi(g, n, k, oh, ow), c.tf32)) * in(w, wi(g, k, ch, r, s), c.tf32);
-        });
-        store(dx, sums, c.alpha, c.beta);
-        return CUDA_SUCCESS;
-    });
+    const Geometry& g = c.g;
+    return run_pass(c, "cudnnConvolutionBackwardData", workspace, workspaceBytes, {w, w_count(g)}, {dy, y_count(g)}, dx, x_count(g),
+                    [=](std::vector<double>& sums, int n, int ch, int ih, int iw, int k, int r, int s, int oh, int ow) {
+                        sums[xi(g, n, ch, ih, iw)] += static_cast<double>(in(dy, yi(g, n, k, oh, ow), c.tf32)) * in(w, wi(g, k, ch, r, s), c.tf32);
+                    });
 }
 
 STANDIN_API cudnnStatus_t cudnnConvolutionBackwardFilter(void* h, const void* alpha, void* xDesc, const float* x, void* dyDesc, const float* dy, void* conv,
@@ -245,14 +252,9 @@ STANDIN_API cudnnStatus_t cudnnConvolutionBackwardFilter(void* h, const void* al
     if (cudnnStatus_t s = prepare(Pass::BackwardFilter, h, xDesc, dwDesc, conv, dyDesc, algo, workspace, workspaceBytes, alpha, beta, &c);
         s != CUDNN_STATUS_SUCCESS)
         return s;
-    return submit(c.handle, "cudnnConvolutionBackwardFilter", [=](std::string* why) {
-        const Geometry& g = c.g;
-        if (!ranges_ok(workspace, workspaceBytes, {{x, x_count(g)}, {dy, y_count(g)}, {dw, w_count(g)}}, why)) return CUDA_ERROR_ILLEGAL_ADDRESS;
-        std::vector<double> sums(static_cast<size_t>(w_count(g)));
-        for_each_tap(g, [&](int n, int ch, int ih, int iw, int k, int r, int s, int oh, int ow) {
-            sums[wi(g, k, ch, r, s)] += static_cast<double>(in(x, xi(g, n, ch, ih, iw), c.tf32)) * in(dy, yi(g, n, k, oh, ow), c.tf32);
-        });
-        store(dw, sums, c.alpha, c.beta);
-        return CUDA_SUCCESS;
-    });
+    const Geometry& g = c.g;
+    return run_pass(c, "cudnnConvolutionBackwardFilter", workspace, workspaceBytes, {x, x_count(g)}, {dy, y_count(g)}, dw, w_count(g),
+                    [=](std::vector<double>& sums, int n, int ch, int ih, int iw, int k, int r, int s, int oh, int ow) {
+                        sums[wi(g, k, ch, r, s)] += static_cast<double>(in(x, xi(g, n, ch, ih, iw), c.tf32)) * in(dy, yi(g, n, k, oh, ow), c.tf32);
+                    });
 }

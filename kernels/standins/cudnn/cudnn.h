@@ -70,7 +70,6 @@ cudnnStatus_t ensure_context();
 // On Ampere and later, FP32 convolutions run as TF32 unless the math type is FMA (cuDNN's
 // default math allows tensor cores); the inputs are rounded as tensor cores round them.
 bool rounds_to_tf32(int mathType);
-float tf32(float value);
 
 // Queues work on the handle's stream; device ranges are checked when it runs (a fault is a
 // sticky CUDA_ERROR_ILLEGAL_ADDRESS, as a GPU kernel's would be).

@@ -2,7 +2,6 @@
 // GetVersion / GetErrorString, and the queueing of work on the handle's stream.
 #include "cudnn.h"
 
-#include <cstring>
 #include <mutex>
 #include <set>
 
@@ -39,15 +38,7 @@ cudnnStatus_t destroy_object(Object* object)
     return CUDNN_STATUS_SUCCESS;
 }
 
-cudnnStatus_t ensure_context()
-{
-    CUcontext current = nullptr;
-    if (cuInit(0) != CUDA_SUCCESS || cuCtxGetCurrent(&current) != CUDA_SUCCESS) return CUDNN_STATUS_NOT_INITIALIZED;
-    if (current) return CUDNN_STATUS_SUCCESS;
-    CUcontext primary;
-    if (cuDevicePrimaryCtxRetain(&primary, 0) != CUDA_SUCCESS || cuCtxSetCurrent(primary) != CUDA_SUCCESS) return CUDNN_STATUS_NOT_INITIALIZED;
-    return CUDNN_STATUS_SUCCESS;
-}
+cudnnStatus_t ensure_context() { return bind_runtime_context() == CUDA_SUCCESS ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_NOT_INITIALIZED; }
 
 bool device_floats(const void* pointer, long long count)
 {
@@ -69,15 +60,6 @@ bool rounds_to_tf32(int mathType)
     int major = 0;
     cuDeviceGetAttribute(&major, 75, 0);  // COMPUTE_CAPABILITY_MAJOR
     return major >= 8 && mathType != 3;   // CUDNN_FMA_MATH
-}
-
-float tf32(float value)
-{
-    uint32_t bits;
-    std::memcpy(&bits, &value, 4);
-    if ((bits & 0x7F800000u) != 0x7F800000u) bits = (bits + 0xFFFu + ((bits >> 13) & 1u)) & ~0x1FFFu;  // nearest even
-    std::memcpy(&value, &bits, 4);
-    return value;
 }
 
 } // namespace standin::dnn

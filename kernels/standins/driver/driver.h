@@ -113,6 +113,13 @@ STANDIN_API CUresult cuMemAlloc_v2(CUdeviceptr* pointer, size_t bytes);
 STANDIN_API CUresult cuMemFree_v2(CUdeviceptr pointer);
 
 namespace standin {
+// What the CUDA runtime under cuBLAS and cuDNN does on a thread without a current context: cuInit
+// and device 0's primary context made current (runtime_context.cpp).
+STANDIN_SHARED CUresult bind_runtime_context();
+
+// A float rounded to TF32 (10 mantissa bits, nearest even), as tensor cores read FP32 inputs.
+STANDIN_SHARED float round_to_tf32(float value);
+
 // Settings the test hook (control.cpp) changes at run time.
 bool set_device_profile(int sm);
 void set_driver_version(int version);

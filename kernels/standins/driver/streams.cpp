@@ -9,7 +9,10 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <map>
+#include <memory>
 #include <set>
+#include <vector>
 #include <thread>
 
 namespace standin {
@@ -76,7 +79,9 @@ struct Event {
 namespace {
 
 std::mutex g_registry;
-std::set<Stream*> g_streams;
+// Owned here; synchronize_all holds its own references, so a stream destroyed by another thread
+// meanwhile stays alive until that wait is over.
+std::map<Stream*, std::shared_ptr<Stream>> g_streams;
 std::set<Event*> g_events;
 Stream* g_default = nullptr;
 
@@ -98,8 +103,9 @@ Stream* resolve_stream(CUstream stream, CUresult* status)
     auto raw = reinterpret_cast<uintptr_t>(stream);
     if (raw <= 2) {
         if (!g_default) {
-            g_default = new Stream();
-            g_streams.insert(g_default);
+            auto created = std::make_shared<Stream>();
+            g_default = created.get();
+            g_streams[g_default] = std::move(created);
         }
         return g_default;
     }
@@ -121,12 +127,12 @@ void enqueue(Stream* stream, std::function<void()> work)
 
 CUresult synchronize_all()
 {
-    std::set<Stream*> streams;
+    std::vector<std::shared_ptr<Stream>> streams;
     {
         std::lock_guard guard(g_registry);
-        streams = g_streams;
+        for (const auto& [raw, owned] : g_streams) streams.push_back(owned);
     }
-    for (Stream* s : streams) s->drain();
+    for (const auto& s : streams) s->drain();
     return sticky_error();
 }
 
@@ -138,21 +144,25 @@ STANDIN_API CUresult cuStreamCreate(CUstream* stream, unsigned int flags)
 {
     if (CUresult status = require_context(); status != CUDA_SUCCESS) return status;
     if (!stream || flags > 1) return CUDA_ERROR_INVALID_VALUE;  // CU_STREAM_DEFAULT 0, NON_BLOCKING 1
-    auto* created = new Stream();
+    auto created = std::make_shared<Stream>();
     std::lock_guard guard(g_registry);
-    g_streams.insert(created);
-    *stream = created;
+    *stream = created.get();
+    g_streams[created.get()] = std::move(created);
     return CUDA_SUCCESS;
 }
 
 STANDIN_API CUresult cuStreamDestroy_v2(CUstream stream)
 {
     if (CUresult status = require_context(); status != CUDA_SUCCESS && status != sticky_error()) return status;
+    std::shared_ptr<Stream> owned;
     {
         std::lock_guard guard(g_registry);
-        if (reinterpret_cast<uintptr_t>(stream) <= 2 || g_streams.erase(stream) == 0) return CUDA_ERROR_INVALID_HANDLE;
+        auto it = g_streams.find(stream);
+        if (reinterpret_cast<uintptr_t>(stream) <= 2 || it == g_streams.end()) return CUDA_ERROR_INVALID_HANDLE;
+        owned = std::move(it->second);
+        g_streams.erase(it);
     }
-    delete stream;  // runs what is queued, then ends the worker
+    owned.reset();  // the last reference runs what is queued, then ends the worker
     return CUDA_SUCCESS;
 }
 
