@@ -23,6 +23,7 @@
 // @traffic 4 + 4
 // @launch warps(rows)
 // @implements LogSoftmaxCore(rows, cols, x, y)
+// @declares rows(rows, cols): Row-wise log-softmax of a (rows, cols) matrix.
 extern "C" __global__ void log_softmax_f32(const float* __restrict__ x, float* __restrict__ y, int rows, int cols)
 {
     AUTOLORA_WARP_ROWS(r, rows)
@@ -42,6 +43,7 @@ AUTOLORA_HOST_ENTRY(log_softmax_f32)
 // @traffic 8 + 4
 // @launch warps(rows)
 // @implements LogSoftmaxBackwardCore(rows, cols, y, dy, dx)
+// @declares rows(rows, cols): dx = dy − softmax · rowsum(dy), given the forward output y = log-softmax.
 extern "C" __global__ void log_softmax_backward_f32(const float* __restrict__ y, const float* __restrict__ dy,
                                                     float* __restrict__ dx, int rows, int cols)
 {

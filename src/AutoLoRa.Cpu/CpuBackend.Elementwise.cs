@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using AutoLoRa.Core.Backends;
 
@@ -10,6 +11,24 @@ public sealed partial class CpuBackend
         fixed (float* pa = Floats(a), pb = Floats(b), py = Floats(y))
         {
             ElementwiseChunks.Run(length, new AxpbyKernel { Alpha = alpha, Beta = beta, A = pa, B = pb, Y = py });
+        }
+    }
+
+    /// <summary>y = alpha·a + beta·b; in order, so y may alias a or b.</summary>
+    private unsafe struct AxpbyKernel : IElementwiseKernel
+    {
+        public float Alpha, Beta;
+        public float* A, B, Y;
+
+        public readonly void Run(int start, int count)
+        {
+            float* a = A + start, b = B + start, y = Y + start;
+            int i = 0;
+            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector.Store(Alpha * Vector.Load(a + i) + Beta * Vector.Load(b + i), y + i);
+            }
+            for (; i < count; i++) y[i] = Alpha * a[i] + Beta * b[i];
         }
     }
 
@@ -31,6 +50,23 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <summary>y = max(x, 0).</summary>
+    private unsafe struct ReluKernel : IElementwiseKernel
+    {
+        public float* X, Y;
+
+        public readonly void Run(int start, int count)
+        {
+            float* x = X + start, y = Y + start;
+            int i = 0;
+            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector.Store(Vector.Max(Vector.Load(x + i), Vector<float>.Zero), y + i);
+            }
+            for (; i < count; i++) y[i] = MathF.Max(x[i], 0f);
+        }
+    }
+
     protected override unsafe void AddReluCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
     {
         fixed (float* pa = Floats(a), pb = Floats(b), py = Floats(y))
@@ -39,11 +75,64 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <summary>y = max(a + b, 0): the sum rounded once, as <c>Axpby(1, a, 1, b)</c> then <c>Relu</c> round it.</summary>
+    private unsafe struct AddReluKernel : IElementwiseKernel
+    {
+        public float* A, B, Y;
+
+        public readonly void Run(int start, int count)
+        {
+            float* a = A + start, b = B + start, y = Y + start;
+            int i = 0;
+            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector.Store(Vector.Max(Vector.Load(a + i) + Vector.Load(b + i), Vector<float>.Zero), y + i);
+            }
+            for (; i < count; i++) y[i] = MathF.Max(a[i] + b[i], 0f);
+        }
+    }
+
     protected override unsafe void ReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
         fixed (float* py = Floats(y), pdy = Floats(dy), pdx = Floats(dx))
         {
             ElementwiseChunks.Run(length, new ReluBackwardKernel { Y = py, Dy = pdy, Dx = pdx });
+        }
+    }
+
+    /// <summary>
+    /// dx = dy where y &gt; 0, else 0 — a mask, not a branch (the pattern is data-dependent); the same
+    /// values also into <see cref="SecondDx"/> when it is set (both inputs of an AddRelu).
+    /// </summary>
+    private unsafe struct ReluBackwardKernel : IElementwiseKernel
+    {
+        public float* Y, Dy, Dx, SecondDx;
+
+        public readonly void Run(int start, int count)
+        {
+            float* y = Y + start, dy = Dy + start, dx = Dx + start;
+            float* second = SecondDx == null ? null : SecondDx + start;
+            int i = 0;
+            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var positive = Vector.GreaterThan(Vector.Load(y + i), Vector<float>.Zero);
+                var g = Vector.ConditionalSelect(positive, Vector.Load(dy + i), Vector<float>.Zero);
+                Vector.Store(g, dx + i);
+                if (second != null) Vector.Store(g, second + i);
+            }
+            for (; i < count; i++)
+            {
+                dx[i] = y[i] > 0 ? dy[i] : 0f;
+                if (second != null) second[i] = dx[i];
+            }
+        }
+    }
+
+    protected override unsafe void AddReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer da, DeviceBuffer db)
+    {
+        fixed (float* py = Floats(y), pdy = Floats(dy), pda = Floats(da), pdb = Floats(db))
+        {
+            ElementwiseChunks.Run(length, new ReluBackwardKernel { Y = py, Dy = pdy, Dx = pda, SecondDx = pdb });
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using AutoLoRa.Core.Backends;
 
@@ -74,6 +75,40 @@ public sealed partial class CpuBackend
         fixed (float* px = Floats(x), pg = Floats(grad), p0 = Floats(x0), pout = Floats(xOut))
         {
             ElementwiseChunks.Run(length, new PgdStepKernel { Alpha = alpha, Eps = eps, X = px, Grad = pg, X0 = p0, Out = pout });
+        }
+    }
+
+    /// <summary>
+    /// One L∞ PGD step: out = clamp(clamp(x + α·sign(g), x0 − ε, x0 + ε), 0, 1), sign(0) = 0. Masks,
+    /// not branches: gradient signs are as unpredictable as coin flips.
+    /// </summary>
+    private unsafe struct PgdStepKernel : IElementwiseKernel
+    {
+        public float Alpha, Eps;
+        public float* X, Grad, X0, Out;
+
+        public readonly void Run(int start, int count)
+        {
+            float* x = X + start, g = Grad + start, x0 = X0 + start, y = Out + start;
+            var alpha = new Vector<float>(Alpha);
+            var eps = new Vector<float>(Eps);
+            int i = 0;
+            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var gi = Vector.Load(g + i);
+                var up = Vector.ConditionalSelect(Vector.GreaterThan(gi, Vector<float>.Zero), alpha, Vector<float>.Zero);
+                var down = Vector.ConditionalSelect(Vector.LessThan(gi, Vector<float>.Zero), alpha, Vector<float>.Zero);
+                var center = Vector.Load(x0 + i);
+                var step = Vector.Load(x + i) + up - down;
+                step = Vector.Min(Vector.Max(step, center - eps), center + eps);
+                Vector.Store(Vector.Min(Vector.Max(step, Vector<float>.Zero), Vector<float>.One), y + i);
+            }
+            for (; i < count; i++)
+            {
+                float step = x[i] + (g[i] > 0 ? Alpha : g[i] < 0 ? -Alpha : 0f);
+                step = Math.Clamp(step, x0[i] - Eps, x0[i] + Eps);
+                y[i] = Math.Clamp(step, 0f, 1f);
+            }
         }
     }
 

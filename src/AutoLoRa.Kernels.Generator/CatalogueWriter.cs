@@ -108,5 +108,37 @@ internal static class CatalogueWriter
         return s.ToString();
     }
 
+    /// <summary>
+    /// The Backend primitives a kernel declares (<c>// @declares</c>), written into AutoLoRa.Core: the
+    /// public entry point (argument check, profiling, then the implementation) and the abstract
+    /// <c>…Core</c> every backend implements, parameters in the <c>@implements</c> order.
+    /// </summary>
+    public static string Declarations(IReadOnlyList<KernelFacts> kernels)
+    {
+        var s = new StringBuilder(Header.Replace("namespace AutoLoRa.Cuda;", "namespace AutoLoRa.Core.Backends;"));
+        s.Append("public abstract partial class Backend\n{\n");
+        bool first = true;
+        foreach (var k in kernels.Where(k => k.Declares is not null && k.ImplementsOrder.Count == k.Parameters.Count))
+        {
+            if (!first) s.Append('\n');
+            first = false;
+            var check = k.Declares!;
+            string core = k.Implements!;
+            string name = core.Substring(0, core.Length - "Core".Length);
+            string parameters = string.Join(", ", k.ImplementsOrder.Select(p => $"{(p.IsPointer ? "DeviceBuffer" : p.CsType)} {CSharpNames.Identifier(p.Name)}"));
+            string arguments = string.Join(", ", k.ImplementsOrder.Select(p => CSharpNames.Identifier(p.Name)));
+            string operands = string.Join(", ", k.ImplementsOrder.Where(p => p.IsPointer).Select(p => $"({CSharpNames.Identifier(p.Name)}, {CSharpNames.Literal(p.Name)})"));
+            if (check.Summary.Length > 0) s.Append($"    /// <summary>{Xml(check.Summary)}</summary>\n");
+            s.Append($"    /// <remarks>Declared by <c>{k.Name}</c> ({k.File}:{k.Line}, <c>// @declares</c>).</remarks>\n");
+            s.Append($"    public void {name}({parameters})\n    {{\n");
+            s.Append($"        PrimitiveChecks.{check.Kind}(nameof({name}), {string.Join(", ", check.Sizes.Select(CSharpNames.Identifier))}, {operands});\n");
+            s.Append($"        using var timer = Profile(nameof({name}));\n");
+            s.Append($"        {core}({arguments});\n    }}\n\n");
+            s.Append($"    protected abstract void {core}({parameters});\n");
+        }
+        s.Append("}\n");
+        return s.ToString();
+    }
+
     private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

@@ -33,6 +33,7 @@ internal static class CudaSourceParser
     private static readonly Regex LaunchFact = new(@"^@launch\s+(?:(caller)|(stream|threads|warps|blocks)\s*\(([^)]*(?:\([^)]*\)[^)]*)*)\))\s*(?::.*)?$");
     private static readonly Regex TestOnlyFact = new(@"^@test-only\s*:?\s*(.*)$");
     private static readonly Regex ImplementsFact = new(@"^@implements\s+(\w+Core)\s*\(([^)]*)\)\s*(?::.*)?$");
+    private static readonly Regex DeclaresFact = new(@"^@declares\s+(elementwise|rows)\s*\(([^)]*)\)\s*(?::\s*(.*))?$");
 
     public static (List<KernelFacts> Kernels, List<FactProblem> Problems) Parse(string family, string file, string text)
     {
@@ -168,6 +169,10 @@ internal static class CudaSourceParser
                     kernel.ImplementsOrder = order.Select(a => byName[a]).ToList();
                 }
             }
+            else if ((m = DeclaresFact.Match(fact)).Success)
+            {
+                kernel.Declares = ReadDeclares(kernel, m, line, problems);
+            }
             else
             {
                 problems.Add(new FactProblem(FactDiagnostics.BadFact, line, $"Kernel '{kernel.Name}': cannot read '{fact}'"));
@@ -181,5 +186,30 @@ internal static class CudaSourceParser
                 $"Kernel '{kernel.Name}': @implements needs a launched kernel whose @launch shape is not caller (the …Core method has no grid to pass)"));
             kernel.Implements = null;
         }
+        if (kernel.Declares is not null && kernel.Implements is null)
+        {
+            problems.Add(new FactProblem(FactDiagnostics.BadFact, kernel.Line - 1,
+                $"Kernel '{kernel.Name}': @declares needs @implements (the declared primitive is this one launch)"));
+            kernel.Declares = null;
+        }
+    }
+
+    /// <summary>
+    /// <c>@declares elementwise(n)</c> or <c>@declares rows(rows, cols)</c>: the sizes are int
+    /// parameters of the kernel, one for elementwise and two for rows.
+    /// </summary>
+    private static DeclaredCheck? ReadDeclares(KernelFacts kernel, Match m, int line, List<FactProblem> problems)
+    {
+        string kind = m.Groups[1].Value == "rows" ? "Rows" : "Elementwise";
+        var sizes = m.Groups[2].Value.Split(',').Select(a => a.Trim()).Where(a => a.Length > 0).ToList();
+        int wanted = kind == "Rows" ? 2 : 1;
+        var ints = kernel.Parameters.Where(p => p.CType == "int").Select(p => p.Name).ToList();
+        if (sizes.Count != wanted || sizes.Any(a => !ints.Contains(a)))
+        {
+            problems.Add(new FactProblem(FactDiagnostics.BadFact, line,
+                $"Kernel '{kernel.Name}': @declares {m.Groups[1].Value} takes {wanted} of its int parameters ({string.Join(", ", ints)})"));
+            return null;
+        }
+        return new DeclaredCheck(kind, sizes, m.Groups[3].Value.Trim());
     }
 }

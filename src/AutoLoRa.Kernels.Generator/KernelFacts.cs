@@ -3,27 +3,16 @@ using System.Collections.Generic;
 namespace AutoLoRa.Kernels.Generator;
 
 /// <summary>One parameter of an <c>extern "C" __global__</c> kernel, as its declaration spells it.</summary>
-internal sealed class KernelParameter
+/// <param name="name">The name in the .cu declaration (also the launcher's parameter name).</param>
+/// <param name="cType">The C type without qualifiers that do not change the value passed, e.g. "const float*", "int".</param>
+/// <param name="bytes">The width of the value cuLaunchKernel copies for it: 8 for a device pointer.</param>
+/// <param name="csType">The C# type a launcher takes for it: ulong (CUdeviceptr) for pointers.</param>
+internal sealed class KernelParameter(string name, string cType, int bytes, string csType)
 {
-    public KernelParameter(string name, string cType, int bytes, string csType)
-    {
-        Name = name;
-        CType = cType;
-        Bytes = bytes;
-        CsType = csType;
-    }
-
-    /// <summary>The name in the .cu declaration (also the launcher's parameter name).</summary>
-    public string Name { get; }
-
-    /// <summary>The C type without qualifiers that do not change the value passed, e.g. "const float*", "int".</summary>
-    public string CType { get; }
-
-    /// <summary>The width of the value cuLaunchKernel copies for it: 8 for a device pointer.</summary>
-    public int Bytes { get; }
-
-    /// <summary>The C# type a launcher takes for it: ulong (CUdeviceptr) for pointers.</summary>
-    public string CsType { get; }
+    public string Name { get; } = name;
+    public string CType { get; } = cType;
+    public int Bytes { get; } = bytes;
+    public string CsType { get; } = csType;
 
     public bool IsPointer => CType.EndsWith("*");
 }
@@ -44,29 +33,18 @@ internal enum LaunchKind
 }
 
 /// <summary>Everything the source says about one kernel: its declaration and the @ lines above it.</summary>
-internal sealed class KernelFacts
+/// <param name="name">The kernel's C name.</param>
+/// <param name="family">The .cu file name without extension: one PTX module.</param>
+/// <param name="file">Repository-relative path, e.g. "kernels/pgd_step.cu".</param>
+/// <param name="line">1-based line of the declaration.</param>
+/// <param name="parameters">The declaration's parameters, in order.</param>
+internal sealed class KernelFacts(string name, string family, string file, int line, IReadOnlyList<KernelParameter> parameters)
 {
-    public KernelFacts(string name, string family, string file, int line, IReadOnlyList<KernelParameter> parameters)
-    {
-        Name = name;
-        Family = family;
-        File = file;
-        Line = line;
-        Parameters = parameters;
-    }
-
-    public string Name { get; }
-
-    /// <summary>The .cu file name without extension: one PTX module.</summary>
-    public string Family { get; }
-
-    /// <summary>Repository-relative path, e.g. "kernels/pgd_step.cu".</summary>
-    public string File { get; }
-
-    /// <summary>1-based line of the declaration.</summary>
-    public int Line { get; }
-
-    public IReadOnlyList<KernelParameter> Parameters { get; }
+    public string Name { get; } = name;
+    public string Family { get; } = family;
+    public string File { get; } = file;
+    public int Line { get; } = line;
+    public IReadOnlyList<KernelParameter> Parameters { get; } = parameters;
 
     /// <summary>Bytes read and written per element (@traffic), or null when not stated.</summary>
     public (int Read, int Write)? Traffic { get; set; }
@@ -87,4 +65,24 @@ internal sealed class KernelFacts
 
     /// <summary>For @implements: the kernel's parameters in the …Core method's order.</summary>
     public IReadOnlyList<KernelParameter> ImplementsOrder { get; set; } = new KernelParameter[0];
+
+    /// <summary>Set by @declares: the Backend primitive is declared from this kernel, checked as this shape.</summary>
+    public DeclaredCheck? Declares { get; set; }
+}
+
+/// <summary>
+/// What <c>// @declares</c> says: the argument check of the generated Backend entry point
+/// (<c>PrimitiveChecks.Elementwise</c> or <c>.Rows</c> over every pointer parameter), its size
+/// parameters, and the entry point's summary.
+/// </summary>
+internal sealed class DeclaredCheck(string kind, IReadOnlyList<string> sizes, string summary)
+{
+    /// <summary>"Elementwise" or "Rows": the PrimitiveChecks method.</summary>
+    public string Kind { get; } = kind;
+
+    /// <summary>The int parameters the check takes: one length, or rows and columns.</summary>
+    public IReadOnlyList<string> Sizes { get; } = sizes;
+
+    /// <summary>The text after the colon: the entry point's XML summary.</summary>
+    public string Summary { get; } = summary;
 }

@@ -9,8 +9,10 @@ using Microsoft.CodeAnalysis.Text;
 namespace AutoLoRa.Kernels.Generator;
 
 /// <summary>
-/// kernels/*.cu (AdditionalFiles of AutoLoRa.Cuda) → KernelTable.All, the typed launchers and the
-/// CudaBackend primitives that are one launch (<c>// @implements</c>).
+/// kernels/*.cu (AdditionalFiles) → in AutoLoRa.Cuda, KernelTable.All, the typed launchers and the
+/// CudaBackend primitives that are one launch (<c>// @implements</c>); in AutoLoRa.Core (build
+/// property <c>AutoLoRaKernelFacts</c> = <c>declarations</c>), the Backend primitives the kernels
+/// declare (<c>// @declares</c>).
 /// The module a kernel lives in is its file name; everything else comes from the declaration and
 /// the <c>// @</c> lines above it (kernels/README.md).
 /// </summary>
@@ -23,10 +25,12 @@ public sealed class KernelFactsGenerator : IIncrementalGenerator
             .Where(t => t.Path.EndsWith(".cu", StringComparison.OrdinalIgnoreCase))
             .Select((t, ct) => new CudaSource(t.Path, t.GetText(ct)?.ToString() ?? ""))
             .Collect();
-        context.RegisterSourceOutput(sources, Generate);
+        var declarationsOnly = context.AnalyzerConfigOptionsProvider.Select((o, _) =>
+            o.GlobalOptions.TryGetValue("build_property.AutoLoRaKernelFacts", out var v) && v == "declarations");
+        context.RegisterSourceOutput(sources.Combine(declarationsOnly), (c, input) => Generate(c, input.Left, input.Right));
     }
 
-    private static void Generate(SourceProductionContext context, ImmutableArray<CudaSource> sources)
+    private static void Generate(SourceProductionContext context, ImmutableArray<CudaSource> sources, bool declarationsOnly)
     {
         var kernels = new List<KernelFacts>();
         var defined = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -47,6 +51,11 @@ public sealed class KernelFactsGenerator : IIncrementalGenerator
                 defined[kernel.Name] = file;
                 kernels.Add(kernel);
             }
+        }
+        if (declarationsOnly)
+        {
+            context.AddSource("Backend.Declared.g.cs", CatalogueWriter.Declarations(kernels));
+            return;
         }
         context.AddSource("KernelTable.g.cs", CatalogueWriter.Table(kernels));
         context.AddSource("KernelLaunchers.g.cs", CatalogueWriter.Launchers(kernels));

@@ -17,6 +17,16 @@ public static class VerificationTable
     /// <summary>Every case at its checking size, families in the order the self-test prints them.</summary>
     public static IReadOnlyList<VerificationCase> All => Cases.Value;
 
+    /// <summary>
+    /// Every op's finite-difference gradient check, from the family files: what an op computes
+    /// backwards is verified in the same table as what its primitives compute forwards.
+    /// </summary>
+    public static IReadOnlyList<GradientCase> Gradients { get; } =
+    [
+        .. ElementwiseCases.Gradients(), .. ReductionCases.Gradients(), .. RowCases.Gradients(), .. GemmReferenceCases.Gradients(),
+        .. LoraCases.Gradients(), .. DenseReferenceCases.Gradients(), .. ImageCases.Gradients(),
+    ];
+
     /// <summary>The case called <paramref name="name"/>.</summary>
     public static VerificationCase Find(string name) =>
         All.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"The verification table has no case '{name}'.");

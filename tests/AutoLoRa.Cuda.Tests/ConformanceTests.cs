@@ -34,6 +34,16 @@ public sealed class CudaNativeTableTests() : CpuReferenceTableTests(new CudaBack
 [NativeCudaRequired]
 public sealed class CudaNativePlainReferenceTableTests() : PlainReferenceTableTests(new CudaBackend(new NativeRuntime()));
 
+/// <summary>
+/// The verification table's gradient cases on a real GPU: the backward rules through the CUDA
+/// primitives; skipped with the probe's reason without one. Not run on the emulated runtime, where
+/// the thousands of small launches of finite differences take minutes (the primitives themselves
+/// are checked there by the tables above).
+/// </summary>
+[Trait("Backend", "cuda")]
+[NativeCudaRequired]
+public sealed class CudaNativeGradientTableTests() : GradientTableTests(new CudaBackend(new NativeRuntime()));
+
 /// <summary>Skips a class's backend tests unless <see cref="CudaAvailability.Probe"/> says the native runtime can run.</summary>
 public sealed class NativeCudaRequiredAttribute : BackendAvailabilityAttribute
 {

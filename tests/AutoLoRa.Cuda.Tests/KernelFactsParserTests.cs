@@ -122,6 +122,46 @@ public sealed class KernelFactsParserTests
     }
 
     [Fact]
+    public void Declares_gives_the_check_its_sizes_and_the_entry_point_its_summary()
+    {
+        var (kernels, problems) = Parse("""
+            // @traffic 4 + 4
+            // @launch warps(rows)
+            // @implements LogSoftmaxCore(rows, cols, x, y)
+            // @declares rows(rows, cols): Row-wise log-softmax.
+            extern "C" __global__ void log_softmax_f32(const float* x, float* y, int rows, int cols) {}
+            AUTOLORA_HOST_ENTRY(log_softmax_f32)
+            """);
+        Assert.Empty(problems);
+        var declared = Assert.Single(kernels).Declares!;
+        Assert.Equal(("Rows", "Row-wise log-softmax."), (declared.Kind, declared.Summary));
+        Assert.Equal(["rows", "cols"], declared.Sizes);
+        string code = CatalogueWriter.Declarations(kernels);
+        Assert.Contains("public void LogSoftmax(int rows, int cols, DeviceBuffer x, DeviceBuffer y)", code);
+        Assert.Contains("PrimitiveChecks.Rows(nameof(LogSoftmax), rows, cols, (x, \"x\"), (y, \"y\"));", code);
+        Assert.Contains("protected abstract void LogSoftmaxCore(int rows, int cols, DeviceBuffer x, DeviceBuffer y);", code);
+    }
+
+    [Theory]
+    [InlineData("// @implements ScaleCore(n, alpha, x, y)", "// @declares elementwise(alpha)")]  // not an int parameter
+    [InlineData("// @implements ScaleCore(n, alpha, x, y)", "// @declares elementwise(n, n)")]   // one length, not two
+    [InlineData("// @implements ScaleCore(n, alpha, x, y)", "// @declares rows(n)")]            // rows and columns
+    [InlineData("// a plain comment", "// @declares elementwise(n)")]                              // nothing to declare
+    public void Declares_needs_its_sizes_and_an_implements(string implements, string declares)
+    {
+        var (kernels, problems) = Parse($$"""
+            // @traffic 4 + 4
+            // @launch stream(n)
+            {{implements}}
+            {{declares}}
+            extern "C" __global__ void scale_f32(const float* x, float* y, int n, float alpha) {}
+            AUTOLORA_HOST_ENTRY_ELEMENTWISE(scale_f32)
+            """);
+        Assert.Equal("ALK002", Assert.Single(problems).Descriptor.Id);
+        Assert.Null(Assert.Single(kernels).Declares);
+    }
+
+    [Fact]
     public void A_kernel_without_a_host_entry_is_an_error()
     {
         var (_, problems) = Parse("""

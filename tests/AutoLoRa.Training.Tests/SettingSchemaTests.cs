@@ -27,6 +27,15 @@ public sealed class SettingSchemaTests
     }
 
     [Fact]
+    public void EveryRecipeJoinsTheCatalogueOnceInItsPosition()
+    {
+        var recipeTypes = typeof(MethodRecipe).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(MethodRecipe)) && !t.IsAbstract).OrderBy(t => t.Name).ToList();
+        Assert.Equal(recipeTypes, RecipeCatalogue.All.Select(m => m.GetType()).OrderBy(t => t.Name));
+        Assert.Equal(["autolora", "vanilla", "twins", "natural", "pgd-at"], RecipeCatalogue.All.Select(m => m.Name));
+    }
+
+    [Fact]
     public void EachMethodUsesTheCommonSettingsAndItsOwn()
     {
         Assert.Equal("autolora | vanilla | twins | natural", RecipeCatalogue.Choices);

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn;
@@ -17,6 +19,11 @@ public sealed class AutoLoraRecipe : MethodRecipe
     public override string Name => "autolora";
 
     public override string Title => "AutoLora";
+
+    public override int Position => 0;
+
+    [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+    internal static void JoinCatalogue() => RecipeCatalogue.Join(new AutoLoraRecipe());
 
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [Rank, .. ScalarSettings.All];
 

@@ -9,9 +9,9 @@ namespace AutoLoRa.Training.Recipes;
 
 /// <summary>
 /// A training method: its name, the settings it owns beyond the common ones, its defaults, its
-/// checks, its trainer and its learning-rate schedule. A new method is a subclass (its recipe file),
-/// its trainer and its loss, plus its line in <see cref="RecipeCatalogue"/>; the CLI's options and
-/// the plan keys come from the descriptors it lists in <see cref="Settings"/>.
+/// checks, its trainer and its learning-rate schedule. A new method is a subclass (its recipe file,
+/// which also joins it to <see cref="RecipeCatalogue"/>), its trainer and its loss; the CLI's options
+/// and the plan keys come from the descriptors it lists in <see cref="Settings"/>.
 /// </summary>
 public abstract class MethodRecipe
 {
@@ -20,6 +20,9 @@ public abstract class MethodRecipe
 
     /// <summary>The name in settings JSON (config.json, cell identities) and in sentences, e.g. "AutoLora".</summary>
     public abstract string Title { get; }
+
+    /// <summary>Where help texts and settings JSON list it among methods of its kind (lower first; ties by name).</summary>
+    public virtual int Position => 100;
 
     /// <summary>Whether <c>finetune</c> and plans run it; otherwise it pre-trains a backbone (<c>pretrain</c>).</summary>
     public virtual bool FineTunes => true;

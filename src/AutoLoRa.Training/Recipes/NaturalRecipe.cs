@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
@@ -11,6 +13,11 @@ public sealed class NaturalRecipe : MethodRecipe
     public override string Name => "natural";
 
     public override string Title => "Natural";
+
+    public override int Position => 3;
+
+    [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+    internal static void JoinCatalogue() => RecipeCatalogue.Join(new NaturalRecipe());
 
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new NaturalFineTuning(model, LearningRate(s), s.Momentum, WeightDecay(s));

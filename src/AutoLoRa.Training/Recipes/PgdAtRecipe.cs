@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
@@ -11,6 +13,9 @@ public sealed class PgdAtRecipe : MethodRecipe
     public override string Name => "pgd-at";
 
     public override string Title => "PgdAt";
+
+    [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+    internal static void JoinCatalogue() => RecipeCatalogue.Join(new PgdAtRecipe());
 
     public override bool FineTunes => false;
 

@@ -1,20 +1,26 @@
 namespace AutoLoRa.Training.Recipes;
 
 /// <summary>
-/// Every training method, in the order help texts list them: the one list a new method joins
-/// (listed here rather than discovered, so that the trimmed CLI needs no reflection and the order
-/// is fixed).
+/// Every training method. A recipe joins the catalogue itself, from a module initialiser in its own
+/// file (<see cref="Join"/>), so a new method touches no shared list; the order help texts and
+/// settings JSON need is <see cref="MethodRecipe.Position"/>, not the undefined order in which
+/// module initialisers run. (Not discovered by reflection: the CLI is published trimmed.)
 /// </summary>
 public static class RecipeCatalogue
 {
-    /// <summary>The methods, fine-tuning ones first.</summary>
-    public static IReadOnlyList<MethodRecipe> All { get; } = [new AutoLoraRecipe(), new VanillaRecipe(), new TwinsRecipe(), new NaturalRecipe(), new PgdAtRecipe()];
+    private static readonly List<MethodRecipe> Joined = [];
+
+    /// <summary>The methods, fine-tuning ones first, then by position and name.</summary>
+    public static IReadOnlyList<MethodRecipe> All => Listing.All;
 
     /// <summary>The methods <c>finetune</c> and plans run.</summary>
-    public static IReadOnlyList<MethodRecipe> FineTuning { get; } = [.. All.Where(m => m.FineTunes)];
+    public static IReadOnlyList<MethodRecipe> FineTuning => Listing.FineTuning;
 
     /// <summary>The fine-tuning method names, for help texts ("autolora | vanilla | …").</summary>
-    public static string Choices { get; } = string.Join(" | ", FineTuning.Select(m => m.Name));
+    public static string Choices => Listing.Choices;
+
+    /// <summary>Adds <paramref name="recipe"/>; called once per recipe while the library loads, before anything reads the catalogue.</summary>
+    internal static void Join(MethodRecipe recipe) => Joined.Add(recipe);
 
     /// <summary>The method called <paramref name="name"/> (any, fine-tuning or not).</summary>
     /// <exception cref="KeyNotFoundException">No such method.</exception>
@@ -30,5 +36,19 @@ public static class RecipeCatalogue
     {
         var list = names.ToList();
         return list.Count < 2 ? string.Concat(list) : $"{string.Join(", ", list.Take(list.Count - 1))} or {list[^1]}";
+    }
+
+    /// <summary>
+    /// The ordered lists, made on first read: a nested class's static fields are initialised when it is
+    /// first touched, which is after every module initialiser has joined (joining touches only the outer class).
+    /// </summary>
+    private static class Listing
+    {
+        public static readonly IReadOnlyList<MethodRecipe> All =
+            [.. Joined.OrderBy(m => !m.FineTunes).ThenBy(m => m.Position).ThenBy(m => m.Name, StringComparer.Ordinal)];
+
+        public static readonly IReadOnlyList<MethodRecipe> FineTuning = [.. All.Where(m => m.FineTunes)];
+
+        public static readonly string Choices = string.Join(" | ", FineTuning.Select(m => m.Name));
     }
 }

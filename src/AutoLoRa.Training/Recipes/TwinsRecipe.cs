@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
@@ -26,6 +28,11 @@ public sealed class TwinsRecipe : TradesRecipe
     public override string Name => "twins";
 
     public override string Title => "Twins";
+
+    public override int Position => 2;
+
+    [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+    internal static void JoinCatalogue() => RecipeCatalogue.Join(new TwinsRecipe());
 
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [.. ScalarSettings.All, Beta, AutoScalars, Gamma, KlNormalization];
 

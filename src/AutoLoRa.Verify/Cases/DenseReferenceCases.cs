@@ -1,3 +1,5 @@
+using static AutoLoRa.Verify.GradientLeaves;
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Verify.References;
 
@@ -136,4 +138,87 @@ public static class DenseReferenceCases
             HostReference = _ => [rm, rv, BatchNormReference.ForwardInference(n, c, hw, x, gamma, beta, rm, rv, eps)],
         };
     }
+
+    /// <summary>
+    /// The convolution's and batch-norm's backward rules, alone, fused, and composed into a residual
+    /// block. Convolutions: (n, c, h, w, k, r, stride, pad, bias), the last one large enough for the CPU
+    /// backend's Winograd F(4×4, 3×3) path, forward and data gradient.
+    /// </summary>
+    public static IEnumerable<GradientCase> Gradients()
+    {
+        const string family = "dense";
+        (int N, int C, int H, int W, int K, int R, int Stride, int Pad, bool Bias)[] convolutions =
+        [
+            (2, 3, 7, 6, 4, 3, 1, 1, true), (1, 2, 8, 9, 3, 3, 2, 1, false), (3, 1, 5, 5, 2, 1, 1, 0, true),
+            (2, 3, 6, 7, 5, 1, 2, 0, false), (1, 2, 11, 9, 3, 7, 2, 3, false), (2, 2, 5, 5, 2, 3, 3, 0, true),
+            (2, 16, 4, 8, 16, 3, 1, 1, true),
+        ];
+        foreach (var g in convolutions)
+        {
+            yield return GradientCase.Of(family, $"conv2d {g.N}x{g.C}x{g.H}x{g.W} k{g.K} r{g.R} s{g.Stride} p{g.Pad}{(g.Bias ? " bias" : "")}",
+                b => g.Bias
+                    ? [Uniform(b, new Shape(g.N, g.C, g.H, g.W), 1), Uniform(b, new Shape(g.K, g.C, g.R, g.R), 2), Uniform(b, new Shape(g.K), 3)]
+                    : [Uniform(b, new Shape(g.N, g.C, g.H, g.W), 1), Uniform(b, new Shape(g.K, g.C, g.R, g.R), 2)],
+                t => Ops.Conv2d(t[0], t[1], g.Bias ? t[2] : null, g.Stride, g.Pad));
+        }
+        foreach (bool training in new[] { true, false })
+        {
+            yield return new()
+            {
+                Family = family, Name = $"batch_norm2d 3x4x3x5 {(training ? "training" : "eval")}",
+                Build = b =>
+                {
+                    var mean = Tensor.FromArray(b, [0.1f, -0.2f, 0.3f, 0f], new Shape(4));
+                    var variance = Tensor.FromArray(b, [0.5f, 1.5f, 2f, 0.8f], new Shape(4));
+                    return new([Uniform(b, new Shape(3, 4, 3, 5), 1, -2f, 3f), Uniform(b, new Shape(4), 2, 0.5f, 1.5f), Uniform(b, new Shape(4), 3)],
+                        t => Ops.BatchNorm2d(t[0], t[1], t[2], mean, variance, training));
+                },
+            };
+        }
+        (int N, int C, int H, int W, int K, int R, int Stride, int Pad)[] fused = [(2, 3, 6, 5, 4, 3, 1, 1), (2, 2, 7, 7, 3, 1, 2, 0)];
+        foreach (var g in fused)
+        {
+            yield return new()
+            {
+                Family = family, Name = $"conv2d_batch_norm_eval {g.N}x{g.C}x{g.H}x{g.W} k{g.K} r{g.R} s{g.Stride} p{g.Pad}",
+                Build = b =>
+                {
+                    var mean = Uniform(b, new Shape(g.K), 5);
+                    var variance = Uniform(b, new Shape(g.K), 6, 0.5f, 2f);
+                    return new([Uniform(b, new Shape(g.N, g.C, g.H, g.W), 1), Uniform(b, new Shape(g.K, g.C, g.R, g.R), 2),
+                            Uniform(b, new Shape(g.K), 3, 0.5f, 1.5f), Uniform(b, new Shape(g.K), 4)],
+                        t => Ops.Conv2dBatchNormEval(t[0], t[1], t[2], t[3], mean, variance, g.Stride, g.Pad));
+                },
+            };
+        }
+        yield return ResidualBlock();
+    }
+
+    /// <summary>
+    /// conv → BN(train) → relu → conv → BN → + skip → relu → pool → linear → CE: every pending
+    /// gradient path, including the fan-out of x into the skip connection. Eleven ops deep, so a
+    /// little more float rounding is allowed than for one op.
+    /// </summary>
+    private static GradientCase ResidualBlock() => new()
+    {
+        Family = "dense", Name = "residual block composition", RelativeTolerance = 3e-2f, AbsoluteTolerance = 3e-3f,
+        Build = b =>
+        {
+            var mean = Tensor.Zeros(b, new Shape(3));
+            var variance = Tensor.Full(b, new Shape(3), 1f);
+            var labels = Tensor.FromLabels(b, [1, 3]);
+            Tensor[] inputs =
+            [
+                Uniform(b, new Shape(2, 3, 6, 6), 1), Uniform(b, new Shape(3, 3, 3, 3), 2, -0.5f, 0.5f), Uniform(b, new Shape(3, 3, 3, 3), 3, -0.5f, 0.5f),
+                Uniform(b, new Shape(3), 4, 0.5f, 1.5f), Uniform(b, new Shape(3), 5), Uniform(b, new Shape(4, 3), 6),
+            ];
+            return new(inputs, t =>
+            {
+                var h = Ops.Relu(Ops.BatchNorm2d(Ops.Conv2d(t[0], t[1], padding: 1), t[3], t[4], mean, variance, training: true));
+                h = Ops.BatchNorm2d(Ops.Conv2d(h, t[2], padding: 1), t[3], t[4], mean, variance, training: true);
+                var pooled = Ops.GlobalAvgPool(Ops.Relu(Ops.Add(h, t[0])));
+                return Ops.CrossEntropy(Ops.Linear(pooled, t[5]), labels);
+            });
+        },
+    };
 }

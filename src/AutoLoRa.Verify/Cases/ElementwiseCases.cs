@@ -1,3 +1,5 @@
+using static AutoLoRa.Verify.GradientLeaves;
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Verify.Cases;
@@ -32,6 +34,7 @@ public static class ElementwiseCases
         yield return Binary("relu_f32", n, a, b, Exact, (be, x, _, o) => be.Relu(n, x, o));
         yield return Binary("relu_backward_f32", n, a, b, Exact, (be, x, y, o) => be.ReluBackward(n, x, y, o));
         yield return AddRelu(n, a, b);
+        yield return AddReluBackward(n, a, b);
         yield return Binary("sign_f32", n, a, b, Exact, (be, x, _, o) => be.Sign(n, x, o));
         yield return Binary("clamp_f32", n, a, b, Exact, (be, x, _, o) => be.Clamp(n, x, -0.5f, 0.75f, o));
         yield return Binary("min_f32", n, a, b, Exact, (be, x, y, o) => be.Minimum(n, x, y, o));
@@ -62,6 +65,24 @@ public static class ElementwiseCases
             Run = (be, buf) => be.AddRelu(n, buf[x], buf[y], buf[o]),
             HostReference = _ => [a.Zip(b, (p, q) => MathF.Max(p + q, 0f)).ToArray()],
             Cost = CaseCost.Kernel("add_relu_f32", n, n),
+        };
+    }
+
+    /// <summary>
+    /// Both gradients of relu(a + b) in one pass against the mask on the host, with a standing for the
+    /// forward output (a[0] = 0: the mask is strict at zero) and b for the incoming gradient.
+    /// </summary>
+    private static PrimitiveCase AddReluBackward(int n, float[] a, float[] b)
+    {
+        var c = new CaseBuffers();
+        int y = c.In(a), dy = c.In(b), da = c.Out(n, Exact, "add_relu_backward_f32 da"), db = c.Out(n, Exact, "add_relu_backward_f32 db");
+        var mask = a.Zip(b, (p, q) => p > 0 ? q : 0f).ToArray();
+        return new()
+        {
+            Family = "elementwise", Name = $"add_relu_backward_f32 n={n}", Shape = $"{n}", Buffers = c,
+            Run = (be, buf) => be.AddReluBackward(n, buf[y], buf[dy], buf[da], buf[db]),
+            HostReference = _ => [mask, mask],
+            Cost = CaseCost.Kernel("add_relu_backward_f32", n, n),
         };
     }
 
@@ -123,5 +144,38 @@ public static class ElementwiseCases
             },
             Cost = new([new("sgd_momentum_f32", n, n), new("sgd_momentum_f32", n, n)]),
         };
+    }
+
+    /// <summary>
+    /// The elementwise ops' backward rules. ReLU-like ops are checked on separated values, clear of the
+    /// kink at zero by more than the finite-difference step.
+    /// </summary>
+    public static IEnumerable<GradientCase> Gradients()
+    {
+        const string family = "elementwise";
+        Shape s = new(3, 7);
+        yield return GradientCase.Of(family, "relu 2x3x4x5", b => [Separated(b, new Shape(2, 3, 4, 5), 1)], t => Ops.Relu(t[0]));
+        // a's values at least 0.01 from zero and |b| ≤ 0.0042, so a + b stays clear of the kink by more than the step.
+        yield return GradientCase.Of(family, "add_relu 3x7", b => [Separated(b, s, 1), Separated(b, s, 2, gap: 4e-4f)], t => Ops.AddRelu(t[0], t[1]));
+        // Both inputs' gradients flow on into one leaf (2x and x), so they are accumulated: each input
+        // must get storage of its own. x's values are at least 0.01 from zero, so 3x clears the kink.
+        yield return GradientCase.Of(family, "add_relu of 2x and x", b => [Separated(b, s, 3)], t => Ops.AddRelu(Ops.Scale(t[0], 2f), t[0]));
+        // Only a needs a gradient: the one-input path of the backward rule.
+        yield return new()
+        {
+            Family = family, Name = "add_relu to a constant 3x7",
+            Build = b =>
+            {
+                var constant = Tensor.FromArray(b, [.. Enumerable.Range(0, s.ElementCount).Select(i => (i % 5 - 2) * 1e-3f)], s);
+                return new([Separated(b, s, 4)], t => Ops.AddRelu(t[0], constant));
+            },
+        };
+        yield return GradientCase.Of(family, "add 3x7", b => [Uniform(b, s, 1), Uniform(b, s, 2)], t => Ops.Add(t[0], t[1]));
+        yield return GradientCase.Of(family, "subtract 3x7", b => [Uniform(b, s, 1), Uniform(b, s, 2)], t => Ops.Subtract(t[0], t[1]));
+        yield return GradientCase.Of(family, "scale 3x7", b => [Uniform(b, s, 1)], t => Ops.Scale(t[0], -2.5f));
+        yield return GradientCase.Of(family, "multiply 3x7", b => [Uniform(b, s, 1), Uniform(b, s, 2)], t => Ops.Multiply(t[0], t[1]));
+        // One tensor used twice: the two gradients accumulate into it.
+        yield return GradientCase.Of(family, "add x to itself", b => [Uniform(b, new Shape(4, 3), 1)], t => Ops.Add(t[0], t[0]));
+        yield return GradientCase.Of(family, "multiply x by itself", b => [Uniform(b, new Shape(4, 3), 1)], t => Ops.Multiply(t[0], t[0]));
     }
 }

@@ -1,3 +1,5 @@
+using static AutoLoRa.Verify.GradientLeaves;
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Verify.References;
 
@@ -118,5 +120,13 @@ public static class GemmReferenceCases
     {
         double tol = GemmReference.Tolerance(k);
         return new(tol, tol, "dot products of k terms in [-1, 1): the error grows like √k");
+    }
+
+    /// <summary>The linear layer's backward rule, with and without a bias.</summary>
+    public static IEnumerable<GradientCase> Gradients()
+    {
+        yield return GradientCase.Of("gemm", "linear 5x7 -> 3 with bias",
+            b => [Uniform(b, new Shape(5, 7), 1), Uniform(b, new Shape(3, 7), 2), Uniform(b, new Shape(3), 3)], t => Ops.Linear(t[0], t[1], t[2]));
+        yield return GradientCase.Of("gemm", "linear 5x7 -> 3", b => [Uniform(b, new Shape(5, 7), 1), Uniform(b, new Shape(3, 7), 2)], t => Ops.Linear(t[0], t[1]));
     }
 }

@@ -1,3 +1,5 @@
+using static AutoLoRa.Verify.GradientLeaves;
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Verify.Cases;
@@ -81,4 +83,26 @@ public static class ImageCases
     }
 
     private static string Describe(PoolGeometry g) => $"{g.N}×{g.C}×{g.H}×{g.W} k{g.Kernel}/s{g.Stride}/p{g.Pad}";
+
+    /// <summary>
+    /// The pooling and resizing ops' backward rules, (kernel, stride, pad, h, w) per pooling case;
+    /// max-pool on separated values (its gradient jumps at ties).
+    /// </summary>
+    public static IEnumerable<GradientCase> Gradients()
+    {
+        const string family = "image";
+        foreach (var (k, s, p, h, w) in new[] { (3, 2, 1, 9, 7), (2, 2, 0, 6, 8), (3, 1, 1, 5, 5) })
+        {
+            yield return GradientCase.Of(family, $"max_pool2d 2x2x{h}x{w} k{k} s{s} p{p}", b => [Separated(b, new Shape(2, 2, h, w), 1)], t => Ops.MaxPool2d(t[0], k, s, p));
+        }
+        foreach (var (k, s, p, h, w) in new[] { (2, 2, 0, 6, 8), (3, 1, 1, 5, 5), (3, 2, 1, 7, 6) })
+        {
+            yield return GradientCase.Of(family, $"avg_pool2d 2x3x{h}x{w} k{k} s{s} p{p}", b => [Uniform(b, new Shape(2, 3, h, w), 1)], t => Ops.AvgPool2d(t[0], k, s, p));
+        }
+        // Upsampling by odd ratios, downsampling, and up in one axis with the other unchanged.
+        foreach (var (h, w, outH, outW) in new[] { (3, 4, 7, 9), (6, 5, 4, 3), (2, 2, 5, 2) })
+        {
+            yield return GradientCase.Of(family, $"resize_bilinear 2x3x{h}x{w} to {outH}x{outW}", b => [Uniform(b, new Shape(2, 3, h, w), 1)], t => Ops.ResizeBilinear(t[0], outH, outW));
+        }
+    }
 }

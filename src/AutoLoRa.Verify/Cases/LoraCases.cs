@@ -1,3 +1,4 @@
+using static AutoLoRa.Verify.GradientLeaves;
 using AutoLoRa.Core;
 
 namespace AutoLoRa.Verify.Cases;
@@ -39,5 +40,13 @@ public static class LoraCases
             },
             Cost = CaseCost.Library(4L * outRows * inCols, 2L * 3 * outRows * rank * inCols),
         };
+    }
+
+    /// <summary>The merge's backward rule: a conv weight (K=4, C=3, 3, 3) with k = 3, B (K·k = 12, r·k = 6), A (r·k = 6, C·k = 9).</summary>
+    public static IEnumerable<GradientCase> Gradients()
+    {
+        yield return GradientCase.Of("lora", "lora_merge 4x3x3x3 rank 2",
+            b => [Uniform(b, new Shape(4, 3, 3, 3), 1), Uniform(b, new Shape(12, 6), 2), Uniform(b, new Shape(6, 9), 3)],
+            t => Ops.LoraMerge(t[0], t[1], t[2], 0.5f));
     }
 }

@@ -1,3 +1,5 @@
+using static AutoLoRa.Verify.GradientLeaves;
+using AutoLoRa.Core;
 namespace AutoLoRa.Verify.Cases;
 
 /// <summary>Bias add and its backward, the global sum and global average pooling, against the CPU backend.</summary>
@@ -46,5 +48,14 @@ public static class ReductionCases
         var c = new CaseBuffers();
         int x = c.In(new SeededData(seed + n).Uniform(n)), sum = c.Out(1, tolerance, "sum");
         return KernelCase.Create("reductions", "sum_f32", $"n={n}", $"{n}", c, (be, b) => be.Sum(n, b[x], b[sum]), n, 1);
+    }
+
+    /// <summary>The reductions' backward rules.</summary>
+    public static IEnumerable<GradientCase> Gradients()
+    {
+        const string family = "reduction";
+        yield return GradientCase.Of(family, "sum 3x5", b => [Uniform(b, new Shape(3, 5), 1)], t => Ops.Sum(t[0]));
+        yield return GradientCase.Of(family, "mean 3x5", b => [Uniform(b, new Shape(3, 5), 1)], t => Ops.Mean(t[0]));
+        yield return GradientCase.Of(family, "global_avg_pool 2x3x5x4", b => [Uniform(b, new Shape(2, 3, 5, 4), 1)], t => Ops.GlobalAvgPool(t[0]));
     }
 }

@@ -1,3 +1,5 @@
+using static AutoLoRa.Verify.GradientLeaves;
+using AutoLoRa.Core;
 namespace AutoLoRa.Verify.Cases;
 
 /// <summary>
@@ -85,5 +87,31 @@ public static class RowCases
             for (int j = 0; j < classes; j++) row[j] /= sum;
         }
         return p;
+    }
+
+    /// <summary>The row ops' and losses' backward rules, and the views that reshape rows.</summary>
+    public static IEnumerable<GradientCase> Gradients()
+    {
+        const string family = "rows";
+        Shape x = new(5, 2, 3, 2);
+        yield return GradientCase.Of(family, "rows 1..4 of 5", b => [Uniform(b, x, 1)], t => Ops.Rows(t[0], 1, 3));
+        yield return GradientCase.Of(family, "concat_rows 5+2", b => [Uniform(b, x, 1), Uniform(b, new Shape(2, 2, 3, 2), 2)], t => Ops.ConcatRows(t[0], t[1]));
+        // Split and rejoined with different weights per part, as a twin batch-norm does.
+        yield return GradientCase.Of(family, "rows split and rejoined", b => [Uniform(b, x, 1)],
+            t => Ops.ConcatRows(Ops.Scale(Ops.Rows(t[0], 0, 2), 2f), Ops.Scale(Ops.Rows(t[0], 2, 3), -0.5f)));
+        yield return GradientCase.Of(family, "reshape and flatten", b => [Uniform(b, new Shape(2, 3, 2, 2), 1)],
+            t => Ops.Multiply(Ops.Flatten(t[0]), Ops.Reshape(t[0], new Shape(2, 12))));
+        yield return GradientCase.Of(family, "log_softmax 4x5", b => [Uniform(b, new Shape(4, 5), 1, -3f, 3f)], t => Ops.LogSoftmax(t[0]));
+        yield return new()
+        {
+            Family = family, Name = "cross_entropy 5x4",
+            Build = b =>
+            {
+                var labels = Tensor.FromLabels(b, [0, 3, 1, 1, 2]);
+                return new([Uniform(b, new Shape(5, 4), 1, -3f, 3f)], t => Ops.CrossEntropy(t[0], labels));
+            },
+        };
+        yield return GradientCase.Of(family, "kl_divergence to both arguments 4x6",
+            b => [Uniform(b, new Shape(4, 6), 1, -2f, 2f), Uniform(b, new Shape(4, 6), 2, -2f, 2f)], t => Ops.KlDivergence(t[0], t[1]));
     }
 }

@@ -1,6 +1,6 @@
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Cpu;
-using static AutoLoRa.Core.Tests.Support.GradientCheck;
+using static AutoLoRa.Verify.GradientLeaves;
 
 namespace AutoLoRa.Core.Tests.Autograd;
 
@@ -42,7 +42,7 @@ public sealed class GradientCheckerTests : IDisposable
     [InlineData(3.3f, false)]
     public void DetectsWrongSignsAndFactors(float backwardFactor, bool shouldPass)
     {
-        var x = Leaf(_cpu, new Shape(4, 5), 1);
+        var x = Uniform(_cpu, new Shape(4, 5), 1);
         var result = new GradientChecker().Check(t => TripleWithBackwardFactor(t[0], backwardFactor), [x]);
         Assert.Equal(shouldPass, result.Passed);
         Assert.Equal(20, result.ElementsChecked);
