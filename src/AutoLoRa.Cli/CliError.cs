@@ -1,3 +1,4 @@
+using AutoLoRa.Core;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
@@ -23,7 +24,10 @@ internal static class CliError
     /// data) into one sentence. Anything else is a bug: its type and message are shown, and the
     /// stack trace too when AUTOLORA_DEBUG=1.
     /// </summary>
-    public static int Guard(Func<int> body)
+    /// <param name="body">The command.</param>
+    /// <param name="importFlag">How this command writes an import setting a checkpoint error names
+    /// (default: as <c>autolora convert</c>'s flag, to be used there first).</param>
+    public static int Guard(Func<int> body, Func<string, string>? importFlag = null)
     {
         try
         {
@@ -31,10 +35,14 @@ internal static class CliError
         }
         catch (SettingException e)
         {
-            // The library names settings by key; users typed them as flags.
-            return Report(e.Describe(SettingOptions.Flag));
+            // The libraries name settings by key (training settings) or property (import settings); users typed them as flags.
+            return Report(e.Describe(key => ImportFlags.Names(key) ? (importFlag ?? ImportFlags.ViaConvert)(key) : SettingOptions.Flag(key)));
         }
-        catch (Exception e) when (e is DataFormatException or CheckpointException or ArgumentException or BackendException
+        catch (CheckpointException e)
+        {
+            return Report(e.Describe(importFlag ?? ImportFlags.ViaConvert));
+        }
+        catch (Exception e) when (e is DataFormatException or ArgumentException or BackendException
             or IOException or UnauthorizedAccessException)
         {
             return Report(e.Message);

@@ -6,6 +6,23 @@ namespace AutoLoRa.ModelFiles;
 /// </summary>
 public sealed record ImportSettings
 {
+    /// <summary>
+    /// How errors name these settings (<see cref="AutoLoRa.Core.SettingException"/> keys, inside a
+    /// <see cref="CheckpointException.Hint"/>): the property names, and for the relaxed check what to set.
+    /// </summary>
+    public static class Keys
+    {
+        public const string Profile = nameof(ImportSettings.Profile);
+        public const string Architecture = nameof(ImportSettings.Architecture);
+        public const string Classes = nameof(ImportSettings.Classes);
+        public const string Stem = nameof(ImportSettings.Stem);
+        public const string Width = nameof(ImportSettings.Width);
+        public const string Normalization = nameof(ImportSettings.Normalization);
+
+        /// <summary>Strict off: a checkpoint may lack weights the model has.</summary>
+        public const string NotStrict = nameof(Strict) + " = false";
+    }
+
     /// <summary>Key profile: auto, torchvision, robust-models-transfer or robustssl.</summary>
     public string Profile { get; init; } = "auto";
 

@@ -83,7 +83,7 @@ public static class ModelFile
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            throw new CheckpointException($"{path}: the '{SpecKey}' metadata is not a valid model description ({e.Message}).", e);
+            throw new CheckpointException($"{path}: the '{SpecKey}' metadata is not a valid model description ({e.Message}).", inner: e);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Formats;
 using AutoLoRa.Formats.PyTorch;
@@ -51,18 +52,19 @@ public static class ModelLoader
             }
             catch (StateDictKeyException e)
             {
-                throw new CheckpointException($"{e.Message}\n  (check --profile)", e);
+                throw new CheckpointException(e.Message, Check(ImportSettings.Keys.Profile), e);
             }
             var report = imported.Report;
             if (report.Unexpected.Count > 0 || (settings.Strict && report.Missing.Count > 0))
             {
                 string? looksLike = InferArchitecture(shapes.Keys);
-                string hint = looksLike is not null && looksLike != spec.Architecture
-                    ? $"the weights look like {looksLike}: check --arch"
+                var hint = looksLike is not null && looksLike != spec.Architecture
+                    ? new SettingException(ImportSettings.Keys.Architecture, k => $"the weights look like {looksLike}: check {k}")
                     : report.Unexpected.Count > 0
-                        ? "the checkpoint has weights this architecture lacks: check --arch and --profile"
-                        : "pass --no-strict to keep those tensors as initialised";
-                throw new CheckpointException($"{path}: keys do not match {Describe(spec)} — {report}\n  ({hint})");
+                        ? new SettingException([ImportSettings.Keys.Architecture, ImportSettings.Keys.Profile],
+                            k => $"the checkpoint has weights this architecture lacks: check {k[0]} and {k[1]}")
+                        : new SettingException(ImportSettings.Keys.NotStrict, k => $"{k} keeps those tensors as initialised");
+                throw new CheckpointException($"{path}: keys do not match {Describe(spec)} — {report}", hint);
             }
             try
             {
@@ -70,7 +72,9 @@ public static class ModelLoader
             }
             catch (InvalidDataException e)
             {
-                throw new CheckpointException($"{path}: {e.Message}\n  (the model was built as {Describe(spec)}; check --arch, --width, --stem and --classes)", e);
+                var hint = new SettingException([ImportSettings.Keys.Architecture, ImportSettings.Keys.Width, ImportSettings.Keys.Stem, ImportSettings.Keys.Classes],
+                    k => $"the model was built as {Describe(spec)}; check {k[0]}, {k[1]}, {k[2]} and {k[3]}");
+                throw new CheckpointException($"{path}: {e.Message}", hint, e);
             }
             // A checkpoint without a classifier (self-supervised) gets the zero-initialised head of a downstream task.
             var absent = report.Missing.Concat(report.AllowedMissing).ToHashSet(StringComparer.Ordinal);
@@ -112,21 +116,23 @@ public static class ModelLoader
         int? classes = s.Classes ?? (fc is { Count: 2 } ? (int)fc[0] : s.FallbackClasses);
         if (s.Classes is null && classes is not null) inferred.Add(fc is null ? $"{classes} classes (no classifier in the checkpoint)" : $"{classes} classes");
 
-        var needed = new List<string>();
-        if (arch is null) needed.Add($"--arch ({string.Join("|", ModelFactory.Architectures)})");
-        if (width is null) needed.Add("--width");
-        if (stem is null) needed.Add("--stem (imagenet|cifar)");
-        if (classes is null) needed.Add("--classes");
+        var needed = new List<(string Key, string Choices)>();
+        if (arch is null) needed.Add((ImportSettings.Keys.Architecture, $" ({string.Join("|", ModelFactory.Architectures)})"));
+        if (width is null) needed.Add((ImportSettings.Keys.Width, ""));
+        if (stem is null) needed.Add((ImportSettings.Keys.Stem, " (imagenet|cifar)"));
+        if (classes is null) needed.Add((ImportSettings.Keys.Classes, ""));
         if (needed.Count == 1 && classes is null && fc is null)
         {
             throw new CheckpointException(
                 $"{path}: the checkpoint has no classifier (a self-supervised backbone?), so it cannot predict classes as it is; " +
-                "fine-tune it (finetune --init), or give it a zero-initialised head with 'autolora convert --classes N'.");
+                "fine-tune it (a fine-tuning run gives it the new task's head)",
+                new SettingException(ImportSettings.Keys.Classes, k => $"or give it a zero-initialised head with {k}"));
         }
         if (needed.Count > 0)
         {
             throw new CheckpointException(
-                $"{path}: a PyTorch checkpoint does not record its architecture and it could not be told from the weights; pass {string.Join(", ", needed)}.");
+                $"{path}: a PyTorch checkpoint does not record its architecture and it could not be told from the weights",
+                new SettingException([.. needed.Select(n => n.Key)], k => "give " + string.Join(", ", k.Select((name, i) => name + needed[i].Choices))));
         }
 
         var (mean, std) = Normalization(s.Normalization, stem!.Value, channels);
@@ -161,7 +167,7 @@ public static class ModelLoader
     {
         "imagenet" => StemKind.ImageNet,
         "cifar" => StemKind.Cifar,
-        _ => throw new ArgumentException($"--stem '{name}' is unknown; choose imagenet or cifar."),
+        _ => throw new SettingException(ImportSettings.Keys.Stem, k => $"{k} '{name}' is unknown; choose imagenet or cifar."),
     };
 
     private static (float[]? Mean, float[]? Std) Normalization(string? name, StemKind stem, int channels)
@@ -176,11 +182,13 @@ public static class ModelLoader
             case "none":
                 return (new float[channels], Enumerable.Repeat(1f, channels).ToArray());
             case "imagenet":
-                throw new ArgumentException($"--norm imagenet needs 3 input channels; the checkpoint has {channels}.");
+                throw new SettingException(ImportSettings.Keys.Normalization, k => $"{k} imagenet needs 3 input channels; the checkpoint has {channels}.");
             default:
-                throw new ArgumentException($"--norm '{name}' is unknown; choose imagenet, cifar or none.");
+                throw new SettingException(ImportSettings.Keys.Normalization, k => $"{k} '{name}' is unknown; choose imagenet, cifar or none.");
         }
     }
+
+    private static SettingException Check(string key) => new(key, k => $"check {k}");
 
     private static string Format(float[] values) => "[" + string.Join(", ", values.Select(v => v.ToString("G4", CultureInfo.InvariantCulture))) + "]";
 }

@@ -31,7 +31,7 @@ public static class ModelStateCodec
         }
         catch (Exception e) when (e is StateDictKeyException or InvalidDataException)
         {
-            throw new CheckpointException($"{source}: {e.Message}", e);
+            throw new CheckpointException($"{source}: {e.Message}", inner: e);
         }
     }
 

@@ -59,7 +59,7 @@ internal static class ConvertCommand
             Console.WriteLine($"model: {ModelLoader.Describe(model.Spec)}");
             Console.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length:N0} bytes; read and mapped in {readSeconds:F2} s, total {clock.Elapsed.TotalSeconds:F2} s)");
             return 0;
-        }));
+        }, ImportFlags.Flag));
         return command;
     }
 

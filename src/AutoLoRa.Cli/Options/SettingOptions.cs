@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AutoLoRa.Core;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Recipes.Settings;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AutoLoRa.Core;
 using AutoLoRa.Data;
 using AutoLoRa.Training.Recipes;
 
@@ -40,7 +41,7 @@ internal sealed class TrainingOptionSet
     }
 
     /// <summary>The settings of a <paramref name="method"/> run: its defaults with every given setting flag applied.</summary>
-    /// <exception cref="AutoLoRa.Training.Recipes.Settings.SettingException">A flag the method has no setting for, or text that cannot be read.</exception>
+    /// <exception cref="AutoLoRa.Core.SettingException">A flag the method has no setting for, or text that cannot be read.</exception>
     public RecipeSettings For(ParseResult r, MethodRecipe method, string verb) => Settings.Apply(r, new RecipeSettings
     {
         Method = method,

@@ -49,7 +49,7 @@ public static class RunCheckpoint
         }
         catch (JsonException e)
         {
-            throw new CheckpointException($"{path}: unreadable run state ({e.Message}).", e);
+            throw new CheckpointException($"{path}: unreadable run state ({e.Message}).", inner: e);
         }
         if (state.FormatVersion != RunState.CurrentVersion)
         {

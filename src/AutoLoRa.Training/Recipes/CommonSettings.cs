@@ -1,3 +1,4 @@
+using AutoLoRa.Core;
 using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Training.Recipes;

@@ -1,3 +1,4 @@
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Nn;

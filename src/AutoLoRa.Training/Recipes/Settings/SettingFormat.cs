@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+using AutoLoRa.Core;
+
 namespace AutoLoRa.Training.Recipes.Settings;
 
 /// <summary>

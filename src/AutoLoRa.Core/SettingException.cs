@@ -1,9 +1,10 @@
-namespace AutoLoRa.Training.Recipes.Settings;
+namespace AutoLoRa.Core;
 
 /// <summary>
 /// Settings that cannot work, in one sentence that names them by their setting key ("rank must be at
-/// least 1 …"). The library knows no command line: a front end that spells settings differently
-/// (the CLI's <c>--rank</c>) renders the sentence again with <see cref="Describe"/>.
+/// least 1 …", "check Architecture"). The libraries know no command line: a front end that spells
+/// settings differently (the CLI's <c>--rank</c>, <c>--arch</c>) renders the sentence again with
+/// <see cref="Describe"/>. Training settings and model-import settings both use it, so it lives here.
 /// </summary>
 public sealed class SettingException : ArgumentException
 {
