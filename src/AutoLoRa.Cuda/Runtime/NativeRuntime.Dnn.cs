@@ -5,8 +5,8 @@ namespace AutoLoRa.Cuda.Runtime;
 /// <summary>
 /// cuBLAS and cuDNN on the runtime's stream. Descriptors are created once per shape and kept;
 /// convolution algorithms come from the _v7 heuristics (no benchmarking run, so no hidden device
-/// work) and are cached per (x, w, conv) with their workspace size; one workspace block grows to
-/// the largest size needed (stream order makes the reuse safe).
+/// work), chosen under a workspace limit, and are cached per (x, w, conv) with their workspace
+/// size; one workspace block grows to the largest size needed (stream order makes the reuse safe).
 /// </summary>
 public sealed unsafe partial class NativeRuntime
 {
@@ -168,38 +168,83 @@ public sealed unsafe partial class NativeRuntime
         return h;
     }
 
-    /// <summary>The heuristic's best algorithm that reports success, cached with its workspace size. Pass 0 fwd, 1 bwd-data, 2 bwd-filter.</summary>
+    /// <summary>
+    /// The convolution algorithm for a shape, cached with its workspace size. Pass 0 fwd, 1 bwd-data,
+    /// 2 bwd-filter. The heuristics rank by speed alone, and the fastest (FFT) can ask for more
+    /// workspace than the device has; so the choice is the best-ranked successful algorithm whose
+    /// workspace is at most half the free device memory and can actually be allocated, falling back
+    /// down the ranking (a zero-workspace algorithm ends every ranking we have seen).
+    /// </summary>
     private (int Algo, nuint Workspace) Algorithm(TensorDesc x, FilterDesc w, ConvDesc conv, int pass, nint xd, nint wd, nint cd, nint yd)
     {
         var key = (x, w, conv, pass);
         if (_algorithms.TryGetValue(key, out var known)) return known;
+        var candidates = RankedAlgorithms(pass, xd, wd, cd, yd);
+        nuint free, total;
+        Check.Driver(CudaDriver.cuMemGetInfo(&free, &total));
+        nuint limit = Math.Max(free / 2, _workspaceBytes);
+        foreach (var (algo, bytes) in candidates)
+        {
+            if (bytes > limit) continue;
+            try
+            {
+                Workspace(bytes);
+            }
+            catch (CudaException e) when (e.Status == OutOfMemory)
+            {
+                continue;
+            }
+            return _algorithms[key] = (algo, bytes);
+        }
+        string offered = string.Join(", ", candidates.Select(c => $"algo {c.Algo}: {c.Workspace} bytes"));
+        throw new CudaException("cudnn", "cudnnGetConvolution*Algorithm_v7", 0, "no algorithm",
+            $"no algorithm for pass {pass} fits a workspace of {limit} bytes (half the free device memory), x={x} w={w} conv={conv}; offered: {offered}");
+    }
+
+    private const int OutOfMemory = 2; // CUDA_ERROR_OUT_OF_MEMORY
+
+    /// <summary>The heuristic's algorithms that report success, best first, each with its workspace size.</summary>
+    private List<(int Algo, nuint Workspace)> RankedAlgorithms(int pass, nint xd, nint wd, nint cd, nint yd)
+    {
         const int requested = 8;
-        int returned = 0, algo = -1;
-        nuint bytes = 0;
+        int returned = 0;
+        var ranked = new List<(int, nuint)>();
         nint h = _cudnn.Value;
+        nuint bytes = 0;
         switch (pass)
         {
             case 0:
                 var fwd = stackalloc cudnnConvolutionFwdAlgoPerf_t[requested];
                 Check.CuDnn(CuDnn.cudnnGetConvolutionForwardAlgorithm_v7(h, xd, wd, cd, yd, requested, &returned, fwd), CuDnnMajor);
-                for (int i = 0; i < returned && algo < 0; i++) if (fwd[i].Status == 0) algo = (int)fwd[i].Algo;
-                if (algo >= 0) Check.CuDnn(CuDnn.cudnnGetConvolutionForwardWorkspaceSize(h, xd, wd, cd, yd, (cudnnConvolutionFwdAlgo_t)algo, &bytes), CuDnnMajor);
+                for (int i = 0; i < returned; i++)
+                {
+                    if (fwd[i].Status != 0) continue;
+                    Check.CuDnn(CuDnn.cudnnGetConvolutionForwardWorkspaceSize(h, xd, wd, cd, yd, fwd[i].Algo, &bytes), CuDnnMajor);
+                    ranked.Add(((int)fwd[i].Algo, bytes));
+                }
                 break;
             case 1:
                 var bwd = stackalloc cudnnConvolutionBwdDataAlgoPerf_t[requested];
                 Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(h, wd, yd, cd, xd, requested, &returned, bwd), CuDnnMajor);
-                for (int i = 0; i < returned && algo < 0; i++) if (bwd[i].Status == 0) algo = (int)bwd[i].Algo;
-                if (algo >= 0) Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardDataWorkspaceSize(h, wd, yd, cd, xd, (cudnnConvolutionBwdDataAlgo_t)algo, &bytes), CuDnnMajor);
+                for (int i = 0; i < returned; i++)
+                {
+                    if (bwd[i].Status != 0) continue;
+                    Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardDataWorkspaceSize(h, wd, yd, cd, xd, bwd[i].Algo, &bytes), CuDnnMajor);
+                    ranked.Add(((int)bwd[i].Algo, bytes));
+                }
                 break;
             default:
                 var flt = stackalloc cudnnConvolutionBwdFilterAlgoPerf_t[requested];
                 Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, xd, yd, cd, wd, requested, &returned, flt), CuDnnMajor);
-                for (int i = 0; i < returned && algo < 0; i++) if (flt[i].Status == 0) algo = (int)flt[i].Algo;
-                if (algo >= 0) Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, xd, yd, cd, wd, (cudnnConvolutionBwdFilterAlgo_t)algo, &bytes), CuDnnMajor);
+                for (int i = 0; i < returned; i++)
+                {
+                    if (flt[i].Status != 0) continue;
+                    Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, xd, yd, cd, wd, flt[i].Algo, &bytes), CuDnnMajor);
+                    ranked.Add(((int)flt[i].Algo, bytes));
+                }
                 break;
         }
-        if (algo < 0) throw new CudaException("cudnn", "cudnnGetConvolution*Algorithm_v7", 0, "no algorithm", $"no usable algorithm for pass {pass}, x={x} w={w} conv={conv}");
-        return _algorithms[key] = (algo, bytes);
+        return ranked;
     }
 
     private ulong Workspace(nuint bytes)
@@ -207,7 +252,10 @@ public sealed unsafe partial class NativeRuntime
         if (bytes == 0) return 0;
         if (bytes > _workspaceBytes)
         {
+            // Forget the old block before allocating: a failed allocation must not leave a freed pointer behind.
             if (_workspace != 0) Free(_workspace);
+            _workspace = 0;
+            _workspaceBytes = 0;
             _workspace = Allocate(bytes);
             _workspaceBytes = bytes;
         }

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using AutoLoRa.Cuda.Runtime;
+using AutoLoRa.Cuda.Selftest;
+using Xunit.Abstractions;
+
+namespace AutoLoRa.Cuda.StandIn.Tests;
+
+/// <summary><c>autolora selftest --backend cuda</c> through the stand-ins: in process, and as the real command.</summary>
+[Trait("Backend", "cuda-standin")]
+public sealed class SelftestTests(ITestOutputHelper output)
+{
+    [SkippableStandInFact]
+    public void Runtime_is_described_from_the_stand_ins_and_every_kernel_is_loaded()
+    {
+        using var backend = new CudaBackend(new NativeRuntime());
+        var lines = CudaSelftest.Describe(backend);
+        foreach (var line in lines) output.WriteLine(line);
+        Assert.Contains(lines, l => l.Contains("libcuda_standin.so", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("cuDNN:  9.6.0", StringComparison.Ordinal));
+        var kernels = CudaSelftest.CheckKernels(backend);
+        Assert.True(kernels.Passed, kernels.Detail);
+    }
+
+    [SkippableStandInFact]
+    public void The_selftest_command_passes_on_the_native_backend()
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "autolora.dll"));
+        info.ArgumentList.Add("selftest");
+        info.ArgumentList.Add("--backend");
+        info.ArgumentList.Add("cuda");
+        info.Environment[NativeLibraries.DriverVariable] = StandIns.Driver;
+        info.Environment[NativeLibraries.CuBlasVariable] = StandIns.CuBlas;
+        info.Environment[NativeLibraries.CuDnnVariable] = StandIns.CuDnn;
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("autolora selftest --backend cuda did not finish in 5 minutes over the stand-ins.");
+        }
+        output.WriteLine(stdout.Result);
+        output.WriteLine(stderr.Result);
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{stdout.Result}\n{stderr.Result}");
+        Assert.Contains("libcuda_standin.so", stdout.Result, StringComparison.Ordinal);
+    }
+}
