@@ -24,7 +24,7 @@ public static class VerificationTable
     public static IReadOnlyList<GradientCase> Gradients { get; } =
     [
         .. ElementwiseCases.Gradients(), .. ReductionCases.Gradients(), .. RowCases.Gradients(), .. GemmReferenceCases.Gradients(),
-        .. LoraCases.Gradients(), .. DenseReferenceCases.Gradients(), .. ImageCases.Gradients(),
+        .. LoraCases.Gradients(), .. DenseReferenceCases.Gradients(), .. ImageCases.Gradients(), .. TransformerCases.Gradients(),
     ];
 
     /// <summary>The case called <paramref name="name"/>.</summary>
@@ -35,7 +35,8 @@ public static class VerificationTable
     /// One case per call that launches our own kernels, at about <paramref name="size"/> elements:
     /// elementwise kernels get n = size; NCHW kernels a (B, 64, 32, 32) batch with
     /// B = ⌈size / 65536⌉ (ResNet's early layers); row kernels (size / 10) × 10 logits, as for
-    /// ten classes. Built lazily, one case at a time: at the default bench size an array is 64 MB.
+    /// ten classes; LayerNorm (size / 192) × 192, GELU n = size, softmax (size / 65) × 65 (ViT-Ti/4's
+    /// width and attention rows). Built lazily, one case at a time: at the default bench size an array is 64 MB.
     /// </summary>
     public static IEnumerable<PrimitiveCase> KernelBench(int size)
     {
@@ -48,6 +49,9 @@ public static class VerificationTable
         // A quarter of the batch, doubled in each direction: the output is as large as the NCHW batch.
         foreach (var c in ImageCases.Resize(new ResizeGeometry(Math.Max(1, batch / 4), channels, side, side, 2 * side, 2 * side))) yield return c;
         foreach (var c in RowCases.For(Math.Max(1, size / classes), classes)) yield return c;
+        yield return TransformerCases.LayerNorm(Math.Max(1, size / 192), 192);
+        yield return TransformerCases.Gelus(size);
+        yield return TransformerCases.Softmaxes(Math.Max(1, size / 65), 65);
     }
 
     private static IReadOnlyList<VerificationCase> Build()
@@ -105,6 +109,9 @@ public static class VerificationTable
         cases.AddRange(ImageReferenceCases.Pools.Select(ImageReferenceCases.Pooling));
         cases.AddRange(new[] { (2, 3, 16), (1, 1, 1), (3, 5, 49) }.Select(s => ImageReferenceCases.GlobalAvgPool(s.Item1, s.Item2, s.Item3)));
         cases.AddRange(ImageReferenceCases.Resizes.Select(ImageReferenceCases.Resize));
+        cases.AddRange(TransformerCases.Shapes.Select(s => TransformerCases.LayerNorm(s.Rows, s.Cols)));
+        cases.AddRange(TransformerCases.Lengths.Select(TransformerCases.Gelus));
+        cases.AddRange(TransformerCases.Shapes.Select(s => TransformerCases.Softmaxes(s.Rows, s.Cols)));
         cases.Add(new TrainingStepCase { Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps" });
         // Family order for the self-test: as built, except that the families are grouped.
         var order = cases.Select(c => c.Family).Distinct().ToList();
