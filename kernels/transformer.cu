@@ -100,7 +100,7 @@ extern "C" __global__ void layer_norm_backward_f32(const float* __restrict__ x, 
 }
 AUTOLORA_HOST_ENTRY(layer_norm_backward_f32)
 
-// @traffic 8 + 0: x, dy read; one dγ and one dβ written per column
+// @traffic 8 + 8: x, dy read per element; dγ and dβ written per column
 // @launch threads(cols)
 // @implements LayerNormParamsBackwardCore(rows, cols, x, dy, mean, rstd, dgamma, dbeta)
 extern "C" __global__ void layer_norm_params_backward_f32(const float* __restrict__ x, const float* __restrict__ dy,

@@ -93,7 +93,7 @@ public static class TransformerCases
                 rstd[r] = (float)inv;
             }
             return [y, mean, rstd, dx, dg.Select(v => (float)v).ToArray(), db.Select(v => (float)v).ToArray()];
-        }, new([new("layer_norm_f32", n, n), new("layer_norm_backward_f32", n, n), new("layer_norm_params_backward_f32", n, 0)]));
+        }, new([new("layer_norm_f32", n, n), new("layer_norm_backward_f32", n, n), new("layer_norm_params_backward_f32", n, cols)]));
     }
 
     /// <summary>Both GELU forms, forward and backward, on x in [-5, 5) with x[0] = 0.</summary>
