@@ -103,6 +103,7 @@ public static class VerificationTable
         cases.AddRange(new[] { (12, 6, 9), (64, 8, 64), (5, 1, 3) }.Select(s => FusedReferenceCases.LoraMerge(s.Item1, s.Item2, s.Item3)));
         cases.AddRange(ElementwiseReferenceCases.Lengths.Select(FusedReferenceCases.PgdStep));
         cases.AddRange(ElementwiseReferenceCases.Lengths.Select(FusedReferenceCases.SgdMomentum));
+        cases.AddRange(ElementwiseReferenceCases.Lengths.Select(OptimizerReferenceCases.AdamW));
         cases.AddRange(DenseReferenceCases.Convolutions.Select(DenseReferenceCases.Convolution));
         cases.AddRange(DenseReferenceCases.BatchNorms.Select(s => DenseReferenceCases.BatchNormTraining(s.N, s.C, s.Hw, s.Offset)));
         cases.AddRange(new[] { (3, 4, 35), (4, 16, 1024) }.Select(s => DenseReferenceCases.BatchNormInference(s.Item1, s.Item2, s.Item3)));
