@@ -10,35 +10,20 @@ namespace AutoLoRa.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
-    protected override unsafe void GeluCore(int length, DeviceBuffer x, DeviceBuffer y)
-    {
-        fixed (float* px = Floats(x), py = Floats(y))
-        {
-            ElementwiseChunks.Run(length, new GeluKernel<ExactGelu> { X = px, Dy = null, Y = py });
-        }
-    }
+    protected override void GeluCore(int length, DeviceBuffer x, DeviceBuffer y) => RunGelu<ExactGelu>(length, x, null, y);
 
-    protected override unsafe void GeluBackwardCore(int length, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
-    {
-        fixed (float* px = Floats(x), pdy = Floats(dy), pdx = Floats(dx))
-        {
-            ElementwiseChunks.Run(length, new GeluKernel<ExactGelu> { X = px, Dy = pdy, Y = pdx });
-        }
-    }
+    protected override void GeluBackwardCore(int length, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx) => RunGelu<ExactGelu>(length, x, dy, dx);
 
-    protected override unsafe void GeluTanhCore(int length, DeviceBuffer x, DeviceBuffer y)
-    {
-        fixed (float* px = Floats(x), py = Floats(y))
-        {
-            ElementwiseChunks.Run(length, new GeluKernel<TanhGelu> { X = px, Dy = null, Y = py });
-        }
-    }
+    protected override void GeluTanhCore(int length, DeviceBuffer x, DeviceBuffer y) => RunGelu<TanhGelu>(length, x, null, y);
 
-    protected override unsafe void GeluTanhBackwardCore(int length, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
+    protected override void GeluTanhBackwardCore(int length, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx) => RunGelu<TanhGelu>(length, x, dy, dx);
+
+    /// <summary>y = GELU(x) when <paramref name="dy"/> is null, else y = dy·GELU′(x), over all cores.</summary>
+    private static unsafe void RunGelu<TForm>(int length, DeviceBuffer x, DeviceBuffer? dy, DeviceBuffer y) where TForm : IGeluForm
     {
-        fixed (float* px = Floats(x), pdy = Floats(dy), pdx = Floats(dx))
+        fixed (float* px = Floats(x), pdy = dy is null ? null : Floats(dy), py = Floats(y))
         {
-            ElementwiseChunks.Run(length, new GeluKernel<TanhGelu> { X = px, Dy = pdy, Y = pdx });
+            ElementwiseChunks.Run(length, new GeluKernel<TForm> { X = px, Dy = pdy, Y = py });
         }
     }
 
