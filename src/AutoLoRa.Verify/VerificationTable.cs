@@ -36,7 +36,7 @@ public static class VerificationTable
     /// elementwise kernels get n = size; NCHW kernels a (B, 64, 32, 32) batch with
     /// B = ⌈size / 65536⌉ (ResNet's early layers); row kernels (size / 10) × 10 logits, as for
     /// ten classes; LayerNorm (size / 192) × 192, GELU n = size, softmax (size / 65) × 65 (ViT-Ti/4's
-    /// width and attention rows). Built lazily, one case at a time: at the default bench size an array is 64 MB.
+    /// width and attention rows); AdamW n = size. Built lazily, one case at a time: at the default bench size an array is 64 MB.
     /// </summary>
     public static IEnumerable<PrimitiveCase> KernelBench(int size)
     {
@@ -52,6 +52,7 @@ public static class VerificationTable
         yield return TransformerCases.LayerNorm(Math.Max(1, size / 192), 192);
         yield return TransformerCases.Gelus(size);
         yield return TransformerCases.Softmaxes(Math.Max(1, size / 65), 65);
+        yield return OptimizerReferenceCases.AdamW(size);
     }
 
     private static IReadOnlyList<VerificationCase> Build()
