@@ -1,9 +1,11 @@
+using AutoLoRa.Cli.Commands;
 using AutoLoRa.Core;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.ModelFiles;
+using AutoLoRa.Robust;
 using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Cli;
@@ -42,8 +44,16 @@ internal static class CliError
         {
             return Report(e.Describe(importFlag ?? ImportFlags.ViaConvert));
         }
-        catch (Exception e) when (e is DataFormatException or ArgumentException or BackendException
-            or IOException or UnauthorizedAccessException)
+        catch (AutoAttackStateException e)
+        {
+            return Report($"{e.Message[..^1]}; run again with {EvalCommand.DiscardStateFlag} to start that evaluation over, or delete the file.");
+        }
+        catch (ArgumentException e)
+        {
+            // The sentence without .NET's " (Parameter 'dims')" tail, which names a variable of ours, not anything the user wrote.
+            return Report(e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message);
+        }
+        catch (Exception e) when (e is DataFormatException or BackendException or IOException or UnauthorizedAccessException)
         {
             return Report(e.Message);
         }

@@ -27,6 +27,9 @@ public static class Program
             AnalyzeCommand.Create(),
             BenchCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        CommandLineChecks.AddTo(root);
+        var parsed = root.Parse(args);
+        // No arguments at all asks what there is: the parser's help answers that.
+        return parsed.Errors.Count > 0 && args.Length > 0 ? CommandLineChecks.Report(parsed) : parsed.Invoke();
     }
 }

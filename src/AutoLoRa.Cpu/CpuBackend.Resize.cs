@@ -4,7 +4,7 @@ using AutoLoRa.Core.Backends;
 namespace AutoLoRa.Cpu;
 
 /// <summary>
-/// Bilinear resizing, one (n, c) plane per work item. The backward pass scatters each output's
+/// Resizing (bilinear, or nearest as its one-tap case), one (n, c) plane per work item. The backward pass scatters each output's
 /// gradient to its four taps in output order within a plane, so it needs no atomics and its sums
 /// do not depend on the thread count.
 /// </summary>
@@ -40,14 +40,14 @@ public sealed partial class CpuBackend
             float scaleH = G.ScaleH, scaleW = G.ScaleW;
             for (int oy = 0; oy < G.OutH; oy++)
             {
-                var (r0, r1, rw0, rw1) = ResizeGeometry.Taps(scaleH, oy, G.H);
+                var (r0, r1, rw0, rw1) = ResizeGeometry.Taps(G.Mode, scaleH, oy, G.H);
                 var top = input.Slice(r0 * G.W, G.W);
                 var bottom = input.Slice(r1 * G.W, G.W);
                 var row = output.Slice(oy * outW, outW);
                 for (int ox = 0; ox < outW; ox++)
                 {
                     // Recomputing the column taps per row costs less than a table per plane would allocate.
-                    var (c0, c1, cw0, cw1) = ResizeGeometry.Taps(scaleW, ox, G.W);
+                    var (c0, c1, cw0, cw1) = ResizeGeometry.Taps(G.Mode, scaleW, ox, G.W);
                     TDirection.Taps(top, bottom, ref row[ox], c0, c1, cw0, cw1, rw0, rw1);
                 }
             }

@@ -34,8 +34,12 @@ public static class ModelFile
         {
             [SpecKey] = SpecJson(spec with { TwinNorms = false }),
         };
-        SafeTensors.Write(path, entries.Where(e => !e.Name.Contains(frozenWing, StringComparison.Ordinal)), metadata);
+        Write(path, [.. entries.Where(e => !e.Name.Contains(frozenWing, StringComparison.Ordinal))], metadata);
     }
+
+    /// <summary>Writes a file of ours (model file or run checkpoint) atomically, with the <see cref="TensorChecksum"/> of its tensors in the metadata.</summary>
+    public static void Write(string path, IReadOnlyCollection<SafeTensorEntry> entries, IReadOnlyDictionary<string, string> metadata) =>
+        SafeTensors.Write(path, entries, TensorChecksum.Stamp(entries, metadata));
 
     /// <summary>
     /// The metadata key that marks a training run's checkpoint (it holds the run state); such a file
@@ -55,11 +59,12 @@ public static class ModelFile
     {
         var file = Read(path);
         var spec = SpecOf(file, path);
+        // A run checkpoint holds the current weights under "model." next to optimizer state.
+        string prefix = file.Metadata.ContainsKey(RunStateKey) ? RunModelPrefix : "";
+        CheckSizes(file, spec, prefix, path);
         var model = ModelFactory.Create(backend, spec, seed: 0);
         try
         {
-            // A run checkpoint holds the current weights under "model." next to optimizer state.
-            string prefix = file.Metadata.ContainsKey(RunStateKey) ? RunModelPrefix : "";
             ModelStateCodec.Load(model, file, prefix, source: path);
             return model;
         }
@@ -70,7 +75,30 @@ public static class ModelFile
         }
     }
 
-    /// <summary>The architecture stored in a file's metadata.</summary>
+    /// <summary>
+    /// Compares the sizes the description claims with the tensors the file holds before a model is
+    /// built from it, so an edited description (a million classes, a huge width) is refused without
+    /// allocating what it claims: the head must have <see cref="ModelSpec.Classes"/> rows, and the
+    /// first convolution the description's input channels and (for ResNets) base width.
+    /// </summary>
+    private static void CheckSizes(SafeTensorsFile file, ModelSpec spec, string prefix, string path)
+    {
+        void Expect(string name, int axis, int claimed, string field)
+        {
+            if (!file.TryGet(prefix + name, out var entry))
+                throw new CheckpointException($"{path}: no tensor '{prefix + name}', which every model has; the file is not a complete model.");
+            if (entry.Shape.Count <= axis || entry.Shape[axis] != claimed)
+            {
+                throw new CheckpointException(
+                    $"{path}: the '{SpecKey}' metadata says {field} {claimed}, but tensor '{prefix + name}' has shape [{string.Join(", ", entry.Shape)}]; the metadata was edited or belongs to another model.");
+            }
+        }
+        Expect("fc.weight", 0, spec.Classes, "classes");
+        Expect("conv1.weight", 1, spec.InChannels, "in-channels");
+        if (spec.Architecture.StartsWith("resnet", StringComparison.Ordinal)) Expect("conv1.weight", 0, spec.BaseWidth, "width");
+    }
+
+    /// <summary>The architecture stored in a file's metadata, checked field by field (<see cref="ModelSpec.Validate"/>).</summary>
     public static ModelSpec SpecOf(SafeTensorsFile file, string path)
     {
         if (!file.Metadata.TryGetValue(SpecKey, out var json))
@@ -79,34 +107,66 @@ public static class ModelFile
         }
         try
         {
-            return (JsonSerializer.Deserialize(json, ModelFileJsonContext.Default.SpecRecord) ?? throw new JsonException("null")).ToSpec();
+            var spec = (JsonSerializer.Deserialize(json, ModelFileJsonContext.Default.SpecRecord) ?? throw new JsonException("null")).ToSpec();
+            spec.Validate();
+            return spec;
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            throw new CheckpointException($"{path}: the '{SpecKey}' metadata is not a valid model description ({e.Message}).", inner: e);
+            throw new CheckpointException($"{path}: the '{SpecKey}' metadata is not a valid model description ({e.Message.TrimEnd('.')}).", inner: e);
         }
     }
 
+    /// <summary>Refuses a path that is not an existing file, saying which it is (a run directory is a common slip for the model in it).</summary>
+    /// <exception cref="CheckpointException">No such file, or a directory.</exception>
+    public static void RequireFile(string path)
+    {
+        if (Directory.Exists(path)) throw new CheckpointException($"{path}: is a directory; give a file in it (e.g. {Path.Combine(path, "best.safetensors")}).");
+        if (!File.Exists(path)) throw new CheckpointException($"{path}: no such file.");
+    }
+
+    /// <summary>Reads a model file or run checkpoint, checking its <see cref="TensorChecksum"/> when it has one.</summary>
     public static SafeTensorsFile Read(string path)
     {
-        if (!File.Exists(path)) throw new CheckpointException($"{path}: no such file.");
-        return SafeTensors.Read(path);
+        RequireFile(path);
+        var file = SafeTensors.Read(path);
+        TensorChecksum.Verify(file, path);
+        return file;
     }
 
     /// <summary>The JSON shape of a <see cref="ModelSpec"/> (explicit, so the file format does not follow refactors).</summary>
-    /// <remarks>Fields added later read as their defaults from older files: InputSize 0 (no resize), TwinNorms false.</remarks>
+    /// <remarks>
+    /// Fields added later read as their defaults from older files: InputSize 0 (no resize), TwinNorms
+    /// false, InputResize null (bilinear, the only mode then), LoraShortcuts null (true). Those two are
+    /// written only when they differ from that, so other models' files are byte for byte what they were.
+    /// </remarks>
     internal sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank, int InputSize,
-        bool TwinNorms = false)
+        bool TwinNorms = false,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InputResize = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? LoraShortcuts = null)
     {
+        private const string Nearest = "nearest";
+
         public static SpecRecord From(ModelSpec s) =>
             new(s.Architecture, s.Classes, s.InChannels, s.BaseWidth, s.Stem.ToString().ToLower(CultureInfo.InvariantCulture), s.EffectiveMean, s.EffectiveStd, s.LoraRank, s.InputSize,
-                s.TwinNorms);
+                s.TwinNorms, s.InputResize == ResizeMode.Nearest ? Nearest : null, s.LoraShortcuts ? null : false);
 
         public ModelSpec ToSpec()
         {
-            if (!Enum.TryParse<StemKind>(Stem, ignoreCase: true, out var stem)) throw new ArgumentException($"unknown stem '{Stem}'");
-            if (InputSize < 0) throw new ArgumentException($"input size {InputSize} is negative");
-            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize, TwinNorms);
+            // Exact names only: Enum.TryParse would also take numbers and padded text.
+            var stem = Stem?.ToLowerInvariant() switch
+            {
+                "cifar" => StemKind.Cifar,
+                "imagenet" => StemKind.ImageNet,
+                _ => throw new ArgumentException($"unknown stem '{DisplayText.Clip(Stem ?? "null")}'; expected cifar or imagenet"),
+            };
+            var resize = InputResize switch
+            {
+                null => ResizeMode.Bilinear,
+                Nearest => ResizeMode.Nearest,
+                _ => throw new ArgumentException($"unknown input resize '{DisplayText.Clip(InputResize)}'"),
+            };
+            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize, TwinNorms, resize, LoraShortcuts ?? true);
         }
     }
 }

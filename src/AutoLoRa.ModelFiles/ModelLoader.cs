@@ -25,7 +25,7 @@ public static class ModelLoader
     public static Classifier Load(string path, Backend backend, ImportSettings? import = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new CheckpointException($"{path}: no such file.");
+        ModelFile.RequireFile(path);
         return IsPyTorch(path) ? Import(path, backend, import ?? new ImportSettings()).Model : ModelFile.Load(path, backend);
     }
 
@@ -33,7 +33,7 @@ public static class ModelLoader
     /// <exception cref="CheckpointException">The architecture cannot be told, or the weights do not fit it.</exception>
     public static ImportedModel Import(string path, Backend backend, ImportSettings settings)
     {
-        if (!File.Exists(path)) throw new CheckpointException($"{path}: no such file.");
+        ModelFile.RequireFile(path);
         using var checkpoint = TorchCheckpoint.Load(path);
         var profile = KeyProfiles.Get(settings.Profile) ?? KeyProfiles.Detect(checkpoint);
         // First pass: every mapped tensor, unchecked, to see the shapes the architecture must have.
@@ -134,6 +134,14 @@ public static class ModelLoader
                 $"{path}: a PyTorch checkpoint does not record its architecture and it could not be told from the weights",
                 new SettingException([.. needed.Select(n => n.Key)], k => "give " + string.Join(", ", k.Select((name, i) => name + needed[i].Choices))));
         }
+
+        // Before a model of the claimed sizes is allocated: flags that contradict the weights fail the import anyway.
+        if (fc is { Count: 2 } && fc[0] != classes)
+            throw new CheckpointException($"{path}: {classes} classes contradict the checkpoint's classifier fc.weight of shape [{string.Join(", ", fc)}]",
+                new SettingException(ImportSettings.Keys.Classes, k => $"leave {k} out"));
+        if (conv1 is { Count: 4 } && conv1[0] != width && arch!.StartsWith("resnet", StringComparison.Ordinal))
+            throw new CheckpointException($"{path}: width {width} contradicts the checkpoint's first convolution conv1.weight of shape [{string.Join(", ", conv1)}]",
+                new SettingException(ImportSettings.Keys.Width, k => $"leave {k} out"));
 
         var (mean, std) = Normalization(s.Normalization, stem!.Value, channels);
         return new ModelSpec(arch!, classes!.Value, channels, width!.Value, stem.Value, mean, std);

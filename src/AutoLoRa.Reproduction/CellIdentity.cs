@@ -16,12 +16,16 @@ public static class CellIdentity
     public static string Hash(JsonNode description) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(description.ToJsonString())));
 
-    /// <summary>The settings that differ from a default recipe of the same method and epochs, plus those two (run directory left out).</summary>
+    /// <summary>
+    /// The settings that differ from a default recipe of the same method and epochs, plus those two
+    /// and the method's defaults revision when it has one (run directory left out).
+    /// </summary>
     public static JsonObject Settings(RecipeSettings s)
     {
         var actual = SettingsJson.Write(s with { RunDirectory = "" });
         var defaults = SettingsJson.Write(new RecipeSettings { Method = s.Method, Epochs = s.Epochs, RunDirectory = "" });
         var changed = new JsonObject { ["Method"] = s.Method.Title, ["Epochs"] = s.Epochs };
+        if (s.Method.DefaultsRevision > 0) changed["DefaultsRevision"] = s.Method.DefaultsRevision;
         foreach (var (key, value) in actual)
         {
             if (!JsonNode.DeepEquals(value, defaults[key])) changed[key] = value?.DeepClone();

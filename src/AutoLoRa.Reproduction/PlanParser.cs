@@ -251,11 +251,29 @@ public static partial class PlanParser
                 o.Problem("methods", $"'{method}' is not one of the plan's methods ({string.Join(", ", methods)}).");
             }
             var settings = Settings(o, "settings");
+            var published = Published(o, only ?? methods);
             o.RejectUnknownKeys();
-            if (name is not null) ablations.Add(new PlanAblation(name, only, settings));
+            if (name is not null) ablations.Add(new PlanAblation(name, only, settings, published));
         }
         Unique(root, "ablations", ablations.Select(a => a.Name));
         return ablations;
+    }
+
+    /// <summary>An ablation's "published": method → { "sa": %, "aa": %, "note": text } (each optional).</summary>
+    private static Dictionary<string, PublishedNumbers>? Published(PlanJsonObject ablation, IReadOnlyList<string> methods)
+    {
+        if (ablation.Object("published") is not { } o) return null;
+        var result = new Dictionary<string, PublishedNumbers>();
+        foreach (var property in o.Properties())
+        {
+            if (!methods.Contains(property.Name)) o.Problem(property.Name, $"'{property.Name}' is not one of the methods this ablation runs ({string.Join(", ", methods)}).");
+            else if (o.Object(property.Name) is { } numbers)
+            {
+                result[property.Name] = new PublishedNumbers(numbers.Float("sa"), numbers.Float("aa"), numbers.String("note"));
+                numbers.RejectUnknownKeys();
+            }
+        }
+        return result;
     }
 
     private static RobustnessSettings Evaluation(PlanJsonObject root, float epsilon, out int? testImages)

@@ -72,7 +72,15 @@ public sealed record PlanModel(string Name, string? Checkpoint, PretrainSpec? Pr
 public sealed record PretrainSpec(string Data, string? Classes, int? TrainImages, string Architecture, int Width, int Seed, SettingsPatch Settings);
 
 /// <summary>A named variant: settings applied after the method's, to the listed methods (all when null).</summary>
-public sealed record PlanAblation(string Name, IReadOnlyList<string>? Methods, SettingsPatch Settings)
+/// <summary>Accuracies a paper published for a variant, in percent (null: not published, or diverged).</summary>
+public sealed record PublishedNumbers(double? CleanPercent, double? AutoAttackPercent, string? Note);
+
+/// <summary>
+/// A named variant: settings applied after the method's, to some methods or all; optionally the
+/// numbers a paper published for it, per method, which the results table puts beside ours.
+/// </summary>
+public sealed record PlanAblation(string Name, IReadOnlyList<string>? Methods, SettingsPatch Settings,
+    IReadOnlyDictionary<string, PublishedNumbers>? Published = null)
 {
     /// <summary>The name of each method's unchanged run.</summary>
     public const string Baseline = "default";

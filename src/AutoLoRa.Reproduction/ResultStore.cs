@@ -33,12 +33,13 @@ public sealed class ResultStore(string root)
 
     public static void WriteTrained(string directory, TrainedRun trained) => Write(Path.Combine(directory, TrainedFile), trained, ResultStoreJsonContext.Default.TrainedRun);
 
-    /// <summary>Writes results.md and results.csv for the results so far.</summary>
+    /// <summary>Writes results.md, results.csv and results-paired.csv (the paired tests) for the results so far.</summary>
     public void WriteTables(PlanGrid grid, IReadOnlyList<CellResult> results)
     {
         var table = new ResultsTable(grid.Plan, grid.Cells.Count, results);
         AtomicFile.WriteAllText(Path.Combine(Root, "results.md"), table.Markdown());
         AtomicFile.WriteAllText(Path.Combine(Root, "results.csv"), table.Csv());
+        AtomicFile.WriteAllText(Path.Combine(Root, "results-paired.csv"), table.PairedCsv());
     }
 
     /// <summary>A file of ours that a crash cannot have half-written; one that does not parse (edited by hand?) counts as absent.</summary>

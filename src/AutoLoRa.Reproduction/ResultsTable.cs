@@ -23,28 +23,107 @@ public sealed class ResultsTable(ReproductionPlan plan, int cellCount, IReadOnly
                       $"{Images(plan.TestImages)} test images; AutoAttack (standard) on {AutoAttackImages(e.AutoAttackImages)}. " +
                       "Models are each run's best-validation-robust checkpoint.").AppendLine();
         md.Append(Summary()).AppendLine();
+        md.Append(PairedTests()).AppendLine();
         md.Append(Cells());
         return md.ToString();
     }
 
-    /// <summary>One row per variant: each measure's mean ± std over its seeds.</summary>
+    /// <summary>One row per variant: each measure's mean ± std over its seeds, and beside them the published numbers where the plan gives them.</summary>
     public string Summary()
     {
         string pgd = plan.Evaluation.PgdName;
+        bool published = plan.Ablations.Any(a => a.Published is { Count: > 0 });
         var md = new StringBuilder();
         md.AppendLine("## Summary (mean ± std over seeds)").AppendLine();
-        Row(md, "dataset", "model", "method", "ablation", "seeds", "epochs", "SA %", $"{pgd} %", "AA %", "train min");
-        Rule(md, 10);
+        string[] header = ["dataset", "model", "method", "ablation", "seeds", "epochs", "SA %", $"{pgd} %", "AA %", "train min"];
+        Row(md, published ? [.. header, "published SA %", "published AA %"] : header);
+        Rule(md, header.Length + (published ? 2 : 0));
         foreach (var group in results.GroupBy(r => (r.Dataset, r.Model, r.Method, r.Ablation)))
         {
             var g = group.ToList();
-            Row(md, group.Key.Dataset, group.Key.Model, group.Key.Method, group.Key.Ablation, g.Count.ToString(Invariant),
+            string[] row =
+            [
+                group.Key.Dataset, group.Key.Model, group.Key.Method, group.Key.Ablation, g.Count.ToString(Invariant),
                 Number(g.Average(r => (double)r.History.Count)),
                 MeanStd(g.Select(r => (double)r.Evaluation.Clean)), MeanStd(g.Select(r => (double)r.Evaluation.Pgd)),
                 g.All(r => r.Evaluation.AutoAttack is not null) ? MeanStd(g.Select(r => r.Evaluation.AutoAttack!.Value)) : "–",
-                (g.Average(r => r.TrainSeconds) / 60).ToString("F1", Invariant));
+                (g.Average(r => r.TrainSeconds) / 60).ToString("F1", Invariant),
+            ];
+            if (!published)
+            {
+                Row(md, row);
+                continue;
+            }
+            var numbers = plan.Ablations.FirstOrDefault(a => a.Name == group.Key.Ablation)?.Published?.GetValueOrDefault(group.Key.Method);
+            Row(md, [.. row, PublishedCell(numbers?.CleanPercent, numbers?.Note), PublishedCell(numbers?.AutoAttackPercent, numbers?.Note)]);
         }
         return md.ToString();
+    }
+
+    private static string PublishedCell(double? percent, string? note) => percent is { } p ? p.ToString("F2", Invariant) : note ?? "–";
+
+    /// <summary>The method the paired tests compare every other method with.</summary>
+    public const string Tested = "autolora";
+
+    /// <summary>
+    /// AutoLoRa against each other method of the same dataset, backbone and ablation, measure by
+    /// measure, over the seeds both ran: <see cref="PairedTTest"/>, or a note that fewer seeds allow no test.
+    /// </summary>
+    public IEnumerable<(string Dataset, string Model, string Ablation, string Baseline, string Measure, int Seeds, PairedTTest? Test)> PairedComparisons()
+    {
+        var measures = new (string Name, Func<CellResult, double?> Of)[]
+        {
+            ("SA", r => r.Evaluation.Clean), (plan.Evaluation.PgdName, r => r.Evaluation.Pgd), ("AA", r => r.Evaluation.AutoAttack),
+        };
+        foreach (var group in results.GroupBy(r => (r.Dataset, r.Model, r.Ablation)))
+        {
+            var tested = group.Where(r => r.Method == Tested).ToDictionary(r => r.Seed);
+            if (tested.Count == 0) continue;
+            foreach (var baseline in group.Where(r => r.Method != Tested).GroupBy(r => r.Method))
+            {
+                foreach (var (name, of) in measures)
+                {
+                    var pairs = baseline.Where(r => tested.ContainsKey(r.Seed) && of(r) is not null && of(tested[r.Seed]) is not null)
+                        .Select(r => (of(tested[r.Seed])!.Value, of(r)!.Value)).ToList();
+                    if (pairs.Count > 0) yield return (group.Key.Dataset, group.Key.Model, group.Key.Ablation, baseline.Key, name, pairs.Count, PairedTTest.Of(pairs));
+                }
+            }
+        }
+    }
+
+    /// <summary>The paired tests as a Markdown section, the test and its assumptions named.</summary>
+    public string PairedTests()
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"## Paired tests: {Tested} against each baseline").AppendLine();
+        md.AppendLine($"Paired two-sided Student's t-test on the per-seed differences ({Tested} − baseline, in percentage points), seeds paired " +
+                      $"(same backbone, data and split); it assumes the differences are independent across seeds and roughly normal. " +
+                      $"With fewer than {PairedTTest.MinimumPairs} paired seeds no test is possible and none is printed.").AppendLine();
+        Row(md, "dataset", "model", "ablation", "baseline", "measure", "seeds", "mean difference (pp)", "t", "p");
+        Rule(md, 9);
+        foreach (var c in PairedComparisons())
+        {
+            string none = $"no test possible ({c.Seeds} seed{(c.Seeds == 1 ? "" : "s")}; needs {PairedTTest.MinimumPairs})";
+            Row(md, c.Dataset, c.Model, c.Ablation, c.Baseline, c.Measure, c.Seeds.ToString(Invariant),
+                c.Test is { } t ? (100 * t.MeanDifference).ToString("F2", Invariant) : "–",
+                c.Test is { } t2 ? t2.T.ToString("F2", Invariant) : "–",
+                c.Test is { } t3 ? t3.P.ToString("G3", Invariant) : none);
+        }
+        return md.ToString();
+    }
+
+    /// <summary>The paired tests as CSV (one row per comparison; empty t and p where no test is possible).</summary>
+    public string PairedCsv()
+    {
+        var csv = new StringBuilder();
+        csv.AppendLine("dataset,model,ablation,method,baseline,measure,seeds,test,mean_difference,t,p");
+        foreach (var c in PairedComparisons())
+        {
+            csv.AppendLine(string.Join(",", Field(c.Dataset), Field(c.Model), Field(c.Ablation), Tested, Field(c.Baseline), Field(c.Measure),
+                c.Seeds.ToString(Invariant), c.Test is null ? "none (fewer than 3 seeds)" : "paired two-sided t",
+                c.Test is { } t ? Number(t.MeanDifference) : "", c.Test is { } t2 ? Number(t2.T) : "", c.Test is { } t3 ? Number(t3.P) : ""));
+        }
+        return csv.ToString();
     }
 
     /// <summary>One row per cell, with its learning-rate and λ trajectories in short form.</summary>

@@ -77,6 +77,11 @@ public sealed class PgdAttack(PgdConfig config)
     /// </summary>
     private Tensor Start(Tensor x, Random rng)
     {
+        if (Config.Start == PgdStart.None)
+        {
+            // A copy: the steps dispose the current iterate, never the caller's x.
+            using (GradMode.NoGrad()) return Ops.Scale(x, 1f);
+        }
         int count = x.ElementCount;
         var valuesArray = ArrayPool<float>.Shared.Rent(count);
         try

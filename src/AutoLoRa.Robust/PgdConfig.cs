@@ -18,8 +18,11 @@ public enum PgdStart
     /// <summary>x + U(−ε, ε), clipped to [0, 1] (Madry et al.).</summary>
     Uniform,
 
-    /// <summary>x + 0.001·N(0, 1) (TRADES and the AutoLoRa reference).</summary>
+    /// <summary>x + 0.001·N(0, 1) (TRADES and the AutoLoRa low-resolution reference).</summary>
     SmallGaussian,
+
+    /// <summary>x itself (the AutoLoRa reference's validation and test attack, <c>random_start=False</c>).</summary>
+    None,
 }
 
 /// <summary>
@@ -42,8 +45,11 @@ public sealed record PgdConfig(
     /// <summary>Standard deviation of the small Gaussian start.</summary>
     public const float SmallGaussianStd = 0.001f;
 
-    /// <summary>PGD-k evaluation as the reference papers run it: CE, uniform start, step 2/255 by default.</summary>
-    public static PgdConfig Evaluation(float epsilon, int steps = 20, float stepSize = 2f / 255f) => new(epsilon, stepSize, steps);
+    /// <summary>The step of PGD-k evaluation unless one is given: 2/255, the reference papers' (at ε = 8/255).</summary>
+    public const float EvaluationStep = 2f / 255f;
+
+    /// <summary>PGD-k evaluation as the reference papers run it: CE, uniform start, step <see cref="EvaluationStep"/> by default.</summary>
+    public static PgdConfig Evaluation(float epsilon, int steps = 20, float stepSize = EvaluationStep) => new(epsilon, stepSize, steps);
 
     /// <summary>The training attack at radius <paramref name="epsilon"/>: step ε/4 (the reference's 2/255 at 8/255), 10 steps.</summary>
     public static PgdConfig Training(float epsilon) => new(epsilon, epsilon / 4);

@@ -61,10 +61,11 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
             "--batch-size", "16", "--eps", "0.1", "--attack-steps", "2", "--run-dir", dir));
         string model = Path.Combine(_w.Root, dir, "best.safetensors");
 
-        var eval = Run("eval", model, "--data", _w.Data, "--classes", "5-9", "--attacks", "clean,pgd3,apgd-ce", "--eps", "0.1", "--n", "20", "--run-dir", dir + "-eval");
+        var eval = Run("eval", model, "--data", _w.Data, "--classes", "5-9", "--attacks", "clean,pgd3,apgd-ce", "--eps", "0.1", "--pgd-step", "0.01", "--n", "20", "--run-dir", dir + "-eval");
         CliRunner.AssertOk(eval);
         using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, dir + "-eval", "eval.json")));
         Assert.Equal(20, report.RootElement.GetProperty("points").GetInt32());
+        Assert.Equal(0.01f, report.RootElement.GetProperty("pgd_step").GetSingle());
         double clean = report.RootElement.GetProperty("PGD-3").GetProperty("CleanAccuracy").GetDouble();
         double pgd = report.RootElement.GetProperty("PGD-3").GetProperty("RobustAccuracy").GetDouble();
         Assert.InRange(pgd, 0, clean);
@@ -249,6 +250,32 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(argsAndExpected[^1], r.Error, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("   at ", r.All);
+    }
+
+    /// <summary>Flags of the wrong type or out of range, and paths of the wrong kind: exit 2 and one line naming the flag or path.</summary>
+    [Theory]
+    [InlineData("finetune", "--epochs", "ten", "--init", "BACKBONE", "--data", "mnist:DATA", "--epochs expects a whole number up to 2147483647 (got 'ten')")]
+    [InlineData("finetune", "--epochs", "ten", "--epochs expects a whole number")]
+    [InlineData("eval", "BACKBONE", "--n", "abc", "--n expects a whole number")]
+    [InlineData("eval", "BACKBONE", "--eps", "small", "--eps expects a number (got 'small')")]
+    [InlineData("eval", "BACKBONE", "--corrupt-images", "maybe", "--corrupt-images expects one of skip, fail (got 'maybe')")]
+    [InlineData("finetune", "--eps", "NaN", "--init", "BACKBONE", "--data", "mnist:DATA", "--eps must be a finite number (got 'NaN')")]
+    [InlineData("finetune", "--lr", "Infinity", "--init", "BACKBONE", "--data", "mnist:DATA", "--lr must be a finite number (got 'Infinity')")]
+    [InlineData("eval", "BACKBONE", "--eps", "-Infinity", "--eps must be a finite number")]
+    [InlineData("finetune", "--eps", "2", "--init", "BACKBONE", "--data", "mnist:DATA", "--eps must be in [0, 1] pixel units (got 2;")]
+    [InlineData("pretrain", "--arch", "resnet-mini", "--width", "0", "--data", "mnist:DATA", "width must be between 1 and 1,024 (got 0)")]
+    [InlineData("pretrain", "--arch", "resnet-mini", "--width", "4", "--data", "mnist:DATA", "--run-dir", "/proc/x", "the run directory /proc/x cannot be created")]
+    [InlineData("eval", "ROOT", "is a directory; give a file in it")]
+    [InlineData("inspect", "ROOT", "is a directory; give a file in it")]
+    public void BadValuesAndPathsAreOneLineWithExitCode2(params string[] argsAndExpected)
+    {
+        var args = argsAndExpected[..^1].Select(a => a.Replace("BACKBONE", _w.Backbone, StringComparison.Ordinal)
+            .Replace("DATA", _w.DataDir, StringComparison.Ordinal).Replace("ROOT", _w.Root, StringComparison.Ordinal)).ToArray();
+        var r = Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(argsAndExpected[^1], r.Error, StringComparison.Ordinal);
+        Assert.Single(r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("Usage:", r.All);
     }
 
     [Fact]

@@ -13,7 +13,9 @@ public sealed class ConvertErrorTests : IDisposable
 
     [Theory]
     [InlineData("--arch|resnet18", "(the weights look like resnet-mini: check --arch)")]
-    [InlineData("--width|2", "check --arch, --width, --stem and --classes)")]
+    [InlineData("--width|2", "(leave --width out)")]
+    [InlineData("--classes|-1", "(leave --classes out)")]
+    [InlineData("--classes|1000000", "(leave --classes out)")]
     [InlineData("--stem|tiny", "autolora: --stem 'tiny' is unknown; choose imagenet or cifar.")]
     [InlineData("--norm|imagenet3", "autolora: --norm 'imagenet3' is unknown; choose imagenet, cifar or none.")]
     public void Convert_names_its_own_flags(string flag, string expected)

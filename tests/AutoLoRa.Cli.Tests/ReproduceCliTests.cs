@@ -115,6 +115,7 @@ public sealed class ReproduceCliTests : IClassFixture<ReproduceCliTests.Workspac
         AssertOk(list);
         Assert.Contains("fashion-mnist: ", list.Output);
         Assert.Contains("paper-cifar: ", list.Output);
+        Assert.Contains("paper-lr-sensitivity: ", list.Output);
         Assert.Contains("needs the environment variables CIFAR10_DIR, CIFAR100_DIR, AUTOLORA_RESNET18", list.Output);
 
         // The embedded plan (on the installed Fashion-MNIST) is valid.
@@ -124,6 +125,6 @@ public sealed class ReproduceCliTests : IClassFixture<ReproduceCliTests.Workspac
 
         var unknown = Run("reproduce", "no-such-plan");
         Assert.Equal(2, unknown.ExitCode);
-        Assert.Contains("no built-in plan of that name (built-in: fashion-mnist, paper-cifar)", unknown.Error);
+        Assert.Contains("no built-in plan of that name (built-in: fashion-mnist, paper-cifar, paper-lr-sensitivity)", unknown.Error);
     }
 }

@@ -134,4 +134,87 @@ public sealed class IdxReaderTests : IDisposable
         string path = Write("corrupt.gz", data);
         Throws.DataError(() => IdxReader.ReadImages(path), "corrupt.gz", "byte offset", "gzip");
     }
+
+    [Fact]
+    public void Count_claim_beyond_a_raw_files_size_is_refused_before_allocating()
+    {
+        // 1.4 M images of 28×28 claimed by a file holding one: 1.1 GB if believed.
+        var data = DataFiles.IdxImages(1, 28, 28);
+        DataFiles.Header(data, 0x803, 1_400_000, 28, 28);
+        string path = Write("claims-millions", data);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Throws.DataError(() => IdxReader.ReadImages(path), "claims-millions", "1400000 images", $"byte offset {data.Length}");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000, "the reader allocated for the claimed size");
+    }
+
+    [Fact]
+    public void Gzip_bomb_is_refused_before_its_claimed_size_is_allocated()
+    {
+        // A valid IDX file of 12,800 blank images: 10 MB that gzip packs into about 10 KB, a 1000-fold expansion.
+        byte[] gz = DataFiles.Gzip(DataFiles.IdxImages(12_800, 28, 28).Select((b, i) => i < 16 ? b : (byte)0).ToArray());
+        string path = Write("bomb.gz", gz);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Throws.DataError(() => IdxReader.ReadImages(path), "bomb.gz", "byte offset 4", "gzip", "12800 images");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 2_000_000, "the reader allocated what the bomb claims");
+    }
+
+    [Fact]
+    public void Gzip_bomb_behind_a_small_claim_stops_inflating_at_the_bound()
+    {
+        // One label, then 20 MB of zeros: the reader stops at 100× the file's size instead of inflating it all.
+        byte[] gz = DataFiles.Gzip([.. DataFiles.IdxLabels(3), .. new byte[20_000_000]]);
+        string path = Write("trailing-bomb.gz", gz);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Throws.DataError(() => IdxReader.ReadLabels(path, 10), "trailing-bomb.gz", "byte offset", "goes on");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 2_000_000, "the reader kept what it inflated");
+    }
+
+    [Fact]
+    public void A_directory_is_named_as_such()
+    {
+        Throws.DataError(() => IdxReader.ReadImages(_dir.Path, "Hint."), "is a directory", "Hint.");
+    }
+
+    [Fact]
+    public void A_generated_corpus_of_damaged_files_only_ever_raises_the_data_error()
+    {
+        // Every header field set to hostile values, every cut, every byte changed, raw and gzip:
+        // each copy reads or fails with a DataFormatException, never anything else.
+        byte[] images = DataFiles.IdxImages(3, 4, 5), labels = DataFiles.IdxLabels(1, 2, 3);
+        var copies = new List<(byte[] Data, bool Images)>();
+        foreach (var (valid, isImages) in new[] { (images, true), (labels, false) })
+        {
+            int fields = isImages ? 4 : 2;
+            foreach (uint value in new uint[] { 0, 1, 2, 3, 5, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 65536, 65537, 0x803, 0x801 })
+            {
+                for (int field = 0; field < fields; field++)
+                {
+                    var edited = (byte[])valid.Clone();
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(edited.AsSpan(4 * field), value);
+                    copies.Add((edited, isImages));
+                }
+            }
+            for (int cut = 0; cut < valid.Length; cut++) copies.Add((valid[..cut], isImages));
+            for (int at = 0; at < valid.Length; at++)
+            {
+                var changed = (byte[])valid.Clone();
+                changed[at] ^= 0xA5;
+                copies.Add((changed, isImages));
+            }
+        }
+        copies.AddRange(copies.ToList().Select(c => (DataFiles.Gzip(c.Data), c.Images)));
+        foreach (var (data, isImages) in copies)
+        {
+            string path = Write("corpus", data);
+            try
+            {
+                if (isImages) IdxReader.ReadImages(path);
+                else IdxReader.ReadLabels(path, 10);
+            }
+            catch (DataFormatException)
+            {
+            }
+        }
+        Assert.Equal(2 * (12 * 6 + 2 * (images.Length + labels.Length)), copies.Count);
+    }
 }

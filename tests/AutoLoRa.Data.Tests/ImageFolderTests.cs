@@ -103,6 +103,32 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void Images_above_the_pixel_limit_count_as_corrupt_and_the_limit_can_be_raised()
+    {
+        using var dir = new TempDirectory();
+        MakeSplitLayout(dir.Path);
+        // The largest training image is 68×35 = 2,380 pixels.
+        var limited = ImageFolder.Open(dir.Path, true, new ImageFolderOptions { MaxPixels = 2_000 });
+        Assert.NotEmpty(limited.Skipped);
+        Assert.All(limited.Skipped, s => Assert.Contains("--max-image-pixels", s.Reason));
+        Assert.Empty(ImageFolder.Open(dir.Path, true, new ImageFolderOptions { MaxPixels = 2_380 }).Skipped);
+    }
+
+    [Fact]
+    public void A_small_file_claiming_a_huge_image_is_refused_from_its_header()
+    {
+        // A 2×2 PNG whose header is edited to claim 15000×15000 RGB (675 MB decoded); its data stays 2×2.
+        using var encoded = new MemoryStream();
+        new ImageWriter().WritePng(new byte[12], 2, 2, ColorComponents.RedGreenBlue, encoded);
+        byte[] png = encoded.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), 15000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 15000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Throws.DataError(() => ImageFolder.Decode(png, "huge.png"), "huge.png", "15000×15000", "225,000,000 pixels", "--max-image-pixels");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000, "the decoder allocated for the claimed size");
+    }
+
+    [Fact]
     public void Layout_errors_say_what_is_expected()
     {
         using var dir = new TempDirectory();

@@ -1,5 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu;
 using AutoLoRa.Nn.Models;
 
@@ -30,7 +31,7 @@ public sealed class InputResizeTests : IDisposable
         var x = Images(6);
         using (GradMode.NoGrad())
         {
-            var expected = plain.Forward(Ops.ResizeBilinear(x, 24, 24)).ToArray();
+            var expected = plain.Forward(Ops.Resize(x, 24, 24, ResizeMode.Bilinear)).ToArray();
             var actual = resizing.Forward(x).ToArray();
             Assert.Equal(expected, actual);
             // Without the resize the same weights see 6×6 images and give other logits.
@@ -44,7 +45,7 @@ public sealed class InputResizeTests : IDisposable
     public void Resizing_can_be_switched_on_after_loading_and_the_input_gradient_has_the_small_shape()
     {
         using var model = ModelFactory.Create(_cpu, new ModelSpec("resnet-mini", Classes: 3, BaseWidth: 4), seed: 3);
-        model.ResizeInputsTo(16);
+        model.ResizeInputsTo(16, ResizeMode.Nearest);
         Assert.Equal(16, model.Spec.InputSize);
         var x = Images(4);
         x.RequiresGrad = true;
@@ -55,8 +56,8 @@ public sealed class InputResizeTests : IDisposable
         Assert.All(grad.ToArray(), v => Assert.True(float.IsFinite(v)));
         Assert.Contains(grad.ToArray(), v => v != 0);
 
-        model.ResizeInputsTo(0);
+        model.ResizeInputsTo(0, ResizeMode.Bilinear);
         Assert.Equal(0, model.Spec.InputSize);
-        Assert.Throws<ArgumentException>(() => model.ResizeInputsTo(-1));
+        Assert.Throws<ArgumentException>(() => model.ResizeInputsTo(-1, ResizeMode.Bilinear));
     }
 }

@@ -78,7 +78,68 @@ public sealed class RunnerTests : IDisposable
         Assert.Equal(0.4, report.RobustAccuracy, 9);
 
         var other = Options(a2) with { StatePath = state };
-        Assert.Throws<InvalidOperationException>(() => new AutoAttackRunner(other).Run(_model, _data));
+        Assert.Contains("other data or settings", Assert.Throws<AutoAttackStateException>(() => new AutoAttackRunner(other).Run(_model, _data)).Message);
+    }
+
+    /// <summary>Ways a saved state goes bad: the file cut, emptied, overwritten, or edited field by field.</summary>
+    public static TheoryData<string, string> DamagedStates() => new()
+    {
+        { "truncated", "" },
+        { "empty", "" },
+        { "garbage", "" },
+        { "[]", "" },
+        { "null", "null" },
+        { "format", "format 7" },
+        { "clean-length", "clean and" },
+        { "robust-not-clean", "robust without being clean" },
+        { "pending-range", "out of range" },
+        { "attack-name", "attacks are not the ones" },
+        { "attacks-null", "missing" },
+        { "negative", "negative" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DamagedStates))]
+    public void A_damaged_state_is_reported_with_its_file_and_discarded_only_when_asked(string damage, string expected)
+    {
+        string state = Path.Combine(_dir, "aa-state.json");
+        var b = new ScriptedAttack("b", N, 4, 9) { FailAfterBatches = 1 };
+        Assert.Throws<OperationCanceledException>(() => new AutoAttackRunner(Options(new ScriptedAttack("a", N, 2, 3), b) with { StatePath = state }).Run(_model, _data));
+        File.WriteAllText(state, Damage(File.ReadAllText(state), damage));
+
+        var e = Assert.Throws<AutoAttackStateException>(() =>
+            new AutoAttackRunner(Options(new ScriptedAttack("a", N, 2, 3), new ScriptedAttack("b", N, 4, 9)) with { StatePath = state }).Run(_model, _data));
+        Assert.StartsWith(state + ":", e.Message);
+        Assert.Contains(expected, e.Message);
+
+        var fresh = Options(new ScriptedAttack("a", N, 2, 3), new ScriptedAttack("b", N, 4, 9)) with { StatePath = state, DiscardUnusableState = true };
+        var report = new AutoAttackRunner(fresh).Run(_model, _data);
+        Assert.False(report.Resumed);
+        Assert.Equal(e.Message, report.DiscardedState);
+        Assert.Equal(0.4, report.RobustAccuracy, 9);
+        Assert.True(new AutoAttackRunner(fresh).Run(_model, _data).Resumed, "the discarded state was not replaced by the new one");
+    }
+
+    private static string Damage(string json, string damage)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        void Set(string key, System.Text.Json.Nodes.JsonNode? value) => node[key] = value;
+        switch (damage)
+        {
+            case "truncated": return json[..(json.Length / 2)];
+            case "empty": return "";
+            case "garbage": return "\u0001\u0002 not json";
+            case "[]": return "[]";
+            case "null": return "null";
+            case "format": Set("Format", 7); break;
+            case "clean-length": Set("Clean", new System.Text.Json.Nodes.JsonArray(true)); break;
+            case "robust-not-clean": node["Robust"]![0] = true; node["Clean"]![0] = false; break;
+            case "pending-range": Set("Pending", new System.Text.Json.Nodes.JsonArray(99)); break;
+            case "attack-name": node["Attacks"]![0]!["Name"] = "z"; break;
+            case "attacks-null": Set("Attacks", null); break;
+            case "negative": Set("NanImages", -1); break;
+        }
+        return node.ToJsonString();
     }
 
     [Fact]
@@ -120,6 +181,53 @@ public sealed class RunnerTests : IDisposable
         var report = ChecksOn(model, SyntheticTask.Sample(10, 20, seed: 4));
         Assert.Contains(report.Flags, f => f.Code == EvaluationFlag.ZeroGradients);
         Assert.DoesNotContain(report.Flags, f => f.Code == EvaluationFlag.Randomized);
+    }
+
+    [Fact]
+    public void ZeroGradientsChecksOnlyCorrectlyClassifiedPoints()
+    {
+        // Relabel every other point to the class the model ranks third: those points are
+        // misclassified and their DLR is 1 whatever the image, so its gradient is exactly zero there.
+        using var model = SyntheticTask.Train(_cpu, 10);
+        var clean = SyntheticTask.Sample(10, 20, seed: 4);
+        var logits = LogitEvaluator.Logits(model, clean.Images, clean.ShapeOf(clean.Count), out int classes);
+        var labels = (int[])clean.Labels.Clone();
+        for (int s = 0; s < labels.Length; s += 2)
+        {
+            labels[s] = Enumerable.Range(0, classes).OrderByDescending(c => logits[s * classes + c]).ElementAt(2);
+        }
+        var data = new AttackBatch(clean.Images, labels, clean.Channels, clean.Height, clean.Width);
+        var dlr = LogitEvaluator.LossGradient(model, data.Images, data.ShapeOf(data.Count), AttackLoss.Dlr, labels);
+        Assert.All(Enumerable.Range(0, 10), i => Assert.DoesNotContain(dlr.Grad.AsSpan(2 * i * data.ImageSize, data.ImageSize).ToArray(), g => g != 0f));
+
+        Assert.Null(ReliabilityChecks.ZeroGradients(model, data, classes));
+        Assert.DoesNotContain(ChecksOn(model, data).Flags, f => f.Code == EvaluationFlag.ZeroGradients);
+    }
+
+    [Fact]
+    public void ZeroGradientsFlagCountsTheCorrectPointsItChecked()
+    {
+        using var trained = SyntheticTask.Train(_cpu, 10);
+        using var model = new QuantizedModel(_cpu, trained.WeightHost, trained.BiasHost);
+        var data = SyntheticTask.Sample(10, 20, seed: 4);
+        int correct = LogitEvaluator.Predict(model, data.Images, data.ShapeOf(data.Count)).Where((p, i) => p == data.Labels[i]).Count();
+        var flag = ReliabilityChecks.ZeroGradients(model, data, 10);
+        Assert.NotNull(flag);
+        Assert.Contains($"of the {correct} correctly classified points checked", flag.Message);
+    }
+
+    [Fact]
+    public void NamedPgdRunsWithTheGivenStepAndTwoStepsDoNotShareAState()
+    {
+        Assert.Equal(PgdConfig.EvaluationStep, ((PgdEvaluationAttack)new AutoAttackRunner(new AutoAttackOptions { Epsilon = 0.1f, Attacks = ["pgd20"] }).AttackList[0]).Config.StepSize);
+        var demo = new AutoAttackOptions { Epsilon = 0.1f, Attacks = ["pgd3"], PgdStepSize = 0.01f, RunChecks = false, StatePath = Path.Combine(_dir, "pgd.json") };
+        var attack = (PgdEvaluationAttack)new AutoAttackRunner(demo).AttackList[0];
+        Assert.Equal(new PgdConfig(0.1f, 0.01f, 3), attack.Config);
+
+        using var model = SyntheticTask.Train(_cpu, 10);
+        var data = SyntheticTask.Sample(10, 20, seed: 4);
+        new AutoAttackRunner(demo).Run(model, data);
+        Assert.Throws<InvalidOperationException>(() => new AutoAttackRunner(demo with { PgdStepSize = 0.02f }).Run(model, data));
     }
 
     private static AutoAttackReport ChecksOn(ILogitModel model, AttackBatch data) =>

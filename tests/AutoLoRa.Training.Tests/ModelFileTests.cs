@@ -1,9 +1,11 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu;
 using AutoLoRa.Formats;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training.Recipes;
 using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Training.Tests;
@@ -56,5 +58,31 @@ public sealed class ModelFileTests : IDisposable
         SafeTensors.Write(path, ModelStateCodec.ToEntries(model), new Dictionary<string, string> { [ModelFile.SpecKey] = old });
         using var loaded = ModelFile.Load(path, _cpu);
         Assert.Equal(0, loaded.Spec.InputSize);
+    }
+
+    [Fact]
+    public void A_nearest_resize_round_trips_and_a_bilinear_file_is_written_as_before()
+    {
+        using var model = ModelFactory.Create(_cpu, new ModelSpec("resnet-mini", Classes: 3, BaseWidth: 4, InputSize: 12), seed: 5);
+        Assert.DoesNotContain("InputResize", ModelFile.SpecJson(model.Spec));
+        model.ResizeInputsTo(12, ResizeMode.Nearest);
+        string path = Path.Combine(_dir, "nearest.safetensors");
+        ModelFile.Save(path, model);
+        using var loaded = ModelFile.Load(path, _cpu);
+        Assert.Equal((12, ResizeMode.Nearest), (loaded.Spec.InputSize, loaded.Spec.InputResize));
+    }
+
+    [Fact]
+    public void Training_applies_input_size_and_resize_mode_to_the_model()
+    {
+        using var model = ModelFactory.Create(_cpu, new ModelSpec("resnet-mini", Classes: 3, BaseWidth: 4), seed: 5);
+        var settings = new RecipeSettings { Method = RecipeCatalogue.Get("natural"), RunDirectory = _dir, InputSize = 12, InputResize = ResizeMode.Nearest };
+        CommonSettings.ResizeInputs(model, settings);
+        Assert.Equal((12, ResizeMode.Nearest), (model.Spec.InputSize, model.Spec.InputResize));
+        // Without input-size the model keeps its size; resize-mode alone changes only the mode.
+        CommonSettings.ResizeInputs(model, settings with { InputSize = null, InputResize = ResizeMode.Bilinear });
+        Assert.Equal((12, ResizeMode.Bilinear), (model.Spec.InputSize, model.Spec.InputResize));
+        CommonSettings.ResizeInputs(model, settings with { InputSize = null, InputResize = null });
+        Assert.Equal((12, ResizeMode.Bilinear), (model.Spec.InputSize, model.Spec.InputResize));
     }
 }

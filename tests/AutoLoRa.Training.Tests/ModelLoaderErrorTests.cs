@@ -23,12 +23,25 @@ public sealed class ModelLoaderErrorTests : IDisposable
     }
 
     [Fact]
-    public void Weights_of_other_shapes_name_every_setting_that_shapes_the_model()
+    public void A_width_the_weights_contradict_is_named_before_a_model_is_built()
     {
         var e = Assert.Throws<CheckpointException>(() => ModelLoader.Import(Checkpoint, _cpu, new ImportSettings { Width = 2 }));
-        Assert.Equal([ImportSettings.Keys.Architecture, ImportSettings.Keys.Width, ImportSettings.Keys.Stem, ImportSettings.Keys.Classes], e.Hint!.Settings);
-        Assert.IsType<InvalidDataException>(e.InnerException);
+        Assert.Equal([ImportSettings.Keys.Width], e.Hint!.Settings);
+        Assert.Contains("conv1.weight", e.Message);
         Assert.DoesNotContain("--", e.Message);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1_000_000)]
+    [InlineData(int.MaxValue)]
+    public void Classes_the_classifier_contradicts_are_refused_before_a_model_is_built(int classes)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<CheckpointException>(() => ModelLoader.Import(Checkpoint, _cpu, new ImportSettings { Classes = classes }));
+        Assert.Equal([ImportSettings.Keys.Classes], e.Hint!.Settings);
+        Assert.Contains("fc.weight", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64_000_000, "the import allocated a head of the classes asked for");
     }
 
     [Theory]

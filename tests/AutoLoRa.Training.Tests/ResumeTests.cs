@@ -84,6 +84,20 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public void A_flipped_bit_in_the_checkpoint_stops_the_resume()
+    {
+        string dir = Path.Combine(_root, "flipped");
+        Assert.ThrowsAny<OperationCanceledException>(() => RunAutoLora(dir, cancelAfterBatches: 5));
+        string checkpoint = Path.Combine(dir, RunCheckpoint.FileName);
+        var bytes = File.ReadAllBytes(checkpoint);
+        bytes[^5] ^= 0x01;
+        File.WriteAllBytes(checkpoint, bytes);
+        var e = Assert.Throws<CheckpointException>(() => RunAutoLora(dir, cancelAfterBatches: null));
+        Assert.StartsWith(checkpoint, e.Message);
+        Assert.Contains("checksum", e.Message);
+    }
+
+    [Fact]
     public void ModelFileRoundTripsAndNamesItsSpec()
     {
         RunAutoLora(Path.Combine(_root, "model"), cancelAfterBatches: null);

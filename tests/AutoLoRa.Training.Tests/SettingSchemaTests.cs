@@ -14,7 +14,7 @@ public sealed class SettingSchemaTests
     {
         Assert.Equal(
             ["alpha", "attack-step", "attack-steps", "auto-scalars", "batch-size", "beta", "crop-padding", "epochs", "gamma", "grad-sim-batches",
-             "horizontal-flip", "lambda1", "lambda2", "lambda2-max", "lr", "lr-milestones", "momentum", "rank", "scalar-probe-size", "twins-kl",
+             "horizontal-flip", "input-size", "lambda1", "lambda2", "lambda2-max", "lr", "lr-milestones", "momentum", "protocol", "rank", "resize-mode", "scalar-probe-size", "twins-kl",
              "val-fraction", "validation-step", "validation-steps", "weight-decay"],
             SettingSchema.PlanKeys.Select(s => s.Key).Order(StringComparer.Ordinal));
     }
@@ -52,8 +52,8 @@ public sealed class SettingSchemaTests
     [Fact]
     public void MethodDefaultsComeFromTheRecipe()
     {
-        Assert.Equal((0.01f, 1e-4f), (RecipeCatalogue.Get("vanilla").LearningRate(Defaults("vanilla")), RecipeCatalogue.Get("vanilla").WeightDecay(Defaults("vanilla"))));
-        Assert.Equal((0.003f, 1e-5f), (RecipeCatalogue.Get("twins").LearningRate(Defaults("twins")), RecipeCatalogue.Get("twins").WeightDecay(Defaults("twins"))));
+        Assert.Equal((0.001f, 1e-4f), (RecipeCatalogue.Get("vanilla").LearningRate(Defaults("vanilla")), RecipeCatalogue.Get("vanilla").WeightDecay(Defaults("vanilla"))));
+        Assert.Equal((0.01f, 1e-5f), (RecipeCatalogue.Get("twins").LearningRate(Defaults("twins")), RecipeCatalogue.Get("twins").WeightDecay(Defaults("twins"))));
         Assert.Equal((0.1f, 5e-4f), (RecipeCatalogue.Get("pgd-at").LearningRate(Defaults("pgd-at")), RecipeCatalogue.Get("pgd-at").WeightDecay(Defaults("pgd-at"))));
         Assert.Equal(8, Defaults("vanilla").Get(AutoLoraRecipe.Rank));
         Assert.Equal(5, Defaults("vanilla").With(AutoLoraRecipe.Rank, 5).Get(AutoLoraRecipe.Rank));

@@ -6,6 +6,7 @@ using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Data;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training;
 using AutoLoRa.Training.Evaluation;
 using Spectre.Console;
 using AutoLoRa.ModelFiles;
@@ -27,23 +28,30 @@ internal static class EvalCommand
         var classes = CommonOptions.Classes();
         var attacks = new Option<string>("--attacks")
         {
-            Description = "Comma-separated: clean, pgdK (e.g. pgd20), aa (standard AutoAttack), or single AutoAttack attacks: apgd-ce, apgd-dlr, apgd-t, fab-t, square.",
+            Description = "Comma-separated: clean, pgdK (e.g. pgd20: K steps of CE PGD from a uniform start, step --pgd-step), aa (standard AutoAttack), or single AutoAttack attacks: apgd-ce, apgd-dlr, apgd-t, fab-t, square.",
             DefaultValueFactory = _ => "clean,pgd20",
         };
         var eps = CommonOptions.Epsilon(8f / 255f);
+        var pgdStep = new Option<float>("--pgd-step")
+        {
+            Description = "Step size of pgdK, in [0,1] pixel units (default 2/255 ≈ 0.00784, the papers' PGD at eps 8/255). The demo's and the fashion-mnist plan's PGD-20 use 0.01 " +
+                "(eps/10), a plan's results its evaluation's pgd-step (default eps/4), a run log's validation RA --validation-step (default the training step, eps/4).",
+            DefaultValueFactory = _ => PgdConfig.EvaluationStep,
+        };
         var n = CommonOptions.Limit("--n", "test images");
         var seed = CommonOptions.Seed();
         var batch = CommonOptions.BatchSize();
         var backendName = CommonOptions.Backend();
         var runDir = CommonOptions.RunDirectory();
+        var discardState = new Option<bool>(DiscardStateFlag) { Description = "Start an evaluation over when its saved progress in the run directory is damaged or another evaluation's (it is an error by default)." };
         var folder = new FolderOptionSet();
-        var command = new Command("eval", "Evaluates a model's clean, PGD and AutoAttack robust accuracy on a test split.") { model, data, classes, attacks, eps, n, seed, batch, backendName, runDir };
+        var command = new Command("eval", "Evaluates a model's clean, PGD and AutoAttack robust accuracy on a test split.") { model, data, classes, attacks, eps, pgdStep, n, seed, batch, backendName, runDir, discardState };
         folder.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             var plan = EvalPlan.Parse(r.GetValue(attacks)!);
             string dir = r.GetValue(runDir) ?? TrainingOptionSet.DefaultRunDirectory("eval");
-            Directory.CreateDirectory(dir);
+            RunDirectories.Create(dir);
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
             using var classifier = ModelLoader.Load(r.GetValue(model)!, backend);
             var test = DataSelection.Test(r.GetValue(data)!, r.GetValue(classes), r.GetValue(n), folder.Options(r));
@@ -60,7 +68,7 @@ internal static class EvalCommand
             }
             using var logits = new ClassifierLogitModel(classifier);
             var points = new Training.Evaluation.ImageSetAttackPoints(test, r.GetValue(batch));
-            var baseOptions = new AutoAttackOptions { Epsilon = r.GetValue(eps), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed) };
+            var baseOptions = new AutoAttackOptions { Epsilon = r.GetValue(eps), PgdStepSize = r.GetValue(pgdStep), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed), DiscardUnusableState = r.GetValue(discardState) };
             string title = Path.GetFileName(r.GetValue(model)!);
 
             var reports = new List<(string Label, AutoAttackReport Report)>();
@@ -69,15 +77,21 @@ internal static class EvalCommand
                 var options = baseOptions with { Attacks = list, StatePath = Path.Combine(dir, $"state-{string.Join('+', list)}-{ModelIdentity.Of(r.GetValue(model)!)}.json") };
                 reports.Add((label, AttackView.Run(options, logits, points, title)));
             }
-            Print(reports, test, baseOptions.Epsilon, dir);
+            Print(reports, test, baseOptions, dir);
             return 0;
         }));
         return command;
     }
 
-    private static void Print(List<(string Label, AutoAttackReport Report)> reports, IImageSet test, float eps, string dir)
+    /// <summary>The flag that lets eval discard saved progress it cannot resume (named in that error's message).</summary>
+    public const string DiscardStateFlag = "--discard-state";
+
+    private static void Print(List<(string Label, AutoAttackReport Report)> reports, IImageSet test, AutoAttackOptions options, string dir)
     {
-        var summary = new Table().Title(Markup.Escape($"{test.Name}: {test.Count} points, L∞ eps = {eps:G4}")).AddColumns("evaluation", "accuracy", "seconds");
+        float eps = options.Epsilon;
+        bool pgd = reports.Any(x => x.Label.StartsWith("PGD-", StringComparison.Ordinal));
+        string pgdStep = pgd ? $", PGD step {options.PgdStepSize:G4}" : "";
+        var summary = new Table().Title(Markup.Escape($"{test.Name}: {test.Count} points, L∞ eps = {eps:G4}{pgdStep}")).AddColumns("evaluation", "accuracy", "seconds");
         if (reports.Count > 0) summary.AddRow("clean", $"{reports[0].Report.CleanAccuracy:P2}", "");
         foreach (var (label, report) in reports)
         {
@@ -97,10 +111,12 @@ internal static class EvalCommand
         foreach (var (label, report) in reports)
         {
             Console.WriteLine($"{label}: largest perturbation {report.MaxPerturbation:G4} (eps {eps:G4}), pixels in [{report.MinPixel:G4}, {report.MaxPixel:G4}], NaN images {report.NanImages}, out of bounds {report.OutOfBoundsImages}{(report.Resumed ? ", resumed from saved state" : "")}");
+            if (report.DiscardedState is { } why) Console.WriteLine($"{label}: started over ({DiscardStateFlag}): {why}");
             foreach (var flag in report.Flags) AnsiConsole.MarkupLine($"[yellow]flag[/] {Markup.Escape(flag.Code)}: {Markup.Escape(flag.Message)}");
         }
 
         var json = new JsonObject { ["data"] = test.Name, ["points"] = test.Count, ["eps"] = eps };
+        if (pgd) json["pgd_step"] = options.PgdStepSize;
         foreach (var (label, report) in reports) json[label] = JsonNode.Parse(report.ToJson());
         string path = Path.Combine(dir, "eval.json");
         File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

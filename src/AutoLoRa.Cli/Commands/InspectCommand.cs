@@ -19,15 +19,14 @@ internal static class InspectCommand
         command.SetAction(r => CliError.Guard(() =>
         {
             string path = r.GetValue(file)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.");
-            var st = SafeTensors.Read(path);
+            var st = ModelFile.Read(path);
             long elements = st.Entries.Sum(e => e.ElementCount);
             Console.WriteLine($"{path}: {new FileInfo(path).Length:N0} bytes, {st.Entries.Count} tensors, {elements:N0} elements");
             if (st.Metadata.ContainsKey(ModelFile.SpecKey))
             {
                 var spec = ModelFile.SpecOf(st, path);
                 Console.WriteLine($"model: {spec.Architecture}, width {spec.BaseWidth}, {spec.InChannels} input channels, {spec.Classes} classes, {spec.Stem} stem, LoRA rank {spec.LoraRank}"
-                    + (spec.InputSize > 0 ? $", inputs resized to {spec.InputSize}x{spec.InputSize}" : "") + (spec.TwinNorms ? ", TWINS two-wing batch-norms" : ""));
+                    + (spec.InputSize > 0 ? $", inputs resized to {spec.InputSize}x{spec.InputSize} ({spec.InputResize.ToString().ToLowerInvariant()})" : "") + (spec.TwinNorms ? ", TWINS two-wing batch-norms" : ""));
                 Console.WriteLine($"normalisation: mean [{string.Join(", ", spec.EffectiveMean)}], std [{string.Join(", ", spec.EffectiveStd)}]");
             }
             if (st.Metadata.TryGetValue(ModelFile.RunStateKey, out var json)) PrintRunState(json);

@@ -28,7 +28,12 @@ internal static class PredictCommand
         var model = new Argument<string>("MODEL") { Description = "A model file (.safetensors written by autolora) or a PyTorch checkpoint (.pt/.pth/.ckpt)." };
         var input = new Option<string>("--input") { Description = "safetensors file holding 'x': float N×C×H×W images with pixels in [0, 1].", Required = true };
         var output = new Option<string>("--out") { Description = "safetensors file to write 'logits' (float32 N×classes) to.", Required = true };
-        var branch = new Option<string>("--branch") { Description = "main (with LoRA, if the model has it) or natural (without).", DefaultValueFactory = _ => "main" };
+        var branch = new Option<string>("--branch")
+        {
+            Description = "main: the weights W alone, the network AutoLoRa trains adversarially and that eval, runs and plans score (LoRA factors unused) | " +
+                "natural: W + s·BA, AutoLoRa's natural branch (the same as main for a model without LoRA factors).",
+            DefaultValueFactory = _ => "main",
+        };
         var batch = CommonOptions.BatchSize(64);
         var anyRange = new Option<bool>("--allow-any-range") { Description = "Accept pixel values outside [0, 1] (they are an error by default)." };
         var backendName = CommonOptions.Backend();
@@ -47,7 +52,7 @@ internal static class PredictCommand
             };
             int batchSize = r.GetValue(batch);
             if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1 (got {batchSize}).");
-            if (!File.Exists(path)) throw new IOException($"{path}: no such file.");
+            ModelFile.RequireFile(path);
             var file = SafeTensors.Read(path);
             var x = file.Entries.FirstOrDefault(e => e.Name == InputName)
                 ?? throw new ArgumentException($"{path} has no tensor '{InputName}' (it has: {Names(file.Entries)}); write the images as 'x', N×C×H×W.");

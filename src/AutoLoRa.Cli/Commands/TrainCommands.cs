@@ -38,15 +38,11 @@ internal static class TrainCommands
         var set = new TrainingOptionSet(RecipeCatalogue.FineTuning);
         var method = new Option<string>("--method") { Description = $"{RecipeCatalogue.Choices}.", DefaultValueFactory = _ => RecipeCatalogue.FineTuning[0].Name };
         var init = new Option<string>("--init") { Description = "The pre-trained model to start from: a .safetensors written by autolora, or a PyTorch .pt/.pth/.ckpt (key layout and architecture detected).", Required = true };
-        var inputSize = new Option<int?>("--input-size")
-        {
-            Description = "Resize inputs bilinearly to N×N inside the model (e.g. 224 to fine-tune an ImageNet-pretrained ResNet on 32×32 images, as the reference does); saved with the model. Default: keep the pre-trained model's setting.",
-        };
         var trackGradSim = new Option<bool>("--track-grad-sim")
         {
             Description = $"Record the gradient similarity of the natural and adversarial objectives per convolution after every epoch (log.jsonl), on {TrackedBatches} training batches unless --grad-sim-batches says otherwise.",
         };
-        var command = new Command("finetune", "Robustly fine-tunes a pre-trained model to new classes (AutoLoRa by default).") { method, init, inputSize, trackGradSim };
+        var command = new Command("finetune", "Robustly fine-tunes a pre-trained model to new classes (AutoLoRa by default).") { method, init, trackGradSim };
         set.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
@@ -57,7 +53,6 @@ internal static class TrainCommands
             var (train, source) = set.TrainingData(r, settings.Seed);
             settings = set.WithAugmentation(r, settings, source);
             using var model = LoadForFineTuning(backend, r.GetValue(init)!, train.ClassCount, train.Channels);
-            if (r.GetValue(inputSize) is int size) model.ResizeInputsTo(size);
             return Train(backend, model, train, settings, "finetune " + chosen.Name);
         }));
         return command;

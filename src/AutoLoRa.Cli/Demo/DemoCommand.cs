@@ -27,7 +27,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var quick = new Option<bool>("--quick") { Description = "A smoke run (about 2 minutes): tiny subsets, one epoch each." };
+        var quick = new Option<bool>("--quick") { Description = "A smoke run (about 25 seconds on 2 cores): tiny subsets, one epoch each." };
         var data = new Option<string?>("--data") { Description = $"Fashion-MNIST directory (default {DataSource.DefaultFashionMnistDirectory})." };
         var runDir = new Option<string>("--run-dir") { Description = "Where the demo keeps its runs (re-running resumes finished phases).", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var seed = CommonOptions.Seed();

@@ -18,10 +18,17 @@ internal sealed class FolderOptionSet
         DefaultValueFactory = _ => 224,
     };
 
+    public Option<long> MaxImagePixels { get; } = new("--max-image-pixels")
+    {
+        Description = "folder: data: largest image decoded, in pixels (width × height); larger files count as corrupt.",
+        DefaultValueFactory = _ => ImageFolderOptions.DefaultMaxPixels,
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(CorruptImages);
         command.Options.Add(ImageSize);
+        command.Options.Add(MaxImagePixels);
     }
 
     /// <summary>How an image folder is opened, from the parsed options.</summary>
@@ -29,10 +36,13 @@ internal sealed class FolderOptionSet
     {
         int size = r.GetValue(ImageSize);
         if (size < 1) throw new ArgumentException($"--image-size must be at least 1 (got {size}).");
+        long maxPixels = r.GetValue(MaxImagePixels);
+        if (maxPixels < 1) throw new ArgumentException($"--max-image-pixels must be at least 1 (got {maxPixels}).");
         return new ImageFolderOptions
         {
             CorruptImages = r.GetValue(CorruptImages),
             CropTo = size,
+            MaxPixels = maxPixels,
             ResizeTo = (int)Math.Round(size * 256.0 / 224.0, MidpointRounding.AwayFromZero),
         };
     }

@@ -153,7 +153,7 @@ public abstract partial class Backend
 
     // ---- resizing ----------------------------------------------------------------------------------------
 
-    /// <summary>Bilinear resize of every plane, PyTorch's align_corners=False rule (see <see cref="ResizeGeometry"/>).</summary>
+    /// <summary>Resize of every plane: bilinear (PyTorch's align_corners=False rule), or nearest as its one-tap case, by the geometry's mode (see <see cref="ResizeGeometry"/>).</summary>
     public void ResizeBilinearForward(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
         PrimitiveChecks.ResizeBilinearForward(g, x, y);

@@ -32,6 +32,16 @@ public sealed record ImageFolderOptions
 
     /// <summary>Side of the square images served (the reference's 224): the random crop's output in training, the centre crop's in evaluation.</summary>
     public int CropTo { get; init; } = 224;
+
+    /// <summary>
+    /// Largest image decoded, in pixels; a larger one counts as corrupt. A small compressed file can
+    /// claim an enormous image (a 0.7 MB PNG of 15000×15000 decodes to 675 MB), and the decoder
+    /// allocates what the header claims before it finds out.
+    /// </summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>The default <see cref="MaxPixels"/>: 40 megapixels, above any photo a training set needs (a 8000×5000 image), 120 MB decoded.</summary>
+    public const long DefaultMaxPixels = 40_000_000;
 }
 
 /// <summary>
@@ -188,12 +198,21 @@ public sealed class ImageFolder : IImageSet
 
     /// <summary>Decodes sample <paramref name="index"/> to RGB.</summary>
     /// <exception cref="DataFormatException">The file does not decode (its path is in the message).</exception>
-    public RgbImage Decode(int index) => Decode(_encoded[index], Paths[index]);
+    /// <remarks>No pixel limit: opening the folder decoded every kept file under its options' limit.</remarks>
+    public RgbImage Decode(int index) => Decode(_encoded[index], Paths[index], long.MaxValue);
 
     /// <summary>Decodes encoded image bytes to 8-bit RGB (grey and RGBA images are converted).</summary>
-    public static RgbImage Decode(byte[] encoded, string path)
+    /// <param name="encoded">The file's bytes.</param>
+    /// <param name="path">The file, for messages.</param>
+    /// <param name="maxPixels">Refuse images with more pixels (read from the header, before decoding).</param>
+    public static RgbImage Decode(byte[] encoded, string path, long maxPixels = ImageFolderOptions.DefaultMaxPixels)
     {
         if (JpegProblem(encoded) is { } problem) throw new DataFormatException($"{path}: not a readable image ({problem}).");
+        if (ImageInfo.FromStream(new MemoryStream(encoded, writable: false)) is { } info && (long)info.Width * info.Height > maxPixels)
+        {
+            throw new DataFormatException(
+                $"{path}: {info.Width}×{info.Height} is {(long)info.Width * info.Height:N0} pixels, more than the limit of {maxPixels:N0}; raise it with --max-image-pixels if the image is meant to be this large.");
+        }
         ImageResult result;
         try
         {
@@ -249,7 +268,7 @@ public sealed class ImageFolder : IImageSet
             try
             {
                 encoded[i] = File.ReadAllBytes(files[i].Path);
-                Decode(encoded[i], files[i].Path);
+                Decode(encoded[i], files[i].Path, options.MaxPixels);
             }
             catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
             {

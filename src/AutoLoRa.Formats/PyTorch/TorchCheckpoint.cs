@@ -56,10 +56,18 @@ public sealed class TorchCheckpoint : IDisposable
         int got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         head = head[..got];
         stream.Position = 0;
-        if (head.StartsWith("PK\x03\x04"u8))
-            return new(stream, sourceName, TorchCheckpointFormat.Zip, TorchZipReader.Read(stream, sourceName));
-        if (head.StartsWith(TorchLegacyReader.Signature))
-            return new(stream, sourceName, TorchCheckpointFormat.Legacy, TorchLegacyReader.Read(stream, sourceName));
+        try
+        {
+            if (head.StartsWith("PK\x03\x04"u8))
+                return new(stream, sourceName, TorchCheckpointFormat.Zip, TorchZipReader.Read(stream, sourceName));
+            if (head.StartsWith(TorchLegacyReader.Signature))
+                return new(stream, sourceName, TorchCheckpointFormat.Legacy, TorchLegacyReader.Read(stream, sourceName));
+        }
+        catch (OverflowException e)
+        {
+            // The readers compute sizes and offsets from the file with checked arithmetic.
+            throw new TorchFormatException(sourceName, "a size or offset in the file overflows 64 bits, so the file is damaged", e);
+        }
         if (IsTar(stream))
             throw new TorchFormatException(sourceName, "this is a tar-based checkpoint from PyTorch < 0.4; re-save it with a current PyTorch");
         if (got >= 9 && head[8] == (byte)'{')

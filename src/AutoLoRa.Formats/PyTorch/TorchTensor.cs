@@ -67,16 +67,32 @@ public sealed class TorchTensor
     {
         int size = TorchDTypes.Size(DType);
         var storage = Storage.Bytes(source);
-        long count = ElementCount;
-        var result = new byte[checked(count * size)];
+        long count, bytes;
+        try
+        {
+            count = ElementCount;
+            bytes = checked(count * size);
+            // The first and last element the view reaches, checked against the storage before the copy is allocated.
+            long first = StorageOffset, last = StorageOffset;
+            for (int d = 0; d < _shape.Length && count > 0; d++)
+            {
+                long reach = checked((_shape[d] - 1) * _stride[d]);
+                if (reach < 0) first = checked(first + reach);
+                else last = checked(last + reach);
+            }
+            if (count > 0 && (first < 0 || checked((last + 1) * size) > storage.Length))
+                throw new TorchFormatException(source,
+                    $"tensor '{DisplayText.Clip(name)}' ({DType}, shape {SafeTensorEntry.FormatShape(_shape)}, stride {SafeTensorEntry.FormatShape(_stride)}, offset {StorageOffset}) " +
+                    $"reaches past the end of {Storage} ({storage.Length} bytes present)");
+        }
+        catch (OverflowException e)
+        {
+            throw new TorchFormatException(source, $"tensor '{DisplayText.Clip(name)}': its shape, strides or offset overflow 64 bits", e);
+        }
+        if (bytes < 0 || bytes > Array.MaxLength) throw new TorchFormatException(source, $"tensor '{DisplayText.Clip(name)}' is {bytes} bytes, more than one array can hold");
+        var result = new byte[bytes];
         if (count > 0)
         {
-            long last = StorageOffset;
-            for (int d = 0; d < _shape.Length; d++) last += (_shape[d] - 1) * _stride[d];
-            if (StorageOffset < 0 || checked((last + 1) * size) > storage.Length)
-                throw new TorchFormatException(source,
-                    $"tensor '{name}' ({DType}, shape {SafeTensorEntry.FormatShape(_shape)}, stride {SafeTensorEntry.FormatShape(_stride)}, offset {StorageOffset}) " +
-                    $"reaches past the end of {Storage} ({storage.Length} bytes present)");
             if (IsContiguous)
                 storage.Slice(checked((int)(StorageOffset * size)), result.Length).CopyTo(result);
             else

@@ -40,7 +40,7 @@ internal static class HeaderJson
             {
                 if (!keys.Add(key))
                     throw Bad(source, key == SafeTensors.MetadataKey ? null : key, keyAt,
-                        $"duplicate key '{key}'; expected every key once");
+                        $"duplicate key '{DisplayText.Clip(key)}'; expected every key once");
                 reader.Read();
                 if (key == SafeTensors.MetadataKey)
                     ReadMetadata(ref reader, metadata, source);
@@ -71,9 +71,9 @@ internal static class HeaderJson
         while (NextProperty(ref reader, out string key, out long keyAt))
         {
             reader.Read();
-            Require(ref reader, JsonTokenType.String, source, null, $"'{SafeTensors.MetadataKey}' value for key '{key}'", "a string");
+            Require(ref reader, JsonTokenType.String, source, null, $"'{SafeTensors.MetadataKey}' value for key '{DisplayText.Clip(key)}'", "a string");
             if (!metadata.TryAdd(key, reader.GetString()!))
-                throw Bad(source, null, keyAt, $"duplicate '{SafeTensors.MetadataKey}' key '{key}'; expected every key once");
+                throw Bad(source, null, keyAt, $"duplicate '{SafeTensors.MetadataKey}' key '{DisplayText.Clip(key)}'; expected every key once");
         }
     }
 
@@ -94,7 +94,7 @@ internal static class HeaderJson
                 _ => false,
             };
             if (duplicate)
-                throw Bad(source, name, fieldAt, $"duplicate field '{field}'; expected it once");
+                throw Bad(source, name, fieldAt, $"duplicate field '{DisplayText.Clip(field)}'; expected it once");
             switch (field)
             {
                 case "dtype":
@@ -102,7 +102,7 @@ internal static class HeaderJson
                     Require(ref reader, JsonTokenType.String, source, name, "dtype", "a string");
                     string text = reader.GetString()!;
                     if (!SafeTensorDTypes.TryParse(text, out var parsed))
-                        throw Bad(source, name, reader.TokenStartIndex, $"unknown dtype '{text}'; expected one of {AllDTypes}");
+                        throw Bad(source, name, reader.TokenStartIndex, $"unknown dtype '{DisplayText.Clip(text)}'; expected one of {AllDTypes}");
                     dtype = parsed;
                     break;
                 case "shape":

@@ -103,8 +103,8 @@ internal static class HeaderReader
                 string expected = previous is null
                     ? "expected 0: the first tensor must start the data buffer"
                     : info.Begin > expectedBegin
-                        ? $"expected {expectedBegin}, where tensor '{previous}' ends (a gap of {info.Begin - expectedBegin} bytes)"
-                        : $"expected {expectedBegin}, where tensor '{previous}' ends (it overlaps by {expectedBegin - info.Begin} bytes)";
+                        ? $"expected {expectedBegin}, where tensor '{DisplayText.Clip(previous)}' ends (a gap of {info.Begin - expectedBegin} bytes)"
+                        : $"expected {expectedBegin}, where tensor '{DisplayText.Clip(previous)}' ends (it overlaps by {expectedBegin - info.Begin} bytes)";
                 throw Fail(SafeTensorsError.InvalidOffset, source, info.Name, at,
                     $"{offsets} begin at {info.Begin}; {expected}");
             }

@@ -81,6 +81,9 @@ public static class SafeTensorDTypes
             ? dtype.ToString()
             : throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "not a safetensors dtype");
 
+    private static readonly System.Buffers.SearchValues<char> HeaderNameCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
     /// <summary>
     /// Parses a header dtype string. Matching is exact and case-sensitive, as in the reference
     /// reader; numeric strings are rejected even though <see cref="Enum.TryParse{TEnum}(string, out TEnum)"/>
@@ -89,7 +92,8 @@ public static class SafeTensorDTypes
     public static bool TryParse(string text, out SafeTensorDType dtype)
     {
         dtype = default;
-        if (text.Length == 0 || !char.IsAsciiLetterUpper(text[0]))
+        // Enum.TryParse also trims blanks ("F32 ") and reads numbers; the reference takes neither.
+        if (text.Length == 0 || !char.IsAsciiLetterUpper(text[0]) || text.AsSpan().ContainsAnyExcept(HeaderNameCharacters))
             return false;
         return Enum.TryParse(text, ignoreCase: false, out dtype) && Enum.IsDefined(dtype);
     }

@@ -66,7 +66,7 @@ public sealed class SafeTensorsFormatException : IOException
     {
         var where = source ?? "<safetensors data>";
         if (tensor is not null)
-            where += $": tensor '{tensor}'";
+            where += $": tensor '{DisplayText.Clip(tensor)}'";
         if (offset is { } at)
             where += $" at file offset {at}";
         return $"{where}: {message} [{error}]";

@@ -65,6 +65,13 @@ public sealed class Conv2d : Module
     {
         if (LoraA is null || LoraB is null) throw new InvalidOperationException("This convolution has no LoRA branch to merge.");
         LoraGemm.Merge(_backend, LoraB.Shape[0], LoraB.Shape[1], LoraA.Shape[1], Weight.Buffer, LoraB.Buffer, LoraA.Buffer, LoraScale, Weight.Buffer);
+        RemoveLora();
+    }
+
+    /// <summary>Discards the LoRA branch, leaving W as it is: the main path becomes the only path.</summary>
+    public void RemoveLora()
+    {
+        if (LoraA is null || LoraB is null) throw new InvalidOperationException("This convolution has no LoRA branch to remove.");
         UnregisterParameter(LoraA);
         UnregisterParameter(LoraB);
         LoraA.Dispose();

@@ -1,4 +1,5 @@
 using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Nn.Layers;
 
 namespace AutoLoRa.Nn.Models;
@@ -14,7 +15,7 @@ public abstract class Classifier : Module
     protected Classifier(ModelSpec spec)
     {
         Spec = spec;
-        if (spec.InputSize > 0) _resize = new InputResize(spec.InputSize);
+        if (spec.InputSize > 0) _resize = new InputResize(spec.InputSize, spec.InputResize);
         else if (spec.InputSize < 0) throw new ArgumentException($"Input size {spec.InputSize} must be positive, or 0 for no resize.");
     }
 
@@ -30,24 +31,25 @@ public abstract class Classifier : Module
     public abstract Tensor Forward(Tensor x, Branch branch = Branch.Main);
 
     /// <summary>
-    /// Makes the model resize its inputs to <paramref name="size"/>×<paramref name="size"/> before
-    /// anything else (0 turns it off), e.g. 224 to fine-tune an ImageNet-pretrained ResNet on 32×32 images.
+    /// Makes the model resize its inputs to <paramref name="size"/>×<paramref name="size"/> by
+    /// <paramref name="mode"/> before anything else (0 turns it off), e.g. 224 to fine-tune an
+    /// ImageNet-pretrained ResNet on 32×32 images.
     /// </summary>
-    public void ResizeInputsTo(int size)
+    public void ResizeInputsTo(int size, ResizeMode mode)
     {
-        if (size < 0) throw new ArgumentException($"--input-size must be positive, or 0 for no resize (got {size}).");
-        _resize = size > 0 ? new InputResize(size) : null;
-        Spec = Spec with { InputSize = size };
+        if (size < 0) throw new ArgumentException($"The input size must be positive, or 0 for no resize (got {size}).");
+        _resize = size > 0 ? new InputResize(size, mode) : null;
+        Spec = Spec with { InputSize = size, InputResize = mode };
     }
 
     /// <summary>The first layer of every model: x as the network sees it (resized when the spec asks for it).</summary>
     protected Tensor PrepareInput(Tensor x) => _resize is null ? x : _resize.Forward(x);
 
     /// <summary>
-    /// Replaces the classifier with a new one for <paramref name="classes"/> classes, initialised to
-    /// zero as the reference does for a downstream task.
+    /// Replaces the classifier with a new one for <paramref name="classes"/> classes: zero, or with
+    /// PyTorch's default <c>nn.Linear</c> initialisation drawn from <paramref name="defaultInit"/>.
     /// </summary>
-    public abstract void ReplaceHead(int classes);
+    public abstract void ReplaceHead(int classes, Random? defaultInit = null);
 
     /// <summary>Every convolution of the feature extractor, in state-dict order.</summary>
     public IEnumerable<(string Name, Conv2d Conv)> Convolutions() =>
@@ -55,15 +57,22 @@ public abstract class Classifier : Module
 
     public bool HasLora => Convolutions().Any(c => c.Conv.HasLora);
 
-    /// <summary>Adds LoRA to every convolution except the stem (downsample/shortcut convs included), as the reference does.</summary>
-    public void AddLora(int rank, Random rng)
+    /// <summary>
+    /// Adds LoRA to every convolution except the stem; the shortcut (downsample) convolutions get it
+    /// only with <paramref name="shortcuts"/> (the authors' high-resolution ResNet has none there).
+    /// </summary>
+    public void AddLora(int rank, Random rng, bool shortcuts = true)
     {
-        foreach (var (_, conv) in Convolutions())
+        foreach (var (name, conv) in Convolutions())
         {
-            if (!ReferenceEquals(conv, Stem)) conv.AddLora(rank, rng);
+            if (!ReferenceEquals(conv, Stem) && (shortcuts || !IsShortcut(name))) conv.AddLora(rank, rng);
         }
-        Spec = Spec with { LoraRank = rank };
+        Spec = Spec with { LoraRank = rank, LoraShortcuts = shortcuts };
     }
+
+    /// <summary>A shortcut convolution by its state-dict name: torchvision's <c>downsample.0</c>, WRN's <c>convShortcut</c>.</summary>
+    private static bool IsShortcut(string name) =>
+        name.EndsWith(".downsample.0", StringComparison.Ordinal) || name.EndsWith(".convShortcut", StringComparison.Ordinal);
 
     /// <summary>Folds every LoRA branch into its weights: the result is the natural-path model without LoRA.</summary>
     public void MergeLora()
@@ -71,6 +80,16 @@ public abstract class Classifier : Module
         foreach (var (_, conv) in Convolutions())
         {
             if (conv.HasLora) conv.MergeLora();
+        }
+        Spec = Spec with { LoraRank = 0 };
+    }
+
+    /// <summary>Discards every LoRA branch, keeping W: the result is the main-path model without LoRA.</summary>
+    public void RemoveLora()
+    {
+        foreach (var (_, conv) in Convolutions())
+        {
+            if (conv.HasLora) conv.RemoveLora();
         }
         Spec = Spec with { LoraRank = 0 };
     }
@@ -105,7 +124,7 @@ public abstract class Classifier : Module
     /// <summary>Adds what the spec asks for beyond the base architecture (LoRA branches, TWINS wings); called by the constructors.</summary>
     protected void AddSpecExtras(int seed)
     {
-        if (Spec.LoraRank > 0) AddLora(Spec.LoraRank, new Random(seed + 1));
+        if (Spec.LoraRank > 0) AddLora(Spec.LoraRank, new Random(seed + 1), Spec.LoraShortcuts);
         if (Spec.TwinNorms) AddTwinNorms();
     }
 

@@ -7,10 +7,16 @@ public static class ModelFactory
 {
     public static IReadOnlyList<string> Architectures { get; } = ["resnet-mini", "resnet18", "resnet34", "resnet50", "wrn-28-10"];
 
-    public static Classifier Create(Backend backend, ModelSpec spec, int seed) => spec.Architecture switch
+    /// <exception cref="ArgumentException">An unknown architecture or a field out of range (<see cref="ModelSpec.Validate"/>).</exception>
+    public static Classifier Create(Backend backend, ModelSpec spec, int seed)
+    {
+        spec.Validate();
+        return Build(backend, spec, seed);
+    }
+
+    private static Classifier Build(Backend backend, ModelSpec spec, int seed) => spec.Architecture switch
     {
         "wrn-28-10" => new WideResNet(backend, spec, seed),
-        _ when spec.Architecture.StartsWith("resnet", StringComparison.Ordinal) => new ResNet(backend, spec, seed),
-        _ => throw new ArgumentException($"Unknown architecture '{spec.Architecture}'; known: {string.Join(", ", Architectures)}."),
+        _ => new ResNet(backend, spec, seed),
     };
 }

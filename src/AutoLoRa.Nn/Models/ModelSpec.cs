@@ -1,3 +1,6 @@
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Formats;
+
 namespace AutoLoRa.Nn.Models;
 
 /// <summary>The stem of a ResNet: CIFAR (3×3 stride 1, no max-pool) or ImageNet (7×7/2 + 3×3/2 max-pool).</summary>
@@ -11,7 +14,9 @@ public enum StemKind
 /// Everything needed to rebuild a model: the architecture name (resnet18, resnet34, resnet50,
 /// resnet-mini, wrn-28-10), base width, input channels, classes, stem, the input normalisation,
 /// the LoRA rank (0 = none), the side to which inputs are resized inside the model (0 = none,
-/// see <see cref="Layers.InputResize"/>) and whether every batch-norm carries a TWINS frozen wing.
+/// see <see cref="Layers.InputResize"/>), whether every batch-norm carries a TWINS frozen wing, and
+/// how inputs are resized (bilinear unless a file says otherwise: files written before the choice were)
+/// and whether the shortcut convolutions carry LoRA too (they did before the choice).
 /// Stored in checkpoint metadata.
 /// </summary>
 public sealed record ModelSpec(
@@ -24,7 +29,9 @@ public sealed record ModelSpec(
     float[]? Std = null,
     int LoraRank = 0,
     int InputSize = 0,
-    bool TwinNorms = false)
+    bool TwinNorms = false,
+    ResizeMode InputResize = ResizeMode.Bilinear,
+    bool LoraShortcuts = true)
 {
     /// <summary>CIFAR-10 statistics, the default for 3-channel inputs (WORKLOADS.md).</summary>
     public static readonly float[] CifarMean = [0.4914f, 0.4822f, 0.4465f];
@@ -39,4 +46,52 @@ public sealed record ModelSpec(
     public float[] EffectiveMean => Mean ?? (InChannels == 3 ? CifarMean : Enumerable.Repeat(0.5f, InChannels).ToArray());
 
     public float[] EffectiveStd => Std ?? (InChannels == 3 ? CifarStd : Enumerable.Repeat(0.5f, InChannels).ToArray());
+
+    /// <summary>Most classes a head may have: far above any dataset we read (ImageNet-21k has 21,843), far below what would exhaust memory.</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>Widest base width: 16 times the standard ResNet's 64.</summary>
+    public const int MaxBaseWidth = 1024;
+
+    /// <summary>Most input channels (images have 1, 3 or 4).</summary>
+    public const int MaxInChannels = 64;
+
+    /// <summary>Highest LoRA rank: above the channel count of every convolution we build, where a higher rank adds nothing.</summary>
+    public const int MaxLoraRank = 2048;
+
+    /// <summary>Largest side inputs may be resized to inside the model.</summary>
+    public const int MaxInputSize = 4096;
+
+    /// <summary>
+    /// Checks every field before anything is built from them, because a description also comes from
+    /// files (a model file's metadata) that may be damaged or hostile.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown architecture or a field out of range, named as the command line names it (e.g. "classes must be …").</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(Architecture)) throw new ArgumentException("architecture is missing.");
+        if (!ModelFactory.Architectures.Contains(Architecture))
+            throw new ArgumentException($"architecture '{DisplayText.Clip(Architecture)}' is unknown; known: {string.Join(", ", ModelFactory.Architectures)}.");
+        Require(Classes, 1, MaxClasses, "classes");
+        Require(InChannels, 1, MaxInChannels, "in-channels");
+        Require(BaseWidth, 1, MaxBaseWidth, "width");
+        Require(LoraRank, 0, MaxLoraRank, "rank");
+        Require(InputSize, 0, MaxInputSize, "input-size");
+        if (!Enum.IsDefined(Stem)) throw new ArgumentException($"stem {(int)Stem} is unknown; expected cifar or imagenet.");
+        CheckPerChannel(Mean, "mean", v => float.IsFinite(v), "finite");
+        CheckPerChannel(Std, "std", v => float.IsFinite(v) && v > 0, "finite and positive");
+    }
+
+    private static void Require(int value, int min, int max, string name)
+    {
+        if (value < min || value > max) throw new ArgumentException($"{name} must be between {min} and {max:N0} (got {value}).");
+    }
+
+    private void CheckPerChannel(float[]? values, string name, Func<float, bool> valid, string what)
+    {
+        if (values is null) return;
+        if (values.Length != InChannels) throw new ArgumentException($"{name} must have one value per input channel ({InChannels}), but has {values.Length}.");
+        int bad = Array.FindIndex(values, v => !valid(v));
+        if (bad >= 0) throw new ArgumentException($"{name}[{bad}] must be {what} (got {values[bad]}).");
+    }
 }

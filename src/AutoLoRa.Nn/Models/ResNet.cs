@@ -59,9 +59,9 @@ public sealed class ResNet : Classifier
 
     protected override Conv2d Stem => _conv1;
 
-    public override void ReplaceHead(int classes)
+    public override void ReplaceHead(int classes, Random? defaultInit = null)
     {
-        _fc = ReplaceModule("fc", new Linear(_fc.Weight.Backend, new Random(0), FeatureWidth, classes, zeroInit: true));
+        _fc = ReplaceModule("fc", new Linear(_fc.Weight.Backend, defaultInit ?? new Random(0), FeatureWidth, classes, zeroInit: defaultInit is null));
         Spec = Spec with { Classes = classes };
     }
 

@@ -40,9 +40,9 @@ public sealed class WideResNet : Classifier
 
     protected override Conv2d Stem => _conv1;
 
-    public override void ReplaceHead(int classes)
+    public override void ReplaceHead(int classes, Random? defaultInit = null)
     {
-        _fc = ReplaceModule("fc", new Linear(_fc.Weight.Backend, new Random(0), _fc.InFeatures, classes, zeroInit: true));
+        _fc = ReplaceModule("fc", new Linear(_fc.Weight.Backend, defaultInit ?? new Random(0), _fc.InFeatures, classes, zeroInit: defaultInit is null));
         Spec = Spec with { Classes = classes };
     }
 

@@ -86,7 +86,12 @@ public static class StateDicts
             }
         }
         if (problems.Count > 0)
-            throw new InvalidDataException($"state dict does not fit the model ({problems.Count} tensors):\n  " + string.Join("\n  ", problems));
+        {
+            // The first few say what is wrong; a whole model's worth would bury it.
+            const int shown = 8;
+            string more = problems.Count > shown ? $"\n  … and {problems.Count - shown} more" : "";
+            throw new InvalidDataException($"state dict does not fit the model ({problems.Count} tensors):\n  " + string.Join("\n  ", problems.Take(shown)) + more);
+        }
         foreach (var write in writes) write();
         return report;
     }

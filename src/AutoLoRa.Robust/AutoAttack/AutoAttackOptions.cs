@@ -19,6 +19,9 @@ public sealed record AutoAttackOptions
     /// <summary>Attack objects, run in order; takes precedence over <see cref="Attacks"/> (tests, custom settings).</summary>
     public IReadOnlyList<IAttack>? AttackInstances { get; init; }
 
+    /// <summary>Step size of "pgdK" attacks named in <see cref="Attacks"/> (the demo and fashion-mnist plans use ε/10).</summary>
+    public float PgdStepSize { get; init; } = PgdConfig.EvaluationStep;
+
     /// <summary>Points per attack call (the reference's bs; AutoLoRa uses 128).</summary>
     public int BatchSize { get; init; } = 128;
 
@@ -27,6 +30,13 @@ public sealed record AutoAttackOptions
 
     /// <summary>JSON file to save progress to after every batch and resume from; null = no state.</summary>
     public string? StatePath { get; init; }
+
+    /// <summary>
+    /// Start over when the state file at <see cref="StatePath"/> cannot be resumed (damaged, or
+    /// another evaluation's), instead of failing with <see cref="AutoAttackStateException"/>; the
+    /// report's <see cref="AutoAttackReport.DiscardedState"/> then says why it was discarded.
+    /// </summary>
+    public bool DiscardUnusableState { get; init; }
 
     /// <summary>Called after the clean pass's and every attack's batches.</summary>
     public Action<AttackProgress>? Progress { get; init; }
@@ -43,6 +53,7 @@ public sealed record AutoAttackOptions
     public void Validate()
     {
         if (!(Epsilon >= 0 && Epsilon <= 1)) throw new ArgumentException($"AutoAttack eps must be in [0, 1] pixel units; got {Epsilon}.");
+        if (!(PgdStepSize > 0)) throw new ArgumentException($"PGD step size must be positive; got {PgdStepSize}.");
         if (BatchSize < 1) throw new ArgumentException($"AutoAttack batch size must be positive; got {BatchSize}.");
     }
 }

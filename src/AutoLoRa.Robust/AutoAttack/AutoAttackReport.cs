@@ -40,6 +40,9 @@ public sealed class AutoAttackReport
     /// <summary>Whether this run continued from a saved state.</summary>
     public bool Resumed { get; init; }
 
+    /// <summary>Why a saved state was discarded instead of resumed (<see cref="AutoAttackOptions.DiscardUnusableState"/>); null when none was.</summary>
+    public string? DiscardedState { get; init; }
+
     /// <summary>Per point: still correctly classified after every attack. Not written to JSON.</summary>
     [JsonIgnore]
     public IReadOnlyList<bool> Robust { get; init; } = [];

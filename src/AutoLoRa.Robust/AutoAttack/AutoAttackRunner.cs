@@ -17,7 +17,7 @@ public sealed class AutoAttackRunner
         options.Validate();
         Options = options;
         AttackList = options.AttackInstances
-            ?? (options.Attacks ?? AutoAttackOptions.Standard).Select(name => AttackCatalog.Create(name, options.Epsilon)).ToList();
+            ?? (options.Attacks ?? AutoAttackOptions.Standard).Select(name => AttackCatalog.Create(name, options.Epsilon, options.PgdStepSize)).ToList();
         var duplicate = AttackList.GroupBy(a => a.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"Attack '{duplicate.Key}' is listed twice; reports and resume states key attacks by name.");
     }
@@ -31,12 +31,22 @@ public sealed class AutoAttackRunner
     public AutoAttackReport Run(ILogitModel model, IAttackPoints data)
     {
         string fingerprint = Fingerprint(data);
-        var state = Options.StatePath is null ? null : AutoAttackState.Load(Options.StatePath);
-        bool resumed = state is not null;
-        if (state is not null && state.Fingerprint != fingerprint)
+        string? discarded = null;
+        AutoAttackState? state = null;
+        if (Options.StatePath is { } path)
         {
-            throw new InvalidOperationException($"AutoAttack state file '{Options.StatePath}' was written for other data or settings; delete it or choose another path.");
+            try
+            {
+                state = AutoAttackState.Load(path);
+                state?.Check(path, data.Count, fingerprint, [.. AttackList.Select(a => a.Name)]);
+            }
+            catch (AutoAttackStateException e) when (Options.DiscardUnusableState)
+            {
+                // Starting over overwrites the file with the new state.
+                (state, discarded) = (null, e.Message);
+            }
         }
+        bool resumed = state is not null;
         state ??= Start(model, data, fingerprint);
 
         for (int index = 0; index < AttackList.Count; index++)
@@ -58,7 +68,7 @@ public sealed class AutoAttackRunner
         var squareFlag = ReliabilityChecks.SquareBeatsWhiteBox(Accuracy(state.Clean), state.Attacks);
         if (squareFlag is not null && state.Flags.All(f => f.Code != squareFlag.Code)) state.Flags.Add(squareFlag);
         Save(state);
-        return BuildReport(state, resumed);
+        return BuildReport(state, resumed, discarded);
     }
 
     /// <summary>Clean pass and reliability checks.</summary>
@@ -192,17 +202,17 @@ public sealed class AutoAttackRunner
         if (Options.StatePath is not null) state.Save(Options.StatePath);
     }
 
-    /// <summary>Identifies data, ε and attack list, so a state is only resumed for the same evaluation.</summary>
+    /// <summary>Identifies data, ε, attack list and (where PGD runs) its step, so a state is only resumed for the same evaluation.</summary>
     private string Fingerprint(IAttackPoints data)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         data.AppendContent(hash);
-        string header = $"{data.Count}x{data.Channels}x{data.Height}x{data.Width}|eps={Options.Epsilon:R}|seed={Options.Seed}|bs={Options.BatchSize}|{string.Join(",", AttackList.Select(a => a.Name))}";
+        string header = $"{data.Count}x{data.Channels}x{data.Height}x{data.Width}|eps={Options.Epsilon:R}|seed={Options.Seed}|bs={Options.BatchSize}|{string.Join(",", AttackList.Select(a => a is PgdEvaluationAttack p ? $"{a.Name}@{p.Config.StepSize:R}" : a.Name))}";
         hash.AppendData(System.Text.Encoding.UTF8.GetBytes(header));
         return header + "|" + Convert.ToHexString(hash.GetHashAndReset())[..16];
     }
 
-    private AutoAttackReport BuildReport(AutoAttackState state, bool resumed)
+    private AutoAttackReport BuildReport(AutoAttackState state, bool resumed, string? discarded)
     {
         double clean = Accuracy(state.Clean);
         bool anyReturned = state.Attacks.Any(a => a.Attacked > 0);
@@ -220,6 +230,7 @@ public sealed class AutoAttackRunner
             NanImages = state.NanImages,
             OutOfBoundsImages = state.OutOfBoundsImages,
             Resumed = resumed,
+            DiscardedState = discarded,
             Robust = state.Robust,
         };
     }

@@ -54,21 +54,53 @@ public sealed class AutoAttackState
     }
 
     /// <summary>The saved state, or null when there is none.</summary>
+    /// <exception cref="AutoAttackStateException">The file is not a state this build wrote (damaged, empty, another format).</exception>
     public static AutoAttackState? Load(string path)
     {
         if (!File.Exists(path)) return null;
         try
         {
             using var stream = File.OpenRead(path);
-            var state = JsonSerializer.Deserialize(stream, AutoAttackStateJsonContext.Default.AutoAttackState) ?? throw new InvalidDataException("empty document");
-            if (state.Format != CurrentFormat) throw new InvalidDataException($"format {state.Format}, expected {CurrentFormat}");
+            var state = JsonSerializer.Deserialize(stream, AutoAttackStateJsonContext.Default.AutoAttackState) ?? throw new JsonException("the document is null");
+            if (state.Format != CurrentFormat) throw new JsonException($"format {state.Format}, expected {CurrentFormat}");
             return state;
         }
-        catch (Exception e) when (e is JsonException or InvalidDataException)
+        catch (JsonException e)
         {
-            throw new InvalidDataException($"AutoAttack state file '{path}' cannot be resumed: {e.Message}. Delete it to start over.", e);
+            throw new AutoAttackStateException(path, e.Message, e);
         }
     }
+
+    /// <summary>
+    /// Checks that this state belongs to the evaluation about to resume it and is whole: the same
+    /// fingerprint (data, ε, seed, batch size, attacks), one flag per point, robust points a subset
+    /// of the clean ones, attacks done a prefix of the list, pending points in range.
+    /// </summary>
+    /// <exception cref="AutoAttackStateException">The first thing that does not fit.</exception>
+    public void Check(string path, int points, string fingerprint, IReadOnlyList<string> attacks)
+    {
+        string? problem =
+            Fingerprint != fingerprint ? "it was written for other data or settings"
+            : Clean is null || Robust is null || Attacks is null || Flags is null ? "a field is missing"
+            : Clean.Length != points || Robust.Length != points ? $"it has {Clean.Length} clean and {Robust.Length} robust flags for {points} points"
+            : Enumerable.Range(0, points).Any(i => Robust[i] && !Clean[i]) ? "a point is robust without being clean"
+            : Attacks.Count > attacks.Count || Attacks.Where((a, i) => a?.Name != attacks[i]).Any() ? "its attacks are not the ones this evaluation runs"
+            : Pending is not null && Pending.Any(i => (uint)i >= (uint)points) ? "a pending point is out of range"
+            : Classes < 0 || NanImages < 0 || OutOfBoundsImages < 0 ? "a count is negative"
+            : null;
+        if (problem is not null) throw new AutoAttackStateException(path, problem);
+    }
+}
+
+/// <summary>
+/// A saved AutoAttack state that cannot be resumed: damaged, or another evaluation's. The front end
+/// decides whether to discard it (<see cref="AutoAttackOptions.DiscardUnusableState"/>).
+/// </summary>
+public sealed class AutoAttackStateException(string path, string reason, Exception? inner = null)
+    : IOException($"{path}: the saved AutoAttack progress cannot be resumed ({reason}).", inner)
+{
+    /// <summary>The state file.</summary>
+    public string StatePath { get; } = path;
 }
 
 /// <summary>

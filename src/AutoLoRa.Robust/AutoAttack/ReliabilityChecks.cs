@@ -61,28 +61,28 @@ public static class ReliabilityChecks
             "The model's outputs are non-negative rows summing to 1: it returns probabilities, not logits. Gradient attacks saturate on them; evaluate the logits.");
     }
 
-    /// <summary>Points whose input gradient (of DLR, or CE with fewer than 3 classes) is exactly zero at the clean image.</summary>
+    /// <summary>
+    /// Correctly classified points whose input gradient (of DLR, or CE with fewer than 3 classes) is
+    /// exactly zero at the clean image. Only correct points are checked: the official check runs
+    /// inside APGD, which attacks only the points still robust, and a misclassified point whose true
+    /// class is the third logit has a flat DLR by construction (−(z_y − z_π1)/(z_π1 − z_π3) = 1), so
+    /// counting it would flag honest models.
+    /// </summary>
     public static EvaluationFlag? ZeroGradients(ILogitModel model, AttackBatch batch, int classes)
     {
         var loss = classes >= 3 ? AttackLoss.Dlr : AttackLoss.CrossEntropy;
         var eval = LogitEvaluator.LossGradient(model, batch.Images, batch.ShapeOf(batch.Count), loss, batch.Labels);
-        int zero = 0;
+        var predictions = LogitEvaluator.ArgMaxRows(eval.Logits, eval.Classes);
+        int zero = 0, correct = 0;
         for (int s = 0; s < batch.Count; s++)
         {
-            bool allZero = true;
-            foreach (float g in eval.Grad.AsSpan(s * batch.ImageSize, batch.ImageSize))
-            {
-                if (g != 0f)
-                {
-                    allZero = false;
-                    break;
-                }
-            }
-            if (allZero) zero++;
+            if (predictions[s] != batch.Labels[s]) continue;
+            correct++;
+            if (AllZero(eval.Grad.AsSpan(s * batch.ImageSize, batch.ImageSize))) zero++;
         }
         if (zero == 0) return null;
         return new EvaluationFlag(EvaluationFlag.ZeroGradients,
-            $"{zero} of {batch.Count} checked points have an exactly zero {loss.Name} input gradient: white-box attacks cannot move them, so the robust accuracy may be overestimated (gradient masking).");
+            $"{zero} of the {correct} correctly classified points checked have an exactly zero {loss.Name} input gradient: white-box attacks cannot move them, so the robust accuracy may be overestimated (gradient masking).");
     }
 
     /// <summary>Attacks that need more classes than the model has.</summary>
@@ -121,6 +121,15 @@ public static class ReliabilityChecks
         if (square.AccuracyAfter >= best - SquareMargin) return null;
         return new EvaluationFlag(EvaluationFlag.SquareBeatsWhiteBox,
             $"The black-box Square attack lowered robust accuracy to {square.AccuracyAfter:P2}, below the white-box attacks' {best:P2} by more than {SquareMargin:P1}: a sign of gradient masking.");
+    }
+
+    private static bool AllZero(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values)
+        {
+            if (v != 0f) return false;
+        }
+        return true;
     }
 
     private static void Normalize(float[] logits, int classes)

@@ -34,13 +34,13 @@ public static class RunCheckpoint
             // The model description too, so `autolora inspect` and `eval` read checkpoints like model files.
             [ModelFile.SpecKey] = ModelFile.SpecJson(model.Spec),
         };
-        SafeTensors.Write(path, entries, metadata);
+        ModelFile.Write(path, entries, metadata);
     }
 
     /// <summary>Loads weights and momentum into the model and optimizer; returns the run state and the best weights.</summary>
     public static (RunState State, IReadOnlyList<SafeTensorEntry>? Best) Load(string path, Classifier model, Sgd optimizer)
     {
-        var file = SafeTensors.Read(path);
+        var file = ModelFile.Read(path);
         if (!file.Metadata.TryGetValue(ModelFile.RunStateKey, out var json)) throw new CheckpointException($"{path}: not a run checkpoint (no '{ModelFile.RunStateKey}' metadata).");
         RunState state;
         try
@@ -54,6 +54,11 @@ public static class RunCheckpoint
         if (state.FormatVersion != RunState.CurrentVersion)
         {
             throw new CheckpointException($"{path}: checkpoint format {state.FormatVersion}, this build reads {RunState.CurrentVersion}.");
+        }
+        // Null where the JSON had null or nothing: the record's types cannot say "required" to the serializer.
+        if (state.Method is null || state.ScheduleKind is null || state.ScheduleState is null || state.Scalars is null || state.History is null || state.CompletedEpochs < 0)
+        {
+            throw new CheckpointException($"{path}: the '{ModelFile.RunStateKey}' metadata lacks a field or has a negative epoch count; resume with another run directory or start over with --no-resume.");
         }
         ModelStateCodec.Load(model, file, ModelFile.RunModelPrefix, strict: true, source: path);
         var names = model.NamedParameters().Select(p => p.Name).ToList();

@@ -36,15 +36,17 @@ public sealed class AutoLoraRecipe : MethodRecipe
         if (rank < 1) throw new SettingException(Rank.Key, k => $"{k} must be at least 1 for AutoLoRa (got {rank}).");
     }
 
-    /// <summary>Adds LoRA branches (seeded) when the model has none.</summary>
+    /// <summary>Adds LoRA branches (seeded; on the shortcuts as the protocol says) when the model has none.</summary>
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train)
     {
-        if (!model.HasLora) model.AddLora(s.Get(Rank), new Random(s.Seed));
+        if (!model.HasLora) model.AddLora(s.Get(Rank), new Random(s.Seed), ProtocolSettings.LoraOnShortcuts(s));
         return new AutoLora(model, s.Attack, ScalarSettings.Scalars(s), ScalarSettings.Accuracy(backend, model, s, train, Branch.Natural),
-            LearningRate(s), s.Momentum, WeightDecay(s));
+            LearningRate(s), s.Momentum, WeightDecay(s), ProtocolSettings.AutoLoraAttackStart(s), ProtocolSettings.ScalarRefreshesPerEpoch(s));
     }
 
-    /// <summary>The automatic schedule from 0.01 unless a learning rate is fixed.</summary>
+    /// <summary>The automatic schedule from 0.01 (with the protocol's bookkeeping) unless a learning rate is fixed.</summary>
     public override ILearningRateSchedule CreateSchedule(RecipeSettings s) =>
-        s.LearningRate is null ? new AutomaticSchedule(new AutomaticLearningRate()) : base.CreateSchedule(s);
+        s.LearningRate is null
+            ? new AutomaticSchedule(new AutomaticLearningRate(referenceBookkeeping: ProtocolSettings.ReferenceLearningRateBookkeeping(s)))
+            : base.CreateSchedule(s);
 }

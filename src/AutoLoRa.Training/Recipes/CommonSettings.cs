@@ -1,4 +1,6 @@
 using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Training.Recipes;
@@ -107,24 +109,68 @@ public static class CommonSettings
         Surface = SettingSurface.Plan,
     };
 
+    public static Setting<int?> InputSize { get; } = new("input-size",
+        "Resize inputs to N×N inside the model (e.g. 224 to fine-tune an ImageNet-pretrained ResNet on 32×32 images, as the reference does; 0: no resize); saved with the model. Default: keep the model's setting.",
+        SettingFormats.OptionalInt)
+    {
+        Get = s => s.InputSize,
+        Set = (s, v) => s with { InputSize = v },
+    };
+
+    public static Setting<ResizeMode?> InputResize { get; } = new("resize-mode",
+        "How the model resizes its inputs: nearest (F.interpolate's default, what the reference's F.interpolate(inp, 224) does) | bilinear (align_corners=False). " +
+        "Default: with input-size, the protocol's (nearest for reference, bilinear for ours); else the model's own mode.",
+        SettingFormats.OptionalChoice<ResizeMode>("resize-mode", [("nearest", ResizeMode.Nearest), ("bilinear", ResizeMode.Bilinear)], v => v.ToString()))
+    {
+        Get = s => s.InputResize,
+        Set = (s, v) => s with { InputResize = v },
+    };
+
     /// <summary>In the order help texts list them.</summary>
     public static IReadOnlyList<SettingDescriptor> All { get; } =
     [
         Epochs, BatchSize, LearningRate, Milestones, Momentum, WeightDecay, Epsilon, AttackStep, AttackSteps,
-        ValidationSteps, ValidationStep, ValidationFraction, Seed, CropPadding, HorizontalFlip,
+        ValidationSteps, ValidationStep, ValidationFraction, Seed, CropPadding, HorizontalFlip, InputSize, InputResize, ProtocolSettings.Setting,
     ];
+
+    /// <summary>
+    /// Makes <paramref name="model"/> resize its inputs as <paramref name="s"/> says: to input-size
+    /// when given (by resize-mode, by default the protocol's), else at the model's own size by resize-mode
+    /// when that is given; otherwise the model keeps what it has.
+    /// </summary>
+    public static void ResizeInputs(Classifier model, RecipeSettings s)
+    {
+        if (s.InputSize is int size) model.ResizeInputsTo(size, s.InputResize ?? ProtocolSettings.DefaultResize(s));
+        else if (s.InputResize is { } mode && model.Spec.InputSize > 0) model.ResizeInputsTo(model.Spec.InputSize, mode);
+    }
 
     /// <summary>Common settings that cannot work, named in one sentence each.</summary>
     /// <exception cref="SettingException">The first such setting.</exception>
     public static void Validate(RecipeSettings s)
     {
+        foreach (var setting in SettingSchema.All) setting.Accept(new FiniteCheck(s));
         if (s.Epochs < 1) throw new SettingException(Epochs.Key, k => $"{k} must be at least 1 (got {s.Epochs}).");
         if (s.BatchSize < 2) throw new SettingException(BatchSize.Key, k => $"{k} must be at least 2 for batch-norm (got {s.BatchSize}).");
         if (!(s.ValidationFraction > 0 && s.ValidationFraction < 1)) throw new SettingException(ValidationFraction.Key, k => $"{k} must be in (0, 1) (got {s.ValidationFraction}).");
+        if (s.InputSize is < 0) throw new SettingException(InputSize.Key, k => $"{k} must be positive, or 0 for no resize (got {s.InputSize}).");
         if (s.LearningRate is <= 0) throw new SettingException(LearningRate.Key, k => $"{k} must be positive (got {s.LearningRate}).");
+        // As evaluation does: a radius beyond the whole pixel range is a typo for one in 255ths (2 for 2/255).
+        if (s.Attack.Epsilon > 1) throw new SettingException(Epsilon.Key, k => $"{k} must be in [0, 1] pixel units (got {s.Attack.Epsilon}; {s.Attack.Epsilon}/255 is {s.Attack.Epsilon / 255:G3}).");
         if (s.Attack.Epsilon < 0 || s.Attack.StepSize < 0 || s.Attack.Steps < 0)
         {
             throw new SettingException([Epsilon.Key, AttackStep.Key, AttackSteps.Key], k => $"Attack settings ({k[0]}, {k[1]}, {k[2]}) must not be negative.");
+        }
+    }
+
+    /// <summary>Refuses NaN and infinite numbers in any setting: no setting means anything with them, and settings JSON cannot hold them.</summary>
+    private sealed class FiniteCheck(RecipeSettings s) : ISettingVisitor<bool>
+    {
+        public bool Visit<T>(Setting<T> setting)
+        {
+            object? value = setting.Get(s);
+            if (value is float f && !float.IsFinite(f) || value is double d && !double.IsFinite(d))
+                throw new SettingException(setting.Key, k => $"{k} must be a finite number (got {value}).");
+            return true;
         }
     }
 }

@@ -6,9 +6,11 @@ namespace AutoLoRa.Training.Recipes;
 public static class FineTuning
 {
     /// <summary>
-    /// <paramref name="model"/> (opened from <paramref name="path"/>) with any LoRA branch merged, any
-    /// TWINS frozen wing dropped (a run starts from the plain network the file deploys) and a new
-    /// zero-initialised head for the downstream classes, as the reference does; disposed on error.
+    /// <paramref name="model"/> (opened from <paramref name="path"/>) as the plain network the file
+    /// deploys — any LoRA branch discarded (an AutoLoRa model deploys and is scored on W alone; W + s·BA
+    /// is its natural branch, never evaluated), any TWINS frozen wing dropped (TWINS deploys its
+    /// adaptive wing) — with a new zero-initialised head for the downstream classes, as the
+    /// reference does; disposed on error.
     /// </summary>
     /// <exception cref="ArgumentException">The model expects another number of input channels than the data has.</exception>
     public static Classifier Prepare(Classifier model, string path, int classes, int channels)
@@ -18,7 +20,7 @@ public static class FineTuning
             model.Dispose();
             throw new ArgumentException($"{path} expects {model.Spec.InChannels}-channel images but the data has {channels} channels.");
         }
-        if (model.HasLora) model.MergeLora();
+        if (model.HasLora) model.RemoveLora();
         if (model.HasTwinNorms) model.RemoveFrozenWings();
         model.ReplaceHead(classes);
         return model;

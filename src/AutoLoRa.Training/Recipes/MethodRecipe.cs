@@ -34,6 +34,12 @@ public abstract class MethodRecipe
     /// <summary>The initial learning rate when none is fixed.</summary>
     public virtual float DefaultLearningRate => 0.01f;
 
+    /// <summary>
+    /// Raised when a default of this method changes what a run does, so that reproduction cells run
+    /// at the old default are not taken as finished (<c>CellIdentity</c> includes it when above 0).
+    /// </summary>
+    public virtual int DefaultsRevision => 0;
+
     /// <summary>The weight decay when none is fixed: 1e-4 for fine-tuning (the reference).</summary>
     public virtual float DefaultWeightDecay => 1e-4f;
 

@@ -23,31 +23,45 @@ public static class Recipe
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         Validate(s, model);
+        PrepareModel(model, s);
         var (train, validation) = DatasetSplit.Split(data, s.ValidationFraction, (ulong)s.Seed);
         using var trainer = CreateTrainer(backend, model, s, train);
         var schedule = s.Method.CreateSchedule(s);
-        var options = new TrainingOptions
-        {
-            Epochs = s.Epochs,
-            BatchSize = s.BatchSize,
-            Seed = s.Seed,
-            RunDirectory = s.RunDirectory,
-            ValidationAttack = PgdConfig.Evaluation(s.Attack.Epsilon, s.ValidationSteps, s.ValidationStepSize ?? s.Attack.StepSize),
-            Resume = s.Resume,
-            CropPadding = s.CropPadding,
-            HorizontalFlip = s.HorizontalFlip,
-            GradSimBatches = s.Get(ScalarSettings.GradSimBatches),
-        };
+        var options = Options(s);
         WriteConfig(s, model, data, train.Count, validation.Count);
         var run = new TrainingRun(backend, trainer, schedule, options);
         run.Run(train, validation, progress, cancel);
         return run;
     }
 
+    /// <summary>
+    /// What the settings change in the model before training: its input resize, and for the reference
+    /// protocol a fine-tuning head initialised as PyTorch's nn.Linear (FineTuning.Prepare made it zero).
+    /// </summary>
+    internal static void PrepareModel(Classifier model, RecipeSettings s)
+    {
+        CommonSettings.ResizeInputs(model, s);
+        if (s.Method.FineTunes && !ProtocolSettings.ZeroHead(s)) model.ReplaceHead(model.Spec.Classes, new Random(s.Seed));
+    }
+
+    /// <summary>The epoch loop's options: sizes, seed, run directory, the validation attack (its start the protocol's), augmentation.</summary>
+    internal static TrainingOptions Options(RecipeSettings s) => new()
+    {
+        Epochs = s.Epochs,
+        BatchSize = s.BatchSize,
+        Seed = s.Seed,
+        RunDirectory = s.RunDirectory,
+        ValidationAttack = PgdConfig.Evaluation(s.Attack.Epsilon, s.ValidationSteps, s.ValidationStepSize ?? s.Attack.StepSize) with { Start = ProtocolSettings.ValidationStart(s) },
+        Resume = s.Resume,
+        CropPadding = s.CropPadding,
+        HorizontalFlip = s.HorizontalFlip,
+        GradSimBatches = s.Get(ScalarSettings.GradSimBatches),
+    };
+
     /// <summary>RunDirectory/config.json: what this run is, for people and for reproduction.</summary>
     private static void WriteConfig(RecipeSettings s, Classifier model, IImageSet data, int trainCount, int validationCount)
     {
-        Directory.CreateDirectory(s.RunDirectory);
+        RunDirectories.Create(s.RunDirectory);
         var config = new RunConfig(SettingsJson.Write(s), model.Spec, data.Name, trainCount, validationCount, Environment.ProcessorCount, DateTimeOffset.Now);
         string path = Path.Combine(s.RunDirectory, "config.json");
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(config, RunConfigJsonContext.Default.RunConfig));

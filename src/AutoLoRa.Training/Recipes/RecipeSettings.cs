@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Recipes.Settings;
 
@@ -53,7 +54,16 @@ public sealed record RecipeSettings
 
     public bool HorizontalFlip { get; init; }
 
+    /// <summary>Side to which the model resizes its inputs (0: none); null keeps the model's own.</summary>
+    public int? InputSize { get; init; }
+
+    /// <summary>How inputs are resized; null: bilinear, or the model's own when only it resizes.</summary>
+    public ResizeMode? InputResize { get; init; }
+
     public bool Resume { get; init; } = true;
+
+    /// <summary>Where the authors' code and ours differ, which one this run follows (<see cref="ProtocolSettings"/>).</summary>
+    public Protocol Protocol { get; init; }
 
     /// <summary>
     /// The methods' own settings by key (absent: the descriptor's default). A value is kept even when

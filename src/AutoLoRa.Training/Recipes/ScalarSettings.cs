@@ -70,10 +70,10 @@ public static class ScalarSettings
         ? AutomaticScalars.Fixed(l1, l2)
         : AutomaticScalars.Automatic(s.Get(Alpha), s.Get(Lambda2Max));
 
-    /// <summary>Clean accuracy along <paramref name="branch"/> on the fixed scalar probe of the training data.</summary>
+    /// <summary>Clean accuracy along <paramref name="branch"/> on the scalar probe: a fixed subset of the training data, or (reference protocol) all of it.</summary>
     public static Func<float> Accuracy(Backend backend, Classifier model, RecipeSettings s, IImageSet train, Branch branch)
     {
-        var probe = TrainingProbe.Subset(train, s.Get(ScalarProbeSize), s.Seed, TrainingProbe.ScalarStream);
+        var probe = ProtocolSettings.ScalarProbeIsWholeTrainingSet(s) ? train : TrainingProbe.Subset(train, s.Get(ScalarProbeSize), s.Seed, TrainingProbe.ScalarStream);
         var evaluator = new Evaluator(backend, Math.Max(128, s.BatchSize));
         return () => evaluator.CleanAccuracy(model, probe, branch);
     }

@@ -29,6 +29,6 @@ public abstract class TradesRecipe : MethodRecipe
     /// </summary>
     protected static MeasuredScalars? Scalars(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         s.Get(AutoScalars) || s.Get(ScalarSettings.Lambda1).HasValue
-            ? new MeasuredScalars(ScalarSettings.Scalars(s), ScalarSettings.Accuracy(backend, model, s, train, Branch.Main))
+            ? new MeasuredScalars(ScalarSettings.Scalars(s), ScalarSettings.Accuracy(backend, model, s, train, Branch.Main), ProtocolSettings.ScalarRefreshesPerEpoch(s))
             : null;
 }

@@ -33,9 +33,11 @@ public sealed record AutomaticLearningRateState(float Rate, float[] History, flo
 /// falls below the minimum.
 /// </summary>
 /// <remarks>
-/// Condition 2 follows the paper and the issue's statement. The reference code compares two entries
-/// of its eta list that its bookkeeping always makes equal, which reduces the condition to "no
-/// improvement since the previous check"; the two differ only right after a halving.
+/// Condition 2 follows the paper (and APGD) by default. The reference code
+/// (<c>AutoLoRa_high_resolution.py</c> L200–209 at 55455ce) compares two entries of its eta list
+/// that its bookkeeping makes equal from the second check on, which reduces the condition there
+/// to "no improvement since the previous check" (the two differ only right after a halving); at
+/// the first check it cannot fire. <c>referenceBookkeeping</c> does exactly that.
 /// </remarks>
 public sealed class AutomaticLearningRate
 {
@@ -45,7 +47,7 @@ public sealed class AutomaticLearningRate
     private bool _halvedAtPreviousCheckpoint;
     private float _bestAtPreviousCheckpoint = float.NegativeInfinity;
 
-    public AutomaticLearningRate(float initialRate = 0.01f, int period = 4, float rho = 0.75f, float minimumRate = 1e-5f)
+    public AutomaticLearningRate(float initialRate = 0.01f, int period = 4, float rho = 0.75f, float minimumRate = 1e-5f, bool referenceBookkeeping = false)
     {
         if (!(initialRate > 0) || period < 1 || !(rho > 0 && rho <= 1) || !(minimumRate > 0))
         {
@@ -55,7 +57,11 @@ public sealed class AutomaticLearningRate
         Period = period;
         Rho = rho;
         MinimumRate = minimumRate;
+        ReferenceBookkeeping = referenceBookkeeping;
     }
+
+    /// <summary>Condition 2 as the reference code evaluates it (see the remarks).</summary>
+    public bool ReferenceBookkeeping { get; }
 
     public float Rate { get; private set; }
 
@@ -85,7 +91,7 @@ public sealed class AutomaticLearningRate
                 if (_history[j + 1] > _history[j]) increases++;
             }
             if (increases < Rho * (epoch - _previousCheckpoint)) halving = HalvingReason.Condition1;
-            else if (!_halvedAtPreviousCheckpoint && _best == _bestAtPreviousCheckpoint) halving = HalvingReason.Condition2;
+            else if (NotHalvedLastTime() && _best == _bestAtPreviousCheckpoint) halving = HalvingReason.Condition2;
 
             if (halving != HalvingReason.None) Rate /= 2;
             _halvedAtPreviousCheckpoint = halving != HalvingReason.None;
@@ -94,6 +100,9 @@ public sealed class AutomaticLearningRate
         }
         return new LearningRateDecision(isNewBest, halving, Rate < MinimumRate);
     }
+
+    /// <summary>Condition 2's first half: the paper's "not halved at the previous check", or the reference's "this is not the first check".</summary>
+    private bool NotHalvedLastTime() => ReferenceBookkeeping ? _previousCheckpoint > 0 : !_halvedAtPreviousCheckpoint;
 
     public AutomaticLearningRateState ExportState() =>
         new(Rate, [.. _history], _best, _previousCheckpoint, _halvedAtPreviousCheckpoint, _bestAtPreviousCheckpoint);

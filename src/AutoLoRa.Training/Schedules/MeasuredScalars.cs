@@ -2,14 +2,15 @@ namespace AutoLoRa.Training.Schedules;
 
 /// <summary>
 /// <see cref="AutomaticScalars"/> fed by a measured clean accuracy on a rhythm: at the start of each
-/// epoch and after each quarter of it, as the AutoLoRa reference refreshes λ1 and λ2. AutoLoRa
+/// epoch and, by default, after each quarter of it (the reference protocol: once per epoch). AutoLoRa
 /// measures its natural (LoRA) branch; vanilla RFT and TWINS, which have no natural branch,
 /// measure the model itself (see <see cref="Recipes.Recipe"/>). Reports its values for the run log
 /// and restores them from a checkpoint.
 /// </summary>
 /// <param name="weights">The λ1/λ2 policy (automatic, or fixed for the ablation).</param>
-/// <param name="measureAccuracy">Clean accuracy in [0, 1] on a fixed subset of the training data.</param>
-public sealed class MeasuredScalars(AutomaticScalars weights, Func<float> measureAccuracy)
+/// <param name="measureAccuracy">Clean accuracy in [0, 1] on (a fixed subset of) the training data.</param>
+/// <param name="refreshesPerEpoch">Measurements per epoch, the first at its start: 4 (ours) or 1 (the reference protocol's).</param>
+public sealed class MeasuredScalars(AutomaticScalars weights, Func<float> measureAccuracy, int refreshesPerEpoch = 4)
 {
     public AutomaticScalars Weights { get; } = weights;
 
@@ -24,12 +25,12 @@ public sealed class MeasuredScalars(AutomaticScalars weights, Func<float> measur
         ["sa_nat"] = Accuracy,
     };
 
-    /// <summary>Measures and updates at batch 0 and at every quarter of the epoch (nothing when the weights are fixed).</summary>
+    /// <summary>Measures and updates at batch 0 and at every 1/refreshesPerEpoch of the epoch (nothing when the weights are fixed).</summary>
     public void OnEpochProgress(int batchIndex, int batchesPerEpoch)
     {
         if (!Weights.IsAutomatic) return;
-        int quarter = Math.Max(1, batchesPerEpoch / 4);
-        if (batchIndex % quarter != 0) return;
+        int every = refreshesPerEpoch == 1 ? int.MaxValue : Math.Max(1, batchesPerEpoch / refreshesPerEpoch);
+        if (batchIndex % every != 0) return;
         Accuracy = measureAccuracy();
         Weights.Update(Accuracy);
     }

@@ -9,7 +9,7 @@ namespace AutoLoRa.Training.Trainers;
 
 /// <summary>
 /// AutoLoRa (paper Eq. 5): the feature extractor learns adversarial data, a LoRA branch learns
-/// natural data. Per step: PGD-10 (CE, start x + 0.001·N(0, 1), BN eval) on the main path; then in
+/// natural data. Per step: PGD-10 (CE, start x + 0.001·N(0, 1) or as given, BN eval) on the main path; then in
 /// training mode z_nat = f_nat(x) (LoRA path: W and BN affine detached, so only A, B and the head
 /// learn) and z_adv = f(x_adv) (main path: W, BN and head learn); loss = λ1·CE(z_nat, y) +
 /// (1 − λ1)·CE(z_adv, y) + λ2·KL(p_nat ‖ p_adv). λ1, λ2 come from <see cref="AutomaticScalars"/>,
@@ -27,16 +27,22 @@ public sealed class AutoLora : Trainer
     /// <param name="learningRate">Initial rate (the automatic schedule starts at 0.01).</param>
     /// <param name="momentum">SGD momentum.</param>
     /// <param name="weightDecay">SGD weight decay.</param>
+    /// <param name="attackStart">The training attack's start (the reference protocol's is uniform).</param>
+    /// <param name="scalarRefreshesPerEpoch">How often λ1/λ2 are measured per epoch (the reference protocol: once).</param>
     public AutoLora(Classifier model, PgdConfig attack, AutomaticScalars scalars, Func<float> measureNaturalAccuracy,
-        float learningRate = 0.01f, float momentum = 0.9f, float weightDecay = 1e-4f)
+        float learningRate = 0.01f, float momentum = 0.9f, float weightDecay = 1e-4f, PgdStart attackStart = PgdStart.SmallGaussian,
+        int scalarRefreshesPerEpoch = 4)
         : base(model, learningRate, momentum, weightDecay)
     {
         if (!model.HasLora) throw new ArgumentException("AutoLoRa needs a model with LoRA branches (rank > 0).", nameof(model));
-        _attack = new PgdAttack(attack.With(PgdObjective.CrossEntropy, PgdStart.SmallGaussian));
-        AutoScalars = new MeasuredScalars(scalars, measureNaturalAccuracy);
+        _attack = new PgdAttack(attack.With(PgdObjective.CrossEntropy, attackStart));
+        AutoScalars = new MeasuredScalars(scalars, measureNaturalAccuracy, scalarRefreshesPerEpoch);
     }
 
     public override string Method => "autolora";
+
+    /// <summary>The training attack, objective and start included.</summary>
+    public PgdConfig Attack => _attack.Config;
 
     /// <summary>The λ1/λ2 policy (automatic by default).</summary>
     public AutomaticScalars LossWeights => AutoScalars!.Weights;

@@ -99,10 +99,14 @@ public static class ImageCases
         {
             yield return GradientCase.Of(family, $"avg_pool2d 2x3x{h}x{w} k{k} s{s} p{p}", b => [Uniform(b, new Shape(2, 3, h, w), 1)], t => Ops.AvgPool2d(t[0], k, s, p));
         }
-        // Upsampling by odd ratios, downsampling, and up in one axis with the other unchanged.
+        // Upsampling by odd ratios, downsampling, and up in one axis with the other unchanged; nearest up and down.
         foreach (var (h, w, outH, outW) in new[] { (3, 4, 7, 9), (6, 5, 4, 3), (2, 2, 5, 2) })
         {
-            yield return GradientCase.Of(family, $"resize_bilinear 2x3x{h}x{w} to {outH}x{outW}", b => [Uniform(b, new Shape(2, 3, h, w), 1)], t => Ops.ResizeBilinear(t[0], outH, outW));
+            yield return GradientCase.Of(family, $"resize_bilinear 2x3x{h}x{w} to {outH}x{outW}", b => [Uniform(b, new Shape(2, 3, h, w), 1)], t => Ops.Resize(t[0], outH, outW, ResizeMode.Bilinear));
+        }
+        foreach (var (h, w, outH, outW) in new[] { (3, 4, 7, 9), (6, 5, 4, 3) })
+        {
+            yield return GradientCase.Of(family, $"resize_nearest 2x3x{h}x{w} to {outH}x{outW}", b => [Uniform(b, new Shape(2, 3, h, w), 1)], t => Ops.Resize(t[0], outH, outW, ResizeMode.Nearest));
         }
     }
 }

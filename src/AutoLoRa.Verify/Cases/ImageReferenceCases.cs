@@ -12,7 +12,8 @@ public static class ImageReferenceCases
 
     /// <summary>The in-model upsampling at a 7× ratio; odd ratios; a downsample; a single pixel; the identity.</summary>
     public static readonly ResizeGeometry[] Resizes =
-        [new(2, 3, 4, 4, 28, 28), new(1, 2, 5, 7, 9, 4), new(2, 1, 9, 9, 4, 4), new(1, 1, 1, 1, 3, 2), new(1, 2, 6, 5, 6, 5)];
+        [new(2, 3, 4, 4, 28, 28), new(1, 2, 5, 7, 9, 4), new(2, 1, 9, 9, 4, 4), new(1, 1, 1, 1, 3, 2), new(1, 2, 6, 5, 6, 5),
+         new(2, 3, 4, 4, 28, 28, ResizeMode.Nearest), new(1, 2, 5, 7, 9, 4, ResizeMode.Nearest), new(2, 1, 9, 7, 4, 3, ResizeMode.Nearest)];
 
     private static readonly Tolerance Window = new(1e-5, 1e-6, "an average of a few window values in float against double");
 
@@ -74,18 +75,18 @@ public static class ImageReferenceCases
         };
     }
 
-    /// <summary>Bilinear resize forward and backward (align_corners = false); the same size must be the identity, exactly.</summary>
+    /// <summary>Resize forward and backward (bilinear with align_corners = false, or nearest); the same size must be the identity, exactly.</summary>
     public static PrimitiveCase Resize(ResizeGeometry g)
     {
         float[] x = new SeededData(81).Uniform(g.InputSize), dy = new SeededData(82).Uniform(g.OutputSize);
         bool identity = g.H == g.OutH && g.W == g.OutW;
-        var forward = identity ? Tolerance.Exact("one tap of weight 1 per output: a copy") : Window;
+        var forward = identity || g.Mode == ResizeMode.Nearest ? Tolerance.Exact("one tap of weight 1 per output: a copy") : Window;
         var c = new CaseBuffers();
         int bx = c.In(x), bdy = c.In(dy);
         int y = c.Out(g.OutputSize, forward, "forward"), dx = c.Out(g.InputSize, new(1e-5, 1e-5, "each input gathers weighted gradients of many outputs"), "backward");
         return new()
         {
-            Family = "bilinear resize vs reference", Name = $"resize {g}", Shape = $"{g}", Buffers = c,
+            Family = "resize vs reference", Name = $"resize {g}", Shape = $"{g}", Buffers = c,
             Run = (be, b) =>
             {
                 be.ResizeBilinearForward(g, b[bx], b[y]);

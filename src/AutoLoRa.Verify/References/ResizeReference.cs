@@ -3,7 +3,7 @@ using AutoLoRa.Core.Backends;
 namespace AutoLoRa.Verify.References;
 
 /// <summary>
-/// Bilinear resizing (align_corners=False) as two dense interpolation matrices in double:
+/// Resizing (bilinear with align_corners=False, or nearest) as two dense interpolation matrices in double:
 /// y = A_h · x · A_wᵀ per plane, and the backward as the transposed map dx = A_hᵀ · dy · A_w.
 /// Written from the definition, not from the backends' loops, so it also checks that their
 /// backward really is the forward's transpose.
@@ -11,18 +11,27 @@ namespace AutoLoRa.Verify.References;
 public static class ResizeReference
 {
     public static float[] Forward(ResizeGeometry g, float[] x) =>
-        Apply(g.N * g.C, Matrix(g.H, g.OutH), Matrix(g.W, g.OutW), x, g.H, g.W, transpose: false);
+        Apply(g.N * g.C, Matrix(g.Mode, g.H, g.OutH), Matrix(g.Mode, g.W, g.OutW), x, g.H, g.W, transpose: false);
 
     public static float[] Backward(ResizeGeometry g, float[] dy) =>
-        Apply(g.N * g.C, Matrix(g.H, g.OutH), Matrix(g.W, g.OutW), dy, g.OutH, g.OutW, transpose: true);
+        Apply(g.N * g.C, Matrix(g.Mode, g.H, g.OutH), Matrix(g.Mode, g.W, g.OutW), dy, g.OutH, g.OutW, transpose: true);
 
-    /// <summary>(out × in) weights: row d holds 1 − f at ⌊s⌋ and f at min(⌊s⌋ + 1, in − 1), s = max((d + ½)·in/out − ½, 0).</summary>
-    public static double[,] Matrix(int inSize, int outSize)
+    /// <summary>
+    /// (out × in) weights. Bilinear: row d holds 1 − f at ⌊s⌋ and f at min(⌊s⌋ + 1, in − 1),
+    /// s = max((d + ½)·in/out − ½, 0). Nearest: 1 at min(⌊d·in/out⌋, in − 1), PyTorch's rule with
+    /// its float scale (in double, d·in/out could land on the other side of an integer).
+    /// </summary>
+    public static double[,] Matrix(ResizeMode mode, int inSize, int outSize)
     {
         var m = new double[outSize, inSize];
         double scale = (double)inSize / outSize;
         for (int d = 0; d < outSize; d++)
         {
+            if (mode == ResizeMode.Nearest)
+            {
+                m[d, Math.Min((int)Math.Floor((double)(d * ((float)inSize / outSize))), inSize - 1)] = 1;
+                continue;
+            }
             double s = Math.Max((d + 0.5) * scale - 0.5, 0);
             int i0 = (int)Math.Floor(s);
             double f = s - i0;

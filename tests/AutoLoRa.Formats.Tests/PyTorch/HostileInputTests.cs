@@ -150,4 +150,33 @@ public sealed class HostileInputTests
         var e = Assert.Throws<TorchFormatException>(() => TorchCheckpoint.Load(new MemoryStream([1, 2, 3, 4]), "junk.bin").Dispose());
         Assert.Contains("01020304", e.Message);
     }
+
+    [Fact]
+    public void A_record_whose_bytes_do_not_match_its_crc_is_refused()
+    {
+        // Root object: the string "hello". One changed letter still unpickles, to "jello".
+        var zip = Zip(Pickle("\u0080\u0002X\u0005\u0000\u0000\u0000helloq\u0000."));
+        Assert.Equal("hello", TorchCheckpoint.Load(new MemoryStream(zip.ToArray()), "intact.pt").Root);
+        var bytes = zip.ToArray();
+        int at = bytes.AsSpan().IndexOf("hello"u8);
+        bytes[at] = (byte)'j';
+        var e = Assert.Throws<TorchFormatException>(() => TorchCheckpoint.Load(new MemoryStream(bytes), "flipped.pt").Dispose());
+        Assert.Contains("flipped.pt", e.Message);
+        Assert.Contains("archive/data.pkl", e.Message);
+        Assert.Contains("CRC-32", e.Message);
+    }
+
+    [Fact]
+    public void A_record_claiming_more_bytes_than_the_archive_has_is_refused_before_reading()
+    {
+        var bytes = Zip(Pickle("\u0080\u0002N.")).ToArray();
+        // The central directory's sizes of data.pkl (compressed at +20, uncompressed at +24 from its signature) claim 1 GB.
+        int central = bytes.AsSpan().IndexOf("PK\u0001\u0002"u8);
+        BitConverter.GetBytes(1_000_000_000).CopyTo(bytes, central + 20);
+        BitConverter.GetBytes(1_000_000_000).CopyTo(bytes, central + 24);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<TorchFormatException>(() => TorchCheckpoint.Load(new MemoryStream(bytes), "claims.pt").Dispose());
+        Assert.Contains("claims.pt", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 10_000_000, "the reader allocated the claimed size");
+    }
 }

@@ -119,6 +119,8 @@ public sealed class MalformedFileTests : IDisposable
     [InlineData("f32")]
     [InlineData("11")]
     [InlineData("")]
+    [InlineData("F32 ")]
+    [InlineData(" F32")]
     public void UnknownDType(string dtype)
     {
         var ex = ReadBroken($"{{\"w\":{{\"dtype\":\"{dtype}\",\"shape\":[1],\"data_offsets\":[0,4]}}}}", new byte[4]);
@@ -305,5 +307,15 @@ public sealed class MalformedFileTests : IDisposable
             {
             }
         }
+    }
+
+    [Fact]
+    public void AnOverlongTensorNameIsCutInTheMessage()
+    {
+        string name = new('w', 5_000_000);
+        var ex = ReadBroken($"{{\"{name}\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}}}", new byte[4]);
+        Assert.Equal(SafeTensorsError.TensorInvalidInfo, ex.Error);
+        Assert.Contains("(5,000,000 characters)", ex.Message);
+        Assert.True(ex.Message.Length < 1_000, $"the message is {ex.Message.Length:N0} characters long");
     }
 }

@@ -124,6 +124,7 @@ public sealed class PlanParserTests
                 {
                     ["lambda1"] = 0.25, ["lambda2"] = 2, ["lambda2-max"] = 4, ["alpha"] = 2, ["rank"] = 4, ["momentum"] = 0.5,
                     ["validation-step"] = 0.01, ["crop-padding"] = 2, ["horizontal-flip"] = true, ["lr"] = null,
+                    ["input-size"] = 24, ["resize-mode"] = "nearest",
                 },
             });
         var plan = TinyPlan.Parse(json);
@@ -137,5 +138,7 @@ public sealed class PlanParserTests
         Assert.Null(all.LearningRate);
         Assert.Equal((0.25f, 2f, 4f, 2f, 4, 0.5f, 0.01f, 2, true), (all.Get(ScalarSettings.Lambda1), all.Get(ScalarSettings.Lambda2), all.Get(ScalarSettings.Lambda2Max), all.Get(ScalarSettings.Alpha), all.Get(AutoLoraRecipe.Rank), all.Momentum, all.ValidationStepSize, all.CropPadding, all.HorizontalFlip));
         Assert.Equal(1e-5f, all.WeightDecay);
+        Assert.Equal((24, Core.Backends.ResizeMode.Nearest), (all.InputSize, all.InputResize));
+        Assert.Equal<(int?, Core.Backends.ResizeMode?)>((null, null), (vanilla.InputSize, vanilla.InputResize));
     }
 }

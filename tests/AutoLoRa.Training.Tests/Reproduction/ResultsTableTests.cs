@@ -54,4 +54,59 @@ public sealed class ResultsTableTests
         var vanilla = lines[3].Split(',');
         Assert.Equal(("", "", "0.01 0.001"), (Field(vanilla, "autoattack"), Field(vanilla, "lambda1"), Field(vanilla, "lr")));
     }
+
+    [Fact]
+    public void PairedTestsNeedThreeSeedsAndThenGiveStudentsT()
+    {
+        // Two seeds: the comparison is listed, the test refused.
+        string md = Table().Markdown();
+        Assert.Contains("Paired two-sided Student's t-test", md);
+        Assert.Contains("| fm | pre | default | vanilla | SA | 1 | – | – | no test possible (1 seed; needs 3) |", md);
+
+        // Three seeds: differences 10, 12, 8 pp → mean 10, sd 2, t = 10 / (2 / √3) = 8.66, df 2,
+        // two-sided p = 1 − t / √(t² + 2) = 0.0131.
+        CellResult[] three =
+        [
+            Result("autolora", 1, 0.80f, 0.5f, null, [0.01f]), Result("autolora", 2, 0.82f, 0.5f, null, [0.01f]), Result("autolora", 3, 0.78f, 0.5f, null, [0.01f]),
+            Result("vanilla", 1, 0.70f, 0.4f, null, [0.01f]), Result("vanilla", 2, 0.70f, 0.4f, null, [0.01f]), Result("vanilla", 3, 0.70f, 0.4f, null, [0.01f]),
+        ];
+        var sa = new ResultsTable(TinyPlan.Parse(TinyPlan.Json()), 6, three).PairedComparisons().Single(c => c.Measure == "SA");
+        var test = Assert.IsType<PairedTTest>(sa.Test);
+        Assert.Equal(3, test.Pairs);
+        Assert.Equal(0.10, test.MeanDifference, 5);
+        Assert.Equal(8.660, test.T, 2);
+        Assert.Equal(1 - test.T / Math.Sqrt(test.T * test.T + 2), test.P, 6);
+    }
+
+    [Theory]
+    [InlineData(2.0, 4, 0.1161165)]
+    [InlineData(1.0, 9, 0.3434364)]
+    [InlineData(5.5, 3, 0.0118296)]
+    public void StudentsTwoSidedPMatchesSimpsonIntegrationOfTheDensity(double t, int df, double p) =>
+        Assert.Equal(p, PairedTTest.TwoSidedP(t, df), 5);
+
+    [Fact]
+    public void PublishedNumbersStandBesideOurs()
+    {
+        var json = TinyPlan.Json();
+        json["ablations"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = "lr-3e-2",
+            ["settings"] = new System.Text.Json.Nodes.JsonObject { ["lr"] = 0.03 },
+            ["published"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["vanilla"] = new System.Text.Json.Nodes.JsonObject { ["sa"] = 49.10, ["aa"] = 18.29 },
+                ["autolora"] = new System.Text.Json.Nodes.JsonObject { ["note"] = "diverged" },
+            },
+        });
+        var plan = TinyPlan.Parse(json);
+        CellResult[] results = [Result("vanilla", 1, 0.5f, 0.2f, 0.15, [0.03f]) with { Ablation = "lr-3e-2" }, Result("autolora", 1, 0.6f, 0.3f, 0.25, [0.03f]) with { Ablation = "lr-3e-2" }];
+        string md = new ResultsTable(plan, 2, results).Summary();
+        Assert.Contains("| published SA % | published AA % |", md);
+        Assert.Contains("| fm | pre | vanilla | lr-3e-2 | 1 | 1 | 50.0 | 20.0 | 15.0 | 0.2 | 49.10 | 18.29 |", md);
+        Assert.Contains("| fm | pre | autolora | lr-3e-2 | 1 | 1 | 60.0 | 30.0 | 25.0 | 0.2 | diverged | diverged |", md);
+
+        json["ablations"]![0]!["published"]!["twins"] = new System.Text.Json.Nodes.JsonObject { ["sa"] = 1 };
+        Assert.Contains(TinyPlan.Problems(json), p => p.Contains("'twins' is not one of the methods this ablation runs", StringComparison.Ordinal));
+    }
 }

@@ -50,7 +50,7 @@ public sealed class KeyMappingReport
     }
 
     private static string List(IReadOnlyList<string> keys) =>
-        string.Join(", ", keys.Take(20)) + (keys.Count > 20 ? $", … ({keys.Count - 20} more)" : "");
+        string.Join(", ", keys.Take(20).Select(DisplayText.Clip)) + (keys.Count > 20 ? $", … ({keys.Count - 20} more)" : "");
 }
 
 /// <summary>A checkpoint's keys do not match the model's (strict loading): the report lists which.</summary>

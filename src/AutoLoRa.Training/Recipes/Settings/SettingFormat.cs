@@ -42,6 +42,13 @@ public static class SettingFormats
         Write = v => v is float f ? JsonValue.Create(f) : null,
     };
 
+    /// <summary>A whole number or null (JSON null: the default).</summary>
+    public static SettingFormat<int?> OptionalInt { get; } = new()
+    {
+        Read = v => v.ValueKind == JsonValueKind.Null ? null : ReadInt(v),
+        Write = v => v is int i ? JsonValue.Create(i) : null,
+    };
+
     /// <summary>A double-precision fraction that plans write as a number read at single precision, as they always have (cell identities hash it).</summary>
     public static SettingFormat<double> SinglePrecisionFraction { get; } = new() { Read = v => ReadFloat(v), Write = v => JsonValue.Create(v) };
 
@@ -92,6 +99,19 @@ public static class SettingFormats
             Write = v => JsonValue.Create(jsonName(v)),
             ParseText = Parse,
             FormatText = value => choices.First(c => EqualityComparer<T>.Default.Equals(c.Value, value)).Name,
+        };
+    }
+
+    /// <summary><see cref="Choice{T}"/> or null (JSON null, or no flag: the default the setting's help describes).</summary>
+    public static SettingFormat<T?> OptionalChoice<T>(string key, IReadOnlyList<(string Name, T Value)> choices, Func<T, string> jsonName) where T : struct, Enum
+    {
+        var choice = Choice(key, choices, jsonName);
+        return new SettingFormat<T?>
+        {
+            Read = v => v.ValueKind == JsonValueKind.Null ? null : choice.Read(v),
+            Write = v => v is T value ? choice.Write(value) : null,
+            ParseText = (name, text) => choice.ParseText!(name, text),
+            FormatText = v => v is T value ? choice.FormatText!(value) : "",
         };
     }
 
