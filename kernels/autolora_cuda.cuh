@@ -8,7 +8,7 @@
 //   3. a host C++ compiler with -DAUTOLORA_HOST_EMULATION
 //                                     : kernels become ordinary functions run by the emulated
 //                                       launcher in emulation/host_runtime.h.
-// Math: autolora_exp / autolora_log (float) in every build. Vector access: autolora_load4 /
+// Math: autolora_exp / autolora_log / autolora_sqrt (float) in every build. Vector access: autolora_load4 /
 // autolora_store4 move one autolora_float4 (16 bytes, 16-byte aligned) in every build; the
 // streaming helpers at the end of this file build the memory-bound kernels' loops on them.
 // Kernels are written in plain CUDA spelling (threadIdx.x, __syncthreads, __shfl_down_sync,
@@ -25,6 +25,7 @@
 #include <cstring>
 static inline float autolora_exp(float x) { return std::exp(x); }
 static inline float autolora_log(float x) { return std::log(x); }
+static inline float autolora_sqrt(float x) { return std::sqrt(x); }
 // Host C++ forbids reading floats through a struct pointer (strict aliasing); memcpy is the
 // defined spelling and compiles to one 16-byte move. Misaligned vector accesses fail the launch,
 // as they fault on a GPU (emulation/host_runtime.h).
@@ -37,6 +38,7 @@ static inline float autolora_log(float x) { return std::log(x); }
 #define AUTOLORA_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
 static __device__ __forceinline__ float autolora_exp(float x) { return expf(x); }
 static __device__ __forceinline__ float autolora_log(float x) { return logf(x); }
+static __device__ __forceinline__ float autolora_sqrt(float x) { return sqrtf(x); }
 
 #elif defined(__clang__) && defined(__CUDA__)
 // ---- 2. clang device-only without the SDK ---------------------------------------------------
@@ -85,6 +87,8 @@ static __device__ __forceinline__ float atomicAdd(float* address, float v)
 // lg2.approx; relative error about 2^-22), which is what nvcc's fast-math __expf/__logf do too.
 static __device__ __forceinline__ float autolora_exp(float x) { return __nvvm_ex2_approx_f(x * 1.4426950408889634f); }
 static __device__ __forceinline__ float autolora_log(float x) { return __nvvm_lg2_approx_f(x) * 0.6931471805599453f; }
+// sqrt.rn.f32: correctly rounded, as std::sqrt on the host.
+static __device__ __forceinline__ float autolora_sqrt(float x) { return __nvvm_sqrt_rn_f(x); }
 
 #define AUTOLORA_HOST_ENTRY(name)
 #define AUTOLORA_HOST_ENTRY_ELEMENTWISE(name)
@@ -140,6 +144,15 @@ static __device__ __forceinline__ float autolora_warp_max(float v)
     }
     return v;
 }
+
+// One warp per row of a (rows, cols) matrix, grid-stride over rows (launch shape warps(rows)):
+// declares `lane` (0..31) and loops `row` over this warp's rows. The whole warp takes the same
+// rows, so the warp reductions above may be called inside the loop.
+#define AUTOLORA_WARP_ROWS(row, rows)                                                              \
+    unsigned lane = threadIdx.x & 31u;                                                             \
+    long long warpsPerGrid = static_cast<long long>(blockDim.x / 32) * gridDim.x;                  \
+    for (long long row = static_cast<long long>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32; \
+         row < (rows); row += warpsPerGrid)
 
 // ---- vectorised grid-stride streaming (the memory-bound kernels) ----------------------------
 //

@@ -21,12 +21,6 @@
 // Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
-#define AUTOLORA_WARP_ROWS(row, rows)                                                              \
-    unsigned lane = threadIdx.x & 31u;                                                             \
-    long long warpsPerGrid = static_cast<long long>(blockDim.x / 32) * gridDim.x;                  \
-    for (long long row = static_cast<long long>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32; \
-         row < (rows); row += warpsPerGrid)
-
 // log Σ exp over a row held by one warp (every lane gets it).
 static __device__ __forceinline__ float autolora_row_logsumexp(const float* z, int cols, unsigned lane)
 {

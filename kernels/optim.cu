@@ -1,4 +1,4 @@
-// optim.cu — SGD with momentum and weight decay in one pass (PyTorch's torch.optim.SGD rule).
+// optim.cu — the optimisers' updates, one pass each: SGD with momentum and weight decay (torch.optim.SGD) and AdamW (torch.optim.AdamW).
 //
 // sgd_momentum_f32(param, grad, velocity, n, lr, momentum, weightDecay), for i in [0, n):
 //   d = grad[i] + weightDecay·param[i];  v = momentum·velocity[i] + d;  velocity[i] = v;
@@ -39,3 +39,43 @@ extern "C" __global__ void sgd_momentum_f32(float* __restrict__ param, const flo
         });
 }
 AUTOLORA_HOST_ENTRY_ELEMENTWISE(sgd_momentum_f32)
+
+// adamw_f32(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, stepSize, bias2Sqrt):
+// torch.optim.AdamW (amsgrad off), in PyTorch's order for one element:
+//   p ·= 1 − lr·wd;  m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²;
+//   p += −stepSize · m / (sqrt(v)/bias2Sqrt + eps)
+// with stepSize = lr/(1 − β1^t) and bias2Sqrt = sqrt(1 − β2^t) for step t ≥ 1, which the caller
+// computes in double as PyTorch does in Python (no pow on the device). m and v start at zero.
+static __device__ __forceinline__ void autolora_adamw(float& p, float g, float& m, float& v, float lr, float beta1, float beta2,
+                                                      float eps, float weightDecay, float stepSize, float bias2Sqrt)
+{
+    p = p * (1.0f - lr * weightDecay);
+    m = m * beta1 + g * (1.0f - beta1);
+    v = v * beta2 + g * g * (1.0f - beta2);
+    p = p + -stepSize * (m / (autolora_sqrt(v) / bias2Sqrt + eps));
+}
+
+// @traffic 16 + 12: param, grad, m, v read; param, m, v written
+// @launch stream(n)
+// @implements AdamWUpdateCore(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, stepSize, bias2Sqrt)
+// @declares elementwise(n): torch.optim.AdamW's update of one tensor, decoupled weight decay first: p ·= 1 − lr·wd; m, v the moment averages; p −= stepSize·m/(sqrt(v)/bias2Sqrt + eps), stepSize = lr/(1 − β1^t), bias2Sqrt = sqrt(1 − β2^t).
+extern "C" __global__ void adamw_f32(float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m,
+                                     float* __restrict__ v, int n, float lr, float beta1, float beta2, float eps,
+                                     float weightDecay, float stepSize, float bias2Sqrt)
+{
+    autolora_stream(
+        n, autolora_stream_head(n, param, grad, m, v),
+        [=](long long i) { autolora_adamw(param[i], grad[i], m[i], v[i], lr, beta1, beta2, eps, weightDecay, stepSize, bias2Sqrt); },
+        [=](long long i) {
+            autolora_float4 p = autolora_load4(param + i), g = autolora_load4(grad + i);
+            autolora_float4 mq = autolora_load4(m + i), vq = autolora_load4(v + i);
+            autolora_adamw(p.x, g.x, mq.x, vq.x, lr, beta1, beta2, eps, weightDecay, stepSize, bias2Sqrt);
+            autolora_adamw(p.y, g.y, mq.y, vq.y, lr, beta1, beta2, eps, weightDecay, stepSize, bias2Sqrt);
+            autolora_adamw(p.z, g.z, mq.z, vq.z, lr, beta1, beta2, eps, weightDecay, stepSize, bias2Sqrt);
+            autolora_adamw(p.w, g.w, mq.w, vq.w, lr, beta1, beta2, eps, weightDecay, stepSize, bias2Sqrt);
+            autolora_store4(m + i, mq);
+            autolora_store4(v + i, vq);
+            autolora_store4(param + i, p);
+        });
+}
+AUTOLORA_HOST_ENTRY_ELEMENTWISE(adamw_f32)

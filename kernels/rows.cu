@@ -14,12 +14,6 @@
 // Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"
 
-#define AUTOLORA_WARP_ROWS(row, rows)                                                              \
-    unsigned lane = threadIdx.x & 31u;                                                             \
-    long long warpsPerGrid = static_cast<long long>(blockDim.x / 32) * gridDim.x;                  \
-    for (long long row = static_cast<long long>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32; \
-         row < (rows); row += warpsPerGrid)
-
 // @traffic 4 + 4
 // @launch warps(rows)
 // @implements LogSoftmaxCore(rows, cols, x, y)

@@ -24,7 +24,7 @@ public static class VerificationTable
     public static IReadOnlyList<GradientCase> Gradients { get; } =
     [
         .. ElementwiseCases.Gradients(), .. ReductionCases.Gradients(), .. RowCases.Gradients(), .. GemmReferenceCases.Gradients(),
-        .. LoraCases.Gradients(), .. DenseReferenceCases.Gradients(), .. ImageCases.Gradients(),
+        .. LoraCases.Gradients(), .. DenseReferenceCases.Gradients(), .. ImageCases.Gradients(), .. TransformerCases.Gradients(),
     ];
 
     /// <summary>The case called <paramref name="name"/>.</summary>
@@ -35,7 +35,8 @@ public static class VerificationTable
     /// One case per call that launches our own kernels, at about <paramref name="size"/> elements:
     /// elementwise kernels get n = size; NCHW kernels a (B, 64, 32, 32) batch with
     /// B = ⌈size / 65536⌉ (ResNet's early layers); row kernels (size / 10) × 10 logits, as for
-    /// ten classes. Built lazily, one case at a time: at the default bench size an array is 64 MB.
+    /// ten classes; LayerNorm (size / 192) × 192, GELU n = size, softmax (size / 65) × 65 (ViT-Ti/4's
+    /// width and attention rows); AdamW n = size. Built lazily, one case at a time: at the default bench size an array is 64 MB.
     /// </summary>
     public static IEnumerable<PrimitiveCase> KernelBench(int size)
     {
@@ -48,6 +49,10 @@ public static class VerificationTable
         // A quarter of the batch, doubled in each direction: the output is as large as the NCHW batch.
         foreach (var c in ImageCases.Resize(new ResizeGeometry(Math.Max(1, batch / 4), channels, side, side, 2 * side, 2 * side))) yield return c;
         foreach (var c in RowCases.For(Math.Max(1, size / classes), classes)) yield return c;
+        yield return TransformerCases.LayerNorm(Math.Max(1, size / 192), 192);
+        yield return TransformerCases.Gelus(size);
+        yield return TransformerCases.Softmaxes(Math.Max(1, size / 65), 65);
+        yield return OptimizerReferenceCases.AdamW(size);
     }
 
     private static IReadOnlyList<VerificationCase> Build()
@@ -99,12 +104,16 @@ public static class VerificationTable
         cases.AddRange(new[] { (12, 6, 9), (64, 8, 64), (5, 1, 3) }.Select(s => FusedReferenceCases.LoraMerge(s.Item1, s.Item2, s.Item3)));
         cases.AddRange(ElementwiseReferenceCases.Lengths.Select(FusedReferenceCases.PgdStep));
         cases.AddRange(ElementwiseReferenceCases.Lengths.Select(FusedReferenceCases.SgdMomentum));
+        cases.AddRange(ElementwiseReferenceCases.Lengths.Select(OptimizerReferenceCases.AdamW));
         cases.AddRange(DenseReferenceCases.Convolutions.Select(DenseReferenceCases.Convolution));
         cases.AddRange(DenseReferenceCases.BatchNorms.Select(s => DenseReferenceCases.BatchNormTraining(s.N, s.C, s.Hw, s.Offset)));
         cases.AddRange(new[] { (3, 4, 35), (4, 16, 1024) }.Select(s => DenseReferenceCases.BatchNormInference(s.Item1, s.Item2, s.Item3)));
         cases.AddRange(ImageReferenceCases.Pools.Select(ImageReferenceCases.Pooling));
         cases.AddRange(new[] { (2, 3, 16), (1, 1, 1), (3, 5, 49) }.Select(s => ImageReferenceCases.GlobalAvgPool(s.Item1, s.Item2, s.Item3)));
         cases.AddRange(ImageReferenceCases.Resizes.Select(ImageReferenceCases.Resize));
+        cases.AddRange(TransformerCases.Shapes.Select(s => TransformerCases.LayerNorm(s.Rows, s.Cols)));
+        cases.AddRange(TransformerCases.Lengths.Select(TransformerCases.Gelus));
+        cases.AddRange(TransformerCases.Shapes.Select(s => TransformerCases.Softmaxes(s.Rows, s.Cols)));
         cases.Add(new TrainingStepCase { Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps" });
         // Family order for the self-test: as built, except that the families are grouped.
         var order = cases.Select(c => c.Family).Distinct().ToList();

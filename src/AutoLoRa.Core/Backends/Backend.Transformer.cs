@@ -1,0 +1,50 @@
+namespace AutoLoRa.Core.Backends;
+
+/// <summary>
+/// LayerNorm over the last axis of a (rows, cols) matrix. Declared by hand because the per-row
+/// statistics and the per-column affine parameters are not rows·cols long; GELU and softmax are
+/// declared by their kernels (kernels/transformer.cu).
+/// </summary>
+public abstract partial class Backend
+{
+    /// <summary>
+    /// PyTorch's LayerNorm of each row: y = (x − μ)/sqrt(σ² + eps)·γ + β with σ² the biased
+    /// variance. Writes the row means and 1/sqrt(σ² + eps) (rows each) for the backward.
+    /// </summary>
+    public void LayerNorm(int rows, int cols, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta, float eps,
+        DeviceBuffer y, DeviceBuffer mean, DeviceBuffer rstd)
+    {
+        PrimitiveChecks.LayerNorm(nameof(LayerNorm), rows, cols, (x, "x"), (y, "y"), [(gamma, "gamma"), (beta, "beta")], [(mean, "mean"), (rstd, "rstd")]);
+        using var timer = Profile(nameof(LayerNorm));
+        LayerNormCore(rows, cols, x, gamma, beta, eps, y, mean, rstd);
+    }
+
+    protected abstract void LayerNormCore(int rows, int cols, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta, float eps,
+        DeviceBuffer y, DeviceBuffer mean, DeviceBuffer rstd);
+
+    /// <summary>dx of <see cref="LayerNorm"/>: with x̂ = (x − μ)·r and g = dy·γ, dx = r·(g − mean(g) − x̂·mean(g·x̂)).</summary>
+    public void LayerNormBackward(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma, DeviceBuffer mean,
+        DeviceBuffer rstd, DeviceBuffer dx)
+    {
+        PrimitiveChecks.LayerNorm(nameof(LayerNormBackward), rows, cols, (x, "x"), (dy, "dy"), [(gamma, "gamma")], [(mean, "mean"), (rstd, "rstd")]);
+        PrimitiveChecks.Rows(nameof(LayerNormBackward), rows, cols, (dx, "dx"));
+        using var timer = Profile(nameof(LayerNormBackward));
+        LayerNormBackwardCore(rows, cols, x, dy, gamma, mean, rstd, dx);
+    }
+
+    protected abstract void LayerNormBackwardCore(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
+        DeviceBuffer mean, DeviceBuffer rstd, DeviceBuffer dx);
+
+    /// <summary>dγ = Σ_rows dy·x̂ and dβ = Σ_rows dy (cols each) of <see cref="LayerNorm"/>, from the saved statistics.</summary>
+    public void LayerNormParamsBackward(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer mean, DeviceBuffer rstd,
+        DeviceBuffer dgamma, DeviceBuffer dbeta)
+    {
+        PrimitiveChecks.LayerNorm(nameof(LayerNormParamsBackward), rows, cols, (x, "x"), (dy, "dy"), [(dgamma, "dgamma"), (dbeta, "dbeta")],
+            [(mean, "mean"), (rstd, "rstd")]);
+        using var timer = Profile(nameof(LayerNormParamsBackward));
+        LayerNormParamsBackwardCore(rows, cols, x, dy, mean, rstd, dgamma, dbeta);
+    }
+
+    protected abstract void LayerNormParamsBackwardCore(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer mean,
+        DeviceBuffer rstd, DeviceBuffer dgamma, DeviceBuffer dbeta);
+}
