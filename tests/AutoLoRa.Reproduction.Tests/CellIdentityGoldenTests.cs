@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using AutoLoRa.Reproduction;
 
-namespace AutoLoRa.Training.Tests.Reproduction;
+namespace AutoLoRa.Reproduction.Tests;
 
 /// <summary>
 /// A finished cell is skipped when its result.json carries the cell's identity, so identities are

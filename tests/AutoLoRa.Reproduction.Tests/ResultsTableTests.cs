@@ -1,7 +1,8 @@
+using AutoLoRa.Training;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Reproduction;
 
-namespace AutoLoRa.Training.Tests.Reproduction;
+namespace AutoLoRa.Reproduction.Tests;
 
 /// <summary>The Markdown and CSV tables written from known cell results.</summary>
 public sealed class ResultsTableTests

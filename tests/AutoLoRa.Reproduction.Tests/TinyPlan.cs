@@ -6,8 +6,9 @@ using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Reproduction;
 using AutoLoRa.ModelFiles;
+using AutoLoRa.Training.Tests;
 
-namespace AutoLoRa.Training.Tests.Reproduction;
+namespace AutoLoRa.Reproduction.Tests;
 
 /// <summary>
 /// A small valid plan as a JSON object (tests change one part of it), and sources that serve

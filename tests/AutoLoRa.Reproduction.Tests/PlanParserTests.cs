@@ -3,7 +3,7 @@ using AutoLoRa.Training.Recipes;
 using AutoLoRa.Reproduction;
 using AutoLoRa.Training.Trainers;
 
-namespace AutoLoRa.Training.Tests.Reproduction;
+namespace AutoLoRa.Reproduction.Tests;
 
 /// <summary>A plan is checked before anything runs, and every problem is named with its place in the plan.</summary>
 public sealed class PlanParserTests

@@ -1,11 +1,12 @@
 using AutoLoRa.Cpu;
 using AutoLoRa.Formats;
 using AutoLoRa.Robust;
+using AutoLoRa.Training;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Reproduction;
 using AutoLoRa.ModelFiles;
 
-namespace AutoLoRa.Training.Tests.Reproduction;
+namespace AutoLoRa.Reproduction.Tests;
 
 /// <summary>
 /// A plan interrupted in its second cell resumes without redoing the first: the finished cell is

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Reproduction;
 
-namespace AutoLoRa.Training.Tests.Reproduction;
+namespace AutoLoRa.Reproduction.Tests;
 
 /// <summary>Grid expansion: which cells a plan has, in which order, and what makes two cells the same.</summary>
 public sealed class PlanGridTests
