@@ -17,6 +17,23 @@ public static class KernelSources
     /// <summary>Every embedded (family, arch) pair, e.g. ("pgd_step", "sm_80").</summary>
     public static IReadOnlyList<(string Family, string Arch)> Available { get; } = FindEmbedded();
 
+    /// <summary>The SM architectures PTX was embedded for, oldest first (e.g. "sm_70", "sm_80"): what the build's AUTOLORA_PTX_ARCHS gave.</summary>
+    public static IReadOnlyList<string> Architectures { get; } =
+        [.. Available.Select(a => a.Arch).Distinct().OrderBy(ArchNumber)];
+
+    /// <summary>
+    /// The PTX to load on a device of compute capability <paramref name="major"/>.<paramref name="minor"/>:
+    /// the newest of <paramref name="embedded"/> (default <see cref="Architectures"/>) whose target the
+    /// device can run (sm_XY ≤ the device's XY; the driver JITs it forward), or null when every one
+    /// is newer than the device.
+    /// </summary>
+    public static string? ArchitectureFor(int major, int minor, IReadOnlyList<string>? embedded = null) =>
+        (embedded ?? Architectures).Where(a => ArchNumber(a) <= major * 10 + minor).OrderBy(ArchNumber).LastOrDefault();
+
+    /// <summary>"sm_86" → 86; an unreadable name sorts last and never fits a device.</summary>
+    private static int ArchNumber(string arch) =>
+        arch.StartsWith("sm_", StringComparison.Ordinal) && int.TryParse(arch.AsSpan(3), out int n) ? n : int.MaxValue;
+
     /// <summary>Why no PTX was embedded (the CMake step's own explanation), or null when some was.</summary>
     public static string? BuildSkipReason { get; } = ReadResource(SkippedResource)?.Trim();
 

@@ -105,4 +105,24 @@ public sealed unsafe partial class ModuleAndLaunchTests
         Assert.Equal(InvalidHandle, CudaDriver.cuLaunchKernel(function, 1, 1, 1, 256, 1, 1, 0, stream, args, null));
         CudaDriver.cuStreamDestroy(stream);
     }
+
+    /// <summary>The native runtime loads the newest embedded PTX each device profile can run, and its kernels work there.</summary>
+    [SkippableStandInFact]
+    public void The_runtime_loads_the_newest_embedded_ptx_the_device_runs()
+    {
+        try
+        {
+            foreach (var (sm, expected) in new[] { (70, "sm_70"), (80, "sm_80"), (90, "sm_80") })
+            {
+                StandInMachine.Set("device_sm", sm);
+                using var runtime = new Runtime.NativeRuntime();
+                Assert.Equal(expected, runtime.PtxArch);
+                Assert.Equal(KernelTable.Families.Sum(f => f.Value.Count()), runtime.LoadedKernelCount);
+            }
+        }
+        finally
+        {
+            StandInMachine.Set("device_sm", 80);
+        }
+    }
 }

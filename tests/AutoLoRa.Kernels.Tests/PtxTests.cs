@@ -40,4 +40,28 @@ public sealed class PtxTests
         Assert.False(string.IsNullOrEmpty(whyNot));
         Assert.Throws<KernelException>(() => KernelSources.GetPtx("no_such_family", "sm_80"));
     }
+
+    /// <summary>
+    /// The PTX a device loads is the newest embedded target it can run, whatever targets the build
+    /// chose: the old rule ("sm_80" from major 8 up, else "sm_70") named PTX a "75;80" build lacks.
+    /// </summary>
+    [Theory]
+    [InlineData("sm_70,sm_80", 7, 0, "sm_70")]
+    [InlineData("sm_70,sm_80", 7, 5, "sm_70")]
+    [InlineData("sm_70,sm_80", 9, 0, "sm_80")]
+    [InlineData("sm_75,sm_80", 7, 5, "sm_75")]
+    [InlineData("sm_75,sm_80,sm_90", 8, 6, "sm_80")]
+    [InlineData("sm_80,sm_75", 12, 0, "sm_80")]
+    [InlineData("sm_75,sm_80", 7, 0, null)]
+    [InlineData("sm_80", 6, 1, null)]
+    public void A_device_loads_the_newest_embedded_target_it_can_run(string embedded, int major, int minor, string? expected) =>
+        Assert.Equal(expected, KernelSources.ArchitectureFor(major, minor, embedded.Split(',')));
+
+    [KernelFact(KernelArtifact.Ptx)]
+    public void The_embedded_architectures_are_those_of_the_embedded_ptx()
+    {
+        KernelAvailability.RequirePtx();
+        Assert.Equal(KernelSources.Available.Select(a => a.Arch).Distinct().Order(), KernelSources.Architectures.Order());
+        Assert.Equal("sm_80", KernelSources.ArchitectureFor(9, 0));
+    }
 }

@@ -79,8 +79,16 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
     /// <summary>Kernels looked up in the loaded PTX modules (every name in <see cref="KernelTable"/>).</summary>
     public int LoadedKernelCount => _functions.Count;
 
-    /// <summary>The PTX architecture loaded for this device ("sm_70" or "sm_80").</summary>
-    public string PtxArch => ComputeCapability.Major >= 8 ? "sm_80" : "sm_70";
+    /// <summary>
+    /// The embedded PTX architecture loaded for this device: the newest the device can run
+    /// (<see cref="KernelSources.ArchitectureFor"/>), so a build for other targets ("75;80", or
+    /// nvcc 13's) loads what it has rather than a name it lacks.
+    /// </summary>
+    public string PtxArch => KernelSources.ArchitectureFor(ComputeCapability.Major, ComputeCapability.Minor)
+        ?? throw new KernelException(KernelSources.Architectures.Count == 0
+            ? KernelSources.BuildSkipReason ?? "No PTX is embedded in AutoLoRa.Kernels."
+            : $"{DeviceName} (sm_{ComputeCapability.Major}{ComputeCapability.Minor}) is older than every embedded PTX target " +
+              $"({string.Join(", ", KernelSources.Architectures)}); rebuild with -DAUTOLORA_PTX_ARCHS including {ComputeCapability.Major}{ComputeCapability.Minor}.");
 
     public ulong Allocate(nuint bytes)
     {

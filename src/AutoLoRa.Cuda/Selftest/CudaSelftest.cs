@@ -54,8 +54,8 @@ public static class CudaSelftest
     }
 
     /// <summary>
-    /// Every kernel of <see cref="KernelTable"/> is declared in the embedded PTX for sm_70 and
-    /// sm_80, and the runtime has it: looked up in the JIT-loaded modules (native; a JIT failure
+    /// Every kernel of <see cref="KernelTable"/> is declared in the embedded PTX of every
+    /// architecture the build embedded, and the runtime has it: looked up in the JIT-loaded modules (native; a JIT failure
     /// already failed opening the runtime, with the JIT log) or exported by the host library.
     /// </summary>
     public static SelftestOutcome CheckKernels(CudaBackend backend)
@@ -63,9 +63,13 @@ public static class CudaSelftest
         var kernels = KernelTable.Families.SelectMany(f => f.Value).ToArray();
         long ptxBytes = 0;
         var problems = new List<string>();
+        if (KernelSources.Architectures.Count == 0)
+        {
+            problems.Add($"no PTX is embedded: {KernelSources.BuildSkipReason ?? "the kernels build (cmake) did not run"}");
+        }
         foreach (var (family, names) in KernelTable.Families)
         {
-            foreach (var arch in new[] { "sm_70", "sm_80" })
+            foreach (var arch in KernelSources.Architectures)
             {
                 if (!KernelSources.TryGetPtx(family, arch, out var ptx, out var whyNot))
                 {
@@ -96,6 +100,6 @@ public static class CudaSelftest
                 break;
         }
         if (problems.Count > 0) return new(false, string.Join("; ", problems.Distinct().Take(4)));
-        return new(true, $"{kernels.Length} kernels in {KernelTable.Families.Count} modules; PTX sm_70+sm_80 {ptxBytes / 1024} KiB; {loaded}");
+        return new(true, $"{kernels.Length} kernels in {KernelTable.Families.Count} modules; PTX {string.Join("+", KernelSources.Architectures)} {ptxBytes / 1024} KiB; {loaded}");
     }
 }
