@@ -24,6 +24,27 @@ public sealed class SelftestTests(ITestOutputHelper output)
     [SkippableStandInFact]
     public void The_selftest_command_passes_on_the_native_backend()
     {
+        var (exit, stdout, stderr) = Selftest();
+        Assert.True(exit == 0, $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.Contains("libcuda_standin.so", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A kernel that faults leaves the context with a sticky error every later call returns,
+    /// releasing the device included: the checks after it fail, and the verdict line still prints.
+    /// </summary>
+    [SkippableStandInFact]
+    public void After_a_sticky_device_error_the_selftest_still_prints_its_verdict()
+    {
+        var (exit, stdout, stderr) = Selftest(("AUTOLORA_STANDIN_FAULT_AFTER_LAUNCHES", "3"));
+        Assert.True(exit == 1, $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.Contains("CUDA_ERROR_ILLEGAL_ADDRESS", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"selftest FAILED: \d+ check\(s\)\s*$", stdout);
+    }
+
+    /// <summary>Runs <c>autolora selftest --backend cuda</c> as a child process over the stand-ins.</summary>
+    private (int Exit, string Stdout, string Stderr) Selftest(params (string Name, string Value)[] environment)
+    {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "autolora.dll"));
         info.ArgumentList.Add("selftest");
@@ -32,6 +53,7 @@ public sealed class SelftestTests(ITestOutputHelper output)
         info.Environment[NativeLibraries.DriverVariable] = StandIns.Driver;
         info.Environment[NativeLibraries.CuBlasVariable] = StandIns.CuBlas;
         info.Environment[NativeLibraries.CuDnnVariable] = StandIns.CuDnn;
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -42,7 +64,6 @@ public sealed class SelftestTests(ITestOutputHelper output)
         }
         output.WriteLine(stdout.Result);
         output.WriteLine(stderr.Result);
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{stdout.Result}\n{stderr.Result}");
-        Assert.Contains("libcuda_standin.so", stdout.Result, StringComparison.Ordinal);
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }

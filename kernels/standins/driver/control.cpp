@@ -7,6 +7,8 @@
 //   stream_delay_ms  each queued item waits this long before it runs: a missing synchronisation
 //                    then reads stale data deterministically
 //   clear_sticky     forget a sticky error (a real process would have to restart)
+//   fault_after_launches  the Nth launch from now faults with a sticky CUDA_ERROR_ILLEGAL_ADDRESS;
+//                    0 never (AUTOLORA_STANDIN_FAULT_AFTER_LAUNCHES, counted from the first launch)
 // Returns 0, or -1 for an unknown name or a value out of range.
 #include "driver.h"
 
@@ -22,5 +24,6 @@ STANDIN_API int autolora_standin_set(const char* name, long long value)
     if (std::strcmp(name, "memory_bytes") == 0) return value > 0 && set_memory_cap(static_cast<size_t>(value)) ? 0 : -1;
     if (std::strcmp(name, "stream_delay_ms") == 0) return value >= 0 ? (set_stream_delay_ms(static_cast<int>(value)), 0) : -1;
     if (std::strcmp(name, "clear_sticky") == 0) return clear_sticky_error(), 0;
+    if (std::strcmp(name, "fault_after_launches") == 0) return value >= 0 ? (set_fault_after_launches(value), 0) : -1;
     return -1;
 }

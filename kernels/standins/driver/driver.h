@@ -125,6 +125,7 @@ bool set_device_profile(int sm);
 void set_driver_version(int version);
 bool set_memory_cap(size_t bytes);
 void set_stream_delay_ms(int milliseconds);
+void set_fault_after_launches(long long launches);
 void clear_sticky_error();
 
 // Queues device work on a stream: it runs only while the context has no sticky error, and after it

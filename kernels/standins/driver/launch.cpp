@@ -7,6 +7,8 @@
 // garbage here too; the kernel-signature tests compare the launchers with the PTX directly.
 #include "module.h"
 
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -79,6 +81,33 @@ std::string stale_pointer(const std::vector<unsigned>& widths, const std::vector
 
 } // namespace
 
+namespace {
+
+// fault_after_launches (AUTOLORA_STANDIN_FAULT_AFTER_LAUNCHES): the Nth launch of the process faults
+// as a kernel writing outside its buffer does on a GPU — a sticky CUDA_ERROR_ILLEGAL_ADDRESS that
+// every later call returns — so tests can see what the product does after one. 0: never.
+std::atomic<long long> g_fault_after{-1};  // -1: not read from the environment yet
+std::atomic<long long> g_launches{0};
+
+long long fault_after()
+{
+    long long n = g_fault_after.load();
+    if (n >= 0) return n;
+    const char* text = std::getenv("AUTOLORA_STANDIN_FAULT_AFTER_LAUNCHES");
+    long long parsed = text ? std::atoll(text) : 0;
+    long long expected = -1;
+    g_fault_after.compare_exchange_strong(expected, parsed < 0 ? 0 : parsed);
+    return g_fault_after.load();
+}
+
+} // namespace
+
+void standin::set_fault_after_launches(long long launches)
+{
+    g_fault_after = launches;
+    g_launches = 0;
+}
+
 STANDIN_API CUresult cuLaunchKernel(CUfunction function, unsigned gridX, unsigned gridY, unsigned gridZ, unsigned blockX,
                                     unsigned blockY, unsigned blockZ, unsigned sharedBytes, CUstream stream, void** kernelParams,
                                     void** extra)
@@ -116,7 +145,13 @@ STANDIN_API CUresult cuLaunchKernel(CUfunction function, unsigned gridX, unsigne
     }
     HostEntry host = f.host;
     std::string name = f.name;
+    long long faulting = fault_after();
+    bool fault = faulting > 0 && ++g_launches == faulting;
     enqueue_device_work(s, "kernel " + name, [=](std::string* failure) {
+        if (fault) {
+            *failure = "a simulated write outside its buffer (fault_after_launches)";
+            return CUDA_ERROR_ILLEGAL_ADDRESS;
+        }
         char* bytes = reinterpret_cast<char*>(values->data());
         if (std::string stale = stale_pointer(widths, offsets, bytes); !stale.empty()) {
             *failure = stale;

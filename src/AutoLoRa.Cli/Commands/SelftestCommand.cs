@@ -77,13 +77,27 @@ internal static class SelftestCommand
             return CheckResult.Pass(backend.Runtime is NativeRuntime n ? $"{n.DeviceName}, context, stream, cuBLAS and cuDNN handles" : "ok");
         });
         if (backend is null) return;
-        using (backend)
+        try
         {
-            foreach (var line in CudaSelftest.Describe(backend)) output.WriteLine($"  {line}");
+            report.Run("describe the device", () =>
+            {
+                foreach (var line in CudaSelftest.Describe(backend)) output.WriteLine($"  {line}");
+                return CheckResult.Pass("");
+            });
             report.Run("kernels", () => From(CudaSelftest.CheckKernels(backend)));
             using var cpu = new CpuBackend();
             foreach (var (name, check) in TableChecks.For(new CaseRunner(backend, cpu), againstCpu: true)) report.Run(name, check);
             foreach (var (name, check) in new EngineChecks(backend).All()) report.Run(name, check);
+        }
+        finally
+        {
+            // After a sticky device error (a kernel that faulted) every call fails, releasing the
+            // device too: a check of its own, so the verdict line below is still printed.
+            report.Run("release the device", () =>
+            {
+                backend.Dispose();
+                return CheckResult.Pass("");
+            });
         }
     }
 
