@@ -37,14 +37,33 @@ public static class NativeLibraries
         }
     }
 
-    /// <summary>File names tried for a logical library on this OS, in order (after the override).</summary>
-    public static IReadOnlyList<string> Candidates(string logicalName) => logicalName switch
+    /// <summary>The cuBLAS majors we support, newest first: each ships with the CUDA toolkit of that major.</summary>
+    private static readonly int[] CuBlasMajors = [13, 12];
+
+    /// <summary>
+    /// File names tried for a logical library on this OS, in order (after the override). cuBLAS of
+    /// toolkit N needs a driver that supports CUDA N (cuDriverGetVersion ≥ N·1000): given the
+    /// driver's version, only those majors are tried, so a newer cuBLAS installed beside an older
+    /// driver is not loaded to fail at its first call. 0 = the version is not known: all of them.
+    /// </summary>
+    public static IReadOnlyList<string> Candidates(string logicalName, int driverVersion = 0) => logicalName switch
     {
         CudaDriverName => OperatingSystem.IsWindows() ? ["nvcuda.dll"] : ["libcuda.so.1", "libcuda.so"],
-        CuBlasName => OperatingSystem.IsWindows() ? ["cublas64_13.dll", "cublas64_12.dll"] : ["libcublas.so.13", "libcublas.so.12"],
+        CuBlasName => [.. CuBlasMajors.Where(m => driverVersion == 0 || m * 1000 <= driverVersion).Select(CuBlasFile)],
         CuDnnName => OperatingSystem.IsWindows() ? ["cudnn64_9.dll", "cudnn64_8.dll"] : ["libcudnn.so.9", "libcudnn.so.8"],
         _ => [],
     };
+
+    /// <summary>Why no cuBLAS loads, when one too new for the driver is installed: names both versions and the two fixes; else null.</summary>
+    public static string? CuBlasDriverMismatch(int driverVersion, Func<string, bool> loads)
+    {
+        var tooNew = CuBlasMajors.Where(m => m * 1000 > driverVersion).Select(CuBlasFile).FirstOrDefault(loads);
+        return driverVersion == 0 || tooNew is null ? null
+            : $"{tooNew} is installed but needs a newer driver: this one supports CUDA {driverVersion / 1000}.{driverVersion % 1000 / 10} " +
+              $"(cuDriverGetVersion {driverVersion}); update the driver, or install the cuBLAS of CUDA {driverVersion / 1000}";
+    }
+
+    private static string CuBlasFile(int major) => OperatingSystem.IsWindows() ? $"cublas64_{major}.dll" : $"libcublas.so.{major}";
 
     /// <summary>Loads a logical library, or says why it cannot be loaded (never throws).</summary>
     public static bool TryLoad(string logicalName, out string description)
@@ -70,13 +89,34 @@ public static class NativeLibraries
         };
         var tried = new List<string>();
         string? overridden = Environment.GetEnvironmentVariable(variable);
-        var names = string.IsNullOrWhiteSpace(overridden) ? Candidates(logicalName) : [overridden];
+        int driverVersion = logicalName == CuBlasName ? DriverVersion() : 0;
+        var names = string.IsNullOrWhiteSpace(overridden) ? Candidates(logicalName, driverVersion) : [overridden];
         foreach (var name in names)
         {
             if (NativeLibrary.TryLoad(name, out var handle)) return (handle, name);
             tried.Add(name);
         }
         string origin = string.IsNullOrWhiteSpace(overridden) ? $"set {variable} to a path to override" : $"from {variable}";
-        return (0, $"could not load {string.Join(" or ", tried)} ({origin})");
+        if (string.IsNullOrWhiteSpace(overridden) && logicalName == CuBlasName
+            && CuBlasDriverMismatch(driverVersion, LoadsAndFrees) is { } mismatch)
+        {
+            return (0, $"{mismatch} ({origin})");
+        }
+        return (0, tried.Count == 0 ? $"no supported version to try ({origin})" : $"could not load {string.Join(" or ", tried)} ({origin})");
+    }
+
+    /// <summary>The loaded driver's cuDriverGetVersion, or 0 when there is none (the driver is loaded first, by the probe).</summary>
+    private static unsafe int DriverVersion()
+    {
+        if (!TryLoad(CudaDriverName, out _)) return 0;
+        int version = 0;
+        return Interop.CudaDriver.cuDriverGetVersion(&version) == 0 ? version : 0;
+    }
+
+    private static bool LoadsAndFrees(string name)
+    {
+        if (!NativeLibrary.TryLoad(name, out var handle)) return false;
+        NativeLibrary.Free(handle);
+        return true;
     }
 }
