@@ -45,11 +45,10 @@ internal static class CatalogueWriter
     {
         var s = new StringBuilder(Header);
         s.Append("internal sealed unsafe partial class KernelLaunchers\n{\n");
-        bool first = true;
+        int start = s.Length; // a blank line between members, none before the first
         foreach (var k in kernels.Where(k => k.TestOnlyReason is null && k.Launch is not null))
         {
-            if (!first) s.Append('\n');
-            first = false;
+            if (s.Length > start) s.Append('\n');
             WriteLauncher(s, k);
         }
         s.Append("}\n");
@@ -91,11 +90,10 @@ internal static class CatalogueWriter
     {
         var s = new StringBuilder(Header);
         s.Append("public sealed partial class CudaBackend\n{\n");
-        bool first = true;
+        int start = s.Length; // a blank line between members, none before the first
         foreach (var k in kernels.Where(k => k.Implements is not null && k.ImplementsOrder.Count == k.Parameters.Count))
         {
-            if (!first) s.Append('\n');
-            first = false;
+            if (s.Length > start) s.Append('\n');
             string parameters = string.Join(", ", k.ImplementsOrder.Select(p =>
                 $"{(p.IsPointer ? "global::AutoLoRa.Core.Backends.DeviceBuffer" : p.CsType)} {CSharpNames.Identifier(p.Name)}"));
             string arguments = string.Join(", ", k.Parameters.Select(p =>
@@ -117,11 +115,10 @@ internal static class CatalogueWriter
     {
         var s = new StringBuilder(Header.Replace("namespace AutoLoRa.Cuda;", "namespace AutoLoRa.Core.Backends;"));
         s.Append("public abstract partial class Backend\n{\n");
-        bool first = true;
+        int start = s.Length; // a blank line between members, none before the first
         foreach (var k in kernels.Where(k => k.Declares is not null && k.ImplementsOrder.Count == k.Parameters.Count))
         {
-            if (!first) s.Append('\n');
-            first = false;
+            if (s.Length > start) s.Append('\n');
             var check = k.Declares!;
             string core = k.Implements!;
             string name = core.Substring(0, core.Length - "Core".Length);
