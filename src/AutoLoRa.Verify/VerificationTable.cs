@@ -25,6 +25,7 @@ public static class VerificationTable
     [
         .. ElementwiseCases.Gradients(), .. ReductionCases.Gradients(), .. RowCases.Gradients(), .. GemmReferenceCases.Gradients(),
         .. LoraCases.Gradients(), .. DenseReferenceCases.Gradients(), .. ImageCases.Gradients(), .. TransformerCases.Gradients(),
+        .. LayoutCases.Gradients(),
     ];
 
     /// <summary>The case called <paramref name="name"/>.</summary>
@@ -36,7 +37,7 @@ public static class VerificationTable
     /// elementwise kernels get n = size; NCHW kernels a (B, 64, 32, 32) batch with
     /// B = ⌈size / 65536⌉ (ResNet's early layers); row kernels (size / 10) × 10 logits, as for
     /// ten classes; LayerNorm (size / 192) × 192, GELU n = size, softmax (size / 65) × 65 (ViT-Ti/4's
-    /// width and attention rows); AdamW n = size. Built lazily, one case at a time: at the default bench size an array is 64 MB.
+    /// width and attention rows); AdamW n = size; swap_axes the head split of ViT-Ti (B, 65, 9, 64). Built lazily, one case at a time: at the default bench size an array is 64 MB.
     /// </summary>
     public static IEnumerable<PrimitiveCase> KernelBench(int size)
     {
@@ -53,6 +54,8 @@ public static class VerificationTable
         yield return TransformerCases.Gelus(size);
         yield return TransformerCases.Softmaxes(Math.Max(1, size / 65), 65);
         yield return OptimizerReferenceCases.AdamW(size);
+        // ViT-Ti's head split: (B, 65 tokens, 9 = 3·heads, 64) with B·65·9·64 ≈ size.
+        yield return LayoutCases.SwapAxes(Math.Max(1, size / (65 * 9 * 64)), 65, 9, 64);
     }
 
     private static IReadOnlyList<VerificationCase> Build()
@@ -114,6 +117,7 @@ public static class VerificationTable
         cases.AddRange(TransformerCases.Shapes.Select(s => TransformerCases.LayerNorm(s.Rows, s.Cols)));
         cases.AddRange(TransformerCases.Lengths.Select(TransformerCases.Gelus));
         cases.AddRange(TransformerCases.Shapes.Select(s => TransformerCases.Softmaxes(s.Rows, s.Cols)));
+        cases.AddRange(LayoutCases.Shapes.Select(s => LayoutCases.SwapAxes(s.Outer, s.A, s.B, s.Inner)));
         cases.Add(new TrainingStepCase { Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps" });
         // Family order for the self-test: as built, except that the families are grouped.
         var order = cases.Select(c => c.Family).Distinct().ToList();

@@ -1,0 +1,156 @@
+using AutoLoRa.Core.Autograd;
+using AutoLoRa.Core.Backends;
+
+namespace AutoLoRa.Core;
+
+/// <summary>
+/// What a vision transformer does to its token sequences besides arithmetic: exchange two axes
+/// (patches ↔ channels, tokens ↔ heads), put the class token in front, add the position
+/// embedding to every sample, and take one token out again.
+/// </summary>
+public static partial class Ops
+{
+    /// <summary>
+    /// x with axes <paramref name="axis"/> and <paramref name="axis"/> + 1 exchanged, as a copy:
+    /// (…, A, B, …) → (…, B, A, …). Multi-head attention splits (N, T, H, Dh) into (N, H, T, Dh)
+    /// with it, and the patch embedding turns (N, D, P) into (N, P, D).
+    /// </summary>
+    public static Tensor SwapAxes(Tensor x, int axis)
+    {
+        const string op = "swap_axes";
+        RequireFloat(op, x);
+        int rank = x.Shape.Rank;
+        if (axis < 0 || axis + 1 >= rank) throw new ArgumentException($"{op}: axes {axis} and {axis + 1} are not both inside {x.Describe()}.");
+        var dims = x.Shape.ToArray();
+        var (outer, a, b, inner) = SwapView(dims, axis);
+        (dims[axis], dims[axis + 1]) = (dims[axis + 1], dims[axis]);
+        var y = Tensor.Empty(x.Backend, new Shape(dims));
+        x.Backend.SwapAxes(outer, a, b, inner, x.Buffer, y.Buffer);
+        return GradMode.Record(y, op, [x], new SwapAxesBackward(outer, a, b, inner));
+    }
+
+    /// <summary>(N, P, D) patches with the (1, 1, D) class token put in front of each sample's sequence: (N, 1 + P, D).</summary>
+    public static Tensor PrependToken(Tensor x, Tensor token)
+    {
+        const string op = "prepend_token";
+        var backend = SameBackend(op, x, token);
+        RequireRank(op, x, 3, "(N, P, D)");
+        int n = x.Shape[0], p = x.Shape[1], d = x.Shape[2];
+        if (token.ElementCount != d || token.Shape[token.Shape.Rank - 1] != d)
+        {
+            throw new ArgumentException($"{op}: token {token.Describe()} must hold one {d}-wide token for input {x.Describe()}.");
+        }
+        var y = Tensor.Empty(backend, new Shape(n, 1 + p, d));
+        for (int i = 0; i < n; i++)
+        {
+            int at = i * (1 + p) * d;
+            backend.Copy(token.Buffer, new BufferSlice(y.Buffer, at), d);
+            backend.Copy(new BufferSlice(x.Buffer, i * p * d), new BufferSlice(y.Buffer, at + d), p * d);
+        }
+        return GradMode.Record(y, op, [x, token], default(PrependTokenBackward));
+    }
+
+    /// <summary>x (N, …) + p, with p (1, …) or (…) the same for every sample (the position embedding).</summary>
+    public static Tensor AddToEachSample(Tensor x, Tensor p)
+    {
+        const string op = "add_to_each_sample";
+        var backend = SameBackend(op, x, p);
+        RequireFloat(op, x);
+        if (x.Shape.Rank < 1 || x.ElementCount != x.Shape[0] * p.ElementCount)
+        {
+            throw new ArgumentException($"{op}: {p.Describe()} does not match one sample of {x.Describe()}.");
+        }
+        var y = Tensor.Empty(backend, x.Shape);
+        backend.Copy(x.Buffer, y.Buffer, x.ElementCount);
+        backend.AddBias(x.Shape[0], p.ElementCount, 1, y.Buffer, p.Buffer);
+        return GradMode.Record(y, op, [x, p], default(AddToEachSampleBackward));
+    }
+
+    /// <summary>Token <paramref name="index"/> of every sample of x (N, T, D): (N, D). The class token is index 0.</summary>
+    public static Tensor Token(Tensor x, int index)
+    {
+        const string op = "token";
+        RequireRank(op, x, 3, "(N, T, D)");
+        int n = x.Shape[0], t = x.Shape[1], d = x.Shape[2];
+        if (index < 0 || index >= t) throw new ArgumentException($"{op}: token {index} is outside {x.Describe()}.");
+        var y = Tensor.Empty(x.Backend, new Shape(n, d));
+        for (int i = 0; i < n; i++) x.Backend.Copy(new BufferSlice(x.Buffer, (i * t + index) * d), new BufferSlice(y.Buffer, i * d), d);
+        return GradMode.Record(y, op, [x], new TokenBackward(index));
+    }
+
+    /// <summary>dims viewed as (outer, a, b, inner) around the swapped pair.</summary>
+    private static (int Outer, int A, int B, int Inner) SwapView(int[] dims, int axis)
+    {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) outer *= dims[i];
+        for (int i = axis + 2; i < dims.Length; i++) inner *= dims[i];
+        return (outer, dims[axis], dims[axis + 1], inner);
+    }
+
+    /// <summary>dx is dy with the same two axes exchanged back.</summary>
+    private readonly struct SwapAxesBackward(int outer, int a, int b, int inner) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            var x = inputs[0];
+            grads[0] = Tensor.Empty(x.Backend, x.Shape);
+            x.Backend.SwapAxes(outer, b, a, inner, gy.Buffer, grads[0]!.Buffer);
+        }
+    }
+
+    /// <summary>dx is dy without each sample's first token; dtoken sums those first tokens over the batch.</summary>
+    private readonly struct PrependTokenBackward : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            Tensor x = inputs[0], token = inputs[1];
+            var backend = x.Backend;
+            int n = x.Shape[0], p = x.Shape[1], d = x.Shape[2];
+            if (needs[0])
+            {
+                grads[0] = Tensor.Empty(backend, x.Shape);
+                for (int i = 0; i < n; i++) backend.Copy(new BufferSlice(gy.Buffer, (i * (1 + p) + 1) * d), new BufferSlice(grads[0]!.Buffer, i * p * d), p * d);
+            }
+            if (needs[1])
+            {
+                using var firsts = Tensor.Empty(backend, new Shape(n, d));
+                for (int i = 0; i < n; i++) backend.Copy(new BufferSlice(gy.Buffer, i * (1 + p) * d), new BufferSlice(firsts.Buffer, i * d), d);
+                grads[1] = Tensor.Empty(backend, token.Shape);
+                backend.BiasBackward(n, d, 1, firsts.Buffer, grads[1]!.Buffer);
+            }
+        }
+    }
+
+    /// <summary>dx = dy; dp sums dy over the samples.</summary>
+    private readonly struct AddToEachSampleBackward : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            Tensor x = inputs[0], p = inputs[1];
+            var backend = x.Backend;
+            if (needs[0])
+            {
+                grads[0] = Tensor.Empty(backend, x.Shape);
+                backend.Copy(gy.Buffer, grads[0]!.Buffer, x.ElementCount);
+            }
+            if (needs[1])
+            {
+                grads[1] = Tensor.Empty(backend, p.Shape);
+                backend.BiasBackward(x.Shape[0], p.ElementCount, 1, gy.Buffer, grads[1]!.Buffer);
+            }
+        }
+    }
+
+    /// <summary>dx is zero except the selected token of each sample, which receives dy.</summary>
+    private readonly struct TokenBackward(int index) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            var x = inputs[0];
+            int n = x.Shape[0], t = x.Shape[1], d = x.Shape[2];
+            var dx = Tensor.Zeros(x.Backend, x.Shape);
+            for (int i = 0; i < n; i++) x.Backend.Copy(new BufferSlice(gy.Buffer, i * d), new BufferSlice(dx.Buffer, (i * t + index) * d), d);
+            grads[0] = dx;
+        }
+    }
+}
