@@ -137,19 +137,23 @@ public static class ModelFile
     /// <summary>The JSON shape of a <see cref="ModelSpec"/> (explicit, so the file format does not follow refactors).</summary>
     /// <remarks>
     /// Fields added later read as their defaults from older files: InputSize 0 (no resize), TwinNorms
-    /// false, InputResize null (bilinear, the only mode then), LoraShortcuts null (true). Those two are
-    /// written only when they differ from that, so other models' files are byte for byte what they were.
+    /// false, InputResize null (bilinear, the only mode then), LoraShortcuts null (true), LoraTargets null
+    /// (a ViT's default targets), ImageSize null (the architecture's). Those four are written only when
+    /// they differ from that, so other models' files are byte for byte what they were.
     /// </remarks>
     internal sealed record SpecRecord(string Architecture, int Classes, int InChannels, int BaseWidth, string Stem, float[] Mean, float[] Std, int LoraRank, int InputSize,
         bool TwinNorms = false,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InputResize = null,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? LoraShortcuts = null)
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? LoraShortcuts = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LoraTargets = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ImageSize = null)
     {
         private const string Nearest = "nearest";
 
         public static SpecRecord From(ModelSpec s) =>
             new(s.Architecture, s.Classes, s.InChannels, s.BaseWidth, s.Stem.ToString().ToLower(CultureInfo.InvariantCulture), s.EffectiveMean, s.EffectiveStd, s.LoraRank, s.InputSize,
-                s.TwinNorms, s.InputResize == ResizeMode.Nearest ? Nearest : null, s.LoraShortcuts ? null : false);
+                s.TwinNorms, s.InputResize == ResizeMode.Nearest ? Nearest : null, s.LoraShortcuts ? null : false, s.LoraTargets,
+                s.ImageSize > 0 ? s.ImageSize : null);
 
         public ModelSpec ToSpec()
         {
@@ -166,7 +170,8 @@ public static class ModelFile
                 Nearest => ResizeMode.Nearest,
                 _ => throw new ArgumentException($"unknown input resize '{DisplayText.Clip(InputResize)}'"),
             };
-            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize, TwinNorms, resize, LoraShortcuts ?? true);
+            return new ModelSpec(Architecture, Classes, InChannels, BaseWidth, stem, Mean, Std, LoraRank, InputSize, TwinNorms, resize, LoraShortcuts ?? true,
+                LoraTargets, ImageSize ?? 0);
         }
     }
 }

@@ -17,7 +17,7 @@ internal static class TrainCommands
         var pgdAt = RecipeCatalogue.Get("pgd-at");
         var set = new TrainingOptionSet([pgdAt]);
         var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", ModelFactory.Architectures)}.", DefaultValueFactory = _ => "resnet18" };
-        var width = new Option<int>("--width") { Description = "Base width of a ResNet (64 for the standard ResNet-18).", DefaultValueFactory = _ => 64 };
+        var width = new Option<int>("--width") { Description = "Base width of a ResNet (64 for the standard ResNet-18; a ViT's width comes with its size).", DefaultValueFactory = _ => 64 };
         var command = new Command("pretrain", "Adversarially trains a backbone from scratch with PGD-AT (Madry et al.).") { arch, width };
         set.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
@@ -27,6 +27,8 @@ internal static class TrainCommands
             var (train, source) = set.TrainingData(r, settings.Seed);
             settings = set.WithAugmentation(r, settings, source);
             var spec = new ModelSpec(r.GetValue(arch)!, train.ClassCount, train.Channels, r.GetValue(width));
+            // A ViT's position embedding is laid out for the images it will see (28×28 Fashion-MNIST: a 7×7 grid of 4×4 patches).
+            if (spec.IsVit) spec = spec with { ImageSize = train.Height };
             using var model = ModelFactory.Create(backend, spec, settings.Seed);
             return Train(backend, model, train, settings, "pretrain");
         }));

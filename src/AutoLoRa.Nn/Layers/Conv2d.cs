@@ -10,13 +10,11 @@ namespace AutoLoRa.Nn.Layers;
 /// (loralib's ConvLoRA): A (r·k × Cin·k) ~ N(0, 1), B (Cout·k × r·k) = 0, scale s = 1/r, and
 /// W_nat = W + s · reshape(B @ A). The LoRA branch is used only on the <see cref="Branch.Natural"/> path.
 /// </summary>
-public sealed class Conv2d : Module
+public sealed class Conv2d : LoraLayer
 {
-    private readonly Backend _backend;
-
     public Conv2d(Backend backend, Random rng, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, bool bias = false)
+        : base(backend)
     {
-        _backend = backend;
         InChannels = inChannels;
         OutChannels = outChannels;
         Kernel = kernel;
@@ -36,48 +34,12 @@ public sealed class Conv2d : Module
 
     public int Padding { get; }
 
-    public Tensor Weight { get; }
-
     public Tensor? Bias { get; }
 
-    public Tensor? LoraA { get; private set; }
+    protected override string Noun => "convolution";
 
-    public Tensor? LoraB { get; private set; }
-
-    /// <summary>s in W + s·BA (1/r).</summary>
-    public float LoraScale { get; private set; }
-
-    public bool HasLora => LoraA is not null;
-
-    /// <summary>Adds a rank-<paramref name="rank"/> LoRA branch (A normal, B zero, so the natural path starts equal to W).</summary>
-    public void AddLora(int rank, Random rng)
-    {
-        if (HasLora) throw new InvalidOperationException("This convolution already has a LoRA branch.");
-        ArgumentOutOfRangeException.ThrowIfLessThan(rank, 1);
-        int k = Kernel;
-        LoraA = RegisterParameter("lora_A", Tensor.FromArray(_backend, Init.Normal(rng, rank * k * InChannels * k), new Shape(rank * k, InChannels * k)));
-        LoraB = RegisterParameter("lora_B", Tensor.Zeros(_backend, new Shape(OutChannels * k, rank * k)));
-        LoraScale = 1f / rank;
-    }
-
-    /// <summary>Folds the LoRA branch into W (W ← W + s·BA) and removes it: the natural path becomes the only path.</summary>
-    public void MergeLora()
-    {
-        if (LoraA is null || LoraB is null) throw new InvalidOperationException("This convolution has no LoRA branch to merge.");
-        LoraGemm.Merge(_backend, LoraB.Shape[0], LoraB.Shape[1], LoraA.Shape[1], Weight.Buffer, LoraB.Buffer, LoraA.Buffer, LoraScale, Weight.Buffer);
-        RemoveLora();
-    }
-
-    /// <summary>Discards the LoRA branch, leaving W as it is: the main path becomes the only path.</summary>
-    public void RemoveLora()
-    {
-        if (LoraA is null || LoraB is null) throw new InvalidOperationException("This convolution has no LoRA branch to remove.");
-        UnregisterParameter(LoraA);
-        UnregisterParameter(LoraB);
-        LoraA.Dispose();
-        LoraB.Dispose();
-        LoraA = LoraB = null;
-    }
+    /// <summary>A (r·k × Cin·k) and B (Cout·k × r·k), loralib's ConvLoRA layout.</summary>
+    public override void AddLora(int rank, Random rng) => AddFactors(rank, rng, rank * Kernel, InChannels * Kernel, OutChannels * Kernel);
 
     public Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
@@ -97,13 +59,5 @@ public sealed class Conv2d : Module
         bool natural = branch == Branch.Natural;
         return Ops.Conv2dBatchNormEval(x, WeightFor(branch), natural ? norm.Weight.Detach() : norm.Weight,
             natural ? norm.Bias.Detach() : norm.Bias, norm.RunningMean, norm.RunningVar, Stride, Padding);
-    }
-
-    /// <summary>W on the main path; on the natural path the detached W plus the LoRA update (only A and B learn there).</summary>
-    private Tensor WeightFor(Branch branch)
-    {
-        if (branch == Branch.Main) return Weight;
-        var w = Weight.Detach();
-        return LoraA is not null && LoraB is not null ? Ops.LoraMerge(w, LoraB, LoraA, LoraScale) : w;
     }
 }

@@ -5,8 +5,8 @@ using AutoLoRa.Nn.Layers;
 namespace AutoLoRa.Nn.Models;
 
 /// <summary>
-/// An image classifier: an optional input resize, input normalisation, a convolutional feature
-/// extractor and a linear head. Takes pixels in [0, 1]; returns logits.
+/// An image classifier: an optional input resize, input normalisation, a feature extractor
+/// (convolutional, or a vision transformer) and a linear head. Takes pixels in [0, 1]; returns logits.
 /// </summary>
 public abstract class Classifier : Module
 {
@@ -23,9 +23,6 @@ public abstract class Classifier : Module
     public ModelSpec Spec { get; protected set; }
 
     public abstract Linear Head { get; }
-
-    /// <summary>The stem convolution, which never gets a LoRA branch.</summary>
-    protected abstract Conv2d Stem { get; }
 
     /// <summary>Logits for x (N, C, H, W) in [0, 1] along the chosen path.</summary>
     public abstract Tensor Forward(Tensor x, Branch branch = Branch.Main);
@@ -51,23 +48,45 @@ public abstract class Classifier : Module
     /// </summary>
     public abstract void ReplaceHead(int classes, Random? defaultInit = null);
 
-    /// <summary>Every convolution of the feature extractor, in state-dict order.</summary>
+    /// <summary>Every convolution of the model, in state-dict order.</summary>
     public IEnumerable<(string Name, Conv2d Conv)> Convolutions() =>
         NamedModules().Where(m => m.Module is Conv2d).Select(m => (m.Name, (Conv2d)m.Module));
 
-    public bool HasLora => Convolutions().Any(c => c.Conv.HasLora);
+    /// <summary>
+    /// Every layer of the feature extractor that can carry LoRA (convolutions, a transformer's
+    /// linear layers; not the head), in state-dict order.
+    /// </summary>
+    public IEnumerable<(string Name, LoraLayer Layer)> FeatureLayers() =>
+        NamedModules().Where(m => m.Module is LoraLayer && !ReferenceEquals(m.Module, Head)).Select(m => (m.Name, (LoraLayer)m.Module));
+
+    public bool HasLora => FeatureLayers().Any(l => l.Layer.HasLora);
 
     /// <summary>
-    /// Adds LoRA to every convolution except the stem; the shortcut (downsample) convolutions get it
-    /// only with <paramref name="shortcuts"/> (the authors' high-resolution ResNet has none there).
+    /// Adds rank-<paramref name="rank"/> LoRA to the layers the model's rule picks (<see cref="TakesLora"/>):
+    /// a convolutional model's every convolution but the stem, the shortcuts only with
+    /// <paramref name="shortcuts"/> (the authors' high-resolution ResNet has none there); a vision
+    /// transformer's block linears named in <paramref name="targets"/> (null: <see cref="VitLoraTargets.Default"/>).
     /// </summary>
-    public void AddLora(int rank, Random rng, bool shortcuts = true)
+    /// <exception cref="ArgumentException">Targets for a model without them, or an unknown target.</exception>
+    public void AddLora(int rank, Random rng, bool shortcuts = true, string? targets = null)
     {
-        foreach (var (name, conv) in Convolutions())
+        var chosen = targets is null ? null : VitLoraTargets.Parse(targets);
+        foreach (var (name, layer) in FeatureLayers().ToList())
         {
-            if (!ReferenceEquals(conv, Stem) && (shortcuts || !IsShortcut(name))) conv.AddLora(rank, rng);
+            if (TakesLora(name, layer, shortcuts, chosen)) layer.AddLora(rank, rng);
         }
-        Spec = Spec with { LoraRank = rank, LoraShortcuts = shortcuts };
+        Spec = Spec with { LoraRank = rank, LoraShortcuts = shortcuts, LoraTargets = chosen is null ? null : string.Join(",", chosen) };
+    }
+
+    /// <summary>Whether <see cref="AddLora"/> gives the feature layer at <paramref name="name"/> a branch.</summary>
+    protected abstract bool TakesLora(string name, LoraLayer layer, bool shortcuts, IReadOnlyList<string>? targets);
+
+    /// <summary>The convolutional models' rule: every convolution but <paramref name="stem"/>; shortcuts only when asked.</summary>
+    /// <exception cref="ArgumentException">Targets were given: they name transformer layers.</exception>
+    protected static bool ConvolutionTakesLora(string name, LoraLayer layer, Conv2d stem, bool shortcuts, IReadOnlyList<string>? targets)
+    {
+        if (targets is not null) throw new ArgumentException($"lora-targets ({string.Join(",", targets)}) chooses a vision transformer's linear layers; a convolutional model puts LoRA on every convolution but the stem (leave it out).");
+        return !ReferenceEquals(layer, stem) && (shortcuts || !IsShortcut(name));
     }
 
     /// <summary>A shortcut convolution by its state-dict name: torchvision's <c>downsample.0</c>, WRN's <c>convShortcut</c>.</summary>
@@ -77,21 +96,21 @@ public abstract class Classifier : Module
     /// <summary>Folds every LoRA branch into its weights: the result is the natural-path model without LoRA.</summary>
     public void MergeLora()
     {
-        foreach (var (_, conv) in Convolutions())
+        foreach (var (_, layer) in FeatureLayers())
         {
-            if (conv.HasLora) conv.MergeLora();
+            if (layer.HasLora) layer.MergeLora();
         }
-        Spec = Spec with { LoraRank = 0 };
+        Spec = Spec with { LoraRank = 0, LoraTargets = null };
     }
 
     /// <summary>Discards every LoRA branch, keeping W: the result is the main-path model without LoRA.</summary>
     public void RemoveLora()
     {
-        foreach (var (_, conv) in Convolutions())
+        foreach (var (_, layer) in FeatureLayers())
         {
-            if (conv.HasLora) conv.RemoveLora();
+            if (layer.HasLora) layer.RemoveLora();
         }
-        Spec = Spec with { LoraRank = 0 };
+        Spec = Spec with { LoraRank = 0, LoraTargets = null };
     }
 
     /// <summary>Every batch-norm of the model (adaptive wings only: a frozen wing is reached through its owner), in state-dict order.</summary>
@@ -124,11 +143,11 @@ public abstract class Classifier : Module
     /// <summary>Adds what the spec asks for beyond the base architecture (LoRA branches, TWINS wings); called by the constructors.</summary>
     protected void AddSpecExtras(int seed)
     {
-        if (Spec.LoraRank > 0) AddLora(Spec.LoraRank, new Random(seed + 1), Spec.LoraShortcuts);
+        if (Spec.LoraRank > 0) AddLora(Spec.LoraRank, new Random(seed + 1), Spec.LoraShortcuts, Spec.LoraTargets);
         if (Spec.TwinNorms) AddTwinNorms();
     }
 
-    /// <summary>LoRA parameters only (A and B of every convolution).</summary>
+    /// <summary>LoRA parameters only (A and B of every layer that has them).</summary>
     public IEnumerable<Tensor> LoraParameters() =>
-        Convolutions().Where(c => c.Conv.HasLora).SelectMany(c => new[] { c.Conv.LoraA!, c.Conv.LoraB! });
+        FeatureLayers().Where(l => l.Layer.HasLora).SelectMany(l => new[] { l.Layer.LoraA!, l.Layer.LoraB! });
 }

@@ -5,7 +5,8 @@ namespace AutoLoRa.Nn.Models;
 /// <summary>Builds a classifier from its <see cref="ModelSpec"/> (the inverse of what checkpoints store).</summary>
 public static class ModelFactory
 {
-    public static IReadOnlyList<string> Architectures { get; } = ["resnet-mini", "resnet18", "resnet34", "resnet50", "wrn-28-10"];
+    public static IReadOnlyList<string> Architectures { get; } =
+        ["resnet-mini", "resnet18", "resnet34", "resnet50", "wrn-28-10", .. VitSize.All.Select(v => v.Name)];
 
     /// <exception cref="ArgumentException">An unknown architecture or a field out of range (<see cref="ModelSpec.Validate"/>).</exception>
     public static Classifier Create(Backend backend, ModelSpec spec, int seed)
@@ -17,6 +18,7 @@ public static class ModelFactory
     private static Classifier Build(Backend backend, ModelSpec spec, int seed) => spec.Architecture switch
     {
         "wrn-28-10" => new WideResNet(backend, spec, seed),
+        _ when spec.IsVit => new Vit.VisionTransformer(backend, spec, seed),
         _ => new ResNet(backend, spec, seed),
     };
 }

@@ -16,8 +16,10 @@ public enum StemKind
 /// the LoRA rank (0 = none), the side to which inputs are resized inside the model (0 = none,
 /// see <see cref="Layers.InputResize"/>), whether every batch-norm carries a TWINS frozen wing, and
 /// how inputs are resized (bilinear unless a file says otherwise: files written before the choice were)
-/// and whether the shortcut convolutions carry LoRA too (they did before the choice).
-/// Stored in checkpoint metadata.
+/// and whether the shortcut convolutions carry LoRA too (they did before the choice); for a vision
+/// transformer, which linear layers carry LoRA (null: <see cref="VitLoraTargets.Default"/>) and the
+/// side of the images its patch grid and position embedding are laid out for (0: the size's own,
+/// <see cref="VitSize.ImageSize"/>). Stored in checkpoint metadata.
 /// </summary>
 public sealed record ModelSpec(
     string Architecture,
@@ -31,8 +33,16 @@ public sealed record ModelSpec(
     int InputSize = 0,
     bool TwinNorms = false,
     ResizeMode InputResize = ResizeMode.Bilinear,
-    bool LoraShortcuts = true)
+    bool LoraShortcuts = true,
+    string? LoraTargets = null,
+    int ImageSize = 0)
 {
+    /// <summary>True for the vision transformers (<see cref="VitSize"/>).</summary>
+    public bool IsVit => VitSize.Find(Architecture) is not null;
+
+    /// <summary>The side of the images a ViT sees after any in-model resize: what its position embedding is laid out for.</summary>
+    public int VitImageSize => InputSize > 0 ? InputSize : ImageSize > 0 ? ImageSize : VitSize.Of(Architecture).ImageSize;
+
     /// <summary>CIFAR-10 statistics, the default for 3-channel inputs (WORKLOADS.md).</summary>
     public static readonly float[] CifarMean = [0.4914f, 0.4822f, 0.4465f];
 
@@ -80,6 +90,25 @@ public sealed record ModelSpec(
         if (!Enum.IsDefined(Stem)) throw new ArgumentException($"stem {(int)Stem} is unknown; expected cifar or imagenet.");
         CheckPerChannel(Mean, "mean", v => float.IsFinite(v), "finite");
         CheckPerChannel(Std, "std", v => float.IsFinite(v) && v > 0, "finite and positive");
+        Require(ImageSize, 0, MaxInputSize, "image-size");
+        if (IsVit)
+        {
+            VitSize.Of(Architecture).CheckImage(VitImageSize);
+            if (TwinNorms) throw new ArgumentException($"{Architecture} has no batch-norm to carry TWINS's frozen wings.");
+        }
+        else if (LoraTargets is not null)
+        {
+            throw new ArgumentException($"lora-targets chooses a vision transformer's linear layers; {Architecture} has none (leave it out).");
+        }
+        if (LoraTargets is null) return;
+        try
+        {
+            VitLoraTargets.Parse(LoraTargets);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"lora-targets {e.Message}", e);
+        }
     }
 
     private static void Require(int value, int min, int max, string name)

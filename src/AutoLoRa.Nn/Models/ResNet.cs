@@ -57,7 +57,8 @@ public sealed class ResNet : Classifier
 
     public override Linear Head => _fc;
 
-    protected override Conv2d Stem => _conv1;
+    protected override bool TakesLora(string name, LoraLayer layer, bool shortcuts, IReadOnlyList<string>? targets) =>
+        ConvolutionTakesLora(name, layer, _conv1, shortcuts, targets);
 
     public override void ReplaceHead(int classes, Random? defaultInit = null)
     {

@@ -17,6 +17,11 @@ public sealed class AutoLoraRecipe : MethodRecipe
     /// <summary>The LoRA rank.</summary>
     public static Setting<int> Rank { get; } = Setting<int>.Owned("rank", 8, "LoRA rank (AutoLoRa).", SettingFormats.Int);
 
+    /// <summary>Which linear layers of a vision transformer carry LoRA (null: all four; why in <see cref="VitLoraTargets"/>).</summary>
+    public static Setting<string?> LoraTargets { get; } = Setting<string?>.Owned("lora-targets", null,
+        $"ViT layers that carry LoRA, comma-separated from {VitLoraTargets.Default} (default all four; convolutional models: every convolution but the stem).",
+        SettingFormats.OptionalText(t => string.Join(",", VitLoraTargets.Parse(t))), showsDefault: false);
+
     public override string Name => "autolora";
 
     public override string Title => "AutoLora";
@@ -26,7 +31,7 @@ public sealed class AutoLoraRecipe : MethodRecipe
     [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new AutoLoraRecipe());
 
-    public override IReadOnlyList<SettingDescriptor> Settings { get; } = [Rank, .. ScalarSettings.All];
+    public override IReadOnlyList<SettingDescriptor> Settings { get; } = [Rank, LoraTargets, .. ScalarSettings.All];
 
     public override bool TrainsLora => true;
 
@@ -36,10 +41,15 @@ public sealed class AutoLoraRecipe : MethodRecipe
         if (rank < 1) throw new SettingException(Rank.Key, k => $"{k} must be at least 1 for AutoLoRa (got {rank}).");
     }
 
-    /// <summary>Adds LoRA branches (seeded; on the shortcuts as the protocol says) when the model has none.</summary>
+    /// <summary>Adds LoRA branches (seeded; on the shortcuts as the protocol says, on a ViT's chosen linears) when the model has none.</summary>
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train)
     {
-        if (!model.HasLora) model.AddLora(s.Get(Rank), new Random(s.Seed), ProtocolSettings.LoraOnShortcuts(s));
+        string? targets = s.Get(LoraTargets);
+        if (targets is not null && !model.Spec.IsVit)
+        {
+            throw new SettingException(LoraTargets.Key, k => $"{k} chooses a vision transformer's linear layers; {model.Spec.Architecture} puts LoRA on every convolution but the stem (leave {k} out).");
+        }
+        if (!model.HasLora) model.AddLora(s.Get(Rank), new Random(s.Seed), ProtocolSettings.LoraOnShortcuts(s), targets);
         return new AutoLora(model, s.Attack, ScalarSettings.Scalars(s), ScalarSettings.Accuracy(backend, model, s, train, Branch.Natural),
             LearningRate(s), s.Momentum, WeightDecay(s), ProtocolSettings.AutoLoraAttackStart(s), ProtocolSettings.ScalarRefreshesPerEpoch(s));
     }

@@ -60,8 +60,17 @@ public sealed class TwinsRecipe : TradesRecipe
     }
 
     /// <summary>Adds the frozen wings (copies of the pre-trained batch-norms) when the model has none.</summary>
+    /// <exception cref="ArgumentException">The model has no batch-norm (a vision transformer).</exception>
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train)
     {
+        // TWINS's idea is two sets of batch statistics, the pre-trained population's (frozen) and the
+        // target batch's; LayerNorm normalises each token by itself and keeps no statistics, so there is
+        // nothing to freeze. A "twin LayerNorm" would be a new method, not TWINS.
+        if (!model.BatchNorms().Any())
+        {
+            throw new ArgumentException($"TWINS needs batch-norm layers to give a frozen and an adaptive wing, and {model.Spec.Architecture} has none " +
+                "(its LayerNorms keep no statistics to freeze); fine-tune it with AutoLoRa, vanilla RFT or natural training instead.");
+        }
         if (!model.HasTwinNorms) model.AddTwinNorms();
         return new Twins(model, s.Attack, LearningRate(s), s.Get(Gamma), s.Get(Beta), s.BatchSize, s.Get(KlNormalization), s.Momentum, WeightDecay(s),
             Scalars(backend, model, s, train));

@@ -75,12 +75,12 @@ public sealed class AutoLora : Trainer
         var merged = copies.Merged;
         merged.Train();
         var natural = Ops.CrossEntropy(merged.Forward(x), y);
-        var weights = ObjectiveSide.ConvolutionWeights(model);
+        var weights = ObjectiveSide.FeatureWeights(model);
         return
         [
             new ObjectivePair("adversarial CE vs KL", new(adversarialCe, weights), new(kl, weights)),
-            new ObjectivePair("natural vs adversarial", new(natural, ObjectiveSide.ConvolutionWeights(merged)),
-                new(AdversarialObjective(adversarialCe, kl), ObjectiveSide.ConvolutionWeights(model, loraOnly: true))),
+            new ObjectivePair("natural vs adversarial", new(natural, ObjectiveSide.FeatureWeights(merged)),
+                new(AdversarialObjective(adversarialCe, kl), ObjectiveSide.FeatureWeights(model, loraOnly: true))),
         ];
     }
 

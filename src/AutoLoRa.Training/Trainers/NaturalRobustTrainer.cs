@@ -28,7 +28,7 @@ public abstract class NaturalRobustTrainer : Trainer
     public override IReadOnlyList<ObjectivePair> GradientObjectives(ModelCopies copies, Tensor x, Tensor y, Random rng)
     {
         var (natural, robust) = Objectives(copies.Model, x, y, rng);
-        var weights = ObjectiveSide.ConvolutionWeights(copies.Model);
+        var weights = ObjectiveSide.FeatureWeights(copies.Model);
         return [new ObjectivePair("natural vs adversarial", new(natural, weights), new(robust, weights))];
     }
 

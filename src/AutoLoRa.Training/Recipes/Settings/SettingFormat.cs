@@ -115,6 +115,34 @@ public static class SettingFormats
         };
     }
 
+    /// <summary>
+    /// Text or null (JSON null, or no flag: the default the setting's help describes), checked and put
+    /// in canonical form by <paramref name="canonical"/>, which throws an <see cref="ArgumentException"/>
+    /// whose sentence names no setting (the key is put in front of it here).
+    /// </summary>
+    public static SettingFormat<string?> OptionalText(Func<string, string> canonical) => new()
+    {
+        Read = v => v.ValueKind switch
+        {
+            JsonValueKind.Null => null,
+            JsonValueKind.String => canonical(v.GetString()!),
+            _ => throw new ArgumentException($"must be a string (got {v.GetRawText()})."),
+        },
+        Write = v => v is null ? null : JsonValue.Create(v),
+        ParseText = (key, text) =>
+        {
+            try
+            {
+                return canonical(text);
+            }
+            catch (ArgumentException e) when (e is not SettingException)
+            {
+                throw new SettingException(key, k => $"{k} {e.Message}");
+            }
+        },
+        FormatText = v => v ?? "",
+    };
+
     private static int ReadInt(JsonElement v) =>
         v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw new ArgumentException($"must be a whole number (got {v.GetRawText()}).");
 

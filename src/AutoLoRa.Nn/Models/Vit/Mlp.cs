@@ -1,0 +1,26 @@
+using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Nn.Layers;
+
+namespace AutoLoRa.Nn.Models.Vit;
+
+/// <summary>timm's <c>Mlp</c>: <c>fc1</c> (D → hidden), exact GELU, <c>fc2</c> (hidden → D), applied to every token.</summary>
+public sealed class Mlp : Module
+{
+    public Mlp(Backend backend, Random rng, int width, int hidden)
+    {
+        Fc1 = RegisterModule("fc1", new Linear(backend, rng, width, hidden));
+        Fc2 = RegisterModule("fc2", new Linear(backend, rng, hidden, width));
+    }
+
+    public Linear Fc1 { get; }
+
+    public Linear Fc2 { get; }
+
+    /// <summary>x (N, T, D) → (N, T, D).</summary>
+    public Tensor Forward(Tensor x, Branch branch)
+    {
+        var rows = Ops.Reshape(x, new Shape(x.Shape[0] * x.Shape[1], x.Shape[2]));
+        return Ops.Reshape(Fc2.Forward(Ops.Gelu(Fc1.Forward(rows, branch)), branch), x.Shape);
+    }
+}
