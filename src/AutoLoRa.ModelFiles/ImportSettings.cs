@@ -18,6 +18,7 @@ public sealed record ImportSettings
         public const string Stem = nameof(ImportSettings.Stem);
         public const string Width = nameof(ImportSettings.Width);
         public const string Normalization = nameof(ImportSettings.Normalization);
+        public const string ImageSize = nameof(ImportSettings.ImageSize);
 
         /// <summary>Strict off: a checkpoint may lack weights the model has.</summary>
         public const string NotStrict = nameof(Strict) + " = false";
@@ -26,7 +27,7 @@ public sealed record ImportSettings
     /// <summary>Key profile: auto, torchvision, robust-models-transfer or robustssl.</summary>
     public string Profile { get; init; } = "auto";
 
-    /// <summary>resnet-mini, resnet18, resnet34, resnet50, …; null infers it from the blocks per stage.</summary>
+    /// <summary>resnet-mini, resnet18, resnet34, resnet50, vit-ti16, …; null infers it from the blocks per stage (a ViT: patch, width and depth).</summary>
     public string? Architecture { get; init; }
 
     /// <summary>Classes of the head; null takes them from <c>fc.weight</c>.</summary>
@@ -41,8 +42,11 @@ public sealed record ImportSettings
     /// <summary>Base width; null takes the first convolution's output channels.</summary>
     public int? Width { get; init; }
 
-    /// <summary>Input normalisation: imagenet, cifar or none; null picks by stem (imagenet stem → ImageNet statistics).</summary>
+    /// <summary>Input normalisation: imagenet, inception (0.5, timm's augreg ViTs), cifar or none; null picks by stem (imagenet stem → ImageNet statistics; a ViT: imagenet).</summary>
     public string? Normalization { get; init; }
+
+    /// <summary>A vision transformer's image side; null keeps the checkpoint's (its position embedding's grid), another size resamples that embedding.</summary>
+    public int? ImageSize { get; init; }
 
     /// <summary>Fail when a key the model has is missing (keys the checkpoint has but the model lacks always fail).</summary>
     public bool Strict { get; init; } = true;

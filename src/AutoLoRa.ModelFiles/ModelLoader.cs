@@ -5,6 +5,7 @@ using AutoLoRa.Formats;
 using AutoLoRa.Formats.PyTorch;
 using AutoLoRa.Nn;
 using AutoLoRa.Nn.Models;
+using AutoLoRa.Nn.Models.Vit;
 
 namespace AutoLoRa.ModelFiles;
 
@@ -13,7 +14,7 @@ namespace AutoLoRa.ModelFiles;
 /// checkpoint (architecture in its metadata), or a PyTorch <c>.pt/.pth/.ckpt</c> converted in
 /// memory (architecture from <see cref="ImportSettings"/>, or inferred from the weights).
 /// </summary>
-public static class ModelLoader
+public static partial class ModelLoader
 {
     private static readonly string[] PyTorchExtensions = [".pt", ".pth", ".ckpt", ".tar", ".bin"];
 
@@ -40,7 +41,7 @@ public static class ModelLoader
         var shapes = PyTorchImport.ReadStateDict(checkpoint, profile, expectedKeys: null, strict: false).Entries
             .ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
         var inferred = new List<string>();
-        var spec = Describe(path, shapes, settings, inferred);
+        var spec = IsVit(shapes) ? DescribeVit(path, shapes, settings, inferred) : Describe(path, shapes, settings, inferred);
         var model = ModelFactory.Create(backend, spec, seed: 0);
         try
         {
@@ -68,7 +69,8 @@ public static class ModelLoader
             }
             try
             {
-                StateDicts.Load(model, imported.ByName, strict: false);
+                var stateDict = model is VisionTransformer vit ? FitPositions(imported.ByName, vit) : imported.ByName;
+                StateDicts.Load(model, stateDict, strict: false);
             }
             catch (InvalidDataException e)
             {
@@ -78,7 +80,8 @@ public static class ModelLoader
             }
             // A checkpoint without a classifier (self-supervised) gets the zero-initialised head of a downstream task.
             var absent = report.Missing.Concat(report.AllowedMissing).ToHashSet(StringComparer.Ordinal);
-            if (absent.Contains("fc.weight") && absent.Contains("fc.bias")) model.ReplaceHead(spec.Classes);
+            string head = spec.IsVit ? "head" : "fc";
+            if (absent.Contains(head + ".weight") && absent.Contains(head + ".bias")) model.ReplaceHead(spec.Classes);
             return new ImportedModel(model, report, inferred);
         }
         catch
@@ -88,9 +91,11 @@ public static class ModelLoader
         }
     }
 
-    /// <summary>One line: architecture, width, stem, classes, normalisation.</summary>
-    public static string Describe(ModelSpec spec) =>
-        $"{spec.Architecture} (width {spec.BaseWidth}, {spec.Stem.ToString().ToLowerInvariant()} stem, {spec.InChannels} input channels, {spec.Classes} classes, " +
+    /// <summary>One line: architecture, width, stem (a ViT: image size), classes, normalisation.</summary>
+    public static string Describe(ModelSpec spec) => spec.IsVit
+        ? $"{spec.Architecture} ({spec.VitImageSize}×{spec.VitImageSize} images, {spec.InChannels} input channels, {spec.Classes} classes, " +
+          $"mean {Format(spec.EffectiveMean)}, std {Format(spec.EffectiveStd)})"
+        : $"{spec.Architecture} (width {spec.BaseWidth}, {spec.Stem.ToString().ToLowerInvariant()} stem, {spec.InChannels} input channels, {spec.Classes} classes, " +
         $"mean {Format(spec.EffectiveMean)}, std {Format(spec.EffectiveStd)})";
 
     /// <summary>The model spec from the flags, filling what they leave out from the tensor shapes.</summary>
@@ -185,6 +190,9 @@ public static class ModelLoader
         {
             case "imagenet" when channels == 3:
                 return (ModelSpec.ImageNetMean, ModelSpec.ImageNetStd);
+            case "inception":
+                // timm's augreg ViTs were trained on pixels scaled to [-1, 1].
+                return (Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.5f, channels).ToArray());
             case "cifar":
                 return (null, null);
             case "none":
@@ -192,7 +200,7 @@ public static class ModelLoader
             case "imagenet":
                 throw new SettingException(ImportSettings.Keys.Normalization, k => $"{k} imagenet needs 3 input channels; the checkpoint has {channels}.");
             default:
-                throw new SettingException(ImportSettings.Keys.Normalization, k => $"{k} '{name}' is unknown; choose imagenet, cifar or none.");
+                throw new SettingException(ImportSettings.Keys.Normalization, k => $"{k} '{name}' is unknown; choose imagenet, inception, cifar or none.");
         }
     }
 

@@ -46,7 +46,7 @@ public sealed class ModelLoaderErrorTests : IDisposable
 
     [Theory]
     [InlineData("tiny", null, "Stem 'tiny' is unknown; choose imagenet or cifar.")]
-    [InlineData(null, "imagenet3", "Normalization 'imagenet3' is unknown; choose imagenet, cifar or none.")]
+    [InlineData(null, "imagenet3", "Normalization 'imagenet3' is unknown; choose imagenet, inception, cifar or none.")]
     public void An_unknown_name_is_a_setting_error(string? stem, string? norm, string expected)
     {
         var e = Assert.Throws<SettingException>(() => ModelLoader.Import(Checkpoint, _cpu, new ImportSettings { Stem = stem, Normalization = norm }));

@@ -24,11 +24,12 @@ internal static class ConvertCommand
         var classes = new Option<int?>("--classes") { Description = "Classes of the head (default: from fc.weight; needed when the checkpoint has no classifier)." };
         var stem = new Option<string?>("--stem") { Description = "imagenet (7×7/2 + max-pool) or cifar (3×3/1) (default: from conv1.weight)." };
         var width = new Option<int?>("--width") { Description = "Base width (default: conv1's output channels, 64 for a standard ResNet)." };
-        var norm = new Option<string?>("--norm") { Description = "Input normalisation inside the model: imagenet, cifar or none (default: imagenet for the imagenet stem, else cifar)." };
+        var norm = new Option<string?>("--norm") { Description = "Input normalisation inside the model: imagenet, inception (0.5, timm's augreg ViTs), cifar or none (default: imagenet for the imagenet stem and ViTs, else cifar)." };
+        var imageSize = new Option<int?>("--image-size") { Description = "A ViT's image side (default: the checkpoint's, from pos_embed); another size resamples the position embedding (bicubic, as timm)." };
         var noStrict = new Option<bool>("--no-strict") { Description = "Allow weights the model has but the checkpoint lacks (kept as initialised; a missing classifier becomes a zero head)." };
-        var command = new Command("convert", "Converts a PyTorch checkpoint (torchvision, robust-models-transfer, RobustSSL) to an autolora model file.")
+        var command = new Command("convert", "Converts a PyTorch checkpoint (torchvision, robust-models-transfer, RobustSSL; timm or torchvision ViTs) to an autolora model file.")
         {
-            input, output, profile, arch, classes, stem, width, norm, noStrict,
+            input, output, profile, arch, classes, stem, width, norm, imageSize, noStrict,
         };
         command.SetAction(r => CliError.Guard(() =>
         {
@@ -43,6 +44,7 @@ internal static class ConvertCommand
                 Stem = r.GetValue(stem),
                 Width = r.GetValue(width),
                 Normalization = r.GetValue(norm),
+                ImageSize = r.GetValue(imageSize),
                 Strict = !r.GetValue(noStrict),
             };
             var clock = Stopwatch.StartNew();

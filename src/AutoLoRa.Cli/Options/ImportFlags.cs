@@ -17,6 +17,7 @@ internal static class ImportFlags
         [ImportSettings.Keys.Stem] = "--stem",
         [ImportSettings.Keys.Width] = "--width",
         [ImportSettings.Keys.Normalization] = "--norm",
+        [ImportSettings.Keys.ImageSize] = "--image-size",
         [ImportSettings.Keys.NotStrict] = "--no-strict",
     };
 

@@ -14,7 +14,7 @@ public readonly record struct KeyDecision(string? Target, string? IgnoredBecause
 
 /// <summary>
 /// A checkpoint layout: which part of the saved object is the model's state dict, and how its
-/// keys map onto torchvision ResNet names (<c>layer1.0.bn1.running_var</c>, <c>fc.bias</c>).
+/// keys map onto our names: torchvision ResNet names (<c>layer1.0.bn1.running_var</c>, <c>fc.bias</c>) or timm vision transformer names (<c>blocks.0.attn.qkv.weight</c>).
 /// </summary>
 public abstract class KeyProfile
 {

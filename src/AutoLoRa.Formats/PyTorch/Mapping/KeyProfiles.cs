@@ -4,7 +4,7 @@ namespace AutoLoRa.Formats.PyTorch;
 public static class KeyProfiles
 {
     /// <summary>Names accepted by <see cref="Get"/> (<c>auto</c> included).</summary>
-    public static IReadOnlyList<string> Names { get; } = ["auto", "torchvision", "robust-models-transfer", "robustssl"];
+    public static IReadOnlyList<string> Names { get; } = ["auto", "torchvision", "torchvision-vit", "robust-models-transfer", "robustssl"];
 
     /// <summary>The profile called <paramref name="name"/>; null for <c>auto</c> (detect per file).</summary>
     /// <exception cref="ArgumentException">An unknown name; the message lists the known ones.</exception>
@@ -12,6 +12,7 @@ public static class KeyProfiles
     {
         "auto" => null,
         "torchvision" => new TorchvisionProfile(),
+        "torchvision-vit" => new TorchvisionVitProfile(),
         "robust-models-transfer" or "rmt" => new RobustModelsTransferProfile(),
         "robustssl" => new RobustSslProfile(),
         _ => throw new ArgumentException($"unknown key profile '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
@@ -20,7 +21,9 @@ public static class KeyProfiles
     /// <summary>
     /// Picks a profile from what the checkpoint holds: dual-BN <c>bn_list</c> names mean a
     /// RobustSSL checkpoint, <c>model.</c>/<c>attacker.</c>/<c>normalizer.</c> under the state
-    /// dict mean robust-models-transfer, anything else is taken as torchvision.
+    /// dict mean robust-models-transfer, torchvision's <c>encoder.layers.encoder_layer_N</c> names mean
+    /// its vision transformer; anything else is taken as torchvision (whose keys pass unchanged, so
+    /// timm's vision transformer names load as they are).
     /// </summary>
     public static KeyProfile Detect(TorchCheckpoint checkpoint)
     {
@@ -33,7 +36,9 @@ public static class KeyProfiles
         if (rmtKeys.Any(k => k.StartsWith("model.", StringComparison.Ordinal))
             && rmtKeys.Any(k => k.StartsWith("attacker.", StringComparison.Ordinal) || k.StartsWith("normalizer.", StringComparison.Ordinal)))
             return rmt;
-        return new TorchvisionProfile();
+        var torchvision = new TorchvisionProfile();
+        if (Keys(checkpoint, torchvision).Any(TorchvisionVitProfile.IsTorchvisionVitKey)) return new TorchvisionVitProfile();
+        return torchvision;
     }
 
     private static IEnumerable<string> Keys(TorchCheckpoint checkpoint, KeyProfile profile) =>
