@@ -3,6 +3,7 @@ using AutoLoRa.Data;
 using AutoLoRa.Formats;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
+using AutoLoRa.Training.Optim;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
 using AutoLoRa.ModelFiles;
@@ -24,13 +25,17 @@ public sealed class ResumeTests : IDisposable
     private static readonly ImageDataset Train = Tiny.Halves(40, seed: 1);
     private static readonly ImageDataset Validation = Tiny.Halves(12, seed: 2);
 
-    /// <summary>Runs AutoLoRa for 3 epochs in <paramref name="dir"/>; cancels after <paramref name="cancelAfterBatches"/> batches if given.</summary>
-    private TrainingRun RunAutoLora(string dir, int? cancelAfterBatches)
+    /// <summary>
+    /// Runs AutoLoRa for 3 epochs in <paramref name="dir"/> (with <paramref name="optimizer"/>, on the tiny
+    /// ResNet or a vit-mini); cancels after <paramref name="cancelAfterBatches"/> batches if given.
+    /// </summary>
+    private TrainingRun RunAutoLora(string dir, int? cancelAfterBatches, OptimizerKind optimizer = OptimizerKind.Sgd, bool vit = false)
     {
-        var model = Tiny.Model(_cpu, loraRank: 2);
+        var model = vit ? Tiny.Vit(_cpu, loraRank: 2) : Tiny.Model(_cpu, loraRank: 2);
         var evaluator = new Evaluation.Evaluator(_cpu, 16);
         var trainer = new AutoLora(model, new PgdConfig(0.1f, 0.03f, 2), AutomaticScalars.Automatic(),
-            () => evaluator.CleanAccuracy(model, Train, Nn.Branch.Natural), learningRate: 0.01f);
+            () => evaluator.CleanAccuracy(model, Train, Nn.Branch.Natural), learningRate: optimizer == OptimizerKind.AdamW ? 1e-3f : 0.01f);
+        trainer.UseOptimizer(optimizer);
         var options = new TrainingOptions
         {
             Epochs = 3,
@@ -60,17 +65,22 @@ public sealed class ResumeTests : IDisposable
         return run;
     }
 
-    [Fact]
-    public void ResumedRunEndsWithIdenticalWeights()
+    [Theory]
+    [InlineData(OptimizerKind.Sgd, false)]
+    [InlineData(OptimizerKind.AdamW, false)]
+    [InlineData(OptimizerKind.AdamW, true)]
+    public void ResumedRunEndsWithIdenticalWeights(OptimizerKind optimizer, bool vit)
     {
         string whole = Path.Combine(_root, "whole"), broken = Path.Combine(_root, "broken");
-        RunAutoLora(whole, cancelAfterBatches: null);
+        RunAutoLora(whole, cancelAfterBatches: null, optimizer, vit);
 
         // 3 batches per epoch: cancelling at batch 5 kills the run inside epoch 2.
-        Assert.ThrowsAny<OperationCanceledException>(() => RunAutoLora(broken, cancelAfterBatches: 5));
+        Assert.ThrowsAny<OperationCanceledException>(() => RunAutoLora(broken, cancelAfterBatches: 5, optimizer, vit));
         var state = SafeTensors.Read(Path.Combine(broken, RunCheckpoint.FileName));
         Assert.Contains("\"CompletedEpochs\":1", state.Metadata[ModelFile.RunStateKey]);
-        var resumed = RunAutoLora(broken, cancelAfterBatches: null);
+        string optimizerState = optimizer == OptimizerKind.AdamW ? ".exp_avg_sq" : ".momentum_buffer";
+        Assert.Contains(state.Entries, e => e.Name.StartsWith("optim.", StringComparison.Ordinal) && e.Name.EndsWith(optimizerState, StringComparison.Ordinal));
+        var resumed = RunAutoLora(broken, cancelAfterBatches: null, optimizer, vit);
         Assert.Equal(3, resumed.History.Count);
 
         var expected = SafeTensors.Read(Path.Combine(whole, "model.safetensors"));
@@ -81,6 +91,16 @@ public sealed class ResumeTests : IDisposable
             Assert.True(e.Data.Span.SequenceEqual(actual[e.Name].Data.Span), $"{e.Name} differs after resume");
         }
         Assert.Equal(File.ReadAllLines(Path.Combine(whole, "log.jsonl")).Length, File.ReadAllLines(Path.Combine(broken, "log.jsonl")).Length);
+    }
+
+    [Fact]
+    public void A_run_resumed_with_another_optimizer_is_told_which_state_is_missing()
+    {
+        string dir = Path.Combine(_root, "switched");
+        Assert.ThrowsAny<OperationCanceledException>(() => RunAutoLora(dir, cancelAfterBatches: 5));
+        var e = Assert.Throws<CheckpointException>(() => RunAutoLora(dir, cancelAfterBatches: null, OptimizerKind.AdamW));
+        Assert.Contains(".exp_avg'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("another optimizer", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

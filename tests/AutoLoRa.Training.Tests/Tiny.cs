@@ -36,4 +36,8 @@ internal static class Tiny
 
     public static Classifier Model(Backend backend, int loraRank = 0, int seed = 3) =>
         ModelFactory.Create(backend, new ModelSpec("resnet-mini", Classes: 3, InChannels: 1, BaseWidth: 4, LoraRank: loraRank), seed);
+
+    /// <summary>A vit-mini for the 8×8 one-channel images: a 2×2 grid of 4×4 patches.</summary>
+    public static Classifier Vit(Backend backend, int loraRank = 0, int seed = 3) =>
+        ModelFactory.Create(backend, new ModelSpec("vit-mini", Classes: 3, InChannels: 1, LoraRank: loraRank, ImageSize: 8), seed);
 }

@@ -8,7 +8,8 @@ namespace AutoLoRa.Training.Checkpoints;
 
 /// <summary>
 /// A run's complete state in one safetensors file, written atomically at the end of every epoch:
-/// current weights ("model."), SGD momentum ("optim."), the best-validation weights ("best.") and
+/// current weights ("model."), the optimizer's state ("optim.NAME.STATE" as PyTorch names it: SGD's
+/// momentum_buffer, AdamW's exp_avg, exp_avg_sq and step), the best-validation weights ("best.") and
 /// the <see cref="RunState"/> as metadata. One file means a kill at any moment leaves either the
 /// previous epoch's state or this one's, never a mix.
 /// </summary>
@@ -17,15 +18,17 @@ public static class RunCheckpoint
     public const string FileName = "checkpoint.safetensors";
     private const string OptimPrefix = "optim.", BestPrefix = "best.";
 
-    public static void Save(string path, Classifier model, Sgd optimizer, IReadOnlyList<SafeTensorEntry>? best, RunState state)
+    public static void Save(string path, Classifier model, IOptimizer optimizer, IReadOnlyList<SafeTensorEntry>? best, RunState state)
     {
         var entries = ModelStateCodec.ToEntries(model, ModelFile.RunModelPrefix).ToList();
         var names = model.NamedParameters().Select(p => p.Name).ToList();
-        var velocities = optimizer.Velocities;
-        for (int i = 0; i < velocities.Count; i++)
+        for (int i = 0; i < names.Count; i++)
         {
-            var v = velocities[i];
-            entries.Add(SafeTensorEntry.FromFloat32(OptimPrefix + names[i] + ".momentum_buffer", v.Shape.ToArray().Select(d => (long)d).ToArray(), v.ToArray()));
+            foreach (var name in optimizer.StateNames)
+            {
+                var (shape, values) = optimizer.ExportState(i, name);
+                entries.Add(SafeTensorEntry.FromFloat32(OptimPrefix + names[i] + "." + name, shape.ToArray().Select(d => (long)d).ToArray(), values));
+            }
         }
         if (best is not null) entries.AddRange(best.Select(e => ModelStateCodec.WithName(e, BestPrefix + e.Name)));
         var metadata = new Dictionary<string, string>
@@ -37,8 +40,8 @@ public static class RunCheckpoint
         ModelFile.Write(path, entries, metadata);
     }
 
-    /// <summary>Loads weights and momentum into the model and optimizer; returns the run state and the best weights.</summary>
-    public static (RunState State, IReadOnlyList<SafeTensorEntry>? Best) Load(string path, Classifier model, Sgd optimizer)
+    /// <summary>Loads weights and optimizer state into the model and optimizer; returns the run state and the best weights.</summary>
+    public static (RunState State, IReadOnlyList<SafeTensorEntry>? Best) Load(string path, Classifier model, IOptimizer optimizer)
     {
         var file = ModelFile.Read(path);
         if (!file.Metadata.TryGetValue(ModelFile.RunStateKey, out var json)) throw new CheckpointException($"{path}: not a run checkpoint (no '{ModelFile.RunStateKey}' metadata).");
@@ -62,12 +65,24 @@ public static class RunCheckpoint
         }
         ModelStateCodec.Load(model, file, ModelFile.RunModelPrefix, strict: true, source: path);
         var names = model.NamedParameters().Select(p => p.Name).ToList();
-        var velocities = optimizer.Velocities;
-        for (int i = 0; i < velocities.Count; i++)
+        for (int i = 0; i < names.Count; i++)
         {
-            string key = OptimPrefix + names[i] + ".momentum_buffer";
-            if (!file.TryGet(key, out var entry)) throw new CheckpointException($"{path}: missing optimizer state '{key}'.");
-            velocities[i].Backend.Upload(entry.AsFloat32(), velocities[i].Buffer);
+            foreach (var name in optimizer.StateNames)
+            {
+                string key = OptimPrefix + names[i] + "." + name;
+                if (!file.TryGet(key, out var entry))
+                {
+                    throw new CheckpointException($"{path}: missing optimizer state '{key}' (was the run started with another optimizer? resume with the same one, or start over with --no-resume).");
+                }
+                try
+                {
+                    optimizer.ImportState(i, name, entry.AsFloat32());
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CheckpointException($"{path}: {e.Message}", inner: e);
+                }
+            }
         }
         IReadOnlyList<SafeTensorEntry>? best = state.HasBest
             ? file.Entries.Where(e => e.Name.StartsWith(BestPrefix, StringComparison.Ordinal)).Select(e => ModelStateCodec.WithName(e, e.Name[BestPrefix.Length..])).ToList()

@@ -8,7 +8,7 @@ namespace AutoLoRa.Training.Optim;
 /// bias corrections 1 − βᵗ are computed here in double, as torch.optim.AdamW computes them in
 /// Python. Moments start at zero and live as long as the optimizer. Defaults are PyTorch's.
 /// </summary>
-public sealed class AdamW : IDisposable
+public sealed class AdamW : IOptimizer
 {
     private readonly (Tensor Parameter, Tensor M, Tensor V)[] _state;
 
@@ -37,6 +37,40 @@ public sealed class AdamW : IDisposable
     public float Eps { get; }
 
     public float WeightDecay { get; }
+
+    /// <summary>torch.optim.AdamW's names: the moment averages and the step count (a float here, exact up to 2²⁴ steps).</summary>
+    public IReadOnlyList<string> StateNames { get; } = ["exp_avg", "exp_avg_sq", "step"];
+
+    public (Shape Shape, float[] Values) ExportState(int parameter, string name)
+    {
+        var (_, m, v) = _state[parameter];
+        return name switch
+        {
+            "exp_avg" => Optimizers.Export(m),
+            "exp_avg_sq" => Optimizers.Export(v),
+            "step" => (new Shape(1), [_steps[parameter]]),
+            _ => throw Optimizers.UnknownState("AdamW", name, StateNames),
+        };
+    }
+
+    public void ImportState(int parameter, string name, ReadOnlySpan<float> values)
+    {
+        var (_, m, v) = _state[parameter];
+        switch (name)
+        {
+            case "exp_avg": Optimizers.Import(m, name, values); break;
+            case "exp_avg_sq": Optimizers.Import(v, name, values); break;
+            case "step" when values.Length == 1 && values[0] >= 0 && values[0] == MathF.Floor(values[0]): _steps[parameter] = (int)values[0]; break;
+            case "step": throw new ArgumentException($"optimizer state 'step' must be one whole number, not {values.Length} value(s) starting {(values.Length > 0 ? values[0] : float.NaN)}.");
+            default: throw Optimizers.UnknownState("AdamW", name, StateNames);
+        }
+    }
+
+    /// <summary>Clears gradients without updating.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var (p, _, _) in _state) p.ZeroGrad();
+    }
 
     /// <summary>Applies one update to every parameter that has a gradient, then clears the gradients.</summary>
     public void Step()

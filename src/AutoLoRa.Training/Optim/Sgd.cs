@@ -7,7 +7,7 @@ namespace AutoLoRa.Training.Optim;
 /// d = g + wd·p; v = μ·v + d; p −= lr·v. Velocities start at zero and live as long as the optimizer
 /// (they are checkpointed so a resumed run continues exactly).
 /// </summary>
-public sealed class Sgd : IDisposable
+public sealed class Sgd : IOptimizer
 {
     private readonly (Tensor Parameter, Tensor Velocity)[] _state;
 
@@ -26,8 +26,19 @@ public sealed class Sgd : IDisposable
 
     public float WeightDecay { get; }
 
-    /// <summary>Momentum buffers in parameter order (for checkpoints).</summary>
-    public IReadOnlyList<Tensor> Velocities => _state.Select(s => s.Velocity).ToArray();
+    public IReadOnlyList<string> StateNames { get; } = [MomentumBuffer];
+
+    /// <summary>torch.optim.SGD's name for the velocity.</summary>
+    private const string MomentumBuffer = "momentum_buffer";
+
+    public (Shape Shape, float[] Values) ExportState(int parameter, string name) =>
+        name == MomentumBuffer ? Optimizers.Export(_state[parameter].Velocity) : throw Optimizers.UnknownState("SGD", name, StateNames);
+
+    public void ImportState(int parameter, string name, ReadOnlySpan<float> values)
+    {
+        if (name != MomentumBuffer) throw Optimizers.UnknownState("SGD", name, StateNames);
+        Optimizers.Import(_state[parameter].Velocity, name, values);
+    }
 
     /// <summary>Applies one update to every parameter that has a gradient, then clears the gradients.</summary>
     public void Step()

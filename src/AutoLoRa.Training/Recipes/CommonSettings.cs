@@ -1,6 +1,7 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Nn.Models;
+using AutoLoRa.Training.Optim;
 using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Training.Recipes;
@@ -33,14 +34,23 @@ public static class CommonSettings
         Set = (s, v) => s with { LearningRateMilestones = v },
     };
 
-    public static Setting<float> Momentum { get; } = new("momentum", "SGD momentum.", SettingFormats.Float)
+    /// <summary>SGD by default for every method: the defaults (learning rates, decays) were tuned with it.</summary>
+    public static Setting<OptimizerKind> Optimizer { get; } = new("optimizer",
+        "sgd (default) | adamw (PyTorch's AdamW, β 0.9/0.999, decoupled weight decay; the default learning rates are tuned for SGD, so set lr, e.g. 1e-4 to 1e-3 for a ViT).",
+        SettingFormats.Choice<OptimizerKind>("optimizer", [("sgd", OptimizerKind.Sgd), ("adamw", OptimizerKind.AdamW)], v => v.ToString()))
+    {
+        Get = s => s.Optimizer,
+        Set = (s, v) => s with { Optimizer = v },
+    };
+
+    public static Setting<float> Momentum { get; } = new("momentum", "SGD momentum (AdamW keeps β1 = 0.9).", SettingFormats.Float)
     {
         Get = s => s.Momentum,
         Set = (s, v) => s with { Momentum = v },
     };
 
     public static Setting<float?> WeightDecay { get; } = new("weight-decay",
-        "SGD weight decay (default 1e-4 for fine-tuning, 1e-5 for TWINS, 5e-4 for PGD-AT).", SettingFormats.OptionalFloat)
+        "Weight decay, L2 for SGD and decoupled for AdamW (default 1e-4 for fine-tuning, 1e-5 for TWINS, 5e-4 for PGD-AT).", SettingFormats.OptionalFloat)
     {
         Get = s => s.WeightDecay,
         Set = (s, v) => s with { WeightDecay = v },
@@ -129,7 +139,7 @@ public static class CommonSettings
     /// <summary>In the order help texts list them.</summary>
     public static IReadOnlyList<SettingDescriptor> All { get; } =
     [
-        Epochs, BatchSize, LearningRate, Milestones, Momentum, WeightDecay, Epsilon, AttackStep, AttackSteps,
+        Epochs, BatchSize, LearningRate, Milestones, Optimizer, Momentum, WeightDecay, Epsilon, AttackStep, AttackSteps,
         ValidationSteps, ValidationStep, ValidationFraction, Seed, CropPadding, HorizontalFlip, InputSize, InputResize, ProtocolSettings.Setting,
     ];
 

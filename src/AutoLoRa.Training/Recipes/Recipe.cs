@@ -85,11 +85,15 @@ public static class Recipe
     }
 
     /// <summary>
-    /// The method's trainer over <paramref name="model"/> (see <see cref="MethodRecipe.CreateTrainer"/>).
+    /// The method's trainer over <paramref name="model"/> (see <see cref="MethodRecipe.CreateTrainer"/>), with the optimizer the settings choose.
     /// Used by training and by the gradient-similarity analysis, which needs a method's objectives without a run.
     /// </summary>
-    public static Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
-        s.Method.CreateTrainer(backend, model, s, train);
+    public static Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train)
+    {
+        var trainer = s.Method.CreateTrainer(backend, model, s, train);
+        trainer.UseOptimizer(s.Optimizer);
+        return trainer;
+    }
 }
 
 /// <summary>The shape of RunDirectory/config.json (top-level names in snake_case, the settings as <see cref="SettingsJson"/> writes them, the model as declared).</summary>

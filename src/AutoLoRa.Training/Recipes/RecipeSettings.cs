@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Robust;
+using AutoLoRa.Training.Optim;
 using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Training.Recipes;
@@ -64,6 +65,9 @@ public sealed record RecipeSettings
 
     /// <summary>Where the authors' code and ours differ, which one this run follows (<see cref="ProtocolSettings"/>).</summary>
     public Protocol Protocol { get; init; }
+
+    /// <summary>SGD (every method's default, the reference's) or AdamW; last, so that settings JSON keeps its older shape in front.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
 
     /// <summary>
     /// The methods' own settings by key (absent: the descriptor's default). A value is kept even when

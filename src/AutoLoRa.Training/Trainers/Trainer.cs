@@ -13,10 +13,13 @@ namespace AutoLoRa.Training.Trainers;
 /// </summary>
 public abstract class Trainer : IDisposable
 {
+    private readonly (float LearningRate, float Momentum, float WeightDecay) _optimizerSettings;
+    private IOptimizer? _optimizer;
+
     protected Trainer(Classifier model, float learningRate, float momentum, float weightDecay)
     {
         Model = model;
-        Optimizer = new Sgd(model.Parameters(), learningRate, momentum, weightDecay);
+        _optimizerSettings = (learningRate, momentum, weightDecay);
     }
 
     /// <summary>The method's name in logs and checkpoints ("autolora", "vanilla", "natural", "pgd-at").</summary>
@@ -24,7 +27,23 @@ public abstract class Trainer : IDisposable
 
     public Classifier Model { get; }
 
-    public Sgd Optimizer { get; }
+    /// <summary>Which optimizer <see cref="Optimizer"/> is: SGD unless <see cref="UseOptimizer"/> chose another.</summary>
+    public OptimizerKind OptimizerKind { get; private set; } = OptimizerKind.Sgd;
+
+    /// <summary>
+    /// The optimizer over every parameter of <see cref="Model"/>, created at its first use so that the
+    /// run can choose it after the method built the trainer (the method decides the loss, the run the optimizer).
+    /// </summary>
+    public IOptimizer Optimizer => _optimizer ??= Optimizers.Create(OptimizerKind, Model.Parameters(),
+        _optimizerSettings.LearningRate, _optimizerSettings.Momentum, _optimizerSettings.WeightDecay);
+
+    /// <summary>Trains with <paramref name="kind"/> instead of SGD, with the same learning rate and weight decay.</summary>
+    /// <exception cref="InvalidOperationException">The optimizer is already in use.</exception>
+    public void UseOptimizer(OptimizerKind kind)
+    {
+        if (_optimizer is not null && kind != OptimizerKind) throw new InvalidOperationException("The optimizer is chosen before the first step; this trainer's is already in use.");
+        OptimizerKind = kind;
+    }
 
     /// <summary>
     /// One optimisation step on a batch (x in [0, 1], int32 labels). <paramref name="rng"/> is the
@@ -56,7 +75,7 @@ public abstract class Trainer : IDisposable
     /// </summary>
     public virtual IReadOnlyList<ObjectivePair> GradientObjectives(ModelCopies copies, Tensor x, Tensor y, Random rng) => [];
 
-    /// <summary>Backward from the loss and one SGD update; the shared tail of every step.</summary>
+    /// <summary>Backward from the loss and one optimizer update; the shared tail of every step.</summary>
     protected Tensor Optimize(Tensor loss)
     {
         Optimizer.ZeroGrad();
@@ -67,7 +86,7 @@ public abstract class Trainer : IDisposable
 
     public void Dispose()
     {
-        Optimizer.Dispose();
+        _optimizer?.Dispose();
         GC.SuppressFinalize(this);
     }
 }
