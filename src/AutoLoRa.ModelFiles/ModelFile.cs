@@ -79,7 +79,8 @@ public static class ModelFile
     /// Compares the sizes the description claims with the tensors the file holds before a model is
     /// built from it, so an edited description (a million classes, a huge width) is refused without
     /// allocating what it claims: the head must have <see cref="ModelSpec.Classes"/> rows, and the
-    /// first convolution the description's input channels and (for ResNets) base width.
+    /// first convolution the description's input channels and (for ResNets) base width; a vision
+    /// transformer's patch embedding the input channels and its position embedding the image size's tokens.
     /// </summary>
     private static void CheckSizes(SafeTensorsFile file, ModelSpec spec, string prefix, string path)
     {
@@ -92,6 +93,14 @@ public static class ModelFile
                 throw new CheckpointException(
                     $"{path}: the '{SpecKey}' metadata says {field} {claimed}, but tensor '{prefix + name}' has shape [{string.Join(", ", entry.Shape)}]; the metadata was edited or belongs to another model.");
             }
+        }
+        if (spec.IsVit)
+        {
+            int grid = VitSize.Of(spec.Architecture).Grid(spec.VitImageSize);
+            Expect("head.weight", 0, spec.Classes, "classes");
+            Expect("patch_embed.proj.weight", 1, spec.InChannels, "in-channels");
+            Expect("pos_embed", 1, 1 + grid * grid, $"image size {spec.VitImageSize}, hence tokens");
+            return;
         }
         Expect("fc.weight", 0, spec.Classes, "classes");
         Expect("conv1.weight", 1, spec.InChannels, "in-channels");

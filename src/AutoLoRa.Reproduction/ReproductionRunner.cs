@@ -86,7 +86,7 @@ public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IR
         {
             var p = model.Entry.Pretrain!;
             var data = TrainData(p.Data, p.Classes, p.TrainImages, p.Seed);
-            using var network = ModelFactory.Create(backend, new ModelSpec(p.Architecture, data.ClassCount, data.Channels, p.Width), p.Seed);
+            using var network = ModelFactory.Create(backend, ModelSpec.ForImages(p.Architecture, data.ClassCount, data.Channels, p.Width, data.Height), p.Seed);
             Train($"pretrain {model.Name} (PGD-AT)", network, data, model.PretrainSettings! with { RunDirectory = dir }, model.Identity, cancel);
         }
         return Path.Combine(dir, "best.safetensors");

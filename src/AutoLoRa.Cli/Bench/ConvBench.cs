@@ -15,6 +15,7 @@ internal static class ConvBench
     public static int Run(Backend backend, string workloadName, int repetitions, TextWriter output)
     {
         var workload = BenchmarkWorkload.Parse(workloadName);
+        if (!workload.Convolutions().Any()) throw new ArgumentException($"--workload {workload.Name} is a {workload.Architecture}, which has no ResNet convolutions to time; choose r18w16-b64 or r18-b32.");
         if (repetitions < 1) throw new ArgumentException($"--reps must be at least 1 (got {repetitions}).");
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"{workload.Name} convolutions on {backend.Name} (median of {repetitions}; GFLOP/s)");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AutoLoRa.Cli.Bench;
 using AutoLoRa.Cli.Options;
+using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Cli.Commands;
 
@@ -20,7 +21,7 @@ internal static class BenchCommand
 
     private static Command CreateStep()
     {
-        var workload = new Option<string>("--workload") { Description = "r18w16-b64 or r18-b32 (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
+        var workload = new Option<string>("--workload") { Description = $"{string.Join(", ", BenchmarkWorkload.All.Select(w => w.Name))} (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
         var step = new Option<string>("--step") { Description = "autolora, vanilla (TRADES) or infer.", DefaultValueFactory = _ => "autolora" };
         var steps = new Option<int>("--steps") { Description = "Timed steps (min/median/max are reported).", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
@@ -38,7 +39,7 @@ internal static class BenchCommand
 
     private static Command CreateOverhead()
     {
-        var workload = new Option<string>("--workload") { Description = "r18w16-b64 or r18-b32 (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
+        var workload = new Option<string>("--workload") { Description = $"{string.Join(", ", BenchmarkWorkload.All.Select(w => w.Name))} (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
         var steps = new Option<int>("--steps") { Description = "Timed steps per method (medians are compared).", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
         var backendName = CommonOptions.Backend();

@@ -26,9 +26,8 @@ internal static class TrainCommands
             using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
             var (train, source) = set.TrainingData(r, settings.Seed);
             settings = set.WithAugmentation(r, settings, source);
-            var spec = new ModelSpec(r.GetValue(arch)!, train.ClassCount, train.Channels, r.GetValue(width));
             // A ViT's position embedding is laid out for the images it will see (28×28 Fashion-MNIST: a 7×7 grid of 4×4 patches).
-            if (spec.IsVit) spec = spec with { ImageSize = train.Height };
+            var spec = ModelSpec.ForImages(r.GetValue(arch)!, train.ClassCount, train.Channels, r.GetValue(width), train.Height);
             using var model = ModelFactory.Create(backend, spec, settings.Seed);
             return Train(backend, model, train, settings, "pretrain");
         }));
@@ -69,7 +68,8 @@ internal static class TrainCommands
 
     private static int Train(Core.Backends.Backend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
     {
-        Console.WriteLine($"{title}: {model.Spec.Architecture} (width {model.Spec.BaseWidth}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
+        string size = model.Spec.IsVit ? $"{model.Spec.VitImageSize}×{model.Spec.VitImageSize} images" : $"width {model.Spec.BaseWidth}";
+        Console.WriteLine($"{title}: {model.Spec.Architecture} ({size}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
         Console.WriteLine($"run directory: {settings.RunDirectory}");
         var run = TrainingView.Run(title, settings.Epochs, p => Recipe.Train(backend, model, train, settings, p));
         TrainingView.Summary(title, run.History);

@@ -30,38 +30,40 @@ internal static class DemoCommand
         var quick = new Option<bool>("--quick") { Description = "A smoke run (about 25 seconds on 2 cores): tiny subsets, one epoch each." };
         var data = new Option<string?>("--data") { Description = $"Fashion-MNIST directory (default {DataSource.DefaultFashionMnistDirectory})." };
         var runDir = new Option<string>("--run-dir") { Description = "Where the demo keeps its runs (re-running resumes finished phases).", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+        var arch = new Option<string>("--arch") { Description = "resnet (a small ResNet, default) or vit (vit-mini: 4×4 patches, trained with AdamW at 1e-3).", DefaultValueFactory = _ => "resnet" };
         var seed = CommonOptions.Seed();
         var backendName = CommonOptions.Backend();
         var command = new Command("demo", "Pre-trains on Fashion-MNIST 0-4, fine-tunes to 5-9 with AutoLoRa and vanilla RFT, and compares robustness.")
         {
-            quick, data, runDir, seed, backendName,
+            quick, data, runDir, arch, seed, backendName,
         };
         command.SetAction(r => CliError.Guard(() =>
         {
             var plan = r.GetValue(quick) ? DemoPlan.Quick : DemoPlan.Default;
-            string dir = Path.Combine(r.GetValue(runDir)!, r.GetValue(quick) ? "quick" : "default");
+            var network = DemoModel.Parse(r.GetValue(arch)!);
+            string dir = network.RunDirectory(r.GetValue(runDir)!, r.GetValue(quick));
             string spec = r.GetValue(data) is { } d ? $"fashion-mnist:{d}" : "fashion-mnist";
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
-            return Run(backend, plan, spec, dir, r.GetValue(seed));
+            return Run(backend, plan, network, spec, dir, r.GetValue(seed));
         }));
         return command;
     }
 
-    private static int Run(Backend backend, DemoPlan plan, string dataSpec, string dir, int seed)
+    private static int Run(Backend backend, DemoPlan plan, DemoModel network, string dataSpec, string dir, int seed)
     {
         var total = Stopwatch.StartNew();
         var attack = new PgdConfig(DemoPlan.Epsilon, DemoPlan.TrainStep, DemoPlan.TrainSteps);
         var (source, _) = DataSelection.Train(dataSpec, DemoPlan.SourceClasses, plan.PretrainImages, seed);
         var (target, _) = DataSelection.Train(dataSpec, DemoPlan.TargetClasses, plan.FineTuneImages, seed);
         var test = DataSelection.Test(dataSpec, DemoPlan.TargetClasses, plan.TestImages);
-        AnsiConsole.MarkupLine($"[bold]AutoLoRa.Native demo[/]: Fashion-MNIST, source classes {DemoPlan.SourceClasses} ({source.Count} images), target classes {DemoPlan.TargetClasses} ({target.Count} images), test {test.Count} images, eps {DemoPlan.Epsilon}");
+        AnsiConsole.MarkupLine($"[bold]AutoLoRa.Native demo[/] ({network.Architecture}): Fashion-MNIST, source classes {DemoPlan.SourceClasses} ({source.Count} images), target classes {DemoPlan.TargetClasses} ({target.Count} images), test {test.Count} images, eps {DemoPlan.Epsilon}");
 
         // 1. A robust backbone: PGD-AT on the source classes.
         var clock = Stopwatch.StartNew();
         string pretrainDir = Path.Combine(dir, "pretrain");
-        using (var model = ModelFactory.Create(backend, new ModelSpec("resnet-mini", source.ClassCount, source.Channels, plan.Width), seed))
+        using (var model = ModelFactory.Create(backend, ModelSpec.ForImages(network.Architecture, source.ClassCount, source.Channels, plan.Width, source.Height), seed))
         {
-            var settings = Settings(RecipeCatalogue.Get("pgd-at"), plan.PretrainEpochs, pretrainDir, attack, seed);
+            var settings = Settings(RecipeCatalogue.Get("pgd-at"), plan.PretrainEpochs, pretrainDir, attack, seed, network);
             TrainingView.Run("pretrain (PGD-AT)", settings.Epochs, p => Recipe.Train(backend, model, source, settings, p));
         }
         double pretrainSeconds = clock.Elapsed.TotalSeconds;
@@ -77,7 +79,7 @@ internal static class DemoCommand
             string name = method.Name == "autolora" ? "AutoLoRa" : "Vanilla RFT (TRADES)";
             string runDir = Path.Combine(dir, method.Name);
             using var model = TrainCommands.LoadForFineTuning(backend, backbone, target.ClassCount, target.Channels);
-            var settings = Settings(method, plan.FineTuneEpochs, runDir, attack, seed);
+            var settings = Settings(method, plan.FineTuneEpochs, runDir, attack, seed, network);
             var run = TrainingView.Run($"fine-tune {name}", settings.Epochs, p => Recipe.Train(backend, model, target, settings, p));
             double trainSeconds = clock.Elapsed.TotalSeconds;
 
@@ -93,8 +95,10 @@ internal static class DemoCommand
         return 0;
     }
 
-    private static RecipeSettings Settings(MethodRecipe method, int epochs, string runDir, PgdConfig attack, int seed) => new RecipeSettings
+    private static RecipeSettings Settings(MethodRecipe method, int epochs, string runDir, PgdConfig attack, int seed, DemoModel network) => new RecipeSettings
     {
+        Optimizer = network.Optimizer,
+        LearningRate = network.LearningRate,
         Method = method,
         Epochs = epochs,
         RunDirectory = runDir,

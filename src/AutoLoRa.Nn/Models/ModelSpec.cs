@@ -37,6 +37,17 @@ public sealed record ModelSpec(
     string? LoraTargets = null,
     int ImageSize = 0)
 {
+    /// <summary>
+    /// A model to train from scratch on images of side <paramref name="imageSize"/>: a ResNet's base
+    /// width is <paramref name="width"/>; a vision transformer ignores it (its size fixes its width) and
+    /// lays its patch grid out for the images.
+    /// </summary>
+    public static ModelSpec ForImages(string architecture, int classes, int channels, int width, int imageSize)
+    {
+        var spec = new ModelSpec(architecture, classes, channels, width);
+        return spec.IsVit ? spec with { ImageSize = imageSize } : spec;
+    }
+
     /// <summary>True for the vision transformers (<see cref="VitSize"/>).</summary>
     public bool IsVit => VitSize.Find(Architecture) is not null;
 

@@ -9,23 +9,38 @@ namespace AutoLoRa.Training.Workloads;
 
 /// <summary>
 /// The fixed benchmark workloads of shared/WORKLOADS.md — ResNet-18 (CIFAR stem) at two widths and
-/// batch sizes, and the three steps timed on them — defined once for <c>autolora bench</c> and the
-/// BenchmarkDotNet suite, so every figure measures the same work as the PyTorch peers.
+/// batch sizes, ViT-Ti/4 on 32×32 and ViT-S/16 on 224×224, and the three steps timed on them —
+/// defined once for <c>autolora bench</c> and the BenchmarkDotNet suite, so every figure measures
+/// the same work as the PyTorch peers.
 /// </summary>
-public sealed record BenchmarkWorkload(string Name, int Width, int BatchSize)
+/// <param name="Name">The workload's name in WORKLOADS.md.</param>
+/// <param name="Architecture">resnet18, vit-ti4 or vit-s16.</param>
+/// <param name="Width">A ResNet's base width (a ViT's size fixes its own).</param>
+/// <param name="BatchSize">Images per training step.</param>
+/// <param name="InferBatch">Images per inference step.</param>
+/// <param name="ImageSize">Side of the square RGB inputs.</param>
+public sealed record BenchmarkWorkload(string Name, string Architecture, int Width, int BatchSize, int InferBatch = 128, int ImageSize = 32)
 {
-    public const int Classes = 10, InferBatch = 128, ImageSize = 32;
+    public const int Classes = 10;
 
     /// <summary>The steps WORKLOADS.md defines.</summary>
     public static IReadOnlyList<string> Steps { get; } = ["autolora", "vanilla", "infer"];
 
-    public static IReadOnlyList<BenchmarkWorkload> All { get; } = [new("r18w16-b64", 16, 64), new("r18-b32", 64, 32)];
+    public static IReadOnlyList<BenchmarkWorkload> All { get; } =
+    [
+        new("r18w16-b64", "resnet18", 16, 64), new("r18-b32", "resnet18", 64, 32),
+        new("vit-ti4-b32", "vit-ti4", 0, 32), new("vit-s16-b8", "vit-s16", 0, 8, InferBatch: 32, ImageSize: 224),
+    ];
 
     public static BenchmarkWorkload Parse(string name) =>
         All.FirstOrDefault(w => w.Name == name) ?? throw new ArgumentException($"--workload '{name}' is unknown; choose {string.Join(" or ", All.Select(w => w.Name))}.");
 
-    /// <summary>The model of a step: LoRA rank 8 on every convolution but the stem for AutoLoRa, none otherwise.</summary>
-    public ModelSpec Spec(string step) => new("resnet18", Classes, InChannels: 3, BaseWidth: Width, LoraRank: step == "autolora" ? 8 : 0);
+    /// <summary>
+    /// The model of a step: for AutoLoRa, LoRA rank 8 on every convolution but the stem (a ViT: on
+    /// qkv, proj, fc1 and fc2 of every block), none otherwise.
+    /// </summary>
+    public ModelSpec Spec(string step) =>
+        ModelSpec.ForImages(Architecture, Classes, 3, Width, ImageSize) with { LoraRank = step == "autolora" ? 8 : 0 };
 
     /// <summary>Images per step: the workload's batch for training, <see cref="InferBatch"/> for inference.</summary>
     public int BatchFor(string step) => step == "infer" ? InferBatch : BatchSize;
@@ -43,9 +58,10 @@ public sealed record BenchmarkWorkload(string Name, int Width, int BatchSize)
         };
     }
 
-    /// <summary>The distinct convolutions of this workload's CIFAR ResNet-18 (stem, stages, strided entries and shortcuts) at its batch size.</summary>
+    /// <summary>The distinct convolutions of this workload's CIFAR ResNet-18 (stem, stages, strided entries and shortcuts) at its batch size; none for a ViT.</summary>
     public IEnumerable<(string Name, ConvGeometry Geometry)> Convolutions()
     {
+        if (Architecture != "resnet18") yield break;
         int n = BatchSize, w = Width;
         yield return ("stem", new ConvGeometry(n, 3, ImageSize, ImageSize, w, 3, 3, 1, 1, 1, 1));
         yield return ("layer1", new ConvGeometry(n, w, ImageSize, ImageSize, w, 3, 3, 1, 1, 1, 1));
