@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu.Gemm;
 using DirectConvKernel = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops>;
 using DirectConvKernel256 = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops>;

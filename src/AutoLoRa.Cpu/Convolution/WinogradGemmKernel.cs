@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using AutoLoRa.Cpu.Simd;
 
 namespace AutoLoRa.Cpu.Convolution;

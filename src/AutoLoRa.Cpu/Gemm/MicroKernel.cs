@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using AutoLoRa.Cpu.Simd;
 
 namespace AutoLoRa.Cpu.Gemm;
