@@ -94,12 +94,12 @@ public static class ModelFile
                     $"{path}: the '{SpecKey}' metadata says {field} {claimed}, but tensor '{prefix + name}' has shape [{string.Join(", ", entry.Shape)}]; the metadata was edited or belongs to another model.");
             }
         }
-        if (spec.IsVit)
+        if (spec.IsVit())
         {
-            int grid = VitSize.Of(spec.Architecture).Grid(spec.VitImageSize);
+            int grid = VitSize.Of(spec.Architecture).Grid(spec.VitImageSize());
             Expect("head.weight", 0, spec.Classes, "classes");
             Expect("patch_embed.proj.weight", 1, spec.InChannels, "in-channels");
-            Expect("pos_embed", 1, 1 + grid * grid, $"image size {spec.VitImageSize}, hence tokens");
+            Expect("pos_embed", 1, 1 + grid * grid, $"image size {spec.VitImageSize()}, hence tokens");
             return;
         }
         Expect("fc.weight", 0, spec.Classes, "classes");

@@ -80,7 +80,7 @@ public static partial class ModelLoader
             }
             // A checkpoint without a classifier (self-supervised) gets the zero-initialised head of a downstream task.
             var absent = report.Missing.Concat(report.AllowedMissing).ToHashSet(StringComparer.Ordinal);
-            string head = spec.IsVit ? "head" : "fc";
+            string head = spec.IsVit() ? "head" : "fc";
             if (absent.Contains(head + ".weight") && absent.Contains(head + ".bias")) model.ReplaceHead(spec.Classes);
             return new ImportedModel(model, report, inferred);
         }
@@ -92,8 +92,8 @@ public static partial class ModelLoader
     }
 
     /// <summary>One line: architecture, width, stem (a ViT: image size), classes, normalisation.</summary>
-    public static string Describe(ModelSpec spec) => spec.IsVit
-        ? $"{spec.Architecture} ({spec.VitImageSize}×{spec.VitImageSize} images, {spec.InChannels} input channels, {spec.Classes} classes, " +
+    public static string Describe(ModelSpec spec) => spec.IsVit()
+        ? $"{spec.Architecture} ({spec.VitImageSize()}×{spec.VitImageSize()} images, {spec.InChannels} input channels, {spec.Classes} classes, " +
           $"mean {Format(spec.EffectiveMean)}, std {Format(spec.EffectiveStd)})"
         : $"{spec.Architecture} (width {spec.BaseWidth}, {spec.Stem.ToString().ToLowerInvariant()} stem, {spec.InChannels} input channels, {spec.Classes} classes, " +
         $"mean {Format(spec.EffectiveMean)}, std {Format(spec.EffectiveStd)})";

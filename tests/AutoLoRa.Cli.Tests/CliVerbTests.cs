@@ -15,28 +15,9 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
 
     public CliVerbTests(Workspace workspace) => _w = workspace;
 
-    /// <summary>A temp folder with tiny MNIST-format data and one pre-trained model, shared by the tests.</summary>
-    public sealed class Workspace : IDisposable
-    {
-        public Workspace()
-        {
-            TinyMnist.Write(DataDir);
-            Pretrain = CliRunner.Run(Root, "pretrain", "--arch", "resnet-mini", "--width", "4", "--data", Data, "--epochs", "1",
-                "--batch-size", "16", "--eps", "0.1", "--attack-steps", "2", "--run-dir", "pre");
-        }
-
-        public string Root { get; } = Directory.CreateTempSubdirectory("autolora-cli-").FullName;
-
-        public string DataDir => Path.Combine(Root, "mnist");
-
-        public string Data => "mnist:" + DataDir;
-
-        public CliRunner.Result Pretrain { get; }
-
-        public string Backbone => Path.Combine(Root, "pre", "best.safetensors");
-
-        public void Dispose() => Directory.Delete(Root, recursive: true);
-    }
+    /// <summary>Tiny MNIST-format data and a resnet-mini pre-trained on it for one epoch.</summary>
+    public sealed class Workspace() : CliWorkspace("autolora-cli-", "--arch", "resnet-mini", "--width", "4", "--epochs", "1",
+        "--batch-size", "16", "--eps", "0.1", "--attack-steps", "2");
 
     private CliRunner.Result Run(params string[] args) => CliRunner.Run(_w.Root, args);
 

@@ -14,28 +14,9 @@ public sealed class VitCliTests : IClassFixture<VitCliTests.Workspace>
 
     public VitCliTests(Workspace workspace) => _w = workspace;
 
-    /// <summary>Tiny MNIST-format data and a vit-mini pre-trained on it for one epoch.</summary>
-    public sealed class Workspace : IDisposable
-    {
-        public Workspace()
-        {
-            TinyMnist.Write(DataDir);
-            Pretrain = CliRunner.Run(Root, "pretrain", "--arch", "vit-mini", "--data", Data, "--epochs", "1", "--batch-size", "16",
-                "--eps", "0.1", "--attack-steps", "1", "--optimizer", "adamw", "--lr", "0.001", "--run-dir", "pre");
-        }
-
-        public string Root { get; } = Directory.CreateTempSubdirectory("autolora-vit-cli-").FullName;
-
-        public string DataDir => Path.Combine(Root, "mnist");
-
-        public string Data => "mnist:" + DataDir;
-
-        public CliRunner.Result Pretrain { get; }
-
-        public string Backbone => Path.Combine(Root, "pre", "best.safetensors");
-
-        public void Dispose() => Directory.Delete(Root, recursive: true);
-    }
+    /// <summary>Tiny MNIST-format data and a vit-mini pre-trained on it for one epoch (AdamW, as ViTs train from scratch).</summary>
+    public sealed class Workspace() : CliWorkspace("autolora-vit-cli-", "--arch", "vit-mini", "--epochs", "1", "--batch-size", "16",
+        "--eps", "0.1", "--attack-steps", "1", "--optimizer", "adamw", "--lr", "0.001");
 
     private CliRunner.Result Run(params string[] args) => CliRunner.Run(_w.Root, args);
 

@@ -1,4 +1,5 @@
 using AutoLoRa.Core;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Nn.Models.Vit;
@@ -83,6 +84,18 @@ public sealed class VisionTransformerTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => model.Forward(Images(side: 28)));
         Assert.Contains("32×32", e.Message, StringComparison.Ordinal);
         Assert.Contains("image-size", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InputsAreResizedInsideTheModelOnlyToItsOwnImageSize()
+    {
+        using var model = Mini();
+        var e = Assert.Throws<ArgumentException>(() => model.ResizeInputsTo(224, ResizeMode.Bilinear));
+        Assert.Contains("laid out for 32×32", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, model.Spec.InputSize);
+        model.ResizeInputsTo(32, ResizeMode.Bilinear);
+        model.Eval();
+        Assert.Equal(new Shape(2, 3), model.Forward(Images(side: 28)).Shape);
     }
 
     [Fact]

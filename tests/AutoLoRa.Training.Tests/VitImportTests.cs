@@ -36,7 +36,7 @@ public sealed class VitImportTests : IDisposable
         var imported = ModelLoader.Import(Checkpoint, _cpu, new ImportSettings { ImageSize = image == 16 ? null : image });
         using var model = imported.Model;
         Assert.Equal("vit-mini", model.Spec.Architecture);
-        Assert.Equal(image, model.Spec.VitImageSize);
+        Assert.Equal(image, model.Spec.VitImageSize());
         Assert.Equal(5, model.Spec.Classes);
         Assert.Empty(imported.Report.Missing);
         Assert.Contains(imported.Inferred, i => i.StartsWith(image == 16 ? "image size 16" : "position embedding resampled", StringComparison.Ordinal));

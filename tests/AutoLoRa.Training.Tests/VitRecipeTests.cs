@@ -76,10 +76,10 @@ public sealed class VitRecipeTests : IDisposable
     {
         var tiny = Workloads.BenchmarkWorkload.Parse("vit-ti4-b32");
         var spec = tiny.Spec("autolora");
-        Assert.Equal(("vit-ti4", 32, 8, 32, 128), (spec.Architecture, spec.VitImageSize, spec.LoraRank, tiny.BatchFor("autolora"), tiny.BatchFor("infer")));
+        Assert.Equal(("vit-ti4", 32, 8, 32, 128), (spec.Architecture, spec.VitImageSize(), spec.LoraRank, tiny.BatchFor("autolora"), tiny.BatchFor("infer")));
         Assert.Equal(0, tiny.Spec("vanilla").LoraRank);
         var small = Workloads.BenchmarkWorkload.Parse("vit-s16-b8");
-        Assert.Equal(("vit-s16", 224, 8, 32), (small.Spec("infer").Architecture, small.Spec("infer").VitImageSize, small.BatchFor("vanilla"), small.BatchFor("infer")));
+        Assert.Equal(("vit-s16", 224, 8, 32), (small.Spec("infer").Architecture, small.Spec("infer").VitImageSize(), small.BatchFor("vanilla"), small.BatchFor("infer")));
         Assert.Empty(small.Convolutions());
     }
 

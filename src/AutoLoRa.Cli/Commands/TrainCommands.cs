@@ -68,7 +68,7 @@ internal static class TrainCommands
 
     private static int Train(Core.Backends.Backend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
     {
-        string size = model.Spec.IsVit ? $"{model.Spec.VitImageSize}×{model.Spec.VitImageSize} images" : $"width {model.Spec.BaseWidth}";
+        string size = model.Spec.IsVit() ? $"{model.Spec.VitImageSize()}×{model.Spec.VitImageSize()} images" : $"width {model.Spec.BaseWidth}";
         Console.WriteLine($"{title}: {model.Spec.Architecture} ({size}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
         Console.WriteLine($"run directory: {settings.RunDirectory}");
         var run = TrainingView.Run(title, settings.Epochs, p => Recipe.Train(backend, model, train, settings, p));

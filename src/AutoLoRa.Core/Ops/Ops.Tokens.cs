@@ -125,11 +125,8 @@ public static partial class Ops
         {
             Tensor x = inputs[0], p = inputs[1];
             var backend = x.Backend;
-            if (needs[0])
-            {
-                grads[0] = Tensor.Empty(backend, x.Shape);
-                backend.Copy(gy.Buffer, grads[0]!.Buffer, x.ElementCount);
-            }
+            // dx is dy itself, as Add passes it on: nothing to copy.
+            if (needs[0]) grads[0] = gy;
             if (needs[1])
             {
                 grads[1] = Tensor.Empty(backend, p.Shape);

@@ -35,8 +35,11 @@ public abstract class Classifier : Module
     public void ResizeInputsTo(int size, ResizeMode mode)
     {
         if (size < 0) throw new ArgumentException($"The input size must be positive, or 0 for no resize (got {size}).");
+        var resized = Spec with { InputSize = size, InputResize = mode };
+        // A vision transformer's grid is fixed when it is built: the size must be the one it was built for.
+        resized.Validate();
         _resize = size > 0 ? new InputResize(size, mode) : null;
-        Spec = Spec with { InputSize = size, InputResize = mode };
+        Spec = resized;
     }
 
     /// <summary>The first layer of every model: x as the network sees it (resized when the spec asks for it).</summary>

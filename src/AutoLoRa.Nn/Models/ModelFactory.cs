@@ -18,7 +18,7 @@ public static class ModelFactory
     private static Classifier Build(Backend backend, ModelSpec spec, int seed) => spec.Architecture switch
     {
         "wrn-28-10" => new WideResNet(backend, spec, seed),
-        _ when spec.IsVit => new Vit.VisionTransformer(backend, spec, seed),
+        _ when spec.IsVit() => new Vit.VisionTransformer(backend, spec, seed),
         _ => new ResNet(backend, spec, seed),
     };
 }

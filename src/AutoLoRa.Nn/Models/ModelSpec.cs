@@ -45,14 +45,18 @@ public sealed record ModelSpec(
     public static ModelSpec ForImages(string architecture, int classes, int channels, int width, int imageSize)
     {
         var spec = new ModelSpec(architecture, classes, channels, width);
-        return spec.IsVit ? spec with { ImageSize = imageSize } : spec;
+        return spec.IsVit() ? spec with { ImageSize = imageSize } : spec;
     }
 
     /// <summary>True for the vision transformers (<see cref="VitSize"/>).</summary>
-    public bool IsVit => VitSize.Find(Architecture) is not null;
+    /// <remarks>A method, not a property, like <see cref="VitImageSize"/>: run configs serialise the record's properties.</remarks>
+    public bool IsVit() => VitSize.Find(Architecture) is not null;
 
-    /// <summary>The side of the images a ViT sees after any in-model resize: what its position embedding is laid out for.</summary>
-    public int VitImageSize => InputSize > 0 ? InputSize : ImageSize > 0 ? ImageSize : VitSize.Of(Architecture).ImageSize;
+    /// <summary>
+    /// The side of the images a ViT's position embedding is laid out for: what it must see, after
+    /// any in-model resize (<see cref="InputSize"/> is then this side, e.g. 224 for CIFAR images).
+    /// </summary>
+    public int VitImageSize() => ImageSize > 0 ? ImageSize : VitSize.Of(Architecture).ImageSize;
 
     /// <summary>CIFAR-10 statistics, the default for 3-channel inputs (WORKLOADS.md).</summary>
     public static readonly float[] CifarMean = [0.4914f, 0.4822f, 0.4465f];
@@ -102,9 +106,14 @@ public sealed record ModelSpec(
         CheckPerChannel(Mean, "mean", v => float.IsFinite(v), "finite");
         CheckPerChannel(Std, "std", v => float.IsFinite(v) && v > 0, "finite and positive");
         Require(ImageSize, 0, MaxInputSize, "image-size");
-        if (IsVit)
+        if (IsVit())
         {
-            VitSize.Of(Architecture).CheckImage(VitImageSize);
+            VitSize.Of(Architecture).CheckImage(VitImageSize());
+            if (InputSize > 0 && InputSize != VitImageSize())
+            {
+                throw new ArgumentException($"input-size {InputSize} does not fit {Architecture}, whose position embedding is laid out for {VitImageSize()}×{VitImageSize()} images; " +
+                    $"resize inputs to {VitImageSize()} (or 0 to leave them), or convert the checkpoint for another image size.");
+            }
             if (TwinNorms) throw new ArgumentException($"{Architecture} has no batch-norm to carry TWINS's frozen wings.");
         }
         else if (LoraTargets is not null)

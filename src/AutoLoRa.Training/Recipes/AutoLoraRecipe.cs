@@ -34,7 +34,7 @@ public sealed class AutoLoraRecipe() : MethodRecipe("autolora", "AutoLora", posi
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train)
     {
         string? targets = s.Get(LoraTargets);
-        if (targets is not null && !model.Spec.IsVit)
+        if (targets is not null && !model.Spec.IsVit())
         {
             throw new SettingException(LoraTargets.Key, k => $"{k} chooses a vision transformer's linear layers; {model.Spec.Architecture} puts LoRA on every convolution but the stem (leave {k} out).");
         }

@@ -9,7 +9,7 @@ namespace AutoLoRa.Nn.Models.Vit;
 /// embedding, pre-norm blocks, final norm, linear head on the class token), with timm's state-dict
 /// names: <c>cls_token</c> (1, 1, D), <c>pos_embed</c> (1, 1 + P, D), <c>patch_embed.proj</c>,
 /// <c>blocks.i.{norm1, attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2}</c>, <c>norm</c>, <c>head</c>.
-/// Sizes are <see cref="VitSize"/>; the patch grid is laid out for <see cref="ModelSpec.VitImageSize"/>.
+/// Sizes are <see cref="VitSize"/>; the patch grid is laid out for <see cref="ModelSpec.VitImageSize()"/>.
 /// <para>
 /// On the natural path everything but the LoRA factors and the head is detached (patch embedding,
 /// class token, position embedding, LayerNorm affines, linear weights and biases), as the
@@ -27,7 +27,7 @@ public sealed class VisionTransformer : Classifier
     public VisionTransformer(Backend backend, ModelSpec spec, int seed) : base(spec)
     {
         Size = VitSize.Of(spec.Architecture);
-        int grid = Size.Grid(spec.VitImageSize), width = Size.Width;
+        int grid = Size.Grid(spec.VitImageSize()), width = Size.Width;
         var rng = new Random(seed);
         _normalize = new InputNormalization(backend, spec.EffectiveMean, spec.EffectiveStd);
         // timm's initialisation of the two embeddings: the class token near zero, the positions N(0, 0.02²).
@@ -45,7 +45,7 @@ public sealed class VisionTransformer : Classifier
     public VitSize Size { get; }
 
     /// <summary>Patches per side of the grid the position embedding is laid out for.</summary>
-    public int Grid => Size.Grid(Spec.VitImageSize);
+    public int Grid => Size.Grid(Spec.VitImageSize());
 
     public Tensor ClassToken { get; }
 
