@@ -17,7 +17,7 @@ public sealed class ConvertErrorTests : IDisposable
     [InlineData("--classes|-1", "(leave --classes out)")]
     [InlineData("--classes|1000000", "(leave --classes out)")]
     [InlineData("--stem|tiny", "autolora: --stem 'tiny' is unknown; choose imagenet or cifar.")]
-    [InlineData("--norm|imagenet3", "autolora: --norm 'imagenet3' is unknown; choose imagenet, cifar or none.")]
+    [InlineData("--norm|imagenet3", "autolora: --norm 'imagenet3' is unknown; choose imagenet, inception, cifar or none.")]
     public void Convert_names_its_own_flags(string flag, string expected)
     {
         var r = CliRunner.Run(_dir, ["convert", Checkpoint, Path.Combine(_dir, "out.safetensors"), .. flag.Split('|')]);
