@@ -119,6 +119,7 @@ public static class VerificationTable
         cases.AddRange(TransformerCases.Shapes.Select(s => TransformerCases.Softmaxes(s.Rows, s.Cols)));
         cases.AddRange(LayoutCases.Shapes.Select(s => LayoutCases.SwapAxes(s.Outer, s.A, s.B, s.Inner)));
         cases.Add(new TrainingStepCase { Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps" });
+        cases.Add(new TrainingStepCase { Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps vit-mini", Model = TrainingStepCase.Vit });
         // Family order for the self-test: as built, except that the families are grouped.
         var order = cases.Select(c => c.Family).Distinct().ToList();
         var sorted = cases.OrderBy(c => order.IndexOf(c.Family)).ToList();

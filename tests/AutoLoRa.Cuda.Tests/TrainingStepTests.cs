@@ -29,4 +29,21 @@ public sealed class TrainingStepTests(ITestOutputHelper output)
         Assert.True(outcome.Passed, outcome.Detail);
         Assert.Contains("(84 tensors", outcome.Detail);
     }
+
+    [Fact]
+    public void Two_autolora_steps_of_a_vit_on_cuda_emu_match_the_cpu_backend()
+    {
+        using var cpu = new CpuBackend();
+        using var emulated = new CudaBackend(new EmulatedRuntime());
+        var step = new TrainingStepCase
+        {
+            Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps vit-mini (emulated)", Model = TrainingStepCase.Vit,
+            Tolerance = Tolerance.Scaled(1e-5, "the emulated runtime runs our kernels' C++ on the host: only summation orders differ"),
+        };
+        var outcome = new CaseRunner(emulated, cpu).Check(step);
+        output.WriteLine($"cuda-emu vs cpu after 2 AutoLoRa steps of a vit-mini: {outcome.Detail}");
+        Assert.True(outcome.Passed, outcome.Detail);
+        // cls, pos, patch embedding (2), 4 blocks × (12 + 8 LoRA factors), norm (2), head (2).
+        Assert.Contains("(88 tensors", outcome.Detail);
+    }
 }

@@ -35,7 +35,7 @@ public sealed record StepComparison(
 /// backend from identical weights, data and attack noise (PGD on the main path, both forward
 /// branches, CE + KL, backward, SGD with momentum and weight decay), compared on the losses and
 /// on every parameter and running statistic afterwards. The model is a small ResNet with LoRA
-/// rank 2 on 1×8×8 inputs.
+/// rank 2 on 1×8×8 inputs, or <see cref="Vit"/>.
 /// </summary>
 public sealed class TrainingStepCase : VerificationCase
 {
@@ -47,8 +47,14 @@ public sealed class TrainingStepCase : VerificationCase
     public static Tolerance AnyDevice { get; } = Tolerance.Scaled(1e-3,
         "a GPU's summation orders can flip the sign of a near-zero input gradient inside PGD (1e-7 on the emulated runtime)");
 
-    /// <summary>The tiny model both backends train.</summary>
+    /// <summary>The tiny model both backends train by default.</summary>
     public static ModelSpec Spec { get; } = new("resnet-mini", Classes: 3, InChannels: 1, BaseWidth: 4, LoraRank: 2);
+
+    /// <summary>A vit-mini on the same images (a 2×2 grid of 4×4 patches), LoRA rank 2 on every block linear.</summary>
+    public static ModelSpec Vit { get; } = new("vit-mini", Classes: 3, InChannels: 1, LoraRank: 2, ImageSize: 8);
+
+    /// <summary>The model both backends train.</summary>
+    public ModelSpec Model { get; init; } = Spec;
 
     /// <summary>Training steps per backend.</summary>
     public int Steps { get; init; } = 2;
@@ -74,8 +80,8 @@ public sealed class TrainingStepCase : VerificationCase
     public StepComparison Compare(Backend candidate, Backend reference)
     {
         var (images, labels) = Batch(BatchSize, Seed);
-        using var referenceModel = ModelFactory.Create(reference, Spec, Seed);
-        using var candidateModel = ModelFactory.Create(candidate, Spec, Seed);
+        using var referenceModel = ModelFactory.Create(reference, Model, Seed);
+        using var candidateModel = ModelFactory.Create(candidate, Model, Seed);
         CopyState(referenceModel, candidateModel);
 
         var referenceLosses = Train(referenceModel, images, labels);
@@ -110,7 +116,7 @@ public sealed class TrainingStepCase : VerificationCase
     private float[] Train(Classifier model, float[] images, int[] labels)
     {
         var backend = model.Parameters().First().Backend;
-        using var x = Tensor.FromArray(backend, images, new Shape(labels.Length, Spec.InChannels, 8, 8));
+        using var x = Tensor.FromArray(backend, images, new Shape(labels.Length, Model.InChannels, 8, 8));
         using var y = Tensor.FromLabels(backend, labels);
         // Fixed λ1, λ2 so that all three loss terms count; PGD-10 at ε = 8/255 as in training.
         using var trainer = new AutoLora(model, new PgdConfig(), AutomaticScalars.Fixed(0.6f, 2.4f), () => 0.4f, learningRate: 0.05f);
