@@ -17,6 +17,19 @@ public sealed unsafe partial class NativeRuntime
     private readonly Dictionary<PoolDesc, NativeHandle> _pools = [];
     private readonly Dictionary<int, NativeHandle> _bnParams = [];
     private readonly Dictionary<(TensorDesc, FilterDesc, ConvDesc, int Pass), (int Algo, nuint Workspace)> _algorithms = [];
+
+    /// <summary>
+    /// Convolutions only by algorithms cuDNN reports as deterministic (cudnnDeterminism_t in the
+    /// heuristic's results): the same inputs then give the same bits on the same GPU and library, as
+    /// the CPU backend's runs do everywhere. Off by default, as in PyTorch
+    /// (torch.backends.cudnn.deterministic): some backward algorithms accumulate with atomics, whose
+    /// order varies from run to run.
+    /// </summary>
+    public bool DeterministicConvolutions { get; init; }
+
+    /// <summary>The algorithm chosen for each convolution shape and pass so far (0 forward, 1 data, 2 filter gradient).</summary>
+    public IReadOnlyCollection<(int Pass, int Algorithm)> ChosenConvolutionAlgorithms =>
+        [.. _algorithms.Select(a => (a.Key.Pass, a.Value.Algo))];
     private ulong _workspace;
     private nuint _workspaceBytes;
 
@@ -170,7 +183,8 @@ public sealed unsafe partial class NativeRuntime
     /// 2 bwd-filter. The heuristics rank by speed alone, and the fastest (FFT) can ask for more
     /// workspace than the device has; so the choice is the best-ranked successful algorithm whose
     /// workspace is at most half the free device memory and can actually be allocated, falling back
-    /// down the ranking (a zero-workspace algorithm ends every ranking we have seen).
+    /// down the ranking (a zero-workspace algorithm ends every ranking we have seen). With
+    /// <see cref="DeterministicConvolutions"/>, only algorithms cuDNN reports as deterministic count.
     /// </summary>
     private (int Algo, nuint Workspace) Algorithm(TensorDesc x, FilterDesc w, ConvDesc conv, int pass, nint xd, nint wd, nint cd, nint yd)
     {
@@ -180,9 +194,9 @@ public sealed unsafe partial class NativeRuntime
         nuint free, total;
         Check.Driver(CudaDriver.cuMemGetInfo(&free, &total));
         nuint limit = Math.Max(free / 2, _workspaceBytes);
-        foreach (var (algo, bytes) in candidates)
+        foreach (var (algo, bytes, deterministic) in candidates)
         {
-            if (bytes > limit) continue;
+            if (bytes > limit || (DeterministicConvolutions && !deterministic)) continue;
             try
             {
                 Workspace(bytes);
@@ -193,15 +207,16 @@ public sealed unsafe partial class NativeRuntime
             }
             return _algorithms[key] = (algo, bytes);
         }
-        string offered = string.Join(", ", candidates.Select(c => $"algo {c.Algo}: {c.Workspace} bytes"));
+        string offered = string.Join(", ", candidates.Select(c => $"algo {c.Algo}: {c.Workspace} bytes{(c.Deterministic ? "" : ", non-deterministic")}"));
+        string which = DeterministicConvolutions ? "deterministic algorithm" : "algorithm";
         throw new CudaException("cudnn", "cudnnGetConvolution*Algorithm_v7", 0, "no algorithm",
-            $"no algorithm for pass {pass} fits a workspace of {limit} bytes (half the free device memory), x={x} w={w} conv={conv}; offered: {offered}");
+            $"no {which} for pass {pass} fits a workspace of {limit} bytes (half the free device memory), x={x} w={w} conv={conv}; offered: {offered}");
     }
 
     private const int OutOfMemory = 2; // CUDA_ERROR_OUT_OF_MEMORY
 
     /// <summary>The heuristic's algorithms that report success, best first, each with its workspace size.</summary>
-    private List<(int Algo, nuint Workspace)> RankedAlgorithms(int pass, nint xd, nint wd, nint cd, nint yd) => pass switch
+    private List<(int Algo, nuint Workspace, bool Deterministic)> RankedAlgorithms(int pass, nint xd, nint wd, nint cd, nint yd) => pass switch
     {
         0 => Ranked<cudnnConvolutionFwdAlgo_t>(&CuDnn.cudnnGetConvolutionForwardAlgorithm_v7, &CuDnn.cudnnGetConvolutionForwardWorkspaceSize, xd, wd, cd, yd),
         // The data gradient's calls take the filter descriptor first.
@@ -213,7 +228,7 @@ public sealed unsafe partial class NativeRuntime
     /// One direction's heuristic ranking (its _v7 call) and each successful algorithm's workspace size
     /// (its GetWorkspaceSize call); the two calls take the same four descriptors in the same order.
     /// </summary>
-    private List<(int Algo, nuint Workspace)> Ranked<TAlgo>(
+    private List<(int Algo, nuint Workspace, bool Deterministic)> Ranked<TAlgo>(
         delegate*<nint, nint, nint, nint, nint, int, int*, cudnnConvolutionAlgoPerf_t<TAlgo>*, int> heuristic,
         delegate*<nint, nint, nint, nint, nint, TAlgo, nuint*, int> workspaceSize, nint a, nint b, nint c, nint d)
         where TAlgo : unmanaged, Enum
@@ -222,13 +237,13 @@ public sealed unsafe partial class NativeRuntime
         int returned = 0;
         var perf = stackalloc cudnnConvolutionAlgoPerf_t<TAlgo>[requested];
         Check.CuDnn(heuristic(_cudnn.Value, a, b, c, d, requested, &returned, perf), CuDnnMajor);
-        var ranked = new List<(int, nuint)>();
+        var ranked = new List<(int, nuint, bool)>();
         for (int i = 0; i < returned; i++)
         {
             if (perf[i].Status != 0) continue;
             nuint bytes = 0;
             Check.CuDnn(workspaceSize(_cudnn.Value, a, b, c, d, perf[i].Algo, &bytes), CuDnnMajor);
-            ranked.Add((Unsafe.BitCast<TAlgo, int>(perf[i].Algo), bytes));
+            ranked.Add((Unsafe.BitCast<TAlgo, int>(perf[i].Algo), bytes, perf[i].Determinism == cudnnDeterminism_t.Deterministic));
         }
         return ranked;
     }
