@@ -70,6 +70,19 @@ public sealed unsafe class HostKernelLibrary
         }
     }
 
+    /// <summary>
+    /// The order in which every block's threads take turns between barriers, for this process's
+    /// later launches. A GPU promises no order, so a kernel whose results change with it has a race.
+    /// </summary>
+    public void SetThreadOrder(EmulatedThreadOrder order, uint seed = 0)
+    {
+        if (!NativeLibrary.TryGetExport(_handle, "autolora_emu_set_thread_order", out var setter))
+        {
+            throw new KernelException($"{Path} has no autolora_emu_set_thread_order: rebuild the kernels (dotnet build runs CMake).");
+        }
+        if (((delegate* unmanaged<int, uint, int>)setter)((int)order, seed) != 0) throw new ArgumentOutOfRangeException(nameof(order), order, null);
+    }
+
     private bool TryGetEntry(string kernel, out nint entry)
     {
         if (_entries.TryGetValue(kernel, out entry)) return true;
