@@ -6,6 +6,7 @@ namespace AutoLoRa.Cpu;
 
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override unsafe void AxpbyCore(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
     {
         fixed (float* pa = Floats(a), pb = Floats(b), py = Floats(y))
@@ -32,16 +33,19 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void ScaleCore(int length, float alpha, DeviceBuffer x, DeviceBuffer y)
     {
         TensorPrimitives.Multiply(Span(x, length), alpha, Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override void MultiplyCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
     {
         TensorPrimitives.Multiply(Span(a, length), Span(b, length), Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override unsafe void ReluCore(int length, DeviceBuffer x, DeviceBuffer y)
     {
         fixed (float* px = Floats(x), py = Floats(y))
@@ -67,6 +71,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void AddReluCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
     {
         fixed (float* pa = Floats(a), pb = Floats(b), py = Floats(y))
@@ -92,6 +97,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void ReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
         fixed (float* py = Floats(y), pdy = Floats(dy), pdx = Floats(dx))
@@ -128,6 +134,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void AddReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer da, DeviceBuffer db)
     {
         fixed (float* py = Floats(y), pdy = Floats(dy), pda = Floats(da), pdb = Floats(db))
@@ -136,6 +143,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void SignCore(int length, DeviceBuffer x, DeviceBuffer y)
     {
         var xs = Span(x, length);
@@ -144,22 +152,26 @@ public sealed partial class CpuBackend
         for (int i = 0; i < length; i++) ys[i] = (xs[i] > 0 ? 1f : 0f) - (xs[i] < 0 ? 1f : 0f);
     }
 
+    /// <inheritdoc/>
     protected override void ClampCore(int length, DeviceBuffer x, float min, float max, DeviceBuffer y)
     {
         TensorPrimitives.Max(Span(x, length), min, Span(y, length));
         TensorPrimitives.Min(Span(y, length), max, Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override void MinimumCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
     {
         TensorPrimitives.Min(Span(a, length), Span(b, length), Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override void MaximumCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
     {
         TensorPrimitives.Max(Span(a, length), Span(b, length), Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override void AddBiasCore(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias)
     {
         var ys = Floats(y);
@@ -173,6 +185,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void BiasBackwardCore(int outer, int channels, int inner, DeviceBuffer dy, DeviceBuffer dbias)
     {
         var dys = Floats(dy);
@@ -184,11 +197,13 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void SumCore(int length, DeviceBuffer x, DeviceBuffer result)
     {
         Floats(result)[0] = TensorPrimitives.Sum<float>(Span(x, length));
     }
 
+    /// <inheritdoc/>
     protected override void LogSoftmaxCore(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
     {
         var xs = Floats(x);
@@ -196,6 +211,7 @@ public sealed partial class CpuBackend
         for (int r = 0; r < rows; r++) LogSoftmaxRow(xs.AsSpan(r * cols, cols), ys.AsSpan(r * cols, cols));
     }
 
+    /// <inheritdoc/>
     protected override void LogSoftmaxBackwardCore(int rows, int cols, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
         var ys = Floats(y);
@@ -209,6 +225,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void ArgMaxRowsCore(int rows, int cols, DeviceBuffer x, DeviceBuffer indices)
     {
         var xs = Floats(x);

@@ -11,6 +11,7 @@ namespace AutoLoRa.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override unsafe void LayerNormCore(int rows, int cols, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta, float eps,
         DeviceBuffer y, DeviceBuffer mean, DeviceBuffer rstd)
     {
@@ -57,6 +58,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void LayerNormBackwardCore(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer mean, DeviceBuffer rstd, DeviceBuffer dx)
     {
@@ -106,6 +108,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void LayerNormParamsBackwardCore(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer mean,
         DeviceBuffer rstd, DeviceBuffer dgamma, DeviceBuffer dbeta)
     {
@@ -154,6 +157,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void SoftmaxCore(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
     {
         fixed (float* px = Floats(x), py = Floats(y))
@@ -181,6 +185,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void SoftmaxBackwardCore(int rows, int cols, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
         fixed (float* py = Floats(y), pdy = Floats(dy), pdx = Floats(dx))

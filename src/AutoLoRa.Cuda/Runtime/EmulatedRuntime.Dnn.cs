@@ -9,6 +9,7 @@ namespace AutoLoRa.Cuda.Runtime;
 /// </summary>
 public sealed unsafe partial class EmulatedRuntime
 {
+    /// <inheritdoc/>
     public void ConvolutionForward(in TensorDesc xDesc, ulong x, in FilterDesc wDesc, ulong w, in ConvDesc conv, in TensorDesc yDesc, ulong y)
     {
         var (xd, wd, cd, yd) = (xDesc, wDesc, conv, yDesc);
@@ -36,6 +37,7 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
+    /// <inheritdoc/>
     public void ConvolutionBackwardData(in FilterDesc wDesc, ulong w, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in TensorDesc dxDesc, ulong dx)
     {
         var (wd, dyd, cd, dxd) = (wDesc, dyDesc, conv, dxDesc);
@@ -46,6 +48,7 @@ public sealed unsafe partial class EmulatedRuntime
         for (long i = 0; i < acc.Length; i++) ((float*)dx)[i] = (float)acc[i];
     }
 
+    /// <inheritdoc/>
     public void ConvolutionBackwardFilter(in TensorDesc xDesc, ulong x, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in FilterDesc dwDesc, ulong dw)
     {
         var (xd, dyd, cd, wd) = (xDesc, dyDesc, conv, dwDesc);
@@ -56,6 +59,7 @@ public sealed unsafe partial class EmulatedRuntime
         for (long i = 0; i < acc.Length; i++) ((float*)dw)[i] = (float)acc[i];
     }
 
+    /// <inheritdoc/>
     public void BatchNormForwardTraining(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias, double exponentialAverageFactor,
         ulong runningMean, ulong runningVariance, double epsilon, ulong saveMean, ulong saveInvVariance)
     {
@@ -77,6 +81,7 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
+    /// <inheritdoc/>
     public void BatchNormForwardInference(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias,
         ulong estimatedMean, ulong estimatedVariance, double epsilon)
     {
@@ -90,6 +95,7 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
+    /// <inheritdoc/>
     public void BatchNormBackward(in TensorDesc xDesc, ulong x, ulong dy, ulong dx, ulong scale, ulong dScale, ulong dBias,
         double epsilon, ulong savedMean, ulong savedInvVariance)
     {
@@ -123,6 +129,7 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
+    /// <inheritdoc/>
     public void PoolingForward(in PoolDesc pool, in TensorDesc xDesc, ulong x, in TensorDesc yDesc, ulong y)
     {
         var (pd, xd, yd) = (pool, xDesc, yDesc);
@@ -139,6 +146,7 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
+    /// <inheritdoc/>
     public void PoolingBackward(in PoolDesc pool, in TensorDesc yDesc, ulong y, ulong dy, in TensorDesc xDesc, ulong x, ulong dx)
     {
         var (pd, xd, yd) = (pool, xDesc, yDesc);

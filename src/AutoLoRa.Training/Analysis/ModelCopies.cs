@@ -34,6 +34,7 @@ public sealed class ModelCopies(Classifier original) : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         _model?.Dispose();

@@ -17,19 +17,25 @@ public sealed class AutoLoraRecipe : MethodRecipe
     /// <summary>The LoRA rank.</summary>
     public static Setting<int> Rank { get; } = Setting<int>.Owned("rank", 8, "LoRA rank (AutoLoRa).", SettingFormats.Int);
 
+    /// <inheritdoc/>
     public override string Name => "autolora";
 
+    /// <inheritdoc/>
     public override string Title => "AutoLora";
 
+    /// <inheritdoc/>
     public override int Position => 0;
 
     [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new AutoLoraRecipe());
 
+    /// <inheritdoc/>
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [Rank, .. ScalarSettings.All];
 
+    /// <inheritdoc/>
     public override bool TrainsLora => true;
 
+    /// <inheritdoc/>
     public override void Validate(RecipeSettings s)
     {
         int rank = s.Get(Rank);

@@ -10,19 +10,25 @@ namespace AutoLoRa.Training.Recipes;
 /// <summary>PGD adversarial training from scratch (Madry et al.): the backbones fine-tuning starts from. Madry's CIFAR recipe: learning rate 0.1, weight decay 5e-4.</summary>
 public sealed class PgdAtRecipe : MethodRecipe
 {
+    /// <inheritdoc/>
     public override string Name => "pgd-at";
 
+    /// <inheritdoc/>
     public override string Title => "PgdAt";
 
     [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new PgdAtRecipe());
 
+    /// <inheritdoc/>
     public override bool FineTunes => false;
 
+    /// <inheritdoc/>
     public override float DefaultLearningRate => 0.1f;
 
+    /// <inheritdoc/>
     public override float DefaultWeightDecay => 5e-4f;
 
+    /// <inheritdoc/>
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new AdversarialPretraining(model, s.Attack, LearningRate(s), s.Momentum, WeightDecay(s));
 }

@@ -20,6 +20,7 @@ public abstract class TradesRecipe : MethodRecipe
     public static Setting<bool> AutoScalars { get; } = Setting<bool>.Owned("auto-scalars", false,
         "Vanilla RFT and TWINS with AutoLoRa's scalar scheduler: λ1·CE + λ2·KL from the model's clean training accuracy.", SettingFormats.Flag);
 
+    /// <inheritdoc/>
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [.. ScalarSettings.All, Beta, AutoScalars];
 
     /// <summary>

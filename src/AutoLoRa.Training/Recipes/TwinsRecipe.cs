@@ -29,26 +29,34 @@ public sealed class TwinsRecipe : TradesRecipe
         SettingFormats.Choice<TwinsKlNormalization>("twins-kl", [("parity", TwinsKlNormalization.NominalBatch), ("mean", TwinsKlNormalization.PerWingMean)],
             v => v == TwinsKlNormalization.NominalBatch ? nameof(TwinsKlNormalization.NominalBatch) : nameof(TwinsKlNormalization.PerWingMean)));
 
+    /// <inheritdoc/>
     public override string Name => "twins";
 
+    /// <inheritdoc/>
     public override string Title => "Twins";
 
+    /// <inheritdoc/>
     public override int Position => 2;
 
     [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new TwinsRecipe());
 
+    /// <inheritdoc/>
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [.. ScalarSettings.All, Beta, AutoScalars, Gamma, KlNormalization];
 
+    /// <inheritdoc/>
     public override float DefaultLearningRate => 0.01f;
 
     /// <summary>1: the default learning rate went from the TWINS script's 0.003 to the AutoLoRa authors' best 0.01.</summary>
     public override int DefaultsRevision => 1;
 
+    /// <inheritdoc/>
     public override float DefaultWeightDecay => 1e-5f;
 
+    /// <inheritdoc/>
     public override bool TrainsTwinNorms => true;
 
+    /// <inheritdoc/>
     public override void Validate(RecipeSettings s)
     {
         float gamma = s.Get(Gamma);

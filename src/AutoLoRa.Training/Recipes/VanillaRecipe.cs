@@ -14,20 +14,25 @@ namespace AutoLoRa.Training.Recipes;
 /// </summary>
 public sealed class VanillaRecipe : TradesRecipe
 {
+    /// <inheritdoc/>
     public override string Name => "vanilla";
 
+    /// <inheritdoc/>
     public override string Title => "Vanilla";
 
+    /// <inheritdoc/>
     public override float DefaultLearningRate => 0.001f;
 
     /// <summary>1: the default learning rate went from 0.01 to the authors' best 0.001.</summary>
     public override int DefaultsRevision => 1;
 
+    /// <inheritdoc/>
     public override int Position => 1;
 
     [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new VanillaRecipe());
 
+    /// <inheritdoc/>
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new VanillaRft(model, s.Attack, LearningRate(s), s.Get(Beta), s.Momentum, WeightDecay(s), Scalars(backend, model, s, train));
 }
