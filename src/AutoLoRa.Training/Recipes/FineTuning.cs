@@ -1,6 +1,4 @@
-using AutoLoRa.Core.Backends;
 using AutoLoRa.ModelFiles;
-using AutoLoRa.Nn.Models;
 
 namespace AutoLoRa.Training.Recipes;
 

@@ -1,5 +1,3 @@
-using AutoLoRa.Core;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Analysis;
 using AutoLoRa.Training.Optim;
 using AutoLoRa.Training.Schedules;
