@@ -5,9 +5,9 @@ namespace AutoLoRa.Packaging.Tests;
 
 /// <summary>
 /// The packages of this build in a temporary local feed, and what a user needs to consume them: a
-/// nuget.config that takes AutoLoRa.* from that feed only and everything else from this machine's
-/// package cache (offline) or nuget.org, and a private packages folder, so that a package packed
-/// again under the same version is never read from an older extraction. Packed once per test run.
+/// nuget.config that takes AutoLoRa.* from that feed only (<see cref="NuGetConfig"/>), and a private
+/// packages folder, so that a package packed again under the same version is never read from an
+/// older extraction. Packed once per test run.
 /// </summary>
 public sealed class LocalFeed : IDisposable
 {
@@ -51,25 +51,28 @@ public sealed class LocalFeed : IDisposable
         catch (IOException) { } // a process that was killed may still hold a file for a moment: the OS cleans /tmp
     }
 
+    /// <summary>
+    /// AutoLoRa.* from <paramref name="feed"/> only; the rest from this machine's package cache, which
+    /// the solution's restore filled with every package the libraries and the tool depend on, read as a
+    /// local feed — so nothing is fetched and the result does not depend on the network. nuget.org
+    /// stands in only where there is no cache yet.
+    /// </summary>
     private static string NuGetConfig(string feed)
     {
         string cache = System.Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                        ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string cacheSource = Directory.Exists(cache) ? $"""<add key="cache" value="{cache}" />""" : "";
-        string cacheMapping = Directory.Exists(cache) ? """<packageSource key="cache"><package pattern="*" /></packageSource>""" : "";
+        string others = Directory.Exists(cache) ? cache : "https://api.nuget.org/v3/index.json";
         return $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
                 <clear />
                 <add key="autolora" value="{feed}" />
-                {cacheSource}
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+                <add key="others" value="{others}" />
               </packageSources>
               <packageSourceMapping>
                 <packageSource key="autolora"><package pattern="AutoLoRa.*" /></packageSource>
-                {cacheMapping}
-                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+                <packageSource key="others"><package pattern="*" /></packageSource>
               </packageSourceMapping>
             </configuration>
             """;
