@@ -12,7 +12,7 @@ public sealed partial class SampleTests(LocalFeed feed)
 {
     private static readonly string[] SampleFiles = ["Program.cs", "AutoLoRa.Sample.csproj", "Directory.Build.props"];
 
-    [Fact]
+    [PackagesFact]
     public void Sample_built_from_the_packages_fine_tunes_and_evaluates_on_a_tiny_slice()
     {
         string bin = Build();
@@ -31,7 +31,7 @@ public sealed partial class SampleTests(LocalFeed feed)
         Assert.True(File.Exists(Path.Combine(runs, "autolora", "best.safetensors")), run.Output);
     }
 
-    [Fact]
+    [PackagesFact]
     public void Sample_opens_the_emulated_cuda_backend_from_the_packages_native_asset()
     {
         string bin = Build();

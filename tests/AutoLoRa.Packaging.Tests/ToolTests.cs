@@ -4,7 +4,7 @@ namespace AutoLoRa.Packaging.Tests;
 [Collection(PackagesCollection.Name)]
 public sealed class ToolTests(LocalFeed feed)
 {
-    [Fact]
+    [PackagesFact]
     public void Tool_installed_from_the_feed_runs_its_selftest_and_finds_its_kernels()
     {
         string tools = Path.Combine(feed.Root, "tools");
@@ -24,7 +24,7 @@ public sealed class ToolTests(LocalFeed feed)
         Assert.Contains("PTX sm_", kernels, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [PackagesFact]
     public void Every_product_project_is_packed()
     {
         // AutoLoRa.Packages.slnf is what `dotnet pack` is given (README); a new src/ project must be in it.
