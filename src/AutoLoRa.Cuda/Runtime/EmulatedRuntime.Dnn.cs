@@ -9,6 +9,7 @@ namespace AutoLoRa.Cuda.Runtime;
 /// </summary>
 public sealed unsafe partial class EmulatedRuntime
 {
+    /// <inheritdoc/>
     public void ConvolutionForward(in TensorDesc xDesc, ulong x, in FilterDesc wDesc, ulong w, in ConvDesc conv, in TensorDesc yDesc, ulong y)
     {
         CheckConv("cudnnConvolutionForward", xDesc, wDesc, conv, yDesc);
@@ -16,6 +17,7 @@ public sealed unsafe partial class EmulatedRuntime
         Convolve(xDesc, wDesc, conv, yDesc, (float*)y, yDesc.Count, (xi, wi, yi) => (yi, px[xi] * (double)pw[wi]));
     }
 
+    /// <inheritdoc/>
     public void ConvolutionBackwardData(in FilterDesc wDesc, ulong w, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in TensorDesc dxDesc, ulong dx)
     {
         CheckConv("cudnnConvolutionBackwardData", dxDesc, wDesc, conv, dyDesc);
@@ -23,6 +25,7 @@ public sealed unsafe partial class EmulatedRuntime
         Convolve(dxDesc, wDesc, conv, dyDesc, (float*)dx, dxDesc.Count, (xi, wi, yi) => (xi, pw[wi] * (double)pdy[yi]));
     }
 
+    /// <inheritdoc/>
     public void ConvolutionBackwardFilter(in TensorDesc xDesc, ulong x, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in FilterDesc dwDesc, ulong dw)
     {
         CheckConv("cudnnConvolutionBackwardFilter", xDesc, dwDesc, conv, dyDesc);
@@ -30,6 +33,7 @@ public sealed unsafe partial class EmulatedRuntime
         Convolve(xDesc, dwDesc, conv, dyDesc, (float*)dw, dwDesc.Count, (xi, wi, yi) => (wi, px[xi] * (double)pdy[yi]));
     }
 
+    /// <inheritdoc/>
     public void BatchNormForwardTraining(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias, double exponentialAverageFactor,
         ulong runningMean, ulong runningVariance, double epsilon, ulong saveMean, ulong saveInvVariance)
     {
@@ -51,6 +55,7 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
+    /// <inheritdoc/>
     public void BatchNormForwardInference(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias,
         ulong estimatedMean, ulong estimatedVariance, double epsilon)
     {
@@ -64,6 +69,7 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
+    /// <inheritdoc/>
     public void BatchNormBackward(in TensorDesc xDesc, ulong x, ulong dy, ulong dx, ulong scale, ulong dScale, ulong dBias,
         double epsilon, ulong savedMean, ulong savedInvVariance)
     {
@@ -97,6 +103,7 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
+    /// <inheritdoc/>
     public void PoolingForward(in PoolDesc pool, in TensorDesc xDesc, ulong x, in TensorDesc yDesc, ulong y)
     {
         var (pd, xd, yd) = (pool, xDesc, yDesc);
@@ -113,6 +120,7 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
+    /// <inheritdoc/>
     public void PoolingBackward(in PoolDesc pool, in TensorDesc yDesc, ulong y, ulong dy, in TensorDesc xDesc, ulong x, ulong dx)
     {
         var (pd, xd, yd) = (pool, xDesc, yDesc);

@@ -33,6 +33,7 @@ public sealed unsafe partial class NativeRuntime
     private ulong _workspace;
     private nuint _workspaceBytes;
 
+    /// <inheritdoc/>
     public void Sgemm(BlasOp transA, BlasOp transB, int m, int n, int k, float alpha, ulong a, int lda, ulong b, int ldb,
         float beta, ulong c, int ldc)
     {
@@ -40,6 +41,7 @@ public sealed unsafe partial class NativeRuntime
         Check.CuBlas(CuBlas.cublasSgemm(_cublas.Value, (cublasOperation_t)transA, (cublasOperation_t)transB, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc));
     }
 
+    /// <inheritdoc/>
     public void SgemmStridedBatched(BlasOp transA, BlasOp transB, int m, int n, int k, float alpha, ulong a, int lda, long strideA,
         ulong b, int ldb, long strideB, float beta, ulong c, int ldc, long strideC, int batch)
     {
@@ -48,6 +50,7 @@ public sealed unsafe partial class NativeRuntime
             &alpha, a, lda, strideA, b, ldb, strideB, &beta, c, ldc, strideC, batch));
     }
 
+    /// <inheritdoc/>
     public void ConvolutionForward(in TensorDesc xDesc, ulong x, in FilterDesc wDesc, ulong w, in ConvDesc conv, in TensorDesc yDesc, ulong y)
     {
         var c = PrepareConvolution(xDesc, wDesc, conv, yDesc, pass: 0);
@@ -55,6 +58,7 @@ public sealed unsafe partial class NativeRuntime
             (cudnnConvolutionFwdAlgo_t)c.Algorithm, c.Workspace, c.WorkspaceBytes, &c.Beta, c.Y, y), CuDnnMajor);
     }
 
+    /// <inheritdoc/>
     public void ConvolutionBackwardData(in FilterDesc wDesc, ulong w, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in TensorDesc dxDesc, ulong dx)
     {
         var c = PrepareConvolution(dxDesc, wDesc, conv, dyDesc, pass: 1);
@@ -62,6 +66,7 @@ public sealed unsafe partial class NativeRuntime
             (cudnnConvolutionBwdDataAlgo_t)c.Algorithm, c.Workspace, c.WorkspaceBytes, &c.Beta, c.X, dx), CuDnnMajor);
     }
 
+    /// <inheritdoc/>
     public void ConvolutionBackwardFilter(in TensorDesc xDesc, ulong x, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in FilterDesc dwDesc, ulong dw)
     {
         var c = PrepareConvolution(xDesc, dwDesc, conv, dyDesc, pass: 2);
@@ -89,6 +94,7 @@ public sealed unsafe partial class NativeRuntime
         return c;
     }
 
+    /// <inheritdoc/>
     public void BatchNormForwardTraining(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias, double exponentialAverageFactor,
         ulong runningMean, ulong runningVariance, double epsilon, ulong saveMean, ulong saveInvVariance)
     {
@@ -99,6 +105,7 @@ public sealed unsafe partial class NativeRuntime
             BnParams(xDesc.C, xd), scale, bias, exponentialAverageFactor, runningMean, runningVariance, epsilon, saveMean, saveInvVariance), CuDnnMajor);
     }
 
+    /// <inheritdoc/>
     public void BatchNormForwardInference(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias,
         ulong estimatedMean, ulong estimatedVariance, double epsilon)
     {
@@ -109,6 +116,7 @@ public sealed unsafe partial class NativeRuntime
             BnParams(xDesc.C, xd), scale, bias, estimatedMean, estimatedVariance, epsilon), CuDnnMajor);
     }
 
+    /// <inheritdoc/>
     public void BatchNormBackward(in TensorDesc xDesc, ulong x, ulong dy, ulong dx, ulong scale, ulong dScale, ulong dBias,
         double epsilon, ulong savedMean, ulong savedInvVariance)
     {
@@ -119,6 +127,7 @@ public sealed unsafe partial class NativeRuntime
             xd, x, xd, dy, xd, dx, BnParams(xDesc.C, xd), scale, dScale, dBias, epsilon, savedMean, savedInvVariance), CuDnnMajor);
     }
 
+    /// <inheritdoc/>
     public void PoolingForward(in PoolDesc pool, in TensorDesc xDesc, ulong x, in TensorDesc yDesc, ulong y)
     {
         MakeCurrent();
@@ -126,6 +135,7 @@ public sealed unsafe partial class NativeRuntime
         Check.CuDnn(CuDnn.cudnnPoolingForward(_cudnn.Value, Pool(pool), &alpha, Tensor(xDesc), x, &beta, Tensor(yDesc), y), CuDnnMajor);
     }
 
+    /// <inheritdoc/>
     public void PoolingBackward(in PoolDesc pool, in TensorDesc yDesc, ulong y, ulong dy, in TensorDesc xDesc, ulong x, ulong dx)
     {
         MakeCurrent();

@@ -62,18 +62,25 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         LoadModules(PtxArch);
     }
 
+    /// <inheritdoc/>
     public string Name => "cuda";
 
+    /// <inheritdoc/>
     public int MultiprocessorCount { get; }
 
+    /// <summary>The device's compute capability.</summary>
     public (int Major, int Minor) ComputeCapability { get; }
 
+    /// <summary>The device's name, as the driver reports it.</summary>
     public string DeviceName { get; }
 
+    /// <summary>cuBLAS's version number (cublasGetVersion).</summary>
     public int CuBlasVersion { get; }
 
+    /// <summary>cuDNN's version number (cudnnGetVersion).</summary>
     public nuint CuDnnVersion { get; }
 
+    /// <summary>cuDNN's major version.</summary>
     public int CuDnnMajor { get; }
 
     /// <summary>Kernels looked up in the loaded PTX modules (every name in <see cref="KernelTable"/>).</summary>
@@ -90,6 +97,7 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
             : $"{DeviceName} (sm_{ComputeCapability.Major}{ComputeCapability.Minor}) is older than every embedded PTX target " +
               $"({string.Join(", ", KernelSources.Architectures)}); rebuild with -DAUTOLORA_PTX_ARCHS including {ComputeCapability.Major}{ComputeCapability.Minor}.");
 
+    /// <inheritdoc/>
     public ulong Allocate(nuint bytes)
     {
         MakeCurrent();
@@ -98,6 +106,7 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         return pointer;
     }
 
+    /// <inheritdoc/>
     public void Free(ulong pointer)
     {
         MakeCurrent();
@@ -107,12 +116,14 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
 
     // From pageable memory the driver stages the bytes before returning, so the caller may reuse
     // its span at once; the device-side copy stays ordered on the stream.
+    /// <inheritdoc/>
     public void CopyToDevice(ulong destination, void* source, nuint bytes)
     {
         MakeCurrent();
         Check.Driver(CudaDriver.cuMemcpyHtoDAsync(destination, source, bytes, _stream.Value));
     }
 
+    /// <inheritdoc/>
     public void CopyToHost(void* destination, ulong source, nuint bytes)
     {
         MakeCurrent();
@@ -120,18 +131,21 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         Check.Driver(CudaDriver.cuStreamSynchronize(_stream.Value));
     }
 
+    /// <inheritdoc/>
     public void CopyDeviceToDevice(ulong destination, ulong source, nuint bytes)
     {
         MakeCurrent();
         Check.Driver(CudaDriver.cuMemcpyDtoDAsync(destination, source, bytes, _stream.Value));
     }
 
+    /// <inheritdoc/>
     public void Fill32(ulong destination, uint value, nuint count)
     {
         MakeCurrent();
         Check.Driver(CudaDriver.cuMemsetD32Async(destination, value, count, _stream.Value));
     }
 
+    /// <inheritdoc/>
     public void Launch(string kernel, Dim3 grid, Dim3 block, uint sharedBytes, void** args)
     {
         MakeCurrent();
@@ -140,12 +154,14 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         if (status != 0) throw new CudaException("driver", "cuLaunchKernel", status, StatusNames.Driver(status), $"kernel {kernel}, grid {grid}, block {block}");
     }
 
+    /// <inheritdoc/>
     public void Synchronize()
     {
         MakeCurrent();
         Check.Driver(CudaDriver.cuStreamSynchronize(_stream.Value));
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         if (_disposed) return;

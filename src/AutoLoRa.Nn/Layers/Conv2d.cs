@@ -14,6 +14,7 @@ public sealed class Conv2d : Module
 {
     private readonly Backend _backend;
 
+    /// <summary>A square convolution, its filter drawn from <paramref name="rng"/> as torchvision's ResNets initialise theirs (Kaiming normal, fan-out).</summary>
     public Conv2d(Backend backend, Random rng, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, bool bias = false)
     {
         _backend = backend;
@@ -26,27 +27,37 @@ public sealed class Conv2d : Module
         if (bias) Bias = RegisterParameter("bias", Tensor.Zeros(backend, new Shape(outChannels)));
     }
 
+    /// <summary>Input channels.</summary>
     public int InChannels { get; }
 
+    /// <summary>Output channels.</summary>
     public int OutChannels { get; }
 
+    /// <summary>Kernel side.</summary>
     public int Kernel { get; }
 
+    /// <summary>Stride in both directions.</summary>
     public int Stride { get; }
 
+    /// <summary>Zero padding on every side.</summary>
     public int Padding { get; }
 
+    /// <summary>The filter W (out, in, k, k).</summary>
     public Tensor Weight { get; }
 
+    /// <summary>The bias, or null.</summary>
     public Tensor? Bias { get; }
 
+    /// <summary>LoRA factor A of the natural branch W + s·BA, or null without LoRA.</summary>
     public Tensor? LoraA { get; private set; }
 
+    /// <summary>LoRA factor B of the natural branch W + s·BA, or null without LoRA.</summary>
     public Tensor? LoraB { get; private set; }
 
     /// <summary>s in W + s·BA (1/r).</summary>
     public float LoraScale { get; private set; }
 
+    /// <summary>A LoRA branch is attached.</summary>
     public bool HasLora => LoraA is not null;
 
     /// <summary>Adds a rank-<paramref name="rank"/> LoRA branch (A normal, B zero, so the natural path starts equal to W).</summary>
@@ -79,6 +90,7 @@ public sealed class Conv2d : Module
         LoraA = LoraB = null;
     }
 
+    /// <summary>Convolves <paramref name="x"/> with W (main branch) or W + s·BA (natural branch).</summary>
     public Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
         using var label = OpProfiler.Layer(ProfileLabel);

@@ -23,14 +23,19 @@ public sealed class Linear : Module
         Bias = RegisterParameter("bias", Tensor.FromArray(backend, b, new Shape(outFeatures)));
     }
 
+    /// <summary>Input features.</summary>
     public int InFeatures { get; }
 
+    /// <summary>Output features.</summary>
     public int OutFeatures { get; }
 
+    /// <summary>The weight (out, in).</summary>
     public Tensor Weight { get; }
 
+    /// <summary>The bias (out).</summary>
     public Tensor Bias { get; }
 
+    /// <summary>x·Wᵀ + b for <paramref name="x"/> (N, in).</summary>
     public Tensor Forward(Tensor x)
     {
         using var label = OpProfiler.Layer(ProfileLabel);

@@ -12,6 +12,7 @@ public abstract class Classifier : Module
 {
     private InputResize? _resize;
 
+    /// <summary>A classifier built as <paramref name="spec"/> says; a positive input size adds an input resize.</summary>
     protected Classifier(ModelSpec spec)
     {
         Spec = spec;
@@ -22,6 +23,7 @@ public abstract class Classifier : Module
     /// <summary>What was built (architecture, widths, classes, normalisation); saved with checkpoints.</summary>
     public ModelSpec Spec { get; protected set; }
 
+    /// <summary>The final linear layer (the one fine-tuning replaces).</summary>
     public abstract Linear Head { get; }
 
     /// <summary>The stem convolution, which never gets a LoRA branch.</summary>
@@ -55,6 +57,7 @@ public abstract class Classifier : Module
     public IEnumerable<(string Name, Conv2d Conv)> Convolutions() =>
         NamedModules().Where(m => m.Module is Conv2d).Select(m => (m.Name, (Conv2d)m.Module));
 
+    /// <summary>Some convolution has a LoRA branch.</summary>
     public bool HasLora => Convolutions().Any(c => c.Conv.HasLora);
 
     /// <summary>

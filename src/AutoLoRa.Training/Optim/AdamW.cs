@@ -13,6 +13,7 @@ public sealed class AdamW : IDisposable
     // Per parameter, as PyTorch's state['step']: a parameter without a gradient is not stepped.
     private readonly int[] _steps;
 
+    /// <summary>AdamW over <paramref name="parameters"/> (decoupled weight decay, as PyTorch's <c>torch.optim.AdamW</c>).</summary>
     public AdamW(IEnumerable<Tensor> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
         float eps = 1e-8f, float weightDecay = 1e-2f)
     {
@@ -26,14 +27,19 @@ public sealed class AdamW : IDisposable
         WeightDecay = weightDecay;
     }
 
+    /// <summary>The step size; schedules set it between epochs.</summary>
     public float LearningRate { get; set; }
 
+    /// <summary>Decay of the first-moment average.</summary>
     public float Beta1 { get; }
 
+    /// <summary>Decay of the second-moment average.</summary>
     public float Beta2 { get; }
 
+    /// <summary>Added to the root of the second moment before dividing.</summary>
     public float Eps { get; }
 
+    /// <summary>Decoupled weight decay per step, times the learning rate.</summary>
     public float WeightDecay { get; }
 
     /// <summary>Applies one update to every parameter that has a gradient, then clears the gradients.</summary>
@@ -51,6 +57,7 @@ public sealed class AdamW : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var (_, m, v) in _state)

@@ -9,6 +9,7 @@ public sealed class Sgd : IDisposable
 {
     private readonly (Tensor Parameter, Tensor Velocity)[] _state;
 
+    /// <summary>SGD with momentum and L2 weight decay over <paramref name="parameters"/>, as PyTorch's <c>torch.optim.SGD</c>.</summary>
     public Sgd(IEnumerable<Tensor> parameters, float learningRate, float momentum = 0.9f, float weightDecay = 1e-4f)
     {
         _state = parameters.Select(p => (p, TensorScope.Keep(Tensor.Zeros(p.Backend, p.Shape)))).ToArray();
@@ -18,10 +19,13 @@ public sealed class Sgd : IDisposable
         WeightDecay = weightDecay;
     }
 
+    /// <summary>The step size; schedules set it between epochs.</summary>
     public float LearningRate { get; set; }
 
+    /// <summary>Momentum factor.</summary>
     public float Momentum { get; }
 
+    /// <summary>L2 penalty added to each gradient.</summary>
     public float WeightDecay { get; }
 
     /// <summary>Momentum buffers in parameter order (for checkpoints).</summary>
@@ -50,6 +54,7 @@ public sealed class Sgd : IDisposable
         foreach (var (_, v) in _state) v.Backend.Fill(v.Buffer, 0f);
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var (_, v) in _state) v.Dispose();

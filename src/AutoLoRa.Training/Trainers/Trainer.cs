@@ -11,6 +11,7 @@ namespace AutoLoRa.Training.Trainers;
 /// </summary>
 public abstract class Trainer : IDisposable
 {
+    /// <summary>A trainer of <paramref name="model"/> with SGD over its trainable parameters.</summary>
     protected Trainer(Classifier model, float learningRate, float momentum, float weightDecay)
     {
         Model = model;
@@ -20,8 +21,10 @@ public abstract class Trainer : IDisposable
     /// <summary>The method's name in logs and checkpoints ("autolora", "vanilla", "natural", "pgd-at").</summary>
     public abstract string Method { get; }
 
+    /// <summary>The model being trained, in place.</summary>
     public Classifier Model { get; }
 
+    /// <summary>The optimizer; its state is saved in checkpoints.</summary>
     public Sgd Optimizer { get; }
 
     /// <summary>
@@ -63,6 +66,7 @@ public abstract class Trainer : IDisposable
         return loss;
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         Optimizer.Dispose();

@@ -11,13 +11,16 @@ namespace AutoLoRa.Training.Workloads;
 /// </summary>
 public sealed record BenchmarkWorkload(string Name, int Width, int BatchSize)
 {
+    /// <summary>Classes, inference batch and image side of every workload.</summary>
     public const int Classes = 10, InferBatch = 128, ImageSize = 32;
 
     /// <summary>The steps WORKLOADS.md defines.</summary>
     public static IReadOnlyList<string> Steps { get; } = ["autolora", "vanilla", "infer"];
 
+    /// <summary>Every workload.</summary>
     public static IReadOnlyList<BenchmarkWorkload> All { get; } = [new("r18w16-b64", 16, 64), new("r18-b32", 64, 32)];
 
+    /// <summary>The workload named <paramref name="name"/>, or an error listing the names.</summary>
     public static BenchmarkWorkload Parse(string name) =>
         All.FirstOrDefault(w => w.Name == name) ?? throw new ArgumentException($"--workload '{name}' is unknown; choose {string.Join(" or ", All.Select(w => w.Name))}.");
 
