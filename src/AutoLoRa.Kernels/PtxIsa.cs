@@ -52,6 +52,7 @@ public readonly partial record struct PtxIsa(int Major, int Minor)
             ? $"ISA {this} (a driver for CUDA {d / 1000}.{d % 1000 / 10} or newer)"
             : $"ISA {this} (newer than the drivers this build knows)";
 
+    /// <summary>"7.0".</summary>
     public override string ToString() => $"{Major}.{Minor}";
 
     [GeneratedRegex(@"^\s*\.version\s+(\d+)\.(\d+)", RegexOptions.Multiline)]
