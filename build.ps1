@@ -34,5 +34,6 @@ switch ($Task) {
         Invoke-Step dotnet @('run', '--project', 'src/AutoLoRa.Cli', '-c', 'Release', '--', 'bench', 'gemm', '--compare-openblas')
         Invoke-Step dotnet @('run', '--project', 'bench/AutoLoRa.Bench', '-c', 'Release', '--', '--filter', $Filter)
     }
-    'pack' { Invoke-Step dotnet @('publish', 'src/AutoLoRa.Cli', '-c', $Configuration, '-o', 'artifacts/autolora') }
+    # NuGet packages of the libraries and the autolora .NET tool (README, "Use it from C#").
+    'pack' { Invoke-Step dotnet @('pack', 'AutoLoRa.Packages.slnf', '-c', $Configuration, '-o', 'artifacts/packages') }
 }

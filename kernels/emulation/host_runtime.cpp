@@ -25,7 +25,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <cstring>
+#include <random>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -51,7 +54,14 @@ constexpr std::size_t kFiberStack = 128 * 1024;
 struct FiberBarrier {
     unsigned arrived = 0;
     unsigned gen = 0;
+    const void* site = nullptr; // where this generation's first thread called __syncthreads
 };
+
+// The order a block's threads take turns in between barriers (autolora_emu_set_thread_order).
+// On a GPU the order is unknown, so a kernel whose result depends on it has a race; running the
+// same launch in several orders and comparing shows it.
+std::atomic<int> g_threadOrder{0}; // 0 forward, 1 reverse, 2 shuffled
+std::atomic<unsigned> g_orderSeed{0};
 
 struct Fiber {
     ucontext_t context;
@@ -74,6 +84,7 @@ struct Worker {
     std::vector<FiberBarrier> warps;
     std::vector<unsigned> warpLive;
     std::vector<float> lanes;    // one shuffle slot per thread
+    std::vector<unsigned> order; // the turn order of this block's threads
     std::vector<std::max_align_t> shared;
     std::string error;
 
@@ -103,8 +114,14 @@ void yield_to_scheduler()
     swapcontext(&w.fibers[w.current].context, &w.scheduler);
 }
 
-void wait_at(FiberBarrier& b, const unsigned& participants)
+void wait_at(FiberBarrier& b, const unsigned& participants, const void* site = nullptr)
 {
+    if (site != nullptr) {
+        // Threads of one block waiting at different __syncthreads calls deadlock or misbehave on a
+        // GPU; here they would meet at one barrier, so refuse instead.
+        if (b.arrived == 0) b.site = site;
+        else if (b.site != site) throw KernelMisuse("threads of one block reached different __syncthreads calls (a barrier under a branch not all threads take)");
+    }
     unsigned gen = b.gen;
     ++b.arrived;
     for (;;) {
@@ -173,7 +190,7 @@ void run_block_fibers(Worker& w)
         makecontext(&f.context, fiber_main, 0);
     }
     while (w.live > 0) {
-        for (unsigned t = 0; t < w.threads; ++t) {
+        for (unsigned t : w.order) {
             if (w.fibers[t].done) continue;
             w.current = t;
             set_thread_index(t);
@@ -182,9 +199,22 @@ void run_block_fibers(Worker& w)
     }
 }
 
+// The turn order for the block about to run: forward, reverse, or a shuffle seeded by the block.
+void choose_order(Worker& w, unsigned long long block)
+{
+    w.order.resize(w.threads);
+    for (unsigned t = 0; t < w.threads; ++t) w.order[t] = t;
+    int mode = g_threadOrder.load(std::memory_order_relaxed);
+    if (mode == 1) std::reverse(w.order.begin(), w.order.end());
+    if (mode == 2) {
+        std::mt19937_64 random(g_orderSeed.load(std::memory_order_relaxed) * 0x9E3779B97F4A7C15ULL + block);
+        std::shuffle(w.order.begin(), w.order.end(), random);
+    }
+}
+
 void run_block_elementwise(Worker& w)
 {
-    for (unsigned t = 0; t < w.threads; ++t) {
+    for (unsigned t : w.order) {
         w.current = t;
         set_thread_index(t);
         w.body(w.args);
@@ -219,6 +249,10 @@ void worker_loop(const LaunchShape& shape, ThreadBody body, void** args, bool el
             blockIdx.x = static_cast<unsigned>(b % shape.grid.x);
             blockIdx.y = static_cast<unsigned>((b / shape.grid.x) % shape.grid.y);
             blockIdx.z = static_cast<unsigned>(b / (1ULL * shape.grid.x * shape.grid.y));
+            choose_order(w, b);
+            // Fresh shared memory holds garbage on a GPU; NaN (all bits set) makes a read before
+            // any write show up in the results instead of reading the previous block's values.
+            std::memset(w.shared.data(), 0xFF, w.shared.size() * sizeof(std::max_align_t));
             if (elementwise) run_block_elementwise(w);
             else run_block_fibers(w);
             if (!w.error.empty()) break;
@@ -238,15 +272,17 @@ int fail(const std::string& message)
 
 } // namespace
 
-void sync_block()
+__attribute__((noinline)) void sync_block()
 {
+    // The address this call returns to is in the kernel, just after its __syncthreads.
+    const void* site = __builtin_extract_return_addr(__builtin_return_address(0));
     require_fibers("__syncthreads");
     Worker& w = *t_worker;
     if (w.threads == 1) return;
-    wait_at(w.block, w.live);
+    wait_at(w.block, w.live, site);
 }
 
-float shuffle(float v, unsigned lane, bool xorMode, int width)
+float shuffle(unsigned mask, float v, unsigned lane, bool xorMode, int width)
 {
     require_fibers("a warp shuffle");
     Worker& w = *t_worker;
@@ -254,6 +290,20 @@ float shuffle(float v, unsigned lane, bool xorMode, int width)
     unsigned warp = me / kWarpSize;
     unsigned myLane = me % kWarpSize;
     unsigned laneCount = std::min(kWarpSize, w.threads - warp * kWarpSize);
+    // CUDA: the caller's lane must be in the mask, and every lane the mask names that has not
+    // exited must make the same call. The emulator waits for the whole warp, so it also needs every
+    // live lane named (a subset mask is legal on a GPU only if the others never call; none of our
+    // kernels does that, so it is refused rather than emulated).
+    unsigned live = 0;
+    for (unsigned l = 0; l < laneCount; ++l) {
+        if (!w.fibers[warp * kWarpSize + l].done) live |= 1u << l;
+    }
+    if ((mask & (1u << myLane)) == 0 || (mask & live) != live) {
+        char text[160];
+        std::snprintf(text, sizeof text, "warp shuffle with mask 0x%08x: the live lanes of the warp are 0x%08x, and each must be named",
+                      mask, live);
+        throw KernelMisuse(text);
+    }
     unsigned segment = static_cast<unsigned>(width);
     // Publish, wait for the warp, read, and wait again so no lane overwrites a slot early.
     w.lanes[me] = v;
@@ -321,4 +371,14 @@ int launch(const char* kernel, bool elementwise, ThreadBody body,
 AUTOLORA_EMU_API const char* autolora_emu_last_error()
 {
     return autolora_emu::t_last_error.c_str();
+}
+
+// Sets the turn order of every block's threads for later launches in this process: 0 forward
+// (the default), 1 reverse, 2 shuffled with `seed`. Returns 0, or 1 for an unknown order.
+AUTOLORA_EMU_API int autolora_emu_set_thread_order(int order, unsigned seed)
+{
+    if (order < 0 || order > 2) return 1;
+    autolora_emu::g_orderSeed.store(seed);
+    autolora_emu::g_threadOrder.store(order);
+    return 0;
 }

@@ -44,7 +44,7 @@ int launch(const char* kernel, bool elementwise, ThreadBody body,
            unsigned sharedBytes, void** args);
 
 void sync_block();                                   // __syncthreads
-float shuffle(float v, unsigned lane, bool xorMode, int width);  // warp shuffles
+float shuffle(unsigned mask, float v, unsigned lane, bool xorMode, int width);  // warp shuffles
 void* dynamic_shared();                              // this block's dynamic shared memory
 
 // A GPU faults on a float4 access that is not 16-byte aligned ("misaligned address"), while a
@@ -67,16 +67,18 @@ inline void call_with_args(void (*kernel)(A...), void** args)
 
 } // namespace autolora_emu
 
-inline void __syncthreads() { autolora_emu::sync_block(); }
+// Always inlined, so each __syncthreads in a kernel is a call of its own to sync_block, whose
+// return address then tells the calls apart: threads of a block must all wait at the same one.
+__attribute__((always_inline)) inline void __syncthreads() { autolora_emu::sync_block(); }
 
-inline float __shfl_down_sync(unsigned /*mask*/, float v, unsigned delta, int width = 32)
+inline float __shfl_down_sync(unsigned mask, float v, unsigned delta, int width = 32)
 {
-    return autolora_emu::shuffle(v, delta, false, width);
+    return autolora_emu::shuffle(mask, v, delta, false, width);
 }
 
-inline float __shfl_xor_sync(unsigned /*mask*/, float v, int laneMask, int width = 32)
+inline float __shfl_xor_sync(unsigned mask, float v, int laneMask, int width = 32)
 {
-    return autolora_emu::shuffle(v, static_cast<unsigned>(laneMask), true, width);
+    return autolora_emu::shuffle(mask, v, static_cast<unsigned>(laneMask), true, width);
 }
 
 // Blocks on different workers really do run at the same time, so this must be a real atomic.

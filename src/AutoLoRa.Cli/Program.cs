@@ -8,6 +8,7 @@ namespace AutoLoRa.Cli;
 /// <summary>The <c>autolora</c> command line: one sub-command per job.</summary>
 public static class Program
 {
+    /// <summary>Runs the command line; returns the exit code (0 ok, 1 internal error, 2 bad input).</summary>
     public static int Main(string[] args)
     {
         // Logs and CI capture output through a pipe, where Spectre would otherwise wrap at 80 columns.

@@ -35,14 +35,19 @@ public readonly struct Shape : IEquatable<Shape>
     /// <summary>Product of the dimensions (1 for a scalar, including default(Shape)).</summary>
     public int ElementCount => _elementCountMinusOne + 1;
 
+    /// <summary>The size of <paramref name="axis"/>; negative axes count from the end.</summary>
     public int this[int axis] => _dims[axis < 0 ? axis + Rank : axis];
 
+    /// <summary>The sizes as a new array.</summary>
     public int[] ToArray() => _dims.IsDefault ? [] : [.. _dims];
 
+    /// <summary>Same rank and sizes.</summary>
     public bool Equals(Shape other) => Rank == other.Rank && (Rank == 0 || _dims.SequenceEqual(other._dims));
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
 
+    /// <inheritdoc/>
     public override int GetHashCode()
     {
         var h = new HashCode();
@@ -50,10 +55,13 @@ public readonly struct Shape : IEquatable<Shape>
         return h.ToHashCode();
     }
 
+    /// <summary>Same rank and sizes.</summary>
     public static bool operator ==(Shape a, Shape b) => a.Equals(b);
 
+    /// <summary>Another rank or size.</summary>
     public static bool operator !=(Shape a, Shape b) => !a.Equals(b);
 
+    /// <inheritdoc/>
     public override string ToString() => Format(ToArray());
 
     private static string Format(ReadOnlySpan<int> dims) => "[" + string.Join(", ", dims.ToArray()) + "]";

@@ -22,17 +22,22 @@ public sealed class Tensor : IDisposable
         Shape = shape;
     }
 
+    /// <summary>The backend that holds the elements.</summary>
     public Backend Backend { get; private set; }
 
+    /// <summary>The sizes of the axes.</summary>
     public Shape Shape { get; private set; }
 
+    /// <summary>The element type.</summary>
     public DType DType => Buffer.DType;
 
+    /// <summary>The product of the sizes.</summary>
     public int ElementCount => Shape.ElementCount;
 
     /// <summary>The storage; throws if the tensor was disposed (a use-after-dispose is a bug worth naming).</summary>
     public DeviceBuffer Buffer => _buffer ?? throw new ObjectDisposedException(nameof(Tensor), $"Tensor {Describe()} was disposed.");
 
+    /// <summary>Disposed: its buffer reference was released.</summary>
     public bool IsDisposed => _buffer is null;
 
     /// <summary>Optional name used in error messages and profiles (parameters carry their state-dict name).</summary>
@@ -62,6 +67,7 @@ public sealed class Tensor : IDisposable
     /// <summary>The scope that will dispose this tensor, if any.</summary>
     internal TensorScope? Scope { get; set; }
 
+    /// <summary>Not the output of a recorded op: a parameter, an input or a detached tensor.</summary>
     public bool IsLeaf => Node is null;
 
     // ---- creation ------------------------------------------------------------------------------
@@ -70,8 +76,10 @@ public sealed class Tensor : IDisposable
     public static Tensor Empty(Backend backend, Shape shape, DType dtype = DType.Float32) =>
         Create(backend, backend.Allocate(shape.ElementCount, dtype), shape);
 
+    /// <summary>A tensor of zeros.</summary>
     public static Tensor Zeros(Backend backend, Shape shape) => Full(backend, shape, 0f);
 
+    /// <summary>A tensor with every element <paramref name="value"/>.</summary>
     public static Tensor Full(Backend backend, Shape shape, float value)
     {
         var t = Empty(backend, shape);
@@ -79,6 +87,7 @@ public sealed class Tensor : IDisposable
         return t;
     }
 
+    /// <summary>A tensor holding a copy of <paramref name="data"/>, which must have the shape's element count.</summary>
     public static Tensor FromArray(Backend backend, ReadOnlySpan<float> data, Shape shape)
     {
         if (data.Length != shape.ElementCount) throw new ArgumentException($"{data.Length} values do not fill shape {shape}.");
@@ -146,6 +155,7 @@ public sealed class Tensor : IDisposable
 
     // ---- reading -------------------------------------------------------------------------------
 
+    /// <summary>Copies the elements to a new host array (synchronises with the device).</summary>
     public float[] ToArray()
     {
         var data = new float[ElementCount];
@@ -153,6 +163,7 @@ public sealed class Tensor : IDisposable
         return data;
     }
 
+    /// <summary>Copies the int32 elements to a new host array (synchronises with the device).</summary>
     public int[] ToIntArray()
     {
         var data = new int[ElementCount];
@@ -203,6 +214,7 @@ public sealed class Tensor : IDisposable
         if (WrapperRecycling.Enabled && grad.Scope is null) grad.Recycle();
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);
@@ -215,6 +227,7 @@ public sealed class Tensor : IDisposable
         node?.Release();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Describe();
 
     internal string Describe() => $"{Name ?? "tensor"}{Shape}";

@@ -95,6 +95,7 @@ public sealed class TensorScope : IDisposable
         EndOwnedTensors(_tensors!);
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         if (_disposed) return;

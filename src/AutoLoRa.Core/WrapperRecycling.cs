@@ -10,8 +10,10 @@ namespace AutoLoRa.Core;
 public static class WrapperRecycling
 {
 #if DEBUG
+    /// <summary>Off in Debug builds: a tensor used after its scope ended throws.</summary>
     public static readonly bool Enabled = false;
 #else
+    /// <summary>On in Release builds: warm steps allocate no wrapper objects.</summary>
     public static readonly bool Enabled = true;
 #endif
 }

@@ -4,6 +4,7 @@ namespace AutoLoRa.Cpu;
 
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override unsafe void AdamWUpdateCore(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v,
         float lr, float beta1, float beta2, float eps, float weightDecay, float stepSize, float bias2Sqrt)
     {

@@ -48,6 +48,7 @@ public sealed partial class CpuBackend
     /// <summary>Scratch arrays the convolution primitives have allocated so far (zero growth in steady state).</summary>
     internal long ConvScratchAllocations => Volatile.Read(ref _convScratch)?.Allocations ?? 0;
 
+    /// <inheritdoc/>
     protected override unsafe void Conv2dForwardCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
     {
         CheckColumns(nameof(Conv2dForward), g);
@@ -65,6 +66,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void Conv2dBackwardDataCore(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
     {
         CheckColumns(nameof(Conv2dBackwardData), g);
@@ -99,6 +101,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void Conv2dBackwardFilterCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
     {
         CheckColumns(nameof(Conv2dBackwardFilter), g);

@@ -5,6 +5,7 @@ namespace AutoLoRa.Cpu;
 
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override unsafe void AxpbyCore(int length, float alpha, DeviceBuffer a, float beta, DeviceBuffer b, DeviceBuffer y)
     {
         fixed (float* pa = Floats(a), pb = Floats(b), py = Floats(y))
@@ -31,16 +32,19 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void ScaleCore(int length, float alpha, DeviceBuffer x, DeviceBuffer y)
     {
         TensorPrimitives.Multiply(Span(x, length), alpha, Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override void MultiplyCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
     {
         TensorPrimitives.Multiply(Span(a, length), Span(b, length), Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override unsafe void ReluCore(int length, DeviceBuffer x, DeviceBuffer y)
     {
         fixed (float* px = Floats(x), py = Floats(y))
@@ -66,6 +70,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void AddReluCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
     {
         fixed (float* pa = Floats(a), pb = Floats(b), py = Floats(y))
@@ -91,6 +96,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void ReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
         fixed (float* py = Floats(y), pdy = Floats(dy), pdx = Floats(dx))
@@ -127,6 +133,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void AddReluBackwardCore(int length, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer da, DeviceBuffer db)
     {
         fixed (float* py = Floats(y), pdy = Floats(dy), pda = Floats(da), pdb = Floats(db))
@@ -135,6 +142,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void SignCore(int length, DeviceBuffer x, DeviceBuffer y)
     {
         var xs = Span(x, length);
@@ -143,22 +151,26 @@ public sealed partial class CpuBackend
         for (int i = 0; i < length; i++) ys[i] = (xs[i] > 0 ? 1f : 0f) - (xs[i] < 0 ? 1f : 0f);
     }
 
+    /// <inheritdoc/>
     protected override void ClampCore(int length, DeviceBuffer x, float min, float max, DeviceBuffer y)
     {
         TensorPrimitives.Max(Span(x, length), min, Span(y, length));
         TensorPrimitives.Min(Span(y, length), max, Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override void MinimumCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
     {
         TensorPrimitives.Min(Span(a, length), Span(b, length), Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override void MaximumCore(int length, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y)
     {
         TensorPrimitives.Max(Span(a, length), Span(b, length), Span(y, length));
     }
 
+    /// <inheritdoc/>
     protected override void AddBiasCore(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias)
     {
         var ys = Floats(y);
@@ -172,6 +184,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void BiasBackwardCore(int outer, int channels, int inner, DeviceBuffer dy, DeviceBuffer dbias)
     {
         var dys = Floats(dy);
@@ -183,11 +196,13 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void SumCore(int length, DeviceBuffer x, DeviceBuffer result)
     {
         Floats(result)[0] = TensorPrimitives.Sum<float>(Span(x, length));
     }
 
+    /// <inheritdoc/>
     protected override void LogSoftmaxCore(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
     {
         var xs = Floats(x);
@@ -195,6 +210,7 @@ public sealed partial class CpuBackend
         for (int r = 0; r < rows; r++) LogSoftmaxRow(xs.AsSpan(r * cols, cols), ys.AsSpan(r * cols, cols));
     }
 
+    /// <inheritdoc/>
     protected override void LogSoftmaxBackwardCore(int rows, int cols, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
         var ys = Floats(y);
@@ -208,6 +224,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void ArgMaxRowsCore(int rows, int cols, DeviceBuffer x, DeviceBuffer indices)
     {
         var xs = Floats(x);

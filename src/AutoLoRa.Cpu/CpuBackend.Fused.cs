@@ -5,6 +5,7 @@ namespace AutoLoRa.Cpu;
 
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override void SoftmaxCrossEntropyForwardCore(int rows, int classes, DeviceBuffer logits, DeviceBuffer labels,
         DeviceBuffer loss, DeviceBuffer probabilities)
     {
@@ -24,6 +25,7 @@ public sealed partial class CpuBackend
         Floats(loss)[0] = (float)(total / rows);
     }
 
+    /// <inheritdoc/>
     protected override void SoftmaxCrossEntropyBackwardCore(int rows, int classes, DeviceBuffer probabilities, DeviceBuffer labels,
         DeviceBuffer dloss, DeviceBuffer dlogits)
     {
@@ -35,6 +37,7 @@ public sealed partial class CpuBackend
         for (int r = 0; r < rows; r++) dz[r * classes + y[r]] -= scale;
     }
 
+    /// <inheritdoc/>
     protected override void KlDivergenceForwardCore(int rows, int classes, DeviceBuffer targetLogits, DeviceBuffer inputLogits,
         DeviceBuffer loss, DeviceBuffer logP, DeviceBuffer logQ)
     {
@@ -47,6 +50,7 @@ public sealed partial class CpuBackend
         Floats(loss)[0] = (float)(total / rows);
     }
 
+    /// <inheritdoc/>
     protected override void KlDivergenceBackwardCore(int rows, int classes, DeviceBuffer logP, DeviceBuffer logQ, DeviceBuffer dloss,
         DeviceBuffer? dTarget, DeviceBuffer? dInput)
     {
@@ -69,6 +73,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void PgdStepCore(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha, float eps, DeviceBuffer xOut)
     {
         fixed (float* px = Floats(x), pg = Floats(grad), p0 = Floats(x0), pout = Floats(xOut))
@@ -111,6 +116,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void SgdMomentumUpdateCore(int length, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity,
         float lr, float momentum, float weightDecay)
     {

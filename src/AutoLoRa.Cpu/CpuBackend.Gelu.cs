@@ -9,12 +9,16 @@ namespace AutoLoRa.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override void GeluCore(int length, DeviceBuffer x, DeviceBuffer y) => RunGelu<ExactGelu>(length, x, null, y);
 
+    /// <inheritdoc/>
     protected override void GeluBackwardCore(int length, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx) => RunGelu<ExactGelu>(length, x, dy, dx);
 
+    /// <inheritdoc/>
     protected override void GeluTanhCore(int length, DeviceBuffer x, DeviceBuffer y) => RunGelu<TanhGelu>(length, x, null, y);
 
+    /// <inheritdoc/>
     protected override void GeluTanhBackwardCore(int length, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx) => RunGelu<TanhGelu>(length, x, dy, dx);
 
     /// <summary>y = GELU(x) when <paramref name="dy"/> is null, else y = dy·GELU′(x), over all cores.</summary>

@@ -4,6 +4,7 @@ namespace AutoLoRa.Cpu;
 
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override unsafe void GemmCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, BufferSlice b, int ldb, float beta, BufferSlice c, int ldc)
     {
@@ -13,6 +14,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void GemmStridedBatchedCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, long strideA, BufferSlice b, int ldb, long strideB,
         float beta, BufferSlice c, int ldc, long strideC, int batch)

@@ -8,6 +8,7 @@ namespace AutoLoRa.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override unsafe void SwapAxesCore(int outer, int a, int b, int inner, DeviceBuffer x, DeviceBuffer y)
     {
         if ((long)outer * a * b * inner == 0) return;

@@ -16,6 +16,7 @@ public sealed partial class CpuBackend
     /// <summary>Below this many elements a batch-norm call stays on the calling thread.</summary>
     private const long NormalizationParallelThreshold = 1 << 15;
 
+    /// <inheritdoc/>
     protected override void BatchNormForwardTrainingCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer y, DeviceBuffer runningMean, DeviceBuffer runningVar, float momentum, float eps,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd)
@@ -30,6 +31,7 @@ public sealed partial class CpuBackend
         ForChannels(c, (long)n * c * hw, work);
     }
 
+    /// <inheritdoc/>
     protected override void BatchNormForwardInferenceCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y)
     {
@@ -42,6 +44,7 @@ public sealed partial class CpuBackend
         ForChannels(c, (long)n * c * hw, work);
     }
 
+    /// <inheritdoc/>
     protected override void BatchNormBackwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta)
     {

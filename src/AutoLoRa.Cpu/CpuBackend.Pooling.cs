@@ -12,11 +12,13 @@ public sealed partial class CpuBackend
     /// <summary>Below this many elements a pooling call stays on the calling thread.</summary>
     private const long PoolingParallelThreshold = 1 << 15;
 
+    /// <inheritdoc/>
     protected override void MaxPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
     {
         ForWindows(g, new MaxPoolForward { X = Floats(x), Y = Floats(y), ArgMax = Ints(argmax) });
     }
 
+    /// <inheritdoc/>
     protected override void MaxPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
     {
         // Validate every index up front so a corrupt argmax is reported, not written through.
@@ -29,16 +31,19 @@ public sealed partial class CpuBackend
         ForPlanes(g, new MaxPoolBackwardWork { G = g, Dy = Floats(dy), ArgMax = Ints(argmax), Dx = Floats(dx) });
     }
 
+    /// <inheritdoc/>
     protected override void AvgPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
         ForWindows(g, new AvgPoolForward { X = Floats(x), Y = Floats(y), Inv = 1f / (g.Kernel * g.Kernel) });
     }
 
-    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    /// <inheritdoc/>
+    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
     {
         ForWindows(g, new AvgPoolBackward { Dy = Floats(dy), Dx = Floats(dx), Inv = 1f / (g.Kernel * g.Kernel) });
     }
 
+    /// <inheritdoc/>
     protected override void GlobalAvgPoolForwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)
     {
         var xs = Floats(x);
@@ -47,6 +52,7 @@ public sealed partial class CpuBackend
         for (int p = 0; p < n * c; p++) ys[p] = (float)BlockSum(xs.AsSpan(p * hw, hw)) * inv;
     }
 
+    /// <inheritdoc/>
     protected override void GlobalAvgPoolBackwardCore(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
     {
         var dys = Floats(dy);

@@ -7,11 +7,13 @@ namespace AutoLoRa.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override void ResizeBilinearForwardCore(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
         ForPlanes(g.N * g.C, Math.Max(g.InputSize, g.OutputSize), new BilinearPlanes<Interpolate> { G = g, Input = Floats(x), Output = Floats(y) });
     }
 
+    /// <inheritdoc/>
     protected override void ResizeBilinearBackwardCore(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx)
     {
         ForPlanes(g.N * g.C, Math.Max(g.InputSize, g.OutputSize), new BilinearPlanes<ScatterTaps> { G = g, Input = Floats(dx), Output = Floats(dy) });

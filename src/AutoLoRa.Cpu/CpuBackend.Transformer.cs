@@ -10,6 +10,7 @@ namespace AutoLoRa.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     protected override unsafe void LayerNormCore(int rows, int cols, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta, float eps,
         DeviceBuffer y, DeviceBuffer mean, DeviceBuffer rstd)
     {
@@ -56,6 +57,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void LayerNormBackwardCore(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer mean, DeviceBuffer rstd, DeviceBuffer dx)
     {
@@ -105,6 +107,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void LayerNormParamsBackwardCore(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer mean,
         DeviceBuffer rstd, DeviceBuffer dgamma, DeviceBuffer dbeta)
     {
@@ -153,6 +156,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void SoftmaxCore(int rows, int cols, DeviceBuffer x, DeviceBuffer y)
     {
         fixed (float* px = Floats(x), py = Floats(y))
@@ -180,6 +184,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override unsafe void SoftmaxBackwardCore(int rows, int cols, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx)
     {
         fixed (float* py = Floats(y), pdy = Floats(dy), pdx = Floats(dx))

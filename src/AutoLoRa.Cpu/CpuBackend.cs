@@ -11,6 +11,7 @@ public sealed partial class CpuBackend : Backend
 {
     private readonly CpuBufferPool _buffers = new();
 
+    /// <inheritdoc/>
     public override string Name => Winograd ? "cpu" : "cpu-exact";
 
     /// <summary>Threads the CPU primitives run on (one per logical processor).</summary>
@@ -19,20 +20,26 @@ public sealed partial class CpuBackend : Backend
     /// <summary>Host arrays allocated because the cache had none of the right size.</summary>
     public long CacheMisses => _buffers.Arrays.Misses;
 
+    /// <inheritdoc/>
     protected override DeviceBuffer AllocateCore(int length, DType dtype) => _buffers.Rent(length, dtype);
 
+    /// <inheritdoc/>
     protected override void UploadCore(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset) =>
         source.CopyTo(Floats(destination).AsSpan(destinationOffset, source.Length));
 
+    /// <inheritdoc/>
     protected override void UploadCore(ReadOnlySpan<int> source, DeviceBuffer destination, int destinationOffset) =>
         source.CopyTo(Ints(destination).AsSpan(destinationOffset, source.Length));
 
+    /// <inheritdoc/>
     protected override void DownloadCore(DeviceBuffer source, Span<float> destination, int sourceOffset) =>
         Floats(source).AsSpan(sourceOffset, destination.Length).CopyTo(destination);
 
+    /// <inheritdoc/>
     protected override void DownloadCore(DeviceBuffer source, Span<int> destination, int sourceOffset) =>
         Ints(source).AsSpan(sourceOffset, destination.Length).CopyTo(destination);
 
+    /// <inheritdoc/>
     protected override void CopyCore(BufferSlice source, BufferSlice destination, int count)
     {
         var src = (CpuBuffer)source.Buffer;
@@ -42,12 +49,15 @@ public sealed partial class CpuBackend : Backend
         else Ints(src).AsSpan(source.Offset, count).CopyTo(Ints(dst).AsSpan(destination.Offset, count));
     }
 
+    /// <inheritdoc/>
     protected override void FillCore(DeviceBuffer destination, float value) => Floats(destination).AsSpan(0, destination.Length).Fill(value);
 
+    /// <inheritdoc/>
     public override void Synchronize()
     {
     }
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing) => _buffers.Trim();
 
     /// <summary>Drops cached host arrays (for memory reports and long-lived processes).</summary>

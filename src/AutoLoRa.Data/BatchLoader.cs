@@ -27,6 +27,7 @@ public sealed class BatchLoader : EpochLoader
     /// <summary>Ordering, transform and prefetch settings.</summary>
     public BatchLoaderOptions Options { get; }
 
+    /// <inheritdoc/>
     protected override Batch NewBatch() => new(BatchSize, Dataset.Channels, Dataset.Height, Dataset.Width);
 
     /// <summary>Converts (and transforms) the samples; one generator per batch, seeded by (seed, epoch, batch).</summary>

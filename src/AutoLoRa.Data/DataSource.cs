@@ -121,6 +121,7 @@ public sealed record DataSource(DataKind Kind, string Directory)
         return Folders.ImageFolder.Open(Directory, train, options);
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{KindName}:{Directory}";
 
     private ImageDataset LoadSplit(bool train)

@@ -23,6 +23,7 @@ public abstract class EpochLoader : IDisposable
     private volatile bool _disposed;
     private volatile Prefetcher? _prefetcher;
 
+    /// <summary>A loader of <paramref name="sampleCount"/> samples in batches of <paramref name="batchSize"/>, in the order <paramref name="ordering"/> gives each epoch.</summary>
     protected EpochLoader(int sampleCount, int batchSize, EpochOrdering ordering)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);

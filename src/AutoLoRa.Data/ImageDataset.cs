@@ -141,6 +141,7 @@ public sealed class ImageDataset : IImageSet
     /// <summary>The float value of one pixel byte.</summary>
     internal static float ToUnit(byte value) => ByteToUnit[value];
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Name}: {Count} images {Channels}x{Height}x{Width}, {ClassCount} classes";
 
     private static float[] BuildTable()

@@ -131,6 +131,7 @@ internal static class CatalogueWriter
             s.Append($"        PrimitiveChecks.{check.Kind}(nameof({name}), {string.Join(", ", check.Sizes.Select(CSharpNames.Identifier))}, {operands});\n");
             s.Append($"        using var timer = Profile(nameof({name}));\n");
             s.Append($"        {core}({arguments});\n    }}\n\n");
+            s.Append($"    /// <summary>This backend's <see cref=\"{name}\"/>, called once the arguments passed its checks.</summary>\n");
             s.Append($"    protected abstract void {core}({parameters});\n");
         }
         s.Append("}\n");

@@ -19,6 +19,7 @@ namespace AutoLoRa.Kernels.Generator;
 [Generator(LanguageNames.CSharp)]
 public sealed class KernelFactsGenerator : IIncrementalGenerator
 {
+    /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var sources = context.AdditionalTextsProvider

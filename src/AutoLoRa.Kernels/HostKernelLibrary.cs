@@ -35,7 +35,7 @@ public sealed unsafe class HostKernelLibrary
     /// <summary>Where the library was loaded from.</summary>
     public string Path { get; }
 
-    /// <summary>Loads the library from the application's directory (once per process).</summary>
+    /// <summary>Loads the library (once per process) from the application's folder or the app's native asset folders.</summary>
     public static bool TryLoad([NotNullWhen(true)] out HostKernelLibrary? library, out string whyNot)
     {
         (library, whyNot) = Shared.Value;
@@ -70,6 +70,19 @@ public sealed unsafe class HostKernelLibrary
         }
     }
 
+    /// <summary>
+    /// The order in which every block's threads take turns between barriers, for this process's
+    /// later launches. A GPU promises no order, so a kernel whose results change with it has a race.
+    /// </summary>
+    public void SetThreadOrder(EmulatedThreadOrder order, uint seed = 0)
+    {
+        if (!NativeLibrary.TryGetExport(_handle, "autolora_emu_set_thread_order", out var setter))
+        {
+            throw new KernelException($"{Path} has no autolora_emu_set_thread_order: rebuild the kernels (dotnet build runs CMake).");
+        }
+        if (((delegate* unmanaged<int, uint, int>)setter)((int)order, seed) != 0) throw new ArgumentOutOfRangeException(nameof(order), order, null);
+    }
+
     private bool TryGetEntry(string kernel, out nint entry)
     {
         if (_entries.TryGetValue(kernel, out entry)) return true;
@@ -80,11 +93,13 @@ public sealed unsafe class HostKernelLibrary
 
     private static (HostKernelLibrary?, string) LoadOnce()
     {
-        string path = System.IO.Path.Combine(AppContext.BaseDirectory, FileName);
-        if (!File.Exists(path))
+        var folders = SearchFolders();
+        string? path = folders.Select(f => System.IO.Path.Combine(f, FileName)).FirstOrDefault(File.Exists);
+        if (path is null)
         {
-            return (null, $"{FileName} is not in {AppContext.BaseDirectory}: the kernels build (cmake and a C++ compiler, " +
-                          "run by src/AutoLoRa.Kernels) did not produce it. Install them (apt-get install -y clang llvm cmake g++) and rebuild.");
+            return (null, $"{FileName} is not in {string.Join(" or ", folders)}: the kernels build (cmake and a C++ compiler, " +
+                          "run by src/AutoLoRa.Kernels) did not produce it, or this machine's runtime is not the one the " +
+                          "AutoLoRa.Kernels package was packed on. Install them (apt-get install -y clang llvm cmake g++) and rebuild.");
         }
         try
         {
@@ -95,5 +110,21 @@ public sealed unsafe class HostKernelLibrary
         {
             return (null, $"Could not load {path}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Where the library may be: the application's folder (a build of this repository copies it there,
+    /// and so does a RID-specific publish), then the native folders the host read from the app's
+    /// deps.json — where a portable app that uses the AutoLoRa.Kernels package finds its
+    /// runtimes/&lt;rid&gt;/native/ assets.
+    /// </summary>
+    private static List<string> SearchFolders()
+    {
+        var folders = new List<string> { AppContext.BaseDirectory };
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string native)
+        {
+            folders.AddRange(native.Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+        return [.. folders.Select(f => System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(f))).Distinct(StringComparer.Ordinal)];
     }
 }

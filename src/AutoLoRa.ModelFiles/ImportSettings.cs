@@ -12,12 +12,19 @@ public sealed record ImportSettings
     /// </summary>
     public static class Keys
     {
+        /// <summary>The key of <see cref="ImportSettings.Profile"/>.</summary>
         public const string Profile = nameof(ImportSettings.Profile);
+        /// <summary>The key of <see cref="ImportSettings.Architecture"/>.</summary>
         public const string Architecture = nameof(ImportSettings.Architecture);
+        /// <summary>The key of <see cref="ImportSettings.Classes"/>.</summary>
         public const string Classes = nameof(ImportSettings.Classes);
+        /// <summary>The key of <see cref="ImportSettings.Stem"/>.</summary>
         public const string Stem = nameof(ImportSettings.Stem);
+        /// <summary>The key of <see cref="ImportSettings.Width"/>.</summary>
         public const string Width = nameof(ImportSettings.Width);
+        /// <summary>The key of <see cref="ImportSettings.Normalization"/>.</summary>
         public const string Normalization = nameof(ImportSettings.Normalization);
+        /// <summary>The key of <see cref="ImportSettings.ImageSize"/>.</summary>
         public const string ImageSize = nameof(ImportSettings.ImageSize);
 
         /// <summary>Strict off: a checkpoint may lack weights the model has.</summary>

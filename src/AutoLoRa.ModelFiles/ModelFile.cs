@@ -21,8 +21,10 @@ namespace AutoLoRa.ModelFiles;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The metadata key of the model description (architecture, classes, widths, normalisation, LoRA).</summary>
     public const string SpecKey = "autolora.model";
 
+    /// <summary>Writes <paramref name="model"/>'s state dict and description to <paramref name="path"/>, with the tensor checksum.</summary>
     public static void Save(string path, Classifier model, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
         Save(path, ModelStateCodec.ToEntries(model), model.Spec, extraMetadata);
 

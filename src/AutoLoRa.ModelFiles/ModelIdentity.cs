@@ -9,6 +9,7 @@ namespace AutoLoRa.ModelFiles;
 /// </summary>
 public static class ModelIdentity
 {
+    /// <summary>The first 12 hex digits of the SHA-256 of the file at <paramref name="path"/>.</summary>
     public static string Of(string path)
     {
         using var stream = File.OpenRead(path);

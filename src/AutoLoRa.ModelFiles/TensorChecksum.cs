@@ -14,6 +14,7 @@ namespace AutoLoRa.ModelFiles;
 /// </summary>
 public static class TensorChecksum
 {
+    /// <summary>The metadata key of the checksum.</summary>
     public const string MetadataKey = "autolora.sha256";
 
     /// <summary><paramref name="metadata"/> with the checksum of <paramref name="entries"/> added.</summary>

@@ -35,6 +35,7 @@ public abstract class Module : IDisposable
         foreach (var (_, child) in _children) child.Train(training);
     }
 
+    /// <summary>Switches this module and its children to eval mode (running statistics, no updates).</summary>
     public void Eval() => Train(false);
 
     /// <summary>Trainable tensors by state-dict name, depth first in registration order.</summary>
@@ -43,6 +44,7 @@ public abstract class Module : IDisposable
     /// <summary>Non-trainable state (running statistics) by state-dict name.</summary>
     public IEnumerable<(string Name, Tensor Tensor)> NamedBuffers() => Walk(m => m._buffers);
 
+    /// <summary>Every trainable parameter, children's included, in state-dict order.</summary>
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Tensor);
 
     /// <summary>This module's own parameters (not its children's), in registration order.</summary>
@@ -61,6 +63,7 @@ public abstract class Module : IDisposable
         }
     }
 
+    /// <summary>Adds a trainable parameter under <paramref name="name"/> in the state dict; returns it.</summary>
     protected Tensor RegisterParameter(string name, Tensor tensor)
     {
         tensor.RequiresGrad = true;
@@ -69,6 +72,7 @@ public abstract class Module : IDisposable
         return tensor;
     }
 
+    /// <summary>Adds a non-trainable state tensor (e.g. running statistics) under <paramref name="name"/>; returns it.</summary>
     protected Tensor RegisterBuffer(string name, Tensor tensor)
     {
         tensor.Name = name;
@@ -76,6 +80,7 @@ public abstract class Module : IDisposable
         return tensor;
     }
 
+    /// <summary>Adds a child module under <paramref name="name"/> (its keys get the prefix "name."); returns it.</summary>
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
         _children.Add((name, module));
@@ -106,6 +111,7 @@ public abstract class Module : IDisposable
     /// <summary>Removes a parameter (used when LoRA is merged away); the caller disposes it.</summary>
     protected void UnregisterParameter(Tensor tensor) => _parameters.RemoveAll(p => ReferenceEquals(p.Tensor, tensor));
 
+    /// <summary>Disposes the parameters, buffers and child modules.</summary>
     public virtual void Dispose()
     {
         foreach (var (_, t) in _parameters) t.Dispose();

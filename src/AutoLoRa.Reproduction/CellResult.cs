@@ -30,5 +30,6 @@ public sealed record CellResult(
 /// <summary>A finished training phase (a cell's fine-tuning or a backbone's pre-training): written once Recipe.Train has returned.</summary>
 public sealed record TrainedRun(string Identity, IReadOnlyList<EpochRecord> History)
 {
+    /// <summary>Training seconds over every epoch.</summary>
     public double Seconds => History.Sum(h => h.Seconds);
 }

@@ -10,6 +10,7 @@ namespace AutoLoRa.Reproduction;
 /// </summary>
 public sealed class FileSources(Func<Backend, string, int, int, Classifier> openBackbone) : IPlanSources
 {
+    /// <inheritdoc/>
     public string? DataProblem(string spec)
     {
         try
@@ -24,9 +25,12 @@ public sealed class FileSources(Func<Backend, string, int, int, Classifier> open
         }
     }
 
+    /// <inheritdoc/>
     public IImageSet Train(string spec, string? classes, int? limit, int seed) => DataSelection.Train(spec, classes, limit, seed).Data;
 
+    /// <inheritdoc/>
     public IImageSet Test(string spec, string? classes, int? limit) => DataSelection.Test(spec, classes, limit);
 
+    /// <inheritdoc/>
     public Classifier OpenBackbone(Backend backend, string path, int classes, int channels) => openBackbone(backend, path, classes, channels);
 }

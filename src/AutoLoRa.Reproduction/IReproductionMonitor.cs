@@ -30,6 +30,7 @@ public interface IReproductionMonitor
     {
     }
 
+    /// <summary>The runner finished <paramref name="cell"/> with <paramref name="result"/>.</summary>
     void CellFinished(PlanCell cell, CellResult result)
     {
     }

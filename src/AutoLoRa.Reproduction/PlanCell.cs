@@ -8,6 +8,7 @@ namespace AutoLoRa.Reproduction;
 /// </summary>
 public sealed record GridModel(PlanModel Entry, RecipeSettings? PretrainSettings, string Identity)
 {
+    /// <summary>The model's name in the plan.</summary>
     public string Name => Entry.Name;
 
     /// <summary>Directory of a pre-trained backbone's run, under the output's models/.</summary>
@@ -30,6 +31,7 @@ public sealed record PlanCell(
     string TrainingIdentity,
     string Identity)
 {
+    /// <summary>dataset.model.method.ablation.sSEED: the cell's name in tables.</summary>
     public string Name => $"{Dataset.Name}.{Model.Name}.{Method}.{Ablation}.s{Seed}";
 
     /// <summary>Directory of the cell's run, under the output's cells/.</summary>

@@ -6,6 +6,7 @@ namespace AutoLoRa.Reproduction;
 /// </summary>
 public sealed class PlanException : ArgumentException
 {
+    /// <summary>The <paramref name="problems"/> of the plan from <paramref name="origin"/>, all of them.</summary>
     public PlanException(string origin, IReadOnlyList<string> problems)
         : base(problems.Count == 1
             ? $"{origin}: {problems[0]}"
@@ -14,5 +15,6 @@ public sealed class PlanException : ArgumentException
         Problems = problems;
     }
 
+    /// <summary>Every problem found, one sentence each.</summary>
     public IReadOnlyList<string> Problems { get; }
 }

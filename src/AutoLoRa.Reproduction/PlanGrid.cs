@@ -18,10 +18,13 @@ public sealed class PlanGrid
         Cells = cells;
     }
 
+    /// <summary>The plan expanded.</summary>
     public ReproductionPlan Plan { get; }
 
+    /// <summary>The backbones, each (dataset, model, seed) once.</summary>
     public IReadOnlyList<GridModel> Models { get; }
 
+    /// <summary>Every fine-tuning run, in run order.</summary>
     public IReadOnlyList<PlanCell> Cells { get; }
 
     /// <summary>The cells of a plan that <see cref="PlanParser"/> accepted (checkpoint files are hashed here).</summary>

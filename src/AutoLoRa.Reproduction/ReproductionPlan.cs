@@ -13,8 +13,10 @@ namespace AutoLoRa.Reproduction;
 /// </summary>
 public sealed record ReproductionPlan
 {
+    /// <summary>The plan's name (its results folder).</summary>
     public required string Name { get; init; }
 
+    /// <summary>What the plan reproduces, for people.</summary>
     public string Description { get; init; } = "";
 
     /// <summary>L∞ radius of every attack: training, validation and test.</summary>
@@ -26,18 +28,22 @@ public sealed record ReproductionPlan
     /// <summary>Settings of one method's runs, applied after <see cref="Settings"/> (e.g. the baselines' own learning rates).</summary>
     public IReadOnlyDictionary<string, SettingsPatch> MethodSettings { get; init; } = new Dictionary<string, SettingsPatch>();
 
+    /// <summary>The downstream datasets.</summary>
     public required IReadOnlyList<PlanDataset> Datasets { get; init; }
 
+    /// <summary>The backbones: checkpoints, or models pre-trained first.</summary>
     public required IReadOnlyList<PlanModel> Models { get; init; }
 
     /// <summary>Names of fine-tuning methods (<see cref="RecipeCatalogue.FineTuning"/>).</summary>
     public required IReadOnlyList<string> Methods { get; init; }
 
+    /// <summary>The seeds every cell runs with.</summary>
     public required IReadOnlyList<int> Seeds { get; init; }
 
     /// <summary>Variants besides each method's baseline (which is always run, as ablation "default").</summary>
     public IReadOnlyList<PlanAblation> Ablations { get; init; } = [];
 
+    /// <summary>How each fine-tuned model is scored.</summary>
     public required RobustnessSettings Evaluation { get; init; }
 
     /// <summary>Test images evaluated, from the first; null = the whole test split.</summary>
@@ -88,15 +94,19 @@ public sealed record PlanAblation(string Name, IReadOnlyList<string>? Methods, S
     /// <summary>Each method's unchanged run.</summary>
     public static PlanAblation Default { get; } = new(Baseline, null, SettingsPatch.Empty);
 
+    /// <summary>Whether the ablation runs with <paramref name="method"/> (no list: every method).</summary>
     public bool AppliesTo(string method) => Methods is null || Methods.Contains(method);
 }
 
 /// <summary>Setting changes (key → JSON value, keys of <see cref="SettingSchema.PlanKeys"/>), applied in order.</summary>
 public sealed record SettingsPatch(IReadOnlyList<KeyValuePair<string, JsonElement>> Entries)
 {
+    /// <summary>No keys.</summary>
     public static SettingsPatch Empty { get; } = new([]);
 
+    /// <summary>Whether <paramref name="key"/> is set.</summary>
     public bool Has(string key) => Entries.Any(e => e.Key == key);
 
+    /// <summary><paramref name="s"/> with these keys applied, in order.</summary>
     public RecipeSettings ApplyTo(RecipeSettings s) => Entries.Aggregate(s, (current, e) => SettingSchema.ApplyPlanKey(current, e.Key, e.Value));
 }

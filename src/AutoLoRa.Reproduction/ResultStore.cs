@@ -13,24 +13,30 @@ namespace AutoLoRa.Reproduction;
 /// </summary>
 public sealed class ResultStore(string root)
 {
+    /// <summary>File names of a cell's result and of a finished training.</summary>
     public const string ResultFile = "result.json", TrainedFile = "training.json";
 
+    /// <summary>The output folder of the plan.</summary>
     public string Root { get; } = root;
 
+    /// <summary>Root/cells/&lt;cell&gt;: the cell's run and result.</summary>
     public string CellDirectory(PlanCell cell) => Path.Combine(Root, "cells", cell.DirectoryName);
 
+    /// <summary>Root/models/&lt;model&gt;: a pre-trained backbone.</summary>
     public string ModelDirectory(GridModel model) => Path.Combine(Root, "models", model.DirectoryName);
 
     /// <summary>The cell's result when it exists and belongs to exactly this cell; otherwise the cell is not finished.</summary>
     public CellResult? ReadResult(PlanCell cell) =>
         Read(Path.Combine(CellDirectory(cell), ResultFile), ResultStoreJsonContext.Default.CellResult) is { } r && r.Identity == cell.Identity ? r : null;
 
+    /// <summary>Writes the cell's result.json (atomically).</summary>
     public void WriteResult(PlanCell cell, CellResult result) => Write(Path.Combine(CellDirectory(cell), ResultFile), result, ResultStoreJsonContext.Default.CellResult);
 
     /// <summary>The finished training phase in <paramref name="directory"/> when it has this identity, else null.</summary>
     public static TrainedRun? ReadTrained(string directory, string identity) =>
         Read(Path.Combine(directory, TrainedFile), ResultStoreJsonContext.Default.TrainedRun) is { } t && t.Identity == identity ? t : null;
 
+    /// <summary>Writes training.json into <paramref name="directory"/> (atomically).</summary>
     public static void WriteTrained(string directory, TrainedRun trained) => Write(Path.Combine(directory, TrainedFile), trained, ResultStoreJsonContext.Default.TrainedRun);
 
     /// <summary>Writes results.md, results.csv and results-paired.csv (the paired tests) for the results so far.</summary>

@@ -144,6 +144,7 @@ public sealed class ResultsTable(ReproductionPlan plan, int cellCount, IReadOnly
         return md.ToString();
     }
 
+    /// <summary>The rows as CSV, one per cell.</summary>
     public string Csv()
     {
         var csv = new StringBuilder();

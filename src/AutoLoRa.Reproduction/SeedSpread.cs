@@ -3,6 +3,7 @@ namespace AutoLoRa.Reproduction;
 /// <summary>One measure across a variant's seeds: mean and sample standard deviation (n − 1; 0 for one seed).</summary>
 public readonly record struct SeedSpread(double Mean, double Std, int Count)
 {
+    /// <summary>Mean and sample standard deviation of <paramref name="values"/>.</summary>
     public static SeedSpread Of(IEnumerable<double> values)
     {
         var xs = values.ToList();

@@ -15,6 +15,7 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class PgdAttack(PgdConfig config)
 {
+    /// <summary>The attack's settings.</summary>
     public PgdConfig Config { get; } = config;
 
     /// <summary>

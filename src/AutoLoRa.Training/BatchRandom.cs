@@ -9,6 +9,7 @@ public static class BatchRandom
     /// <summary>Separates the attack's stream from the loader's, which derives from the same triple.</summary>
     private const long AttackStream = 0x5A17;
 
+    /// <summary>The generator of batch <paramref name="batch"/> of epoch <paramref name="epoch"/> in a run seeded with <paramref name="seed"/>.</summary>
     public static Random For(int seed, int epoch, int batch)
     {
         var mixer = SeededRandom.For((ulong)seed ^ AttackStream, epoch, batch);

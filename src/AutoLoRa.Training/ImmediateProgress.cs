@@ -7,5 +7,6 @@ namespace AutoLoRa.Training;
 /// </summary>
 public sealed class ImmediateProgress<T>(Action<T> report) : IProgress<T>
 {
+    /// <inheritdoc/>
     public void Report(T value) => report(value);
 }

@@ -5,8 +5,10 @@ namespace AutoLoRa.Training;
 /// <summary>How a training run loops: epochs, batches, seed, validation attack, where it writes.</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>Epochs to run in total (a resumed run runs the rest).</summary>
     public required int Epochs { get; init; }
 
+    /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; init; } = 128;
 
     /// <summary>Fixes data order, augmentation and attack noise: the same seed (and thread count) gives the same weights.</summary>

@@ -18,15 +18,19 @@ namespace AutoLoRa.Training;
 /// </summary>
 public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateSchedule schedule, TrainingOptions options)
 {
+    /// <summary>Every epoch so far, resumed ones included.</summary>
     public IReadOnlyList<EpochRecord> History => _history;
 
     private readonly List<EpochRecord> _history = [];
     private IReadOnlyList<SafeTensorEntry>? _best;
 
+    /// <summary>RunDirectory/checkpoint.safetensors: written after every epoch, resumed from.</summary>
     public string CheckpointPath => Path.Combine(options.RunDirectory, RunCheckpoint.FileName);
 
+    /// <summary>RunDirectory/best.safetensors: the weights of the best validation robust accuracy.</summary>
     public string BestModelPath => Path.Combine(options.RunDirectory, "best.safetensors");
 
+    /// <summary>RunDirectory/model.safetensors: the last weights.</summary>
     public string FinalModelPath => Path.Combine(options.RunDirectory, "model.safetensors");
 
     /// <summary>Trains on <paramref name="train"/>, validating on <paramref name="validation"/>; returns the epochs run in this call.</summary>

@@ -15,6 +15,7 @@ public readonly record struct GradientProblem(Tensor[] Inputs, Func<Tensor[], Te
 /// </summary>
 public sealed class GradientCase
 {
+    /// <summary>The kernel family or op group the case belongs to.</summary>
     public required string Family { get; init; }
 
     /// <summary>Unique in the table, e.g. "add_relu 3x7".</summary>
@@ -26,6 +27,7 @@ public sealed class GradientCase
     /// <summary>GradientChecker's defaults; a deep composition accumulates more float rounding.</summary>
     public float RelativeTolerance { get; init; } = 2e-2f;
 
+    /// <summary>The gradient checker's absolute tolerance (<see cref="GradientChecker.AbsoluteTolerance"/>).</summary>
     public float AbsoluteTolerance { get; init; } = 2e-3f;
 
     /// <summary>Builds the problem on <paramref name="backend"/> and compares the tape's gradients with finite differences.</summary>
@@ -36,6 +38,7 @@ public sealed class GradientCase
         return checker.Check(problem.Function, problem.Inputs);
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 
     /// <summary>A case of one function of the given inputs.</summary>

@@ -21,8 +21,10 @@ public sealed class PrimitiveCase : VerificationCase
     /// <summary>The expected checked outputs computed on the host from the inputs, or null to use the CPU backend.</summary>
     public Func<IReadOnlyList<Array>, Array[]>? HostReference { get; init; }
 
+    /// <inheritdoc/>
     public override bool NeedsReferenceBackend => HostReference is null;
 
+    /// <inheritdoc/>
     public override CaseOutcome Check(Backend candidate, Backend? reference)
     {
         var actual = Outputs(candidate);
@@ -98,6 +100,7 @@ public sealed class PreparedCase(Backend backend, DeviceBuffer[] buffers, Action
     /// <summary>One run of the case's calls, not synchronised.</summary>
     public void Call() => run(backend, buffers);
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var b in buffers) b?.Release();

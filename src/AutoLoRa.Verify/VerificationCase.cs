@@ -42,5 +42,6 @@ public abstract class VerificationCase
     protected Backend Require(Backend? reference) =>
         reference ?? throw new InvalidOperationException($"Case '{Name}' is checked against the CPU backend, and none was given.");
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -5,6 +5,7 @@ using AutoLoRa.Cli.Plans;
 using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Reproduction;
+using AutoLoRa.Training.Recipes;
 using Spectre.Console;
 
 namespace AutoLoRa.Cli.Commands;
@@ -31,7 +32,7 @@ internal static class ReproduceCommand
             if (r.GetValue(list)) return ListPlans();
             string spec = r.GetValue(planArgument) ?? throw new ArgumentException("Name a plan file or a built-in plan (autolora reproduce --list-plans shows them).");
             var (text, origin) = ReadPlan(spec);
-            var sources = new FileSources(TrainCommands.LoadForFineTuning);
+            var sources = new FileSources(FineTuning.Load);
             var grid = PlanGrid.Expand(PlanParser.Parse(text, origin, sources));
             var store = new ResultStore(r.GetValue(output) ?? Path.Combine("runs", "reproduce", grid.Plan.Name));
             Describe(grid, store);

@@ -5,7 +5,6 @@ using AutoLoRa.Data;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Recipes;
-using AutoLoRa.ModelFiles;
 
 namespace AutoLoRa.Cli.Commands;
 
@@ -53,7 +52,7 @@ internal static class TrainCommands
             using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
             var (train, source) = set.TrainingData(r, settings.Seed);
             settings = set.WithAugmentation(r, settings, source);
-            using var model = LoadForFineTuning(backend, r.GetValue(init)!, train.ClassCount, train.Channels);
+            using var model = FineTuning.Load(backend, r.GetValue(init)!, train.ClassCount, train.Channels);
             return Train(backend, model, train, settings, "finetune " + chosen.Name);
         }));
         return command;
@@ -61,10 +60,6 @@ internal static class TrainCommands
 
     /// <summary>Batches --track-grad-sim measures on when --grad-sim-batches is not given.</summary>
     private const int TrackedBatches = 2;
-
-    /// <summary>A pre-trained model (autolora or PyTorch file) made ready to fine-tune: <see cref="FineTuning.Prepare"/>.</summary>
-    public static Classifier LoadForFineTuning(Core.Backends.Backend backend, string path, int classes, int channels) =>
-        FineTuning.Prepare(ModelLoader.Load(path, backend, new ImportSettings { FallbackClasses = classes }), path, classes, channels);
 
     private static int Train(Core.Backends.Backend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
     {

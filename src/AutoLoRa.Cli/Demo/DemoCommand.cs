@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AutoLoRa.Cli.Commands;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Core.Backends;
@@ -78,7 +77,7 @@ internal static class DemoCommand
             clock.Restart();
             string name = method.Name == "autolora" ? "AutoLoRa" : "Vanilla RFT (TRADES)";
             string runDir = Path.Combine(dir, method.Name);
-            using var model = TrainCommands.LoadForFineTuning(backend, backbone, target.ClassCount, target.Channels);
+            using var model = FineTuning.Load(backend, backbone, target.ClassCount, target.Channels);
             var settings = Settings(method, plan.FineTuneEpochs, runDir, attack, seed, network);
             var run = TrainingView.Run($"fine-tune {name}", settings.Epochs, p => Recipe.Train(backend, model, target, settings, p));
             double trainSeconds = clock.Elapsed.TotalSeconds;

@@ -5,6 +5,7 @@ public static class GradMode
 {
     [ThreadStatic] private static int s_disabledDepth;
 
+    /// <summary>True unless inside a <see cref="NoGrad"/> scope on this thread: ops then record on the tape.</summary>
     public static bool IsEnabled => s_disabledDepth == 0;
 
     /// <summary>Stops recording until the returned scope is disposed (evaluation, attacks' bookkeeping).</summary>
@@ -17,6 +18,7 @@ public static class GradMode
     /// <summary>Ends a <see cref="NoGrad"/> region.</summary>
     public readonly struct NoGradScope : IDisposable
     {
+        /// <inheritdoc/>
         public void Dispose() => s_disabledDepth--;
     }
 

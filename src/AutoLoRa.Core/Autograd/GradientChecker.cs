@@ -11,6 +11,7 @@ namespace AutoLoRa.Core.Autograd;
 public readonly record struct GradientCheckResult(bool Passed, int InputIndex, int Element, double Analytic, double Numeric,
     double ErrorOverTolerance, int ElementsChecked)
 {
+    /// <inheritdoc/>
     public override string ToString() => InputIndex < 0
         ? "no elements checked"
         : $"{(Passed ? "ok" : "MISMATCH")}: worst at input {InputIndex} element {Element}: analytic {Analytic:g6}, numeric {Numeric:g6} ({ErrorOverTolerance:F2}× tolerance, {ElementsChecked} elements)";

@@ -18,6 +18,7 @@ public abstract partial class Backend
         GemmCore(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
+    /// <summary>This backend's <see cref="Gemm"/>, called once the arguments passed its checks.</summary>
     protected abstract void GemmCore(bool transA, bool transB, int m, int n, int k, float alpha, BufferSlice a,
         int lda, BufferSlice b, int ldb, float beta, BufferSlice c, int ldc);
 
@@ -30,6 +31,7 @@ public abstract partial class Backend
         GemmStridedBatchedCore(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
     }
 
+    /// <summary>This backend's <see cref="GemmStridedBatched"/>, called once the arguments passed its checks.</summary>
     protected abstract void GemmStridedBatchedCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, long strideA, BufferSlice b, int ldb, long strideB, float beta, BufferSlice c, int ldc,
         long strideC, int batch);
@@ -44,6 +46,7 @@ public abstract partial class Backend
         Conv2dForwardCore(in g, x, w, bias, y);
     }
 
+    /// <summary>This backend's <see cref="Conv2dForward"/>, called once the arguments passed its checks.</summary>
     protected abstract void Conv2dForwardCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias,
         DeviceBuffer y);
 
@@ -55,6 +58,7 @@ public abstract partial class Backend
         Conv2dBackwardDataCore(in g, dy, w, dx);
     }
 
+    /// <summary>This backend's <see cref="Conv2dBackwardData"/>, called once the arguments passed its checks.</summary>
     protected abstract void Conv2dBackwardDataCore(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx);
 
     /// <summary>dw = gradient of the convolution with respect to its filter.</summary>
@@ -65,6 +69,7 @@ public abstract partial class Backend
         Conv2dBackwardFilterCore(in g, x, dy, dw);
     }
 
+    /// <summary>This backend's <see cref="Conv2dBackwardFilter"/>, called once the arguments passed its checks.</summary>
     protected abstract void Conv2dBackwardFilterCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw);
 
     // ---- normalisation -----------------------------------------------------------------------------------
@@ -84,6 +89,7 @@ public abstract partial class Backend
         BatchNormForwardTrainingCore(n, c, hw, x, gamma, beta, y, runningMean, runningVar, momentum, eps, saveMean, saveInvStd);
     }
 
+    /// <summary>This backend's <see cref="BatchNormForwardTraining"/>, called once the arguments passed its checks.</summary>
     protected abstract void BatchNormForwardTrainingCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma,
         DeviceBuffer beta, DeviceBuffer y, DeviceBuffer runningMean, DeviceBuffer runningVar, float momentum, float eps,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd);
@@ -97,6 +103,7 @@ public abstract partial class Backend
         BatchNormForwardInferenceCore(n, c, hw, x, gamma, beta, runningMean, runningVar, eps, y);
     }
 
+    /// <summary>This backend's <see cref="BatchNormForwardInference"/>, called once the arguments passed its checks.</summary>
     protected abstract void BatchNormForwardInferenceCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma,
         DeviceBuffer beta, DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y);
 
@@ -109,6 +116,7 @@ public abstract partial class Backend
         BatchNormBackwardCore(n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
+    /// <summary>This backend's <see cref="BatchNormBackward"/>, called once the arguments passed its checks.</summary>
     protected abstract void BatchNormBackwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy,
         DeviceBuffer gamma, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta);
 
@@ -122,8 +130,10 @@ public abstract partial class Backend
         MaxPool2dForwardCore(in g, x, y, argmax);
     }
 
+    /// <summary>This backend's <see cref="MaxPool2dForward"/>, called once the arguments passed its checks.</summary>
     protected abstract void MaxPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax);
 
+    /// <summary>Scatters <paramref name="dy"/> to the inputs <paramref name="argmax"/> picked in the forward pass, into <paramref name="dx"/>.</summary>
     public void MaxPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
     {
         PrimitiveChecks.MaxPool2dBackward(g, dy, argmax, dx);
@@ -131,8 +141,10 @@ public abstract partial class Backend
         MaxPool2dBackwardCore(in g, dy, argmax, dx);
     }
 
+    /// <summary>This backend's <see cref="MaxPool2dBackward"/>, called once the arguments passed its checks.</summary>
     protected abstract void MaxPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx);
 
+    /// <summary>Average pooling of <paramref name="x"/> into <paramref name="y"/>, as <paramref name="g"/> describes.</summary>
     public void AvgPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
         PrimitiveChecks.AvgPool2dForward(g, x, y);
@@ -140,16 +152,23 @@ public abstract partial class Backend
         AvgPool2dForwardCore(in g, x, y);
     }
 
+    /// <summary>This backend's <see cref="AvgPool2dForward"/>, called once the arguments passed its checks.</summary>
     protected abstract void AvgPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y);
 
-    public void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    /// <summary>
+    /// dx = dy spread evenly over each window. <paramref name="x"/> (the forward's input) is not read
+    /// by the arithmetic; cuDNN's pooling backward takes it all the same, and dx may not stand in
+    /// for it (an output aliasing an input).
+    /// </summary>
+    public void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
     {
-        PrimitiveChecks.AvgPool2dBackward(g, dy, dx);
+        PrimitiveChecks.AvgPool2dBackward(g, x, dy, dx);
         using var timer = Profile(nameof(AvgPool2dBackward));
-        AvgPool2dBackwardCore(in g, dy, dx);
+        AvgPool2dBackwardCore(in g, x, dy, dx);
     }
 
-    protected abstract void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx);
+    /// <summary>This backend's <see cref="AvgPool2dBackward"/>, called once the arguments passed its checks.</summary>
+    protected abstract void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx);
 
     // ---- resizing ----------------------------------------------------------------------------------------
 
@@ -161,6 +180,7 @@ public abstract partial class Backend
         ResizeBilinearForwardCore(in g, x, y);
     }
 
+    /// <summary>This backend's <see cref="ResizeBilinearForward"/>, called once the arguments passed its checks.</summary>
     protected abstract void ResizeBilinearForwardCore(in ResizeGeometry g, DeviceBuffer x, DeviceBuffer y);
 
     /// <summary>dx = the resize's transpose applied to dy: each output's gradient goes to its four taps by their weights.</summary>
@@ -171,5 +191,6 @@ public abstract partial class Backend
         ResizeBilinearBackwardCore(in g, dy, dx);
     }
 
+    /// <summary>This backend's <see cref="ResizeBilinearBackward"/>, called once the arguments passed its checks.</summary>
     protected abstract void ResizeBilinearBackwardCore(in ResizeGeometry g, DeviceBuffer dy, DeviceBuffer dx);
 }

@@ -17,6 +17,7 @@ public abstract partial class Backend
         AddBiasCore(outer, channels, inner, y, bias);
     }
 
+    /// <summary>This backend's <see cref="AddBias"/>, called once the arguments passed its checks.</summary>
     protected abstract void AddBiasCore(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias);
 
     /// <summary>dbias[c] = Σ_{o,i} dy[o, c, i].</summary>
@@ -27,6 +28,7 @@ public abstract partial class Backend
         BiasBackwardCore(outer, channels, inner, dy, dbias);
     }
 
+    /// <summary>This backend's <see cref="BiasBackward"/>, called once the arguments passed its checks.</summary>
     protected abstract void BiasBackwardCore(int outer, int channels, int inner, DeviceBuffer dy, DeviceBuffer dbias);
 
     // ---- reductions --------------------------------------------------------------------------------------
@@ -39,6 +41,7 @@ public abstract partial class Backend
         SumCore(length, x, result);
     }
 
+    /// <summary>This backend's <see cref="Sum"/>, called once the arguments passed its checks.</summary>
     protected abstract void SumCore(int length, DeviceBuffer x, DeviceBuffer result);
 
     /// <summary>y[n, c] = mean over the hw plane of x[n, c, :].</summary>
@@ -49,8 +52,10 @@ public abstract partial class Backend
         GlobalAvgPoolForwardCore(n, c, hw, x, y);
     }
 
+    /// <summary>This backend's <see cref="GlobalAvgPoolForward"/>, called once the arguments passed its checks.</summary>
     protected abstract void GlobalAvgPoolForwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y);
 
+    /// <summary>The gradient of a global average pool over <paramref name="hw"/> pixels: dy / hw broadcast to every pixel of its channel.</summary>
     public void GlobalAvgPoolBackward(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
     {
         PrimitiveChecks.GlobalAvgPoolBackward(n, c, hw, dy, dx);
@@ -58,6 +63,7 @@ public abstract partial class Backend
         GlobalAvgPoolBackwardCore(n, c, hw, dy, dx);
     }
 
+    /// <summary>This backend's <see cref="GlobalAvgPoolBackward"/>, called once the arguments passed its checks.</summary>
     protected abstract void GlobalAvgPoolBackwardCore(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx);
 
     /// <summary>indices[r] = argmax of row r (int32, first maximum wins).</summary>
@@ -68,5 +74,6 @@ public abstract partial class Backend
         ArgMaxRowsCore(rows, cols, x, indices);
     }
 
+    /// <summary>This backend's <see cref="ArgMaxRows"/>, called once the arguments passed its checks.</summary>
     protected abstract void ArgMaxRowsCore(int rows, int cols, DeviceBuffer x, DeviceBuffer indices);
 }

@@ -17,6 +17,7 @@ public abstract partial class Backend
         SoftmaxCrossEntropyForwardCore(rows, classes, logits, labels, loss, probabilities);
     }
 
+    /// <summary>This backend's <see cref="SoftmaxCrossEntropyForward"/>, called once the arguments passed its checks.</summary>
     protected abstract void SoftmaxCrossEntropyForwardCore(int rows, int classes, DeviceBuffer logits,
         DeviceBuffer labels, DeviceBuffer loss, DeviceBuffer probabilities);
 
@@ -29,6 +30,7 @@ public abstract partial class Backend
         SoftmaxCrossEntropyBackwardCore(rows, classes, probabilities, labels, dloss, dlogits);
     }
 
+    /// <summary>This backend's <see cref="SoftmaxCrossEntropyBackward"/>, called once the arguments passed its checks.</summary>
     protected abstract void SoftmaxCrossEntropyBackwardCore(int rows, int classes, DeviceBuffer probabilities,
         DeviceBuffer labels, DeviceBuffer dloss, DeviceBuffer dlogits);
 
@@ -44,6 +46,7 @@ public abstract partial class Backend
         KlDivergenceForwardCore(rows, classes, targetLogits, inputLogits, loss, logP, logQ);
     }
 
+    /// <summary>This backend's <see cref="KlDivergenceForward"/>, called once the arguments passed its checks.</summary>
     protected abstract void KlDivergenceForwardCore(int rows, int classes, DeviceBuffer targetLogits,
         DeviceBuffer inputLogits, DeviceBuffer loss, DeviceBuffer logP, DeviceBuffer logQ);
 
@@ -59,6 +62,7 @@ public abstract partial class Backend
         KlDivergenceBackwardCore(rows, classes, logP, logQ, dloss, dTarget, dInput);
     }
 
+    /// <summary>This backend's <see cref="KlDivergenceBackward"/>, called once the arguments passed its checks.</summary>
     protected abstract void KlDivergenceBackwardCore(int rows, int classes, DeviceBuffer logP, DeviceBuffer logQ,
         DeviceBuffer dloss, DeviceBuffer? dTarget, DeviceBuffer? dInput);
 
@@ -70,6 +74,7 @@ public abstract partial class Backend
         PgdStepCore(length, x, grad, x0, alpha, eps, xOut);
     }
 
+    /// <summary>This backend's <see cref="PgdStep"/>, called once the arguments passed its checks.</summary>
     protected abstract void PgdStepCore(int length, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer x0, float alpha,
         float eps, DeviceBuffer xOut);
 
@@ -85,6 +90,7 @@ public abstract partial class Backend
         SgdMomentumUpdateCore(length, param, grad, velocity, lr, momentum, weightDecay);
     }
 
+    /// <summary>This backend's <see cref="SgdMomentumUpdate"/>, called once the arguments passed its checks.</summary>
     protected abstract void SgdMomentumUpdateCore(int length, DeviceBuffer param, DeviceBuffer grad,
         DeviceBuffer velocity, float lr, float momentum, float weightDecay);
 }

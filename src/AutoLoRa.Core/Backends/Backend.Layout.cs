@@ -17,5 +17,6 @@ public abstract partial class Backend
         SwapAxesCore(outer, a, b, inner, x, y);
     }
 
+    /// <summary>This backend's <see cref="SwapAxes"/>, called once the arguments passed its checks.</summary>
     protected abstract void SwapAxesCore(int outer, int a, int b, int inner, DeviceBuffer x, DeviceBuffer y);
 }

@@ -19,6 +19,7 @@ public abstract partial class Backend
         LayerNormCore(rows, cols, x, gamma, beta, eps, y, mean, rstd);
     }
 
+    /// <summary>This backend's <see cref="LayerNorm"/>, called once the arguments passed its checks.</summary>
     protected abstract void LayerNormCore(int rows, int cols, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta, float eps,
         DeviceBuffer y, DeviceBuffer mean, DeviceBuffer rstd);
 
@@ -32,6 +33,7 @@ public abstract partial class Backend
         LayerNormBackwardCore(rows, cols, x, dy, gamma, mean, rstd, dx);
     }
 
+    /// <summary>This backend's <see cref="LayerNormBackward"/>, called once the arguments passed its checks.</summary>
     protected abstract void LayerNormBackwardCore(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer mean, DeviceBuffer rstd, DeviceBuffer dx);
 
@@ -45,6 +47,7 @@ public abstract partial class Backend
         LayerNormParamsBackwardCore(rows, cols, x, dy, mean, rstd, dgamma, dbeta);
     }
 
+    /// <summary>This backend's <see cref="LayerNormParamsBackward"/>, called once the arguments passed its checks.</summary>
     protected abstract void LayerNormParamsBackwardCore(int rows, int cols, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer mean,
         DeviceBuffer rstd, DeviceBuffer dgamma, DeviceBuffer dbeta);
 }

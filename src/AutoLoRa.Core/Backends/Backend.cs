@@ -35,6 +35,7 @@ public abstract partial class Backend : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Releases the backend's resources; <paramref name="disposing"/> is false from a finalizer.</summary>
     protected abstract void Dispose(bool disposing);
 
     /// <summary>
@@ -67,54 +68,67 @@ public abstract partial class Backend : IDisposable
         return AllocateCore(length, dtype);
     }
 
+    /// <summary>This backend's <see cref="Allocate"/>, called once the arguments passed its checks.</summary>
     protected abstract DeviceBuffer AllocateCore(int length, DType dtype);
 
+    /// <summary>Copies host floats into <paramref name="destination"/> from <paramref name="destinationOffset"/> on.</summary>
     public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset = 0)
     {
         using var timer = Profile(nameof(Upload));
         UploadCore(source, destination, destinationOffset);
     }
 
+    /// <summary>This backend's <see cref="Upload(ReadOnlySpan{float}, DeviceBuffer, int)"/>, called once the arguments passed its checks.</summary>
     protected abstract void UploadCore(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset);
 
+    /// <summary>Copies host ints into <paramref name="destination"/> from <paramref name="destinationOffset"/> on.</summary>
     public void Upload(ReadOnlySpan<int> source, DeviceBuffer destination, int destinationOffset = 0)
     {
         using var timer = Profile(nameof(Upload));
         UploadCore(source, destination, destinationOffset);
     }
 
+    /// <summary>This backend's <see cref="Upload(ReadOnlySpan{int}, DeviceBuffer, int)"/>, called once the arguments passed its checks.</summary>
     protected abstract void UploadCore(ReadOnlySpan<int> source, DeviceBuffer destination, int destinationOffset);
 
+    /// <summary>Copies float32 elements from <paramref name="source"/>, starting at <paramref name="sourceOffset"/>, to the host.</summary>
     public void Download(DeviceBuffer source, Span<float> destination, int sourceOffset = 0)
     {
         using var timer = Profile(nameof(Download));
         DownloadCore(source, destination, sourceOffset);
     }
 
+    /// <summary>This backend's <see cref="Download(DeviceBuffer, Span{float}, int)"/>, called once the arguments passed its checks.</summary>
     protected abstract void DownloadCore(DeviceBuffer source, Span<float> destination, int sourceOffset);
 
+    /// <summary>Copies int32 elements from <paramref name="source"/>, starting at <paramref name="sourceOffset"/>, to the host.</summary>
     public void Download(DeviceBuffer source, Span<int> destination, int sourceOffset = 0)
     {
         using var timer = Profile(nameof(Download));
         DownloadCore(source, destination, sourceOffset);
     }
 
+    /// <summary>This backend's <see cref="Download(DeviceBuffer, Span{int}, int)"/>, called once the arguments passed its checks.</summary>
     protected abstract void DownloadCore(DeviceBuffer source, Span<int> destination, int sourceOffset);
 
+    /// <summary>Copies <paramref name="count"/> elements between two buffers of this backend.</summary>
     public void Copy(BufferSlice source, BufferSlice destination, int count)
     {
         using var timer = Profile(nameof(Copy));
         CopyCore(source, destination, count);
     }
 
+    /// <summary>This backend's <see cref="Copy"/>, called once the arguments passed its checks.</summary>
     protected abstract void CopyCore(BufferSlice source, BufferSlice destination, int count);
 
+    /// <summary>Sets every element of <paramref name="destination"/> to <paramref name="value"/>.</summary>
     public void Fill(DeviceBuffer destination, float value)
     {
         using var timer = Profile(nameof(Fill));
         FillCore(destination, value);
     }
 
+    /// <summary>This backend's <see cref="Fill"/>, called once the arguments passed its checks.</summary>
     protected abstract void FillCore(DeviceBuffer destination, float value);
 
 }

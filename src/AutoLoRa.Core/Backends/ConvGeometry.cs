@@ -9,14 +9,19 @@ public readonly record struct ConvGeometry(
     int N, int C, int H, int W, int K, int R, int S,
     int StrideH = 1, int StrideW = 1, int PadH = 0, int PadW = 0)
 {
+    /// <summary>Output height.</summary>
     public int OutH => (H + 2 * PadH - R) / StrideH + 1;
 
+    /// <summary>Output width.</summary>
     public int OutW => (W + 2 * PadW - S) / StrideW + 1;
 
+    /// <summary>Elements of the input.</summary>
     public int InputSize => N * C * H * W;
 
+    /// <summary>Elements of the filter.</summary>
     public int FilterSize => K * C * R * S;
 
+    /// <summary>Elements of the output.</summary>
     public int OutputSize => N * K * OutH * OutW;
 
     /// <summary>Throws a message naming the geometry if it cannot describe a valid convolution.</summary>
@@ -48,14 +53,19 @@ public readonly record struct ConvGeometry(
 /// </summary>
 public readonly record struct PoolGeometry(int N, int C, int H, int W, int Kernel, int Stride, int Pad = 0)
 {
+    /// <summary>Output height.</summary>
     public int OutH => (H + 2 * Pad - Kernel) / Stride + 1;
 
+    /// <summary>Output width.</summary>
     public int OutW => (W + 2 * Pad - Kernel) / Stride + 1;
 
+    /// <summary>Elements of the input.</summary>
     public int InputSize => N * C * H * W;
 
+    /// <summary>Elements of the output.</summary>
     public int OutputSize => N * C * OutH * OutW;
 
+    /// <summary>Throws a message naming the field when the geometry is impossible.</summary>
     public void Validate()
     {
         if (N <= 0 || C <= 0 || H <= 0 || W <= 0 || Kernel <= 0 || Stride <= 0 || Pad < 0 || 2 * Pad > Kernel || H + 2 * Pad < Kernel || W + 2 * Pad < Kernel)

@@ -11,6 +11,7 @@ public abstract class DeviceBuffer
 {
     private int _references = 1;
 
+    /// <summary>A buffer of <paramref name="length"/> elements of <paramref name="dtype"/>, with one reference.</summary>
     protected DeviceBuffer(int length, DType dtype)
     {
         Length = length;
@@ -20,8 +21,10 @@ public abstract class DeviceBuffer
     /// <summary>Number of elements.</summary>
     public int Length { get; private set; }
 
+    /// <summary>The element type.</summary>
     public DType DType { get; private set; }
 
+    /// <summary>The last reference was released: the storage went back to the backend.</summary>
     public bool IsReleased => Volatile.Read(ref _references) <= 0;
 
     /// <summary>Adds a user of this buffer; every Retain must be matched by one <see cref="Release"/>.</summary>
@@ -57,5 +60,6 @@ public abstract class DeviceBuffer
 /// <summary>A buffer plus an element offset into it: how GEMM addresses one image of a batch.</summary>
 public readonly record struct BufferSlice(DeviceBuffer Buffer, int Offset = 0)
 {
+    /// <summary>The whole buffer as a slice from element 0.</summary>
     public static implicit operator BufferSlice(DeviceBuffer buffer) => new(buffer, 0);
 }

@@ -21,8 +21,10 @@ public enum ResizeMode
 /// </summary>
 public readonly record struct ResizeGeometry(int N, int C, int H, int W, int OutH, int OutW, ResizeMode Mode = ResizeMode.Bilinear)
 {
+    /// <summary>Elements of the input.</summary>
     public int InputSize => N * C * H * W;
 
+    /// <summary>Elements of the output.</summary>
     public int OutputSize => N * C * OutH * OutW;
 
     /// <summary>Input rows per output row, as PyTorch computes it (a float division).</summary>

@@ -9,14 +9,17 @@ public static partial class Ops
     /// <summary>sign(x) with sign(0) = 0.</summary>
     public static Tensor Sign(Tensor x) => Unary(x, (b, t, y) => b.Sign(t.ElementCount, t.Buffer, y.Buffer));
 
+    /// <summary>x limited to [<paramref name="min"/>, <paramref name="max"/>] elementwise.</summary>
     public static Tensor Clamp(Tensor x, float min, float max)
     {
         if (!(min <= max)) throw new ArgumentException($"clamp: min {min} exceeds max {max}.");
         return Unary(x, (b, t, y) => b.Clamp(t.ElementCount, t.Buffer, min, max, y.Buffer));
     }
 
+    /// <summary>The elementwise minimum of two tensors of one shape.</summary>
     public static Tensor Minimum(Tensor a, Tensor b) => Binary("minimum", a, b, (be, y) => be.Minimum(a.ElementCount, a.Buffer, b.Buffer, y.Buffer));
 
+    /// <summary>The elementwise maximum of two tensors of one shape.</summary>
     public static Tensor Maximum(Tensor a, Tensor b) => Binary("maximum", a, b, (be, y) => be.Maximum(a.ElementCount, a.Buffer, b.Buffer, y.Buffer));
 
     /// <summary>One L∞ PGD step: clip01(clip(x + alpha·sign(grad), x0 − eps, x0 + eps)).</summary>

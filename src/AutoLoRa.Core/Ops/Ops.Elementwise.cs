@@ -2,6 +2,7 @@ namespace AutoLoRa.Core;
 
 public static partial class Ops
 {
+    /// <summary>max(x, 0), differentiable (gradient 0 at 0).</summary>
     public static Tensor Relu(Tensor x)
     {
         const string op = "relu";

@@ -11,6 +11,7 @@ public sealed class OpProfile
     /// <summary>One row of the profile.</summary>
     public readonly record struct Entry(string Phase, string Layer, string Primitive, long Calls, double Seconds);
 
+    /// <summary>Every (phase, layer, primitive) row so far, a copy taken under the lock.</summary>
     public IReadOnlyList<Entry> Entries
     {
         get

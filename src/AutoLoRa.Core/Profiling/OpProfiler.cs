@@ -63,6 +63,7 @@ public static class OpProfiler
     /// <summary>Restores the previous label.</summary>
     public readonly struct LabelScope(string? previous, bool isPhase) : IDisposable
     {
+        /// <inheritdoc/>
         public void Dispose()
         {
             if (isPhase) t_phase = previous;
@@ -73,6 +74,7 @@ public static class OpProfiler
     /// <summary>Stops collecting.</summary>
     public readonly struct ActiveScope : IDisposable
     {
+        /// <inheritdoc/>
         public void Dispose() => t_active = null;
     }
 }

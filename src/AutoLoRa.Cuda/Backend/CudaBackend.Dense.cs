@@ -10,6 +10,7 @@ public sealed unsafe partial class CudaBackend
     // Row-major C (m×n) is column-major Cᵀ (n×m) with the same leading dimension, and
     // Cᵀ = op(B)ᵀ·op(A)ᵀ; a row-major operand read column-major is already its transpose, so the
     // call swaps A/B and m/n and keeps each operand's own transpose flag.
+    /// <inheritdoc/>
     protected override void GemmCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, BufferSlice b, int ldb, float beta, BufferSlice c, int ldc)
     {
@@ -17,6 +18,7 @@ public sealed unsafe partial class CudaBackend
         _runtime.Sgemm(Op(transB), Op(transA), n, m, k, alpha, Ptr(b), ldb, Ptr(a), lda, beta, Ptr(c), ldc);
     }
 
+    /// <inheritdoc/>
     protected override void GemmStridedBatchedCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, long strideA, BufferSlice b, int ldb, long strideB,
         float beta, BufferSlice c, int ldc, long strideC, int batch)
@@ -28,6 +30,7 @@ public sealed unsafe partial class CudaBackend
 
     private static BlasOp Op(bool transpose) => transpose ? BlasOp.T : BlasOp.N;
 
+    /// <inheritdoc/>
     protected override void Conv2dForwardCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
     {
         var (xd, wd, cd, yd) = Descriptors(g);
@@ -35,12 +38,14 @@ public sealed unsafe partial class CudaBackend
         if (bias is not null) AddBias(g.N, g.K, g.OutH * g.OutW, y, bias);
     }
 
+    /// <inheritdoc/>
     protected override void Conv2dBackwardDataCore(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
     {
         var (xd, wd, cd, yd) = Descriptors(g);
         _runtime.ConvolutionBackwardData(wd, Ptr(w), yd, Ptr(dy), cd, xd, Ptr(dx));
     }
 
+    /// <inheritdoc/>
     protected override void Conv2dBackwardFilterCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
     {
         var (xd, wd, cd, yd) = Descriptors(g);
@@ -53,6 +58,7 @@ public sealed unsafe partial class CudaBackend
 
     // cuDNN's factor is PyTorch's momentum: running = (1 − f)·running + f·batch, and cuDNN also
     // keeps the unbiased variance in the running estimate and saves 1/sqrt(biased var + ε).
+    /// <inheritdoc/>
     protected override void BatchNormForwardTrainingCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer y, DeviceBuffer runningMean, DeviceBuffer runningVar, float momentum, float eps,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd)
@@ -61,12 +67,14 @@ public sealed unsafe partial class CudaBackend
             Ptr(runningMean), Ptr(runningVar), eps, Ptr(saveMean), Ptr(saveInvStd));
     }
 
+    /// <inheritdoc/>
     protected override void BatchNormForwardInferenceCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
         DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y)
     {
         _runtime.BatchNormForwardInference(new TensorDesc(n, c, 1, hw), Ptr(x), Ptr(y), Ptr(gamma), Ptr(beta), Ptr(runningMean), Ptr(runningVar), eps);
     }
 
+    /// <inheritdoc/>
     protected override void BatchNormBackwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer gamma,
         DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta)
     {
@@ -75,11 +83,13 @@ public sealed unsafe partial class CudaBackend
             1e-5, Ptr(saveMean), Ptr(saveInvStd));
     }
 
+    /// <inheritdoc/>
     protected override void MaxPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax)
     {
         _kernels.MaxpoolForwardF32(Ptr(x), Ptr(y), Ptr(argmax), g.N * g.C, g.H, g.W, g.OutH, g.OutW, g.Kernel, g.Stride, g.Pad);
     }
 
+    /// <inheritdoc/>
     protected override void MaxPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx)
     {
         _kernels.MaxpoolBackwardF32(Ptr(dy), Ptr(argmax), Ptr(dx), _errorFlag.Pointer, g.N * g.C, g.H, g.W, g.OutH, g.OutW,
@@ -88,17 +98,19 @@ public sealed unsafe partial class CudaBackend
         Synchronize();
     }
 
+    /// <inheritdoc/>
     protected override void AvgPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y)
     {
         _runtime.PoolingForward(AvgPool(g), new TensorDesc(g.N, g.C, g.H, g.W), Ptr(x), new TensorDesc(g.N, g.C, g.OutH, g.OutW), Ptr(y));
     }
 
-    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    /// <inheritdoc/>
+    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
     {
-        // Average pooling's gradient reads neither y nor x; cuDNN still takes them, so dy and dx
-        // stand in (same shapes, valid device memory).
+        // Average pooling's gradient reads neither y nor x, but cuDNN takes both. x is the real input;
+        // dy stands in for y (same shape, read-only like y). dx must not: an output may not alias an input.
         _runtime.PoolingBackward(AvgPool(g), new TensorDesc(g.N, g.C, g.OutH, g.OutW), Ptr(dy), Ptr(dy),
-            new TensorDesc(g.N, g.C, g.H, g.W), Ptr(dx), Ptr(dx));
+            new TensorDesc(g.N, g.C, g.H, g.W), Ptr(x), Ptr(dx));
     }
 
     private static PoolDesc AvgPool(in PoolGeometry g) =>

@@ -12,16 +12,19 @@ namespace AutoLoRa.Cuda;
 /// </summary>
 public sealed unsafe partial class CudaBackend
 {
+    /// <inheritdoc/>
     protected override void AddBiasCore(int outer, int channels, int inner, DeviceBuffer y, DeviceBuffer bias)
     {
         _kernels.AddBiasF32(Ptr(y), Ptr(bias), outer * channels * inner, channels, inner);
     }
 
+    /// <inheritdoc/>
     protected override void BiasBackwardCore(int outer, int channels, int inner, DeviceBuffer dy, DeviceBuffer dbias)
     {
         _kernels.BiasBackwardF32(Ptr(dy), Ptr(dbias), outer, channels, inner);
     }
 
+    /// <inheritdoc/>
     protected override void SumCore(int length, DeviceBuffer x, DeviceBuffer result)
     {
         // Two passes of the block-fold kernel: G partial sums, then one block folds them.
@@ -39,16 +42,19 @@ public sealed unsafe partial class CudaBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void GlobalAvgPoolForwardCore(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)
     {
         _kernels.GlobalAvgPoolF32(Ptr(x), Ptr(y), n * c, hw);
     }
 
+    /// <inheritdoc/>
     protected override void GlobalAvgPoolBackwardCore(int n, int c, int hw, DeviceBuffer dy, DeviceBuffer dx)
     {
         _kernels.GlobalAvgPoolBackwardF32(Ptr(dy), Ptr(dx), n * c * hw, hw);
     }
 
+    /// <inheritdoc/>
     protected override void SoftmaxCrossEntropyForwardCore(int rows, int classes, DeviceBuffer logits, DeviceBuffer labels,
         DeviceBuffer loss, DeviceBuffer probabilities)
     {
@@ -64,12 +70,14 @@ public sealed unsafe partial class CudaBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void SoftmaxCrossEntropyBackwardCore(int rows, int classes, DeviceBuffer probabilities, DeviceBuffer labels,
         DeviceBuffer dloss, DeviceBuffer dlogits)
     {
         _kernels.SoftmaxCeBackwardF32(Ptr(probabilities), Ptr(labels), Ptr(dloss), Ptr(dlogits), rows * classes, classes, 1f / rows);
     }
 
+    /// <inheritdoc/>
     protected override void KlDivergenceForwardCore(int rows, int classes, DeviceBuffer targetLogits, DeviceBuffer inputLogits,
         DeviceBuffer loss, DeviceBuffer logP, DeviceBuffer logQ)
     {
@@ -85,6 +93,7 @@ public sealed unsafe partial class CudaBackend
         }
     }
 
+    /// <inheritdoc/>
     protected override void KlDivergenceBackwardCore(int rows, int classes, DeviceBuffer logP, DeviceBuffer logQ, DeviceBuffer dloss,
         DeviceBuffer? dTarget, DeviceBuffer? dInput)
     {

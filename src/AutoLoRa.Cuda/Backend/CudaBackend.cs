@@ -33,6 +33,7 @@ public sealed unsafe partial class CudaBackend : Backend
         _runtime.Fill32(_errorFlag.Pointer, 0, 1);
     }
 
+    /// <inheritdoc/>
     public override string Name => _runtime.Name;
 
     /// <summary>The runtime under this backend (for selftests and diagnostics).</summary>
@@ -41,20 +42,24 @@ public sealed unsafe partial class CudaBackend : Backend
     /// <summary>Device allocations the caching allocator could not serve from its cache.</summary>
     public long CacheMisses => _allocator.Misses;
 
+    /// <inheritdoc/>
     protected override DeviceBuffer AllocateCore(int length, DType dtype) => _allocator.Rent(length, dtype);
 
+    /// <inheritdoc/>
     protected override void UploadCore(ReadOnlySpan<float> source, DeviceBuffer destination, int destinationOffset)
     {
         var dst = Buf(destination, "Upload", DType.Float32, destinationOffset + (long)source.Length);
         fixed (float* p = source) _runtime.CopyToDevice(dst.Pointer + (ulong)destinationOffset * 4, p, (nuint)source.Length * 4);
     }
 
+    /// <inheritdoc/>
     protected override void UploadCore(ReadOnlySpan<int> source, DeviceBuffer destination, int destinationOffset)
     {
         var dst = Buf(destination, "Upload", DType.Int32, destinationOffset + (long)source.Length);
         fixed (int* p = source) _runtime.CopyToDevice(dst.Pointer + (ulong)destinationOffset * 4, p, (nuint)source.Length * 4);
     }
 
+    /// <inheritdoc/>
     protected override void DownloadCore(DeviceBuffer source, Span<float> destination, int sourceOffset)
     {
         var src = Buf(source, "Download", DType.Float32, sourceOffset + (long)destination.Length);
@@ -62,6 +67,7 @@ public sealed unsafe partial class CudaBackend : Backend
         ThrowDeviceErrors();
     }
 
+    /// <inheritdoc/>
     protected override void DownloadCore(DeviceBuffer source, Span<int> destination, int sourceOffset)
     {
         var src = Buf(source, "Download", DType.Int32, sourceOffset + (long)destination.Length);
@@ -69,6 +75,7 @@ public sealed unsafe partial class CudaBackend : Backend
         ThrowDeviceErrors();
     }
 
+    /// <inheritdoc/>
     protected override void CopyCore(BufferSlice source, BufferSlice destination, int count)
     {
         if (source.Buffer.DType != destination.Buffer.DType) throw new BackendException($"Copy between {source.Buffer.DType} and {destination.Buffer.DType} buffers.");
@@ -77,18 +84,21 @@ public sealed unsafe partial class CudaBackend : Backend
         if (count > 0) _runtime.CopyDeviceToDevice(dst.Pointer + (ulong)destination.Offset * 4, src.Pointer + (ulong)source.Offset * 4, (nuint)count * 4);
     }
 
+    /// <inheritdoc/>
     protected override void FillCore(DeviceBuffer destination, float value)
     {
         var dst = Buf(destination, "Fill", DType.Float32, 0);
         if (dst.Length > 0) _runtime.Fill32(dst.Pointer, BitConverter.SingleToUInt32Bits(value), (nuint)dst.Length);
     }
 
+    /// <inheritdoc/>
     public override void Synchronize()
     {
         _runtime.Synchronize();
         ThrowDeviceErrors();
     }
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         _errorFlag.Release();

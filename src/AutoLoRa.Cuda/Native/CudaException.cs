@@ -6,6 +6,7 @@ namespace AutoLoRa.Cuda;
 /// <summary>A CUDA driver, cuBLAS or cuDNN call failed; the message names the call and the status.</summary>
 public sealed class CudaException : BackendException
 {
+    /// <summary><paramref name="call"/> of <paramref name="library"/> returned <paramref name="status"/> (<paramref name="statusName"/>); <paramref name="detail"/> says more when known.</summary>
     public CudaException(string library, string call, int status, string statusName, string? detail = null)
         : base($"{call} failed: {statusName} ({status}){(string.IsNullOrEmpty(detail) ? "" : ": " + detail)}")
     {
@@ -15,12 +16,16 @@ public sealed class CudaException : BackendException
         StatusName = statusName;
     }
 
+    /// <summary>The library that failed: driver, cuBLAS, cuDNN or the emulation.</summary>
     public string Library { get; }
 
+    /// <summary>The function that failed, e.g. cuMemAlloc_v2.</summary>
     public string Call { get; }
 
+    /// <summary>The status code it returned.</summary>
     public int Status { get; }
 
+    /// <summary>The status code's name, e.g. CUDA_ERROR_OUT_OF_MEMORY.</summary>
     public string StatusName { get; }
 }
 

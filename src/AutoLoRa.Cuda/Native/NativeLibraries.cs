@@ -19,7 +19,9 @@ public static class NativeLibraries
 
     /// <summary>Environment variables that override where each library is loaded from.</summary>
     public const string DriverVariable = "AUTOLORA_LIBCUDA";
+    /// <summary>The override of cuBLAS's file.</summary>
     public const string CuBlasVariable = "AUTOLORA_LIBCUBLAS";
+    /// <summary>The override of cuDNN's file.</summary>
     public const string CuDnnVariable = "AUTOLORA_LIBCUDNN";
 
     private static readonly ConcurrentDictionary<string, (nint Handle, string Description)> Loaded = new(StringComparer.Ordinal);
@@ -106,7 +108,7 @@ public static class NativeLibraries
     }
 
     /// <summary>The loaded driver's cuDriverGetVersion, or 0 when there is none (the driver is loaded first, by the probe).</summary>
-    private static unsafe int DriverVersion()
+    internal static unsafe int DriverVersion()
     {
         if (!TryLoad(CudaDriverName, out _)) return 0;
         int version = 0;

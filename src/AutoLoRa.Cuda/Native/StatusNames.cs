@@ -74,6 +74,7 @@ public static class StatusNames
         return DriverNames.TryGetValue(status, out var known) ? known : $"CUDA_ERROR_{status}";
     }
 
+    /// <summary>The name of a cublasStatus_t value, or its number when unknown.</summary>
     public static string CuBlas(int status) =>
         CuBlasNames.TryGetValue(status, out var name) ? name : $"CUBLAS_STATUS_{status}";
 

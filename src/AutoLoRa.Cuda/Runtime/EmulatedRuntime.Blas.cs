@@ -3,6 +3,7 @@ namespace AutoLoRa.Cuda.Runtime;
 /// <summary>cublasSgemm_v2 and cublasSgemmStridedBatched, column-major, with cuBLAS's argument checks.</summary>
 public sealed unsafe partial class EmulatedRuntime
 {
+    /// <inheritdoc/>
     public void Sgemm(BlasOp transA, BlasOp transB, int m, int n, int k, float alpha, ulong a, int lda, ulong b, int ldb,
         float beta, ulong c, int ldc)
     {
@@ -10,6 +11,7 @@ public sealed unsafe partial class EmulatedRuntime
         Gemm(transA, transB, m, n, k, alpha, (float*)a, lda, (float*)b, ldb, beta, (float*)c, ldc);
     }
 
+    /// <inheritdoc/>
     public void SgemmStridedBatched(BlasOp transA, BlasOp transB, int m, int n, int k, float alpha, ulong a, int lda, long strideA,
         ulong b, int ldb, long strideB, float beta, ulong c, int ldc, long strideC, int batch)
     {

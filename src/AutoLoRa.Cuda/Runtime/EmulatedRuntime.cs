@@ -26,13 +26,16 @@ public sealed unsafe partial class EmulatedRuntime : IDeviceRuntime
         MultiprocessorCount = multiprocessorCount;
     }
 
+    /// <inheritdoc/>
     public string Name => "cuda-emu";
 
+    /// <inheritdoc/>
     public int MultiprocessorCount { get; }
 
     /// <summary>Bytes currently allocated (for leak checks in tests).</summary>
     public long LiveBytes => _live.Values.Aggregate(0L, (sum, b) => sum + (long)b);
 
+    /// <inheritdoc/>
     public ulong Allocate(nuint bytes)
     {
         if (bytes == 0) throw new CudaException("driver", "cuMemAlloc_v2", 1, "CUDA_ERROR_INVALID_VALUE", "bytesize is 0");
@@ -41,28 +44,36 @@ public sealed unsafe partial class EmulatedRuntime : IDeviceRuntime
         return pointer;
     }
 
+    /// <inheritdoc/>
     public void Free(ulong pointer)
     {
         if (!_live.TryRemove(pointer, out _)) throw new CudaException("driver", "cuMemFree_v2", 1, "CUDA_ERROR_INVALID_VALUE", $"0x{pointer:x} is not an allocation");
         NativeMemory.AlignedFree((void*)pointer);
     }
 
+    /// <inheritdoc/>
     public void CopyToDevice(ulong destination, void* source, nuint bytes) => Buffer.MemoryCopy(source, (void*)destination, bytes, bytes);
 
+    /// <inheritdoc/>
     public void CopyToHost(void* destination, ulong source, nuint bytes) => Buffer.MemoryCopy((void*)source, destination, bytes, bytes);
 
+    /// <inheritdoc/>
     public void CopyDeviceToDevice(ulong destination, ulong source, nuint bytes) =>
         Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes);
 
+    /// <inheritdoc/>
     public void Fill32(ulong destination, uint value, nuint count) => new Span<uint>((void*)destination, checked((int)count)).Fill(value);
 
+    /// <inheritdoc/>
     public void Launch(string kernel, Dim3 grid, Dim3 block, uint sharedBytes, void** args) =>
         _kernels.Launch(kernel, (grid.X, grid.Y, grid.Z), (block.X, block.Y, block.Z), sharedBytes, args);
 
+    /// <inheritdoc/>
     public void Synchronize()
     {
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var pointer in _live.Keys)

@@ -6,19 +6,23 @@ public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1);
 /// <summary>cuBLAS's operation on a column-major operand.</summary>
 public enum BlasOp
 {
+    /// <summary>As stored.</summary>
     N = 0,
+    /// <summary>Transposed.</summary>
     T = 1,
 }
 
 /// <summary>A packed NCHW float32 tensor, as cudnnSetTensor4dDescriptor(NCHW, FLOAT, n, c, h, w) describes it.</summary>
 public readonly record struct TensorDesc(int N, int C, int H, int W)
 {
+    /// <summary>Elements described.</summary>
     public long Count => (long)N * C * H * W;
 }
 
 /// <summary>A KCRS float32 filter, as cudnnSetFilter4dDescriptor(FLOAT, NCHW, k, c, r, s) describes it.</summary>
 public readonly record struct FilterDesc(int K, int C, int R, int S)
 {
+    /// <summary>Elements described.</summary>
     public long Count => (long)K * C * R * S;
 }
 
@@ -28,7 +32,9 @@ public readonly record struct ConvDesc(int PadH, int PadW, int StrideH, int Stri
 /// <summary>The pooling modes we use (cuDNN's values).</summary>
 public enum PoolMode
 {
+    /// <summary>Window maximum.</summary>
     Max = 0,
+    /// <summary>Window mean, padding counted (PyTorch's count_include_pad).</summary>
     AverageCountIncludePadding = 1,
 }
 
@@ -46,27 +52,34 @@ public readonly record struct PoolDesc(PoolMode Mode, int WindowH, int WindowW, 
 /// </summary>
 public unsafe interface IDeviceRuntime : IDisposable
 {
+    /// <summary>"cuda" or "cuda-emu".</summary>
     string Name { get; }
 
     /// <summary>Streaming multiprocessors (the grid-size heuristic's unit).</summary>
     int MultiprocessorCount { get; }
 
+    /// <summary>Device memory of <paramref name="bytes"/> bytes (cuMemAlloc).</summary>
     ulong Allocate(nuint bytes);
 
+    /// <summary>Releases memory from <see cref="Allocate"/>.</summary>
     void Free(ulong pointer);
 
+    /// <summary>Queues a copy of host bytes to the device.</summary>
     void CopyToDevice(ulong destination, void* source, nuint bytes);
 
     /// <summary>Waits for queued work, then copies.</summary>
     void CopyToHost(void* destination, ulong source, nuint bytes);
 
+    /// <summary>Queues a copy between device addresses.</summary>
     void CopyDeviceToDevice(ulong destination, ulong source, nuint bytes);
 
     /// <summary>Writes <paramref name="count"/> 32-bit words (cuMemsetD32Async).</summary>
     void Fill32(ulong destination, uint value, nuint count);
 
+    /// <summary>Queues one of our kernels by its extern "C" name; <paramref name="args"/> as cuLaunchKernel takes them.</summary>
     void Launch(string kernel, Dim3 grid, Dim3 block, uint sharedBytes, void** args);
 
+    /// <summary>Waits for all queued work and reports a failure of it.</summary>
     void Synchronize();
 
     /// <summary>cublasSgemm_v2: column-major C = α·op(A)·op(B) + β·C, op(A) m×k, op(B) k×n.</summary>
@@ -77,22 +90,28 @@ public unsafe interface IDeviceRuntime : IDisposable
     void SgemmStridedBatched(BlasOp transA, BlasOp transB, int m, int n, int k, float alpha, ulong a, int lda, long strideA,
         ulong b, int ldb, long strideB, float beta, ulong c, int ldc, long strideC, int batch);
 
+    /// <summary>cudnnConvolutionForward: y = x ⋆ w.</summary>
     void ConvolutionForward(in TensorDesc xDesc, ulong x, in FilterDesc wDesc, ulong w, in ConvDesc conv, in TensorDesc yDesc, ulong y);
 
+    /// <summary>cudnnConvolutionBackwardData: the input gradient dx.</summary>
     void ConvolutionBackwardData(in FilterDesc wDesc, ulong w, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in TensorDesc dxDesc, ulong dx);
 
+    /// <summary>cudnnConvolutionBackwardFilter: the filter gradient dw.</summary>
     void ConvolutionBackwardFilter(in TensorDesc xDesc, ulong x, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in FilterDesc dwDesc, ulong dw);
 
     /// <summary>cudnnBatchNormalizationForwardTraining, SPATIAL mode, parameters 1×C×1×1.</summary>
     void BatchNormForwardTraining(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias, double exponentialAverageFactor,
         ulong runningMean, ulong runningVariance, double epsilon, ulong saveMean, ulong saveInvVariance);
 
+    /// <summary>cudnnBatchNormalizationForwardInference with the estimated (running) statistics.</summary>
     void BatchNormForwardInference(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias,
         ulong estimatedMean, ulong estimatedVariance, double epsilon);
 
+    /// <summary>cudnnBatchNormalizationBackward from the saved mean and inverse variance.</summary>
     void BatchNormBackward(in TensorDesc xDesc, ulong x, ulong dy, ulong dx, ulong scale, ulong dScale, ulong dBias,
         double epsilon, ulong savedMean, ulong savedInvVariance);
 
+    /// <summary>cudnnPoolingForward.</summary>
     void PoolingForward(in PoolDesc pool, in TensorDesc xDesc, ulong x, in TensorDesc yDesc, ulong y);
 
     /// <summary>cudnnPoolingBackward (argument order y, dy, x, dx).</summary>

@@ -62,18 +62,25 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         LoadModules(PtxArch);
     }
 
+    /// <inheritdoc/>
     public string Name => "cuda";
 
+    /// <inheritdoc/>
     public int MultiprocessorCount { get; }
 
+    /// <summary>The device's compute capability.</summary>
     public (int Major, int Minor) ComputeCapability { get; }
 
+    /// <summary>The device's name, as the driver reports it.</summary>
     public string DeviceName { get; }
 
+    /// <summary>cuBLAS's version number (cublasGetVersion).</summary>
     public int CuBlasVersion { get; }
 
+    /// <summary>cuDNN's version number (cudnnGetVersion).</summary>
     public nuint CuDnnVersion { get; }
 
+    /// <summary>cuDNN's major version.</summary>
     public int CuDnnMajor { get; }
 
     /// <summary>Kernels looked up in the loaded PTX modules (every name in <see cref="KernelTable"/>).</summary>
@@ -90,6 +97,7 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
             : $"{DeviceName} (sm_{ComputeCapability.Major}{ComputeCapability.Minor}) is older than every embedded PTX target " +
               $"({string.Join(", ", KernelSources.Architectures)}); rebuild with -DAUTOLORA_PTX_ARCHS including {ComputeCapability.Major}{ComputeCapability.Minor}.");
 
+    /// <inheritdoc/>
     public ulong Allocate(nuint bytes)
     {
         MakeCurrent();
@@ -98,6 +106,7 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         return pointer;
     }
 
+    /// <inheritdoc/>
     public void Free(ulong pointer)
     {
         MakeCurrent();
@@ -107,12 +116,14 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
 
     // From pageable memory the driver stages the bytes before returning, so the caller may reuse
     // its span at once; the device-side copy stays ordered on the stream.
+    /// <inheritdoc/>
     public void CopyToDevice(ulong destination, void* source, nuint bytes)
     {
         MakeCurrent();
         Check.Driver(CudaDriver.cuMemcpyHtoDAsync(destination, source, bytes, _stream.Value));
     }
 
+    /// <inheritdoc/>
     public void CopyToHost(void* destination, ulong source, nuint bytes)
     {
         MakeCurrent();
@@ -120,18 +131,21 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         Check.Driver(CudaDriver.cuStreamSynchronize(_stream.Value));
     }
 
+    /// <inheritdoc/>
     public void CopyDeviceToDevice(ulong destination, ulong source, nuint bytes)
     {
         MakeCurrent();
         Check.Driver(CudaDriver.cuMemcpyDtoDAsync(destination, source, bytes, _stream.Value));
     }
 
+    /// <inheritdoc/>
     public void Fill32(ulong destination, uint value, nuint count)
     {
         MakeCurrent();
         Check.Driver(CudaDriver.cuMemsetD32Async(destination, value, count, _stream.Value));
     }
 
+    /// <inheritdoc/>
     public void Launch(string kernel, Dim3 grid, Dim3 block, uint sharedBytes, void** args)
     {
         MakeCurrent();
@@ -140,12 +154,14 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         if (status != 0) throw new CudaException("driver", "cuLaunchKernel", status, StatusNames.Driver(status), $"kernel {kernel}, grid {grid}, block {block}");
     }
 
+    /// <inheritdoc/>
     public void Synchronize()
     {
         MakeCurrent();
         Check.Driver(CudaDriver.cuStreamSynchronize(_stream.Value));
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         if (_disposed) return;
@@ -168,6 +184,16 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         _currentOnThread = _context;
     }
 
+    /// <summary>What to do when the driver refuses the PTX's ISA version: its minimum driver, and this one.</summary>
+    private static string DriverTooOld(int status, string ptx)
+    {
+        const int unsupportedPtxVersion = 222; // CUDA_ERROR_UNSUPPORTED_PTX_VERSION
+        if (status != unsupportedPtxVersion || PtxIsa.Of(ptx) is not { } isa) return "";
+        int v = NativeLibraries.DriverVersion();
+        return $". The PTX is {isa.Describe()} and this driver is CUDA {v / 1000}.{v % 1000 / 10}: update the driver, " +
+               "or rebuild the kernels with clang, which pins ISA 7.0 (cmake -DAUTOLORA_CUDA_COMPILER=clang; README, \"Building the CUDA kernels\")";
+    }
+
     private void LoadModules(string arch)
     {
         const int logSize = 16 * 1024;
@@ -176,7 +202,8 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         void** values = stackalloc void*[2];
         foreach (var (family, kernels) in KernelTable.Families)
         {
-            byte[] image = Encoding.ASCII.GetBytes(KernelSources.GetPtx(family, arch) + "\0");
+            string ptx = KernelSources.GetPtx(family, arch);
+            byte[] image = Encoding.ASCII.GetBytes(ptx + "\0");
             log[0] = 0;
             // The size slot is in/out (bytes written), so reset it for every module.
             values[0] = log;
@@ -187,7 +214,7 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
             if (status != 0)
             {
                 throw new CudaException("driver", "cuModuleLoadDataEx", status, StatusNames.Driver(status),
-                    $"PTX {family}.{arch}; JIT log: {Marshal.PtrToStringUTF8((nint)log)}");
+                    $"PTX {family}.{arch}; JIT log: {Marshal.PtrToStringUTF8((nint)log)}{DriverTooOld(status, ptx)}");
             }
             _modules.Add(new NativeHandle(module, CudaDriver.cuModuleUnload));
             foreach (var kernel in kernels)

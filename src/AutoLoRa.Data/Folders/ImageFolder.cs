@@ -256,6 +256,7 @@ public sealed class ImageFolder : IImageSet
         return data[pos..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0 ? null : "truncated JPEG: no end-of-image marker after the image data";
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Name}: {Count} images, {ClassCount} classes{(Skipped.Count > 0 ? $", {Skipped.Count} corrupt skipped" : "")}";
 
     private static ImageFolder Load(string name, List<(string Path, int Label)> files, IReadOnlyList<string> classes, ImageFolderOptions options)

@@ -39,6 +39,7 @@ public sealed class ImageFolderLoader : EpochLoader
     /// <summary>Side of the square images in a batch.</summary>
     public int ImageSize => Options.Transform.CropTo;
 
+    /// <inheritdoc/>
     protected override Batch NewBatch() => new(BatchSize, 3, ImageSize, ImageSize);
 
     /// <summary>Decodes and transforms the batch's images in parallel; each image's draws come from (seed, epoch, position).</summary>

@@ -21,6 +21,7 @@ public sealed class BatchNorm2d : Module
     /// <summary>State-dict name of the frozen wing (the TWINS reference's <c>main_bn</c>), so its keys read <c>layer1.0.bn1.main_bn.running_var</c>.</summary>
     public const string FrozenWingName = "main_bn";
 
+    /// <summary>Batch-norm over <paramref name="channels"/> channels: weight 1, bias 0, running mean 0 and variance 1, as PyTorch initialises it.</summary>
     public BatchNorm2d(Backend backend, int channels) : this(backend, channels, freezesStatistics: false)
     {
     }
@@ -35,14 +36,19 @@ public sealed class BatchNorm2d : Module
         RunningVar = RegisterBuffer("running_var", Tensor.Full(backend, new Shape(channels), 1f));
     }
 
+    /// <summary>Channels normalised.</summary>
     public int Channels { get; }
 
+    /// <summary>The affine scale γ, per channel.</summary>
     public Tensor Weight { get; }
 
+    /// <summary>The affine shift β, per channel.</summary>
     public Tensor Bias { get; }
 
+    /// <summary>The population mean used in eval mode.</summary>
     public Tensor RunningMean { get; }
 
+    /// <summary>The population variance used in eval mode.</summary>
     public Tensor RunningVar { get; }
 
     /// <summary>Training-mode passes so far (PyTorch's int64 <c>num_batches_tracked</c> buffer).</summary>
@@ -82,6 +88,7 @@ public sealed class BatchNorm2d : Module
         FrozenWing = null;
     }
 
+    /// <summary>Normalises <paramref name="x"/> (N, C, H, W): batch statistics in training mode (updating the running ones), running statistics in eval mode.</summary>
     public Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
         using var label = OpProfiler.Layer(ProfileLabel);

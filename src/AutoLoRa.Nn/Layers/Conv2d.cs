@@ -12,6 +12,7 @@ namespace AutoLoRa.Nn.Layers;
 /// </summary>
 public sealed class Conv2d : LoraLayer
 {
+    /// <summary>A square convolution, its filter drawn from <paramref name="rng"/> as torchvision's ResNets initialise theirs (Kaiming normal, fan-out).</summary>
     public Conv2d(Backend backend, Random rng, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, bool bias = false)
         : base(backend)
     {
@@ -24,23 +25,31 @@ public sealed class Conv2d : LoraLayer
         if (bias) Bias = RegisterParameter("bias", Tensor.Zeros(backend, new Shape(outChannels)));
     }
 
+    /// <summary>Input channels.</summary>
     public int InChannels { get; }
 
+    /// <summary>Output channels.</summary>
     public int OutChannels { get; }
 
+    /// <summary>Kernel side.</summary>
     public int Kernel { get; }
 
+    /// <summary>Stride in both directions.</summary>
     public int Stride { get; }
 
+    /// <summary>Zero padding on every side.</summary>
     public int Padding { get; }
 
+    /// <summary>The bias, or null.</summary>
     public Tensor? Bias { get; }
 
+    /// <inheritdoc/>
     protected override string Noun => "convolution";
 
-    /// <summary>A (r·k × Cin·k) and B (Cout·k × r·k), loralib's ConvLoRA layout.</summary>
+    /// <summary>Adds a rank-<paramref name="rank"/> branch: A (r·k × Cin·k) and B (Cout·k × r·k), loralib's ConvLoRA layout.</summary>
     public override void AddLora(int rank, Random rng) => AddFactors(rank, rng, rank * Kernel, InChannels * Kernel, OutChannels * Kernel);
 
+    /// <summary>Convolves <paramref name="x"/> with W (main branch) or W + s·BA (natural branch).</summary>
     public Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
         using var label = OpProfiler.Layer(ProfileLabel);

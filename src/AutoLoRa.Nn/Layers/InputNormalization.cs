@@ -15,6 +15,7 @@ public sealed class InputNormalization : Module
 {
     private readonly Tensor _mean, _variance, _ones, _zeros;
 
+    /// <summary>(x − mean) / std per channel.</summary>
     public InputNormalization(Backend backend, IReadOnlyList<float> mean, IReadOnlyList<float> std)
     {
         if (mean.Count != std.Count || mean.Count == 0) throw new ArgumentException($"Normalisation needs one mean and one std per channel (got {mean.Count} and {std.Count}).");
@@ -29,16 +30,20 @@ public sealed class InputNormalization : Module
         _zeros = TensorScope.Keep(Tensor.Zeros(backend, new Shape(c)));
     }
 
+    /// <summary>Per-channel mean.</summary>
     public float[] Mean { get; }
 
+    /// <summary>Per-channel standard deviation.</summary>
     public float[] Std { get; }
 
+    /// <summary>Normalises <paramref name="x"/> (N, C, H, W), differentiably (attacks need its input gradient).</summary>
     public Tensor Forward(Tensor x)
     {
         using var label = OpProfiler.Layer(ProfileLabel);
         return Ops.BatchNorm2d(x, _ones, _zeros, _mean, _variance, training: false);
     }
 
+    /// <inheritdoc/>
     public override void Dispose()
     {
         foreach (var t in (Tensor[])[_mean, _variance, _ones, _zeros]) t.Dispose();

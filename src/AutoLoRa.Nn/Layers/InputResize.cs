@@ -24,8 +24,10 @@ public sealed class InputResize : Module
         Mode = mode;
     }
 
+    /// <summary>The side inputs are resized to.</summary>
     public int Size { get; }
 
+    /// <summary>Nearest or bilinear.</summary>
     public ResizeMode Mode { get; }
 
     /// <summary>x resized to (N, C, Size, Size); returned as it is when it already has that size.</summary>

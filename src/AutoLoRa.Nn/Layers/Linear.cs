@@ -12,6 +12,7 @@ namespace AutoLoRa.Nn.Layers;
 /// </summary>
 public sealed class Linear : LoraLayer
 {
+    /// <summary>A linear layer initialised as PyTorch's nn.Linear, or at zero.</summary>
     /// <param name="backend">Where the parameters live.</param>
     /// <param name="rng">Seeded source for the initial weights.</param>
     /// <param name="inFeatures">Input width.</param>
@@ -28,15 +29,19 @@ public sealed class Linear : LoraLayer
         Bias = RegisterParameter("bias", Tensor.FromArray(backend, b, new Shape(outFeatures)));
     }
 
+    /// <summary>Input features.</summary>
     public int InFeatures { get; }
 
+    /// <summary>Output features.</summary>
     public int OutFeatures { get; }
 
+    /// <summary>The bias (out).</summary>
     public Tensor Bias { get; }
 
+    /// <inheritdoc/>
     protected override string Noun => "linear layer";
 
-    /// <summary>A (r × in) and B (out × r).</summary>
+    /// <summary>Adds a rank-<paramref name="rank"/> branch: A (r × in) and B (out × r).</summary>
     public override void AddLora(int rank, Random rng) => AddFactors(rank, rng, rank, InFeatures, OutFeatures);
 
     /// <summary>x (N, in) → (N, out) along <paramref name="branch"/>: the natural path detaches W and b and adds the LoRA update.</summary>

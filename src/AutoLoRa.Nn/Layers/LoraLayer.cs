@@ -14,18 +14,22 @@ public abstract class LoraLayer : Module
 {
     private readonly Backend _backend;
 
+    /// <summary>A layer whose parameters (and any LoRA factors) live on <paramref name="backend"/>.</summary>
     protected LoraLayer(Backend backend) => _backend = backend;
 
     /// <summary>W, registered as "weight" by the subclass.</summary>
     public Tensor Weight { get; protected init; } = null!;
 
+    /// <summary>LoRA factor A of the natural branch W + s·BA, or null without LoRA.</summary>
     public Tensor? LoraA { get; private set; }
 
+    /// <summary>LoRA factor B of the natural branch W + s·BA, or null without LoRA.</summary>
     public Tensor? LoraB { get; private set; }
 
     /// <summary>s in W + s·BA (1/r).</summary>
     public float LoraScale { get; private set; }
 
+    /// <summary>A LoRA branch is attached.</summary>
     public bool HasLora => LoraA is not null;
 
     /// <summary>Adds a rank-<paramref name="rank"/> LoRA branch (A normal, B zero, so the natural path starts equal to W).</summary>

@@ -11,6 +11,7 @@ public sealed class Sequence<T> : Module where T : Module
     /// <summary>The items in order; a span, so a forward pass walks them without an enumerator allocation.</summary>
     public ReadOnlySpan<T> Items => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_items);
 
+    /// <summary>Appends <paramref name="item"/> under the next index as its name; returns it.</summary>
     public T Add(T item)
     {
         RegisterModule(_items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), item);

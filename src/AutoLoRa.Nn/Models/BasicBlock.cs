@@ -7,12 +7,14 @@ namespace AutoLoRa.Nn.Models;
 /// <summary>ResNet-18/34 block: two 3×3 convolutions with batch-norm, ReLU after the sum.</summary>
 public sealed class BasicBlock : ResidualBlock
 {
+    /// <summary>Output channels per unit of width.</summary>
     public const int Expansion = 1;
 
     private readonly Conv2d _conv1, _conv2;
     private readonly BatchNorm2d _bn1, _bn2;
     private readonly Shortcut? _downsample;
 
+    /// <summary>A block from <paramref name="inChannels"/> to <paramref name="width"/> channels; a stride above 1, or a change of channels, adds a projection shortcut.</summary>
     public BasicBlock(Backend backend, Random rng, int inChannels, int width, int stride)
     {
         _conv1 = RegisterModule("conv1", new Conv2d(backend, rng, inChannels, width, 3, stride, 1));
@@ -22,6 +24,7 @@ public sealed class BasicBlock : ResidualBlock
         if (stride != 1 || inChannels != width) _downsample = RegisterModule("downsample", new Shortcut(backend, rng, inChannels, width, stride));
     }
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor x, Branch branch)
     {
         var h = Ops.Relu(_conv1.ForwardNormalized(x, _bn1, branch));

@@ -12,6 +12,7 @@ public abstract class Classifier : Module
 {
     private InputResize? _resize;
 
+    /// <summary>A classifier built as <paramref name="spec"/> says; a positive input size adds an input resize.</summary>
     protected Classifier(ModelSpec spec)
     {
         Spec = spec;
@@ -22,6 +23,7 @@ public abstract class Classifier : Module
     /// <summary>What was built (architecture, widths, classes, normalisation); saved with checkpoints.</summary>
     public ModelSpec Spec { get; protected set; }
 
+    /// <summary>The final linear layer (the one fine-tuning replaces).</summary>
     public abstract Linear Head { get; }
 
     /// <summary>Logits for x (N, C, H, W) in [0, 1] along the chosen path.</summary>
@@ -62,6 +64,7 @@ public abstract class Classifier : Module
     public IEnumerable<(string Name, LoraLayer Layer)> FeatureLayers() =>
         NamedModules().Where(m => m.Module is LoraLayer && !ReferenceEquals(m.Module, Head)).Select(m => (m.Name, (LoraLayer)m.Module));
 
+    /// <summary>Some feature layer has a LoRA branch.</summary>
     public bool HasLora => FeatureLayers().Any(l => l.Layer.HasLora);
 
     /// <summary>

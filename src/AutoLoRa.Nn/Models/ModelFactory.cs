@@ -5,6 +5,7 @@ namespace AutoLoRa.Nn.Models;
 /// <summary>Builds a classifier from its <see cref="ModelSpec"/> (the inverse of what checkpoints store).</summary>
 public static class ModelFactory
 {
+    /// <summary>The architecture names <see cref="Create"/> accepts.</summary>
     public static IReadOnlyList<string> Architectures { get; } =
         ["resnet-mini", "resnet18", "resnet34", "resnet50", "wrn-28-10", .. VitSize.All.Select(v => v.Name)];
 

@@ -6,7 +6,9 @@ namespace AutoLoRa.Nn.Models;
 /// <summary>The stem of a ResNet: CIFAR (3×3 stride 1, no max-pool) or ImageNet (7×7/2 + 3×3/2 max-pool).</summary>
 public enum StemKind
 {
+    /// <summary>3×3 stride-1 convolution, no pooling: for 32×32 images.</summary>
     Cifar,
+    /// <summary>torchvision's stem: 7×7 stride-2 convolution and a max-pool.</summary>
     ImageNet,
 }
 
@@ -61,15 +63,19 @@ public sealed record ModelSpec(
     /// <summary>CIFAR-10 statistics, the default for 3-channel inputs (WORKLOADS.md).</summary>
     public static readonly float[] CifarMean = [0.4914f, 0.4822f, 0.4465f];
 
+    /// <summary>CIFAR-10 per-channel standard deviations, the default for 3-channel inputs.</summary>
     public static readonly float[] CifarStd = [0.2471f, 0.2435f, 0.2616f];
 
     /// <summary>ImageNet statistics (torchvision's), what ImageNet-pretrained checkpoints expect.</summary>
     public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
 
+    /// <summary>ImageNet per-channel standard deviations (torchvision's).</summary>
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 
+    /// <summary><see cref="Mean"/>, or the default: CIFAR-10's for 3 channels, 0.5 otherwise.</summary>
     public float[] EffectiveMean => Mean ?? (InChannels == 3 ? CifarMean : Enumerable.Repeat(0.5f, InChannels).ToArray());
 
+    /// <summary><see cref="Std"/>, or the default: CIFAR-10's for 3 channels, 0.5 otherwise.</summary>
     public float[] EffectiveStd => Std ?? (InChannels == 3 ? CifarStd : Enumerable.Repeat(0.5f, InChannels).ToArray());
 
     /// <summary>Most classes a head may have: far above any dataset we read (ImageNet-21k has 21,843), far below what would exhaust memory.</summary>

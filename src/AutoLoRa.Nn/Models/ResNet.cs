@@ -55,17 +55,21 @@ public sealed class ResNet : Classifier
     /// <summary>Width of the pooled features the head sees.</summary>
     public int FeatureWidth { get; }
 
+    /// <inheritdoc/>
     public override Linear Head => _fc;
 
+    /// <inheritdoc/>
     protected override bool TakesLora(string name, LoraLayer layer, bool shortcuts, IReadOnlyList<string>? targets) =>
         ConvolutionTakesLora(name, layer, _conv1, shortcuts, targets);
 
+    /// <inheritdoc/>
     public override void ReplaceHead(int classes, Random? defaultInit = null)
     {
         _fc = ReplaceModule("fc", new Linear(_fc.Weight.Backend, defaultInit ?? new Random(0), FeatureWidth, classes, zeroInit: defaultInit is null));
         Spec = Spec with { Classes = classes };
     }
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
         var h = Ops.Relu(_conv1.ForwardNormalized(_normalize.Forward(PrepareInput(x)), _bn1, branch));
@@ -77,6 +81,7 @@ public sealed class ResNet : Classifier
         return _fc.Forward(Ops.GlobalAvgPool(h));
     }
 
+    /// <inheritdoc/>
     public override void Dispose()
     {
         _normalize.Dispose();

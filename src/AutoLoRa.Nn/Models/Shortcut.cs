@@ -10,11 +10,13 @@ public sealed class Shortcut : Module
     private readonly Conv2d _conv;
     private readonly BatchNorm2d _bn;
 
+    /// <summary>A 1×1 convolution of <paramref name="stride"/> with batch-norm, from <paramref name="inChannels"/> to <paramref name="outChannels"/>.</summary>
     public Shortcut(Backend backend, Random rng, int inChannels, int outChannels, int stride)
     {
         _conv = RegisterModule("0", new Conv2d(backend, rng, inChannels, outChannels, 1, stride));
         _bn = RegisterModule("1", new BatchNorm2d(backend, outChannels));
     }
 
+    /// <summary>The projected <paramref name="x"/> through <paramref name="branch"/>'s weights.</summary>
     public Tensor Forward(Tensor x, Branch branch) => _conv.ForwardNormalized(x, _bn, branch);
 }

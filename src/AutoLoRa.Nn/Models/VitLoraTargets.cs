@@ -14,6 +14,7 @@ namespace AutoLoRa.Nn.Models;
 /// </summary>
 public static class VitLoraTargets
 {
+    /// <summary>The linear layers of a block, in block order.</summary>
     public static IReadOnlyList<string> Known { get; } = ["qkv", "proj", "fc1", "fc2"];
 
     /// <summary>Every known target, comma-separated as the command line takes them.</summary>

@@ -8,8 +8,15 @@ namespace AutoLoRa.Nn.Models;
 /// (MNIST, Fashion-MNIST, with an image size of 28) into 7×7; vit-mini is a 4-block, 64-wide
 /// model for demos and tests that trains in minutes on two cores.
 /// </summary>
+/// <param name="Name">The architecture name (<c>--arch</c>).</param>
+/// <param name="Patch">Side of the square patches.</param>
+/// <param name="Width">Token width D.</param>
+/// <param name="Depth">Number of blocks.</param>
+/// <param name="Heads">Attention heads per block.</param>
+/// <param name="ImageSize">The image side the position embedding is laid out for unless a spec says otherwise.</param>
 public sealed record VitSize(string Name, int Patch, int Width, int Depth, int Heads, int ImageSize)
 {
+    /// <summary>Every size, in the order help texts list them.</summary>
     public static IReadOnlyList<VitSize> All { get; } =
     [
         new("vit-ti16", 16, 192, 12, 3, 224),
@@ -23,10 +30,13 @@ public sealed record VitSize(string Name, int Patch, int Width, int Depth, int H
     /// <summary>timm's mlp_ratio: the hidden layer of each block's MLP is this many times the width.</summary>
     public const int MlpRatio = 4;
 
+    /// <summary>Width of one attention head.</summary>
     public int HeadWidth => Width / Heads;
 
+    /// <summary>The size called <paramref name="architecture"/>, or null for another architecture.</summary>
     public static VitSize? Find(string? architecture) => All.FirstOrDefault(v => v.Name == architecture);
 
+    /// <summary>The size called <paramref name="architecture"/>.</summary>
     /// <exception cref="ArgumentException">Not a vision transformer.</exception>
     public static VitSize Of(string architecture) =>
         Find(architecture) ?? throw new ArgumentException($"'{architecture}' is not a vision transformer; known: {string.Join(", ", All.Select(v => v.Name))}.");
@@ -38,6 +48,7 @@ public sealed record VitSize(string Name, int Patch, int Width, int Depth, int H
         return imageSize / Patch;
     }
 
+    /// <summary>Checks that images of side <paramref name="imageSize"/> cut into whole patches.</summary>
     /// <exception cref="ArgumentException">The side is not a whole number of patches.</exception>
     public void CheckImage(int imageSize)
     {

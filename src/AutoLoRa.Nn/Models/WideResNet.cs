@@ -17,6 +17,7 @@ public sealed class WideResNet : Classifier
     private readonly BatchNorm2d _bn1;
     private Linear _fc;
 
+    /// <summary>WRN-28-10 as <paramref name="spec"/> says, initialised from <paramref name="seed"/>.</summary>
     public WideResNet(Backend backend, ModelSpec spec, int seed) : base(spec)
     {
         if (spec.Architecture != "wrn-28-10") throw new ArgumentException($"Unknown wide ResNet '{spec.Architecture}'; known: wrn-28-10.");
@@ -36,17 +37,21 @@ public sealed class WideResNet : Classifier
         AddSpecExtras(seed);
     }
 
+    /// <inheritdoc/>
     public override Linear Head => _fc;
 
+    /// <inheritdoc/>
     protected override bool TakesLora(string name, LoraLayer layer, bool shortcuts, IReadOnlyList<string>? targets) =>
         ConvolutionTakesLora(name, layer, _conv1, shortcuts, targets);
 
+    /// <inheritdoc/>
     public override void ReplaceHead(int classes, Random? defaultInit = null)
     {
         _fc = ReplaceModule("fc", new Linear(_fc.Weight.Backend, defaultInit ?? new Random(0), _fc.InFeatures, classes, zeroInit: defaultInit is null));
         Spec = Spec with { Classes = classes };
     }
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
         var h = _conv1.Forward(_normalize.Forward(PrepareInput(x)), branch);
@@ -55,6 +60,7 @@ public sealed class WideResNet : Classifier
         return _fc.Forward(Ops.GlobalAvgPool(h));
     }
 
+    /// <inheritdoc/>
     public override void Dispose()
     {
         _normalize.Dispose();

@@ -6,6 +6,7 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class ApgdAttack : IAttack
 {
+    /// <summary>APGD with <paramref name="config"/>'s loss, budget and restarts.</summary>
     public ApgdAttack(ApgdConfig config)
     {
         if (config.Loss == ApgdLoss.TargetedDlr) throw new ArgumentException("Targeted DLR runs per target class: use ApgdTargetedAttack.");
@@ -13,10 +14,13 @@ public sealed class ApgdAttack : IAttack
         Config = config;
     }
 
+    /// <summary>The attack's settings.</summary>
     public ApgdConfig Config { get; }
 
+    /// <inheritdoc/>
     public string Name => Config.Loss == ApgdLoss.CrossEntropy ? "apgd-ce" : "apgd-dlr";
 
+    /// <inheritdoc/>
     public float[] Perturb(ILogitModel model, AttackBatch batch, Random rng)
     {
         var loss = Config.Loss == ApgdLoss.CrossEntropy ? AttackLoss.CrossEntropy : AttackLoss.Dlr;

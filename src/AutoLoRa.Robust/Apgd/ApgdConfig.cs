@@ -25,6 +25,7 @@ public sealed record ApgdConfig(float Epsilon, ApgdLoss Loss = ApgdLoss.CrossEnt
     /// <summary>Momentum weight on the new step after the first iteration.</summary>
     public const float Momentum = 0.75f;
 
+    /// <summary>Throws a message naming the bad setting.</summary>
     public void Validate()
     {
         if (!(Epsilon >= 0) || Iterations < 1 || !(Rho > 0 && Rho <= 1) || TargetClasses < 1)

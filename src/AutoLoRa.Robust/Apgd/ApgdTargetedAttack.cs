@@ -6,19 +6,23 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class ApgdTargetedAttack : IAttack
 {
+    /// <summary>APGD-T with <paramref name="config"/>'s budget, over the top target classes.</summary>
     public ApgdTargetedAttack(ApgdConfig config)
     {
         config.Validate();
         Config = config with { Loss = ApgdLoss.TargetedDlr };
     }
 
+    /// <summary>The attack's settings.</summary>
     public ApgdConfig Config { get; }
 
+    /// <inheritdoc/>
     public string Name => "apgd-t";
 
     /// <summary>Smallest number of classes the targeted DLR loss is defined for.</summary>
     public const int MinClasses = 4;
 
+    /// <inheritdoc/>
     public float[] Perturb(ILogitModel model, AttackBatch batch, Random rng)
     {
         var output = (float[])batch.Images.Clone();

@@ -10,6 +10,7 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class AttackBatch : IAttackPoints
 {
+    /// <summary><paramref name="labels"/>.Length images of <paramref name="channels"/>×<paramref name="height"/>×<paramref name="width"/> in <paramref name="images"/>, NCHW.</summary>
     public AttackBatch(float[] images, int[] labels, int channels, int height, int width)
     {
         if (images.Length != labels.Length * channels * height * width)
@@ -23,16 +24,22 @@ public sealed class AttackBatch : IAttackPoints
         Width = width;
     }
 
+    /// <summary>The pixels, NCHW in [0, 1].</summary>
     public float[] Images { get; }
 
+    /// <summary>The true classes.</summary>
     public int[] Labels { get; }
 
+    /// <summary>Channels per image.</summary>
     public int Channels { get; }
 
+    /// <summary>Image height.</summary>
     public int Height { get; }
 
+    /// <summary>Image width.</summary>
     public int Width { get; }
 
+    /// <summary>Images in the batch.</summary>
     public int Count => Labels.Length;
 
     /// <summary>Values per image (C·H·W).</summary>

@@ -9,12 +9,16 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public interface IAttackPoints
 {
+    /// <summary>Points to attack.</summary>
     int Count { get; }
 
+    /// <summary>Channels per image.</summary>
     int Channels { get; }
 
+    /// <summary>Image height.</summary>
     int Height { get; }
 
+    /// <summary>Image width.</summary>
     int Width { get; }
 
     /// <summary>The points at <paramref name="rows"/> (in that order), pixels in [0, 1].</summary>

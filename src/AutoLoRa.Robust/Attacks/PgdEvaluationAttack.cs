@@ -8,10 +8,13 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class PgdEvaluationAttack(PgdConfig config) : IAttack
 {
+    /// <summary>The attack's settings.</summary>
     public PgdConfig Config { get; } = config;
 
+    /// <inheritdoc/>
     public string Name => $"pgd{Config.Steps}";
 
+    /// <inheritdoc/>
     public float[] Perturb(ILogitModel model, AttackBatch batch, Random rng)
     {
         using var scope = TensorScope.Begin();

@@ -3,6 +3,7 @@ namespace AutoLoRa.Robust;
 /// <summary>One attack's share of an evaluation.</summary>
 public sealed class AttackSummary
 {
+    /// <summary>The attack's name, e.g. apgd-ce.</summary>
     public required string Name { get; init; }
 
     /// <summary>Points the attack was run on (those still robust when it started).</summary>

@@ -50,6 +50,7 @@ public sealed record AutoAttackOptions
     /// <summary>Names of the standard version's attacks, in order.</summary>
     public static IReadOnlyList<string> Standard { get; } = ["apgd-ce", "apgd-t", "fab-t", "square"];
 
+    /// <summary>Throws a message naming the bad option.</summary>
     public void Validate()
     {
         if (!(Epsilon >= 0 && Epsilon <= 1)) throw new ArgumentException($"AutoAttack eps must be in [0, 1] pixel units; got {Epsilon}.");

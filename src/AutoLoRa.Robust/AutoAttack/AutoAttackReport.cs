@@ -10,17 +10,22 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class AutoAttackReport
 {
+    /// <summary>The L∞ radius.</summary>
     public float Epsilon { get; init; }
 
+    /// <summary>Points evaluated.</summary>
     public int Points { get; init; }
 
+    /// <summary>Accuracy before any attack.</summary>
     public double CleanAccuracy { get; init; }
 
     /// <summary>Accuracy after the last attack (the clean accuracy if none ran).</summary>
     public double RobustAccuracy { get; init; }
 
+    /// <summary>Each attack in the order run, with the accuracy after it.</summary>
     public IReadOnlyList<AttackSummary> Attacks { get; init; } = [];
 
+    /// <summary>The reliability checks that fired.</summary>
     public IReadOnlyList<EvaluationFlag> Flags { get; init; } = [];
 
     /// <summary>Largest L∞ distance of any image an attack returned (the ε check uses a small float tolerance).</summary>
@@ -29,6 +34,7 @@ public sealed class AutoAttackReport
     /// <summary>Smallest and largest pixel of the returned images.</summary>
     public float MinPixel { get; init; }
 
+    /// <summary>The largest pixel of any adversarial image.</summary>
     public float MaxPixel { get; init; }
 
     /// <summary>Returned images that held a NaN.</summary>
@@ -47,6 +53,7 @@ public sealed class AutoAttackReport
     [JsonIgnore]
     public IReadOnlyList<bool> Robust { get; init; } = [];
 
+    /// <summary>The report as eval.json writes it.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, AutoAttackReportJsonContext.Default.AutoAttackReport);
 }
 

@@ -12,6 +12,7 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class AutoAttackRunner
 {
+    /// <summary>A runner of standard AutoAttack with <paramref name="options"/> (checked here).</summary>
     public AutoAttackRunner(AutoAttackOptions options)
     {
         options.Validate();
@@ -22,6 +23,7 @@ public sealed class AutoAttackRunner
         if (duplicate is not null) throw new ArgumentException($"Attack '{duplicate.Key}' is listed twice; reports and resume states key attacks by name.");
     }
 
+    /// <summary>The options it runs with.</summary>
     public AutoAttackOptions Options { get; }
 
     /// <summary>The attacks, in the order they run.</summary>

@@ -10,33 +10,46 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class AutoAttackState
 {
+    /// <summary>The format this build writes; others are not resumed.</summary>
     public const int CurrentFormat = 1;
 
+    /// <summary>The format of this state.</summary>
     public int Format { get; set; } = CurrentFormat;
 
+    /// <summary>The points, options and model the state belongs to.</summary>
     public string Fingerprint { get; set; } = "";
 
+    /// <summary>Classes of the model.</summary>
     public int Classes { get; set; }
 
+    /// <summary>Per point: classified correctly before any attack.</summary>
     public bool[] Clean { get; set; } = [];
 
+    /// <summary>Per point: still correct after the attacks so far.</summary>
     public bool[] Robust { get; set; } = [];
 
+    /// <summary>The attacks finished so far.</summary>
     public List<AttackSummary> Attacks { get; set; } = [];
 
     /// <summary>Points the last attack in <see cref="Attacks"/> has still to attack; null once it finished.</summary>
     public int[]? Pending { get; set; }
 
+    /// <summary>Reliability checks that fired so far.</summary>
     public List<EvaluationFlag> Flags { get; set; } = [];
 
+    /// <summary>The largest L∞ perturbation of any adversarial image so far.</summary>
     public float MaxPerturbation { get; set; }
 
+    /// <summary>The smallest pixel of any adversarial image so far.</summary>
     public float MinPixel { get; set; } = float.PositiveInfinity;
 
+    /// <summary>The largest pixel of any adversarial image so far.</summary>
     public float MaxPixel { get; set; } = float.NegativeInfinity;
 
+    /// <summary>Adversarial images with a NaN pixel.</summary>
     public int NanImages { get; set; }
 
+    /// <summary>Adversarial images outside the ε-ball or [0, 1].</summary>
     public int OutOfBoundsImages { get; set; }
 
     /// <summary>Writes to a temporary file beside <paramref name="path"/>, flushes it to disk and renames it over the target.</summary>

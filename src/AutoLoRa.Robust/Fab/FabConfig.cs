@@ -7,6 +7,7 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed record FabConfig(float Epsilon, int Iterations = 100, int TargetClasses = 9, float AlphaMax = 0.1f, float Eta = 1.05f, float Beta = 0.9f)
 {
+    /// <summary>Throws a message naming the bad setting.</summary>
     public void Validate()
     {
         if (!(Epsilon >= 0) || Iterations < 1 || TargetClasses < 1 || !(AlphaMax >= 0 && AlphaMax <= 1) || !(Eta > 0) || !(Beta > 0 && Beta <= 1))

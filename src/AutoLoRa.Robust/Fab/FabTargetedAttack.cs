@@ -10,19 +10,23 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class FabTargetedAttack : IAttack
 {
+    /// <summary>FAB-T with <paramref name="config"/>.</summary>
     public FabTargetedAttack(FabConfig config)
     {
         config.Validate();
         Config = config;
     }
 
+    /// <summary>The attack's settings.</summary>
     public FabConfig Config { get; }
 
+    /// <inheritdoc/>
     public string Name => "fab-t";
 
     /// <summary>Norms are floored here before forming α, as the reference does.</summary>
     private const float NormFloor = 1e-8f;
 
+    /// <inheritdoc/>
     public float[] Perturb(ILogitModel model, AttackBatch batch, Random rng)
     {
         var output = (float[])batch.Images.Clone();

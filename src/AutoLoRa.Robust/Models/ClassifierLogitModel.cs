@@ -27,9 +27,12 @@ public sealed class ClassifierLogitModel : ILogitModel, IDisposable
         model.Eval();
     }
 
+    /// <inheritdoc/>
     public Backend Backend { get; }
 
+    /// <inheritdoc/>
     public Tensor Logits(Tensor x) => _model.Forward(x, _branch);
 
+    /// <inheritdoc/>
     public void Dispose() => _model.Train(_wasTraining);
 }

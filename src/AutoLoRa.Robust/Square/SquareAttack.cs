@@ -9,16 +9,20 @@ namespace AutoLoRa.Robust;
 /// </summary>
 public sealed class SquareAttack : IAttack
 {
+    /// <summary>Square with <paramref name="config"/>.</summary>
     public SquareAttack(SquareConfig config)
     {
         config.Validate();
         Config = config;
     }
 
+    /// <summary>The attack's settings.</summary>
     public SquareConfig Config { get; }
 
+    /// <inheritdoc/>
     public string Name => "square";
 
+    /// <inheritdoc/>
     public float[] Perturb(ILogitModel model, AttackBatch batch, Random rng)
     {
         int n = batch.Count, c = batch.Channels, h = batch.Height, w = batch.Width, size = batch.ImageSize;

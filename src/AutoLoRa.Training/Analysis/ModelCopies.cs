@@ -33,6 +33,7 @@ public sealed class ModelCopies(Classifier original) : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         _model?.Dispose();

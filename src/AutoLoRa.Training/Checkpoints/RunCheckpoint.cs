@@ -14,9 +14,11 @@ namespace AutoLoRa.Training.Checkpoints;
 /// </summary>
 public static class RunCheckpoint
 {
+    /// <summary>The checkpoint's file name in a run directory.</summary>
     public const string FileName = "checkpoint.safetensors";
     private const string OptimPrefix = "optim.", BestPrefix = "best.";
 
+    /// <summary>Writes the model, the optimizer's state, the best weights so far and the run state to <paramref name="path"/>, atomically.</summary>
     public static void Save(string path, Classifier model, IOptimizer optimizer, IReadOnlyList<SafeTensorEntry>? best, RunState state)
     {
         var entries = ModelStateCodec.ToEntries(model, ModelFile.RunModelPrefix).ToList();

@@ -11,5 +11,6 @@ public sealed record RunState(
     List<EpochRecord> History,
     bool HasBest)
 {
+    /// <summary>The version this build writes; others are refused on resume.</summary>
     public const int CurrentVersion = 1;
 }

@@ -14,14 +14,19 @@ public sealed class ImageSetAttackPoints(IImageSet set, int batchSize = 128) : I
 {
     private static readonly EpochOrdering InOrder = new(Shuffle: false, DropLast: false, Seed: 0, Background: false, Prefetch: 1);
 
+    /// <inheritdoc/>
     public int Count => set.Count;
 
+    /// <inheritdoc/>
     public int Channels => set.Channels;
 
+    /// <inheritdoc/>
     public int Height => set.Height;
 
+    /// <inheritdoc/>
     public int Width => set.Width;
 
+    /// <inheritdoc/>
     public AttackBatch Select(IReadOnlyList<int> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -32,6 +37,7 @@ public sealed class ImageSetAttackPoints(IImageSet set, int batchSize = 128) : I
         return new AttackBatch(batch.ImageValues.ToArray(), batch.LabelValues.ToArray(), Channels, Height, Width);
     }
 
+    /// <inheritdoc/>
     public void AppendContent(IncrementalHash hash)
     {
         ArgumentNullException.ThrowIfNull(hash);

@@ -12,13 +12,16 @@ public sealed record RobustnessSettings
     /// <summary>L∞ radius of both attacks, in [0, 1] pixel units.</summary>
     public required float Epsilon { get; init; }
 
+    /// <summary>Steps of the PGD attack.</summary>
     public int PgdSteps { get; init; } = 20;
 
+    /// <summary>Step size of the PGD attack, in pixel units.</summary>
     public required float PgdStepSize { get; init; }
 
     /// <summary>Test images AutoAttack runs on, from the first: null = all, 0 = no AutoAttack.</summary>
     public int? AutoAttackImages { get; init; }
 
+    /// <summary>Images per forward pass.</summary>
     public int BatchSize { get; init; } = 128;
 
     /// <summary>"PGD-20": the column name of the PGD accuracy.</summary>
@@ -40,6 +43,7 @@ public sealed record RobustnessResult(
     double PgdSeconds,
     double AutoAttackSeconds)
 {
+    /// <summary>Seconds of the whole evaluation.</summary>
     public double Seconds => CleanSeconds + PgdSeconds + AutoAttackSeconds;
 }
 

@@ -13,6 +13,7 @@ public sealed class AdamW : IOptimizer
     // Per parameter, as PyTorch's state['step']: a parameter without a gradient is not stepped.
     private readonly int[] _steps;
 
+    /// <summary>AdamW over <paramref name="parameters"/> (decoupled weight decay, as PyTorch's <c>torch.optim.AdamW</c>).</summary>
     public AdamW(IEnumerable<Tensor> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
         float eps = 1e-8f, float weightDecay = 1e-2f)
     {
@@ -26,19 +27,25 @@ public sealed class AdamW : IOptimizer
         WeightDecay = weightDecay;
     }
 
+    /// <summary>The step size; schedules set it between epochs.</summary>
     public float LearningRate { get; set; }
 
+    /// <summary>Decay of the first-moment average.</summary>
     public float Beta1 { get; }
 
+    /// <summary>Decay of the second-moment average.</summary>
     public float Beta2 { get; }
 
+    /// <summary>Added to the root of the second moment before dividing.</summary>
     public float Eps { get; }
 
+    /// <summary>Decoupled weight decay per step, times the learning rate.</summary>
     public float WeightDecay { get; }
 
     /// <summary>torch.optim.AdamW's names: the moment averages and the step count (a float here, exact up to 2²⁴ steps).</summary>
     public IReadOnlyList<string> StateNames { get; } = ["exp_avg", "exp_avg_sq", "step"];
 
+    /// <inheritdoc/>
     public (Shape Shape, float[] Values) ExportState(int parameter, string name)
     {
         var (_, m, v) = _state[parameter];
@@ -51,6 +58,7 @@ public sealed class AdamW : IOptimizer
         };
     }
 
+    /// <inheritdoc/>
     public void ImportState(int parameter, string name, ReadOnlySpan<float> values)
     {
         var (_, m, v) = _state[parameter];
@@ -85,6 +93,7 @@ public sealed class AdamW : IOptimizer
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var (_, m, v) in _state)

@@ -17,6 +17,7 @@ public enum OptimizerKind
 /// </summary>
 public interface IOptimizer : IDisposable
 {
+    /// <summary>The rate of the next step (the schedule sets it).</summary>
     float LearningRate { get; set; }
 
     /// <summary>Applies one update to every parameter that has a gradient, then clears the gradients.</summary>

@@ -9,6 +9,7 @@ public sealed class Sgd : IOptimizer
 {
     private readonly (Tensor Parameter, Tensor Velocity)[] _state;
 
+    /// <summary>SGD with momentum and L2 weight decay over <paramref name="parameters"/>, as PyTorch's <c>torch.optim.SGD</c>.</summary>
     public Sgd(IEnumerable<Tensor> parameters, float learningRate, float momentum = 0.9f, float weightDecay = 1e-4f)
     {
         _state = parameters.Select(p => (p, TensorScope.Keep(Tensor.Zeros(p.Backend, p.Shape)))).ToArray();
@@ -18,20 +19,26 @@ public sealed class Sgd : IOptimizer
         WeightDecay = weightDecay;
     }
 
+    /// <summary>The step size; schedules set it between epochs.</summary>
     public float LearningRate { get; set; }
 
+    /// <summary>Momentum factor.</summary>
     public float Momentum { get; }
 
+    /// <summary>L2 penalty added to each gradient.</summary>
     public float WeightDecay { get; }
 
+    /// <inheritdoc/>
     public IReadOnlyList<string> StateNames { get; } = [MomentumBuffer];
 
     /// <summary>torch.optim.SGD's name for the velocity.</summary>
     private const string MomentumBuffer = "momentum_buffer";
 
+    /// <inheritdoc/>
     public (Shape Shape, float[] Values) ExportState(int parameter, string name) =>
         name == MomentumBuffer ? Optimizers.Export(_state[parameter].Velocity) : throw Optimizers.UnknownState("SGD", name, StateNames);
 
+    /// <inheritdoc/>
     public void ImportState(int parameter, string name, ReadOnlySpan<float> values)
     {
         if (name != MomentumBuffer) throw Optimizers.UnknownState("SGD", name, StateNames);
@@ -61,6 +68,7 @@ public sealed class Sgd : IOptimizer
         foreach (var (_, v) in _state) v.Backend.Fill(v.Buffer, 0f);
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var (_, v) in _state) v.Dispose();

@@ -20,10 +20,13 @@ public sealed class AutoLoraRecipe() : MethodRecipe("autolora", "AutoLora", posi
     [ModuleInitializer]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new AutoLoraRecipe());
 
+    /// <inheritdoc/>
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [Rank, LoraTargets, .. ScalarSettings.All];
 
+    /// <inheritdoc/>
     public override bool TrainsLora => true;
 
+    /// <inheritdoc/>
     public override void Validate(RecipeSettings s)
     {
         int rank = s.Get(Rank);

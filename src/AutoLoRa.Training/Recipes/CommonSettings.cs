@@ -6,24 +6,28 @@ namespace AutoLoRa.Training.Recipes;
 /// <summary>The settings every method has (the typed properties of <see cref="RecipeSettings"/>), and their checks.</summary>
 public static class CommonSettings
 {
+    /// <summary>Setting <c>epochs</c> (<see cref="RecipeSettings.Epochs"/>).</summary>
     public static Setting<int> Epochs { get; } = new("epochs", "Maximum epochs (AutoLoRa may stop earlier when its learning rate falls below 1e-5).", SettingFormats.Int)
     {
         Get = s => s.Epochs,
         Set = (s, v) => s with { Epochs = v },
     };
 
+    /// <summary>Setting <c>batch-size</c> (<see cref="RecipeSettings.BatchSize"/>).</summary>
     public static Setting<int> BatchSize { get; } = new("batch-size", "Mini-batch size.", SettingFormats.Int)
     {
         Get = s => s.BatchSize,
         Set = (s, v) => s with { BatchSize = v },
     };
 
+    /// <summary>Setting <c>lr</c> (<see cref="RecipeSettings.LearningRate"/>).</summary>
     public static Setting<float?> LearningRate { get; } = new("lr", "Fixed initial learning rate (for AutoLoRa this replaces the automatic schedule).", SettingFormats.OptionalFloat)
     {
         Get = s => s.LearningRate,
         Set = (s, v) => s with { LearningRate = v },
     };
 
+    /// <summary>Setting <c>lr-milestones</c> (<see cref="RecipeSettings.LearningRateMilestones"/>).</summary>
     public static Setting<int[]?> Milestones { get; } = new("lr-milestones",
         "Epochs at which a fixed learning rate is divided by 10, e.g. 30,50 (default 50% and 83% of the epochs).", SettingFormats.OptionalEpochs)
     {
@@ -40,12 +44,14 @@ public static class CommonSettings
         Set = (s, v) => s with { Optimizer = v },
     };
 
+    /// <summary>Setting <c>momentum</c> (<see cref="RecipeSettings.Momentum"/>).</summary>
     public static Setting<float> Momentum { get; } = new("momentum", "SGD momentum (AdamW keeps β1 = 0.9).", SettingFormats.Float)
     {
         Get = s => s.Momentum,
         Set = (s, v) => s with { Momentum = v },
     };
 
+    /// <summary>Setting <c>weight-decay</c> (<see cref="RecipeSettings.WeightDecay"/>).</summary>
     public static Setting<float?> WeightDecay { get; } = new("weight-decay",
         "Weight decay, L2 for SGD and decoupled for AdamW (default 1e-4 for fine-tuning, 1e-5 for TWINS, 5e-4 for PGD-AT).", SettingFormats.OptionalFloat)
     {
@@ -61,6 +67,7 @@ public static class CommonSettings
         Surface = SettingSurface.CommandLine,
     };
 
+    /// <summary>Setting <c>attack-step</c>: the training attack's step (<see cref="RecipeSettings.Attack"/>).</summary>
     public static Setting<float> AttackStep { get; } = new("attack-step", "PGD step size (default eps/4).", SettingFormats.Float)
     {
         Get = s => s.Attack.StepSize,
@@ -68,24 +75,28 @@ public static class CommonSettings
         ShowsDefault = false,
     };
 
+    /// <summary>Setting <c>attack-steps</c>: the training attack's steps (<see cref="RecipeSettings.Attack"/>).</summary>
     public static Setting<int> AttackSteps { get; } = new("attack-steps", "PGD steps of the training attack.", SettingFormats.Int)
     {
         Get = s => s.Attack.Steps,
         Set = (s, v) => s with { Attack = s.Attack with { Steps = v } },
     };
 
+    /// <summary>Setting <c>validation-steps</c> (<see cref="RecipeSettings.ValidationSteps"/>).</summary>
     public static Setting<int> ValidationSteps { get; } = new("validation-steps", "PGD steps of the validation attack (the reference validates with PGD-20).", SettingFormats.Int)
     {
         Get = s => s.ValidationSteps,
         Set = (s, v) => s with { ValidationSteps = v },
     };
 
+    /// <summary>Setting <c>validation-step</c> (<see cref="RecipeSettings.ValidationStepSize"/>).</summary>
     public static Setting<float?> ValidationStep { get; } = new("validation-step", "Step size of the validation attack (default: the training attack's).", SettingFormats.OptionalFloat)
     {
         Get = s => s.ValidationStepSize,
         Set = (s, v) => s with { ValidationStepSize = v },
     };
 
+    /// <summary>Setting <c>val-fraction</c> (<see cref="RecipeSettings.ValidationFraction"/>).</summary>
     public static Setting<double> ValidationFraction { get; } = new("val-fraction",
         "Held-out fraction of the training data for validation (PGD-20).", SettingFormats.SinglePrecisionFraction)
     {
@@ -109,6 +120,7 @@ public static class CommonSettings
         Surface = SettingSurface.Plan,
     };
 
+    /// <summary>Setting <c>horizontal-flip</c> (<see cref="RecipeSettings.HorizontalFlip"/>).</summary>
     public static Setting<bool> HorizontalFlip { get; } = new("horizontal-flip", "Random horizontal flip of training images.", SettingFormats.Flag)
     {
         Get = s => s.HorizontalFlip,
@@ -116,6 +128,7 @@ public static class CommonSettings
         Surface = SettingSurface.Plan,
     };
 
+    /// <summary>Setting <c>input-size</c> (<see cref="RecipeSettings.InputSize"/>).</summary>
     public static Setting<int?> InputSize { get; } = new("input-size",
         "Resize inputs to N×N inside the model (e.g. 224 to fine-tune an ImageNet-pretrained ResNet on 32×32 images, as the reference does; 0: no resize); saved with the model. Default: keep the model's setting.",
         SettingFormats.OptionalInt)
@@ -124,6 +137,7 @@ public static class CommonSettings
         Set = (s, v) => s with { InputSize = v },
     };
 
+    /// <summary>Setting <c>resize-mode</c> (<see cref="RecipeSettings.InputResize"/>).</summary>
     public static Setting<ResizeMode?> InputResize { get; } = new("resize-mode",
         "How the model resizes its inputs: nearest (F.interpolate's default, what the reference's F.interpolate(inp, 224) does) | bilinear (align_corners=False). " +
         "Default: with input-size, the protocol's (nearest for reference, bilinear for ours); else the model's own mode.",

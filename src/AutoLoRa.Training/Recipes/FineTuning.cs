@@ -1,8 +1,21 @@
+using AutoLoRa.ModelFiles;
+
 namespace AutoLoRa.Training.Recipes;
 
 /// <summary>How a pre-trained model starts fine-tuning, whichever verb or runner opened it.</summary>
 public static class FineTuning
 {
+    /// <summary>
+    /// Opens the pre-trained model at <paramref name="path"/> (a safetensors file written by AutoLoRa,
+    /// or a PyTorch checkpoint: key layout and architecture detected) on <paramref name="backend"/> and
+    /// makes it ready to fine-tune to <paramref name="classes"/> classes of <paramref name="channels"/>-channel
+    /// images (<see cref="Prepare"/>).
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is missing, damaged or not a model.</exception>
+    /// <exception cref="ArgumentException">The model expects another number of input channels than the data has.</exception>
+    public static Classifier Load(Backend backend, string path, int classes, int channels) =>
+        Prepare(ModelLoader.Load(path, backend, new ImportSettings { FallbackClasses = classes }), path, classes, channels);
+
     /// <summary>
     /// <paramref name="model"/> (opened from <paramref name="path"/>) as the plain network the file
     /// deploys — any LoRA branch discarded (an AutoLoRa model deploys and is scored on W alone; W + s·BA

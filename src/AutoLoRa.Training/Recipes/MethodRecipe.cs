@@ -82,5 +82,6 @@ public abstract class MethodRecipe(string name, string title, int position = 100
     /// <summary>Step decay without fixed milestones: TRADES's (÷10 at 50% and 83% of the epochs).</summary>
     protected virtual StepDecay DefaultDecay(float learningRate, int epochs) => StepDecay.TradesDefault(learningRate, epochs);
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 }

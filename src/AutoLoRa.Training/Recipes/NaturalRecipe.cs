@@ -9,6 +9,7 @@ public sealed class NaturalRecipe() : MethodRecipe("natural", "Natural", positio
     [ModuleInitializer]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new NaturalRecipe());
 
+    /// <inheritdoc/>
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new NaturalFineTuning(model, LearningRate(s), s.Momentum, WeightDecay(s));
 }

@@ -9,12 +9,16 @@ public sealed class PgdAtRecipe() : MethodRecipe("pgd-at", "PgdAt")
     [ModuleInitializer]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new PgdAtRecipe());
 
+    /// <inheritdoc/>
     public override bool FineTunes => false;
 
+    /// <inheritdoc/>
     public override float DefaultLearningRate => 0.1f;
 
+    /// <inheritdoc/>
     public override float DefaultWeightDecay => 5e-4f;
 
+    /// <inheritdoc/>
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new AdversarialPretraining(model, s.Attack, LearningRate(s), s.Momentum, WeightDecay(s));
 }

@@ -23,6 +23,7 @@ public enum Protocol
 /// </summary>
 public static class ProtocolSettings
 {
+    /// <summary>Setting <c>protocol</c> (<see cref="RecipeSettings.Protocol"/>).</summary>
     public static Setting<Protocol> Setting { get; } = new("protocol",
         "ours | reference: reference runs the authors' code's protocol point for point (uniform training-attack start, validation PGD without random start, " +
         "no LoRA on shortcut convolutions, PyTorch's default head initialisation, the code's learning-rate bookkeeping, nearest input resize, " +

@@ -19,12 +19,16 @@ public sealed record RecipeSettings
     [JsonConverter(typeof(MethodTitleConverter))]
     public required MethodRecipe Method { get; init; }
 
+    /// <summary>Maximum epochs (AutoLoRa may stop earlier, when its learning rate falls below its minimum).</summary>
     public int Epochs { get; init; } = 10;
 
+    /// <summary>Where the run writes its log, checkpoint and models, and resumes from.</summary>
     public required string RunDirectory { get; init; }
 
+    /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; init; } = 128;
 
+    /// <summary>Seeds the split, the batch order, augmentation, attacks and initialisations: the same seed gives the same run.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>A fixed initial learning rate (disables AutoLoRa's automatic schedule).</summary>
@@ -33,6 +37,7 @@ public sealed record RecipeSettings
     /// <summary>Epochs at which a fixed learning rate is divided by 10 (default: the method's).</summary>
     public IReadOnlyList<int>? LearningRateMilestones { get; init; }
 
+    /// <summary>SGD momentum.</summary>
     public float Momentum { get; init; } = 0.9f;
 
     /// <summary>Null: the method's (<see cref="MethodRecipe.DefaultWeightDecay"/>).</summary>
@@ -50,8 +55,10 @@ public sealed record RecipeSettings
     /// <summary>Held-out fraction of the training data for validation robust accuracy.</summary>
     public double ValidationFraction { get; init; } = 0.05;
 
+    /// <summary>Random-crop padding of training images in pixels (0: no crops).</summary>
     public int CropPadding { get; init; }
 
+    /// <summary>Random horizontal flips of training images.</summary>
     public bool HorizontalFlip { get; init; }
 
     /// <summary>Side to which the model resizes its inputs (0: none); null keeps the model's own.</summary>
@@ -60,6 +67,7 @@ public sealed record RecipeSettings
     /// <summary>How inputs are resized; null: bilinear, or the model's own when only it resizes.</summary>
     public ResizeMode? InputResize { get; init; }
 
+    /// <summary>Continue from RunDirectory's checkpoint when there is one; false starts over.</summary>
     public bool Resume { get; init; } = true;
 
     /// <summary>Where the authors' code and ours differ, which one this run follows (<see cref="ProtocolSettings"/>).</summary>

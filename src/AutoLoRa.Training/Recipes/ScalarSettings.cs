@@ -12,17 +12,23 @@ namespace AutoLoRa.Training.Recipes;
 /// </summary>
 public static class ScalarSettings
 {
+    /// <summary>Setting <c>lambda1</c>: a fixed λ1.</summary>
     public static Setting<float?> Lambda1 { get; } = Setting<float?>.Owned("lambda1", null, "Fixed λ1 (given with λ2, it disables the automatic scalars).", SettingFormats.OptionalFloat);
 
+    /// <summary>Setting <c>lambda2</c>: a fixed λ2.</summary>
     public static Setting<float?> Lambda2 { get; } = Setting<float?>.Owned("lambda2", null, "Fixed λ2 (given with λ1).", SettingFormats.OptionalFloat);
 
+    /// <summary>Setting <c>lambda2-max</c>: λ2max of the automatic scalars.</summary>
     public static Setting<float> Lambda2Max { get; } = Setting<float>.Owned("lambda2-max", 6f, "λ2max of the automatic scalars.", SettingFormats.Float);
 
+    /// <summary>Setting <c>alpha</c>: α of the automatic scalars.</summary>
     public static Setting<float> Alpha { get; } = Setting<float>.Owned("alpha", 1f, "α of the automatic scalars (λ1 = 1 − SA^α).", SettingFormats.Float);
 
+    /// <summary>Setting <c>grad-sim-batches</c>: training batches the gradient similarity is measured on after each epoch (0: not measured).</summary>
     public static Setting<int> GradSimBatches { get; } = Setting<int>.Owned("grad-sim-batches", 0,
         "Training batches the gradient similarity of the natural and adversarial objectives is measured on after every epoch (0: not tracked).", SettingFormats.Int, showsDefault: false);
 
+    /// <summary>Setting <c>scalar-probe-size</c>: training images on which SA is measured for the automatic scalars.</summary>
     public static Setting<int> ScalarProbeSize { get; } = Setting<int>.Owned("scalar-probe-size", 2000,
         "Training images the automatic scalars measure clean accuracy on (a fixed random subset).", SettingFormats.Int);
 

@@ -17,6 +17,7 @@ public abstract class TradesRecipe(string name, string title, int position) : Me
     public static Setting<bool> AutoScalars { get; } = Setting<bool>.Owned("auto-scalars", false,
         "Vanilla RFT and TWINS with AutoLoRa's scalar scheduler: λ1·CE + λ2·KL from the model's clean training accuracy.", SettingFormats.Flag);
 
+    /// <inheritdoc/>
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [.. ScalarSettings.All, Beta, AutoScalars];
 
     /// <summary>

@@ -27,17 +27,22 @@ public sealed class TwinsRecipe() : TradesRecipe("twins", "Twins", position: 2)
     [ModuleInitializer]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new TwinsRecipe());
 
+    /// <inheritdoc/>
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [.. ScalarSettings.All, Beta, AutoScalars, Gamma, KlNormalization];
 
+    /// <inheritdoc/>
     public override float DefaultLearningRate => 0.01f;
 
     /// <summary>1: the default learning rate went from the TWINS script's 0.003 to the AutoLoRa authors' best 0.01.</summary>
     public override int DefaultsRevision => 1;
 
+    /// <inheritdoc/>
     public override float DefaultWeightDecay => 1e-5f;
 
+    /// <inheritdoc/>
     public override bool TrainsTwinNorms => true;
 
+    /// <inheritdoc/>
     public override void Validate(RecipeSettings s)
     {
         float gamma = s.Get(Gamma);

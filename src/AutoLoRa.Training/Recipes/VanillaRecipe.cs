@@ -10,6 +10,7 @@ namespace AutoLoRa.Training.Recipes;
 /// </summary>
 public sealed class VanillaRecipe() : TradesRecipe("vanilla", "Vanilla", position: 1)
 {
+    /// <inheritdoc/>
     public override float DefaultLearningRate => 0.001f;
 
     /// <summary>1: the default learning rate went from 0.01 to the authors' best 0.001.</summary>
@@ -18,6 +19,7 @@ public sealed class VanillaRecipe() : TradesRecipe("vanilla", "Vanilla", positio
     [ModuleInitializer]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new VanillaRecipe());
 
+    /// <inheritdoc/>
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>
         new VanillaRft(model, s.Attack, LearningRate(s), s.Get(Beta), s.Momentum, WeightDecay(s), Scalars(backend, model, s, train));
 }

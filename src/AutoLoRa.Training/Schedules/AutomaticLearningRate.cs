@@ -3,6 +3,7 @@ namespace AutoLoRa.Training.Schedules;
 /// <summary>Why the automatic schedule halved the learning rate at a checkpoint.</summary>
 public enum HalvingReason
 {
+    /// <summary>Not halved.</summary>
     None,
 
     /// <summary>Validation robust accuracy rose between consecutive epochs in fewer than ρ of the epochs since the previous checkpoint.</summary>
@@ -18,6 +19,7 @@ public enum HalvingReason
 /// <param name="Stop">The rate fell below the minimum: training ends.</param>
 public readonly record struct LearningRateDecision(bool IsNewBest, HalvingReason Halving, bool Stop)
 {
+    /// <summary>The rate was halved: the caller restores the best weights.</summary>
     public bool RestoreBest => Halving != HalvingReason.None;
 }
 
@@ -47,6 +49,7 @@ public sealed class AutomaticLearningRate
     private bool _halvedAtPreviousCheckpoint;
     private float _bestAtPreviousCheckpoint = float.NegativeInfinity;
 
+    /// <summary>The rule from <paramref name="initialRate"/>, checked every <paramref name="period"/> epochs against the share <paramref name="rho"/>, ending below <paramref name="minimumRate"/>; <paramref name="referenceBookkeeping"/> follows the authors' code (README, Protocol).</summary>
     public AutomaticLearningRate(float initialRate = 0.01f, int period = 4, float rho = 0.75f, float minimumRate = 1e-5f, bool referenceBookkeeping = false)
     {
         if (!(initialRate > 0) || period < 1 || !(rho > 0 && rho <= 1) || !(minimumRate > 0))
@@ -63,12 +66,16 @@ public sealed class AutomaticLearningRate
     /// <summary>Condition 2 as the reference code evaluates it (see the remarks).</summary>
     public bool ReferenceBookkeeping { get; }
 
+    /// <summary>The current learning rate.</summary>
     public float Rate { get; private set; }
 
+    /// <summary>Epochs between checkpoints.</summary>
     public int Period { get; }
 
+    /// <summary>ρ of condition 1.</summary>
     public float Rho { get; }
 
+    /// <summary>Training stops when the rate falls below it.</summary>
     public float MinimumRate { get; }
 
     /// <summary>Validation robust accuracy per epoch so far.</summary>
@@ -104,9 +111,11 @@ public sealed class AutomaticLearningRate
     /// <summary>Condition 2's first half: the paper's "not halved at the previous check", or the reference's "this is not the first check".</summary>
     private bool NotHalvedLastTime() => ReferenceBookkeeping ? _previousCheckpoint > 0 : !_halvedAtPreviousCheckpoint;
 
+    /// <summary>The state to save in a checkpoint.</summary>
     public AutomaticLearningRateState ExportState() =>
         new(Rate, [.. _history], _best, _previousCheckpoint, _halvedAtPreviousCheckpoint, _bestAtPreviousCheckpoint);
 
+    /// <summary>Continues from a state <see cref="ExportState"/> saved.</summary>
     public void ImportState(AutomaticLearningRateState state)
     {
         Rate = state.Rate;

@@ -26,16 +26,22 @@ public sealed class AutomaticScalars
         return new(true, 1f, 0f, alpha, lambda2Max);
     }
 
+    /// <summary>Weights that stay <paramref name="lambda1"/> and <paramref name="lambda2"/>.</summary>
     public static AutomaticScalars Fixed(float lambda1, float lambda2) => new(false, lambda1, lambda2, 1f, lambda2);
 
+    /// <summary>The weight of the natural branch's CE.</summary>
     public float Lambda1 { get; private set; }
 
+    /// <summary>The weight of the KL between the adversarial and natural outputs.</summary>
     public float Lambda2 { get; private set; }
 
+    /// <summary>α of λ1 = 1 − SA^α and λ2 = λ2max·SA^α.</summary>
     public float Alpha { get; }
 
+    /// <summary>λ2max, λ2 at SA = 1.</summary>
     public float Lambda2Max { get; }
 
+    /// <summary>The weights follow SA (false: <see cref="Fixed"/>).</summary>
     public bool IsAutomatic => _automatic;
 
     /// <summary>Updates the weights from a fresh natural-branch accuracy in [0, 1] (ignored when fixed).</summary>

@@ -6,12 +6,16 @@ namespace AutoLoRa.Training.Schedules;
 /// <summary><see cref="AutomaticLearningRate"/> as an epoch schedule.</summary>
 public sealed class AutomaticSchedule(AutomaticLearningRate rule) : ILearningRateSchedule
 {
+    /// <inheritdoc/>
     public string Kind => "auto";
 
+    /// <inheritdoc/>
     public float Rate => rule.Rate;
 
+    /// <summary>The rule this schedule applies.</summary>
     public AutomaticLearningRate Rule => rule;
 
+    /// <inheritdoc/>
     public EpochDecision AfterEpoch(int epoch, float validationRobustAccuracy)
     {
         var d = rule.Record(validationRobustAccuracy);
@@ -20,8 +24,10 @@ public sealed class AutomaticSchedule(AutomaticLearningRate rule) : ILearningRat
         return new EpochDecision(d.RestoreBest, d.Stop, note);
     }
 
+    /// <inheritdoc/>
     public string ExportState() => JsonSerializer.Serialize(rule.ExportState(), AutomaticScheduleJsonContext.Default.AutomaticLearningRateState);
 
+    /// <inheritdoc/>
     public void ImportState(string state) =>
         rule.ImportState(JsonSerializer.Deserialize(state, AutomaticScheduleJsonContext.Default.AutomaticLearningRateState) ?? throw new JsonException("empty schedule state"));
 }

@@ -15,9 +15,12 @@ public interface ILearningRateSchedule
     /// <summary>The rate for the coming epoch.</summary>
     float Rate { get; }
 
+    /// <summary>Takes the epoch's validation robust accuracy; says whether to restore the best weights or stop.</summary>
     EpochDecision AfterEpoch(int epoch, float validationRobustAccuracy);
 
+    /// <summary>The state to save in a checkpoint.</summary>
     string ExportState();
 
+    /// <summary>Continues from a state <see cref="ExportState"/> saved.</summary>
     void ImportState(string state);
 }

@@ -12,6 +12,7 @@ namespace AutoLoRa.Training.Schedules;
 /// <param name="refreshesPerEpoch">Measurements per epoch, the first at its start: 4 (ours) or 1 (the reference protocol's).</param>
 public sealed class MeasuredScalars(AutomaticScalars weights, Func<float> measureAccuracy, int refreshesPerEpoch = 4)
 {
+    /// <summary>The weights the measurements update.</summary>
     public AutomaticScalars Weights { get; } = weights;
 
     /// <summary>The accuracy at the last refresh (0 before the first).</summary>

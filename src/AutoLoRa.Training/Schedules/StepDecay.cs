@@ -3,6 +3,7 @@ namespace AutoLoRa.Training.Schedules;
 /// <summary>Piecewise-constant learning rate: multiplied by γ at each milestone epoch (PyTorch's MultiStepLR).</summary>
 public sealed class StepDecay
 {
+    /// <summary><paramref name="initialRate"/>, multiplied by <paramref name="gamma"/> at each of <paramref name="milestones"/>.</summary>
     public StepDecay(float initialRate, IReadOnlyList<int> milestones, float gamma = 0.1f)
     {
         if (!(initialRate > 0) || !(gamma > 0)) throw new ArgumentException($"Invalid step decay: rate {initialRate}, gamma {gamma}.");
@@ -12,10 +13,13 @@ public sealed class StepDecay
         Gamma = gamma;
     }
 
+    /// <summary>The rate before the first milestone.</summary>
     public float InitialRate { get; }
 
+    /// <summary>Epochs at which the rate is multiplied by <see cref="Gamma"/>.</summary>
     public int[] Milestones { get; }
 
+    /// <summary>The factor applied at each milestone.</summary>
     public float Gamma { get; }
 
     /// <summary>The rate used during 0-based epoch <paramref name="epoch"/>.</summary>

@@ -12,8 +12,10 @@ public sealed class AdversarialPretraining(Classifier model, PgdConfig attack, f
 {
     private readonly PgdAttack _attack = new(attack.With(PgdObjective.CrossEntropy, PgdStart.Uniform));
 
+    /// <inheritdoc/>
     public override string Method => "pgd-at";
 
+    /// <inheritdoc/>
     public override Tensor Step(Tensor x, Tensor y, Random rng)
     {
         var adversarial = _attack.Perturb(Model, x, y, rng);

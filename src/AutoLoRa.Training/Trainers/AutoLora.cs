@@ -37,6 +37,7 @@ public sealed class AutoLora : Trainer
         AutoScalars = new MeasuredScalars(scalars, measureNaturalAccuracy, scalarRefreshesPerEpoch);
     }
 
+    /// <inheritdoc/>
     public override string Method => "autolora";
 
     /// <summary>The training attack, objective and start included.</summary>
@@ -48,6 +49,7 @@ public sealed class AutoLora : Trainer
     /// <summary>The natural branch's accuracy at the last refresh.</summary>
     public float NaturalAccuracy => AutoScalars!.Accuracy;
 
+    /// <inheritdoc/>
     public override Tensor Step(Tensor x, Tensor y, Random rng)
     {
         var adversarial = _attack.Perturb(Model, x, y, rng, Branch.Main);

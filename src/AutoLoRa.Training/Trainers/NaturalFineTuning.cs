@@ -4,8 +4,10 @@ namespace AutoLoRa.Training.Trainers;
 public sealed class NaturalFineTuning(Classifier model, float learningRate, float momentum = 0.9f, float weightDecay = 1e-4f)
     : Trainer(model, learningRate, momentum, weightDecay)
 {
+    /// <inheritdoc/>
     public override string Method => "natural";
 
+    /// <inheritdoc/>
     public override Tensor Step(Tensor x, Tensor y, Random rng)
     {
         Model.Train();

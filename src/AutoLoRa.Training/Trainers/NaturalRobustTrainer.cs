@@ -9,12 +9,14 @@ namespace AutoLoRa.Training.Trainers;
 /// </summary>
 public abstract class NaturalRobustTrainer : Trainer
 {
+    /// <summary>A trainer of <paramref name="model"/> whose robust (KL) term weighs <paramref name="beta"/>, with SGD.</summary>
     protected NaturalRobustTrainer(Classifier model, float learningRate, float beta, float momentum, float weightDecay)
         : base(model, learningRate, momentum, weightDecay) => Beta = beta;
 
     /// <summary>TRADES's β (unused with automatic or fixed scalars).</summary>
     public float Beta { get; }
 
+    /// <inheritdoc/>
     public override Tensor Step(Tensor x, Tensor y, Random rng)
     {
         var (natural, robust) = Objectives(Model, x, y, rng);

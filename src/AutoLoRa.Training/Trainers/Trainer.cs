@@ -14,6 +14,7 @@ public abstract class Trainer : IDisposable
     private readonly (float LearningRate, float Momentum, float WeightDecay) _optimizerSettings;
     private IOptimizer? _optimizer;
 
+    /// <summary>A trainer of <paramref name="model"/>; its optimizer (SGD unless <see cref="UseOptimizer"/> says otherwise) is made at the first step.</summary>
     protected Trainer(Classifier model, float learningRate, float momentum, float weightDecay)
     {
         Model = model;
@@ -23,6 +24,7 @@ public abstract class Trainer : IDisposable
     /// <summary>The method's name in logs and checkpoints ("autolora", "vanilla", "natural", "pgd-at").</summary>
     public abstract string Method { get; }
 
+    /// <summary>The model being trained, in place.</summary>
     public Classifier Model { get; }
 
     /// <summary>Which optimizer <see cref="Optimizer"/> is: SGD unless <see cref="UseOptimizer"/> chose another.</summary>
@@ -82,6 +84,7 @@ public abstract class Trainer : IDisposable
         return loss;
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         _optimizer?.Dispose();

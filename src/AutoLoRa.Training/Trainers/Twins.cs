@@ -39,12 +39,16 @@ public sealed class Twins : NaturalRobustTrainer
         AutoScalars = autoScalars;
     }
 
+    /// <inheritdoc/>
     public override string Method => "twins";
 
+    /// <summary>γ, the weight of the frozen wing's terms.</summary>
     public float Gamma { get; }
 
+    /// <summary>The configured batch size each wing's KL sum is divided by (<see cref="TwinsKlNormalization"/>).</summary>
     public int NominalBatchSize { get; }
 
+    /// <summary>How each wing's KL is normalised.</summary>
     public TwinsKlNormalization KlNormalization { get; }
 
     /// <summary>Attack the adaptive wing, then the split-mode adversarial forward (first, as the reference) and clean forward.</summary>

@@ -29,6 +29,7 @@ public sealed class VanillaRft : NaturalRobustTrainer
         AutoScalars = autoScalars;
     }
 
+    /// <inheritdoc/>
     public override string Method => "vanilla";
 
     /// <summary>Attack, then CE(f(x), y) and KL(p(x) ‖ p(x_adv)) from training-mode forwards.</summary>

@@ -18,17 +18,20 @@ namespace AutoLoRa.Training.Workloads;
 /// <param name="ImageSize">Side of the square RGB inputs.</param>
 public sealed record BenchmarkWorkload(string Name, string Architecture, int Width, int BatchSize, int InferBatch = 128, int ImageSize = 32)
 {
+    /// <summary>Classes of every workload.</summary>
     public const int Classes = 10;
 
     /// <summary>The steps WORKLOADS.md defines.</summary>
     public static IReadOnlyList<string> Steps { get; } = ["autolora", "vanilla", "infer"];
 
+    /// <summary>Every workload.</summary>
     public static IReadOnlyList<BenchmarkWorkload> All { get; } =
     [
         new("r18w16-b64", "resnet18", 16, 64), new("r18-b32", "resnet18", 64, 32),
         new("vit-ti4-b32", "vit-ti4", 0, 32), new("vit-s16-b8", "vit-s16", 0, 8, InferBatch: 32, ImageSize: 224),
     ];
 
+    /// <summary>The workload named <paramref name="name"/>, or an error listing the names.</summary>
     public static BenchmarkWorkload Parse(string name) =>
         All.FirstOrDefault(w => w.Name == name) ?? throw new ArgumentException($"--workload '{name}' is unknown; choose {string.Join(" or ", All.Select(w => w.Name))}.");
 

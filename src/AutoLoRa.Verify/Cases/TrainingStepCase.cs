@@ -24,6 +24,7 @@ public sealed record StepComparison(
     /// <summary>The larger of the loss and the parameter/buffer deviations.</summary>
     public double MaxDeviation => Math.Max(LossDeviation, ParameterDeviation);
 
+    /// <inheritdoc/>
     public override string ToString() =>
         $"losses {string.Join(", ", ReferenceLosses.Select(l => l.ToString("F5")))} (reference) vs " +
         $"{string.Join(", ", CandidateLosses.Select(l => l.ToString("F5")))}; loss dev {LossDeviation:0.0E+0}, " +
@@ -64,8 +65,10 @@ public sealed class TrainingStepCase : VerificationCase
 
     private const int BatchSize = 12, Seed = 3;
 
+    /// <inheritdoc/>
     public override bool NeedsReferenceBackend => true;
 
+    /// <inheritdoc/>
     public override CaseOutcome Check(Backend candidate, Backend? reference)
     {
         var comparison = Compare(candidate, Require(reference));

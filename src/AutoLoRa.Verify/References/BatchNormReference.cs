@@ -3,8 +3,10 @@ namespace AutoLoRa.Verify.References;
 /// <summary>Batch-norm over (N, C, HW) in double, straight from the formulas (PyTorch semantics).</summary>
 public static class BatchNormReference
 {
+    /// <summary>Outputs and statistics of a training-mode forward pass.</summary>
     public sealed record Training(float[] Y, float[] Mean, float[] InvStd, float[] RunningMean, float[] RunningVar);
 
+    /// <summary>Batch-norm with batch statistics and updated running ones, in double precision.</summary>
     public static Training ForwardTraining(int n, int c, int hw, float[] x, float[] gamma, float[] beta,
         float[] runningMean, float[] runningVar, double momentum, double eps)
     {
@@ -32,6 +34,7 @@ public static class BatchNormReference
         return new Training(y, mean, invStd, rm, rv);
     }
 
+    /// <summary>Batch-norm with the given running statistics, in double precision.</summary>
     public static float[] ForwardInference(int n, int c, int hw, float[] x, float[] gamma, float[] beta,
         float[] runningMean, float[] runningVar, double eps)
     {

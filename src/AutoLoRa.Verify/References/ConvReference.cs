@@ -10,6 +10,7 @@ namespace AutoLoRa.Verify.References;
 /// </summary>
 public static class ConvReference
 {
+    /// <summary>The convolution by its definition, in double precision.</summary>
     public static float[] Forward(ConvGeometry g, float[] x, float[] w, float[]? bias)
     {
         int oh = g.OutH, ow = g.OutW;

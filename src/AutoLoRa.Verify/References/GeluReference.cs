@@ -6,12 +6,16 @@ namespace AutoLoRa.Verify.References;
 /// </summary>
 public static class GeluReference
 {
+    /// <summary>x·Φ(x), Φ the standard normal CDF.</summary>
     public static double Exact(double x) => x * Cdf(x);
 
+    /// <summary>d/dx of x·Φ(x).</summary>
     public static double ExactDerivative(double x) => Cdf(x) + x * Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
 
+    /// <summary>The tanh approximation of GELU.</summary>
     public static double Tanh(double x) => 0.5 * x * (1 + Math.Tanh(Inner(x)));
 
+    /// <summary>d/dx of the tanh approximation.</summary>
     public static double TanhDerivative(double x)
     {
         double t = Math.Tanh(Inner(x));

@@ -5,6 +5,7 @@ namespace AutoLoRa.Verify.References;
 /// <summary>Naive pooling over every window position, padding treated as "not there" (max) or zero (average).</summary>
 public static class PoolReference
 {
+    /// <summary>Max pooling by its definition, with the index of each window's maximum.</summary>
     public static (float[] Y, int[] ArgMax) MaxForward(PoolGeometry g, float[] x)
     {
         int oh = g.OutH, ow = g.OutW;
@@ -43,6 +44,7 @@ public static class PoolReference
         return dx;
     }
 
+    /// <summary>Average pooling by its definition, padding counted.</summary>
     public static float[] AvgForward(PoolGeometry g, float[] x)
     {
         int oh = g.OutH, ow = g.OutW;

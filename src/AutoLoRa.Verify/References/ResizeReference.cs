@@ -10,9 +10,11 @@ namespace AutoLoRa.Verify.References;
 /// </summary>
 public static class ResizeReference
 {
+    /// <summary>The resize by its definition.</summary>
     public static float[] Forward(ResizeGeometry g, float[] x) =>
         Apply(g.N * g.C, Matrix(g.Mode, g.H, g.OutH), Matrix(g.Mode, g.W, g.OutW), x, g.H, g.W, transpose: false);
 
+    /// <summary>The resize's input gradient by its definition.</summary>
     public static float[] Backward(ResizeGeometry g, float[] dy) =>
         Apply(g.N * g.C, Matrix(g.Mode, g.H, g.OutH), Matrix(g.Mode, g.W, g.OutW), dy, g.OutH, g.OutW, transpose: true);
 

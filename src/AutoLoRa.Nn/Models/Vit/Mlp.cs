@@ -7,14 +7,17 @@ namespace AutoLoRa.Nn.Models.Vit;
 /// <summary>timm's <c>Mlp</c>: <c>fc1</c> (D → hidden), exact GELU, <c>fc2</c> (hidden → D), applied to every token.</summary>
 public sealed class Mlp : Module
 {
+    /// <summary>An MLP from <paramref name="width"/> through <paramref name="hidden"/> back to <paramref name="width"/>.</summary>
     public Mlp(Backend backend, Random rng, int width, int hidden)
     {
         Fc1 = RegisterModule("fc1", new Linear(backend, rng, width, hidden));
         Fc2 = RegisterModule("fc2", new Linear(backend, rng, hidden, width));
     }
 
+    /// <summary>The expanding layer.</summary>
     public Linear Fc1 { get; }
 
+    /// <summary>The contracting layer.</summary>
     public Linear Fc2 { get; }
 
     /// <summary>x (N, T, D) → (N, T, D).</summary>

@@ -11,11 +11,13 @@ namespace AutoLoRa.Nn.Models.Vit;
 /// </summary>
 public sealed class PatchEmbedding : Module
 {
+    /// <summary>An embedding of <paramref name="patch"/>×<paramref name="patch"/> patches of <paramref name="inChannels"/>-channel images into <paramref name="width"/>-wide tokens.</summary>
     public PatchEmbedding(Backend backend, Random rng, int inChannels, int width, int patch)
     {
         Proj = RegisterModule("proj", new Conv2d(backend, rng, inChannels, width, patch, stride: patch, bias: true));
     }
 
+    /// <summary>The patch projection (a convolution with kernel and stride equal to the patch side).</summary>
     public Conv2d Proj { get; }
 
     /// <summary>x (N, C, H, W) → (N, (H/p)·(W/p), D).</summary>

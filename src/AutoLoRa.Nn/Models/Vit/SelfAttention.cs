@@ -14,6 +14,7 @@ public sealed class SelfAttention : Module
 {
     private readonly int _heads;
 
+    /// <summary>Attention over <paramref name="width"/>-wide tokens with <paramref name="heads"/> heads, its linears initialised from <paramref name="rng"/>.</summary>
     public SelfAttention(Backend backend, Random rng, int width, int heads)
     {
         if (heads < 1 || width % heads != 0) throw new ArgumentException($"A width of {width} does not split into {heads} equal heads.");
@@ -22,8 +23,10 @@ public sealed class SelfAttention : Module
         Proj = RegisterModule("proj", new Linear(backend, rng, width, width));
     }
 
+    /// <summary>The D → 3·D projection to queries, keys and values.</summary>
     public Linear Qkv { get; }
 
+    /// <summary>The D → D projection of the concatenated heads.</summary>
     public Linear Proj { get; }
 
     /// <summary>x (N, T, D) → (N, T, D).</summary>

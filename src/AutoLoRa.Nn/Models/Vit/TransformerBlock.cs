@@ -11,6 +11,7 @@ namespace AutoLoRa.Nn.Models.Vit;
 /// </summary>
 public sealed class TransformerBlock : Module
 {
+    /// <summary>A block over <paramref name="width"/>-wide tokens with <paramref name="heads"/> attention heads.</summary>
     public TransformerBlock(Backend backend, Random rng, int width, int heads)
     {
         Norm1 = RegisterModule("norm1", new LayerNorm(backend, width));
@@ -19,14 +20,19 @@ public sealed class TransformerBlock : Module
         Mlp = RegisterModule("mlp", new Mlp(backend, rng, width, VitSize.MlpRatio * width));
     }
 
+    /// <summary>The norm before attention.</summary>
     public LayerNorm Norm1 { get; }
 
+    /// <summary>Multi-head self-attention.</summary>
     public SelfAttention Attn { get; }
 
+    /// <summary>The norm before the MLP.</summary>
     public LayerNorm Norm2 { get; }
 
+    /// <summary>The token-wise MLP.</summary>
     public Mlp Mlp { get; }
 
+    /// <summary>h (N, T, D) → (N, T, D) along <paramref name="branch"/>.</summary>
     public Tensor Forward(Tensor h, Branch branch)
     {
         h = Ops.Add(h, Attn.Forward(Norm1.Forward(h, branch), branch));

@@ -24,6 +24,7 @@ public sealed class VisionTransformer : Classifier
     private readonly LayerNorm _norm;
     private Linear _head;
 
+    /// <summary>The vision transformer <paramref name="spec"/> describes, initialised from <paramref name="seed"/> as timm initialises its embeddings.</summary>
     public VisionTransformer(Backend backend, ModelSpec spec, int seed) : base(spec)
     {
         Size = VitSize.Of(spec.Architecture);
@@ -42,26 +43,33 @@ public sealed class VisionTransformer : Classifier
         AddSpecExtras(seed);
     }
 
+    /// <summary>Patch, width, depth and heads.</summary>
     public VitSize Size { get; }
 
     /// <summary>Patches per side of the grid the position embedding is laid out for.</summary>
     public int Grid => Size.Grid(Spec.VitImageSize());
 
+    /// <summary>The learned class token (1, 1, D), put in front of every sequence.</summary>
     public Tensor ClassToken { get; }
 
+    /// <summary>The learned position embedding (1, 1 + grid², D), class token's first.</summary>
     public Tensor PositionEmbedding { get; }
 
+    /// <inheritdoc/>
     public override Linear Head => _head;
 
+    /// <inheritdoc/>
     public override void ReplaceHead(int classes, Random? defaultInit = null)
     {
         _head = ReplaceModule("head", new Linear(_head.Weight.Backend, defaultInit ?? new Random(0), Size.Width, classes, zeroInit: defaultInit is null));
         Spec = Spec with { Classes = classes };
     }
 
+    /// <inheritdoc/>
     protected override bool TakesLora(string name, LoraLayer layer, bool shortcuts, IReadOnlyList<string>? targets) =>
         VitLoraTargets.Covers(targets ?? VitLoraTargets.Known, name);
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
         var input = PrepareInput(x);
@@ -81,6 +89,7 @@ public sealed class VisionTransformer : Classifier
         return _head.Forward(_norm.Forward(Ops.Token(h, 0), branch));
     }
 
+    /// <inheritdoc/>
     public override void Dispose()
     {
         _normalize.Dispose();

@@ -40,6 +40,7 @@ public abstract class SettingDescriptor
     /// <summary>Calls the visitor with the typed descriptor.</summary>
     public abstract TResult Accept<TResult>(ISettingVisitor<TResult> visitor);
 
+    /// <inheritdoc/>
     public override string ToString() => Key;
 }
 
@@ -77,9 +78,12 @@ public sealed class Setting<T>(string key, string help, SettingFormat<T> format)
         Set = (s, value) => s with { MethodValues = s.MethodValues.SetItem(key, value) },
     };
 
+    /// <inheritdoc/>
     public override RecipeSettings ReadJson(RecipeSettings s, JsonElement value) => Set(s, Format.Read(value));
 
+    /// <inheritdoc/>
     public override JsonNode? WriteJson(RecipeSettings s) => Format.Write(Get(s));
 
+    /// <inheritdoc/>
     public override TResult Accept<TResult>(ISettingVisitor<TResult> visitor) => visitor.Visit(this);
 }

@@ -1,0 +1,48 @@
+// emulator_checks.cu — kernels that break CUDA's rules on purpose, so the tests can see the host
+// emulation refuse or expose each break (tests/AutoLoRa.Kernels.Tests/EmulatorStrictnessTests.cs).
+// None is launched by the backend.
+#include "autolora_cuda.cuh"
+
+// @test-only: even and odd threads wait at different __syncthreads calls, which the emulator refuses
+extern "C" __global__ void divergent_barrier_f32(float* out)
+{
+    unsigned tid = threadIdx.x;
+    // Different work after each barrier, so the compiler cannot merge the two calls into one.
+    if (tid % 2 == 0) {
+        out[tid] = 1.0f;
+        __syncthreads();
+        out[tid] += out[(tid + 1) % blockDim.x];
+    } else {
+        out[tid] = 2.0f;
+        __syncthreads();
+        out[tid] *= 3.0f;
+    }
+}
+AUTOLORA_HOST_ENTRY(divergent_barrier_f32)
+
+// @test-only: a shuffle whose mask names half the warp while all 32 lanes call it
+extern "C" __global__ void half_mask_shuffle_f32(float* out)
+{
+    unsigned tid = threadIdx.x;
+    out[tid] = __shfl_down_sync(0x0000ffffu, static_cast<float>(tid), 1);
+}
+AUTOLORA_HOST_ENTRY(half_mask_shuffle_f32)
+
+// @test-only: reads shared memory nothing wrote (the emulator's poison shows as NaN)
+extern "C" __global__ void unwritten_shared_f32(float* out)
+{
+    AUTOLORA_DYNAMIC_SHARED(float, scratch);
+    out[threadIdx.x] = scratch[threadIdx.x];
+}
+AUTOLORA_HOST_ENTRY(unwritten_shared_f32)
+
+// @test-only: a race: each thread writes its slot, then reads its neighbour's without a barrier,
+// so what it reads depends on which thread ran first
+extern "C" __global__ void neighbour_race_f32(float* out)
+{
+    AUTOLORA_DYNAMIC_SHARED(float, slots);
+    unsigned tid = threadIdx.x;
+    slots[tid] = static_cast<float>(tid);
+    out[tid] = slots[(tid + 1) % blockDim.x];
+}
+AUTOLORA_HOST_ENTRY(neighbour_race_f32)
