@@ -1,0 +1,50 @@
+namespace AutoLoRa.Distributed;
+
+/// <summary>The run without MPI: one rank, no native library, and every collective returns at once leaving its input as it is.</summary>
+public sealed class SingleProcess : Communicator
+{
+    public static SingleProcess Instance { get; } = new();
+
+    private SingleProcess()
+    {
+    }
+
+    public override int Rank => 0;
+
+    public override int Size => 1;
+
+    public override string Description => "one process";
+
+    public override void AllReduceSum(Span<double> values, string what)
+    {
+    }
+
+    public override void AllReduceSum(Span<long> values, string what)
+    {
+    }
+
+    public override void AllReduceMax(Span<long> values, string what)
+    {
+    }
+
+    public override PendingReduction StartAllReduceSum(Memory<float> values, string what) => PendingReduction.Done;
+
+    public override void Broadcast(Span<byte> bytes, int root, string what)
+    {
+    }
+
+    public override void AllGather(ReadOnlySpan<byte> mine, Span<byte> all, string what)
+    {
+        if (all.Length != mine.Length) throw new ArgumentException($"All-gather of {what}: {all.Length} bytes for one rank's {mine.Length}.", nameof(all));
+        mine.CopyTo(all);
+    }
+
+    public override void Barrier(string what)
+    {
+    }
+
+    /// <summary>Shared and stateless: nothing to release.</summary>
+    public override void Dispose()
+    {
+    }
+}
