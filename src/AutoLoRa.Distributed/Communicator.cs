@@ -22,7 +22,7 @@ public abstract class Communicator : IDisposable
     /// <summary>More than one rank.</summary>
     public bool IsDistributed => Size > 1;
 
-    /// <summary>One line for logs: "rank 1 of 4 (Open MPI v4.1.4)" or "one process".</summary>
+    /// <summary>For people: "4 ranks, Open MPI v4.1.4" or "one process".</summary>
     public abstract string Description { get; }
 
     /// <summary>Element-wise sum over ranks, in place.</summary>

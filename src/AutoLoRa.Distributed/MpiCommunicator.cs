@@ -28,7 +28,7 @@ internal sealed unsafe class MpiCommunicator : Communicator
         _timeout = timeout;
         Rank = rank;
         Size = size;
-        Description = $"rank {rank} of {size} ({library})";
+        Description = $"{size} ranks, {library}";
     }
 
     public override int Rank { get; }

@@ -80,7 +80,7 @@ internal static class TrainCommands
             return 0;
         }
         Console.WriteLine($"{title}: {model.Spec.Architecture} (width {model.Spec.BaseWidth}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
-        if (replicas.IsDistributed) Console.WriteLine($"data-parallel: {replicas.Size} ranks ({replicas.Description}), each on 1/{replicas.Size} of every epoch, batch {settings.BatchSize} per rank");
+        if (replicas.IsDistributed) Console.WriteLine($"data-parallel: {replicas.Description}, each on 1/{replicas.Size} of every epoch, batch {settings.BatchSize} per rank");
         Console.WriteLine($"run directory: {settings.RunDirectory}");
         var run = TrainingView.Run(title, settings.Epochs, p => Recipe.Train(backend, model, train, settings, p, replicas: replicas));
         replicas.Finish();
