@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu.Convolution;
 using AutoLoRa.Cpu.Gemm;
 

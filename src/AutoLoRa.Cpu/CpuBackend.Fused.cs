@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Cpu;
 

@@ -1,5 +1,4 @@
 using System.Numerics;
-using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Cpu;
 

@@ -1,4 +1,3 @@
-using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu.Gemm;
 
 namespace AutoLoRa.Cpu;

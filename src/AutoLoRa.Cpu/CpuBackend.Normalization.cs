@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Cpu;
 

@@ -1,6 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Cpu;
 

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using AutoLoRa.Core.Backends;
-
 namespace AutoLoRa.Cpu;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using AutoLoRa.Core;
-using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Cpu;
 

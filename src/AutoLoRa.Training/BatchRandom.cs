@@ -1,5 +1,3 @@
-using AutoLoRa.Data;
-
 namespace AutoLoRa.Training;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using System.Text;
-using AutoLoRa.Data;
 using AutoLoRa.Distributed;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Trainers;

@@ -1,5 +1,3 @@
-using AutoLoRa.Data;
-
 namespace AutoLoRa.Training;
 
 /// <summary>Fixed random subsets of the training data on which a run measures things (the scalar probe, the gradient-similarity batches).</summary>

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using AutoLoRa.Core;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
 using AutoLoRa.Distributed;
 using AutoLoRa.Formats;
 using AutoLoRa.Training.Checkpoints;

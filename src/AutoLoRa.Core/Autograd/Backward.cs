@@ -1,4 +1,3 @@
-using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Profiling;
 
 namespace AutoLoRa.Core.Autograd;

@@ -1,5 +1,3 @@
-using AutoLoRa.Core.Backends;
-
 namespace AutoLoRa.Core.Autograd;
 
 /// <summary>The worst disagreement found by <see cref="GradientChecker"/>.</summary>

@@ -1,5 +1,3 @@
-using AutoLoRa.Core.Backends;
-
 namespace AutoLoRa.Core;
 
 /// <summary>

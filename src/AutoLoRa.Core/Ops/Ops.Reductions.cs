@@ -1,5 +1,3 @@
-using AutoLoRa.Core.Autograd;
-
 namespace AutoLoRa.Core;
 
 public static partial class Ops

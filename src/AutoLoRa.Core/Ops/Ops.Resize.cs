@@ -1,6 +1,3 @@
-using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Backends;
-
 namespace AutoLoRa.Core;
 
 public static partial class Ops

@@ -1,6 +1,3 @@
-using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Backends;
-
 namespace AutoLoRa.Core;
 
 /// <summary>Which formula <see cref="Ops.Gelu"/> uses, as PyTorch's <c>approximate</c> argument ('none' or 'tanh').</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Core.Profiling;
 

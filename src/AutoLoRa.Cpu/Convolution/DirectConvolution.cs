@@ -1,12 +1,13 @@
 using System.Numerics.Tensors;
-using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu.Gemm;
+using DirectConvKernel = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops>;
+using DirectConvKernel256 = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops>;
 
 namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// Convolution computed straight from zero-padded copies of the images (<see cref="PaddedLayout"/>:
-/// split into phases for strided layers), vectorised along output rows (<see cref="DirectConvKernel"/>). Where the output has few channels (the 16- and
+/// split into phases for strided layers), vectorised along output rows (<see cref="DirectConvKernel{TV, TOps}"/>). Where the output has few channels (the 16- and
 /// 32-channel stages of a narrow ResNet) a GEMM over the lowered matrix does one multiply-add per
 /// packed value and so spends as long packing as multiplying; here nothing but the padded image
 /// (one pass) is written. Output rows must be whole vectors: 16 pixels wide for the AVX-512
@@ -142,11 +143,11 @@ internal static unsafe class DirectConvolution
                         new Span<float>(sums, 2 * DirectConvKernel.Channels).Clear();
                         if (Pixels == DirectConvKernel.Pixels)
                         {
-                            DirectFilterKernel.Run(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
+                            DirectConvKernel.FilterGradient(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
                         }
                         else
                         {
-                            DirectFilterKernel256.Run(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
+                            DirectConvKernel256.FilterGradient(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
                         }
                         for (int j = 0; j < rows; j++)
                         {
@@ -220,8 +221,8 @@ internal static unsafe class DirectConvolution
 
         private readonly void Run(float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
         {
-            if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Run(Steps, a, Offsets, x0, x1, out0, out1, ldc);
-            else DirectConvKernel256.Run(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Forward(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            else DirectConvKernel256.Forward(Steps, a, Offsets, x0, x1, out0, out1, ldc);
         }
 
     }

@@ -1,6 +1,4 @@
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu.Gemm;
 
 namespace AutoLoRa.Cpu.Convolution;

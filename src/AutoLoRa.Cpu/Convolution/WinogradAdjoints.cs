@@ -1,5 +1,4 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -12,10 +11,6 @@ namespace AutoLoRa.Cpu.Convolution;
 [SkipLocalsInit]
 internal static unsafe class WinogradAdjoints
 {
-    private const int Lanes = WinogradTransforms.Lanes;
-    private const int Side = WinogradTransforms.TileSide;
-    private const int OutputSide = WinogradTransforms.OutputSide;
-
     /// <summary>
     /// dM = A dY Aᵀ for the 4×4 gradient tile whose rows start <paramref name="rowStride"/> floats
     /// apart at <paramref name="tile"/> (columns 16 floats apart), stored as dm[ξ·stride .. +16).
@@ -23,19 +18,19 @@ internal static unsafe class WinogradAdjoints
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputGradient(float* tile, int rowStride, float* dm, long stride)
     {
-        var columns = stackalloc Vector512<float>[Side * OutputSide];
+        var columns = stackalloc Vector512<float>[TileSide * OutputSide];
         for (int j = 0; j < OutputSide; j++)
         {
             float* column = tile + j * Lanes;
             OutputGradientRows(Vector512.Load(column), Vector512.Load(column + rowStride),
                 Vector512.Load(column + 2 * rowStride), Vector512.Load(column + 3 * rowStride), columns + j, OutputSide);
         }
-        var row = stackalloc Vector512<float>[Side];
-        for (int i = 0; i < Side; i++)
+        var row = stackalloc Vector512<float>[TileSide];
+        for (int i = 0; i < TileSide; i++)
         {
             Vector512<float>* source = columns + i * OutputSide;
             OutputGradientRows(source[0], source[1], source[2], source[3], row, 1);
-            for (int j = 0; j < Side; j++) Vector512.Store(row[j], dm + (i * Side + j) * stride);
+            for (int j = 0; j < TileSide; j++) Vector512.Store(row[j], dm + (i * TileSide + j) * stride);
         }
     }
 
@@ -43,17 +38,17 @@ internal static unsafe class WinogradAdjoints
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FilterGradient(float* du, long stride, Vector512<float>* g)
     {
-        var rows = stackalloc Vector512<float>[3 * Side];
-        for (int j = 0; j < Side; j++)
+        var rows = stackalloc Vector512<float>[3 * TileSide];
+        for (int j = 0; j < TileSide; j++)
         {
             float* column = du + j * stride;
-            long step = Side * stride;
+            long step = TileSide * stride;
             FilterGradientRows(Vector512.Load(column), Vector512.Load(column + step), Vector512.Load(column + 2 * step),
-                Vector512.Load(column + 3 * step), Vector512.Load(column + 4 * step), Vector512.Load(column + 5 * step), rows + j, Side);
+                Vector512.Load(column + 3 * step), Vector512.Load(column + 4 * step), Vector512.Load(column + 5 * step), rows + j, TileSide);
         }
         for (int r = 0; r < 3; r++)
         {
-            Vector512<float>* source = rows + r * Side;
+            Vector512<float>* source = rows + r * TileSide;
             FilterGradientRows(source[0], source[1], source[2], source[3], source[4], source[5], g + 3 * r, 1);
         }
     }

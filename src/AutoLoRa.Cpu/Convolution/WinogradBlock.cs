@@ -1,6 +1,5 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -14,9 +13,6 @@ namespace AutoLoRa.Cpu.Convolution;
 [SkipLocalsInit]
 internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, float* v, float* m, int first, int count)
 {
-    private const int Lanes = WinogradTransforms.Lanes;
-    private const int Side = WinogradTransforms.OutputSide;
-
     private int Tiles => count * plan.TilesPerImage;
 
     /// <summary>Tile rows the multiply stage runs: the tiles rounded up to its rows of 8.</summary>
@@ -32,7 +28,7 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
     /// Whether the output stage writes four side-by-side tiles at once: with rows of whole vectors
     /// (16, 32, … wide) each channel's four rows then go out as four full-vector stores.
     /// </summary>
-    private bool Quads => plan.G.OutW % (4 * Side) == 0;
+    private bool Quads => plan.G.OutW % (4 * OutputSide) == 0;
 
     /// <summary>Items of the output stage: 16-channel blocks × tiles (or quads of tiles).</summary>
     public int OutputItems => (Quads ? Tiles / 4 : Tiles) * (plan.G.K / Lanes);
@@ -85,7 +81,7 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         int tile = item % Tiles, block = item / Tiles;
         var (n, tileRow, tileColumn) = plan.Locate(tile);
         float* origin = images + n * plan.ImageFloats + block * plan.ChannelBlockFloats
-            + ((long)tileRow * Side * plan.PaddedW + tileColumn * Side) * Lanes;
+            + ((long)tileRow * OutputSide * plan.PaddedW + tileColumn * OutputSide) * Lanes;
         WinogradTransforms.Input(origin, plan.PaddedW * Lanes, v + (long)tile * g.C + block * Lanes, plan.InputStride);
     }
 
@@ -130,15 +126,15 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         int units = Quads ? Tiles / 4 : Tiles;
         int unit = item % units, block = item / units;
         int tiles = Quads ? 4 : 1;
-        var outputs = stackalloc Vector512<float>[4 * Side * Side];
+        var outputs = stackalloc Vector512<float>[4 * OutputSide * OutputSide];
         for (int q = 0; q < tiles; q++)
         {
-            Vector512<float>* tile = outputs + q * Side * Side;
+            Vector512<float>* tile = outputs + q * OutputSide * OutputSide;
             WinogradTransforms.Output(m + (long)(unit * tiles + q) * g.K + block * Lanes, plan.ProductStride, tile);
             if (bias != null)
             {
                 var b = Vector512.Load(bias + block * Lanes);
-                for (int p = 0; p < Side * Side; p++) tile[p] += b;
+                for (int p = 0; p < OutputSide * OutputSide; p++) tile[p] += b;
             }
             // Lanes are channels; y wants each channel's pixels together: after the transpose,
             // vector l holds channel l's 4×4 tile, one output row per 128-bit quarter.
@@ -146,22 +142,22 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         }
         var (n, tileRow, tileColumn) = plan.Locate(unit * tiles);
         // A last row or column of tiles may reach past the output: only what lies inside is stored.
-        int rows = Math.Min(Side, g.OutH - tileRow * Side);
-        int columns = Math.Min(Side, g.OutW - tileColumn * Side);
+        int rows = Math.Min(OutputSide, g.OutH - tileRow * OutputSide);
+        int columns = Math.Min(OutputSide, g.OutW - tileColumn * OutputSide);
         long planeSize = (long)g.OutH * g.OutW;
-        float* plane = y + ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * Side * g.OutW + tileColumn * Side;
+        float* plane = y + ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * g.OutW + tileColumn * OutputSide;
         for (int lane = 0; lane < Lanes; lane++, plane += planeSize)
         {
             if (Quads)
             {
-                StoreQuad(outputs[lane], outputs[Side * Side + lane], outputs[2 * Side * Side + lane], outputs[3 * Side * Side + lane], plane, g.OutW, rows);
+                StoreQuad(outputs[lane], outputs[OutputSide * OutputSide + lane], outputs[2 * OutputSide * OutputSide + lane], outputs[3 * OutputSide * OutputSide + lane], plane, g.OutW, rows);
                 continue;
             }
             float* values = (float*)(outputs + lane);
             for (int i = 0; i < rows; i++)
             {
-                if (columns == Side) Vector128.Store(Vector128.Load(values + i * Side), plane + i * g.OutW);
-                else new ReadOnlySpan<float>(values + i * Side, columns).CopyTo(new Span<float>(plane + i * g.OutW, columns));
+                if (columns == OutputSide) Vector128.Store(Vector128.Load(values + i * OutputSide), plane + i * g.OutW);
+                else new ReadOnlySpan<float>(values + i * OutputSide, columns).CopyTo(new Span<float>(plane + i * g.OutW, columns));
             }
         }
     }

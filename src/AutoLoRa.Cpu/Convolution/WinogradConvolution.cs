@@ -1,7 +1,5 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using AutoLoRa.Core.Backends;
+using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -24,10 +22,6 @@ namespace AutoLoRa.Cpu.Convolution;
 [SkipLocalsInit]
 internal static unsafe class WinogradConvolution
 {
-    private const int Lanes = WinogradTransforms.Lanes;
-    private const int Products = WinogradTransforms.Products;
-    private const int Side = WinogradTransforms.OutputSide;
-
     /// <summary>
     /// Transformed filters up to this many floats (256 KiB: C·K ≤ 1820, the 16- and 32-channel
     /// stages of a narrow ResNet) are cheap to share from cache, so each core runs whole blocks
@@ -56,7 +50,7 @@ internal static unsafe class WinogradConvolution
     {
         if (!IsSupported || g.R != 3 || g.S != 3 || g.StrideH != 1 || g.StrideW != 1) return false;
         if (g.C % Lanes != 0 || g.K % Lanes != 0) return false;
-        long covered = (long)WinogradPlan.TilesOf(g.OutH) * Side * WinogradPlan.TilesOf(g.OutW) * Side;
+        long covered = (long)WinogradPlan.TilesOf(g.OutH) * OutputSide * WinogradPlan.TilesOf(g.OutW) * OutputSide;
         return 2 * covered <= 3L * g.OutH * g.OutW;
     }
 

@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using AutoLoRa.Core.Backends;
+using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -15,9 +13,6 @@ namespace AutoLoRa.Cpu.Convolution;
 [SkipLocalsInit]
 internal static unsafe class WinogradFilterGradient
 {
-    private const int Lanes = WinogradTransforms.Lanes;
-    private const int Products = WinogradTransforms.Products;
-
     /// <summary>
     /// Whether the filter gradient should go this way: with 16 channels both ways the transforms
     /// cost as much as they save (measured on r18w16-b64's first stage: 123 GFLOP/s against the

@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using AutoLoRa.Core.Backends;
+using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -19,8 +17,6 @@ internal unsafe struct WinogradFilterTiles : IParallelWork
     public float* W, U;
     public bool Flipped;
     public int Chunks;
-
-    private const int Lanes = WinogradTransforms.Lanes;
 
     /// <summary>Input channels per work item (their taps transpose in whole 16×16 blocks).</summary>
     public const int ChannelChunk = 32;

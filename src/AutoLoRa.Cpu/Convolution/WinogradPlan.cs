@@ -1,4 +1,4 @@
-using AutoLoRa.Core.Backends;
+using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -11,14 +11,11 @@ namespace AutoLoRa.Cpu.Convolution;
 /// </summary>
 internal readonly struct WinogradPlan
 {
-    private const int Lanes = WinogradTransforms.Lanes;
-    private const int Side = WinogradTransforms.OutputSide;
-
     /// <param name="g">The convolution (3×3, stride 1, channels in whole vectors: see <see cref="WinogradConvolution.Applies"/>).</param>
     /// <param name="blockBudgetFloats">What one block's interleaved images, V and M may take together; a block holds at least one image.</param>
     /// <param name="extraPerImage">Further floats a block needs per image (the filter gradient's interleaved output gradients).</param>
     public WinogradPlan(in ConvGeometry g, long blockBudgetFloats, long extraPerImage = 0)
-        : this(g, TilesOf(g.OutH) * Side + 2, TilesOf(g.OutW) * Side + 2, blockBudgetFloats, extraPerImage)
+        : this(g, TilesOf(g.OutH) * OutputSide + 2, TilesOf(g.OutW) * OutputSide + 2, blockBudgetFloats, extraPerImage)
     {
     }
 
@@ -43,10 +40,10 @@ internal readonly struct WinogradPlan
     /// last tiles (its "geometry" is a 3×3 valid convolution over that plane, used for sizes only).
     /// </summary>
     public static WinogradPlan ForOutputGradients(in ConvGeometry g) =>
-        new(new ConvGeometry(g.N, g.K, g.OutH, g.OutW, g.K, 3, 3, 1, 1, 0, 0), TilesOf(g.OutH) * Side, TilesOf(g.OutW) * Side, 1, 0);
+        new(new ConvGeometry(g.N, g.K, g.OutH, g.OutW, g.K, 3, 3, 1, 1, 0, 0), TilesOf(g.OutH) * OutputSide, TilesOf(g.OutW) * OutputSide, 1, 0);
 
     /// <summary>4×4 tiles covering <paramref name="length"/> outputs.</summary>
-    public static int TilesOf(int length) => (length + Side - 1) / Side;
+    public static int TilesOf(int length) => (length + OutputSide - 1) / OutputSide;
 
     public ConvGeometry G { get; }
 

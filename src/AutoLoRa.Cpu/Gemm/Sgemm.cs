@@ -1,3 +1,8 @@
+// The three instantiations of the one micro-kernel this GEMM runs (see GemmKernel).
+using MicroKernelAvx512 = AutoLoRa.Cpu.Gemm.MicroKernel<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows>;
+using MicroKernelAvx2 = AutoLoRa.Cpu.Gemm.MicroKernel<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.SixRows>;
+using MicroKernelPortable = AutoLoRa.Cpu.Gemm.MicroKernel<System.Runtime.Intrinsics.Vector128<float>, AutoLoRa.Cpu.Simd.Vector128Ops, AutoLoRa.Cpu.Simd.FourRows>;
+
 namespace AutoLoRa.Cpu.Gemm;
 
 /// <summary>Which micro-kernel (and so which tile shape) <see cref="Sgemm"/> runs.</summary>

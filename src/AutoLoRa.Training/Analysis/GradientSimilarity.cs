@@ -1,7 +1,4 @@
-using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
 using AutoLoRa.Training.Trainers;
 
 namespace AutoLoRa.Training.Analysis;

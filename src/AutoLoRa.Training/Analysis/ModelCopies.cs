@@ -1,4 +1,3 @@
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.ModelFiles;
 

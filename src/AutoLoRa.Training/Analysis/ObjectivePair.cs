@@ -1,6 +1,3 @@
-using AutoLoRa.Core;
-using AutoLoRa.Nn.Models;
-
 namespace AutoLoRa.Training.Analysis;
 
 /// <summary>One side of a gradient comparison: a scalar objective and the convolution weights (by layer name) it is differentiated against.</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AutoLoRa.Formats;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Optim;
 using AutoLoRa.ModelFiles;
 

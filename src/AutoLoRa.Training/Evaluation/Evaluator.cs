@@ -1,9 +1,5 @@
-using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
 using AutoLoRa.Nn;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 
 namespace AutoLoRa.Training.Evaluation;

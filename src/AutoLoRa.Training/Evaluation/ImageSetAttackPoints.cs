@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using AutoLoRa.Data;
 using AutoLoRa.Robust;
 
 namespace AutoLoRa.Training.Evaluation;

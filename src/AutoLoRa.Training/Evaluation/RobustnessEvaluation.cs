@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 
 namespace AutoLoRa.Training.Evaluation;

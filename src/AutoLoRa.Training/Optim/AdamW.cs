@@ -1,5 +1,3 @@
-using AutoLoRa.Core;
-
 namespace AutoLoRa.Training.Optim;
 
 /// <summary>

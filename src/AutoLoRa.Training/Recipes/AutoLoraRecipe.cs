@@ -1,10 +1,5 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using AutoLoRa.Core;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
 using AutoLoRa.Nn;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Recipes.Settings;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
@@ -12,18 +7,12 @@ using AutoLoRa.Training.Trainers;
 namespace AutoLoRa.Training.Recipes;
 
 /// <summary>AutoLoRa: a LoRA branch learns the natural objective, the automatic scalars and learning rate steer it.</summary>
-public sealed class AutoLoraRecipe : MethodRecipe
+public sealed class AutoLoraRecipe() : MethodRecipe("autolora", "AutoLora", position: 0)
 {
     /// <summary>The LoRA rank.</summary>
     public static Setting<int> Rank { get; } = Setting<int>.Owned("rank", 8, "LoRA rank (AutoLoRa).", SettingFormats.Int);
 
-    public override string Name => "autolora";
-
-    public override string Title => "AutoLora";
-
-    public override int Position => 0;
-
-    [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+    [ModuleInitializer]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new AutoLoraRecipe());
 
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [Rank, .. ScalarSettings.All];

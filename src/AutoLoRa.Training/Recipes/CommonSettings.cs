@@ -1,6 +1,3 @@
-using AutoLoRa.Core;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Recipes.Settings;
 
 namespace AutoLoRa.Training.Recipes;

@@ -1,5 +1,3 @@
-using AutoLoRa.Nn.Models;
-
 namespace AutoLoRa.Training.Recipes;
 
 /// <summary>How a pre-trained model starts fine-tuning, whichever verb or runner opened it.</summary>

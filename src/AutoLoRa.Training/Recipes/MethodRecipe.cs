@@ -1,7 +1,3 @@
-using AutoLoRa.Core;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Recipes.Settings;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
@@ -14,16 +10,19 @@ namespace AutoLoRa.Training.Recipes;
 /// which also joins it to <see cref="RecipeCatalogue"/>), its trainer and its loss; the CLI's options
 /// and the plan keys come from the descriptors it lists in <see cref="Settings"/>.
 /// </summary>
-public abstract class MethodRecipe
+/// <param name="name">Its <see cref="Name"/>.</param>
+/// <param name="title">Its <see cref="Title"/>.</param>
+/// <param name="position">Its <see cref="Position"/>.</param>
+public abstract class MethodRecipe(string name, string title, int position = 100)
 {
     /// <summary>The name users write (<c>finetune --method</c>, a plan's "methods"), e.g. "autolora".</summary>
-    public abstract string Name { get; }
+    public string Name { get; } = name;
 
     /// <summary>The name in settings JSON (config.json, cell identities) and in sentences, e.g. "AutoLora".</summary>
-    public abstract string Title { get; }
+    public string Title { get; } = title;
 
     /// <summary>Where help texts and settings JSON list it among methods of its kind (lower first; ties by name).</summary>
-    public virtual int Position => 100;
+    public int Position { get; } = position;
 
     /// <summary>Whether <c>finetune</c> and plans run it; otherwise it pre-trains a backbone (<c>pretrain</c>).</summary>
     public virtual bool FineTunes => true;

@@ -1,20 +1,12 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Trainers;
 
 namespace AutoLoRa.Training.Recipes;
 
 /// <summary>PGD adversarial training from scratch (Madry et al.): the backbones fine-tuning starts from. Madry's CIFAR recipe: learning rate 0.1, weight decay 5e-4.</summary>
-public sealed class PgdAtRecipe : MethodRecipe
+public sealed class PgdAtRecipe() : MethodRecipe("pgd-at", "PgdAt")
 {
-    public override string Name => "pgd-at";
-
-    public override string Title => "PgdAt";
-
-    [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+    [ModuleInitializer]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new PgdAtRecipe());
 
     public override bool FineTunes => false;

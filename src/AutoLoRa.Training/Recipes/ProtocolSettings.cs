@@ -1,4 +1,3 @@
-using AutoLoRa.Core.Backends;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Recipes.Settings;
 

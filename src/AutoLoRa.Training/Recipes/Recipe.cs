@@ -1,11 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using AutoLoRa.Core;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
 using AutoLoRa.Distributed;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Recipes.Settings;
 using AutoLoRa.Training.Trainers;

@@ -1,3 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
+
+// CA2255 warns that a library's module initialiser runs code as the library loads: that is the
+// point here, and all each recipe's initialiser does is join this catalogue.
+[assembly: SuppressMessage("Usage", "CA2255", Scope = "namespaceanddescendants", Target = "~N:AutoLoRa.Training.Recipes",
+    Justification = "Each recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+
 namespace AutoLoRa.Training.Recipes;
 
 /// <summary>

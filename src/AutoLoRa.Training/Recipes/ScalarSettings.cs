@@ -1,8 +1,4 @@
-using AutoLoRa.Core;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
 using AutoLoRa.Nn;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Evaluation;
 using AutoLoRa.Training.Recipes.Settings;
 using AutoLoRa.Training.Schedules;

@@ -1,14 +1,11 @@
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
 using AutoLoRa.Nn;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Recipes.Settings;
 using AutoLoRa.Training.Schedules;
 
 namespace AutoLoRa.Training.Recipes;
 
 /// <summary>The TRADES family (vanilla RFT and TWINS): β, and AutoLoRa's scalar scheduler as an option (the authors' ablation).</summary>
-public abstract class TradesRecipe : MethodRecipe
+public abstract class TradesRecipe(string name, string title, int position) : MethodRecipe(name, title, position)
 {
     /// <summary>TRADES's β (vanilla RFT and TWINS).</summary>
     public static Setting<float> Beta { get; } = Setting<float>.Owned("beta", 6f, "TRADES's β, the weight of the KL term (vanilla and twins).", SettingFormats.Float);

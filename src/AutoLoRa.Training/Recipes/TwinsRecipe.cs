@@ -1,9 +1,4 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using AutoLoRa.Core;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Recipes.Settings;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;
@@ -17,7 +12,7 @@ namespace AutoLoRa.Training.Recipes;
 /// ResNet-18: 61.54 SA / 23.51 AA at 0.001, 63.03 / 25.45 at 0.01, diverged at 0.03), not the
 /// TWINS script's 0.003.
 /// </summary>
-public sealed class TwinsRecipe : TradesRecipe
+public sealed class TwinsRecipe() : TradesRecipe("twins", "Twins", position: 2)
 {
     /// <summary>TWINS's γ, the weight of the frozen wing's CE and KL.</summary>
     public static Setting<float> Gamma { get; } = Setting<float>.Owned("gamma", 1f,
@@ -29,13 +24,7 @@ public sealed class TwinsRecipe : TradesRecipe
         SettingFormats.Choice<TwinsKlNormalization>("twins-kl", [("parity", TwinsKlNormalization.NominalBatch), ("mean", TwinsKlNormalization.PerWingMean)],
             v => v == TwinsKlNormalization.NominalBatch ? nameof(TwinsKlNormalization.NominalBatch) : nameof(TwinsKlNormalization.PerWingMean)));
 
-    public override string Name => "twins";
-
-    public override string Title => "Twins";
-
-    public override int Position => 2;
-
-    [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+    [ModuleInitializer]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new TwinsRecipe());
 
     public override IReadOnlyList<SettingDescriptor> Settings { get; } = [.. ScalarSettings.All, Beta, AutoScalars, Gamma, KlNormalization];

@@ -1,8 +1,4 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Data;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Trainers;
 
 namespace AutoLoRa.Training.Recipes;
@@ -12,20 +8,14 @@ namespace AutoLoRa.Training.Recipes;
 /// row of the AutoLoRa authors' published grid (CIFAR-100, ResNet-18, ÷10 at epochs 30 and 50:
 /// 58.55 SA / 24.07 AA at 0.001, 52.19 / 20.96 at 0.01, 49.10 / 18.29 at 0.03).
 /// </summary>
-public sealed class VanillaRecipe : TradesRecipe
+public sealed class VanillaRecipe() : TradesRecipe("vanilla", "Vanilla", position: 1)
 {
-    public override string Name => "vanilla";
-
-    public override string Title => "Vanilla";
-
     public override float DefaultLearningRate => 0.001f;
 
     /// <summary>1: the default learning rate went from 0.01 to the authors' best 0.001.</summary>
     public override int DefaultsRevision => 1;
 
-    public override int Position => 1;
-
-    [ModuleInitializer, SuppressMessage("Usage", "CA2255", Justification = "The recipe joins the catalogue as the library loads; the catalogue orders by Position.")]
+    [ModuleInitializer]
     internal static void JoinCatalogue() => RecipeCatalogue.Join(new VanillaRecipe());
 
     public override Trainer CreateTrainer(Backend backend, Classifier model, RecipeSettings s, IImageSet train) =>

@@ -1,6 +1,4 @@
-using AutoLoRa.Core;
 using AutoLoRa.Nn;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Analysis;
 using AutoLoRa.Training.Schedules;

@@ -1,6 +1,3 @@
-using AutoLoRa.Core;
-using AutoLoRa.Nn.Models;
-
 namespace AutoLoRa.Training.Trainers;
 
 /// <summary>Plain cross-entropy fine-tuning on clean data: the non-robust reference point.</summary>

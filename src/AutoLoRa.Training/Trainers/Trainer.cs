@@ -1,6 +1,4 @@
-using AutoLoRa.Core;
 using AutoLoRa.Distributed;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Analysis;
 using AutoLoRa.Training.Optim;
 using AutoLoRa.Training.Schedules;

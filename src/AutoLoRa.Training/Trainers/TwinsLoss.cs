@@ -1,4 +1,3 @@
-using AutoLoRa.Core;
 using AutoLoRa.Nn.Layers;
 
 namespace AutoLoRa.Training.Trainers;

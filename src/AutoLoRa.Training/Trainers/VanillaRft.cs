@@ -1,5 +1,3 @@
-using AutoLoRa.Core;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Schedules;
 

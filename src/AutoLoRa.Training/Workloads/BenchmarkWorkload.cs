@@ -1,6 +1,3 @@
-using AutoLoRa.Core;
-using AutoLoRa.Core.Backends;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Schedules;
 using AutoLoRa.Training.Trainers;

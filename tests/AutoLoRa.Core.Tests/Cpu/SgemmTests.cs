@@ -1,5 +1,6 @@
 using AutoLoRa.Cpu;
 using AutoLoRa.Cpu.Gemm;
+using AutoLoRa.Cpu.Simd;
 using AutoLoRa.Core.Tests.Support;
 using AutoLoRa.Verify.References;
 
@@ -15,8 +16,8 @@ public sealed unsafe class SgemmTests
     public static TheoryData<string> Kernels()
     {
         var data = new TheoryData<string> { nameof(GemmKernel.Portable) };
-        if (MicroKernelAvx2.IsSupported) data.Add(nameof(GemmKernel.Avx2));
-        if (MicroKernelAvx512.IsSupported) data.Add(nameof(GemmKernel.Avx512));
+        if (Vector256Ops.IsSupported) data.Add(nameof(GemmKernel.Avx2));
+        if (Vector512Ops.IsSupported) data.Add(nameof(GemmKernel.Avx512));
         return data;
     }
 

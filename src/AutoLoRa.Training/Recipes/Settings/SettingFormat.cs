@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-using AutoLoRa.Core;
-
 namespace AutoLoRa.Training.Recipes.Settings;
 
 /// <summary>

@@ -1,0 +1,74 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace AutoLoRa.Cpu.Simd;
+
+/// <summary>
+/// The vector operations a register-blocked kernel needs, as static members of a struct, so that one
+/// kernel written against <typeparamref name="TV"/> serves 128-, 256- and 512-bit vectors. A generic
+/// method instantiated over a struct is compiled once per instantiation with these calls inlined, so
+/// the instructions are the ones a kernel written for one width would get (checked by reading the
+/// JIT's disassembly: the accumulators stay in registers).
+/// </summary>
+internal unsafe interface IVectorOps<TV> where TV : struct
+{
+    /// <summary>Whether this CPU runs these operations in hardware (and kernels over them should be chosen).</summary>
+    static abstract bool IsSupported { get; }
+
+    static abstract TV Broadcast(float value);
+
+    static abstract TV Load(float* source);
+
+    static abstract void Store(TV value, float* destination);
+
+    /// <summary>a · b + c, fused where the vector width has a fused form.</summary>
+    static abstract TV MultiplyAdd(TV a, TV b, TV c);
+
+    static abstract TV Multiply(TV a, TV b);
+
+    static abstract TV Add(TV a, TV b);
+
+    static abstract float Sum(TV value);
+}
+
+/// <summary>AVX-512F: 16 floats per zmm register, 32 registers.</summary>
+internal unsafe struct Vector512Ops : IVectorOps<Vector512<float>>
+{
+    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* source) => Vector512.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> value, float* destination) => Vector512.Store(value, destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+}
+
+/// <summary>AVX2 + FMA: 8 floats per ymm register (16 registers without AVX-512, 32 with it).</summary>
+internal unsafe struct Vector256Ops : IVectorOps<Vector256<float>>
+{
+    public static bool IsSupported => Vector256.IsHardwareAccelerated && Fma.IsSupported;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* source) => Vector256.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> value, float* destination) => Vector256.Store(value, destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+}
+
+/// <summary>
+/// 128-bit vectors, accelerated on every 64-bit target .NET supports. Multiply-add may or may not
+/// fuse there (<see cref="Vector128.MultiplyAddEstimate(Vector128{float}, Vector128{float}, Vector128{float})"/>),
+/// which the portable kernel's tests tolerate.
+/// </summary>
+internal unsafe struct Vector128Ops : IVectorOps<Vector128<float>>
+{
+    public static bool IsSupported => true;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* source) => Vector128.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> value, float* destination) => Vector128.Store(value, destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> value) => Vector128.Sum(value);
+}
