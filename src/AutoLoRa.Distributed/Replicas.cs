@@ -7,6 +7,21 @@ namespace AutoLoRa.Distributed;
 public static class Replicas
 {
     /// <summary>
+    /// A debugging aid: every this many optimizer steps, the ranks compare their weights (a hash
+    /// each), so a divergence is caught at the step it happens. Unset or 0: only at the start and end.
+    /// </summary>
+    public const string CheckEveryVariable = "AUTOLORA_CHECK_REPLICAS_EVERY";
+
+    /// <summary>The period <see cref="CheckEveryVariable"/> asks for (0 = none).</summary>
+    public static int CheckEvery(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return 0;
+        if (!int.TryParse(value, out int steps) || steps < 0)
+            throw new DistributedException($"{CheckEveryVariable} is '{value}': give a number of steps (0 turns the check off).");
+        return steps;
+    }
+
+    /// <summary>
     /// Throws, naming the ranks that differ from rank 0, unless every rank passed the same bytes
     /// (compared by SHA-256). For settings and weights that must be the same everywhere.
     /// </summary>

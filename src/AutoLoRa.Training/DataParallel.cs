@@ -16,6 +16,9 @@ namespace AutoLoRa.Training;
 /// </summary>
 internal sealed class DataParallel(Communicator replicas)
 {
+    private readonly int _checkEvery = replicas.IsDistributed ? Distributed.Replicas.CheckEvery(Environment.GetEnvironmentVariable(Distributed.Replicas.CheckEveryVariable)) : 0;
+    private long _steps;
+
     public Communicator Replicas => replicas;
 
     /// <summary>Rank 0 writes the run's log, checkpoints and model files; the others write nothing.</summary>
@@ -28,15 +31,25 @@ internal sealed class DataParallel(Communicator replicas)
     /// Checks that every rank starts from the same settings, weights and epoch, then wires the
     /// trainer's gradient averaging and its accuracy probe to the other ranks.
     /// </summary>
-    public void Join(Trainer trainer, TrainingOptions options, string scheduleKind, int startEpoch)
+    public void Join(Trainer trainer, TrainingOptions options, string scheduleKind, int startEpoch, IImageSet train, IImageSet validation)
     {
         if (!replicas.IsDistributed) return;
         // RunDirectory is left out: ranks on different nodes may name it differently.
         string settings = $"{trainer.Method} {scheduleKind} {options with { RunDirectory = "" }} from epoch {startEpoch}";
         Distributed.Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(settings), "training settings");
+        // Sizes and labels stand for the data: cheap to compare, and a different file or split changes them.
+        string data = $"{train.Count} {string.Join(',', train.Labels)} | {validation.Count} {string.Join(',', validation.Labels)}";
+        Distributed.Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(data), "training or validation data (sizes, labels)");
         Distributed.Replicas.CheckAgree(replicas, Distributed.Replicas.Bytes(ModelState(trainer.Model)), "initial weights");
         trainer.ReplicaGradients = new GradientAverager(replicas, trainer.Model.Parameters());
         if (trainer.AutoScalars is { } scalars) scalars.Decide = measure => replicas.FromRoot(measure, "the accuracy probe behind λ1/λ2");
+    }
+
+    /// <summary>After each optimizer step: the weights compared every <see cref="Distributed.Replicas.CheckEveryVariable"/> steps (parameters only: batch-norm statistics are per replica until the epoch ends).</summary>
+    public void AfterStep(Classifier model)
+    {
+        if (_checkEvery == 0 || ++_steps % _checkEvery != 0) return;
+        Distributed.Replicas.CheckAgree(replicas, Distributed.Replicas.Bytes(model.Parameters()), $"weights after step {_steps}");
     }
 
     /// <summary>The mean training loss over every rank's samples.</summary>

@@ -40,7 +40,7 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
     {
         Directory.CreateDirectory(options.RunDirectory);
         int start = TryResume();
-        _parallel.Join(trainer, options, schedule.Kind, start);
+        _parallel.Join(trainer, options, schedule.Kind, start, train, validation);
         var augmentation = options.CropPadding > 0 || options.HorizontalFlip ? new Augmentation(options.CropPadding, options.HorizontalFlip) : null;
         var ordering = new EpochOrdering(Shuffle: true, DropLast: false, Seed: (ulong)options.Seed, Background: true, Prefetch: 2, _parallel.Shard);
         using var loader = train.CreateLoader(options.BatchSize, ordering, augmentation);
@@ -94,6 +94,7 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
             using var scope = TensorScope.BeginRecycling();
             var (x, y) = batch.ToTensors(backend);
             var loss = trainer.Step(x, y, BatchRandom.For(options.Seed, epoch, batch.Index));
+            _parallel.AfterStep(trainer.Model);
             float value = loss.Item();
             if (!float.IsFinite(value))
             {

@@ -14,7 +14,10 @@ namespace AutoLoRa.Distributed.Probe;
 /// </summary>
 internal static class FineTuneCheck
 {
-    public static void Run(Communicator c, string dir)
+    /// <param name="c">The ranks.</param>
+    /// <param name="dir">Where the run directory and the per-rank files go.</param>
+    /// <param name="seed">The run's seed; a different one per rank must be refused at the start.</param>
+    public static void Run(Communicator c, string dir, int seed = 7)
     {
         using var cpu = new CpuBackend();
         var train = Tiny.Halves(44, seed: 1);
@@ -27,7 +30,7 @@ internal static class FineTuneCheck
         {
             Epochs = 2,
             BatchSize = 8,
-            Seed = 7,
+            Seed = seed,
             RunDirectory = Path.Combine(dir, "run"),
             ValidationAttack = PgdConfig.Evaluation(0.1f, steps: 2, stepSize: 0.03f),
             CropPadding = 1,

@@ -43,4 +43,12 @@ public sealed class LaunchTests
         if (MpiLaunch.IsMultiRank(Environment.GetEnvironmentVariable)) return;
         Assert.Same(SingleProcess.Instance, Communicators.FromEnvironment());
     }
+
+    [Fact]
+    public void The_replica_check_period_is_read_in_steps_and_checked()
+    {
+        Assert.Equal(0, Replicas.CheckEvery(null));
+        Assert.Equal(5, Replicas.CheckEvery("5"));
+        Assert.Contains(Replicas.CheckEveryVariable, Assert.Throws<DistributedException>(() => Replicas.CheckEvery("x")).Message);
+    }
 }

@@ -40,7 +40,8 @@ public sealed class TwoRankTests : IDisposable
     public void Both_ranks_end_a_short_autolora_fine_tune_with_identical_weights_and_rank_0_alone_writes_the_run()
     {
         Directory.CreateDirectory(_dir);
-        var r = MpiRun.Probe(Limit, null, "finetune", _dir);
+        // Compared after every step as well, so a divergence would be caught where it starts.
+        var r = MpiRun.Probe(Limit, new Dictionary<string, string> { [Replicas.CheckEveryVariable] = "1" }, "finetune", _dir);
         MpiRun.AssertOk(r);
         var rank0 = File.ReadAllBytes(Path.Combine(_dir, "rank-0.bin"));
         var rank1 = File.ReadAllBytes(Path.Combine(_dir, "rank-1.bin"));
@@ -50,6 +51,16 @@ public sealed class TwoRankTests : IDisposable
         Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "log.jsonl")).Length);
         Assert.True(File.Exists(Path.Combine(run, "model.safetensors")));
         Assert.True(File.Exists(Path.Combine(run, "checkpoint.safetensors")));
+    }
+
+    [MpiFact]
+    public void Ranks_started_with_different_settings_are_refused_before_training_naming_the_rank()
+    {
+        Directory.CreateDirectory(_dir);
+        var r = MpiRun.Probe(Limit, null, "mismatch", _dir);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("Rank 1 has other training settings than rank 0", r.Output);
+        Assert.False(File.Exists(Path.Combine(_dir, "run", "log.jsonl")));
     }
 
     [MpiFact]
