@@ -66,11 +66,10 @@ public sealed class GradientAverager : IGradientReadyListener
     /// <summary>After backward: reduces whatever has not started (a gradient that never came counts as zero), waits, and writes the averages into the gradients.</summary>
     public void Complete()
     {
+        // Only buckets not yet started can hold gradients that never came.
         for (int i = 0; i < _parameters.Length; i++)
         {
-            if (_arrived[i] || _layout.BucketOf[i] < _nextToStart) continue;
-            _flat.AsSpan(_layout.Offset[i], _parameters[i].ElementCount).Clear();
-            _missing[_layout.BucketOf[i]] = 0;
+            if (!_arrived[i]) _flat.AsSpan(_layout.Offset[i], _parameters[i].ElementCount).Clear();
         }
         for (int b = _nextToStart; b < _inFlight.Length; b++) _missing[b] = 0;
         StartReadyBuckets();

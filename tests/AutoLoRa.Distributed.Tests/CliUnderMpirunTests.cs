@@ -3,8 +3,11 @@ using AutoLoRa.Cli.Tests;
 
 namespace AutoLoRa.Distributed.Tests;
 
-/// <summary><c>autolora finetune</c> under mpirun, end to end: rank 0 alone reports and writes, and the run resumes on one process.</summary>
-public sealed class FinetuneCliTests : IDisposable
+/// <summary>
+/// <c>autolora</c> under mpirun, end to end: a finetune whose rank 0 alone reports and writes and
+/// whose run resumes on one process; a command that does not run data-parallel is refused.
+/// </summary>
+public sealed class CliUnderMpirunTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("autolora-mpi-cli-").FullName;
 
@@ -30,5 +33,14 @@ public sealed class FinetuneCliTests : IDisposable
         var resumed = CliRunner.Run(_dir, [.. finetune, "--epochs", "2"]);
         CliRunner.AssertOk(resumed);
         Assert.Equal(2, File.ReadAllLines(Path.Combine(_dir, "ft", "log.jsonl")).Length);
+    }
+
+    [MpiFact]
+    public void A_command_that_does_not_run_data_parallel_is_refused_on_every_rank()
+    {
+        var r = MpiRun.Dll(TimeSpan.FromMinutes(2), null, _dir, "autolora.dll", "inspect", "missing.safetensors");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("'inspect' does not run data-parallel (only pretrain, finetune and bench allreduce do): run it without mpirun.", r.Output);
+        Assert.DoesNotContain("missing.safetensors", r.Output);
     }
 }
