@@ -16,10 +16,9 @@ namespace AutoLoRa.Training;
 /// </summary>
 internal sealed class DataParallel(Communicator replicas)
 {
-    private readonly int _checkEvery = replicas.IsDistributed ? Distributed.Replicas.CheckEvery(Environment.GetEnvironmentVariable(Distributed.Replicas.CheckEveryVariable)) : 0;
+    private readonly int _checkEvery =
+        replicas.IsDistributed ? Replicas.CheckEvery(Environment.GetEnvironmentVariable(Replicas.CheckEveryVariable)) : 0;
     private long _steps;
-
-    public Communicator Replicas => replicas;
 
     /// <summary>Rank 0 writes the run's log, checkpoints and model files; the others write nothing.</summary>
     public bool WritesFiles => replicas.IsRoot;
@@ -28,7 +27,7 @@ internal sealed class DataParallel(Communicator replicas)
     public EpochShard Shard => new(replicas.Rank, replicas.Size);
 
     /// <summary>
-    /// Checks that every rank starts from the same settings, weights and epoch, then wires the
+    /// Checks that every rank starts from the same settings, data, weights and epoch, then wires the
     /// trainer's gradient averaging and its accuracy probe to the other ranks.
     /// </summary>
     public void Join(Trainer trainer, TrainingOptions options, string scheduleKind, int startEpoch, IImageSet train, IImageSet validation)
@@ -36,20 +35,20 @@ internal sealed class DataParallel(Communicator replicas)
         if (!replicas.IsDistributed) return;
         // RunDirectory is left out: ranks on different nodes may name it differently.
         string settings = $"{trainer.Method} {scheduleKind} {options with { RunDirectory = "" }} from epoch {startEpoch}";
-        Distributed.Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(settings), "training settings");
+        Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(settings), "training settings");
         // Sizes and labels stand for the data: cheap to compare, and a different file or split changes them.
         string data = $"{train.Count} {string.Join(',', train.Labels)} | {validation.Count} {string.Join(',', validation.Labels)}";
-        Distributed.Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(data), "training or validation data (sizes, labels)");
-        Distributed.Replicas.CheckAgree(replicas, Distributed.Replicas.Bytes(ModelState(trainer.Model)), "initial weights");
+        Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(data), "training or validation data (sizes, labels)");
+        Replicas.CheckAgree(replicas, Replicas.Bytes(ModelState(trainer.Model)), "initial weights");
         trainer.ReplicaGradients = new GradientAverager(replicas, trainer.Model.Parameters());
         if (trainer.AutoScalars is { } scalars) scalars.Decide = measure => replicas.FromRoot(measure, "the accuracy probe behind λ1/λ2");
     }
 
-    /// <summary>After each optimizer step: the weights compared every <see cref="Distributed.Replicas.CheckEveryVariable"/> steps (parameters only: batch-norm statistics are per replica until the epoch ends).</summary>
+    /// <summary>After each optimizer step: the weights compared every <see cref="Replicas.CheckEveryVariable"/> steps (parameters only: batch-norm statistics are per replica until the epoch ends).</summary>
     public void AfterStep(Classifier model)
     {
         if (_checkEvery == 0 || ++_steps % _checkEvery != 0) return;
-        Distributed.Replicas.CheckAgree(replicas, Distributed.Replicas.Bytes(model.Parameters()), $"weights after step {_steps}");
+        Replicas.CheckAgree(replicas, Replicas.Bytes(model.Parameters()), $"weights after step {_steps}");
     }
 
     /// <summary>The mean training loss over every rank's samples.</summary>
@@ -65,7 +64,7 @@ internal sealed class DataParallel(Communicator replicas)
     /// replica kept from its own batches, become their mean.
     /// </summary>
     public void AverageStatistics(Classifier model) =>
-        Distributed.Replicas.Average(replicas, [.. model.NamedBuffers().Select(b => b.Tensor)], "batch-norm statistics");
+        Replicas.Average(replicas, [.. model.NamedBuffers().Select(b => b.Tensor)], "batch-norm statistics");
 
     /// <summary>Clean and robust validation accuracy: each rank evaluates every Size-th sample from its rank on, and the correct counts are added.</summary>
     public (float Clean, float Robust) Validate(Evaluator evaluator, Classifier model, IImageSet validation, PgdConfig attack, int seed)
@@ -87,7 +86,7 @@ internal sealed class DataParallel(Communicator replicas)
     /// <summary>Fails, naming the ranks, unless every replica ended with rank 0's weights and statistics.</summary>
     public void CheckTrained(Classifier model)
     {
-        if (replicas.IsDistributed) Distributed.Replicas.CheckAgree(replicas, Distributed.Replicas.Bytes(ModelState(model)), "trained weights");
+        if (replicas.IsDistributed) Replicas.CheckAgree(replicas, Replicas.Bytes(ModelState(model)), "trained weights");
     }
 
     private static IEnumerable<Core.Tensor> ModelState(Classifier model) =>
