@@ -65,18 +65,11 @@ public static unsafe partial class CuDnn
     [LibraryImport(Library, EntryPoint = "cudnnSetConvolutionMathType")]
     public static partial int cudnnSetConvolutionMathType(nint desc, cudnnMathType_t mathType);
 
-    [LibraryImport(Library, EntryPoint = "cudnnGetConvolution2dForwardOutputDim")]
-    public static partial int cudnnGetConvolution2dForwardOutputDim(nint convDesc, nint inputDesc, nint filterDesc, int* n, int* c, int* h, int* w);
-
     // ---- algorithm choice and workspace ----
 
     [LibraryImport(Library, EntryPoint = "cudnnGetConvolutionForwardAlgorithm_v7")]
     public static partial int cudnnGetConvolutionForwardAlgorithm_v7(nint handle, nint xDesc, nint wDesc, nint convDesc, nint yDesc,
-        int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t* perfResults);
-
-    [LibraryImport(Library, EntryPoint = "cudnnFindConvolutionForwardAlgorithm")]
-    public static partial int cudnnFindConvolutionForwardAlgorithm(nint handle, nint xDesc, nint wDesc, nint convDesc, nint yDesc,
-        int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t* perfResults);
+        int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionAlgoPerf_t<cudnnConvolutionFwdAlgo_t>* perfResults);
 
     [LibraryImport(Library, EntryPoint = "cudnnGetConvolutionForwardWorkspaceSize")]
     public static partial int cudnnGetConvolutionForwardWorkspaceSize(nint handle, nint xDesc, nint wDesc, nint convDesc, nint yDesc,
@@ -85,11 +78,7 @@ public static unsafe partial class CuDnn
     /// <summary>Filter descriptor first.</summary>
     [LibraryImport(Library, EntryPoint = "cudnnGetConvolutionBackwardDataAlgorithm_v7")]
     public static partial int cudnnGetConvolutionBackwardDataAlgorithm_v7(nint handle, nint wDesc, nint dyDesc, nint convDesc, nint dxDesc,
-        int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionBwdDataAlgoPerf_t* perfResults);
-
-    [LibraryImport(Library, EntryPoint = "cudnnFindConvolutionBackwardDataAlgorithm")]
-    public static partial int cudnnFindConvolutionBackwardDataAlgorithm(nint handle, nint wDesc, nint dyDesc, nint convDesc, nint dxDesc,
-        int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionBwdDataAlgoPerf_t* perfResults);
+        int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionAlgoPerf_t<cudnnConvolutionBwdDataAlgo_t>* perfResults);
 
     [LibraryImport(Library, EntryPoint = "cudnnGetConvolutionBackwardDataWorkspaceSize")]
     public static partial int cudnnGetConvolutionBackwardDataWorkspaceSize(nint handle, nint wDesc, nint dyDesc, nint convDesc, nint dxDesc,
@@ -97,11 +86,7 @@ public static unsafe partial class CuDnn
 
     [LibraryImport(Library, EntryPoint = "cudnnGetConvolutionBackwardFilterAlgorithm_v7")]
     public static partial int cudnnGetConvolutionBackwardFilterAlgorithm_v7(nint handle, nint xDesc, nint dyDesc, nint convDesc, nint dwDesc,
-        int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionBwdFilterAlgoPerf_t* perfResults);
-
-    [LibraryImport(Library, EntryPoint = "cudnnFindConvolutionBackwardFilterAlgorithm")]
-    public static partial int cudnnFindConvolutionBackwardFilterAlgorithm(nint handle, nint xDesc, nint dyDesc, nint convDesc, nint dwDesc,
-        int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionBwdFilterAlgoPerf_t* perfResults);
+        int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionAlgoPerf_t<cudnnConvolutionBwdFilterAlgo_t>* perfResults);
 
     [LibraryImport(Library, EntryPoint = "cudnnGetConvolutionBackwardFilterWorkspaceSize")]
     public static partial int cudnnGetConvolutionBackwardFilterWorkspaceSize(nint handle, nint xDesc, nint dyDesc, nint convDesc, nint dwDesc,
@@ -120,12 +105,6 @@ public static unsafe partial class CuDnn
     [LibraryImport(Library, EntryPoint = "cudnnConvolutionBackwardFilter")]
     public static partial int cudnnConvolutionBackwardFilter(nint handle, float* alpha, nint xDesc, ulong x, nint dyDesc, ulong dy, nint convDesc,
         cudnnConvolutionBwdFilterAlgo_t algo, ulong workSpace, nuint workSpaceSizeInBytes, float* beta, nint dwDesc, ulong dw);
-
-    [LibraryImport(Library, EntryPoint = "cudnnConvolutionBackwardBias")]
-    public static partial int cudnnConvolutionBackwardBias(nint handle, float* alpha, nint dyDesc, ulong dy, float* beta, nint dbDesc, ulong db);
-
-    [LibraryImport(Library, EntryPoint = "cudnnAddTensor")]
-    public static partial int cudnnAddTensor(nint handle, float* alpha, nint aDesc, ulong a, float* beta, nint cDesc, ulong c);
 
     // ---- batch normalisation ----
 
@@ -149,7 +128,7 @@ public static unsafe partial class CuDnn
         nint xDesc, ulong x, nint dyDesc, ulong dy, nint dxDesc, ulong dx, nint dBnScaleBiasDesc, ulong bnScale,
         ulong dBnScaleResult, ulong dBnBiasResult, double epsilon, ulong savedMean, ulong savedInvVariance);
 
-    // ---- pooling and activation ----
+    // ---- pooling ----
 
     [LibraryImport(Library, EntryPoint = "cudnnCreatePoolingDescriptor")]
     public static partial int cudnnCreatePoolingDescriptor(nint* desc);
@@ -169,20 +148,4 @@ public static unsafe partial class CuDnn
     public static partial int cudnnPoolingBackward(nint handle, nint poolingDesc, float* alpha, nint yDesc, ulong y, nint dyDesc, ulong dy,
         nint xDesc, ulong x, float* beta, nint dxDesc, ulong dx);
 
-    [LibraryImport(Library, EntryPoint = "cudnnCreateActivationDescriptor")]
-    public static partial int cudnnCreateActivationDescriptor(nint* desc);
-
-    [LibraryImport(Library, EntryPoint = "cudnnDestroyActivationDescriptor")]
-    public static partial int cudnnDestroyActivationDescriptor(nint desc);
-
-    [LibraryImport(Library, EntryPoint = "cudnnSetActivationDescriptor")]
-    public static partial int cudnnSetActivationDescriptor(nint desc, cudnnActivationMode_t mode, cudnnNanPropagation_t reluNanOpt, double coef);
-
-    [LibraryImport(Library, EntryPoint = "cudnnActivationForward")]
-    public static partial int cudnnActivationForward(nint handle, nint activationDesc, float* alpha, nint xDesc, ulong x, float* beta, nint yDesc, ulong y);
-
-    /// <summary>Order: y, dy, x, then beta, dx.</summary>
-    [LibraryImport(Library, EntryPoint = "cudnnActivationBackward")]
-    public static partial int cudnnActivationBackward(nint handle, nint activationDesc, float* alpha, nint yDesc, ulong y, nint dyDesc, ulong dy,
-        nint xDesc, ulong x, float* beta, nint dxDesc, ulong dx);
 }

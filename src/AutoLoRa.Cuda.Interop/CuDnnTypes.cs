@@ -27,41 +27,17 @@ public enum cudnnPoolingMode_t { Max = 0, AverageCountIncludePadding = 1, Averag
 
 public enum cudnnNanPropagation_t { NotPropagateNan = 0, PropagateNan = 1 }
 
-public enum cudnnActivationMode_t { Sigmoid = 0, Relu = 1, Tanh = 2, ClippedRelu = 3, Elu = 4, Identity = 5 }
-
 public enum cudnnDeterminism_t { NonDeterministic = 0, Deterministic = 1 }
 
-/// <summary>48 bytes, align 8: algo, status, time, (pad), memory at 16, determinism, mathType, reserved[3], (pad).</summary>
+/// <summary>
+/// cudnnConvolutionFwdAlgoPerf_t, cudnnConvolutionBwdDataAlgoPerf_t and cudnnConvolutionBwdFilterAlgoPerf_t:
+/// three C structs with one layout (48 bytes, align 8: algo, status, time, (pad), memory at 16,
+/// determinism, mathType, reserved[3], (pad)) that differ only in the enum type of <see cref="Algo"/>.
+/// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct cudnnConvolutionFwdAlgoPerf_t
+public unsafe struct cudnnConvolutionAlgoPerf_t<TAlgo> where TAlgo : unmanaged, Enum
 {
-    public cudnnConvolutionFwdAlgo_t Algo;
-    public int Status;
-    public float Time;
-    public nuint Memory;
-    public cudnnDeterminism_t Determinism;
-    public cudnnMathType_t MathType;
-    public fixed int Reserved[3];
-}
-
-/// <summary>Same layout as <see cref="cudnnConvolutionFwdAlgoPerf_t"/>.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public unsafe struct cudnnConvolutionBwdDataAlgoPerf_t
-{
-    public cudnnConvolutionBwdDataAlgo_t Algo;
-    public int Status;
-    public float Time;
-    public nuint Memory;
-    public cudnnDeterminism_t Determinism;
-    public cudnnMathType_t MathType;
-    public fixed int Reserved[3];
-}
-
-/// <summary>Same layout as <see cref="cudnnConvolutionFwdAlgoPerf_t"/>.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public unsafe struct cudnnConvolutionBwdFilterAlgoPerf_t
-{
-    public cudnnConvolutionBwdFilterAlgo_t Algo;
+    public TAlgo Algo;
     public int Status;
     public float Time;
     public nuint Memory;

@@ -80,7 +80,7 @@ public sealed unsafe class LibraryStrictnessTests
         Assert.Equal(0, CuDnn.cudnnSetConvolution2dDescriptor(conv, 1, 1, 1, 1, 1, 1, (cudnnConvolutionMode_t)1, 0));
         Assert.Equal(0, CuDnn.cudnnSetTensor4dDescriptor(y, 0, 0, 1, 3, 5, 5));
         Assert.Equal(0, CuDnn.cudnnSetTensor4dDescriptor(badY, 0, 0, 1, 3, 4, 4));
-        var perf = stackalloc cudnnConvolutionFwdAlgoPerf_t[8];
+        var perf = stackalloc cudnnConvolutionAlgoPerf_t<cudnnConvolutionFwdAlgo_t>[8];
         int returned;
         Assert.Equal(0, CuDnn.cudnnGetConvolutionForwardAlgorithm_v7(dnn, x, w, conv, y, 8, &returned, perf));
         nuint free, deviceMemory;

@@ -11,49 +11,23 @@ public sealed unsafe partial class EmulatedRuntime
 {
     public void ConvolutionForward(in TensorDesc xDesc, ulong x, in FilterDesc wDesc, ulong w, in ConvDesc conv, in TensorDesc yDesc, ulong y)
     {
-        var (xd, wd, cd, yd) = (xDesc, wDesc, conv, yDesc);
-        CheckConv("cudnnConvolutionForward", xd, wd, cd, yd);
-        float* px = (float*)x, pw = (float*)w, py = (float*)y;
-        for (int n = 0; n < yd.N; n++)
-        for (int k = 0; k < yd.C; k++)
-        for (int oh = 0; oh < yd.H; oh++)
-        for (int ow = 0; ow < yd.W; ow++)
-        {
-            double sum = 0;
-            for (int c = 0; c < xd.C; c++)
-            for (int r = 0; r < wd.R; r++)
-            {
-                int h = oh * cd.StrideH - cd.PadH + r * cd.DilationH;
-                if ((uint)h >= (uint)xd.H) continue;
-                for (int s = 0; s < wd.S; s++)
-                {
-                    int ww = ow * cd.StrideW - cd.PadW + s * cd.DilationW;
-                    if ((uint)ww >= (uint)xd.W) continue;
-                    sum += (double)px[Index(xd, n, c, h, ww)] * pw[((k * (long)wd.C + c) * wd.R + r) * wd.S + s];
-                }
-            }
-            py[Index(yd, n, k, oh, ow)] = (float)sum;
-        }
+        CheckConv("cudnnConvolutionForward", xDesc, wDesc, conv, yDesc);
+        float* px = (float*)x, pw = (float*)w;
+        Convolve(xDesc, wDesc, conv, yDesc, (float*)y, yDesc.Count, (xi, wi, yi) => (yi, px[xi] * (double)pw[wi]));
     }
 
     public void ConvolutionBackwardData(in FilterDesc wDesc, ulong w, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in TensorDesc dxDesc, ulong dx)
     {
-        var (wd, dyd, cd, dxd) = (wDesc, dyDesc, conv, dxDesc);
-        CheckConv("cudnnConvolutionBackwardData", dxd, wd, cd, dyd);
-        var acc = new double[dxd.Count];
+        CheckConv("cudnnConvolutionBackwardData", dxDesc, wDesc, conv, dyDesc);
         float* pw = (float*)w, pdy = (float*)dy;
-        ForEachTap(dxd, wd, cd, dyd, (xi, wi, yi) => acc[xi] += (double)pw[wi] * pdy[yi]);
-        for (long i = 0; i < acc.Length; i++) ((float*)dx)[i] = (float)acc[i];
+        Convolve(dxDesc, wDesc, conv, dyDesc, (float*)dx, dxDesc.Count, (xi, wi, yi) => (xi, pw[wi] * (double)pdy[yi]));
     }
 
     public void ConvolutionBackwardFilter(in TensorDesc xDesc, ulong x, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in FilterDesc dwDesc, ulong dw)
     {
-        var (xd, dyd, cd, wd) = (xDesc, dyDesc, conv, dwDesc);
-        CheckConv("cudnnConvolutionBackwardFilter", xd, wd, cd, dyd);
-        var acc = new double[wd.Count];
+        CheckConv("cudnnConvolutionBackwardFilter", xDesc, dwDesc, conv, dyDesc);
         float* px = (float*)x, pdy = (float*)dy;
-        ForEachTap(xd, wd, cd, dyd, (xi, wi, yi) => acc[wi] += (double)px[xi] * pdy[yi]);
-        for (long i = 0; i < acc.Length; i++) ((float*)dw)[i] = (float)acc[i];
+        Convolve(xDesc, dwDesc, conv, dyDesc, (float*)dw, dwDesc.Count, (xi, wi, yi) => (wi, px[xi] * (double)pdy[yi]));
     }
 
     public void BatchNormForwardTraining(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias, double exponentialAverageFactor,
@@ -153,14 +127,20 @@ public sealed unsafe partial class EmulatedRuntime
             double share = pdy[((long)p * yd.H + oh) * yd.W + ow] * inv;
             ForWindow(pd, xd, oh, ow, (h, w) => acc[((long)p * xd.H + h) * xd.W + w] += share);
         }
-        for (long i = 0; i < acc.Length; i++) ((float*)dx)[i] = (float)acc[i];
+        Round(acc, (float*)dx);
     }
 
     private static long Index(in TensorDesc d, int n, int c, int h, int w) => (((long)n * d.C + c) * d.H + h) * d.W + w;
 
-    /// <summary>Calls tap(xIndex, wIndex, yIndex) for every multiply of the convolution.</summary>
-    private static void ForEachTap(TensorDesc xd, FilterDesc wd, ConvDesc cd, TensorDesc yd, Action<long, long, long> tap)
+    /// <summary>
+    /// One convolution direction in double precision, rounded once into <paramref name="result"/>. The loop nest is the forward one for all three directions: output by
+    /// output and, within one, over (c, r, s); <paramref name="multiply"/> maps a multiply's
+    /// (x, w, y) element indices to the sum it adds to and the product it adds.
+    /// </summary>
+    private static void Convolve(TensorDesc xd, FilterDesc wd, ConvDesc cd, TensorDesc yd, float* result, long count,
+        Func<long, long, long, (long Target, double Product)> multiply)
     {
+        var sums = new double[count];
         for (int n = 0; n < yd.N; n++)
         for (int k = 0; k < yd.C; k++)
         for (int oh = 0; oh < yd.H; oh++)
@@ -176,10 +156,18 @@ public sealed unsafe partial class EmulatedRuntime
                 {
                     int w = ow * cd.StrideW - cd.PadW + s * cd.DilationW;
                     if ((uint)w >= (uint)xd.W) continue;
-                    tap(Index(xd, n, c, h, w), ((k * (long)wd.C + c) * wd.R + r) * wd.S + s, yi);
+                    var (target, product) = multiply(Index(xd, n, c, h, w), ((k * (long)wd.C + c) * wd.R + r) * wd.S + s, yi);
+                    sums[target] += product;
                 }
             }
         }
+        Round(sums, result);
+    }
+
+    /// <summary>Double-precision sums rounded once into the float result, as a reference should.</summary>
+    private static void Round(double[] sums, float* result)
+    {
+        for (long i = 0; i < sums.Length; i++) result[i] = (float)sums[i];
     }
 
     private static void CheckConv(string call, TensorDesc x, FilterDesc w, ConvDesc c, TensorDesc y)

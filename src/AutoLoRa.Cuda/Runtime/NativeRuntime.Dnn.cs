@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoLoRa.Cuda.Interop;
 
 namespace AutoLoRa.Cuda.Runtime;
@@ -36,32 +37,43 @@ public sealed unsafe partial class NativeRuntime
 
     public void ConvolutionForward(in TensorDesc xDesc, ulong x, in FilterDesc wDesc, ulong w, in ConvDesc conv, in TensorDesc yDesc, ulong y)
     {
-        MakeCurrent();
-        nint xd = Tensor(xDesc), wd = Filter(wDesc), cd = Conv(conv), yd = Tensor(yDesc);
-        var (algo, bytes) = Algorithm(xDesc, wDesc, conv, 0, xd, wd, cd, yd);
-        float alpha = 1, beta = 0;
-        Check.CuDnn(CuDnn.cudnnConvolutionForward(_cudnn.Value, &alpha, xd, x, wd, w, cd, (cudnnConvolutionFwdAlgo_t)algo,
-            Workspace(bytes), bytes, &beta, yd, y), CuDnnMajor);
+        var c = PrepareConvolution(xDesc, wDesc, conv, yDesc, pass: 0);
+        Check.CuDnn(CuDnn.cudnnConvolutionForward(_cudnn.Value, &c.Alpha, c.X, x, c.W, w, c.Conv,
+            (cudnnConvolutionFwdAlgo_t)c.Algorithm, c.Workspace, c.WorkspaceBytes, &c.Beta, c.Y, y), CuDnnMajor);
     }
 
     public void ConvolutionBackwardData(in FilterDesc wDesc, ulong w, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in TensorDesc dxDesc, ulong dx)
     {
-        MakeCurrent();
-        nint xd = Tensor(dxDesc), wd = Filter(wDesc), cd = Conv(conv), yd = Tensor(dyDesc);
-        var (algo, bytes) = Algorithm(dxDesc, wDesc, conv, 1, xd, wd, cd, yd);
-        float alpha = 1, beta = 0;
-        Check.CuDnn(CuDnn.cudnnConvolutionBackwardData(_cudnn.Value, &alpha, wd, w, yd, dy, cd, (cudnnConvolutionBwdDataAlgo_t)algo,
-            Workspace(bytes), bytes, &beta, xd, dx), CuDnnMajor);
+        var c = PrepareConvolution(dxDesc, wDesc, conv, dyDesc, pass: 1);
+        Check.CuDnn(CuDnn.cudnnConvolutionBackwardData(_cudnn.Value, &c.Alpha, c.W, w, c.Y, dy, c.Conv,
+            (cudnnConvolutionBwdDataAlgo_t)c.Algorithm, c.Workspace, c.WorkspaceBytes, &c.Beta, c.X, dx), CuDnnMajor);
     }
 
     public void ConvolutionBackwardFilter(in TensorDesc xDesc, ulong x, in TensorDesc dyDesc, ulong dy, in ConvDesc conv, in FilterDesc dwDesc, ulong dw)
     {
+        var c = PrepareConvolution(xDesc, dwDesc, conv, dyDesc, pass: 2);
+        Check.CuDnn(CuDnn.cudnnConvolutionBackwardFilter(_cudnn.Value, &c.Alpha, c.X, x, c.Y, dy, c.Conv,
+            (cudnnConvolutionBwdFilterAlgo_t)c.Algorithm, c.Workspace, c.WorkspaceBytes, &c.Beta, c.W, dw), CuDnnMajor);
+    }
+
+    /// <summary>What a convolution call needs, in any direction: x, w, y descriptors, the algorithm and its workspace, α = 1 and β = 0 (overwrite).</summary>
+    private struct ConvolutionCall
+    {
+        public nint X, W, Conv, Y;
+        public int Algorithm;
+        public ulong Workspace;
+        public nuint WorkspaceBytes;
+        public float Alpha, Beta;
+    }
+
+    /// <summary>Makes the context current and gathers a <see cref="ConvolutionCall"/> (pass 0 forward, 1 data gradient, 2 filter gradient).</summary>
+    private ConvolutionCall PrepareConvolution(in TensorDesc xDesc, in FilterDesc wDesc, in ConvDesc conv, in TensorDesc yDesc, int pass)
+    {
         MakeCurrent();
-        nint xd = Tensor(xDesc), wd = Filter(dwDesc), cd = Conv(conv), yd = Tensor(dyDesc);
-        var (algo, bytes) = Algorithm(xDesc, dwDesc, conv, 2, xd, wd, cd, yd);
-        float alpha = 1, beta = 0;
-        Check.CuDnn(CuDnn.cudnnConvolutionBackwardFilter(_cudnn.Value, &alpha, xd, x, yd, dy, cd, (cudnnConvolutionBwdFilterAlgo_t)algo,
-            Workspace(bytes), bytes, &beta, wd, dw), CuDnnMajor);
+        var c = new ConvolutionCall { X = Tensor(xDesc), W = Filter(wDesc), Conv = Conv(conv), Y = Tensor(yDesc), Alpha = 1, Beta = 0 };
+        (c.Algorithm, c.WorkspaceBytes) = Algorithm(xDesc, wDesc, conv, pass, c.X, c.W, c.Conv, c.Y);
+        c.Workspace = Workspace(c.WorkspaceBytes);
+        return c;
     }
 
     public void BatchNormForwardTraining(in TensorDesc xDesc, ulong x, ulong y, ulong scale, ulong bias, double exponentialAverageFactor,
@@ -109,62 +121,47 @@ public sealed unsafe partial class NativeRuntime
         Check.CuDnn(CuDnn.cudnnPoolingBackward(_cudnn.Value, Pool(pool), &alpha, yd, y, yd, dy, xd, x, &beta, xd, dx), CuDnnMajor);
     }
 
-    private nint Tensor(TensorDesc d)
-    {
-        if (_tensors.TryGetValue(d, out var cached)) return cached.Value;
-        nint h;
-        Check.CuDnn(CuDnn.cudnnCreateTensorDescriptor(&h), CuDnnMajor);
-        var handle = new NativeHandle(h, CuDnn.cudnnDestroyTensorDescriptor);
-        Check.CuDnn(CuDnn.cudnnSetTensor4dDescriptor(h, cudnnTensorFormat_t.Nchw, cudnnDataType_t.Float, d.N, d.C, d.H, d.W), CuDnnMajor);
-        _tensors[d] = handle;
-        return h;
-    }
+    private nint Tensor(TensorDesc d) =>
+        Descriptor(_tensors, d, &CuDnn.cudnnCreateTensorDescriptor, CuDnn.cudnnDestroyTensorDescriptor, static (h, d) =>
+            CuDnn.cudnnSetTensor4dDescriptor(h, cudnnTensorFormat_t.Nchw, cudnnDataType_t.Float, d.N, d.C, d.H, d.W));
 
-    private nint Filter(FilterDesc d)
-    {
-        if (_filters.TryGetValue(d, out var cached)) return cached.Value;
-        nint h;
-        Check.CuDnn(CuDnn.cudnnCreateFilterDescriptor(&h), CuDnnMajor);
-        var handle = new NativeHandle(h, CuDnn.cudnnDestroyFilterDescriptor);
-        Check.CuDnn(CuDnn.cudnnSetFilter4dDescriptor(h, cudnnDataType_t.Float, cudnnTensorFormat_t.Nchw, d.K, d.C, d.R, d.S), CuDnnMajor);
-        _filters[d] = handle;
-        return h;
-    }
+    private nint Filter(FilterDesc d) =>
+        Descriptor(_filters, d, &CuDnn.cudnnCreateFilterDescriptor, CuDnn.cudnnDestroyFilterDescriptor, static (h, d) =>
+            CuDnn.cudnnSetFilter4dDescriptor(h, cudnnDataType_t.Float, cudnnTensorFormat_t.Nchw, d.K, d.C, d.R, d.S));
 
-    private nint Conv(ConvDesc d)
-    {
-        if (_convs.TryGetValue(d, out var cached)) return cached.Value;
-        nint h;
-        Check.CuDnn(CuDnn.cudnnCreateConvolutionDescriptor(&h), CuDnnMajor);
-        var handle = new NativeHandle(h, CuDnn.cudnnDestroyConvolutionDescriptor);
-        Check.CuDnn(CuDnn.cudnnSetConvolution2dDescriptor(h, d.PadH, d.PadW, d.StrideH, d.StrideW, d.DilationH, d.DilationW,
-            cudnnConvolutionMode_t.CrossCorrelation, cudnnDataType_t.Float), CuDnnMajor);
-        // FP32 math (no TF32 tensor ops), to stay within float tolerance of the CPU backend.
-        Check.CuDnn(CuDnn.cudnnSetConvolutionMathType(h, cudnnMathType_t.Fma), CuDnnMajor);
-        _convs[d] = handle;
-        return h;
-    }
+    private nint Conv(ConvDesc d) =>
+        Descriptor(_convs, d, &CuDnn.cudnnCreateConvolutionDescriptor, CuDnn.cudnnDestroyConvolutionDescriptor, static (h, d) =>
+        {
+            int status = CuDnn.cudnnSetConvolution2dDescriptor(h, d.PadH, d.PadW, d.StrideH, d.StrideW, d.DilationH, d.DilationW,
+                cudnnConvolutionMode_t.CrossCorrelation, cudnnDataType_t.Float);
+            // FP32 math (no TF32 tensor ops), to stay within float tolerance of the CPU backend.
+            return status != 0 ? status : CuDnn.cudnnSetConvolutionMathType(h, cudnnMathType_t.Fma);
+        });
 
-    private nint Pool(PoolDesc d)
-    {
-        if (_pools.TryGetValue(d, out var cached)) return cached.Value;
-        nint h;
-        Check.CuDnn(CuDnn.cudnnCreatePoolingDescriptor(&h), CuDnnMajor);
-        var handle = new NativeHandle(h, CuDnn.cudnnDestroyPoolingDescriptor);
-        Check.CuDnn(CuDnn.cudnnSetPooling2dDescriptor(h, (cudnnPoolingMode_t)d.Mode, cudnnNanPropagation_t.PropagateNan,
-            d.WindowH, d.WindowW, d.PadH, d.PadW, d.StrideH, d.StrideW), CuDnnMajor);
-        _pools[d] = handle;
-        return h;
-    }
+    private nint Pool(PoolDesc d) =>
+        Descriptor(_pools, d, &CuDnn.cudnnCreatePoolingDescriptor, CuDnn.cudnnDestroyPoolingDescriptor, static (h, d) =>
+            CuDnn.cudnnSetPooling2dDescriptor(h, (cudnnPoolingMode_t)d.Mode, cudnnNanPropagation_t.PropagateNan,
+                d.WindowH, d.WindowW, d.PadH, d.PadW, d.StrideH, d.StrideW));
 
-    private nint BnParams(int channels, nint xDesc)
+    // Keyed by channel count: every x with C channels derives the same 1×C×1×1 descriptor.
+    private nint BnParams(int channels, nint xDesc) =>
+        Descriptor(_bnParams, channels, &CuDnn.cudnnCreateTensorDescriptor, CuDnn.cudnnDestroyTensorDescriptor, (h, _) =>
+            CuDnn.cudnnDeriveBNTensorDescriptor(h, xDesc, cudnnBatchNormMode_t.Spatial));
+
+    /// <summary>
+    /// The cuDNN descriptor for <paramref name="key"/>: created and set on first use, then cached for
+    /// the runtime's life (released with it). <paramref name="set"/> returns the cuDNN status of
+    /// setting it up.
+    /// </summary>
+    private nint Descriptor<TKey>(Dictionary<TKey, NativeHandle> cache, TKey key, delegate*<nint*, int> create,
+        Func<nint, int> destroy, Func<nint, TKey, int> set) where TKey : notnull
     {
-        if (_bnParams.TryGetValue(channels, out var cached)) return cached.Value;
+        if (cache.TryGetValue(key, out var cached)) return cached.Value;
         nint h;
-        Check.CuDnn(CuDnn.cudnnCreateTensorDescriptor(&h), CuDnnMajor);
-        var handle = new NativeHandle(h, CuDnn.cudnnDestroyTensorDescriptor);
-        Check.CuDnn(CuDnn.cudnnDeriveBNTensorDescriptor(h, xDesc, cudnnBatchNormMode_t.Spatial), CuDnnMajor);
-        _bnParams[channels] = handle;
+        Check.CuDnn(create(&h), CuDnnMajor);
+        var handle = new NativeHandle(h, destroy);
+        Check.CuDnn(set(h, key), CuDnnMajor);
+        cache[key] = handle;
         return h;
     }
 
@@ -204,45 +201,34 @@ public sealed unsafe partial class NativeRuntime
     private const int OutOfMemory = 2; // CUDA_ERROR_OUT_OF_MEMORY
 
     /// <summary>The heuristic's algorithms that report success, best first, each with its workspace size.</summary>
-    private List<(int Algo, nuint Workspace)> RankedAlgorithms(int pass, nint xd, nint wd, nint cd, nint yd)
+    private List<(int Algo, nuint Workspace)> RankedAlgorithms(int pass, nint xd, nint wd, nint cd, nint yd) => pass switch
+    {
+        0 => Ranked<cudnnConvolutionFwdAlgo_t>(&CuDnn.cudnnGetConvolutionForwardAlgorithm_v7, &CuDnn.cudnnGetConvolutionForwardWorkspaceSize, xd, wd, cd, yd),
+        // The data gradient's calls take the filter descriptor first.
+        1 => Ranked<cudnnConvolutionBwdDataAlgo_t>(&CuDnn.cudnnGetConvolutionBackwardDataAlgorithm_v7, &CuDnn.cudnnGetConvolutionBackwardDataWorkspaceSize, wd, yd, cd, xd),
+        _ => Ranked<cudnnConvolutionBwdFilterAlgo_t>(&CuDnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7, &CuDnn.cudnnGetConvolutionBackwardFilterWorkspaceSize, xd, yd, cd, wd),
+    };
+
+    /// <summary>
+    /// One direction's heuristic ranking (its _v7 call) and each successful algorithm's workspace size
+    /// (its GetWorkspaceSize call); the two calls take the same four descriptors in the same order.
+    /// </summary>
+    private List<(int Algo, nuint Workspace)> Ranked<TAlgo>(
+        delegate*<nint, nint, nint, nint, nint, int, int*, cudnnConvolutionAlgoPerf_t<TAlgo>*, int> heuristic,
+        delegate*<nint, nint, nint, nint, nint, TAlgo, nuint*, int> workspaceSize, nint a, nint b, nint c, nint d)
+        where TAlgo : unmanaged, Enum
     {
         const int requested = 8;
         int returned = 0;
+        var perf = stackalloc cudnnConvolutionAlgoPerf_t<TAlgo>[requested];
+        Check.CuDnn(heuristic(_cudnn.Value, a, b, c, d, requested, &returned, perf), CuDnnMajor);
         var ranked = new List<(int, nuint)>();
-        nint h = _cudnn.Value;
-        nuint bytes = 0;
-        switch (pass)
+        for (int i = 0; i < returned; i++)
         {
-            case 0:
-                var fwd = stackalloc cudnnConvolutionFwdAlgoPerf_t[requested];
-                Check.CuDnn(CuDnn.cudnnGetConvolutionForwardAlgorithm_v7(h, xd, wd, cd, yd, requested, &returned, fwd), CuDnnMajor);
-                for (int i = 0; i < returned; i++)
-                {
-                    if (fwd[i].Status != 0) continue;
-                    Check.CuDnn(CuDnn.cudnnGetConvolutionForwardWorkspaceSize(h, xd, wd, cd, yd, fwd[i].Algo, &bytes), CuDnnMajor);
-                    ranked.Add(((int)fwd[i].Algo, bytes));
-                }
-                break;
-            case 1:
-                var bwd = stackalloc cudnnConvolutionBwdDataAlgoPerf_t[requested];
-                Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(h, wd, yd, cd, xd, requested, &returned, bwd), CuDnnMajor);
-                for (int i = 0; i < returned; i++)
-                {
-                    if (bwd[i].Status != 0) continue;
-                    Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardDataWorkspaceSize(h, wd, yd, cd, xd, bwd[i].Algo, &bytes), CuDnnMajor);
-                    ranked.Add(((int)bwd[i].Algo, bytes));
-                }
-                break;
-            default:
-                var flt = stackalloc cudnnConvolutionBwdFilterAlgoPerf_t[requested];
-                Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, xd, yd, cd, wd, requested, &returned, flt), CuDnnMajor);
-                for (int i = 0; i < returned; i++)
-                {
-                    if (flt[i].Status != 0) continue;
-                    Check.CuDnn(CuDnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, xd, yd, cd, wd, flt[i].Algo, &bytes), CuDnnMajor);
-                    ranked.Add(((int)flt[i].Algo, bytes));
-                }
-                break;
+            if (perf[i].Status != 0) continue;
+            nuint bytes = 0;
+            Check.CuDnn(workspaceSize(_cudnn.Value, a, b, c, d, perf[i].Algo, &bytes), CuDnnMajor);
+            ranked.Add((Unsafe.BitCast<TAlgo, int>(perf[i].Algo), bytes));
         }
         return ranked;
     }
