@@ -34,7 +34,7 @@ public sealed partial class CpuBackend
         ForWindows(g, new AvgPoolForward { X = Floats(x), Y = Floats(y), Inv = 1f / (g.Kernel * g.Kernel) });
     }
 
-    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
     {
         ForWindows(g, new AvgPoolBackward { Dy = Floats(dy), Dx = Floats(dx), Inv = 1f / (g.Kernel * g.Kernel) });
     }

@@ -34,6 +34,15 @@ public static class KernelSources
     private static int ArchNumber(string arch) =>
         arch.StartsWith("sm_", StringComparison.Ordinal) && int.TryParse(arch.AsSpan(3), out int n) ? n : int.MaxValue;
 
+    /// <summary>
+    /// The PTX ISA the build embedded for <paramref name="arch"/>: the newest among its families (they
+    /// come from one compiler run, so normally all alike), or null when none is embedded.
+    /// </summary>
+    public static PtxIsa? IsaFor(string arch) =>
+        Available.Where(a => a.Arch == arch)
+            .Select(a => TryGetPtx(a.Family, arch, out var ptx, out _) ? PtxIsa.Of(ptx) : null)
+            .OfType<PtxIsa>().OrderBy(v => v.Major * 10 + v.Minor).Cast<PtxIsa?>().LastOrDefault();
+
     /// <summary>Why no PTX was embedded (the CMake step's own explanation), or null when some was.</summary>
     public static string? BuildSkipReason { get; } = ReadResource(SkippedResource)?.Trim();
 

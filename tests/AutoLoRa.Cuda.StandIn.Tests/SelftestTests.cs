@@ -17,6 +17,8 @@ public sealed class SelftestTests(ITestOutputHelper output)
         foreach (var line in lines) output.WriteLine(line);
         Assert.Contains(lines, l => l.Contains("libcuda_standin.so", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("cuDNN:  9.6.0", StringComparison.Ordinal));
+        // The stand-in device is sm_80; the kernels build pins clang's PTX to ISA 7.0 (CUDA 11.0 drivers).
+        Assert.Contains(lines, l => l.StartsWith("PTX:    sm_80, ISA ", StringComparison.Ordinal) && l.Contains("or newer", StringComparison.Ordinal));
         var kernels = CudaSelftest.CheckKernels(backend);
         Assert.True(kernels.Passed, kernels.Detail);
     }
@@ -40,6 +42,21 @@ public sealed class SelftestTests(ITestOutputHelper output)
         Assert.True(exit == 1, $"exit {exit}\n{stdout}\n{stderr}");
         Assert.Contains("CUDA_ERROR_ILLEGAL_ADDRESS", stdout, StringComparison.Ordinal);
         Assert.Matches(@"selftest FAILED: \d+ check\(s\)\s*$", stdout);
+    }
+
+    /// <summary>
+    /// A driver older than the PTX's ISA refuses it at load (CUDA_ERROR_UNSUPPORTED_PTX_VERSION): the
+    /// message names the ISA, the driver it needs, the driver there is, and the two fixes.
+    /// </summary>
+    [SkippableStandInFact]
+    public void A_driver_older_than_the_ptx_isa_is_named_with_the_driver_it_needs()
+    {
+        var (exit, stdout, stderr) = Selftest(("AUTOLORA_STANDIN_DRIVER_VERSION", "10020")); // CUDA 10.2: ISA 6.5 at most
+        Assert.True(exit == 1, $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.Contains("CUDA_ERROR_UNSUPPORTED_PTX_VERSION", stdout, StringComparison.Ordinal);
+        Assert.Contains("a driver for CUDA 11.0 or newer", stdout, StringComparison.Ordinal);
+        Assert.Contains("this driver is CUDA 10.2", stdout, StringComparison.Ordinal);
+        Assert.Contains("update the driver", stdout, StringComparison.Ordinal);
     }
 
     /// <summary>Runs <c>autolora selftest --backend cuda</c> as a child process over the stand-ins.</summary>

@@ -97,6 +97,9 @@ STANDIN_API cudnnStatus_t cudnnPoolingBackward(void* handle, void* pooling, cons
     Tensor* dxT = live<Tensor>(dxDesc);
     if (!dyT || !dxT || !same(dyT, live<Tensor>(yDesc)) || !same(dxT, live<Tensor>(xDesc))) return CUDNN_STATUS_BAD_PARAM;
     if (!alpha || !beta || !y || !dy || !x || !dx) return CUDNN_STATUS_BAD_PARAM_NULL_POINTER;
+    // cuDNN's documentation says where an output may alias an input (in-place activation, for
+    // one); it says so nowhere for pooling backward, whose max mode reads x while writing dx.
+    if (dx == x || dx == y || dx == dy) return CUDNN_STATUS_BAD_PARAM;
     float a = *static_cast<const float*>(alpha), b = *static_cast<const float*>(beta);
     return submit(h, "cudnnPoolingBackward", [=](std::string* why) {
         if (!device_floats(x, g.xCount()) || !device_floats(dx, g.xCount()) || !device_floats(y, g.yCount()) || !device_floats(dy, g.yCount()))

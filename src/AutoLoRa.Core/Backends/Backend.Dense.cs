@@ -142,14 +142,19 @@ public abstract partial class Backend
 
     protected abstract void AvgPool2dForwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y);
 
-    public void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    /// <summary>
+    /// dx = dy spread evenly over each window. <paramref name="x"/> (the forward's input) is not read
+    /// by the arithmetic; cuDNN's pooling backward takes it all the same, and dx may not stand in
+    /// for it (an output aliasing an input).
+    /// </summary>
+    public void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
     {
-        PrimitiveChecks.AvgPool2dBackward(g, dy, dx);
+        PrimitiveChecks.AvgPool2dBackward(g, x, dy, dx);
         using var timer = Profile(nameof(AvgPool2dBackward));
-        AvgPool2dBackwardCore(in g, dy, dx);
+        AvgPool2dBackwardCore(in g, x, dy, dx);
     }
 
-    protected abstract void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx);
+    protected abstract void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx);
 
     // ---- resizing ----------------------------------------------------------------------------------------
 

@@ -147,9 +147,12 @@ public static partial class PrimitiveChecks
     public static void AvgPool2dForward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer y) =>
         Pooling(nameof(AvgPool2dForward), g, x, "x", y, "y");
 
-    /// <summary><see cref="Backend.AvgPool2dBackward"/>: geometry, dy and dx.</summary>
-    public static void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx) =>
+    /// <summary><see cref="Backend.AvgPool2dBackward"/>: geometry, x and dx (N, C, H, W), dy (N, C, OutH, OutW).</summary>
+    public static void AvgPool2dBackward(in PoolGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
+    {
         Pooling(nameof(AvgPool2dBackward), g, dx, "dx", dy, "dy");
+        Pooling(nameof(AvgPool2dBackward), g, x, "x", dy, "dy");
+    }
 
     /// <summary><see cref="Backend.GlobalAvgPoolForward"/>: positive sizes, x N·C·HW, y N·C.</summary>
     public static void GlobalAvgPoolForward(int n, int c, int hw, DeviceBuffer x, DeviceBuffer y)

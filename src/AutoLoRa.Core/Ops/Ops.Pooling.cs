@@ -74,7 +74,7 @@ public static partial class Ops
         {
             var x = inputs[0];
             grads[0] = Tensor.Empty(x.Backend, x.Shape);
-            x.Backend.AvgPool2dBackward(g, gy.Buffer, grads[0]!.Buffer);
+            x.Backend.AvgPool2dBackward(g, x.Buffer, gy.Buffer, grads[0]!.Buffer);
         }
     }
 }

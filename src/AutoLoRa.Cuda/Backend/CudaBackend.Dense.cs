@@ -93,12 +93,12 @@ public sealed unsafe partial class CudaBackend
         _runtime.PoolingForward(AvgPool(g), new TensorDesc(g.N, g.C, g.H, g.W), Ptr(x), new TensorDesc(g.N, g.C, g.OutH, g.OutW), Ptr(y));
     }
 
-    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    protected override void AvgPool2dBackwardCore(in PoolGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
     {
-        // Average pooling's gradient reads neither y nor x; cuDNN still takes them, so dy and dx
-        // stand in (same shapes, valid device memory).
+        // Average pooling's gradient reads neither y nor x, but cuDNN takes both. x is the real input;
+        // dy stands in for y (same shape, read-only like y). dx must not: an output may not alias an input.
         _runtime.PoolingBackward(AvgPool(g), new TensorDesc(g.N, g.C, g.OutH, g.OutW), Ptr(dy), Ptr(dy),
-            new TensorDesc(g.N, g.C, g.H, g.W), Ptr(dx), Ptr(dx));
+            new TensorDesc(g.N, g.C, g.H, g.W), Ptr(x), Ptr(dx));
     }
 
     private static PoolDesc AvgPool(in PoolGeometry g) =>

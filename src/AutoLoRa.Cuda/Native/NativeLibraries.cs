@@ -106,7 +106,7 @@ public static class NativeLibraries
     }
 
     /// <summary>The loaded driver's cuDriverGetVersion, or 0 when there is none (the driver is loaded first, by the probe).</summary>
-    private static unsafe int DriverVersion()
+    internal static unsafe int DriverVersion()
     {
         if (!TryLoad(CudaDriverName, out _)) return 0;
         int version = 0;

@@ -117,6 +117,8 @@ public sealed unsafe partial class EmulatedRuntime
     {
         var (pd, xd, yd) = (pool, xDesc, yDesc);
         CheckPool("cudnnPoolingBackward", pd, xd, yd);
+        // As the stand-in: cuDNN promises in-place work only where its documentation says so.
+        if (dx == x || dx == y || dx == dy) throw BadParam("cudnnPoolingBackward", "dx aliases an input (x, y or dy)");
         var acc = new double[xd.Count];
         float* pdy = (float*)dy;
         double inv = 1.0 / (pd.WindowH * pd.WindowW);

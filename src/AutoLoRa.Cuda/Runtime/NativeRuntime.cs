@@ -168,6 +168,16 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         _currentOnThread = _context;
     }
 
+    /// <summary>What to do when the driver refuses the PTX's ISA version: its minimum driver, and this one.</summary>
+    private static string DriverTooOld(int status, string ptx)
+    {
+        const int unsupportedPtxVersion = 222; // CUDA_ERROR_UNSUPPORTED_PTX_VERSION
+        if (status != unsupportedPtxVersion || PtxIsa.Of(ptx) is not { } isa) return "";
+        int v = NativeLibraries.DriverVersion();
+        return $". The PTX is {isa.Describe()} and this driver is CUDA {v / 1000}.{v % 1000 / 10}: update the driver, " +
+               "or rebuild the kernels with clang, which pins ISA 7.0 (cmake -DAUTOLORA_CUDA_COMPILER=clang; README, \"Building the CUDA kernels\")";
+    }
+
     private void LoadModules(string arch)
     {
         const int logSize = 16 * 1024;
@@ -176,7 +186,8 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         void** values = stackalloc void*[2];
         foreach (var (family, kernels) in KernelTable.Families)
         {
-            byte[] image = Encoding.ASCII.GetBytes(KernelSources.GetPtx(family, arch) + "\0");
+            string ptx = KernelSources.GetPtx(family, arch);
+            byte[] image = Encoding.ASCII.GetBytes(ptx + "\0");
             log[0] = 0;
             // The size slot is in/out (bytes written), so reset it for every module.
             values[0] = log;
@@ -187,7 +198,7 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
             if (status != 0)
             {
                 throw new CudaException("driver", "cuModuleLoadDataEx", status, StatusNames.Driver(status),
-                    $"PTX {family}.{arch}; JIT log: {Marshal.PtrToStringUTF8((nint)log)}");
+                    $"PTX {family}.{arch}; JIT log: {Marshal.PtrToStringUTF8((nint)log)}{DriverTooOld(status, ptx)}");
             }
             _modules.Add(new NativeHandle(module, CudaDriver.cuModuleUnload));
             foreach (var kernel in kernels)

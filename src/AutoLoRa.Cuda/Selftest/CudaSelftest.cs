@@ -29,7 +29,8 @@ public static class CudaSelftest
                 lines.Add($"cuBLAS: {FormatCuBlas(native.CuBlasVersion)} ({probe.CuBlasLibrary})");
                 lines.Add($"cuDNN:  {FormatCuDnn(native.CuDnnVersion)} ({probe.CuDnnLibrary})");
                 lines.Add($"device: {native.DeviceName}, compute capability {native.ComputeCapability.Major}.{native.ComputeCapability.Minor}, " +
-                          $"{native.MultiprocessorCount} SMs (PTX {native.PtxArch})");
+                          $"{native.MultiprocessorCount} SMs");
+                lines.Add($"PTX:    {native.PtxArch}, {KernelSources.IsaFor(native.PtxArch)?.Describe() ?? "ISA unknown"}");
                 break;
             }
             case EmulatedRuntime emulated:

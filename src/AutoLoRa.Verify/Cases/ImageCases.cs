@@ -52,7 +52,7 @@ public static class ImageCases
             Run = (be, b) =>
             {
                 be.AvgPool2dForward(g, b[x], b[y]);
-                be.AvgPool2dBackward(g, b[dy], b[dx]);
+                be.AvgPool2dBackward(g, b[x], b[dy], b[dx]);
             },
             Cost = CaseCost.Library(2L * (g.InputSize + g.OutputSize), 0),
         };

@@ -34,7 +34,7 @@ public static class ImageReferenceCases
                 be.MaxPool2dForward(g, b[bx], b[y], b[arg]);
                 be.MaxPool2dBackward(g, b[bdy], b[arg], b[dx]);
                 be.AvgPool2dForward(g, b[bx], b[avg]);
-                be.AvgPool2dBackward(g, b[bdy], b[avgDx]);
+                be.AvgPool2dBackward(g, b[bx], b[bdy], b[avgDx]);
             },
             HostReference = _ =>
             {

@@ -60,7 +60,8 @@ public abstract partial class BackendConformanceTests
         var e = Assert.Throws<BackendException>(() => Backend.MaxPool2dForward(g, x, s.Filled(g.OutputSize - 1, 0), arg));
         Assert.Contains("MaxPool2dForward", e.Message);
         Assert.Throws<BackendException>(() => Backend.MaxPool2dForward(g, x, y, s.Filled(g.OutputSize, 0)));
-        Assert.Throws<BackendException>(() => Backend.AvgPool2dBackward(g, y, s.Filled(g.InputSize - 1, 0)));
+        Assert.Throws<BackendException>(() => Backend.AvgPool2dBackward(g, x, y, s.Filled(g.InputSize - 1, 0)));
+        Assert.Throws<BackendException>(() => Backend.AvgPool2dBackward(g, y, y, x));
         Backend.Upload(Enumerable.Repeat(64, g.OutputSize).ToArray(), arg);
         e = Assert.Throws<BackendException>(() => Backend.MaxPool2dBackward(g, y, arg, x));
         Assert.Contains("argmax", e.Message);
