@@ -3,6 +3,7 @@ using AutoLoRa.Core;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
+using AutoLoRa.Distributed;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.ModelFiles;
 using AutoLoRa.Robust;
@@ -53,7 +54,7 @@ internal static class CliError
             // The sentence without .NET's " (Parameter 'dims')" tail, which names a variable of ours, not anything the user wrote.
             return Report(e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message);
         }
-        catch (Exception e) when (e is DataFormatException or BackendException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DataFormatException or BackendException or DistributedException or IOException or UnauthorizedAccessException)
         {
             return Report(e.Message);
         }

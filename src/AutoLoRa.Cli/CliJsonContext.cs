@@ -10,6 +10,7 @@ namespace AutoLoRa.Cli;
 /// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(KernelBenchLine))]
+[JsonSerializable(typeof(AllReduceBenchLine))]
 [JsonSerializable(typeof(Dictionary<string, object>))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(int))]

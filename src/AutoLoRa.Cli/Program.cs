@@ -31,6 +31,7 @@ public static class Program
         CommandLineChecks.AddTo(root);
         var parsed = root.Parse(args);
         // No arguments at all asks what there is: the parser's help answers that.
-        return parsed.Errors.Count > 0 && args.Length > 0 ? CommandLineChecks.Report(parsed) : parsed.Invoke();
+        if (parsed.Errors.Count > 0 && args.Length > 0) return CommandLineChecks.Report(parsed);
+        return DataParallelCommands.Refuse(parsed) ?? parsed.Invoke();
     }
 }

@@ -197,8 +197,11 @@ public sealed class Tensor : IDisposable
         return Create(Backend, Buffer, shape);
     }
 
-    /// <summary>Back-propagates from this scalar into the Grad of every leaf that requires it.</summary>
-    public void Backward() => Autograd.Backward.Run(this);
+    /// <summary>
+    /// Back-propagates from this scalar into the Grad of every leaf that requires it, telling
+    /// <paramref name="listener"/> (if any) of each leaf whose gradient is complete.
+    /// </summary>
+    public void Backward(Autograd.IGradientReadyListener? listener = null) => Autograd.Backward.Run(this, listener);
 
     /// <summary>
     /// Drops the accumulated gradient, which this tensor owns: the gradient tensor is disposed and

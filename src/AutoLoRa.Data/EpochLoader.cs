@@ -1,7 +1,11 @@
 namespace AutoLoRa.Data;
 
-/// <summary>How an <see cref="EpochLoader"/> orders and prepares its batches (the part of every loader's options it shares).</summary>
-public readonly record struct EpochOrdering(bool Shuffle, bool DropLast, ulong Seed, bool Background, int Prefetch);
+/// <summary>
+/// How an <see cref="EpochLoader"/> orders and prepares its batches (the part of every loader's
+/// options it shares). <paramref name="Shard"/> makes the loader serve one replica's share of each
+/// epoch's order (data-parallel training); the default serves the whole epoch.
+/// </summary>
+public readonly record struct EpochOrdering(bool Shuffle, bool DropLast, ulong Seed, bool Background, int Prefetch, EpochShard Shard = default);
 
 /// <summary>
 /// The epoch mechanics every loader shares: a visiting order seeded by (seed, epoch), batches
@@ -17,6 +21,7 @@ public abstract class EpochLoader : IDisposable
     private const long OrderStream = 1;
 
     private readonly Stack<Batch> _pool = new();
+    private readonly int _sampleCount;
     private readonly int[] _order;
     private readonly EpochOrdering _ordering;
     private int _active;
@@ -29,8 +34,10 @@ public abstract class EpochLoader : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         if (ordering.Prefetch is < 1 or > 8) throw new ArgumentOutOfRangeException(nameof(ordering), $"Prefetch {ordering.Prefetch} is outside 1..8.");
         BatchSize = batchSize;
-        BatchesPerEpoch = ordering.DropLast ? sampleCount / batchSize : (sampleCount + batchSize - 1) / batchSize;
-        _order = new int[sampleCount];
+        _sampleCount = sampleCount;
+        int served = ordering.Shard.ServedCount(sampleCount);
+        BatchesPerEpoch = ordering.DropLast ? served / batchSize : (served + batchSize - 1) / batchSize;
+        _order = new int[served];
         _ordering = ordering;
     }
 
@@ -40,7 +47,7 @@ public abstract class EpochLoader : IDisposable
     /// <summary>Batches in every epoch.</summary>
     public int BatchesPerEpoch { get; }
 
-    /// <summary>The order in which epoch <paramref name="epoch"/> visits sample indices.</summary>
+    /// <summary>The order in which epoch <paramref name="epoch"/> visits sample indices (this loader's shard of it).</summary>
     public int[] EpochOrder(int epoch)
     {
         var order = new int[_order.Length];
@@ -141,10 +148,15 @@ public abstract class EpochLoader : IDisposable
 
     private void FillOrder(int epoch, int[] order)
     {
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        if (!_ordering.Shuffle) return;
-        var rng = SeededRandom.For(_ordering.Seed, OrderStream, epoch);
-        rng.Shuffle(order);
+        // Every replica draws the same whole-epoch order (same seed) and keeps its own shard of it.
+        var whole = _ordering.Shard.IsWhole ? order : new int[_sampleCount];
+        for (int i = 0; i < whole.Length; i++) whole[i] = i;
+        if (_ordering.Shuffle)
+        {
+            var rng = SeededRandom.For(_ordering.Seed, OrderStream, epoch);
+            rng.Shuffle(whole);
+        }
+        if (!_ordering.Shard.IsWhole) _ordering.Shard.Take(whole, order);
     }
 
     private void Fill(int epoch, int index, Batch target)

@@ -18,10 +18,13 @@ public abstract record EpochLoaderOptions
     /// <summary>Batches prepared ahead of the one being used (background mode); 1–8.</summary>
     public int Prefetch { get; init; } = 2;
 
-    /// <summary>The ordering part, as the shared <see cref="EpochLoader"/> takes it; setting it sets the five settings above.</summary>
+    /// <summary>The replica's share of each epoch (data-parallel training); the default is the whole epoch.</summary>
+    public EpochShard Shard { get; init; }
+
+    /// <summary>The ordering part, as the shared <see cref="EpochLoader"/> takes it; setting it sets the six settings above.</summary>
     public EpochOrdering Ordering
     {
-        get => new(Shuffle, DropLast, Seed, Background, Prefetch);
-        init => (Shuffle, DropLast, Seed, Background, Prefetch) = (value.Shuffle, value.DropLast, value.Seed, value.Background, value.Prefetch);
+        get => new(Shuffle, DropLast, Seed, Background, Prefetch, Shard);
+        init => (Shuffle, DropLast, Seed, Background, Prefetch, Shard) = (value.Shuffle, value.DropLast, value.Seed, value.Background, value.Prefetch, value.Shard);
     }
 }

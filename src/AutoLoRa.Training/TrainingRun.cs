@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using AutoLoRa.Distributed;
 using AutoLoRa.Formats;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Analysis;
@@ -15,9 +16,14 @@ namespace AutoLoRa.Training;
 /// validation on a held-out split, the learning-rate schedule (with best-weight restores), and an
 /// atomic checkpoint after every epoch, from which a killed run resumes to the same final weights.
 /// Writes RunDirectory/log.jsonl, checkpoint.safetensors, best.safetensors and model.safetensors.
+/// Given <paramref name="replicas"/> of more than one rank, it is one replica of a data-parallel run
+/// (<see cref="DataParallel"/>); without, a one-process run.
 /// </summary>
-public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateSchedule schedule, TrainingOptions options)
+public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateSchedule schedule, TrainingOptions options,
+    Communicator? replicas = null)
 {
+    private readonly DataParallel _parallel = new(replicas ?? SingleProcess.Instance);
+
     /// <summary>Every epoch so far, resumed ones included.</summary>
     public IReadOnlyList<EpochRecord> History => _history;
 
@@ -38,8 +44,9 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
     {
         Directory.CreateDirectory(options.RunDirectory);
         int start = TryResume();
+        _parallel.Join(trainer, options, schedule.Kind, start, train, validation);
         var augmentation = options.CropPadding > 0 || options.HorizontalFlip ? new Augmentation(options.CropPadding, options.HorizontalFlip) : null;
-        var ordering = new EpochOrdering(Shuffle: true, DropLast: false, Seed: (ulong)options.Seed, Background: true, Prefetch: 2);
+        var ordering = new EpochOrdering(Shuffle: true, DropLast: false, Seed: (ulong)options.Seed, Background: true, Prefetch: 2, _parallel.Shard);
         using var loader = train.CreateLoader(options.BatchSize, ordering, augmentation);
         var evaluator = new Evaluator(backend, Math.Max(options.BatchSize, 128));
         var gradSimData = options.GradSimBatches > 0
@@ -53,13 +60,15 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
             float loss = TrainEpoch(loader, epoch, progress, cancel);
 
             progress?.Report(new TrainingProgress("validate", epoch, options.Epochs, 0, validation.Count, loss));
-            float validationClean = evaluator.CleanAccuracy(trainer.Model, validation);
-            float validationRobust = evaluator.RobustAccuracy(trainer.Model, validation, options.ValidationAttack, options.Seed);
+            _parallel.AverageStatistics(trainer.Model);
+            // The same counts on every rank, so the schedule below decides the same on every rank.
+            var (validationClean, validationRobust) = _parallel.Validate(evaluator, trainer.Model, validation, options.ValidationAttack, options.Seed);
             float rate = trainer.Optimizer.LearningRate;
             bool isBest = _history.Count == 0 || validationRobust > _history.Max(h => h.ValidationRobustAccuracy);
             if (isBest) _best = ModelStateCodec.ToEntries(trainer.Model).ToList();
-            // Measured on the weights this epoch produced, before a schedule restore may replace them.
-            var similarity = gradSimData is null ? null
+            // Measured on the weights this epoch produced, before a schedule restore may replace them;
+            // a diagnostic for the log, so only the rank that writes it measures.
+            var similarity = gradSimData is null || !_parallel.WritesFiles ? null
                 : GradientSimilarity.Measure(backend, trainer, gradSimData, options.GradSimBatches, options.BatchSize, options.Seed);
             var decision = schedule.AfterEpoch(epoch, validationRobust);
             if (decision.RestoreBest && _best is not null) ModelStateCodec.Load(trainer.Model, new SafeTensorsFile(_best), source: "best weights");
@@ -67,11 +76,13 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
             var record = new EpochRecord(epoch, rate, loss, validationClean, validationRobust, clock.Elapsed.TotalSeconds,
                 new Dictionary<string, float>(trainer.Scalars), decision.Note, similarity);
             _history.Add(record);
-            SaveCheckpoint(epoch + 1);
+            if (_parallel.WritesFiles) SaveCheckpoint(epoch + 1);
             progress?.Report(new TrainingProgress("epoch", epoch, options.Epochs, validation.Count, validation.Count, loss, record));
             ran++;
             if (decision.Stop) break;
         }
+        _parallel.CheckTrained(trainer.Model);
+        if (!_parallel.WritesFiles) return ran;
         ModelFile.Save(FinalModelPath, trainer.Model);
         if (_best is not null) ModelFile.Save(BestModelPath, _best, trainer.Model.Spec);
         return ran;
@@ -87,6 +98,7 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
             using var scope = TensorScope.BeginRecycling();
             var (x, y) = batch.ToTensors(backend);
             var loss = trainer.Step(x, y, BatchRandom.For(options.Seed, epoch, batch.Index));
+            _parallel.AfterStep(trainer.Model);
             float value = loss.Item();
             if (!float.IsFinite(value))
             {
@@ -96,7 +108,7 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
             seen += batch.Count;
             progress?.Report(new TrainingProgress("train", epoch, options.Epochs, batch.Index + 1, loader.BatchesPerEpoch, (float)(lossSum / seen)));
         }
-        return seen == 0 ? float.NaN : (float)(lossSum / seen);
+        return _parallel.MeanLoss(lossSum, seen);
     }
 
     private void SaveCheckpoint(int completedEpochs)

@@ -11,6 +11,7 @@ internal static class Layers
     {
         // The floors that know nothing: the CUDA declarations, the compiled kernels, the file formats.
         ["AutoLoRa.Cuda.Interop"] = [],
+        ["AutoLoRa.Distributed.Interop"] = [],
         ["AutoLoRa.Kernels"] = [],
         ["AutoLoRa.Formats"] = [],
         // Tensor, tape, ops and the backend contract: no backend, no CUDA, no modules.
@@ -26,9 +27,12 @@ internal static class Layers
         ["AutoLoRa.Robust"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats"],
         // Model files: our safetensors models and PyTorch checkpoints, with architecture inference.
         ["AutoLoRa.ModelFiles"] = ["AutoLoRa.Core", "AutoLoRa.Formats", "AutoLoRa.Nn"],
-        ["AutoLoRa.Training"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust"],
-        // Plans of many runs: trains and evaluates through Training, knows no screen.
-        ["AutoLoRa.Reproduction"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Training"],
+        // Replicas and their collectives know tensors (gradients, statistics), not models or trainers.
+        ["AutoLoRa.Distributed"] = ["AutoLoRa.Core", "AutoLoRa.Distributed.Interop"],
+        ["AutoLoRa.Training"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Distributed"],
+        // Plans of many runs: trains and evaluates through Training, knows no screen. Training's entry
+        // point takes the replicas a run is one of, so a plan's cells see the communicator type.
+        ["AutoLoRa.Reproduction"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Training", "AutoLoRa.Distributed"],
         // The verification table checks any backend through the contract (no CUDA, no CPU backend:
         // callers hand it the reference backend); its whole-step case trains a model.
         ["AutoLoRa.Verify"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Training"],

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AutoLoRa.Cli.Bench;
 using AutoLoRa.Cli.Options;
+using AutoLoRa.Distributed;
 using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Cli.Commands;
@@ -16,6 +17,7 @@ internal static class BenchCommand
         command.Subcommands.Add(CreateOverhead());
         command.Subcommands.Add(CreateConv());
         command.Subcommands.Add(CreateKernels());
+        command.Subcommands.Add(CreateAllReduce());
         return command;
     }
 
@@ -80,6 +82,28 @@ internal static class BenchCommand
         {
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
             return KernelBench.Run(backend, r.GetValue(size), r.GetValue(reps), r.GetValue(json), Console.Out, Console.Error);
+        }));
+        return command;
+    }
+
+    private static Command CreateAllReduce()
+    {
+        var minBytes = new Option<long>("--min-bytes") { Description = "Smallest message (bytes of float32).", DefaultValueFactory = _ => 4 };
+        var maxBytes = new Option<long>("--max-bytes") { Description = "Largest message.", DefaultValueFactory = _ => 64L << 20 };
+        var factor = new Option<int>("--factor") { Description = "Each size is the previous times this.", DefaultValueFactory = _ => 4 };
+        var iterations = new Option<int>("--iters") { Description = "Timed all-reduces per size (their mean is reported).", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed all-reduces per size first.", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line per size." };
+        var command = new Command("allreduce", "Under mpirun: checks the float all-reduce that averages gradients, then its algorithm and bus bandwidth per size (as nccl-tests defines them).")
+        {
+            minBytes, maxBytes, factor, iterations, warmup, json,
+        };
+        command.SetAction(r => CliError.Guard(() =>
+        {
+            var replicas = Communicators.FromEnvironment();
+            int exit = AllReduceBench.Run(replicas, r.GetValue(minBytes), r.GetValue(maxBytes), r.GetValue(factor), r.GetValue(iterations), r.GetValue(warmup), r.GetValue(json), Console.Out);
+            if (exit == 0) replicas.Finish();
+            return exit;
         }));
         return command;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Data;
+using AutoLoRa.Distributed;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Recipes;
@@ -61,12 +62,25 @@ internal static class TrainCommands
     /// <summary>Batches --track-grad-sim measures on when --grad-sim-batches is not given.</summary>
     private const int TrackedBatches = 2;
 
+    /// <summary>
+    /// Trains, as one process or — started by mpirun with several ranks — as one replica of a
+    /// data-parallel run, where rank 0 alone shows progress and writes the run directory.
+    /// </summary>
     private static int Train(Core.Backends.Backend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
     {
+        var replicas = Communicators.FromEnvironment();
+        if (!replicas.IsRoot)
+        {
+            Recipe.Train(backend, model, train, settings, replicas: replicas);
+            replicas.Finish();
+            return 0;
+        }
         string size = model.Spec.IsVit() ? $"{model.Spec.VitImageSize()}×{model.Spec.VitImageSize()} images" : $"width {model.Spec.BaseWidth}";
         Console.WriteLine($"{title}: {model.Spec.Architecture} ({size}, {model.Parameters().Sum(p => (long)p.ElementCount):N0} parameters) on {train}");
+        if (replicas.IsDistributed) Console.WriteLine($"data-parallel: {replicas.Description}, each on 1/{replicas.Size} of every epoch, batch {settings.BatchSize} per rank");
         Console.WriteLine($"run directory: {settings.RunDirectory}");
-        var run = TrainingView.Run(title, settings.Epochs, p => Recipe.Train(backend, model, train, settings, p));
+        var run = TrainingView.Run(title, settings.Epochs, p => Recipe.Train(backend, model, train, settings, p, replicas: replicas));
+        replicas.Finish();
         TrainingView.Summary(title, run.History);
         Console.WriteLine($"model: {run.FinalModelPath}; best validation model: {run.BestModelPath}");
         return 0;

@@ -10,24 +10,17 @@ namespace AutoLoRa.Core.Autograd;
 /// </summary>
 public static class Backward
 {
-    /// <summary>Back-propagates from a scalar into the Grad of every leaf that requires one.</summary>
-    public static void Run(Tensor root)
+    /// <summary>
+    /// Back-propagates from a scalar into the Grad of every leaf that requires one. A leaf's gradient
+    /// is complete when the reverse topological sweep reaches it (all its consumers come later in the
+    /// forward order), so it is accumulated there and then, and <paramref name="listener"/> is told.
+    /// </summary>
+    public static void Run(Tensor root, IGradientReadyListener? listener = null)
     {
         var workspace = Workspace.Rent();
         try
         {
-            foreach (var (leaf, grad) in Propagate(root, targets: [], workspace))
-            {
-                if (leaf.Grad is null)
-                {
-                    leaf.Grad = TensorScope.Keep(grad);
-                }
-                else
-                {
-                    Accumulate(leaf.Grad, grad);
-                    grad.Dispose();
-                }
-            }
+            Propagate(root, targets: [], workspace, listener);
         }
         finally
         {
@@ -84,11 +77,13 @@ public static class Backward
         reached.TryGetValue(target, out var g) ? g : Tensor.Zeros(target.Backend, target.Shape);
 
     /// <summary>
-    /// Runs the backward rules in reverse topological order. Returns the gradients that reached
-    /// leaves (no targets) or the targets; the dictionary belongs to the workspace, so read it
-    /// before returning the workspace.
+    /// Runs the backward rules in reverse topological order. With no targets, each leaf's gradient
+    /// goes into its Grad as soon as it is complete (and the listener hears of it); with targets, the
+    /// gradients that reached the targets are returned in a dictionary that belongs to the workspace,
+    /// so read it before returning the workspace.
     /// </summary>
-    private static Dictionary<Tensor, Tensor> Propagate(Tensor root, ReadOnlySpan<Tensor> targets, Workspace workspace)
+    private static Dictionary<Tensor, Tensor> Propagate(Tensor root, ReadOnlySpan<Tensor> targets, Workspace workspace,
+        IGradientReadyListener? listener = null)
     {
         if (root.ElementCount != 1) throw new InvalidOperationException($"Backward needs a scalar; {root.Describe()} has {root.ElementCount} elements.");
         if (!root.RequiresGrad) throw new InvalidOperationException($"{root.Describe()} does not require a gradient: no input of its graph requires one, or it was computed under NoGrad.");
@@ -115,6 +110,12 @@ public static class Backward
                 // Leaves and targets collect their gradient; a computed target still passes it on,
                 // since another target may lie behind it.
                 bool isTarget = targetSet?.Contains(tensor) ?? false;
+                if (tensor.Node is null && targetSet is null)
+                {
+                    AccumulateIntoLeaf(tensor, grad);
+                    listener?.GradientReady(tensor);
+                    continue;
+                }
                 if (tensor.Node is null || isTarget) reached[tensor] = grad;
                 if (tensor.Node is null) continue;
 
@@ -178,6 +179,20 @@ public static class Backward
         var copy = Tensor.Empty(source.Backend, source.Shape);
         source.Backend.Copy(source.Buffer, copy.Buffer, source.ElementCount);
         return copy;
+    }
+
+    /// <summary>Adds a leaf's gradient of this pass to its Grad (taking the tensor over when there is none yet).</summary>
+    private static void AccumulateIntoLeaf(Tensor leaf, Tensor grad)
+    {
+        if (leaf.Grad is null)
+        {
+            leaf.Grad = TensorScope.Keep(grad);
+        }
+        else
+        {
+            Accumulate(leaf.Grad, grad);
+            grad.Dispose();
+        }
     }
 
     /// <summary>existing += addition, in place.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using AutoLoRa.Distributed;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Recipes.Settings;
 using AutoLoRa.Training.Trainers;
@@ -14,9 +15,13 @@ namespace AutoLoRa.Training.Recipes;
 /// </summary>
 public static class Recipe
 {
-    /// <summary>Trains <paramref name="model"/> in place; returns the run (history, file paths).</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> in place; returns the run (history, file paths). With
+    /// <paramref name="replicas"/> of several ranks this process is one replica of a data-parallel
+    /// run (every rank calls this with the same settings; rank 0 writes the files).
+    /// </summary>
     public static TrainingRun Train(Backend backend, Classifier model, IImageSet data, RecipeSettings s,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, Communicator? replicas = null)
     {
         Validate(s, model);
         PrepareModel(model, s);
@@ -24,8 +29,8 @@ public static class Recipe
         using var trainer = CreateTrainer(backend, model, s, train);
         var schedule = s.Method.CreateSchedule(s);
         var options = Options(s);
-        WriteConfig(s, model, data, train.Count, validation.Count);
-        var run = new TrainingRun(backend, trainer, schedule, options);
+        if (replicas is not { IsRoot: false }) WriteConfig(s, model, data, train.Count, validation.Count, replicas?.Size ?? 1);
+        var run = new TrainingRun(backend, trainer, schedule, options, replicas);
         run.Run(train, validation, progress, cancel);
         return run;
     }
@@ -55,10 +60,10 @@ public static class Recipe
     };
 
     /// <summary>RunDirectory/config.json: what this run is, for people and for reproduction.</summary>
-    private static void WriteConfig(RecipeSettings s, Classifier model, IImageSet data, int trainCount, int validationCount)
+    private static void WriteConfig(RecipeSettings s, Classifier model, IImageSet data, int trainCount, int validationCount, int ranks)
     {
         RunDirectories.Create(s.RunDirectory);
-        var config = new RunConfig(SettingsJson.Write(s), model.Spec, data.Name, trainCount, validationCount, Environment.ProcessorCount, DateTimeOffset.Now);
+        var config = new RunConfig(SettingsJson.Write(s), model.Spec, data.Name, trainCount, validationCount, Environment.ProcessorCount, ranks, DateTimeOffset.Now);
         string path = Path.Combine(s.RunDirectory, "config.json");
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(config, RunConfigJsonContext.Default.RunConfig));
         File.Move(path + ".tmp", path, overwrite: true);
@@ -100,6 +105,7 @@ internal sealed record RunConfig(
     [property: JsonPropertyName("train_images")] int TrainImages,
     [property: JsonPropertyName("validation_images")] int ValidationImages,
     [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("ranks")] int Ranks,
     [property: JsonPropertyName("written")] DateTimeOffset Written);
 
 /// <summary>Source-generated JSON for config.json: indented, enums by name.</summary>

@@ -15,6 +15,12 @@ public sealed class MeasuredScalars(AutomaticScalars weights, Func<float> measur
     /// <summary>The weights the measurements update.</summary>
     public AutomaticScalars Weights { get; } = weights;
 
+    /// <summary>
+    /// How a measurement becomes the accuracy: by default it is simply taken; a data-parallel run
+    /// measures on rank 0 and shares the result, so λ1/λ2 are decided once for every replica.
+    /// </summary>
+    public Func<Func<float>, float> Decide { get; set; } = static measure => measure();
+
     /// <summary>The accuracy at the last refresh (0 before the first).</summary>
     public float Accuracy { get; private set; }
 
@@ -32,7 +38,7 @@ public sealed class MeasuredScalars(AutomaticScalars weights, Func<float> measur
         if (!Weights.IsAutomatic) return;
         int every = refreshesPerEpoch == 1 ? int.MaxValue : Math.Max(1, batchesPerEpoch / refreshesPerEpoch);
         if (batchIndex % every != 0) return;
-        Accuracy = measureAccuracy();
+        Accuracy = Decide(measureAccuracy);
         Weights.Update(Accuracy);
     }
 

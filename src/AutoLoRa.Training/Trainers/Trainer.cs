@@ -1,3 +1,4 @@
+using AutoLoRa.Distributed;
 using AutoLoRa.Training.Analysis;
 using AutoLoRa.Training.Optim;
 using AutoLoRa.Training.Schedules;
@@ -75,11 +76,18 @@ public abstract class Trainer : IDisposable
     /// </summary>
     public virtual IReadOnlyList<ObjectivePair> GradientObjectives(ModelCopies copies, Tensor x, Tensor y, Random rng) => [];
 
+    /// <summary>
+    /// In a data-parallel run, what averages the gradients over the replicas between backward and
+    /// the update (set by the training loop); null in a one-process run.
+    /// </summary>
+    public GradientAverager? ReplicaGradients { get; set; }
+
     /// <summary>Backward from the loss and one optimizer update; the shared tail of every step.</summary>
     protected Tensor Optimize(Tensor loss)
     {
         Optimizer.ZeroGrad();
-        loss.Backward();
+        loss.Backward(ReplicaGradients);
+        ReplicaGradients?.Complete();
         Optimizer.Step();
         return loss;
     }

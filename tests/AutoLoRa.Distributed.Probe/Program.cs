@@ -1,0 +1,22 @@
+using AutoLoRa.Distributed.Probe;
+
+// One check per mode, run on every rank; a failed check throws, so the rank exits non-zero and
+// mpirun reports it. Each rank prints "<mode> ok on rank R" when its check passed.
+string mode = args.Length > 0 ? args[0] : "";
+var communicator = AutoLoRa.Distributed.Communicators.FromEnvironment();
+switch (mode)
+{
+    case "collectives": CollectiveChecks.Run(communicator); break;
+    case "buckets": BucketChecks.Run(communicator); break;
+    case "equivalence": EquivalenceCheck.Run(communicator); break;
+    case "finetune": FineTuneCheck.Run(communicator, args[1]); break;
+    case "mismatch": FineTuneCheck.Run(communicator, args[1], seed: 7 + communicator.Rank); break;
+    case "die": FaultChecks.DeadRank(communicator); break;
+    case "stuck": FaultChecks.StuckRank(communicator); break;
+    default:
+        Console.Error.WriteLine("usage: probe collectives|buckets|equivalence|finetune DIR|mismatch DIR|die|stuck");
+        return 2;
+}
+communicator.Finish();
+Console.WriteLine($"{mode} ok on rank {communicator.Rank}");
+return 0;

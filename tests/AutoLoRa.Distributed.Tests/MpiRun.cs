@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace AutoLoRa.Distributed.Tests;
+
+/// <summary>Runs a program (the probe, or autolora itself) on 2 local ranks through Open MPI's mpirun, as users launch a data-parallel run.</summary>
+internal static class MpiRun
+{
+    public sealed record Result(int ExitCode, string Output, TimeSpan Elapsed);
+
+    /// <summary>Why the MPI tests cannot run here, or null when mpirun is on the PATH.</summary>
+    public static string? MissingReason { get; } = Find("mpirun") is null
+        ? "mpirun is not on the PATH: install Open MPI (./install-deps.sh installs openmpi-bin and libopenmpi-dev)."
+        : null;
+
+    /// <summary>mpirun -np 2 dotnet AutoLoRa.Distributed.Probe.dll ARGS (see <see cref="Dll"/>).</summary>
+    public static Result Probe(TimeSpan limit, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Dll(limit, environment, null, "AutoLoRa.Distributed.Probe.dll", args);
+
+    /// <summary>
+    /// mpirun -np 2 dotnet DLL ARGS in <paramref name="workingDirectory"/>; kills the job after
+    /// <paramref name="limit"/> (a hang is a failure, reported as such, never a hung test run).
+    /// </summary>
+    public static Result Dll(TimeSpan limit, IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string dll, params string[] args)
+    {
+        var info = new ProcessStartInfo(Find("mpirun")!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
+        // Root in CI containers; more ranks than cores on a 2-core runner.
+        foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "-np", "2" }) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.ArgumentList.Add("-x");
+            info.ArgumentList.Add($"{name}={value}");
+        }
+        info.ArgumentList.Add("dotnet");
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start mpirun");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Assert.Fail($"mpirun {dll} {string.Join(' ', args)} did not finish within {limit.TotalSeconds} s:\n{output.Result}{error.Result}");
+        }
+        process.WaitForExit();
+        return new Result(process.ExitCode, output.Result + error.Result, clock.Elapsed);
+    }
+
+    public static void AssertOk(Result r) => Assert.True(r.ExitCode == 0, $"mpirun exit {r.ExitCode}\n{r.Output}");
+
+    private static string? Find(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
+}
+
+/// <summary>A fact that needs mpirun; shown as skipped, with the reason, where Open MPI is not installed.</summary>
+public sealed class MpiFactAttribute : FactAttribute
+{
+    public MpiFactAttribute() => Skip = MpiRun.MissingReason;
+}
