@@ -83,6 +83,7 @@ struct Worker {
     FiberBarrier block;
     std::vector<FiberBarrier> warps;
     std::vector<unsigned> warpLive;
+    std::vector<unsigned> warpLiveMask; // bit l set while lane l of the warp has not returned
     std::vector<float> lanes;    // one shuffle slot per thread
     std::vector<unsigned> order; // the turn order of this block's threads
     std::vector<std::max_align_t> shared;
@@ -156,6 +157,7 @@ void fiber_main()
     w.fibers[me].done = true;
     --w.live;
     --w.warpLive[me / kWarpSize];
+    w.warpLiveMask[me / kWarpSize] &= ~(1u << (me % kWarpSize));
     // Returning resumes uc_link, the scheduler.
 }
 
@@ -178,7 +180,11 @@ void run_block_fibers(Worker& w)
     w.block = {};
     w.warps.assign(warpCount, {});
     w.warpLive.assign(warpCount, 0);
-    for (unsigned t = 0; t < w.threads; ++t) ++w.warpLive[t / kWarpSize];
+    w.warpLiveMask.assign(warpCount, 0);
+    for (unsigned t = 0; t < w.threads; ++t) {
+        ++w.warpLive[t / kWarpSize];
+        w.warpLiveMask[t / kWarpSize] |= 1u << (t % kWarpSize);
+    }
     w.live = w.threads;
     for (unsigned t = 0; t < w.threads; ++t) {
         Fiber& f = w.fibers[t];
@@ -294,10 +300,7 @@ float shuffle(unsigned mask, float v, unsigned lane, bool xorMode, int width)
     // exited must make the same call. The emulator waits for the whole warp, so it also needs every
     // live lane named (a subset mask is legal on a GPU only if the others never call; none of our
     // kernels does that, so it is refused rather than emulated).
-    unsigned live = 0;
-    for (unsigned l = 0; l < laneCount; ++l) {
-        if (!w.fibers[warp * kWarpSize + l].done) live |= 1u << l;
-    }
+    unsigned live = w.warpLiveMask[warp];
     if ((mask & (1u << myLane)) == 0 || (mask & live) != live) {
         char text[160];
         std::snprintf(text, sizeof text, "warp shuffle with mask 0x%08x: the live lanes of the warp are 0x%08x, and each must be named",
