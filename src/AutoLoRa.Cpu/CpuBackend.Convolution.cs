@@ -14,10 +14,12 @@ namespace AutoLoRa.Cpu;
 ///   backward filter  dW (K, C·R·S)  = Σ_n dy_n · col(x_n)ᵀ
 /// </code>
 /// <para>
-/// A 3×3 stride-1 convolution with channels in whole 16-lane vectors runs by Winograd's
-/// F(4×4, 3×3) (<see cref="WinogradConvolution"/>, <see cref="WinogradFilterGradient"/>) unless
-/// <see cref="Winograd"/> is off. Otherwise, a convolution whose output rows are whole vectors runs
-/// as a direct convolution (<see cref="DirectConvolution"/>). Otherwise forward lays a group of images side by side, so one GEMM has ≈ <see cref="GroupColumns"/>
+/// Each pass of each shape runs one of the <see cref="ConvAlgorithm"/>s, chosen by measurement
+/// (<see cref="Autotune"/>) or by a fixed rule: a 3×3 stride-1 convolution with channels in whole
+/// 16-lane vectors by Winograd's F(4×4, 3×3) (<see cref="WinogradConvolution"/>,
+/// <see cref="WinogradFilterGradient"/>) unless <see cref="Winograd"/> is off; else, where output
+/// rows are whole vectors, a direct convolution (<see cref="DirectConvolution"/>); else by GEMM.
+/// The GEMM forward lays a group of images side by side, so one GEMM has ≈ <see cref="GroupColumns"/>
 /// columns even where P is 16 (late ResNet stages), and packs the GEMM's B panels straight from
 /// the images (<see cref="Im2ColPanels"/>): the column matrix is never materialised. Groups run in
 /// parallel with single-threaded GEMMs, one scratch output per worker; with fewer groups than
@@ -57,7 +59,8 @@ public sealed partial class CpuBackend
         {
             fixed (float* px = Floats(x), pw = Floats(w), py = Floats(y), pb = bias is null ? null : Floats(bias))
             {
-                Forward(g, px, pw, pb, py, scratch);
+                var run = new ForwardRun { G = g, X = px, W = pw, Bias = pb, Y = py, Scratch = scratch };
+                run.Run(Choose(g, ConvPass.Forward, ref run));
             }
         }
         finally
@@ -75,24 +78,8 @@ public sealed partial class CpuBackend
         {
             fixed (float* pdy = Floats(dy), pw = Floats(w), pdx = Floats(dx))
             {
-                if (g.StrideH == 1 && g.StrideW == 1 && g.PadH < g.R && g.PadW < g.S)
-                {
-                    var transposed = TransposedGeometry(g);
-                    if (UsesWinograd(transposed))
-                    {
-                        WinogradConvolution.Forward(transposed, pdy, pw, flippedTranspose: true, null, pdx, scratch);
-                        return;
-                    }
-                    float* flipped = scratch.FlippedFilter((long)g.FilterSize);
-                    FlipFilter(g, pw, flipped);
-                    Forward(transposed, pdy, flipped, null, pdx, scratch);
-                }
-                else
-                {
-                    int group = GroupSize(g);
-                    ForEachGroup(g.N, group, (long)g.C * g.R * g.S * group * g.OutH * g.OutW, scratch,
-                        new BackwardDataGroup { G = g, Dy = pdy, W = pw, Dx = pdx });
-                }
+                var run = new DataGradientRun { G = g, Dy = pdy, W = pw, Dx = pdx, Scratch = scratch };
+                run.Run(Choose(g, ConvPass.DataGradient, ref run));
             }
         }
         finally
@@ -105,56 +92,48 @@ public sealed partial class CpuBackend
     protected override unsafe void Conv2dBackwardFilterCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw)
     {
         CheckColumns(nameof(Conv2dBackwardFilter), g);
+        var scratch = RentConvScratch();
+        try
+        {
+            fixed (float* px = Floats(x), pdy = Floats(dy), pdw = Floats(dw))
+            {
+                var run = new FilterGradientRun { G = g, X = px, Dy = pdy, Dw = pdw, Scratch = scratch, WideColumnBudget = ConvWideColumnBudget };
+                run.Run(Choose(g, ConvPass.FilterGradient, ref run));
+            }
+        }
+        finally
+        {
+            ReturnConvScratch(scratch);
+        }
+    }
+
+    /// <summary>dW by GEMM: per image for a pointwise convolution, else over groups of lowered images side by side.</summary>
+    private static unsafe void GemmFilterGradient(in ConvGeometry g, float* px, float* pdy, float* pdw, ConvScratch scratch, long wideColumnBudget)
+    {
         int planes = g.OutH * g.OutW;
         int taps = g.C * g.R * g.S;
-        long imageSize = (long)g.C * g.H * g.W;
-        long outputSize = (long)g.K * planes;
-        fixed (float* px = Floats(x), pdy = Floats(dy), pdw = Floats(dw))
+        if (IsPointwise(g))
         {
-            if (UsesWinograd(g) && WinogradFilterGradient.Pays(g))
+            long imageSize = (long)g.C * g.H * g.W;
+            long outputSize = (long)g.K * planes;
+            // dW (K, C) += dy_n (K, HW) · x_nᵀ (HW, C): the input plane is already the column matrix.
+            for (int n = 0; n < g.N; n++)
             {
-                var winograd = RentConvScratch();
-                try { WinogradFilterGradient.Compute(g, px, pdy, pdw, winograd); }
-                finally { ReturnConvScratch(winograd); }
-                return;
+                Sgemm.Run(false, true, g.K, g.C, planes, 1f, pdy + n * outputSize, planes,
+                    px + n * imageSize, planes, n == 0 ? 0f : 1f, pdw, g.C, parallel: true);
             }
-            if (DirectConvolution.AppliesToFilter(g))
-            {
-                var direct = RentConvScratch();
-                try { DirectConvolution.BackwardFilter(g, px, pdy, pdw, direct); }
-                finally { ReturnConvScratch(direct); }
-                return;
-            }
-            if (IsPointwise(g))
-            {
-                // dW (K, C) += dy_n (K, HW) · x_nᵀ (HW, C): the input plane is already the column matrix.
-                for (int n = 0; n < g.N; n++)
-                {
-                    Sgemm.Run(false, true, g.K, g.C, planes, 1f, pdy + n * outputSize, planes,
-                        px + n * imageSize, planes, n == 0 ? 0f : 1f, pdw, g.C, parallel: true);
-                }
-                return;
-            }
-
-            long perImage = (long)taps * planes;
-            int group = (int)Math.Clamp(ConvWideColumnBudget / perImage, 1, g.N);
-            var scratch = RentConvScratch();
-            try
-            {
-                float* cols = scratch.WideColumns(perImage * group);
-                float* grads = scratch.WideGradients((long)g.K * planes * group);
-                for (int first = 0; first < g.N; first += group)
-                {
-                    int count = Math.Min(group, g.N - first);
-                    int ld = count * planes;
-                    CpuParallel.For(count, new PackGroup { G = g, X = px, Dy = pdy, Cols = cols, Grads = grads, First = first, Ld = ld });
-                    Sgemm.Run(false, true, g.K, taps, ld, 1f, grads, ld, cols, ld, first == 0 ? 0f : 1f, pdw, taps, parallel: true);
-                }
-            }
-            finally
-            {
-                ReturnConvScratch(scratch);
-            }
+            return;
+        }
+        long perImage = (long)taps * planes;
+        int group = (int)Math.Clamp(wideColumnBudget / perImage, 1, g.N);
+        float* cols = scratch.WideColumns(perImage * group);
+        float* grads = scratch.WideGradients((long)g.K * planes * group);
+        for (int first = 0; first < g.N; first += group)
+        {
+            int count = Math.Min(group, g.N - first);
+            int ld = count * planes;
+            CpuParallel.For(count, new PackGroup { G = g, X = px, Dy = pdy, Cols = cols, Grads = grads, First = first, Ld = ld });
+            Sgemm.Run(false, true, g.K, taps, ld, 1f, grads, ld, cols, ld, first == 0 ? 0f : 1f, pdw, taps, parallel: true);
         }
     }
 
@@ -164,8 +143,6 @@ public sealed partial class CpuBackend
     /// direct method (relative error about 1e-6). Off gives the exact direct/GEMM algorithms.
     /// </summary>
     public bool Winograd { get; init; } = true;
-
-    private bool UsesWinograd(in ConvGeometry g) => Winograd && WinogradConvolution.Applies(g);
 
     private static bool IsPointwise(in ConvGeometry g) =>
         g.R == 1 && g.S == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
@@ -179,18 +156,9 @@ public sealed partial class CpuBackend
 
     private void ReturnConvScratch(ConvScratch scratch) => Volatile.Write(ref _convScratch, scratch);
 
-    private unsafe void Forward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
+    /// <summary>y by implicit GEMM over groups of images (see the class remarks).</summary>
+    private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
     {
-        if (UsesWinograd(g))
-        {
-            WinogradConvolution.Forward(g, x, w, flippedTranspose: false, bias, y, scratch);
-            return;
-        }
-        if (DirectConvolution.Applies(g))
-        {
-            DirectConvolution.Forward(g, x, w, bias, y, scratch);
-            return;
-        }
         int group = GroupSize(g);
         ForEachGroup(g.N, group, group == 1 ? 0 : (long)g.K * group * g.OutH * g.OutW, scratch,
             new ForwardGroup { G = g, X = x, W = w, Bias = bias, Y = y });

@@ -23,9 +23,10 @@ namespace AutoLoRa.Cpu.Convolution;
 internal static unsafe class WinogradConvolution
 {
     /// <summary>
-    /// Transformed filters up to this many floats (256 KiB: C·K ≤ 1820, the 16- and 32-channel
-    /// stages of a narrow ResNet) are cheap to share from cache, so each core runs whole blocks
-    /// alone, everything of a block in its own L2, with no barrier between stages.
+    /// The fixed choice of schedule (without autotuning): transformed filters up to this many floats
+    /// (256 KiB: C·K ≤ 1820, the 16- and 32-channel stages of a narrow ResNet) are cheap to share
+    /// from cache, so each core runs whole blocks alone, everything of a block in its own L2, with
+    /// no barrier between stages. Measured on Zen 4; the autotuner times both schedules instead.
     /// </summary>
     private const long AloneFilterFloats = 1 << 16;
 
@@ -39,17 +40,23 @@ internal static unsafe class WinogradConvolution
     /// </summary>
     internal const long SharedBlockFloats = 1 << 20;
 
+    /// <summary>The schedule of the fixed choice: each core alone for small transformed filters (<see cref="AloneFilterFloats"/>).</summary>
+    public static bool AloneByDefault(in ConvGeometry g) => (long)Products * g.C * g.K <= AloneFilterFloats;
+
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
+    /// <summary>Whether the algorithm can run the geometry at all: 3×3, stride 1, channels in whole vectors both ways.</summary>
+    public static bool Fits(in ConvGeometry g) =>
+        IsSupported && g.R == 3 && g.S == 3 && g.StrideH == 1 && g.StrideW == 1 && g.C % Lanes == 0 && g.K % Lanes == 0;
+
     /// <summary>
-    /// Whether the geometry suits: 3×3, stride 1, channels in whole vectors both ways, and the 4×4
-    /// tiles covering the output waste at most half as much again (14×14 and 7×7 outputs pass at
-    /// 1.31; 6×6 needs 8×8 of tiles, 1.78, and stays with the direct method).
+    /// The fixed choice (without autotuning): where it <see cref="Fits"/> and the 4×4 tiles covering
+    /// the output waste at most half as much again (14×14 and 7×7 outputs pass at 1.31; 6×6 needs
+    /// 8×8 of tiles, 1.78, and stays with the direct method).
     /// </summary>
     public static bool Applies(in ConvGeometry g)
     {
-        if (!IsSupported || g.R != 3 || g.S != 3 || g.StrideH != 1 || g.StrideW != 1) return false;
-        if (g.C % Lanes != 0 || g.K % Lanes != 0) return false;
+        if (!Fits(g)) return false;
         long covered = (long)WinogradPlan.TilesOf(g.OutH) * OutputSide * WinogradPlan.TilesOf(g.OutW) * OutputSide;
         return 2 * covered <= 3L * g.OutH * g.OutW;
     }
@@ -57,11 +64,12 @@ internal static unsafe class WinogradConvolution
     /// <summary>
     /// y = conv(x, w) (+ bias). With <paramref name="flippedTranspose"/> the filter is read as
     /// w[c][k][2 − r][2 − s] from a (C, K, 3, 3) array: the data gradient of a stride-1 convolution,
-    /// without materialising the flipped filter.
+    /// without materialising the flipped filter. With <paramref name="alone"/> each core runs whole
+    /// blocks by itself (<see cref="ConvAlgorithm.WinogradPerCore"/>), else all cores share each
+    /// block stage by stage (<see cref="ConvAlgorithm.WinogradShared"/>).
     /// </summary>
-    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, float* y, ConvScratch scratch)
+    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, float* y, ConvScratch scratch, bool alone)
     {
-        bool alone = (long)Products * g.C * g.K <= AloneFilterFloats;
         int copies = alone ? CpuParallel.WorkerCount : 1;
         var plan = new WinogradPlan(g, alone ? AloneBlockFloats : SharedBlockFloats);
         float* filter = scratch.WinogradFilter(plan.FilterFloats);

@@ -14,13 +14,14 @@ namespace AutoLoRa.Cpu.Convolution;
 internal static unsafe class WinogradFilterGradient
 {
     /// <summary>
-    /// Whether the filter gradient should go this way: with 16 channels both ways the transforms
-    /// cost as much as they save (measured on r18w16-b64's first stage: 123 GFLOP/s against the
-    /// direct method's 135; from 32 × 32 channels on it is 1.7–3.4× faster).
+    /// The fixed choice (without autotuning) of whether the filter gradient goes this way: with 16
+    /// channels both ways the transforms cost as much as they save (measured on Zen 4, r18w16-b64's
+    /// first stage: 123 GFLOP/s against the direct method's 135; from 32 × 32 channels on it is
+    /// 1.7–3.4× faster). The autotuner measures instead.
     /// </summary>
     public static bool Pays(in ConvGeometry g) => (long)g.C * g.K >= 32 * 32;
 
-    /// <summary>dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="WinogradConvolution.Applies"/> accepts; overwrites dw.</summary>
+    /// <summary>dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="WinogradConvolution.Fits"/> accepts; overwrites dw.</summary>
     public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch)
     {
         var gradients = WinogradPlan.ForOutputGradients(g);

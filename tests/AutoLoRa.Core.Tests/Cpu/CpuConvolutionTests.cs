@@ -10,9 +10,10 @@ namespace AutoLoRa.Core.Tests.Cpu;
 [Trait("Backend", "cpu")]
 public sealed class CpuConvolutionTests : IDisposable
 {
-    // The scheduling-path shapes below target the exact algorithms; Winograd has its own tests.
-    private readonly CpuBackend _backend = new() { Winograd = false };
-    private readonly CpuBackend _winograd = new();
+    // The scheduling-path shapes below target the exact algorithms as the fixed rule chooses them (without
+    // autotuning, which could pick another path); Winograd has its own tests, every candidate ConvAutotuneTests.
+    private readonly CpuBackend _backend = new() { Winograd = false, Autotune = false };
+    private readonly CpuBackend _winograd = new() { Autotune = false };
 
     public void Dispose()
     {

@@ -1,0 +1,55 @@
+namespace AutoLoRa.Cpu;
+
+/// <summary>The three primitives of a convolution, each of which chooses its algorithm separately.</summary>
+public enum ConvPass
+{
+    /// <summary>y = conv(x, w) (+ bias).</summary>
+    Forward,
+
+    /// <summary>dx from dy and w.</summary>
+    DataGradient,
+
+    /// <summary>dw from x and dy.</summary>
+    FilterGradient,
+}
+
+/// <summary>
+/// The CPU backend's convolution algorithms. Which apply depends on the shape and pass (see
+/// <see cref="CpuBackend.Autotune"/>); all compute the same function, Winograd's two schedules
+/// with the rounding of its transforms (relative error about 1e-6), the others exactly as a sum of
+/// products in some order.
+/// </summary>
+public enum ConvAlgorithm
+{
+    /// <summary>Winograd F(4×4, 3×3) with all cores sharing each block stage by stage (3×3 stride 1, channels in whole 16-lane vectors).</summary>
+    WinogradShared,
+
+    /// <summary>Winograd F(4×4, 3×3) with each core running whole blocks alone in its own cache (forward and data gradient only).</summary>
+    WinogradPerCore,
+
+    /// <summary>Direct convolution from zero-padded images, vectorised along output rows (rows of whole vectors).</summary>
+    Direct,
+
+    /// <summary>GEMM over the lowered matrix: implicit (panels packed from the images) forward and for a stride-1 data gradient, explicit for the filter gradient.</summary>
+    Gemm,
+
+    /// <summary>Data gradient as dcol = Wᵀ·dy followed by the scatter-add Col2Im (any geometry).</summary>
+    GemmCol2Im,
+}
+
+/// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
+public static class ConvAlgorithmNames
+{
+    private static readonly string[] Names = ["winograd", "winograd-per-core", "direct", "gemm", "gemm-col2im"];
+
+    /// <summary>The short lowercase name: winograd, winograd-per-core, direct, gemm, gemm-col2im.</summary>
+    public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
+
+    /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>
+    public static bool TryParse(string name, out ConvAlgorithm algorithm)
+    {
+        int index = Array.IndexOf(Names, name);
+        algorithm = (ConvAlgorithm)Math.Max(index, 0);
+        return index >= 0;
+    }
+}

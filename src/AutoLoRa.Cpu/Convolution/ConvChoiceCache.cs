@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+
+namespace AutoLoRa.Cpu.Convolution;
+
+/// <summary>One measured choice: a pass of one convolution shape, with or without Winograd among the candidates.</summary>
+internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, ConvGeometry G);
+
+/// <summary>
+/// The autotuner's winners: in memory for the process, and in a text file so the next process on the
+/// same machine starts without measuring. The file names the CPU it was measured on
+/// (<see cref="CpuIdentity.Key"/>) on its second line; a file from another CPU, or one that does not
+/// parse, is ignored with a one-line warning and replaced at the next store. Stores write a
+/// temporary file beside it and rename it over the old one, so a reader never sees half a file.
+/// Two processes storing at once may each drop the other's new entries: they are measured again.
+/// </summary>
+/// <remarks>
+/// Format, one choice per line after the header:
+/// <code>
+/// autolora conv-algorithms 1
+/// cpu &lt;key&gt;
+/// &lt;pass&gt; &lt;winograd|exact&gt; N C H W K R S strideH strideW padH padW &lt;algorithm&gt;
+/// </code>
+/// </remarks>
+internal sealed class ConvChoiceCache
+{
+    private const string Magic = "autolora conv-algorithms 1";
+
+    private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));
+
+    private readonly ConcurrentDictionary<ConvChoiceKey, ConvAlgorithm> _choices = new();
+    private readonly string? _path;
+    private readonly string _cpuKey;
+    private readonly TextWriter _log;
+    private readonly Lock _writing = new();
+    private bool _writeFailed;
+
+    /// <param name="path">The file to load and store, or null for memory only.</param>
+    /// <param name="cpuKey">Whose measurements belong here (<see cref="CpuIdentity.Key"/>).</param>
+    /// <param name="log">Where the one-line warnings go.</param>
+    public ConvChoiceCache(string? path, string cpuKey, TextWriter log)
+    {
+        _path = path;
+        _cpuKey = cpuKey;
+        _log = log;
+        if (path is not null) Load(path);
+    }
+
+    /// <summary>The process-wide cache every CPU backend shares, on disk under the user's cache directory.</summary>
+    public static ConvChoiceCache Shared => SharedCache.Value;
+
+    /// <summary>Choices held (loaded or measured).</summary>
+    public int Count => _choices.Count;
+
+    /// <summary>
+    /// $XDG_CACHE_HOME/autolora, else ~/.cache/autolora, with one file per CPU (the key's hash in its
+    /// name, so machines sharing a home directory keep their own); null when neither is known.
+    /// </summary>
+    public static string? DefaultPath()
+    {
+        string? root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (string.IsNullOrEmpty(root) || !Path.IsPathRooted(root))
+        {
+            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            if (string.IsNullOrEmpty(home)) return null;
+            root = Path.Combine(home, ".cache");
+        }
+        return Path.Combine(root, "autolora", $"conv-algorithms-{Fnv1a(CpuIdentity.Current.Key):x16}.txt");
+    }
+
+    public bool TryGet(in ConvChoiceKey key, out ConvAlgorithm algorithm) => _choices.TryGetValue(key, out algorithm);
+
+    /// <summary>Keeps a winner in memory and rewrites the file with every choice held.</summary>
+    public void Store(in ConvChoiceKey key, ConvAlgorithm algorithm)
+    {
+        _choices[key] = algorithm;
+        if (_path is null) return;
+        lock (_writing)
+        {
+            if (_writeFailed) return;
+            string temporary = $"{_path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                File.WriteAllText(temporary, Serialize(), Encoding.UTF8);
+                File.Move(temporary, _path, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _writeFailed = true;
+                _log.WriteLine($"warning: convolution autotuning could not save its choices to {_path} ({e.Message}); they are kept for this process only.");
+                try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+    }
+
+    private string Serialize()
+    {
+        var text = new StringBuilder();
+        text.Append(Magic).Append('\n').Append("cpu ").Append(_cpuKey).Append('\n');
+        foreach (var (key, algorithm) in _choices.OrderBy(c => Format(c.Key), StringComparer.Ordinal))
+        {
+            text.Append(Format(key)).Append(' ').Append(algorithm.Name()).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    private static string Format(in ConvChoiceKey key)
+    {
+        var g = key.G;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{PassName(key.Pass)} {(key.Winograd ? "winograd" : "exact")} {g.N} {g.C} {g.H} {g.W} {g.K} {g.R} {g.S} {g.StrideH} {g.StrideW} {g.PadH} {g.PadW}");
+    }
+
+    private static string PassName(ConvPass pass) => pass switch
+    {
+        ConvPass.Forward => "forward",
+        ConvPass.DataGradient => "data",
+        _ => "filter",
+    };
+
+    private void Load(string path)
+    {
+        string[] lines;
+        try
+        {
+            if (!File.Exists(path)) return;
+            lines = File.ReadAllLines(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.WriteLine($"warning: convolution autotuning could not read {path} ({e.Message}); measuring again.");
+            return;
+        }
+        if (lines.Length < 2 || lines[0] != Magic || !lines[1].StartsWith("cpu ", StringComparison.Ordinal))
+        {
+            _log.WriteLine($"warning: {path} is not a convolution-algorithm cache this version wrote; ignoring it (measuring again).");
+            return;
+        }
+        if (lines[1][4..] != _cpuKey)
+        {
+            _log.WriteLine($"warning: {path} was measured on another CPU ({lines[1][4..]}, this is {_cpuKey}); ignoring it (measuring again).");
+            return;
+        }
+        var loaded = new List<(ConvChoiceKey, ConvAlgorithm)>();
+        for (int i = 2; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            if (!TryParse(lines[i], out var key, out var algorithm))
+            {
+                _log.WriteLine($"warning: {path} line {i + 1} does not parse ('{Shorten(lines[i])}'); ignoring the file (measuring again).");
+                return;
+            }
+            loaded.Add((key, algorithm));
+        }
+        foreach (var (key, algorithm) in loaded) _choices[key] = algorithm;
+    }
+
+    private static bool TryParse(string line, out ConvChoiceKey key, out ConvAlgorithm algorithm)
+    {
+        key = default;
+        algorithm = default;
+        string[] f = line.Split(' ');
+        if (f.Length != 14) return false;
+        ConvPass pass;
+        switch (f[0])
+        {
+            case "forward": pass = ConvPass.Forward; break;
+            case "data": pass = ConvPass.DataGradient; break;
+            case "filter": pass = ConvPass.FilterGradient; break;
+            default: return false;
+        }
+        if (f[1] is not ("winograd" or "exact")) return false;
+        var v = new int[11];
+        for (int i = 0; i < 11; i++)
+        {
+            if (!int.TryParse(f[2 + i], NumberStyles.None, CultureInfo.InvariantCulture, out v[i])) return false;
+        }
+        var g = new ConvGeometry(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]);
+        try
+        {
+            g.Validate();
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        if (!ConvAlgorithmNames.TryParse(f[13], out algorithm)) return false;
+        key = new ConvChoiceKey(pass, f[1] == "winograd", g);
+        return true;
+    }
+
+    private static string Shorten(string line) => line.Length <= 60 ? line : line[..60] + "…";
+
+    /// <summary>FNV-1a over the key's UTF-16 code units: stable across processes, unlike string.GetHashCode.</summary>
+    private static ulong Fnv1a(string text)
+    {
+        ulong hash = 14695981039346656037;
+        foreach (char c in text) hash = (hash ^ c) * 1099511628211;
+        return hash;
+    }
+}

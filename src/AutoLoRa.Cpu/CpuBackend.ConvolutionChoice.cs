@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using AutoLoRa.Cpu.Convolution;
+
+namespace AutoLoRa.Cpu;
+
+/// <summary>
+/// Which algorithm each convolution runs. With <see cref="Autotune"/> (the default) the first call
+/// of a shape and pass runs every applicable candidate on its own operands — once to warm up (its
+/// scratch grows, pages fault in), then <see cref="TimedRounds"/> rounds in turn, keeping each
+/// candidate's fastest — and keeps the winner in <see cref="ConvChoiceCache"/>, shared by every
+/// CPU backend of the process and saved per CPU under the user's cache directory. Later calls look
+/// the winner up (no allocation, no timing). Without it, a fixed rule written for Zen 4 decides.
+/// Every candidate is correct for the shapes it applies to (each is tested against the reference,
+/// Winograd within its rounding), so the choice changes speed and rounding, never the function.
+/// </summary>
+public sealed partial class CpuBackend
+{
+    /// <summary>Timed rounds over the candidates after the warm-up round; the fastest of each is compared.</summary>
+    private const int TimedRounds = 2;
+
+    private ConvChoiceCache? _choiceCache;
+
+    /// <summary>
+    /// Whether each convolution shape and pass chooses its algorithm by timing the candidates once
+    /// (default), or by the fixed rule (reproducible from run to run and machine to machine: the
+    /// same algorithms, so the same rounding). The measured choices are shared by the process and
+    /// saved under $XDG_CACHE_HOME/autolora (else ~/.cache/autolora) for the next run on this CPU.
+    /// </summary>
+    public bool Autotune { get; init; } = true;
+
+    /// <summary>Where measured choices go; tests give a private one.</summary>
+    internal ConvChoiceCache ChoiceCache
+    {
+        get => _choiceCache ?? ConvChoiceCache.Shared;
+        init => _choiceCache = value;
+    }
+
+    /// <summary>For tests: run this algorithm wherever it applies (it must be a candidate of the call).</summary>
+    internal ConvAlgorithm? ForcedConvolution { get; set; }
+
+    /// <summary>
+    /// The algorithm a <paramref name="pass"/> of <paramref name="g"/> runs: the fixed rule's
+    /// without <see cref="Autotune"/> (or with a single candidate), else the measured winner, or
+    /// null while no call has measured it yet.
+    /// </summary>
+    public ConvAlgorithm? ConvolutionChoice(in ConvGeometry g, ConvPass pass)
+    {
+        Span<ConvAlgorithm> candidates = stackalloc ConvAlgorithm[MaxCandidates];
+        if (!Autotune || Candidates(g, pass, Winograd, candidates) == 1) return FixedChoice(g, pass, Winograd);
+        return ChoiceCache.TryGet(new ConvChoiceKey(pass, Winograd, g), out var chosen) ? chosen : null;
+    }
+
+    internal const int MaxCandidates = 5;
+
+    /// <summary>The algorithms that can run a pass of <paramref name="g"/>, in the fixed rule's order of preference; returns how many.</summary>
+    internal static int Candidates(in ConvGeometry g, ConvPass pass, bool winograd, Span<ConvAlgorithm> into)
+    {
+        int count = 0;
+        switch (pass)
+        {
+            case ConvPass.Forward:
+                count = ForwardCandidates(g, winograd, into);
+                break;
+            case ConvPass.DataGradient:
+                if (StrideOneData(g)) count = ForwardCandidates(TransposedGeometry(g), winograd, into);
+                into[count++] = ConvAlgorithm.GemmCol2Im;
+                break;
+            case ConvPass.FilterGradient:
+                if (winograd && WinogradConvolution.Fits(g)) into[count++] = ConvAlgorithm.WinogradShared;
+                if (DirectConvolution.AppliesToFilter(g)) into[count++] = ConvAlgorithm.Direct;
+                into[count++] = ConvAlgorithm.Gemm;
+                break;
+        }
+        return count;
+    }
+
+    private static int ForwardCandidates(in ConvGeometry g, bool winograd, Span<ConvAlgorithm> into)
+    {
+        int count = 0;
+        if (winograd && WinogradConvolution.Fits(g))
+        {
+            into[count++] = ConvAlgorithm.WinogradShared;
+            into[count++] = ConvAlgorithm.WinogradPerCore;
+        }
+        if (DirectConvolution.Applies(g)) into[count++] = ConvAlgorithm.Direct;
+        into[count++] = ConvAlgorithm.Gemm;
+        return count;
+    }
+
+    /// <summary>
+    /// The choice without measuring — the thresholds measured on Zen 4: Winograd where its tiles
+    /// waste little (for the filter gradient from 32 × 32 channels), each core alone on small
+    /// transformed filters; else direct where rows are whole vectors; else GEMM.
+    /// </summary>
+    internal static ConvAlgorithm FixedChoice(in ConvGeometry g, ConvPass pass, bool winograd)
+    {
+        switch (pass)
+        {
+            case ConvPass.Forward:
+                return FixedForward(g, winograd);
+            case ConvPass.DataGradient:
+                return StrideOneData(g) ? FixedForward(TransposedGeometry(g), winograd) : ConvAlgorithm.GemmCol2Im;
+            default:
+                if (winograd && WinogradConvolution.Applies(g) && WinogradFilterGradient.Pays(g)) return ConvAlgorithm.WinogradShared;
+                return DirectConvolution.AppliesToFilter(g) ? ConvAlgorithm.Direct : ConvAlgorithm.Gemm;
+        }
+    }
+
+    private static ConvAlgorithm FixedForward(in ConvGeometry g, bool winograd)
+    {
+        if (winograd && WinogradConvolution.Applies(g)) return WinogradConvolution.AloneByDefault(g) ? ConvAlgorithm.WinogradPerCore : ConvAlgorithm.WinogradShared;
+        return DirectConvolution.Applies(g) ? ConvAlgorithm.Direct : ConvAlgorithm.Gemm;
+    }
+
+    /// <summary>Whether the data gradient can be the forward convolution of dy with the flipped, transposed filter.</summary>
+    private static bool StrideOneData(in ConvGeometry g) => g.StrideH == 1 && g.StrideW == 1 && g.PadH < g.R && g.PadW < g.S;
+
+    /// <summary>The algorithm for this call: forced (tests), fixed, remembered, or measured now on the call's own operands.</summary>
+    private ConvAlgorithm Choose<TRun>(in ConvGeometry g, ConvPass pass, ref TRun run) where TRun : struct, IConvRun
+    {
+        Span<ConvAlgorithm> candidates = stackalloc ConvAlgorithm[MaxCandidates];
+        int count = Candidates(g, pass, Winograd, candidates);
+        candidates = candidates[..count];
+        if (ForcedConvolution is { } forced)
+        {
+            if (!candidates.Contains(forced)) throw new BackendException($"{forced.Name()} cannot run the {pass} pass of {g}.");
+            return forced;
+        }
+        if (!Autotune || count == 1) return FixedChoice(g, pass, Winograd);
+        var key = new ConvChoiceKey(pass, Winograd, g);
+        if (ChoiceCache.TryGet(key, out var known) && candidates.Contains(known)) return known;
+
+        Span<long> fastest = stackalloc long[count];
+        fastest.Fill(long.MaxValue);
+        for (int round = 0; round <= TimedRounds; round++)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                run.Run(candidates[i]);
+                long elapsed = Stopwatch.GetTimestamp() - start;
+                if (round > 0) fastest[i] = Math.Min(fastest[i], elapsed);
+            }
+        }
+        var winner = candidates[fastest.IndexOf(MinOf(fastest))];
+        ChoiceCache.Store(key, winner);
+        return winner;
+    }
+
+    private static long MinOf(ReadOnlySpan<long> values)
+    {
+        long min = long.MaxValue;
+        foreach (long v in values) min = Math.Min(min, v);
+        return min;
+    }
+
+    /// <summary>One pass of one call with its operands bound, runnable by any of its candidates (as often as timing needs).</summary>
+    private interface IConvRun
+    {
+        void Run(ConvAlgorithm algorithm);
+    }
+
+    private unsafe struct ForwardRun : IConvRun
+    {
+        public ConvGeometry G;
+        public float* X, W, Bias, Y;
+        public ConvScratch Scratch;
+
+        public readonly void Run(ConvAlgorithm algorithm)
+        {
+            switch (algorithm)
+            {
+                case ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore:
+                    WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Y, Scratch, alone: algorithm == ConvAlgorithm.WinogradPerCore);
+                    break;
+                case ConvAlgorithm.Direct:
+                    DirectConvolution.Forward(G, X, W, Bias, Y, Scratch);
+                    break;
+                default:
+                    GemmForward(G, X, W, Bias, Y, Scratch);
+                    break;
+            }
+        }
+    }
+
+    private unsafe struct DataGradientRun : IConvRun
+    {
+        public ConvGeometry G;
+        public float* Dy, W, Dx;
+        public ConvScratch Scratch;
+
+        public readonly void Run(ConvAlgorithm algorithm)
+        {
+            if (algorithm == ConvAlgorithm.GemmCol2Im)
+            {
+                ForEachGroup(G.N, GroupSize(G), (long)G.C * G.R * G.S * GroupSize(G) * G.OutH * G.OutW, Scratch,
+                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx });
+                return;
+            }
+            var transposed = TransposedGeometry(G);
+            if (algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore)
+            {
+                // The flipped, transposed filter is read in place by the filter transform.
+                WinogradConvolution.Forward(transposed, Dy, W, flippedTranspose: true, null, Dx, Scratch, alone: algorithm == ConvAlgorithm.WinogradPerCore);
+                return;
+            }
+            float* flipped = Scratch.FlippedFilter((long)G.FilterSize);
+            FlipFilter(G, W, flipped);
+            new ForwardRun { G = transposed, X = Dy, W = flipped, Y = Dx, Scratch = Scratch }.Run(algorithm);
+        }
+    }
+
+    private unsafe struct FilterGradientRun : IConvRun
+    {
+        public ConvGeometry G;
+        public float* X, Dy, Dw;
+        public ConvScratch Scratch;
+        public long WideColumnBudget;
+
+        public readonly void Run(ConvAlgorithm algorithm)
+        {
+            switch (algorithm)
+            {
+                case ConvAlgorithm.WinogradShared:
+                    WinogradFilterGradient.Compute(G, X, Dy, Dw, Scratch);
+                    break;
+                case ConvAlgorithm.Direct:
+                    DirectConvolution.BackwardFilter(G, X, Dy, Dw, Scratch);
+                    break;
+                default:
+                    GemmFilterGradient(G, X, Dy, Dw, Scratch, WideColumnBudget);
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Cpu;
+using AutoLoRa.Cpu.Convolution;
+using AutoLoRa.Verify.References;
+
+namespace AutoLoRa.Core.Tests.Cpu;
+
+/// <summary>
+/// Choosing convolution algorithms by measurement: every candidate is correct before it may win,
+/// the cache survives a round trip through its file, ignores what it must (corrupt files, other
+/// CPUs) with one warning line, and without autotuning the choice is fixed and the results repeat.
+/// </summary>
+[Trait("Backend", "cpu")]
+public sealed class ConvAutotuneTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"autolora-autotune-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+    }
+
+    // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's two
+    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM + Col2Im), including Winograd where the fixed
+    // rule would not use it (6×6 and 2×2 outputs, mostly wasted tiles; a 16 × 16-channel filter gradient).
+    [Theory]
+    [InlineData(2, 16, 8, 16, 32, 1, 3)]
+    [InlineData(2, 16, 6, 6, 16, 1, 3)]
+    [InlineData(3, 32, 2, 2, 16, 1, 3)]
+    [InlineData(5, 16, 16, 16, 16, 1, 3)]
+    [InlineData(2, 16, 8, 8, 16, 1, 3)]
+    [InlineData(2, 5, 16, 16, 11, 2, 3)]
+    [InlineData(2, 16, 8, 16, 16, 1, 1)]
+    public void Every_candidate_matches_the_reference_before_it_may_win(int n, int c, int h, int w, int k, int stride, int kernel)
+    {
+        var g = new ConvGeometry(n, c, h, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2);
+        using var backend = new CpuBackend { ChoiceCache = new ConvChoiceCache(null, "test", TextWriter.Null) };
+        float[] x = TestData.Uniform(g.InputSize, 51), wt = TestData.Uniform(g.FilterSize, 52), dy = TestData.Uniform(g.OutputSize, 53);
+        float[] bias = TestData.Uniform(k, 54);
+        foreach (var pass in Enum.GetValues<ConvPass>())
+        {
+            var candidates = Candidates(g, pass);
+            Assert.Contains(CpuBackend.FixedChoice(g, pass, winograd: true), candidates);
+            foreach (var algorithm in candidates)
+            {
+                backend.ForcedConvolution = algorithm;
+                bool winograd = algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore;
+                // Winograd's transforms round (see CpuConvolutionTests); the others sum the same products in another order.
+                float atol = winograd ? 2e-5f * MathF.Sqrt(9 * Math.Max(c, k)) : 1e-4f;
+                string what = $"{algorithm.Name()} {pass} {g}";
+                switch (pass)
+                {
+                    case ConvPass.Forward:
+                        TestData.AssertClose(ConvReference.Forward(g, x, wt, bias), Run(backend, g.OutputSize, (b, o) => b.Conv2dForward(g, Up(b, x), Up(b, wt), Up(b, bias), o)), 1e-4f, atol, what);
+                        break;
+                    case ConvPass.DataGradient:
+                        TestData.AssertClose(ConvReference.BackwardData(g, dy, wt), Run(backend, g.InputSize, (b, o) => b.Conv2dBackwardData(g, Up(b, dy), Up(b, wt), o)), 1e-4f, atol, what);
+                        break;
+                    default:
+                        float filterAtol = winograd ? 2e-5f * MathF.Sqrt(g.N * g.OutH * g.OutW) : 1e-4f;
+                        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), Run(backend, g.FilterSize, (b, o) => b.Conv2dBackwardFilter(g, Up(b, x), Up(b, dy), o)), 1e-3f, filterAtol, what);
+                        break;
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_forced_algorithm_that_cannot_run_the_shape_is_refused()
+    {
+        using var backend = new CpuBackend { ForcedConvolution = ConvAlgorithm.Direct };
+        var g = new ConvGeometry(1, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1); // 5-pixel rows: no whole vectors
+        var ex = Assert.Throws<BackendException>(() => Run(backend, g.OutputSize, (b, o) => b.Conv2dForward(g, b.Allocate(g.InputSize), b.Allocate(g.FilterSize), null, o)));
+        Assert.Contains("direct", ex.Message);
+    }
+
+    [Fact]
+    public void Measured_choices_survive_a_round_trip_through_the_file()
+    {
+        string path = Path.Combine(_folder, "choices.txt");
+        var first = new ConvChoiceKey(ConvPass.Forward, true, new ConvGeometry(32, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1));
+        var second = new ConvChoiceKey(ConvPass.FilterGradient, false, new ConvGeometry(32, 128, 16, 16, 256, 1, 1, 2, 2, 0, 0));
+        var log = new StringWriter();
+        var cache = new ConvChoiceCache(path, "cpu-a", log);
+        cache.Store(first, ConvAlgorithm.WinogradPerCore);
+        cache.Store(second, ConvAlgorithm.Gemm);
+
+        var reloaded = new ConvChoiceCache(path, "cpu-a", log);
+        Assert.Equal(2, reloaded.Count);
+        Assert.True(reloaded.TryGet(first, out var a) && a == ConvAlgorithm.WinogradPerCore);
+        Assert.True(reloaded.TryGet(second, out var b) && b == ConvAlgorithm.Gemm);
+        Assert.False(reloaded.TryGet(first with { Winograd = false }, out _));
+        Assert.Equal("", log.ToString());
+        Assert.Empty(Directory.GetFiles(_folder, "*.tmp")); // the temporary file was renamed, not left behind
+    }
+
+    [Theory]
+    [InlineData("garbage\0\u0001 not a cache")]
+    [InlineData("autolora conv-algorithms 1\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
+    [InlineData("autolora conv-algorithms 1\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
+    [InlineData("autolora conv-algorithms 1\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
+    public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
+    {
+        string path = Path.Combine(_folder, "choices.txt");
+        Directory.CreateDirectory(_folder);
+        File.WriteAllText(path, contents);
+        var log = new StringWriter();
+        var cache = new ConvChoiceCache(path, "cpu-a", log);
+        Assert.Equal(0, cache.Count);
+        Assert.Single(log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(path, log.ToString());
+
+        var key = new ConvChoiceKey(ConvPass.DataGradient, true, new ConvGeometry(2, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1));
+        cache.Store(key, ConvAlgorithm.Direct);
+        Assert.True(new ConvChoiceCache(path, "cpu-a", TextWriter.Null).TryGet(key, out var stored) && stored == ConvAlgorithm.Direct);
+    }
+
+    [Fact]
+    public void A_file_measured_on_another_cpu_is_ignored_with_one_warning()
+    {
+        string path = Path.Combine(_folder, "choices.txt");
+        var key = new ConvChoiceKey(ConvPass.Forward, true, new ConvGeometry(2, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1));
+        new ConvChoiceCache(path, "AuthenticAMD/25/17/zen4", TextWriter.Null).Store(key, ConvAlgorithm.Direct);
+
+        var log = new StringWriter();
+        var cache = new ConvChoiceCache(path, "AuthenticAMD/26/2/zen5", log);
+        Assert.False(cache.TryGet(key, out _));
+        Assert.Single(log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("another CPU", log.ToString());
+    }
+
+    [Fact]
+    public void A_cache_that_cannot_be_written_warns_once_and_keeps_its_choices_in_memory()
+    {
+        Directory.CreateDirectory(_folder);
+        string blocker = Path.Combine(_folder, "a-file");
+        File.WriteAllText(blocker, "");
+        var log = new StringWriter();
+        var cache = new ConvChoiceCache(Path.Combine(blocker, "sub", "choices.txt"), "cpu-a", log); // a directory under a file
+        var key = new ConvChoiceKey(ConvPass.Forward, true, new ConvGeometry(2, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1));
+        cache.Store(key, ConvAlgorithm.Gemm);
+        cache.Store(key with { Pass = ConvPass.DataGradient }, ConvAlgorithm.Gemm);
+        Assert.Single(log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(cache.TryGet(key, out _));
+    }
+
+    [Fact]
+    public void Autotuning_measures_once_then_remembers_without_allocating()
+    {
+        var cache = new ConvChoiceCache(null, "test", TextWriter.Null);
+        using var backend = new CpuBackend { ChoiceCache = cache };
+        var g = new ConvGeometry(4, 16, 16, 16, 32, 3, 3, 1, 1, 1, 1);
+        var x = Filled(backend, g.InputSize);
+        var w = Filled(backend, g.FilterSize);
+        var y = backend.Allocate(g.OutputSize);
+        var dx = backend.Allocate(g.InputSize);
+        var dw = backend.Allocate(g.FilterSize);
+        void Passes()
+        {
+            backend.Conv2dForward(g, x, w, null, y);
+            backend.Conv2dBackwardData(g, y, w, dx);
+            backend.Conv2dBackwardFilter(g, x, y, dw);
+        }
+
+        Assert.Null(backend.ConvolutionChoice(g, ConvPass.Forward));
+        Passes();
+        Assert.Equal(3, cache.Count);
+        foreach (var pass in Enum.GetValues<ConvPass>()) Assert.Contains(backend.ConvolutionChoice(g, pass)!.Value, Candidates(g, pass));
+        long scratch = backend.ConvScratchAllocations;
+        Passes();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Passes();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(scratch, backend.ConvScratchAllocations);
+        Assert.Equal(3, cache.Count);
+        foreach (var b in new[] { x, w, y, dx, dw }) b.Release();
+    }
+
+    [Fact]
+    public void Without_autotuning_the_choice_is_the_fixed_rule_and_results_repeat_bit_for_bit()
+    {
+        var cache = new ConvChoiceCache(null, "test", TextWriter.Null);
+        var g = new ConvGeometry(3, 16, 8, 16, 32, 3, 3, 1, 1, 1, 1);
+        float[] x = TestData.Uniform(g.InputSize, 61), wt = TestData.Uniform(g.FilterSize, 62), dy = TestData.Uniform(g.OutputSize, 63);
+        float[][] Results()
+        {
+            using var backend = new CpuBackend { Autotune = false, ChoiceCache = cache };
+            foreach (var pass in Enum.GetValues<ConvPass>()) Assert.Equal(CpuBackend.FixedChoice(g, pass, winograd: true), backend.ConvolutionChoice(g, pass));
+            return
+            [
+                Run(backend, g.OutputSize, (b, o) => b.Conv2dForward(g, Up(b, x), Up(b, wt), null, o)),
+                Run(backend, g.InputSize, (b, o) => b.Conv2dBackwardData(g, Up(b, dy), Up(b, wt), o)),
+                Run(backend, g.FilterSize, (b, o) => b.Conv2dBackwardFilter(g, Up(b, x), Up(b, dy), o)),
+            ];
+        }
+
+        var first = Results();
+        var second = Results();
+        for (int i = 0; i < first.Length; i++) Assert.Equal(first[i], second[i]);
+        Assert.Equal(0, cache.Count); // nothing was measured
+    }
+
+    [Fact]
+    public void The_cpu_identity_names_vendor_family_model_and_the_extensions_in_use()
+    {
+        var cpu = CpuIdentity.Current;
+        Assert.False(string.IsNullOrWhiteSpace(cpu.Vendor));
+        Assert.False(string.IsNullOrWhiteSpace(cpu.ModelName));
+        Assert.Equal(CpuBackend.Threads, cpu.Threads);
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, cpu.Extensions.Contains("avx512f"));
+        Assert.DoesNotContain(' ', cpu.Key);
+        Assert.Contains($"family {cpu.Family} model {cpu.Model}", cpu.ToString());
+        if (File.Exists("/proc/cpuinfo") && System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            // CPUID and the kernel agree on family and model.
+            string info = File.ReadAllText("/proc/cpuinfo");
+            Assert.Contains($"cpu family\t: {cpu.Family}\n", info);
+            Assert.Contains($"model\t\t: {cpu.Model}\n", info);
+        }
+    }
+
+    private static ConvAlgorithm[] Candidates(in ConvGeometry g, ConvPass pass)
+    {
+        var candidates = new ConvAlgorithm[CpuBackend.MaxCandidates];
+        return candidates[..CpuBackend.Candidates(g, pass, winograd: true, candidates)];
+    }
+
+    private static DeviceBuffer Up(Backend backend, float[] data)
+    {
+        var b = backend.Allocate(data.Length);
+        backend.Upload(data, b);
+        return b;
+    }
+
+    private static DeviceBuffer Filled(Backend backend, int length) => Up(backend, TestData.Uniform(length, length));
+
+    /// <summary>Runs a primitive into a fresh NaN-filled buffer (so a missed element shows) and downloads it.</summary>
+    private static float[] Run(CpuBackend backend, int length, Action<CpuBackend, DeviceBuffer> primitive)
+    {
+        var buffer = backend.Allocate(length);
+        backend.Fill(buffer, float.NaN);
+        primitive(backend, buffer);
+        var result = new float[length];
+        backend.Download(buffer, result);
+        buffer.Release();
+        return result;
+    }
+}
