@@ -26,7 +26,7 @@ public sealed partial class CpuBackend
     /// same algorithms, so the same rounding). The measured choices are shared by the process and
     /// saved under $XDG_CACHE_HOME/autolora (else ~/.cache/autolora) for the next run on this CPU.
     /// </summary>
-    public bool Autotune { get; init; } = true;
+    public bool Autotune { get; set; } = true;
 
     /// <summary>Where measured choices go; tests give a private one.</summary>
     internal ConvChoiceCache ChoiceCache
@@ -35,8 +35,18 @@ public sealed partial class CpuBackend
         init => _choiceCache = value;
     }
 
-    /// <summary>For tests: run this algorithm wherever it applies (it must be a candidate of the call).</summary>
-    internal ConvAlgorithm? ForcedConvolution { get; set; }
+    /// <summary>
+    /// Runs every convolution by this algorithm instead of choosing (for benchmarks that compare the
+    /// candidates, and tests); a call it cannot run throws. Null (the default) chooses.
+    /// </summary>
+    public ConvAlgorithm? ConvolutionOverride { get; set; }
+
+    /// <summary>The algorithms that can run <paramref name="pass"/> of <paramref name="g"/> on this backend (with or without <see cref="Winograd"/>).</summary>
+    public ConvAlgorithm[] ConvolutionCandidates(in ConvGeometry g, ConvPass pass)
+    {
+        var candidates = new ConvAlgorithm[MaxCandidates];
+        return candidates[..Candidates(g, pass, Winograd, candidates)];
+    }
 
     /// <summary>
     /// The algorithm a <paramref name="pass"/> of <paramref name="g"/> runs: the fixed rule's
@@ -115,15 +125,15 @@ public sealed partial class CpuBackend
     /// <summary>Whether the data gradient can be the forward convolution of dy with the flipped, transposed filter.</summary>
     private static bool StrideOneData(in ConvGeometry g) => g.StrideH == 1 && g.StrideW == 1 && g.PadH < g.R && g.PadW < g.S;
 
-    /// <summary>The algorithm for this call: forced (tests), fixed, remembered, or measured now on the call's own operands.</summary>
+    /// <summary>The algorithm for this call: the override, fixed, remembered, or measured now on the call's own operands.</summary>
     private ConvAlgorithm Choose<TRun>(in ConvGeometry g, ConvPass pass, ref TRun run) where TRun : struct, IConvRun
     {
         Span<ConvAlgorithm> candidates = stackalloc ConvAlgorithm[MaxCandidates];
         int count = Candidates(g, pass, Winograd, candidates);
         candidates = candidates[..count];
-        if (ForcedConvolution is { } forced)
+        if (ConvolutionOverride is { } forced)
         {
-            if (!candidates.Contains(forced)) throw new BackendException($"{forced.Name()} cannot run the {pass} pass of {g}.");
+            if (!candidates.Contains(forced)) throw new BackendException($"ConvolutionOverride {forced.Name()} cannot run the {pass} pass of {g}.");
             return forced;
         }
         if (!Autotune || count == 1) return FixedChoice(g, pass, Winograd);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Cpu;
 using AutoLoRa.Training.Workloads;
 using AutoLoRa.Verify;
 
@@ -8,18 +9,25 @@ namespace AutoLoRa.Cli.Bench;
 /// <summary>
 /// <c>autolora bench conv</c>: every distinct convolution of a workload's ResNet-18 (WORKLOADS.md),
 /// forward, data gradient and filter gradient, timed on the chosen backend with GFLOP/s
-/// (2·N·K·C·R·S·OutH·OutW per call) — the per-layer view behind a step's time.
+/// (2·N·K·C·R·S·OutH·OutW per call) — the per-layer view behind a step's time. On the CPU backend
+/// each row also names the algorithm each pass ran (autotuned or fixed), and with
+/// <c>--candidates</c> every applicable algorithm is timed side by side in the same process, so the
+/// choice can be checked against the alternatives without comparing figures across processes.
 /// </summary>
 internal static class ConvBench
 {
-    public static int Run(Backend backend, string workloadName, int repetitions, TextWriter output)
+    public static int Run(Backend backend, string workloadName, int repetitions, bool candidates, TextWriter output)
     {
         var workload = BenchmarkWorkload.Parse(workloadName);
         if (!workload.Convolutions().Any()) throw new ArgumentException($"--workload {workload.Name} is a {workload.Architecture}, which has no ResNet convolutions to time; choose r18w16-b64 or r18-b32.");
         if (repetitions < 1) throw new ArgumentException($"--reps must be at least 1 (got {repetitions}).");
+        var cpu = backend as CpuBackend;
+        if (candidates && cpu is null) throw new ArgumentException($"--candidates compares the CPU backend's algorithms; backend {backend.Name} has none to compare (use --backend cpu).");
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine($"{workload.Name} convolutions on {backend.Name} (median of {repetitions}; GFLOP/s)");
-        output.WriteLine($"{"layer",-12} {"N×C×H×W → K, R×S/stride",-30} {"forward",9} {"data",9} {"filter",9}");
+        output.WriteLine($"{workload.Name} convolutions on {backend.Name} (median of {repetitions}; GFLOP/s){Choosing(cpu)}");
+        output.WriteLine(BenchMachine.Line);
+        output.WriteLine($"{"layer",-12} {"N×C×H×W → K, R×S/stride",-30} {"forward",9} {"data",9} {"filter",9}  algorithms (forward / data / filter)");
+        var passes = Enum.GetValues<ConvPass>();
         foreach (var (name, g) in workload.Convolutions())
         {
             var x = Random(backend, g.InputSize, 1);
@@ -29,16 +37,45 @@ internal static class ConvBench
             var dx = backend.Allocate(g.InputSize);
             var dw = backend.Allocate(g.FilterSize);
             double flops = 2.0 * g.N * g.K * g.C * g.R * g.S * g.OutH * g.OutW;
+            Action Call(ConvPass pass) => pass switch
+            {
+                ConvPass.Forward => () => backend.Conv2dForward(g, x, w, null, y),
+                ConvPass.DataGradient => () => backend.Conv2dBackwardData(g, dy, w, dx),
+                _ => () => backend.Conv2dBackwardFilter(g, x, dy, dw),
+            };
             double Rate(Action call) => flops / MedianTimer.Seconds(repetitions, () => { call(); backend.Synchronize(); }) / 1e9;
-            double forward = Rate(() => backend.Conv2dForward(g, x, w, null, y));
-            double data = Rate(() => backend.Conv2dBackwardData(g, dy, w, dx));
-            double filter = Rate(() => backend.Conv2dBackwardFilter(g, x, dy, dw));
+
+            var rates = passes.Select(p => Rate(Call(p))).ToArray();
+            string chosen = cpu is null ? "" : string.Join(" / ", passes.Select(p => cpu.ConvolutionChoice(g, p)?.Name() ?? "?"));
             string shape = $"{g.N}×{g.C}×{g.H}×{g.W} → {g.K}, {g.R}×{g.S}/{g.StrideH}";
-            output.WriteLine(string.Create(inv, $"{name,-12} {shape,-30} {forward,9:0.0} {data,9:0.0} {filter,9:0.0}"));
+            output.WriteLine(string.Create(inv, $"{name,-12} {shape,-30} {rates[0],9:0.0} {rates[1],9:0.0} {rates[2],9:0.0}  {chosen}"));
+            if (candidates)
+            {
+                foreach (var pass in passes)
+                {
+                    var timed = new List<string>();
+                    foreach (var algorithm in cpu!.ConvolutionCandidates(g, pass))
+                    {
+                        cpu.ConvolutionOverride = algorithm;
+                        try { timed.Add(string.Create(inv, $"{algorithm.Name()} {Rate(Call(pass)):0.0}")); }
+                        finally { cpu.ConvolutionOverride = null; }
+                    }
+                    output.WriteLine($"{"",-12}   {PassName(pass),-8} {string.Join(", ", timed)}");
+                }
+            }
             foreach (var b in new[] { x, w, dy, y, dx, dw }) b.Release();
         }
         return 0;
     }
+
+    private static string Choosing(CpuBackend? cpu) => cpu is null ? "" : cpu.Autotune ? "; algorithms autotuned" : "; algorithms fixed (--no-autotune)";
+
+    private static string PassName(ConvPass pass) => pass switch
+    {
+        ConvPass.Forward => "forward",
+        ConvPass.DataGradient => "data",
+        _ => "filter",
+    };
 
     private static DeviceBuffer Random(Backend backend, int length, int seed)
     {

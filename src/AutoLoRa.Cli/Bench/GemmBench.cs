@@ -74,11 +74,12 @@ internal static unsafe class GemmBench
                 double blasGflops = flops / bs / 1e9;
                 line += string.Create(ci, $",\"openblas_gflops\":{blasGflops:F2},\"ratio\":{gflops / blasGflops:F3}");
             }
-            output.WriteLine(line + string.Create(ci, $",\"threads\":{threads}}}"));
+            output.WriteLine(line + string.Create(ci, $",\"threads\":{threads}") + BenchMachine.JsonFields + "}");
             return;
         }
 
         output.WriteLine(string.Create(ci, $"sgemm {m}x{n}x{k} (row-major, NN), {threads} threads, kernel {Sgemm.BestKernel}"));
+        output.WriteLine(BenchMachine.Line);
         output.WriteLine("  implementation     ms (median)   GFLOP/s");
         output.WriteLine(string.Create(ci, $"  AutoLoRa        {seconds * 1e3,12:F3}  {gflops,8:F1}"));
         if (blasSeconds is double s)

@@ -22,6 +22,7 @@ internal static class OverheadBench
         double mergeBackward = PerStepSeconds(profiled, "LoraMergeBackward");
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"workload {workload.Name}, backend {backend.Name}, {steps} timed steps after {warmup} warm-up (median s/step)");
+        output.WriteLine(BenchMachine.Line);
         output.WriteLine(string.Create(inv, $"  autolora step           {autolora.Median,9:0.0000} s"));
         output.WriteLine(string.Create(inv, $"  vanilla (TRADES) step   {vanilla.Median,9:0.0000} s"));
         output.WriteLine(string.Create(inv, $"  LoRA overhead           {autolora.Median / vanilla.Median,9:0.000} × (autolora ÷ vanilla)"));

@@ -35,6 +35,8 @@ internal static class StepBench
             ["peak_working_set_mb"] = Math.Round(m.PeakWorkingSetMb),
             ["threads"] = Environment.ProcessorCount,
         };
+        BenchMachine.AddTo(result);
+        if (backend is AutoLoRa.Cpu.CpuBackend cpu) result["conv_autotune"] = cpu.Autotune;
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.DictionaryStringObject));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AutoLoRa.Cli.Bench;
 using AutoLoRa.Cli.Options;
+using AutoLoRa.Cpu;
 using AutoLoRa.Distributed;
 using AutoLoRa.Training.Workloads;
 
@@ -23,6 +24,7 @@ internal static class BenchCommand
 
     private static Command CreateStep()
     {
+        var noAutotune = NoAutotune();
         var workload = new Option<string>("--workload") { Description = $"{string.Join(", ", BenchmarkWorkload.All.Select(w => w.Name))} (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
         var step = new Option<string>("--step") { Description = "autolora, vanilla (TRADES) or infer.", DefaultValueFactory = _ => "autolora" };
         var steps = new Option<int>("--steps") { Description = "Timed steps (min/median/max are reported).", DefaultValueFactory = _ => 5 };
@@ -34,8 +36,10 @@ internal static class BenchCommand
         command.SetAction(r => CliError.Guard(() =>
         {
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
+            if (backend is CpuBackend cpu) cpu.Autotune = !r.GetValue(noAutotune);
             return StepBench.Run(backend, r.GetValue(workload)!, r.GetValue(step)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(json), r.GetValue(profile), Console.Out);
         }));
+        command.Options.Add(noAutotune);
         return command;
     }
 
@@ -56,6 +60,8 @@ internal static class BenchCommand
 
     private static Command CreateConv()
     {
+        var noAutotune = NoAutotune();
+        var candidates = new Option<bool>("--candidates") { Description = "CPU: also time every algorithm that can run each pass, side by side in this process." };
         var workload = new Option<string>("--workload") { Description = "r18w16-b64 or r18-b32: whose ResNet-18 convolutions to time.", DefaultValueFactory = _ => "r18w16-b64" };
         var reps = new Option<int>("--reps") { Description = "Timed repetitions per primitive (the median is reported).", DefaultValueFactory = _ => 5 };
         var backendName = CommonOptions.Backend();
@@ -63,10 +69,19 @@ internal static class BenchCommand
         command.SetAction(r => CliError.Guard(() =>
         {
             using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
-            return ConvBench.Run(backend, r.GetValue(workload)!, r.GetValue(reps), Console.Out);
+            if (backend is CpuBackend cpu) cpu.Autotune = !r.GetValue(noAutotune);
+            return ConvBench.Run(backend, r.GetValue(workload)!, r.GetValue(reps), r.GetValue(candidates), Console.Out);
         }));
+        command.Options.Add(noAutotune);
+        command.Options.Add(candidates);
         return command;
     }
+
+    // A bench-only option until the shared backend options (--backend, --precision) take it for every verb.
+    private static Option<bool> NoAutotune() => new("--no-autotune")
+    {
+        Description = "CPU: choose convolution algorithms by the fixed rule instead of timing the candidates once per shape (reproducible choices; the timed choices are cached under ~/.cache/autolora).",
+    };
 
     private static Command CreateKernels()
     {

@@ -44,7 +44,7 @@ public sealed class ConvAutotuneTests : IDisposable
             Assert.Contains(CpuBackend.FixedChoice(g, pass, winograd: true), candidates);
             foreach (var algorithm in candidates)
             {
-                backend.ForcedConvolution = algorithm;
+                backend.ConvolutionOverride = algorithm;
                 bool winograd = algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore;
                 // Winograd's transforms round (see CpuConvolutionTests); the others sum the same products in another order.
                 float atol = winograd ? 2e-5f * MathF.Sqrt(9 * Math.Max(c, k)) : 1e-4f;
@@ -69,7 +69,7 @@ public sealed class ConvAutotuneTests : IDisposable
     [Fact]
     public void A_forced_algorithm_that_cannot_run_the_shape_is_refused()
     {
-        using var backend = new CpuBackend { ForcedConvolution = ConvAlgorithm.Direct };
+        using var backend = new CpuBackend { ConvolutionOverride = ConvAlgorithm.Direct };
         var g = new ConvGeometry(1, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1); // 5-pixel rows: no whole vectors
         var ex = Assert.Throws<BackendException>(() => Run(backend, g.OutputSize, (b, o) => b.Conv2dForward(g, b.Allocate(g.InputSize), b.Allocate(g.FilterSize), null, o)));
         Assert.Contains("direct", ex.Message);
@@ -222,8 +222,8 @@ public sealed class ConvAutotuneTests : IDisposable
 
     private static ConvAlgorithm[] Candidates(in ConvGeometry g, ConvPass pass)
     {
-        var candidates = new ConvAlgorithm[CpuBackend.MaxCandidates];
-        return candidates[..CpuBackend.Candidates(g, pass, winograd: true, candidates)];
+        using var backend = new CpuBackend();
+        return backend.ConvolutionCandidates(g, pass);
     }
 
     private static DeviceBuffer Up(Backend backend, float[] data)
