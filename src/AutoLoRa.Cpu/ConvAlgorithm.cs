@@ -27,6 +27,14 @@ public enum ConvAlgorithm
     /// <summary>Winograd F(4×4, 3×3) with each core running whole blocks alone in its own cache (forward and data gradient only).</summary>
     WinogradPerCore,
 
+    /// <summary>
+    /// Winograd F(4×4, 3×3) shared stage by stage like <see cref="WinogradShared"/>, in blocks of
+    /// <see cref="WinogradPerCore"/>'s size (512 KiB, at least one image): a block's images, V and M
+    /// stay in the cores' L2 where 4 MiB blocks spill, at the price of streaming the transformed
+    /// filter once per smaller block.
+    /// </summary>
+    WinogradSmallBlocks,
+
     /// <summary>Direct convolution from zero-padded images, vectorised along output rows (rows of whole vectors).</summary>
     Direct,
 
@@ -40,9 +48,9 @@ public enum ConvAlgorithm
 /// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
-    private static readonly string[] Names = ["winograd", "winograd-per-core", "direct", "gemm", "gemm-col2im"];
+    private static readonly string[] Names = ["winograd", "winograd-per-core", "winograd-small-blocks", "direct", "gemm", "gemm-col2im"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, direct, gemm, gemm-col2im.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, direct, gemm, gemm-col2im.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

@@ -16,7 +16,7 @@ namespace AutoLoRa.Cpu;
 public sealed partial class CpuBackend
 {
     /// <summary>Timed rounds over the candidates after the warm-up round; the fastest of each is compared.</summary>
-    private const int TimedRounds = 2;
+    private const int TimedRounds = 3;
 
     private ConvChoiceCache? _choiceCache;
 
@@ -60,7 +60,7 @@ public sealed partial class CpuBackend
         return ChoiceCache.TryGet(new ConvChoiceKey(pass, Winograd, g), out var chosen) ? chosen : null;
     }
 
-    internal const int MaxCandidates = 5;
+    internal const int MaxCandidates = 6;
 
     /// <summary>The algorithms that can run a pass of <paramref name="g"/>, in the fixed rule's order of preference; returns how many.</summary>
     internal static int Candidates(in ConvGeometry g, ConvPass pass, bool winograd, Span<ConvAlgorithm> into)
@@ -76,7 +76,11 @@ public sealed partial class CpuBackend
                 into[count++] = ConvAlgorithm.GemmCol2Im;
                 break;
             case ConvPass.FilterGradient:
-                if (winograd && WinogradConvolution.Fits(g)) into[count++] = ConvAlgorithm.WinogradShared;
+                if (winograd && WinogradConvolution.Fits(g))
+                {
+                    into[count++] = ConvAlgorithm.WinogradShared;
+                    into[count++] = ConvAlgorithm.WinogradSmallBlocks;
+                }
                 if (DirectConvolution.AppliesToFilter(g)) into[count++] = ConvAlgorithm.Direct;
                 into[count++] = ConvAlgorithm.Gemm;
                 break;
@@ -91,6 +95,7 @@ public sealed partial class CpuBackend
         {
             into[count++] = ConvAlgorithm.WinogradShared;
             into[count++] = ConvAlgorithm.WinogradPerCore;
+            into[count++] = ConvAlgorithm.WinogradSmallBlocks;
         }
         if (DirectConvolution.Applies(g)) into[count++] = ConvAlgorithm.Direct;
         into[count++] = ConvAlgorithm.Gemm;
@@ -180,8 +185,9 @@ public sealed partial class CpuBackend
         {
             switch (algorithm)
             {
-                case ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore:
-                    WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Y, Scratch, alone: algorithm == ConvAlgorithm.WinogradPerCore);
+                case ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks:
+                    WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Y, Scratch,
+                        alone: algorithm == ConvAlgorithm.WinogradPerCore, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
                     break;
                 case ConvAlgorithm.Direct:
                     DirectConvolution.Forward(G, X, W, Bias, Y, Scratch);
@@ -208,10 +214,11 @@ public sealed partial class CpuBackend
                 return;
             }
             var transposed = TransposedGeometry(G);
-            if (algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore)
+            if (algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks)
             {
                 // The flipped, transposed filter is read in place by the filter transform.
-                WinogradConvolution.Forward(transposed, Dy, W, flippedTranspose: true, null, Dx, Scratch, alone: algorithm == ConvAlgorithm.WinogradPerCore);
+                WinogradConvolution.Forward(transposed, Dy, W, flippedTranspose: true, null, Dx, Scratch,
+                    alone: algorithm == ConvAlgorithm.WinogradPerCore, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
                 return;
             }
             float* flipped = Scratch.FlippedFilter((long)G.FilterSize);
@@ -231,8 +238,8 @@ public sealed partial class CpuBackend
         {
             switch (algorithm)
             {
-                case ConvAlgorithm.WinogradShared:
-                    WinogradFilterGradient.Compute(G, X, Dy, Dw, Scratch);
+                case ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradSmallBlocks:
+                    WinogradFilterGradient.Compute(G, X, Dy, Dw, Scratch, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
                     break;
                 case ConvAlgorithm.Direct:
                     DirectConvolution.BackwardFilter(G, X, Dy, Dw, Scratch);

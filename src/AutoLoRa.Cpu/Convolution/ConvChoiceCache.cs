@@ -83,7 +83,7 @@ internal sealed class ConvChoiceCache
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-                File.WriteAllText(temporary, Serialize(), Encoding.UTF8);
+                File.WriteAllText(temporary, Serialize(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 File.Move(temporary, _path, overwrite: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -30,8 +30,11 @@ internal static unsafe class WinogradConvolution
     /// </summary>
     private const long AloneFilterFloats = 1 << 16;
 
-    /// <summary>Images, V and M of a block one core runs alone (512 KiB).</summary>
+    /// <summary>Images, V and M of a block one core runs alone, or of a small shared block (512 KiB).</summary>
     private const long AloneBlockFloats = 128 << 10;
+
+    /// <summary>What a block's images, V and M may take: <see cref="AloneBlockFloats"/> when small, else <see cref="SharedBlockFloats"/>.</summary>
+    public static long BlockFloats(bool small) => small ? AloneBlockFloats : SharedBlockFloats;
 
     /// <summary>
     /// Images, V and M of a block all cores share stage by stage (4 MiB). Bigger blocks stream U
@@ -66,12 +69,13 @@ internal static unsafe class WinogradConvolution
     /// w[c][k][2 − r][2 − s] from a (C, K, 3, 3) array: the data gradient of a stride-1 convolution,
     /// without materialising the flipped filter. With <paramref name="alone"/> each core runs whole
     /// blocks by itself (<see cref="ConvAlgorithm.WinogradPerCore"/>), else all cores share each
-    /// block stage by stage (<see cref="ConvAlgorithm.WinogradShared"/>).
+    /// block stage by stage (<see cref="ConvAlgorithm.WinogradShared"/>, in
+    /// <see cref="BlockFloats"/> of <paramref name="smallBlocks"/>: <see cref="ConvAlgorithm.WinogradSmallBlocks"/>).
     /// </summary>
-    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, float* y, ConvScratch scratch, bool alone)
+    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, float* y, ConvScratch scratch, bool alone, bool smallBlocks)
     {
         int copies = alone ? CpuParallel.WorkerCount : 1;
-        var plan = new WinogradPlan(g, alone ? AloneBlockFloats : SharedBlockFloats);
+        var plan = new WinogradPlan(g, BlockFloats(alone || smallBlocks));
         float* filter = scratch.WinogradFilter(plan.FilterFloats);
         float* images = scratch.WinogradImages(plan.ImagesFloats * copies);
         float* v = scratch.WinogradInputs(plan.InputFloats * copies);

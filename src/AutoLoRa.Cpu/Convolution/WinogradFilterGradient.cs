@@ -21,11 +21,14 @@ internal static unsafe class WinogradFilterGradient
     /// </summary>
     public static bool Pays(in ConvGeometry g) => (long)g.C * g.K >= 32 * 32;
 
-    /// <summary>dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="WinogradConvolution.Fits"/> accepts; overwrites dw.</summary>
-    public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch)
+    /// <summary>
+    /// dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="WinogradConvolution.Fits"/> accepts, in blocks
+    /// of <see cref="WinogradConvolution.BlockFloats"/>; overwrites dw.
+    /// </summary>
+    public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch, bool smallBlocks)
     {
         var gradients = WinogradPlan.ForOutputGradients(g);
-        var plan = new WinogradPlan(g, WinogradConvolution.SharedBlockFloats, gradients.ImageFloats);
+        var plan = new WinogradPlan(g, WinogradConvolution.BlockFloats(smallBlocks), gradients.ImageFloats);
         float* images = scratch.WinogradImages(plan.ImagesFloats + plan.ImagesPerBlock * gradients.ImageFloats);
         float* gradientImages = images + plan.ImagesFloats;
         float* v = scratch.WinogradInputs(plan.InputFloats);

@@ -21,7 +21,7 @@ public sealed class ConvAutotuneTests : IDisposable
         if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
     }
 
-    // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's two
+    // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's three
     // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM + Col2Im), including Winograd where the fixed
     // rule would not use it (6×6 and 2×2 outputs, mostly wasted tiles; a 16 × 16-channel filter gradient).
     [Theory]
@@ -29,6 +29,7 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(2, 16, 6, 6, 16, 1, 3)]
     [InlineData(3, 32, 2, 2, 16, 1, 3)]
     [InlineData(5, 16, 16, 16, 16, 1, 3)]
+    [InlineData(6, 32, 16, 16, 32, 1, 3)] // three small Winograd blocks of two images
     [InlineData(2, 16, 8, 8, 16, 1, 3)]
     [InlineData(2, 5, 16, 16, 11, 2, 3)]
     [InlineData(2, 16, 8, 16, 16, 1, 1)]
@@ -45,7 +46,7 @@ public sealed class ConvAutotuneTests : IDisposable
             foreach (var algorithm in candidates)
             {
                 backend.ConvolutionOverride = algorithm;
-                bool winograd = algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore;
+                bool winograd = algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks;
                 // Winograd's transforms round (see CpuConvolutionTests); the others sum the same products in another order.
                 float atol = winograd ? 2e-5f * MathF.Sqrt(9 * Math.Max(c, k)) : 1e-4f;
                 string what = $"{algorithm.Name()} {pass} {g}";
