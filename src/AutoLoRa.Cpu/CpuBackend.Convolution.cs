@@ -152,7 +152,30 @@ public sealed partial class CpuBackend
 
     // One call at a time owns the scratch set; a concurrent caller gets a fresh one (rare, and
     // only then does it allocate).
-    private ConvScratch RentConvScratch() => Interlocked.Exchange(ref _convScratch, null) ?? new ConvScratch();
+    private ConvScratch RentConvScratch()
+    {
+        var scratch = Interlocked.Exchange(ref _convScratch, null) ?? new ConvScratch();
+        scratch.FilterTransforms.BudgetFloats = WinogradFilterCacheBytes / sizeof(float);
+        return scratch;
+    }
+
+    /// <summary>
+    /// How much memory may keep transformed Winograd filters from call to call, so the iterations of
+    /// an attack transform each filter once per weight version (filters are recognised by their
+    /// contents; at most four per filter shape; default 512 MiB, ResNet-18 at 32×32 uses about that
+    /// much when all its shapes fill their slots). 0 transforms every call, as before.
+    /// </summary>
+    public long WinogradFilterCacheBytes { get; set; } = 512L << 20;
+
+    /// <summary>Winograd calls that found their transformed filter kept, and that transformed it (for tests).</summary>
+    internal (long Hits, long Misses) WinogradFilterReuse
+    {
+        get
+        {
+            var scratch = Volatile.Read(ref _convScratch);
+            return scratch is null ? default : (scratch.FilterTransforms.Hits, scratch.FilterTransforms.Misses);
+        }
+    }
 
     private void ReturnConvScratch(ConvScratch scratch) => Volatile.Write(ref _convScratch, scratch);
 

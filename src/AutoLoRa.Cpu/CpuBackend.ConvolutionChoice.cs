@@ -146,7 +146,9 @@ public sealed partial class CpuBackend
         if (ChoiceCache.TryGet(key, out var known) && candidates.Contains(known)) return known;
 
         Span<long> fastest = stackalloc long[count];
+        Span<long> slowest = stackalloc long[count];
         fastest.Fill(long.MaxValue);
+        slowest.Clear();
         for (int round = 0; round <= TimedRounds; round++)
         {
             for (int i = 0; i < count; i++)
@@ -154,20 +156,25 @@ public sealed partial class CpuBackend
                 long start = Stopwatch.GetTimestamp();
                 run.Run(candidates[i]);
                 long elapsed = Stopwatch.GetTimestamp() - start;
-                if (round > 0) fastest[i] = Math.Min(fastest[i], elapsed);
+                if (round == 0) continue;
+                fastest[i] = Math.Min(fastest[i], elapsed);
+                slowest[i] = Math.Max(slowest[i], elapsed);
             }
         }
-        var winner = candidates[fastest.IndexOf(MinOf(fastest))];
-        ChoiceCache.Store(key, winner);
-        return winner;
+        int best = 0;
+        for (int i = 1; i < count; i++)
+        {
+            if (fastest[i] < fastest[best]) best = i;
+        }
+        // On a busy machine the rounds of one candidate disagree, and the winner may be an accident:
+        // it serves this process, but only a steady measurement is saved for the next one.
+        bool steady = slowest[best] <= fastest[best] * SteadySpread;
+        ChoiceCache.Store(key, candidates[best], persist: steady);
+        return candidates[best];
     }
 
-    private static long MinOf(ReadOnlySpan<long> values)
-    {
-        long min = long.MaxValue;
-        foreach (long v in values) min = Math.Min(min, v);
-        return min;
-    }
+    /// <summary>The most a winner's slowest timed round may exceed its fastest for the choice to be saved to disk.</summary>
+    private const double SteadySpread = 1.25;
 
     /// <summary>One pass of one call with its operands bound, runnable by any of its candidates (as often as timing needs).</summary>
     private interface IConvRun

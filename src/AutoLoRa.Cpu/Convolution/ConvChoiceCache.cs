@@ -14,6 +14,7 @@ internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, Conv
 /// parse, is ignored with a one-line warning and replaced at the next store. Stores write a
 /// temporary file beside it and rename it over the old one, so a reader never sees half a file.
 /// Two processes storing at once may each drop the other's new entries: they are measured again.
+/// A choice whose measurement was unsteady (a busy machine) is kept in memory but not saved.
 /// </summary>
 /// <remarks>
 /// Format, one choice per line after the header:
@@ -30,6 +31,7 @@ internal sealed class ConvChoiceCache
     private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));
 
     private readonly ConcurrentDictionary<ConvChoiceKey, ConvAlgorithm> _choices = new();
+    private readonly ConcurrentDictionary<ConvChoiceKey, bool> _unsaved = new();
     private readonly string? _path;
     private readonly string _cpuKey;
     private readonly TextWriter _log;
@@ -71,10 +73,16 @@ internal sealed class ConvChoiceCache
 
     public bool TryGet(in ConvChoiceKey key, out ConvAlgorithm algorithm) => _choices.TryGetValue(key, out algorithm);
 
-    /// <summary>Keeps a winner in memory and rewrites the file with every choice held.</summary>
-    public void Store(in ConvChoiceKey key, ConvAlgorithm algorithm)
+    /// <summary>Keeps a winner in memory and, with <paramref name="persist"/>, rewrites the file with every choice held that may be saved.</summary>
+    public void Store(in ConvChoiceKey key, ConvAlgorithm algorithm, bool persist = true)
     {
         _choices[key] = algorithm;
+        if (!persist)
+        {
+            _unsaved[key] = true;
+            return;
+        }
+        _unsaved.TryRemove(key, out _);
         if (_path is null) return;
         lock (_writing)
         {
@@ -99,7 +107,7 @@ internal sealed class ConvChoiceCache
     {
         var text = new StringBuilder();
         text.Append(Magic).Append('\n').Append("cpu ").Append(_cpuKey).Append('\n');
-        foreach (var (key, algorithm) in _choices.OrderBy(c => Format(c.Key), StringComparer.Ordinal))
+        foreach (var (key, algorithm) in _choices.Where(c => !_unsaved.ContainsKey(c.Key)).OrderBy(c => Format(c.Key), StringComparer.Ordinal))
         {
             text.Append(Format(key)).Append(' ').Append(algorithm.Name()).Append('\n');
         }

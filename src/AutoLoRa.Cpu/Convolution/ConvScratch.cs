@@ -33,6 +33,9 @@ internal sealed unsafe class ConvScratch
     /// <summary>Arrays allocated so far (growth events), for allocation tests and reports.</summary>
     public long Allocations { get; private set; }
 
+    /// <summary>Transformed Winograd filters kept across calls (its budget set by the backend on each rent).</summary>
+    public WinogradFilterCache FilterTransforms { get; } = new();
+
     /// <summary>Makes sure workers 0..count−1 each have a column matrix of at least <paramref name="length"/> floats.</summary>
     public void EnsureColumns(int count, long length)
     {

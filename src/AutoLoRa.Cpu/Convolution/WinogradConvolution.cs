@@ -76,13 +76,15 @@ internal static unsafe class WinogradConvolution
     {
         int copies = alone ? CpuParallel.WorkerCount : 1;
         var plan = new WinogradPlan(g, BlockFloats(alone || smallBlocks));
-        float* filter = scratch.WinogradFilter(plan.FilterFloats);
+        // U of a filter met before is reused (see WinogradFilterCache); otherwise transformed into a slot or the scratch.
+        float* filter = scratch.FilterTransforms.Find(g, w, flippedTranspose, plan.FilterFloats, out bool transform);
+        if (filter == null) filter = scratch.WinogradFilter(plan.FilterFloats);
         float* images = scratch.WinogradImages(plan.ImagesFloats * copies);
         float* v = scratch.WinogradInputs(plan.InputFloats * copies);
         float* m = scratch.WinogradProducts(plan.ProductFloats * copies);
 
         int chunks = (g.C + WinogradFilterTiles.ChannelChunk - 1) / WinogradFilterTiles.ChannelChunk;
-        CpuParallel.For(g.K / Lanes * chunks, new WinogradFilterTiles { G = g, Stride = plan.FilterStride, W = w, U = filter, Flipped = flippedTranspose, Chunks = chunks });
+        if (transform) CpuParallel.For(g.K / Lanes * chunks, new WinogradFilterTiles { G = g, Stride = plan.FilterStride, W = w, U = filter, Flipped = flippedTranspose, Chunks = chunks });
         if (alone)
         {
             int next = 0;

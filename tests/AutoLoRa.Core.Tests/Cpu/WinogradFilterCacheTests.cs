@@ -1,0 +1,129 @@
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Cpu;
+using AutoLoRa.Verify.References;
+
+namespace AutoLoRa.Core.Tests.Cpu;
+
+/// <summary>
+/// Transformed Winograd filters kept across calls (the attack's iterations): the same weights are
+/// transformed once, any change to them is transformed again, and the results are those of a
+/// fresh transform bit for bit.
+/// </summary>
+[Trait("Backend", "cpu")]
+public sealed class WinogradFilterCacheTests : IDisposable
+{
+    // The fixed rule runs this shape by Winograd in every pass, so each call below meets the cache.
+    private static readonly ConvGeometry Shape = new(2, 16, 8, 8, 32, 3, 3, 1, 1, 1, 1);
+
+    private readonly CpuBackend _backend = new() { Autotune = false };
+
+    public void Dispose() => _backend.Dispose();
+
+    [Fact]
+    public void The_same_weights_are_transformed_once_and_a_weight_update_is_transformed_again()
+    {
+        var g = Shape;
+        float[] x = TestData.Uniform(g.InputSize, 71), w = TestData.Uniform(g.FilterSize, 72), dy = TestData.Uniform(g.OutputSize, 73);
+        var bx = Up(x);
+        var bw = Up(w);
+        var bdy = Up(dy);
+        float[] first = Forward(bx, bw);
+        var (hits, misses) = _backend.WinogradFilterReuse;
+        float[] again = Forward(bx, bw);
+        Assert.Equal((hits + 1, misses), _backend.WinogradFilterReuse);
+        Assert.Equal(first, again);
+        float[] dx = DataGradient(bdy, bw);
+        Assert.Equal((hits + 1, misses + 1), _backend.WinogradFilterReuse); // the flipped filter is another U
+        Assert.Equal(dx, DataGradient(bdy, bw));
+        Assert.Equal((hits + 2, misses + 1), _backend.WinogradFilterReuse);
+
+        // A weight update in place (as an optimizer makes), even of one value: transformed again, and right.
+        w[^1] += 0.25f;
+        _backend.Upload(w, bw);
+        float[] updated = Forward(bx, bw);
+        Assert.Equal((hits + 2, misses + 2), _backend.WinogradFilterReuse);
+        float atol = 2e-5f * MathF.Sqrt(9 * Math.Max(g.C, g.K));
+        TestData.AssertClose(ConvReference.Forward(g, x, w, null), updated, 1e-4f, atol, "forward after a weight update");
+        TestData.AssertClose(ConvReference.BackwardData(g, dy, w), DataGradient(bdy, bw), 1e-4f, atol, "data gradient after a weight update");
+        Assert.Equal((hits + 2, misses + 3), _backend.WinogradFilterReuse);
+        foreach (var b in new[] { bx, bw, bdy }) b.Release();
+    }
+
+    [Fact]
+    public void Results_equal_those_of_a_backend_that_keeps_nothing()
+    {
+        using var plain = new CpuBackend { Autotune = false, WinogradFilterCacheBytes = 0 };
+        var g = Shape;
+        float[] x = TestData.Uniform(g.InputSize, 81);
+        var weights = Enumerable.Range(0, 3).Select(i => TestData.Uniform(g.FilterSize, 82 + i)).ToArray();
+        var bx = Up(x);
+        var bws = weights.Select(Up).ToArray();
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < weights.Length; i++)
+            {
+                var px = plain.Allocate(x.Length);
+                plain.Upload(x, px);
+                var pw = plain.Allocate(weights[i].Length);
+                plain.Upload(weights[i], pw);
+                var py = plain.Allocate(g.OutputSize);
+                plain.Conv2dForward(g, px, pw, null, py);
+                var expected = new float[g.OutputSize];
+                plain.Download(py, expected);
+                Assert.Equal(expected, Forward(bx, bws[i]));
+                foreach (var b in new[] { px, pw, py }) b.Release();
+            }
+        }
+        Assert.Equal(0, plain.WinogradFilterReuse.Hits); // every call transformed
+        var (hits, misses) = _backend.WinogradFilterReuse;
+        Assert.Equal(3, misses); // the three filters once each
+        Assert.Equal(6, hits);
+        foreach (var b in bws.Append(bx)) b.Release();
+    }
+
+    [Fact]
+    public void More_filters_of_one_shape_than_slots_reuse_the_slots_without_allocating()
+    {
+        var g = Shape;
+        var bx = Up(TestData.Uniform(g.InputSize, 91));
+        var bws = Enumerable.Range(0, 6).Select(i => Up(TestData.Uniform(g.FilterSize, 92 + i))).ToArray();
+        foreach (var bw in bws) Forward(bx, bw);
+        var y = _backend.Allocate(g.OutputSize);
+        foreach (var bw in bws) _backend.Conv2dForward(g, bx, bw, null, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int round = 0; round < 2; round++)
+        {
+            foreach (var bw in bws) _backend.Conv2dForward(g, bx, bw, null, y);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        foreach (var b in bws.Append(bx).Append(y)) b.Release();
+    }
+
+    private float[] Forward(DeviceBuffer x, DeviceBuffer w)
+    {
+        var y = _backend.Allocate(Shape.OutputSize);
+        _backend.Conv2dForward(Shape, x, w, null, y);
+        var result = new float[Shape.OutputSize];
+        _backend.Download(y, result);
+        y.Release();
+        return result;
+    }
+
+    private float[] DataGradient(DeviceBuffer dy, DeviceBuffer w)
+    {
+        var dx = _backend.Allocate(Shape.InputSize);
+        _backend.Conv2dBackwardData(Shape, dy, w, dx);
+        var result = new float[Shape.InputSize];
+        _backend.Download(dx, result);
+        dx.Release();
+        return result;
+    }
+
+    private DeviceBuffer Up(float[] data)
+    {
+        var b = _backend.Allocate(data.Length);
+        _backend.Upload(data, b);
+        return b;
+    }
+}
