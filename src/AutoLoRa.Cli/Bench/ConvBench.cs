@@ -26,6 +26,8 @@ internal static class ConvBench
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"{workload.Name} convolutions on {backend.Name} (median of {repetitions}; GFLOP/s){Choosing(cpu)}");
         output.WriteLine(BenchMachine.Line);
+        // Repeated calls convolve with the same weights, so Winograd's kept filter transform is reused as in an attack's iterations.
+        if (cpu is { WinogradFilterCacheBytes: > 0 }) output.WriteLine("Winograd rows reuse the transformed filter from call to call, as an attack's iterations do (a training step's changed weights transform it again).");
         output.WriteLine($"{"layer",-12} {"N×C×H×W → K, R×S/stride",-30} {"forward",9} {"data",9} {"filter",9}  algorithms (forward / data / filter)");
         var passes = Enum.GetValues<ConvPass>();
         foreach (var (name, g) in workload.Convolutions())
