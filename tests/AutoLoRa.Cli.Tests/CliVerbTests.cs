@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AutoLoRa.Cpu;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Recipes.Settings;
 using static AutoLoRa.Cli.Tests.CliRunner;
@@ -162,6 +163,22 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
         using var line = JsonDocument.Parse(r.Output.Trim());
         Assert.Equal("r18w16-b64", line.RootElement.GetProperty("workload").GetString());
         Assert.True(line.RootElement.GetProperty("median_s").GetDouble() > 0);
+        // The machine the figure came from, so figures from different CPUs are never compared.
+        Assert.Equal(CpuIdentity.Current.ToString(), line.RootElement.GetProperty("cpu").GetString());
+        Assert.Equal(CpuIdentity.Current.Key, line.RootElement.GetProperty("cpu_key").GetString());
+        Assert.True(line.RootElement.GetProperty("conv_autotune").GetBoolean());
+    }
+
+    [Fact]
+    public void BenchConvNamesTheCpuAndEachPassAlgorithm()
+    {
+        var r = Run("bench", "conv", "--workload", "r18w16-b64", "--reps", "1", "--no-autotune", "--backend", "cpu");
+        CliRunner.AssertOk(r);
+        Assert.Contains($"cpu: {CpuIdentity.Current}", r.Output);
+        Assert.Contains("algorithms fixed (--no-autotune)", r.Output);
+        // Without autotuning the fixed rule decides: the stem (3 input channels) cannot use Winograd, and its
+        // 32-pixel rows are whole vectors, so all three passes run directly.
+        Assert.Matches(@"stem .* direct / direct / direct", r.Output);
     }
 
     [Fact]
