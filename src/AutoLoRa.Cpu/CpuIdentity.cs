@@ -13,15 +13,8 @@ namespace AutoLoRa.Cpu;
 /// </summary>
 public sealed class CpuIdentity
 {
-    private CpuIdentity(string vendor, int family, int model, string modelName, IReadOnlyList<string> extensions, int threads)
-    {
-        Vendor = vendor;
-        Family = family;
-        Model = model;
-        ModelName = modelName;
-        Extensions = extensions;
-        Threads = threads;
-    }
+    private CpuIdentity(string vendor, int family, int model, string modelName, IReadOnlyList<string> extensions, int threads) =>
+        (Vendor, Family, Model, ModelName, Extensions, Threads) = (vendor, family, model, modelName, extensions, threads);
 
     /// <summary>The processor of this process (read once).</summary>
     public static CpuIdentity Current { get; } = Detect();
