@@ -66,6 +66,9 @@ struct FiberBarrier {
 std::atomic<int> g_threadOrder{0}; // 0 forward, 1 reverse, 2 shuffled
 std::atomic<unsigned> g_orderSeed{0};
 
+// Launches that ran, for tests that must know a case launched kernels at all (autolora_emu_launch_count).
+std::atomic<unsigned long long> g_launches{0};
+
 struct Fiber {
     FiberContext context;
     bool done = false;
@@ -430,6 +433,7 @@ int launch(const char* kernel, bool elementwise, ThreadBody body,
     } catch (const std::exception& e) {
         return fail(name + ": could not start worker threads: " + e.what());
     }
+    g_launches.fetch_add(1, std::memory_order_relaxed);
     if (job.failed.load()) return fail(name + ": " + job.error);
     return 0;
 }
@@ -450,4 +454,10 @@ AUTOLORA_EMU_API int autolora_emu_set_thread_order(int order, unsigned seed)
     autolora_emu::g_orderSeed.store(seed);
     autolora_emu::g_threadOrder.store(order);
     return 0;
+}
+
+// Launches this process has run so far (failed ones included).
+AUTOLORA_EMU_API unsigned long long autolora_emu_launch_count()
+{
+    return autolora_emu::g_launches.load();
 }
