@@ -30,15 +30,16 @@ internal sealed class DataParallel(Communicator replicas)
     /// Checks that every rank starts from the same settings, data, weights and epoch, then wires the
     /// trainer's gradient averaging and its accuracy probe to the other ranks.
     /// </summary>
-    public void Join(Trainer trainer, TrainingOptions options, string scheduleKind, int startEpoch, IImageSet train, IImageSet validation)
+    public void Join(Trainer trainer, TrainingOptions options, string scheduleKind, int startEpoch, IImageSet train, IImageSet validation, IImageSet? selection = null)
     {
         if (!replicas.IsDistributed) return;
         // RunDirectory is left out: ranks on different nodes may name it differently.
         string settings = $"{trainer.Method} {scheduleKind} {options with { RunDirectory = "" }} from epoch {startEpoch}";
         Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(settings), "training settings");
         // Sizes and labels stand for the data: cheap to compare, and a different file or split changes them.
-        string data = $"{train.Count} {string.Join(',', train.Labels)} | {validation.Count} {string.Join(',', validation.Labels)}";
-        Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(data), "training or validation data (sizes, labels)");
+        string data = $"{train.Count} {string.Join(',', train.Labels)} | {validation.Count} {string.Join(',', validation.Labels)}" +
+                      (selection is null ? "" : $" | {selection.Count} {string.Join(',', selection.Labels)}");
+        Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(data), "training, validation or selection data (sizes, labels)");
         Replicas.CheckAgree(replicas, Replicas.Bytes(ModelState(trainer.Model)), "initial weights");
         trainer.ReplicaGradients = new GradientAverager(replicas, trainer.Model.Parameters());
         if (trainer.AutoScalars is { } scalars) scalars.Decide = measure => replicas.FromRoot(measure, "the accuracy probe behind λ1/λ2");
