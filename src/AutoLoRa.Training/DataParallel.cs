@@ -11,7 +11,7 @@ namespace AutoLoRa.Training;
 /// of each epoch, averages gradients and batch-norm statistics with the others, validates on its
 /// share of the validation set and adds the counts, and takes AutoLoRa's accuracy probe from rank 0
 /// — so every decision (λ1/λ2, the validation robust accuracy behind the learning rate, a halving
-/// with its restore, early stop) is made from the same numbers on every rank. Rank 0 alone writes
+/// with its restore, early stop, the test-set checkpoint selection) is made from the same numbers on every rank. Rank 0 alone writes
 /// files. With one process (<see cref="SingleProcess"/>) every member leaves the run as it was.
 /// </summary>
 internal sealed class DataParallel(Communicator replicas)
@@ -67,7 +67,7 @@ internal sealed class DataParallel(Communicator replicas)
     public void AverageStatistics(Classifier model) =>
         Replicas.Average(replicas, [.. model.NamedBuffers().Select(b => b.Tensor)], "batch-norm statistics");
 
-    /// <summary>Clean and robust validation accuracy: each rank evaluates every Size-th sample from its rank on, and the correct counts are added.</summary>
+    /// <summary>Clean and robust accuracy on a held-out set (validation, or the test set that selects): each rank evaluates every Size-th sample from its rank on, and the correct counts are added.</summary>
     public (float Clean, float Robust) Validate(Evaluator evaluator, Classifier model, IImageSet validation, PgdConfig attack, int seed)
     {
         if (!replicas.IsDistributed)
