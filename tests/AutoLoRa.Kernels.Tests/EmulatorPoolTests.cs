@@ -48,20 +48,7 @@ public sealed unsafe class EmulatorPoolTests
         Assert.Equal(before, Sum(library, x, grid: 9));
     }
 
-    /// <summary>sum_f32's per-block partials of <paramref name="x"/> over <paramref name="grid"/> blocks of 256.</summary>
-    private static float[] Sum(HostKernelLibrary library, float[] x, uint grid)
-    {
-        const uint block = 256;
-        var partials = new float[grid];
-        int n = x.Length;
-        fixed (float* px = x, pp = partials)
-        {
-            float* ax = px, ap = pp;
-            void** args = stackalloc void*[] { &ax, &ap, &n };
-            library.Launch("sum_f32", (grid, 1, 1), (block, 1, 1), block * sizeof(float), args);
-        }
-        return partials;
-    }
+    private static float[] Sum(HostKernelLibrary library, float[] x, uint grid) => EmulatorStrictnessTests.Sum(library, x, grid);
 
     private static float[] Data(int n, int seed)
     {
