@@ -46,3 +46,19 @@ extern "C" __global__ void neighbour_race_f32(float* out)
     out[tid] = slots[(tid + 1) % blockDim.x];
 }
 AUTOLORA_HOST_ENTRY(neighbour_race_f32)
+
+// @test-only: a race the default order hides: every thread writes its slot, and the last thread adds
+// all slots up without a __syncthreads first, so out[0] is the sum only when the last thread happens
+// to run after all the others (the emulator's forward order; any order on a GPU)
+extern "C" __global__ void unsynchronised_sum_f32(const float* x, float* out)
+{
+    AUTOLORA_DYNAMIC_SHARED(float, slots);
+    unsigned tid = threadIdx.x;
+    slots[tid] = x[tid];
+    if (tid == blockDim.x - 1) {
+        float sum = 0.0f;
+        for (unsigned i = 0; i < blockDim.x; ++i) sum += slots[i];
+        out[0] = sum;
+    }
+}
+AUTOLORA_HOST_ENTRY(unsynchronised_sum_f32)

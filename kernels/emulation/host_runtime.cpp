@@ -3,29 +3,32 @@
 // Why fibers: __syncthreads needs every thread of a block to reach the barrier before any
 // passes it. One OS thread per CUDA thread (up to 1024 per block, with a real barrier) would be
 // correct but costs a thread creation and kernel-level wakeups per CUDA thread. Instead each
-// worker OS thread runs one block at a time and runs the block's threads as ucontext fibers on
+// worker OS thread runs one block at a time and runs the block's threads as fibers on
 // private stacks, round-robin, switching only when a thread waits at a barrier or a shuffle.
 // That is exact (a barrier opens only when all live threads arrived), deterministic within a
 // block, and lock-free because one block never spans two OS threads. Blocks run in parallel
 // on several workers, which is why atomicAdd is a real atomic.
 //
-// Why an elementwise fast path: a fiber costs two context switches (each a sigprocmask
-// syscall in glibc). Kernels registered with AUTOLORA_HOST_ENTRY_ELEMENTWISE run each thread as
+// Why an elementwise fast path: a fiber costs a stack and two context switches (fiber_context.h).
+// Kernels registered with AUTOLORA_HOST_ENTRY_ELEMENTWISE run each thread as
 // a plain function call instead; if such a kernel calls __syncthreads or a shuffle in a block of
 // more than one thread, the launch fails with a message naming the kernel.
 //
-// POSIX only (ucontext + mmap); Windows would need CreateFiber/SwitchToFiber instead.
+// POSIX only (mmap, and ucontext off x86-64); Windows would need CreateFiber/SwitchToFiber instead.
 #if defined(__APPLE__) && !defined(_XOPEN_SOURCE)
 #define _XOPEN_SOURCE 700 // macOS hides ucontext without it
 #endif
 #include "host_runtime.h"
+#include "fiber_context.h"
 
 #include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -63,8 +66,11 @@ struct FiberBarrier {
 std::atomic<int> g_threadOrder{0}; // 0 forward, 1 reverse, 2 shuffled
 std::atomic<unsigned> g_orderSeed{0};
 
+// Launches that ran, for tests that must know a case launched kernels at all (autolora_emu_launch_count).
+std::atomic<unsigned long long> g_launches{0};
+
 struct Fiber {
-    ucontext_t context;
+    FiberContext context;
     bool done = false;
 };
 
@@ -76,7 +82,7 @@ struct Worker {
     unsigned threads = 0;        // threads per block
     unsigned current = 0;        // linear id of the running fiber
     unsigned live = 0;           // threads of this block that have not returned
-    ucontext_t scheduler;
+    FiberContext scheduler;
     std::vector<Fiber> fibers;
     char* stacks = nullptr;      // threads × kFiberStack, committed lazily by the OS
     std::size_t stacksBytes = 0;
@@ -112,7 +118,7 @@ void set_thread_index(unsigned linear)
 void yield_to_scheduler()
 {
     Worker& w = *t_worker;
-    swapcontext(&w.fibers[w.current].context, &w.scheduler);
+    fiber_switch(w.fibers[w.current].context, w.scheduler);
 }
 
 void wait_at(FiberBarrier& b, const unsigned& participants, const void* site = nullptr)
@@ -158,7 +164,8 @@ void fiber_main()
     --w.live;
     --w.warpLive[me / kWarpSize];
     w.warpLiveMask[me / kWarpSize] &= ~(1u << (me % kWarpSize));
-    // Returning resumes uc_link, the scheduler.
+    // Done: the scheduler never resumes this fiber, and the next block prepares its stack afresh.
+    fiber_switch(w.fibers[me].context, w.scheduler);
 }
 
 void prepare_fibers(Worker& w)
@@ -189,31 +196,26 @@ void run_block_fibers(Worker& w)
     for (unsigned t = 0; t < w.threads; ++t) {
         Fiber& f = w.fibers[t];
         f.done = false;
-        getcontext(&f.context);
-        f.context.uc_stack.ss_sp = w.stacks + static_cast<std::size_t>(t) * kFiberStack;
-        f.context.uc_stack.ss_size = kFiberStack;
-        f.context.uc_link = &w.scheduler;
-        makecontext(&f.context, fiber_main, 0);
+        fiber_prepare(f.context, w.stacks + static_cast<std::size_t>(t) * kFiberStack, kFiberStack, fiber_main);
     }
     while (w.live > 0) {
         for (unsigned t : w.order) {
             if (w.fibers[t].done) continue;
             w.current = t;
             set_thread_index(t);
-            swapcontext(&w.scheduler, &w.fibers[t].context);
+            fiber_switch(w.scheduler, w.fibers[t].context);
         }
     }
 }
 
 // The turn order for the block about to run: forward, reverse, or a shuffle seeded by the block.
-void choose_order(Worker& w, unsigned long long block)
+void choose_order(Worker& w, int mode, unsigned seed, unsigned long long block)
 {
     w.order.resize(w.threads);
     for (unsigned t = 0; t < w.threads; ++t) w.order[t] = t;
-    int mode = g_threadOrder.load(std::memory_order_relaxed);
     if (mode == 1) std::reverse(w.order.begin(), w.order.end());
     if (mode == 2) {
-        std::mt19937_64 random(g_orderSeed.load(std::memory_order_relaxed) * 0x9E3779B97F4A7C15ULL + block);
+        std::mt19937_64 random(seed * 0x9E3779B97F4A7C15ULL + block);
         std::shuffle(w.order.begin(), w.order.end(), random);
     }
 }
@@ -232,43 +234,114 @@ struct LaunchShape {
     unsigned sharedBytes;
 };
 
-// One worker OS thread: takes block numbers from `next` until none are left or one failed.
-void worker_loop(const LaunchShape& shape, ThreadBody body, void** args, bool elementwise,
-                 std::atomic<unsigned long long>& next, std::atomic<bool>& failed, std::string& errorOut)
+// One launch, shared by the workers that run its blocks. Lives on the launching thread's stack
+// until `done`.
+struct Job {
+    ThreadBody body = nullptr;
+    void** args = nullptr;
+    bool elementwise = false;
+    LaunchShape shape{};
+    unsigned long long blocks = 0;
+    int order = 0;      // the thread order when the launch was made, for all its blocks
+    unsigned seed = 0;
+    std::atomic<unsigned long long> next{0};
+    std::atomic<bool> failed{false};
+    std::string error;  // written once, by the worker that set `failed`
+    unsigned running = 0; // workers inside the job (guarded by the pool's mutex)
+    bool done = false;    // every block ran or one failed, and no worker is inside (same guard)
+};
+
+// Runs blocks of `job` on this worker until none are left or one failed.
+void run_job(Worker& w, Job& job)
 {
-    Worker w;
-    t_worker = &w;
-    w.body = body;
-    w.args = args;
-    w.elementwise = elementwise;
+    const LaunchShape& shape = job.shape;
+    w.body = job.body;
+    w.args = job.args;
+    w.elementwise = job.elementwise;
     w.threads = shape.block.x * shape.block.y * shape.block.z;
+    w.error.clear();
     w.lanes.assign(w.threads, 0.0f);
     w.shared.resize((shape.sharedBytes + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t));
     gridDim = shape.grid;
     blockDim = shape.block;
-    unsigned long long blocks = 1ULL * shape.grid.x * shape.grid.y * shape.grid.z;
     try {
-        if (!elementwise) prepare_fibers(w);
+        if (!job.elementwise) prepare_fibers(w);
         for (;;) {
-            unsigned long long b = next.fetch_add(1, std::memory_order_relaxed);
-            if (b >= blocks || failed.load(std::memory_order_relaxed)) break;
+            unsigned long long b = job.next.fetch_add(1, std::memory_order_relaxed);
+            if (b >= job.blocks || job.failed.load(std::memory_order_relaxed)) break;
             blockIdx.x = static_cast<unsigned>(b % shape.grid.x);
             blockIdx.y = static_cast<unsigned>((b / shape.grid.x) % shape.grid.y);
             blockIdx.z = static_cast<unsigned>(b / (1ULL * shape.grid.x * shape.grid.y));
-            choose_order(w, b);
+            choose_order(w, job.order, job.seed, b);
             // Fresh shared memory holds garbage on a GPU; NaN (all bits set) makes a read before
             // any write show up in the results instead of reading the previous block's values.
             std::memset(w.shared.data(), 0xFF, w.shared.size() * sizeof(std::max_align_t));
-            if (elementwise) run_block_elementwise(w);
+            if (job.elementwise) run_block_elementwise(w);
             else run_block_fibers(w);
             if (!w.error.empty()) break;
         }
     } catch (const std::exception& e) {
         w.error = e.what();
     }
-    if (!w.error.empty() && !failed.exchange(true)) errorOut = w.error;
-    t_worker = nullptr;
+    if (!w.error.empty() && !job.failed.exchange(true)) job.error = w.error;
 }
+
+// The persistent workers. Never destroyed: process exit must not wait for (or join) a worker that
+// is blocked waiting for work.
+class Pool {
+public:
+    static Pool& instance()
+    {
+        static Pool* pool = new Pool();
+        return *pool;
+    }
+
+    // Queues the job and returns when every block ran or one failed.
+    void run(Job& job)
+    {
+        std::unique_lock lock(mutex_);
+        queue_.push_back(&job);
+        if (job.blocks == 1) work_.notify_one();
+        else work_.notify_all();
+        finished_.wait(lock, [&] { return job.done; });
+    }
+
+private:
+    Pool()
+    {
+        unsigned count = std::max(1u, std::thread::hardware_concurrency());
+        threads_.reserve(count);
+        for (unsigned i = 0; i < count; ++i) threads_.emplace_back([this] { serve(); });
+    }
+
+    void serve()
+    {
+        Worker w; // this thread's fiber stacks and block state, kept from job to job
+        t_worker = &w;
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            work_.wait(lock, [&] { return !queue_.empty(); });
+            Job& job = *queue_.front();
+            ++job.running;
+            lock.unlock();
+            run_job(w, job);
+            lock.lock();
+            // run_job returns only when no block is left to hand out, so no one else needs to join.
+            auto queued = std::find(queue_.begin(), queue_.end(), &job);
+            if (queued != queue_.end()) queue_.erase(queued);
+            if (--job.running == 0) {
+                job.done = true;
+                finished_.notify_all();
+            }
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable work_;     // a job was queued
+    std::condition_variable finished_; // a job is done
+    std::deque<Job*> queue_;           // jobs that may have blocks left to hand out, oldest first
+    std::vector<std::thread> threads_;
+};
 
 int fail(const std::string& message)
 {
@@ -347,24 +420,21 @@ int launch(const char* kernel, bool elementwise, ThreadBody body,
         return fail(name + ": " + std::to_string(sharedBytes) + " bytes of dynamic shared memory exceed the " +
                     std::to_string(kMaxDynamicShared) + "-byte default limit");
     }
-    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    unsigned workerCount = static_cast<unsigned>(std::min<unsigned long long>(blocks, cores));
-    LaunchShape shape{dim3{gx, gy, gz}, dim3{bx, by, bz}, sharedBytes};
-    std::atomic<unsigned long long> next{0};
-    std::atomic<bool> failed{false};
-    std::string error;
+    Job job;
+    job.body = body;
+    job.args = args;
+    job.elementwise = elementwise;
+    job.shape = LaunchShape{dim3{gx, gy, gz}, dim3{bx, by, bz}, sharedBytes};
+    job.blocks = blocks;
+    job.order = g_threadOrder.load(std::memory_order_relaxed);
+    job.seed = g_orderSeed.load(std::memory_order_relaxed);
     try {
-        std::vector<std::thread> workers;
-        workers.reserve(workerCount);
-        for (unsigned i = 0; i < workerCount; ++i) {
-            workers.emplace_back(worker_loop, std::cref(shape), body, args, elementwise, std::ref(next),
-                                 std::ref(failed), std::ref(error));
-        }
-        for (auto& t : workers) t.join();
+        Pool::instance().run(job);
     } catch (const std::exception& e) {
         return fail(name + ": could not start worker threads: " + e.what());
     }
-    if (failed.load()) return fail(name + ": " + error);
+    g_launches.fetch_add(1, std::memory_order_relaxed);
+    if (job.failed.load()) return fail(name + ": " + job.error);
     return 0;
 }
 
@@ -384,4 +454,10 @@ AUTOLORA_EMU_API int autolora_emu_set_thread_order(int order, unsigned seed)
     autolora_emu::g_orderSeed.store(seed);
     autolora_emu::g_threadOrder.store(order);
     return 0;
+}
+
+// Launches this process has run so far (failed ones included).
+AUTOLORA_EMU_API unsigned long long autolora_emu_launch_count()
+{
+    return autolora_emu::g_launches.load();
 }

@@ -83,6 +83,14 @@ public sealed unsafe class HostKernelLibrary
         if (((delegate* unmanaged<int, uint, int>)setter)((int)order, seed) != 0) throw new ArgumentOutOfRangeException(nameof(order), order, null);
     }
 
+    /// <summary>
+    /// Launches this process has run through the library so far (failed ones included), so a test can
+    /// tell a case that launched kernels from one that ran only library code.
+    /// </summary>
+    public ulong LaunchCount => NativeLibrary.TryGetExport(_handle, "autolora_emu_launch_count", out var counter)
+        ? ((delegate* unmanaged<ulong>)counter)()
+        : throw new KernelException($"{Path} has no autolora_emu_launch_count: rebuild the kernels (dotnet build runs CMake).");
+
     private bool TryGetEntry(string kernel, out nint entry)
     {
         if (_entries.TryGetValue(kernel, out entry)) return true;

@@ -67,9 +67,10 @@ public sealed unsafe class EmulatorStrictnessTests
         }
     }
 
-    private static float[] Sum(HostKernelLibrary library, float[] x)
+    /// <summary>sum_f32's per-block partials of <paramref name="x"/> over <paramref name="grid"/> blocks of 256.</summary>
+    internal static float[] Sum(HostKernelLibrary library, float[] x, uint grid = 3)
     {
-        const uint grid = 3, block = 256;
+        const uint block = 256;
         var partials = new float[grid];
         int n = x.Length;
         fixed (float* px = x, pp = partials)

@@ -14,7 +14,7 @@ public sealed unsafe partial class EmulatedRuntime
     {
         CheckConv("cudnnConvolutionForward", xDesc, wDesc, conv, yDesc);
         float* px = (float*)x, pw = (float*)w;
-        Convolve(xDesc, wDesc, conv, yDesc, (float*)y, yDesc.Count, (xi, wi, yi) => (yi, px[xi] * (double)pw[wi]));
+        Convolve(xDesc, wDesc, conv, yDesc, (float*)y, yDesc.Count, new ForwardTerm(px, pw));
     }
 
     /// <inheritdoc/>
@@ -22,7 +22,7 @@ public sealed unsafe partial class EmulatedRuntime
     {
         CheckConv("cudnnConvolutionBackwardData", dxDesc, wDesc, conv, dyDesc);
         float* pw = (float*)w, pdy = (float*)dy;
-        Convolve(dxDesc, wDesc, conv, dyDesc, (float*)dx, dxDesc.Count, (xi, wi, yi) => (xi, pw[wi] * (double)pdy[yi]));
+        Convolve(dxDesc, wDesc, conv, dyDesc, (float*)dx, dxDesc.Count, new BackwardDataTerm(pw, pdy));
     }
 
     /// <inheritdoc/>
@@ -30,7 +30,7 @@ public sealed unsafe partial class EmulatedRuntime
     {
         CheckConv("cudnnConvolutionBackwardFilter", xDesc, dwDesc, conv, dyDesc);
         float* px = (float*)x, pdy = (float*)dy;
-        Convolve(xDesc, dwDesc, conv, dyDesc, (float*)dw, dwDesc.Count, (xi, wi, yi) => (wi, px[xi] * (double)pdy[yi]));
+        Convolve(xDesc, dwDesc, conv, dyDesc, (float*)dw, dwDesc.Count, new BackwardFilterTerm(px, pdy));
     }
 
     /// <inheritdoc/>
@@ -144,11 +144,13 @@ public sealed unsafe partial class EmulatedRuntime
 
     /// <summary>
     /// One convolution direction in double precision, rounded once into <paramref name="result"/>. The loop nest is the forward one for all three directions: output by
-    /// output and, within one, over (c, r, s); <paramref name="multiply"/> maps a multiply's
-    /// (x, w, y) element indices to the sum it adds to and the product it adds.
+    /// output and, within one, over (c, r, s); <paramref name="term"/> maps a multiply's
+    /// (x, w, y) element indices to the sum it adds to and the product it adds. A struct, not a
+    /// delegate: the JIT compiles the loop once per direction with the term inlined, where a
+    /// delegate call per multiply made the reference the slowest part of an emulated step.
     /// </summary>
-    private static void Convolve(TensorDesc xd, FilterDesc wd, ConvDesc cd, TensorDesc yd, float* result, long count,
-        Func<long, long, long, (long Target, double Product)> multiply)
+    private static void Convolve<TTerm>(TensorDesc xd, FilterDesc wd, ConvDesc cd, TensorDesc yd, float* result, long count, TTerm term)
+        where TTerm : struct, IConvolutionTerm
     {
         var sums = new double[count];
         for (int n = 0; n < yd.N; n++)
@@ -166,12 +168,36 @@ public sealed unsafe partial class EmulatedRuntime
                 {
                     int w = ow * cd.StrideW - cd.PadW + s * cd.DilationW;
                     if ((uint)w >= (uint)xd.W) continue;
-                    var (target, product) = multiply(Index(xd, n, c, h, w), ((k * (long)wd.C + c) * wd.R + r) * wd.S + s, yi);
+                    var (target, product) = term.Multiply(Index(xd, n, c, h, w), ((k * (long)wd.C + c) * wd.R + r) * wd.S + s, yi);
                     sums[target] += product;
                 }
             }
         }
         Round(sums, result);
+    }
+
+    /// <summary>One multiply of a convolution direction: the index of the sum it adds to, and the product.</summary>
+    private interface IConvolutionTerm
+    {
+        (long Target, double Product) Multiply(long xi, long wi, long yi);
+    }
+
+    /// <summary>Forward: y[yi] += x[xi]·w[wi].</summary>
+    private readonly struct ForwardTerm(float* x, float* w) : IConvolutionTerm
+    {
+        public (long Target, double Product) Multiply(long xi, long wi, long yi) => (yi, x[xi] * (double)w[wi]);
+    }
+
+    /// <summary>Gradient to the input: dx[xi] += w[wi]·dy[yi].</summary>
+    private readonly struct BackwardDataTerm(float* w, float* dy) : IConvolutionTerm
+    {
+        public (long Target, double Product) Multiply(long xi, long wi, long yi) => (xi, w[wi] * (double)dy[yi]);
+    }
+
+    /// <summary>Gradient to the filter: dw[wi] += x[xi]·dy[yi].</summary>
+    private readonly struct BackwardFilterTerm(float* x, float* dy) : IConvolutionTerm
+    {
+        public (long Target, double Product) Multiply(long xi, long wi, long yi) => (wi, x[xi] * (double)dy[yi]);
     }
 
     /// <summary>Double-precision sums rounded once into the float result, as a reference should.</summary>
