@@ -146,9 +146,7 @@ public sealed partial class CpuBackend
         if (ChoiceCache.TryGet(key, out var known) && candidates.Contains(known)) return known;
 
         Span<long> fastest = stackalloc long[count];
-        Span<long> slowest = stackalloc long[count];
         fastest.Fill(long.MaxValue);
-        slowest.Clear();
         for (int round = 0; round <= TimedRounds; round++)
         {
             for (int i = 0; i < count; i++)
@@ -158,7 +156,6 @@ public sealed partial class CpuBackend
                 long elapsed = Stopwatch.GetTimestamp() - start;
                 if (round == 0) continue;
                 fastest[i] = Math.Min(fastest[i], elapsed);
-                slowest[i] = Math.Max(slowest[i], elapsed);
             }
         }
         int best = 0;
@@ -166,15 +163,9 @@ public sealed partial class CpuBackend
         {
             if (fastest[i] < fastest[best]) best = i;
         }
-        // On a busy machine the rounds of one candidate disagree, and the winner may be an accident:
-        // it serves this process, but only a steady measurement is saved for the next one.
-        bool steady = slowest[best] <= fastest[best] * SteadySpread;
-        ChoiceCache.Store(key, candidates[best], persist: steady);
+        ChoiceCache.Store(key, candidates[best]);
         return candidates[best];
     }
-
-    /// <summary>The most a winner's slowest timed round may exceed its fastest for the choice to be saved to disk.</summary>
-    private const double SteadySpread = 1.25;
 
     /// <summary>One pass of one call with its operands bound, runnable by any of its candidates (as often as timing needs).</summary>
     private interface IConvRun

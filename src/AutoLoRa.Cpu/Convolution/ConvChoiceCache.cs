@@ -13,8 +13,11 @@ internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, Conv
 /// (<see cref="CpuIdentity.Key"/>) on its second line; a file from another CPU, or one that does not
 /// parse, is ignored with a one-line warning and replaced at the next store. Stores write a
 /// temporary file beside it and rename it over the old one, so a reader never sees half a file.
-/// Two processes storing at once may each drop the other's new entries: they are measured again.
-/// A choice whose measurement was unsteady (a busy machine) is kept in memory but not saved.
+/// Every measured choice is saved, a busy machine's too: once a shape is in the file, every later
+/// process on this CPU runs the same algorithm, so its runs repeat bit for bit (a resumed run equals
+/// the uninterrupted one). A store first takes in what other processes saved meanwhile, keeping
+/// their choice where both measured the same shape, so concurrent processes converge on one file.
+/// Delete the file to measure again (for example after measuring on a busy machine).
 /// </summary>
 /// <remarks>
 /// Format, one choice per line after the header:
@@ -31,7 +34,6 @@ internal sealed class ConvChoiceCache
     private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));
 
     private readonly ConcurrentDictionary<ConvChoiceKey, ConvAlgorithm> _choices = new();
-    private readonly ConcurrentDictionary<ConvChoiceKey, bool> _unsaved = new();
     private readonly string? _path;
     private readonly string _cpuKey;
     private readonly TextWriter _log;
@@ -73,16 +75,10 @@ internal sealed class ConvChoiceCache
 
     public bool TryGet(in ConvChoiceKey key, out ConvAlgorithm algorithm) => _choices.TryGetValue(key, out algorithm);
 
-    /// <summary>Keeps a winner in memory and, with <paramref name="persist"/>, rewrites the file with every choice held that may be saved.</summary>
-    public void Store(in ConvChoiceKey key, ConvAlgorithm algorithm, bool persist = true)
+    /// <summary>Keeps a winner in memory and rewrites the file with every choice held and every one already saved there.</summary>
+    public void Store(in ConvChoiceKey key, ConvAlgorithm algorithm)
     {
         _choices[key] = algorithm;
-        if (!persist)
-        {
-            _unsaved[key] = true;
-            return;
-        }
-        _unsaved.TryRemove(key, out _);
         if (_path is null) return;
         lock (_writing)
         {
@@ -91,6 +87,7 @@ internal sealed class ConvChoiceCache
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                foreach (var (saved, choice) in ReadChoices(_path, warn: false)) _choices[saved] = choice;
                 File.WriteAllText(temporary, Serialize(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 File.Move(temporary, _path, overwrite: true);
             }
@@ -107,7 +104,7 @@ internal sealed class ConvChoiceCache
     {
         var text = new StringBuilder();
         text.Append(Magic).Append('\n').Append("cpu ").Append(_cpuKey).Append('\n');
-        foreach (var (key, algorithm) in _choices.Where(c => !_unsaved.ContainsKey(c.Key)).OrderBy(c => Format(c.Key), StringComparer.Ordinal))
+        foreach (var (key, algorithm) in _choices.OrderBy(c => Format(c.Key), StringComparer.Ordinal))
         {
             text.Append(Format(key)).Append(' ').Append(algorithm.Name()).Append('\n');
         }
@@ -130,39 +127,46 @@ internal sealed class ConvChoiceCache
 
     private void Load(string path)
     {
+        foreach (var (key, algorithm) in ReadChoices(path, warn: true)) _choices[key] = algorithm;
+    }
+
+    /// <summary>The file's choices; none (with a warning if <paramref name="warn"/>) when it is missing, unreadable, foreign or corrupt.</summary>
+    private List<(ConvChoiceKey, ConvAlgorithm)> ReadChoices(string path, bool warn)
+    {
+        var loaded = new List<(ConvChoiceKey, ConvAlgorithm)>();
         string[] lines;
         try
         {
-            if (!File.Exists(path)) return;
+            if (!File.Exists(path)) return loaded;
             lines = File.ReadAllLines(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _log.WriteLine($"warning: convolution autotuning could not read {path} ({e.Message}); measuring again.");
-            return;
+            if (warn) _log.WriteLine($"warning: convolution autotuning could not read {path} ({e.Message}); measuring again.");
+            return loaded;
         }
         if (lines.Length < 2 || lines[0] != Magic || !lines[1].StartsWith("cpu ", StringComparison.Ordinal))
         {
-            _log.WriteLine($"warning: {path} is not a convolution-algorithm cache this version wrote; ignoring it (measuring again).");
-            return;
+            if (warn) _log.WriteLine($"warning: {path} is not a convolution-algorithm cache this version wrote; ignoring it (measuring again).");
+            return loaded;
         }
         if (lines[1][4..] != _cpuKey)
         {
-            _log.WriteLine($"warning: {path} was measured on another CPU ({lines[1][4..]}, this is {_cpuKey}); ignoring it (measuring again).");
-            return;
+            if (warn) _log.WriteLine($"warning: {path} was measured on another CPU ({lines[1][4..]}, this is {_cpuKey}); ignoring it (measuring again).");
+            return loaded;
         }
-        var loaded = new List<(ConvChoiceKey, ConvAlgorithm)>();
         for (int i = 2; i < lines.Length; i++)
         {
             if (lines[i].Length == 0) continue;
             if (!TryParse(lines[i], out var key, out var algorithm))
             {
-                _log.WriteLine($"warning: {path} line {i + 1} does not parse ('{Shorten(lines[i])}'); ignoring the file (measuring again).");
-                return;
+                if (warn) _log.WriteLine($"warning: {path} line {i + 1} does not parse ('{Shorten(lines[i])}'); ignoring the file (measuring again).");
+                loaded.Clear();
+                return loaded;
             }
             loaded.Add((key, algorithm));
         }
-        foreach (var (key, algorithm) in loaded) _choices[key] = algorithm;
+        return loaded;
     }
 
     private static bool TryParse(string line, out ConvChoiceKey key, out ConvAlgorithm algorithm)
