@@ -14,7 +14,7 @@ public sealed unsafe partial class EmulatedRuntime
     {
         CheckConv("cudnnConvolutionForward", xDesc, wDesc, conv, yDesc);
         float* px = (float*)x, pw = (float*)w;
-        Convolve(xDesc, wDesc, conv, yDesc, (float*)y, yDesc.Count, (xi, wi, yi) => (yi, px[xi] * (double)pw[wi]));
+        Convolve(xDesc, wDesc, conv, yDesc, (float*)y, yDesc.Count, (xi, wi, yi) => (yi, Operand(px[xi]) * (double)Operand(pw[wi])));
     }
 
     /// <inheritdoc/>
@@ -22,7 +22,7 @@ public sealed unsafe partial class EmulatedRuntime
     {
         CheckConv("cudnnConvolutionBackwardData", dxDesc, wDesc, conv, dyDesc);
         float* pw = (float*)w, pdy = (float*)dy;
-        Convolve(dxDesc, wDesc, conv, dyDesc, (float*)dx, dxDesc.Count, (xi, wi, yi) => (xi, pw[wi] * (double)pdy[yi]));
+        Convolve(dxDesc, wDesc, conv, dyDesc, (float*)dx, dxDesc.Count, (xi, wi, yi) => (xi, Operand(pw[wi]) * (double)Operand(pdy[yi])));
     }
 
     /// <inheritdoc/>
@@ -30,7 +30,7 @@ public sealed unsafe partial class EmulatedRuntime
     {
         CheckConv("cudnnConvolutionBackwardFilter", xDesc, dwDesc, conv, dyDesc);
         float* px = (float*)x, pdy = (float*)dy;
-        Convolve(xDesc, dwDesc, conv, dyDesc, (float*)dw, dwDesc.Count, (xi, wi, yi) => (wi, px[xi] * (double)pdy[yi]));
+        Convolve(xDesc, dwDesc, conv, dyDesc, (float*)dw, dwDesc.Count, (xi, wi, yi) => (wi, Operand(px[xi]) * (double)Operand(pdy[yi])));
     }
 
     /// <inheritdoc/>
