@@ -17,6 +17,18 @@ public sealed record Tolerance(double Relative, double Absolute, string Why)
     public static Tolerance Scaled(double bound, string why) => new(bound, bound, why);
 
     /// <summary>
+    /// This tolerance plus the device's documented transcendental error (<see cref="DeviceMath"/>):
+    /// the bound it had covers the summation orders and roundings it was written for; a GPU's
+    /// ex2.approx / lg2.approx error comes on top, derived as <paramref name="derivation"/> says.
+    /// </summary>
+    public Tolerance WithDeviceMath(double relative, double absolute, string derivation) => this with
+    {
+        Relative = Relative + relative,
+        Absolute = Absolute + absolute,
+        Why = $"{Why}; plus the GPU's exp/log error: {derivation}",
+    };
+
+    /// <summary>
     /// The bound for a backend whose GEMMs and convolutions run in TF32 (null: the same as in FP32,
     /// for outputs no matrix product computes).
     /// </summary>
