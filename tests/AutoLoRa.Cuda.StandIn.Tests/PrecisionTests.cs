@@ -21,8 +21,9 @@ public sealed class PrecisionTests
     [SkippableStandInFact]
     public void Fp32_keeps_every_input_bit_of_gemm_and_convolution()
     {
-        var (gemm, forward, data, filter) = Products(MatrixPrecision.Fp32, out var precision);
+        var (gemm, forward, data, filter) = Products(MatrixPrecision.Fp32, out var precision, out var blasMath);
         Assert.Equal(MatrixPrecision.Fp32, precision);
+        Assert.Equal("CUBLAS_DEFAULT_MATH", blasMath);
         Assert.Equal(Fine, gemm);
         Assert.Equal(Fine, forward);
         Assert.Equal(Fine, data);
@@ -32,8 +33,9 @@ public sealed class PrecisionTests
     [SkippableStandInFact]
     public void Tf32_rounds_the_inputs_of_gemm_and_convolution()
     {
-        var (gemm, forward, data, filter) = Products(MatrixPrecision.Tf32, out var precision);
+        var (gemm, forward, data, filter) = Products(MatrixPrecision.Tf32, out var precision, out var blasMath);
         Assert.Equal(MatrixPrecision.Tf32, precision);
+        Assert.Equal("CUBLAS_TF32_TENSOR_OP_MATH", blasMath);
         Assert.Equal(1f, gemm);
         Assert.Equal(1f, forward);
         Assert.Equal(1f, data);
@@ -67,7 +69,7 @@ public sealed class PrecisionTests
         StandInMachine.Set("device_sm", 70);
         try
         {
-            var (gemm, forward, _, _) = Products(MatrixPrecision.Tf32, out var precision);
+            var (gemm, forward, _, _) = Products(MatrixPrecision.Tf32, out var precision, out _);
             Assert.Equal(MatrixPrecision.Fp32, precision);
             Assert.Equal(Fine, gemm);
             Assert.Equal(Fine, forward);
@@ -80,12 +82,15 @@ public sealed class PrecisionTests
 
     /// <summary>
     /// 1×1 products of <see cref="Fine"/> and 1 in <paramref name="asked"/>: a GEMM, and a 1×1
-    /// convolution's forward, data and filter gradients, with the precision the runtime settled on.
+    /// convolution's forward, data and filter gradients, with the precision the runtime settled on
+    /// and the math mode its cuBLAS handle reports.
     /// </summary>
-    private static (float Gemm, float Forward, float Data, float Filter) Products(MatrixPrecision asked, out MatrixPrecision precision)
+    private static (float Gemm, float Forward, float Data, float Filter) Products(MatrixPrecision asked, out MatrixPrecision precision, out string blasMath)
     {
-        using var backend = new CudaBackend(new NativeRuntime(0, asked));
+        var runtime = new NativeRuntime(0, asked);
+        using var backend = new CudaBackend(runtime);
         precision = backend.Precision;
+        blasMath = runtime.BlasMathMode;
         var g = new ConvGeometry(1, 1, 1, 1, 1, 1, 1);
         var fine = backend.Allocate(1);
         var one = backend.Allocate(1);
@@ -109,4 +114,4 @@ public sealed class PrecisionTests
 /// <summary>The verification table's matrix-product cases over NativeRuntime in TF32, through the stand-ins (sm_80 profile).</summary>
 [Trait("Backend", "cuda-standin")]
 [StandInsRequired]
-public sealed class StandInTf32TableTests() : Tf32TableTests(new CudaBackend(new NativeRuntime(0, MatrixPrecision.Tf32)));
+public sealed class StandInTf32TableTests() : Tf32TableTests(() => new CudaBackend(new NativeRuntime(0, MatrixPrecision.Tf32)));

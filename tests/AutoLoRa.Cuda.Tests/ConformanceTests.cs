@@ -19,7 +19,7 @@ public sealed class CudaEmulatedPlainReferenceTableTests() : PlainReferenceTable
 
 /// <summary>The verification table's matrix-product cases on the emulated runtime in TF32 (its cuBLAS and cuDNN round their inputs).</summary>
 [Trait("Backend", "cuda-emu")]
-public sealed class CudaEmulatedTf32TableTests() : Tf32TableTests(new CudaBackend(new EmulatedRuntime(precision: MatrixPrecision.Tf32)));
+public sealed class CudaEmulatedTf32TableTests() : Tf32TableTests(() => new CudaBackend(new EmulatedRuntime(precision: MatrixPrecision.Tf32)));
 
 /// <summary>
 /// The conformance suite on a real GPU. Without a driver, device, cuBLAS or cuDNN every test is

@@ -99,6 +99,24 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
     private static cublasMath_t BlasMath(MatrixPrecision precision) =>
         precision == MatrixPrecision.Tf32 ? cublasMath_t.Tf32TensorOp : cublasMath_t.Default;
 
+    /// <summary>The math mode the cuBLAS handle reports (cublasGetMathMode), as the library itself has it.</summary>
+    public string BlasMathMode
+    {
+        get
+        {
+            MakeCurrent();
+            cublasMath_t mode;
+            Check.CuBlas(CuBlas.cublasGetMathMode(_cublas.Value, &mode));
+            return mode switch
+            {
+                cublasMath_t.Default => "CUBLAS_DEFAULT_MATH",
+                cublasMath_t.Pedantic => "CUBLAS_PEDANTIC_MATH",
+                cublasMath_t.Tf32TensorOp => "CUBLAS_TF32_TENSOR_OP_MATH",
+                _ => $"cublasMath_t {(int)mode}",
+            };
+        }
+    }
+
     /// <summary>cuBLAS's version number (cublasGetVersion).</summary>
     public int CuBlasVersion { get; }
 

@@ -1,21 +1,18 @@
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Cpu;
 using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Cpu;
 using AutoLoRa.Verify;
 
 namespace AutoLoRa.Core.Tests.Conformance;
 
 /// <summary>
-/// The verification table's matrix-product cases (every case with an output whose tolerance has a
-/// TF32 bound: GEMMs, convolutions, the LoRA merge) on a backend of a sealed subclass that computes
-/// its GEMMs and convolutions in TF32. Each output is held to its FP32 bound plus the TF32
-/// input-rounding bound, (2u + u²)·k·max|a·b| with u = 2^-11 and k the sum's length
-/// (<see cref="Tolerance.WithTf32Products"/>).
+/// The verification table's matrix-product cases — every case with an output whose tolerance has a
+/// TF32 bound: GEMMs, convolutions, the LoRA merge — on the backend a sealed subclass opens in TF32.
+/// Each output is held to its FP32 bound plus TF32's input rounding, (2u + u²)·k·max|a·b| with
+/// u = 2^-11 and k the sum's length (<see cref="Tolerance.WithTf32Products"/>).
 /// </summary>
-public abstract class Tf32TableTests(Backend backend) : IDisposable
+public abstract class Tf32TableTests(Func<Backend> open)
 {
-    private readonly CpuBackend _reference = new();
-
     /// <summary>The names of the cases some of whose outputs a matrix product computes.</summary>
     public static TheoryData<string> Cases() =>
     [
@@ -28,16 +25,11 @@ public abstract class Tf32TableTests(Backend backend) : IDisposable
     [MemberData(nameof(Cases))]
     public void Case_holds_under_tf32(string name)
     {
+        using var candidate = open();
+        using var cpu = new CpuBackend();
         // A backend that quietly fell back to FP32 would pass every case; it must really be TF32.
-        Assert.Equal(MatrixPrecision.Tf32, backend.Precision);
-        var outcome = new CaseRunner(backend, _reference).Check(VerificationTable.Find(name));
+        Assert.Equal(MatrixPrecision.Tf32, candidate.Precision);
+        var outcome = new CaseRunner(candidate, cpu).Check(VerificationTable.Find(name));
         Assert.True(outcome.Passed, $"{name}: {outcome.Detail}");
-    }
-
-    public void Dispose()
-    {
-        backend.Dispose();
-        _reference.Dispose();
-        GC.SuppressFinalize(this);
     }
 }
