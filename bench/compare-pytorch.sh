@@ -4,6 +4,7 @@
 # smallest step time in brackets), and the ratio. Rounds alternate ours and the peer's, because
 # machines drift: compare the ratios, not the absolute times across sessions.
 # Usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup] [rounds] [workloads]
+#   workloads: any of r18w16-b64 r18-b32 vit-ti4-b32 vit-s16-b8 (default: the two ResNet-18 ones)
 #   PEER_DIR: the directory holding the peer's run.sh (in this workplace ../shared/peers/pytorch)
 set -euo pipefail
 peer="$(cd "${1:?usage: bench/compare-pytorch.sh PEER_DIR [steps] [warmup]}" && pwd)"
@@ -22,7 +23,13 @@ smallest() { python3 -c 'import sys; print(min(float(v) for v in sys.argv[1:]))'
 echo "| workload | step | AutoLoRa.Native | PyTorch | ours ÷ PyTorch | our bytes/step |"
 echo "| --- | --- | --- | --- | --- | --- |"
 for workload in $workloads; do
-    peer_workload=$([ "$workload" = r18w16-b64 ] && echo w16b64 || echo w64b32)
+    case "$workload" in  # our workload names → the peer's
+        r18w16-b64) peer_workload=w16b64 ;;
+        r18-b32) peer_workload=w64b32 ;;
+        vit-ti4-b32) peer_workload=vitti4b32 ;;
+        vit-s16-b8) peer_workload=vits16b8 ;;
+        *) echo "compare-pytorch.sh: the peer has no workload matching '$workload'" >&2; exit 2 ;;
+    esac
     for step in autolora vanilla infer; do
         peer_step=$([ "$step" = vanilla ] && echo trades || echo "$step")
         our_medians=(); our_mins=(); peer_medians=(); peer_mins=()

@@ -27,13 +27,8 @@ public sealed class ImageDataset : IImageSet
             if ((uint)labels[i] >= (uint)classNames.Count)
                 throw new ArgumentException($"Dataset {name}: label {labels[i]} of sample {i} is outside [0, {classNames.Count}).");
         }
-        Name = name;
-        Pixels = pixels;
-        Labels = labels;
-        Channels = channels;
-        Height = height;
-        Width = width;
-        ClassNames = [.. classNames];
+        (Name, Pixels, Labels, ClassNames) = (name, pixels, labels, [.. classNames]);
+        (Channels, Height, Width) = (channels, height, width);
     }
 
     /// <summary>A short description of the source, e.g. <c>fashion-mnist/test</c>.</summary>

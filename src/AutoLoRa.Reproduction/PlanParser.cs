@@ -85,7 +85,13 @@ public static partial class PlanParser
         }
         foreach (var m in plan.Models.Where(m => m.Pretrain is not null))
         {
-            Check(() => Recipe.Validate(plan.PretrainSettings(m.Pretrain!)), $"model '{m.Name}' pre-training", problems);
+            // A backbone's pre-training is never scored on a test set, so it has none to select on.
+            Check(() =>
+            {
+                var settings = plan.PretrainSettings(m.Pretrain!);
+                Recipe.Validate(settings);
+                SelectionSettings.CheckTestSet(settings, test: null);
+            }, $"model '{m.Name}' pre-training", problems);
         }
     }
 

@@ -56,10 +56,10 @@ public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IR
     {
         string dir = store.CellDirectory(cell);
         monitor.CellReached(index, grid.Cells.Count, cell, StateOf(cell, store));
-        var trained = ResultStore.ReadTrained(dir, cell.TrainingIdentity) ?? FineTune(store, cell, dir, cancel);
-
         var d = cell.Dataset;
         var test = Cached(_test, (d.Data, d.Classes, grid.Plan.TestImages), () => sources.Test(d.Data, d.Classes, grid.Plan.TestImages));
+        var trained = ResultStore.ReadTrained(dir, cell.TrainingIdentity) ?? FineTune(store, cell, dir, test, cancel);
+
         string best = Path.Combine(dir, "best.safetensors");
         using var model = ModelFile.Load(best, backend);
         // Keyed by the evaluation too: a state saved under other evaluation settings (ε, points) must not be resumed.
@@ -69,12 +69,13 @@ public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IR
         return new CellResult(cell.Identity, d.Name, cell.Model.Name, cell.Method, cell.Ablation, cell.Seed, evaluation, trained.Seconds, trained.History);
     }
 
-    private TrainedRun FineTune(ResultStore store, PlanCell cell, string dir, CancellationToken cancel)
+    /// <summary>Fine-tunes the cell's backbone; <paramref name="test"/> is what it is scored on, which picks its checkpoint only with select-on test.</summary>
+    private TrainedRun FineTune(ResultStore store, PlanCell cell, string dir, IImageSet test, CancellationToken cancel)
     {
         string backbone = Backbone(store, cell.Model, cancel);
         var train = TrainData(cell.Dataset.Data, cell.Dataset.Classes, cell.Dataset.TrainImages, cell.Seed);
         using var model = sources.OpenBackbone(backend, backbone, train.ClassCount, train.Channels);
-        return Train(cell.Name, model, train, cell.Settings with { RunDirectory = dir }, cell.TrainingIdentity, cancel);
+        return Train(cell.Name, model, train, cell.Settings with { RunDirectory = dir }, cell.TrainingIdentity, cancel, test);
     }
 
     /// <summary>The backbone file of <paramref name="model"/>: its checkpoint, or its pre-training's best weights (pre-trained now if need be).</summary>
@@ -93,9 +94,9 @@ public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IR
     }
 
     /// <summary>Recipe.Train (which resumes from the run's checkpoint), then the marker that training is done.</summary>
-    private TrainedRun Train(string title, Classifier model, IImageSet data, RecipeSettings settings, string identity, CancellationToken cancel)
+    private TrainedRun Train(string title, Classifier model, IImageSet data, RecipeSettings settings, string identity, CancellationToken cancel, IImageSet? test = null)
     {
-        var run = monitor.Train(title, settings.Epochs, p => Recipe.Train(backend, model, data, settings, p, cancel));
+        var run = monitor.Train(title, settings.Epochs, p => Recipe.Train(backend, model, data, settings, p, cancel, test: test));
         var trained = new TrainedRun(identity, [.. run.History]);
         ResultStore.WriteTrained(settings.RunDirectory, trained);
         return trained;

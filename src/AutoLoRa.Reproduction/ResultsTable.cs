@@ -17,15 +17,30 @@ public sealed class ResultsTable(ReproductionPlan plan, int cellCount, IReadOnly
     {
         var e = plan.Evaluation;
         var md = new StringBuilder();
+        string? warning = TestSelectionWarning();
         md.AppendLine($"# Reproduction: {plan.Name}").AppendLine();
         if (plan.Description.Length > 0) md.AppendLine(plan.Description).AppendLine();
         md.AppendLine($"{results.Count} of {cellCount} cells finished. L∞ ε = {Number(e.Epsilon)}; SA and {e.PgdName} (step {Number(e.PgdStepSize)}) on " +
                       $"{Images(plan.TestImages)} test images; AutoAttack (standard) on {AutoAttackImages(e.AutoAttackImages)}. " +
-                      "Models are each run's best-validation-robust checkpoint.").AppendLine();
+                      (warning is null ? "Models are each run's best-validation-robust checkpoint." : "Models are each run's best-validation-robust checkpoint but for the rows the warning below names.")).AppendLine();
+        if (warning is not null) md.AppendLine(warning).AppendLine();
         md.Append(Summary()).AppendLine();
         md.Append(PairedTests()).AppendLine();
         md.Append(Cells());
         return md.ToString();
+    }
+
+    /// <summary>
+    /// The warning for the variants whose cells chose their checkpoint on the test set (select-on test, known
+    /// from the test accuracies their logs hold), or null when none did.
+    /// </summary>
+    public string? TestSelectionWarning()
+    {
+        var variants = results.Where(r => r.History.Any(h => h.TestRobustAccuracy is not null))
+            .Select(r => $"{r.Dataset}.{r.Model}.{r.Method}.{r.Ablation}").Distinct().ToList();
+        return variants.Count == 0 ? null
+            : $"**Warning: {string.Join(", ", variants)} chose the checkpoint on the test set (select-on test, the authors' protocol), " +
+              "so the SA, PGD and AA of those rows are measured on the images that picked the model: optimistic, not comparable with the other rows.**";
     }
 
     /// <summary>One row per variant: each measure's mean ± std over its seeds, and beside them the published numbers where the plan gives them.</summary>

@@ -11,7 +11,7 @@ namespace AutoLoRa.Training;
 /// of each epoch, averages gradients and batch-norm statistics with the others, validates on its
 /// share of the validation set and adds the counts, and takes AutoLoRa's accuracy probe from rank 0
 /// — so every decision (λ1/λ2, the validation robust accuracy behind the learning rate, a halving
-/// with its restore, early stop) is made from the same numbers on every rank. Rank 0 alone writes
+/// with its restore, early stop, the test-set checkpoint selection) is made from the same numbers on every rank. Rank 0 alone writes
 /// files. With one process (<see cref="SingleProcess"/>) every member leaves the run as it was.
 /// </summary>
 internal sealed class DataParallel(Communicator replicas)
@@ -30,15 +30,16 @@ internal sealed class DataParallel(Communicator replicas)
     /// Checks that every rank starts from the same settings, data, weights and epoch, then wires the
     /// trainer's gradient averaging and its accuracy probe to the other ranks.
     /// </summary>
-    public void Join(Trainer trainer, TrainingOptions options, string scheduleKind, int startEpoch, IImageSet train, IImageSet validation)
+    public void Join(Trainer trainer, TrainingOptions options, string scheduleKind, int startEpoch, IImageSet train, IImageSet validation, IImageSet? selection = null)
     {
         if (!replicas.IsDistributed) return;
         // RunDirectory is left out: ranks on different nodes may name it differently.
         string settings = $"{trainer.Method} {scheduleKind} {options with { RunDirectory = "" }} from epoch {startEpoch}";
         Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(settings), "training settings");
         // Sizes and labels stand for the data: cheap to compare, and a different file or split changes them.
-        string data = $"{train.Count} {string.Join(',', train.Labels)} | {validation.Count} {string.Join(',', validation.Labels)}";
-        Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(data), "training or validation data (sizes, labels)");
+        string data = $"{train.Count} {string.Join(',', train.Labels)} | {validation.Count} {string.Join(',', validation.Labels)}" +
+                      (selection is null ? "" : $" | {selection.Count} {string.Join(',', selection.Labels)}");
+        Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(data), "training, validation or selection data (sizes, labels)");
         Replicas.CheckAgree(replicas, Replicas.Bytes(ModelState(trainer.Model)), "initial weights");
         trainer.ReplicaGradients = new GradientAverager(replicas, trainer.Model.Parameters());
         if (trainer.AutoScalars is { } scalars) scalars.Decide = measure => replicas.FromRoot(measure, "the accuracy probe behind λ1/λ2");
@@ -66,7 +67,7 @@ internal sealed class DataParallel(Communicator replicas)
     public void AverageStatistics(Classifier model) =>
         Replicas.Average(replicas, [.. model.NamedBuffers().Select(b => b.Tensor)], "batch-norm statistics");
 
-    /// <summary>Clean and robust validation accuracy: each rank evaluates every Size-th sample from its rank on, and the correct counts are added.</summary>
+    /// <summary>Clean and robust accuracy on a held-out set (validation, or the test set that selects): each rank evaluates every Size-th sample from its rank on, and the correct counts are added.</summary>
     public (float Clean, float Robust) Validate(Evaluator evaluator, Classifier model, IImageSet validation, PgdConfig attack, int seed)
     {
         if (!replicas.IsDistributed)

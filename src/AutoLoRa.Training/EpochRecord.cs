@@ -3,7 +3,10 @@ using AutoLoRa.Training.Analysis;
 
 namespace AutoLoRa.Training;
 
-/// <summary>One line of the run log: what an epoch did and measured (the gradient similarity only when tracked).</summary>
+/// <summary>
+/// One line of the run log: what an epoch did and measured (the gradient similarity only when
+/// tracked; the test accuracies only when the run selects its checkpoint on the test set).
+/// </summary>
 public sealed record EpochRecord(
     int Epoch,
     float LearningRate,
@@ -13,7 +16,9 @@ public sealed record EpochRecord(
     double Seconds,
     IReadOnlyDictionary<string, float> Scalars,
     string? Note,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<PairSimilarity>? GradientSimilarity = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<PairSimilarity>? GradientSimilarity = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? TestCleanAccuracy = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? TestRobustAccuracy = null);
 
 /// <summary>
 /// Progress of a running training loop, for progress bars: phase "train" (Done of Total batches),

@@ -33,18 +33,23 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
     /// <summary>RunDirectory/checkpoint.safetensors: written after every epoch, resumed from.</summary>
     public string CheckpointPath => Path.Combine(options.RunDirectory, RunCheckpoint.FileName);
 
-    /// <summary>RunDirectory/best.safetensors: the weights of the best validation robust accuracy.</summary>
+    /// <summary>RunDirectory/best.safetensors: the weights of the best validation robust accuracy (of the best test robust accuracy when <see cref="Run"/> is given a selection set).</summary>
     public string BestModelPath => Path.Combine(options.RunDirectory, "best.safetensors");
 
     /// <summary>RunDirectory/model.safetensors: the last weights.</summary>
     public string FinalModelPath => Path.Combine(options.RunDirectory, "model.safetensors");
 
-    /// <summary>Trains on <paramref name="train"/>, validating on <paramref name="validation"/>; returns the epochs run in this call.</summary>
-    public int Run(IImageSet train, IImageSet validation, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains on <paramref name="train"/>, validating on <paramref name="validation"/>; returns the epochs run in this call.
+    /// With <paramref name="selection"/> (a reproduction's test set, for select-on test) best.safetensors holds the
+    /// epoch of the best robust accuracy on it instead; the learning-rate schedule and its restores still follow validation.
+    /// </summary>
+    public int Run(IImageSet train, IImageSet validation, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default,
+        IImageSet? selection = null)
     {
         Directory.CreateDirectory(options.RunDirectory);
         int start = TryResume();
-        _parallel.Join(trainer, options, schedule.Kind, start, train, validation);
+        _parallel.Join(trainer, options, schedule.Kind, start, train, validation, selection);
         var augmentation = options.CropPadding > 0 || options.HorizontalFlip ? new Augmentation(options.CropPadding, options.HorizontalFlip) : null;
         var ordering = new EpochOrdering(Shuffle: true, DropLast: false, Seed: (ulong)options.Seed, Background: true, Prefetch: 2, _parallel.Shard);
         using var loader = train.CreateLoader(options.BatchSize, ordering, augmentation);
@@ -72,9 +77,10 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
                 : GradientSimilarity.Measure(backend, trainer, gradSimData, options.GradSimBatches, options.BatchSize, options.Seed);
             var decision = schedule.AfterEpoch(epoch, validationRobust);
             if (decision.RestoreBest && _best is not null) ModelStateCodec.Load(trainer.Model, new SafeTensorsFile(_best), source: "best weights");
+            var tested = selection is null ? ((float, float)?)null : SelectOnTest(evaluator, selection);
 
             var record = new EpochRecord(epoch, rate, loss, validationClean, validationRobust, clock.Elapsed.TotalSeconds,
-                new Dictionary<string, float>(trainer.Scalars), decision.Note, similarity);
+                new Dictionary<string, float>(trainer.Scalars), decision.Note, similarity, tested?.Item1, tested?.Item2);
             _history.Add(record);
             if (_parallel.WritesFiles) SaveCheckpoint(epoch + 1);
             progress?.Report(new TrainingProgress("epoch", epoch, options.Epochs, validation.Count, validation.Count, loss, record));
@@ -84,8 +90,24 @@ public sealed class TrainingRun(Backend backend, Trainer trainer, ILearningRateS
         _parallel.CheckTrained(trainer.Model);
         if (!_parallel.WritesFiles) return ran;
         ModelFile.Save(FinalModelPath, trainer.Model);
-        if (_best is not null) ModelFile.Save(BestModelPath, _best, trainer.Model.Spec);
+        // Selected on the test set, best.safetensors was written when its epoch ran.
+        if (_best is not null && selection is null) ModelFile.Save(BestModelPath, _best, trainer.Model.Spec);
         return ran;
+    }
+
+    /// <summary>
+    /// Scores the weights the epoch ends with — after any schedule restore, as the reference scores the model it
+    /// carries on with (its test evaluation follows the learning-rate rule) — on <paramref name="selection"/> with
+    /// the validation attack, and writes them as best.safetensors when they beat every earlier epoch (the first
+    /// epoch always, so the file exists). Counts are added over replicas, so every rank sees the same numbers; rank 0 writes.
+    /// </summary>
+    private (float Clean, float Robust) SelectOnTest(Evaluator evaluator, IImageSet selection)
+    {
+        var (clean, robust) = _parallel.Validate(evaluator, trainer.Model, selection, options.ValidationAttack, options.Seed);
+        // From the log, so a resumed run compares with the epochs before the kill too.
+        float best = _history.Where(h => h.TestRobustAccuracy is not null).Select(h => h.TestRobustAccuracy!.Value).DefaultIfEmpty(-1f).Max();
+        if (robust > best && _parallel.WritesFiles) ModelFile.Save(BestModelPath, trainer.Model);
+        return (clean, robust);
     }
 
     private float TrainEpoch(EpochLoader loader, int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancel)

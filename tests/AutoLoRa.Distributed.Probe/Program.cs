@@ -10,11 +10,12 @@ switch (mode)
     case "buckets": BucketChecks.Run(communicator); break;
     case "equivalence": EquivalenceCheck.Run(communicator); break;
     case "finetune": FineTuneCheck.Run(communicator, args[1]); break;
+    case "select-on-test": FineTuneCheck.Run(communicator, args[1], selectOnTest: true); break;
     case "mismatch": FineTuneCheck.Run(communicator, args[1], seed: 7 + communicator.Rank); break;
     case "die": FaultChecks.DeadRank(communicator); break;
     case "stuck": FaultChecks.StuckRank(communicator); break;
     default:
-        Console.Error.WriteLine("usage: probe collectives|buckets|equivalence|finetune DIR|mismatch DIR|die|stuck");
+        Console.Error.WriteLine("usage: probe collectives|buckets|equivalence|finetune DIR|select-on-test DIR|mismatch DIR|die|stuck");
         return 2;
 }
 communicator.Finish();

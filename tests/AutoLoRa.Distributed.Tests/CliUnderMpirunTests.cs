@@ -5,7 +5,8 @@ namespace AutoLoRa.Distributed.Tests;
 
 /// <summary>
 /// <c>autolora</c> under mpirun, end to end: a finetune whose rank 0 alone reports and writes and
-/// whose run resumes on one process; a command that does not run data-parallel is refused.
+/// whose run resumes on one process; a run that resumes after one rank is killed with SIGKILL; a
+/// command that does not run data-parallel is refused.
 /// </summary>
 public sealed class CliUnderMpirunTests : IDisposable
 {
@@ -33,6 +34,48 @@ public sealed class CliUnderMpirunTests : IDisposable
         var resumed = CliRunner.Run(_dir, [.. finetune, "--epochs", "2"]);
         CliRunner.AssertOk(resumed);
         Assert.Equal(2, File.ReadAllLines(Path.Combine(_dir, "ft", "log.jsonl")).Length);
+    }
+
+    [MpiFact]
+    public void A_run_whose_rank_is_killed_mid_epoch_resumes_from_its_last_checkpoint_to_the_uninterrupted_result()
+    {
+        TinyMnist.Write(Path.Combine(_dir, "data"));
+        string[] common = ["--data", "mnist:data", "--batch-size", "8", "--eps", "0.1", "--attack-steps", "2"];
+        CliRunner.AssertOk(CliRunner.Run(_dir, ["pretrain", "--arch", "resnet-mini", "--width", "4", "--classes", "0-4", "--epochs", "1", "--run-dir", "pre", .. common]));
+        const int epochs = 6;
+        string[] Finetune(string runDir) => ["finetune", "--init", "pre/model.safetensors", "--classes", "5-9", "--epochs", $"{epochs}", "--run-dir", runDir, .. common];
+        string log = Path.Combine(_dir, "killed", "log.jsonl");
+
+        string[] logAtKill;
+        using (var job = MpiRun.Start(null, _dir, "autolora.dll", Finetune("killed")))
+        {
+            // The log is written after the checkpoint, so one line means a checkpoint to resume from.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!(File.Exists(log) && File.ReadAllLines(log).Length > 0))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "the first epoch never ended");
+                Thread.Sleep(50);
+            }
+            var rank1 = job.Rank(1);
+            Assert.NotNull(rank1);
+            rank1.Kill(); // SIGKILL: no handler, no finally block runs on that rank
+            var killed = job.Finish(TimeSpan.FromMinutes(2), clock);
+            logAtKill = File.ReadAllLines(log);
+            Assert.NotEqual(0, killed.ExitCode);
+            Assert.True(logAtKill.Length < epochs, $"the run ended before the kill:\n{killed.Output}");
+            Assert.False(File.Exists(Path.Combine(_dir, "killed", "model.safetensors")));
+        }
+
+        var resumed = MpiRun.Dll(TimeSpan.FromMinutes(3), null, _dir, "autolora.dll", Finetune("killed"));
+        MpiRun.AssertOk(resumed);
+        MpiRun.AssertOk(MpiRun.Dll(TimeSpan.FromMinutes(3), null, _dir, "autolora.dll", Finetune("whole")));
+        var logAfter = File.ReadAllLines(log);
+        Assert.Equal(epochs, logAfter.Length);
+        // The epochs done before the kill were not run again: their lines (wall times included) are the checkpoint's.
+        Assert.Equal(logAtKill, logAfter[..logAtKill.Length]);
+        // Batches, attacks and their randomness are functions of (seed, epoch, batch), and the checkpoint
+        // holds the weights, optimizer state and schedule: the resumed run is the uninterrupted one.
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "whole", "model.safetensors")), File.ReadAllBytes(Path.Combine(_dir, "killed", "model.safetensors")));
     }
 
     [MpiFact]

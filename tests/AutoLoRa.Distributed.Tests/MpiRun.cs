@@ -22,6 +22,14 @@ internal static class MpiRun
     /// </summary>
     public static Result Dll(TimeSpan limit, IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string dll, params string[] args)
     {
+        var clock = Stopwatch.StartNew();
+        using var job = Start(environment, workingDirectory, dll, args);
+        return job.Finish(limit, clock);
+    }
+
+    /// <summary>Starts mpirun -np 2 dotnet DLL ARGS and returns at once, for a test that acts on the job while it runs.</summary>
+    public static Job Start(IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string dll, params string[] args)
+    {
         var info = new ProcessStartInfo(Find("mpirun")!) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         // Root in CI containers; more ranks than cores on a 2-core runner.
@@ -34,18 +42,56 @@ internal static class MpiRun
         info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var a in args) info.ArgumentList.Add(a);
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start mpirun");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit))
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start mpirun");
+        return new Job(process, $"mpirun {dll} {string.Join(' ', args)}");
+    }
+
+    /// <summary>A running mpirun job; disposing it kills whatever is left of it.</summary>
+    public sealed class Job(Process process, string description) : IDisposable
+    {
+        private readonly Task<string> _output = process.StandardOutput.ReadToEndAsync();
+        private readonly Task<string> _error = process.StandardError.ReadToEndAsync();
+
+        /// <summary>The process of rank <paramref name="rank"/>: a child of mpirun whose environment names that rank.</summary>
+        public Process? Rank(int rank)
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            Assert.Fail($"mpirun {dll} {string.Join(' ', args)} did not finish within {limit.TotalSeconds} s:\n{output.Result}{error.Result}");
+            foreach (var stat in Directory.EnumerateDirectories("/proc").Select(d => Path.Combine(d, "stat")))
+            {
+                string text;
+                string environ;
+                try
+                {
+                    text = File.ReadAllText(stat);
+                    environ = File.ReadAllText(Path.Combine(Path.GetDirectoryName(stat)!, "environ"));
+                }
+                catch (IOException) { continue; }
+                catch (UnauthorizedAccessException) { continue; }
+                // /proc/PID/stat: "PID (comm) state PPID …"; comm may hold spaces, so read after the last ')'.
+                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1]) == process.Id && environ.Split('\0').Contains($"OMPI_COMM_WORLD_RANK={rank}"))
+                    return Process.GetProcessById(int.Parse(text[..text.IndexOf(' ')]));
+            }
+            return null;
         }
-        process.WaitForExit();
-        return new Result(process.ExitCode, output.Result + error.Result, clock.Elapsed);
+
+        /// <summary>Waits for the job; kills it after <paramref name="limit"/> (a hang is a failure, reported as such, never a hung test run).</summary>
+        public Result Finish(TimeSpan limit, Stopwatch clock)
+        {
+            if (!process.WaitForExit(limit))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                Assert.Fail($"{description} did not finish within {limit.TotalSeconds} s:\n{_output.Result}{_error.Result}");
+            }
+            process.WaitForExit();
+            return new Result(process.ExitCode, _output.Result + _error.Result, clock.Elapsed);
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
     }
 
     public static void AssertOk(Result r) => Assert.True(r.ExitCode == 0, $"mpirun exit {r.ExitCode}\n{r.Output}");

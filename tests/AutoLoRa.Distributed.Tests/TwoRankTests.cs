@@ -54,6 +54,22 @@ public sealed class TwoRankTests : IDisposable
     }
 
     [MpiFact]
+    public void Selecting_on_the_test_set_both_ranks_see_the_same_test_accuracies_and_rank_0_alone_writes_the_chosen_epoch()
+    {
+        Directory.CreateDirectory(_dir);
+        var r = MpiRun.Probe(Limit, null, "select-on-test", _dir);
+        MpiRun.AssertOk(r);
+        var rank0 = File.ReadAllLines(Path.Combine(_dir, "tested-0.txt"));
+        Assert.Equal(2, rank0.Length);
+        Assert.All(rank0, line => Assert.NotEqual("", line));
+        Assert.Equal(rank0, File.ReadAllLines(Path.Combine(_dir, "tested-1.txt")));
+        Assert.True(File.ReadAllBytes(Path.Combine(_dir, "rank-0.bin")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(_dir, "rank-1.bin"))));
+        string run = Path.Combine(_dir, "run");
+        Assert.All(File.ReadAllLines(Path.Combine(run, "log.jsonl")), line => Assert.Contains("TestRobustAccuracy", line));
+        Assert.True(File.Exists(Path.Combine(run, "best.safetensors")));
+    }
+
+    [MpiFact]
     public void Ranks_started_with_different_settings_are_refused_before_training_naming_the_rank()
     {
         Directory.CreateDirectory(_dir);

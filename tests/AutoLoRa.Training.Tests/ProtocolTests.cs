@@ -119,6 +119,24 @@ public sealed class ProtocolTests : IDisposable
     }
 
     [Fact]
+    public void Vanilla_attacks_from_the_small_gaussian_start_with_the_settings_steps_under_either_protocol()
+    {
+        // The authors' vanilla RFT (trades_loss in Finetuning_Methods/AutoLoRa/utils.py at e4d9ebf) starts at
+        // x + 0.001·N(0, 1) and takes num_steps_train = 10 steps of step_size = 2/255: the reference protocol
+        // must not give it AutoLoRa's uniform start.
+        var data = Tiny.Halves(24, seed: 1);
+        foreach (var protocol in new[] { Protocol.Reference, Protocol.Ours })
+        {
+            using var model = Tiny.Model(_cpu);
+            var s = Settings(protocol, "vanilla");
+            using var vanilla = (VanillaRft)Recipe.CreateTrainer(_cpu, model, s, data);
+            Assert.Equal(s.Attack with { Objective = PgdObjective.KlDivergence, Start = PgdStart.SmallGaussian }, vanilla.Attack);
+        }
+        // The reference's ε 8/255, step 2/255 and 10 steps are the settings' defaults.
+        Assert.Equal(new PgdConfig(8f / 255f, 2f / 255f, 10), Settings(Protocol.Reference, "vanilla").Attack);
+    }
+
+    [Fact]
     public void Ours_is_the_default_and_settings_json_leaves_it_out_of_identities()
     {
         var s = new RecipeSettings { Method = RecipeCatalogue.Get("autolora"), RunDirectory = "" };

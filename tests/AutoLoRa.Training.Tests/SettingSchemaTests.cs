@@ -12,10 +12,11 @@ public sealed class SettingSchemaTests
     [Fact]
     public void PlanKeysAreTheOnesPlansHaveAlwaysHad()
     {
-        // lora-targets and optimizer joined with the vision transformers; their defaults keep every older plan's meaning.
+        // lora-targets and optimizer joined with the vision transformers, protocol and select-on with the reference
+        // protocol; their defaults keep every older plan's meaning. select-on is a plan key only (only reproduction has a test set).
         Assert.Equal(
             ["alpha", "attack-step", "attack-steps", "auto-scalars", "batch-size", "beta", "crop-padding", "epochs", "gamma", "grad-sim-batches",
-             "horizontal-flip", "input-size", "lambda1", "lambda2", "lambda2-max", "lora-targets", "lr", "lr-milestones", "momentum", "optimizer", "protocol", "rank", "resize-mode", "scalar-probe-size", "twins-kl",
+             "horizontal-flip", "input-size", "lambda1", "lambda2", "lambda2-max", "lora-targets", "lr", "lr-milestones", "momentum", "optimizer", "protocol", "rank", "resize-mode", "scalar-probe-size", "select-on", "twins-kl",
              "val-fraction", "validation-step", "validation-steps", "weight-decay"],
             SettingSchema.PlanKeys.Select(s => s.Key).Order(StringComparer.Ordinal));
     }

@@ -69,6 +69,12 @@ internal static class ReproduceCommand
         int Count(CellState s) => states.Count(x => x == s);
         Console.WriteLine($"plan {grid.Plan.Name}: {grid.Cells.Count} cells in {store.Root}: {Count(CellState.Finished)} finished, " +
                           $"{Count(CellState.Trained)} trained, {Count(CellState.Resuming)} half-trained, {Count(CellState.Starting)} not started");
+        // Printed whenever the plan is read, dry runs included: the choice flatters every number those cells report.
+        var onTest = grid.Cells.Where(c => SelectionSettings.OnTest(c.Settings)).ToList();
+        if (onTest.Count > 0)
+        {
+            Console.WriteLine($"warning: {onTest.Count} of {grid.Cells.Count} cells: {SelectionSettings.Warning(onTest[0].Settings)} (recorded in their config.json and in results.md)");
+        }
     }
 
     private static int ListCells(PlanGrid grid, ResultStore store)

@@ -4,29 +4,25 @@ using AutoLoRa.Core.Backends;
 namespace AutoLoRa.Cuda;
 
 /// <summary>A CUDA driver, cuBLAS or cuDNN call failed; the message names the call and the status.</summary>
-public sealed class CudaException : BackendException
+/// <param name="library">The library that failed.</param>
+/// <param name="call">The function that failed.</param>
+/// <param name="status">The status code it returned.</param>
+/// <param name="statusName">The status code's name.</param>
+/// <param name="detail">More about the failure, when known.</param>
+public sealed class CudaException(string library, string call, int status, string statusName, string? detail = null)
+    : BackendException($"{call} failed: {statusName} ({status}){(string.IsNullOrEmpty(detail) ? "" : ": " + detail)}")
 {
-    /// <summary><paramref name="call"/> of <paramref name="library"/> returned <paramref name="status"/> (<paramref name="statusName"/>); <paramref name="detail"/> says more when known.</summary>
-    public CudaException(string library, string call, int status, string statusName, string? detail = null)
-        : base($"{call} failed: {statusName} ({status}){(string.IsNullOrEmpty(detail) ? "" : ": " + detail)}")
-    {
-        Library = library;
-        Call = call;
-        Status = status;
-        StatusName = statusName;
-    }
-
     /// <summary>The library that failed: driver, cuBLAS, cuDNN or the emulation.</summary>
-    public string Library { get; }
+    public string Library { get; } = library;
 
     /// <summary>The function that failed, e.g. cuMemAlloc_v2.</summary>
-    public string Call { get; }
+    public string Call { get; } = call;
 
     /// <summary>The status code it returned.</summary>
-    public int Status { get; }
+    public int Status { get; } = status;
 
     /// <summary>The status code's name, e.g. CUDA_ERROR_OUT_OF_MEMORY.</summary>
-    public string StatusName { get; }
+    public string StatusName { get; } = statusName;
 }
 
 /// <summary>One ThrowIfFailed per library: turns a failing status into a <see cref="CudaException"/>.</summary>

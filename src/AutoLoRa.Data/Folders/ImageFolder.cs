@@ -69,14 +69,8 @@ public sealed class ImageFolder : IImageSet
     private ImageFolder(string name, string[] paths, byte[][] encoded, int[] labels, IReadOnlyList<string> classNames,
         IReadOnlyList<(string Path, string Reason)> skipped, int resizeTo, int cropTo)
     {
-        Name = name;
-        Paths = paths;
-        _encoded = encoded;
-        Labels = labels;
-        ClassNames = classNames;
-        Skipped = skipped;
-        ResizeTo = resizeTo;
-        CropTo = cropTo;
+        (Name, Paths, _encoded, Labels) = (name, paths, encoded, labels);
+        (ClassNames, Skipped, ResizeTo, CropTo) = (classNames, skipped, resizeTo, cropTo);
     }
 
     /// <summary>E.g. <c>folder:/data/pets/train</c>.</summary>

@@ -13,12 +13,8 @@ public sealed class TorchStorage
     internal TorchStorage(string key, SafeTensorDType? dtype, long byteCount, Func<long, byte[]>? load,
         TorchStorage? root = null, long rootByteOffset = 0)
     {
-        Key = key;
-        DType = dtype;
-        ByteCount = byteCount;
-        _load = load;
-        Root = root;
-        RootByteOffset = rootByteOffset;
+        (Key, DType, ByteCount, _load) = (key, dtype, byteCount, load);
+        (Root, RootByteOffset) = (root, rootByteOffset);
     }
 
     /// <summary>The record key (<c>data/&lt;key&gt;</c> in a zip file; a pointer-like number in legacy files).</summary>

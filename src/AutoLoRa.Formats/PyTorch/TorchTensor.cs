@@ -12,12 +12,8 @@ public sealed class TorchTensor
 
     internal TorchTensor(TorchStorage storage, SafeTensorDType dtype, long storageOffset, long[] shape, long[] stride, bool requiresGrad)
     {
-        Storage = storage;
-        DType = dtype;
-        StorageOffset = storageOffset;
-        _shape = shape;
-        _stride = stride;
-        RequiresGrad = requiresGrad;
+        (Storage, DType, StorageOffset, RequiresGrad) = (storage, dtype, storageOffset, requiresGrad);
+        (_shape, _stride) = (shape, stride);
     }
 
     /// <summary>The storage viewed (shared by every tensor that names the same key).</summary>

@@ -36,30 +36,28 @@ public enum SafeTensorsError
 /// tensor, the byte offset and what was expected. An <see cref="IOException"/>, so code that
 /// handles "could not load this checkpoint" catches it with the other I/O failures.
 /// </summary>
-public sealed class SafeTensorsFormatException : IOException
+/// <param name="error">The rule that was broken.</param>
+/// <param name="source">The file path (or caller-supplied name) being read, when known.</param>
+/// <param name="tensorName">The tensor at fault, when the violation concerns one.</param>
+/// <param name="fileOffset">Absolute byte offset in the file where the problem was found, when known.</param>
+/// <param name="message">What was expected and what was found.</param>
+/// <param name="inner">The failure underneath, if any.</param>
+/// <remarks>Prefer the reader's own factory for consistent messages.</remarks>
+public sealed class SafeTensorsFormatException(SafeTensorsError error, string? source, string? tensorName,
+    long? fileOffset, string message, Exception? inner = null)
+    : IOException(Compose(error, source, tensorName, fileOffset, message), inner)
 {
-    /// <summary>Creates the exception; prefer the reader's own factory for consistent messages.</summary>
-    public SafeTensorsFormatException(SafeTensorsError error, string? source, string? tensorName,
-        long? fileOffset, string message, Exception? inner = null)
-        : base(Compose(error, source, tensorName, fileOffset, message), inner)
-    {
-        Error = error;
-        FilePath = source;
-        TensorName = tensorName;
-        FileOffset = fileOffset;
-    }
-
     /// <summary>The rule that was broken.</summary>
-    public SafeTensorsError Error { get; }
+    public SafeTensorsError Error { get; } = error;
 
     /// <summary>The file path (or caller-supplied name) being read, when known.</summary>
-    public string? FilePath { get; }
+    public string? FilePath { get; } = source;
 
     /// <summary>The tensor at fault, when the violation concerns one.</summary>
-    public string? TensorName { get; }
+    public string? TensorName { get; } = tensorName;
 
     /// <summary>Absolute byte offset in the file where the problem was found, when known.</summary>
-    public long? FileOffset { get; }
+    public long? FileOffset { get; } = fileOffset;
 
     private static string Compose(SafeTensorsError error, string? source, string? tensor, long? offset,
         string message)

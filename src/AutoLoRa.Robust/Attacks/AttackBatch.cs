@@ -8,36 +8,28 @@ namespace AutoLoRa.Robust;
 /// to the backend for forward and backward passes. Also the simplest <see cref="IAttackPoints"/>:
 /// every point held in memory.
 /// </summary>
-public sealed class AttackBatch : IAttackPoints
+/// <param name="images">The pixels, NCHW in [0, 1]: <paramref name="labels"/>.Length images of <paramref name="channels"/>×<paramref name="height"/>×<paramref name="width"/>.</param>
+/// <param name="labels">The true classes.</param>
+/// <param name="channels">Channels per image.</param>
+/// <param name="height">Image height.</param>
+/// <param name="width">Image width.</param>
+public sealed class AttackBatch(float[] images, int[] labels, int channels, int height, int width) : IAttackPoints
 {
-    /// <summary><paramref name="labels"/>.Length images of <paramref name="channels"/>×<paramref name="height"/>×<paramref name="width"/> in <paramref name="images"/>, NCHW.</summary>
-    public AttackBatch(float[] images, int[] labels, int channels, int height, int width)
-    {
-        if (images.Length != labels.Length * channels * height * width)
-        {
-            throw new ArgumentException($"{images.Length} pixels do not make {labels.Length} images of {channels}×{height}×{width}.");
-        }
-        Images = images;
-        Labels = labels;
-        Channels = channels;
-        Height = height;
-        Width = width;
-    }
-
     /// <summary>The pixels, NCHW in [0, 1].</summary>
-    public float[] Images { get; }
+    public float[] Images { get; } = images.Length == labels.Length * channels * height * width ? images
+        : throw new ArgumentException($"{images.Length} pixels do not make {labels.Length} images of {channels}×{height}×{width}.");
 
     /// <summary>The true classes.</summary>
-    public int[] Labels { get; }
+    public int[] Labels { get; } = labels;
 
     /// <summary>Channels per image.</summary>
-    public int Channels { get; }
+    public int Channels { get; } = channels;
 
     /// <summary>Image height.</summary>
-    public int Height { get; }
+    public int Height { get; } = height;
 
     /// <summary>Image width.</summary>
-    public int Width { get; }
+    public int Width { get; } = width;
 
     /// <summary>Images in the batch.</summary>
     public int Count => Labels.Length;

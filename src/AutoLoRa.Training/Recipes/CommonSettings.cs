@@ -151,7 +151,7 @@ public static class CommonSettings
     public static IReadOnlyList<SettingDescriptor> All { get; } =
     [
         Epochs, BatchSize, LearningRate, Milestones, Optimizer, Momentum, WeightDecay, Epsilon, AttackStep, AttackSteps,
-        ValidationSteps, ValidationStep, ValidationFraction, Seed, CropPadding, HorizontalFlip, InputSize, InputResize, ProtocolSettings.Setting,
+        ValidationSteps, ValidationStep, ValidationFraction, Seed, CropPadding, HorizontalFlip, InputSize, InputResize, ProtocolSettings.Setting, SelectionSettings.SelectOn,
     ];
 
     /// <summary>

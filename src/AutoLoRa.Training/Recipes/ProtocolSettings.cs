@@ -27,7 +27,7 @@ public static class ProtocolSettings
     public static Setting<Protocol> Setting { get; } = new("protocol",
         "ours | reference: reference runs the authors' code's protocol point for point (uniform training-attack start, validation PGD without random start, " +
         "no LoRA on shortcut convolutions, PyTorch's default head initialisation, the code's learning-rate bookkeeping, nearest input resize, " +
-        "λ from the whole training set once per epoch) to compare with the paper; " +
+        "λ from the whole training set once per epoch) to compare with the paper — all but its test-set checkpoint selection, a plan's select-on key; " +
         "ours makes the cleaner choices (README: the table of differences).",
         SettingFormats.Choice<Protocol>("protocol", [("ours", Protocol.Ours), ("reference", Protocol.Reference)], v => v.ToString()))
     {

@@ -18,12 +18,15 @@ public static class Recipe
     /// <summary>
     /// Trains <paramref name="model"/> in place; returns the run (history, file paths). With
     /// <paramref name="replicas"/> of several ranks this process is one replica of a data-parallel
-    /// run (every rank calls this with the same settings; rank 0 writes the files).
+    /// run (every rank calls this with the same settings; rank 0 writes the files). <paramref name="test"/>
+    /// is the test set a reproduction run is scored on, needed (and used) only with select-on test.
     /// </summary>
+    /// <exception cref="SettingException">A setting that cannot work, or select-on test without <paramref name="test"/>.</exception>
     public static TrainingRun Train(Backend backend, Classifier model, IImageSet data, RecipeSettings s,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, Communicator? replicas = null)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, Communicator? replicas = null, IImageSet? test = null)
     {
         Validate(s, model);
+        SelectionSettings.CheckTestSet(s, test);
         PrepareModel(model, s);
         var (train, validation) = DatasetSplit.Split(data, s.ValidationFraction, (ulong)s.Seed);
         using var trainer = CreateTrainer(backend, model, s, train);
@@ -31,7 +34,7 @@ public static class Recipe
         var options = Options(s);
         if (replicas is not { IsRoot: false }) WriteConfig(s, model, data, train.Count, validation.Count, replicas?.Size ?? 1);
         var run = new TrainingRun(backend, trainer, schedule, options, replicas);
-        run.Run(train, validation, progress, cancel);
+        run.Run(train, validation, progress, cancel, SelectionSettings.OnTest(s) ? test : null);
         return run;
     }
 
@@ -63,7 +66,8 @@ public static class Recipe
     private static void WriteConfig(RecipeSettings s, Classifier model, IImageSet data, int trainCount, int validationCount, int ranks)
     {
         RunDirectories.Create(s.RunDirectory);
-        var config = new RunConfig(SettingsJson.Write(s), model.Spec, data.Name, trainCount, validationCount, Environment.ProcessorCount, ranks, DateTimeOffset.Now);
+        var warnings = SelectionSettings.Warning(s) is { } warning ? new[] { warning } : null;
+        var config = new RunConfig(SettingsJson.Write(s), model.Spec, data.Name, trainCount, validationCount, Environment.ProcessorCount, ranks, DateTimeOffset.Now, warnings);
         string path = Path.Combine(s.RunDirectory, "config.json");
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(config, RunConfigJsonContext.Default.RunConfig));
         File.Move(path + ".tmp", path, overwrite: true);
@@ -106,7 +110,8 @@ internal sealed record RunConfig(
     [property: JsonPropertyName("validation_images")] int ValidationImages,
     [property: JsonPropertyName("threads")] int Threads,
     [property: JsonPropertyName("ranks")] int Ranks,
-    [property: JsonPropertyName("written")] DateTimeOffset Written);
+    [property: JsonPropertyName("written")] DateTimeOffset Written,
+    [property: JsonPropertyName("warnings"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Warnings = null);
 
 /// <summary>Source-generated JSON for config.json: indented, enums by name.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true)]

@@ -73,6 +73,9 @@ public sealed record RecipeSettings
     /// <summary>Where the authors' code and ours differ, which one this run follows (<see cref="ProtocolSettings"/>).</summary>
     public Protocol Protocol { get; init; }
 
+    /// <summary>Whose robust accuracy picks best.safetensors: the validation split (default) or, in reproduction only, the test set (<see cref="SelectionSettings"/>).</summary>
+    public CheckpointSelection SelectOn { get; init; }
+
     /// <summary>SGD (every method's default, the reference's) or AdamW; last, so that settings JSON keeps its older shape in front.</summary>
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
 

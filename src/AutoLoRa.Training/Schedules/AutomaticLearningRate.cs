@@ -56,10 +56,7 @@ public sealed class AutomaticLearningRate
         {
             throw new ArgumentException($"Invalid automatic learning-rate settings: rate {initialRate}, period {period}, rho {rho}, minimum {minimumRate}.");
         }
-        Rate = initialRate;
-        Period = period;
-        Rho = rho;
-        MinimumRate = minimumRate;
+        (Rate, Period, Rho, MinimumRate) = (initialRate, period, rho, minimumRate);
         ReferenceBookkeeping = referenceBookkeeping;
     }
 

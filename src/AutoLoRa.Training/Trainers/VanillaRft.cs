@@ -5,7 +5,9 @@ namespace AutoLoRa.Training.Trainers;
 
 /// <summary>
 /// Vanilla robust fine-tuning with TRADES (β = 6 by default): PGD maximising KL(p(x) ‖ p(x_adv))
-/// from x + 0.001·N(0, 1) in eval mode, then CE(f(x), y) + β·KL(p(x) ‖ p(x_adv)) in training mode,
+/// from x + 0.001·N(0, 1) in eval mode — under either protocol, because the authors' vanilla RFT
+/// (<c>trades_loss</c> in <c>Finetuning_Methods/AutoLoRa/utils.py</c>, README: the table of differences)
+/// starts there too, with the same steps and step — then CE(f(x), y) + β·KL(p(x) ‖ p(x_adv)) in training mode,
 /// the KL summed over classes, divided by the batch size and differentiated through both sides.
 /// With automatic scalars (the authors' ablation) the loss is λ1·CE + λ2·KL instead, λ1 and λ2
 /// following AutoLoRa's rule from the model's own clean training accuracy.
@@ -28,6 +30,9 @@ public sealed class VanillaRft : NaturalRobustTrainer
         _attack = new PgdAttack(attack.With(PgdObjective.KlDivergence, PgdStart.SmallGaussian));
         AutoScalars = autoScalars;
     }
+
+    /// <summary>The training attack: the settings' radius, step and steps, KL objective, small Gaussian start.</summary>
+    public PgdConfig Attack => _attack.Config;
 
     /// <inheritdoc/>
     public override string Method => "vanilla";

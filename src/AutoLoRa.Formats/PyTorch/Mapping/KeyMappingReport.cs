@@ -3,38 +3,33 @@ using System.Text;
 namespace AutoLoRa.Formats.PyTorch;
 
 /// <summary>What a key profile did with a checkpoint: which keys were renamed, ignored, left over, or missing.</summary>
-public sealed class KeyMappingReport
+/// <param name="profile">The profile applied.</param>
+/// <param name="mapped">Checkpoint key → our name, in file order.</param>
+/// <param name="ignored">Checkpoint keys deliberately left out, with the reason.</param>
+/// <param name="unexpected">Checkpoint keys that map to no expected name (or to a name already taken).</param>
+/// <param name="missing">Expected names no checkpoint key supplied.</param>
+/// <param name="allowedMissing">Expected names absent on purpose for this layout.</param>
+public sealed class KeyMappingReport(string profile, IReadOnlyList<KeyValuePair<string, string>> mapped,
+    IReadOnlyList<KeyValuePair<string, string>> ignored, IReadOnlyList<string> unexpected,
+    IReadOnlyList<string> missing, IReadOnlyList<string> allowedMissing)
 {
-    /// <summary>Creates a report (the importers and model loaders fill it in).</summary>
-    public KeyMappingReport(string profile, IReadOnlyList<KeyValuePair<string, string>> mapped,
-        IReadOnlyList<KeyValuePair<string, string>> ignored, IReadOnlyList<string> unexpected,
-        IReadOnlyList<string> missing, IReadOnlyList<string> allowedMissing)
-    {
-        Profile = profile;
-        Mapped = mapped;
-        Ignored = ignored;
-        Unexpected = unexpected;
-        Missing = missing;
-        AllowedMissing = allowedMissing;
-    }
-
     /// <summary>The profile applied.</summary>
-    public string Profile { get; }
+    public string Profile { get; } = profile;
 
     /// <summary>Checkpoint key → our name, in file order.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Mapped { get; }
+    public IReadOnlyList<KeyValuePair<string, string>> Mapped { get; } = mapped;
 
     /// <summary>Checkpoint keys deliberately left out, with the reason.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Ignored { get; }
+    public IReadOnlyList<KeyValuePair<string, string>> Ignored { get; } = ignored;
 
     /// <summary>Checkpoint keys that map to no expected name (or to a name already taken).</summary>
-    public IReadOnlyList<string> Unexpected { get; }
+    public IReadOnlyList<string> Unexpected { get; } = unexpected;
 
     /// <summary>Expected names no checkpoint key supplied.</summary>
-    public IReadOnlyList<string> Missing { get; }
+    public IReadOnlyList<string> Missing { get; } = missing;
 
     /// <summary>Expected names absent on purpose for this layout (e.g. a self-supervised checkpoint's classifier).</summary>
-    public IReadOnlyList<string> AllowedMissing { get; }
+    public IReadOnlyList<string> AllowedMissing { get; } = allowedMissing;
 
     /// <summary>True when nothing is unexpected or missing.</summary>
     public bool IsExact => Unexpected.Count == 0 && Missing.Count == 0;
@@ -54,15 +49,11 @@ public sealed class KeyMappingReport
 }
 
 /// <summary>A checkpoint's keys do not match the model's (strict loading): the report lists which.</summary>
-public sealed class StateDictKeyException : IOException
+/// <param name="source">The file, for the message.</param>
+/// <param name="report">The full mapping report.</param>
+public sealed class StateDictKeyException(string? source, KeyMappingReport report)
+    : IOException($"{source ?? "checkpoint"}: keys do not match the model — {report}")
 {
-    /// <summary>Creates the exception.</summary>
-    public StateDictKeyException(string? source, KeyMappingReport report)
-        : base($"{source ?? "checkpoint"}: keys do not match the model — {report}")
-    {
-        Report = report;
-    }
-
     /// <summary>The full mapping report.</summary>
-    public KeyMappingReport Report { get; }
+    public KeyMappingReport Report { get; } = report;
 }
