@@ -13,6 +13,7 @@
 #   GPU_CHECK_WORKLOADS   workloads of `bench step` (default: r18w16-b64 r18-b32)
 #   GPU_CHECK_STEPS       step kinds (default: autolora vanilla infer)
 #   GPU_CHECK_KERNEL_SIZE elements per array of `bench kernels` (default: its own)
+#   GPU_CHECK_KERNEL_REPS timed calls per kernel of `bench kernels` (default: its own)
 #   GPU_CHECK_SKIP        steps to leave out, by name: selftest, bench-kernels
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,8 @@ fi
     for v in AUTOLORA_LIBCUDA AUTOLORA_LIBCUBLAS AUTOLORA_LIBCUDNN; do [ -n "${!v:-}" ] && echo "$v=${!v}"; done
 } >"$out/machine.txt" 2>&1
 run selftest "$app" selftest --backend cuda
-run bench-kernels "$app" bench kernels --backend cuda --json ${GPU_CHECK_KERNEL_SIZE:+--size "$GPU_CHECK_KERNEL_SIZE"}
+run bench-kernels "$app" bench kernels --backend cuda --json ${GPU_CHECK_KERNEL_SIZE:+--size "$GPU_CHECK_KERNEL_SIZE"} \
+    ${GPU_CHECK_KERNEL_REPS:+--reps "$GPU_CHECK_KERNEL_REPS"}
 for workload in $workloads; do
     for step in $kinds; do
         for precision in fp32 tf32; do
