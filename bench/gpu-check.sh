@@ -1,37 +1,100 @@
 #!/usr/bin/env bash
 # The prepared check for a lent GPU machine, as one short script (the device's time is scarce):
-# a self-contained publish (the GPU machine has no .NET SDK), then `selftest --backend cuda`,
-# `bench kernels --backend cuda` and `bench step --backend cuda` for the benchmark workloads.
-# Every step's output goes to OUT_DIR (default: $OUT when the device tool sets it, else
-# bench/results/gpu-<date>); a failing step is recorded and the script goes on to the next.
+# the first lines of nvidia-smi, `selftest --backend cuda`, `bench kernels --backend cuda` (GB/s
+# per kernel) and `bench step --backend cuda` on the benchmark workloads in FP32 and in TF32. The
+# GPU machine has no .NET SDK: a self-contained publish (publish/autolora, made here when missing)
+# travels with the tree. Every step's output goes to OUT_DIR (default: $OUT when the device tool
+# sets it, else bench/results/gpu-<date>): NAME.out and NAME.err per step, summary.md and
+# summary.json at the end. A failing step is recorded and the script goes on to the next.
+#
 # Usage: bench/gpu-check.sh [OUT_DIR] [steps] [warmup]
+# Shorter runs (and runs against the CUDA stand-ins of kernels/standins, selected with
+# AUTOLORA_LIBCUDA, AUTOLORA_LIBCUBLAS and AUTOLORA_LIBCUDNN) narrow it with:
+#   GPU_CHECK_WORKLOADS   workloads of `bench step` (default: r18w16-b64 r18-b32)
+#   GPU_CHECK_STEPS       step kinds (default: autolora vanilla infer)
+#   GPU_CHECK_KERNEL_SIZE elements per array of `bench kernels` (default: its own)
+#   GPU_CHECK_KERNEL_REPS timed calls per kernel of `bench kernels` (default: its own)
+#   GPU_CHECK_SKIP        steps to leave out, by name: selftest, bench-kernels
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-${OUT:-bench/results/gpu-$(date -u +%Y%m%d)}}"
 steps="${2:-5}"
 warmup="${3:-2}"
+workloads="${GPU_CHECK_WORKLOADS:-r18w16-b64 r18-b32}"
+kinds="${GPU_CHECK_STEPS:-autolora vanilla infer}"
+skip=" ${GPU_CHECK_SKIP:-} "
 mkdir -p "$out"
+: >"$out/status.txt"
 app=publish/autolora/autolora
 
-run() {  # run NAME COMMAND...: output to $out/NAME.txt, exit status to $out/status.txt
+run() {  # run NAME COMMAND...: stdout to $out/NAME.out, stderr to NAME.err, "NAME STATUS SECONDS" to status.txt
     local name="$1"; shift
+    if [[ "$skip" == *" $name "* ]]; then echo "== $name: skipped (GPU_CHECK_SKIP)"; return; fi
     echo "== $name: $*"
-    "$@" >"$out/$name.txt" 2>&1
+    local start=$SECONDS
+    "$@" >"$out/$name.out" 2>"$out/$name.err"
     local rc=$?
-    echo "$name $rc" >>"$out/status.txt"
-    tail -n 5 "$out/$name.txt"
+    echo "$name $rc $((SECONDS - start))" >>"$out/status.txt"
+    tail -n 3 "$out/$name.err"; tail -n 5 "$out/$name.out"
 }
 
 if [ ! -x "$app" ]; then
     run publish dotnet publish src/AutoLoRa.Cli -c Release -r linux-x64 --self-contained -o publish/autolora
 fi
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1; uname -a; } >"$out/machine.txt"
+{
+    if command -v nvidia-smi >/dev/null; then
+        nvidia-smi 2>&1 | head -n 12
+        nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1
+    else
+        echo "nvidia-smi: not installed"
+    fi
+    uname -a
+    for v in AUTOLORA_LIBCUDA AUTOLORA_LIBCUBLAS AUTOLORA_LIBCUDNN; do [ -n "${!v:-}" ] && echo "$v=${!v}"; done
+} >"$out/machine.txt" 2>&1
 run selftest "$app" selftest --backend cuda
-run bench-kernels "$app" bench kernels --backend cuda --json
-for workload in r18w16-b64 r18-b32; do
-    for step in autolora vanilla infer; do
-        run "step-$workload-$step" "$app" bench step --backend cuda --workload "$workload" --step "$step" \
-            --steps "$steps" --warmup "$warmup" --json
+run bench-kernels "$app" bench kernels --backend cuda --json ${GPU_CHECK_KERNEL_SIZE:+--size "$GPU_CHECK_KERNEL_SIZE"} \
+    ${GPU_CHECK_KERNEL_REPS:+--reps "$GPU_CHECK_KERNEL_REPS"}
+for workload in $workloads; do
+    for step in $kinds; do
+        for precision in fp32 tf32; do
+            run "step-$workload-$step-$precision" "$app" bench step --backend cuda --precision "$precision" \
+                --workload "$workload" --step "$step" --steps "$steps" --warmup "$warmup" --json
+        done
     done
 done
-echo "results in $out (status per step: $out/status.txt)"
+
+# summary.md: one row per step; summary.json: the same with each bench step's own JSON line.
+{
+    echo "# GPU check $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo
+    echo '```'
+    cat "$out/machine.txt"
+    echo '```'
+    echo
+    echo "| step | exit | seconds | result |"
+    echo "| --- | --- | --- | --- |"
+    while read -r name rc seconds; do
+        line=$(grep -m1 -E 'selftest (passed|FAILED)|median_s' "$out/$name.out" 2>/dev/null || true)
+        case "$name" in
+            step-*) result=$(sed -nE 's/.*"precision":"([a-z0-9]+)".*"median_s":([0-9.]+).*"images_per_s":([0-9.]+).*/\1: median \2 s, \3 images\/s/p' <<<"$line") ;;
+            bench-kernels) result="$(grep -c '"kernel"' "$out/$name.out" 2>/dev/null || echo 0) kernels timed" ;;
+            *) result="$line" ;;
+        esac
+        echo "| $name | $rc | $seconds | ${result:-see $name.err} |"
+    done <"$out/status.txt"
+} >"$out/summary.md"
+{
+    echo "["
+    first=1
+    while read -r name rc seconds; do
+        [ $first -eq 1 ] || echo ","
+        first=0
+        json=$(grep -m1 '^{' "$out/$name.out" 2>/dev/null || true)
+        case "$name" in step-*) ;; *) json="" ;; esac
+        printf '  {"step": "%s", "exit": %s, "seconds": %s, "result": %s}' "$name" "$rc" "$seconds" "${json:-null}"
+    done <"$out/status.txt"
+    echo
+    echo "]"
+} >"$out/summary.json"
+cat "$out/summary.md"
+echo "results in $out"

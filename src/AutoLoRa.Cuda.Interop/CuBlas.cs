@@ -28,6 +28,9 @@ public static unsafe partial class CuBlas
     [LibraryImport(Library, EntryPoint = "cublasSetMathMode")]
     public static partial int cublasSetMathMode(nint handle, cublasMath_t mode);
 
+    [LibraryImport(Library, EntryPoint = "cublasGetMathMode")]
+    public static partial int cublasGetMathMode(nint handle, cublasMath_t* mode);
+
     [LibraryImport(Library, EntryPoint = "cublasSgemm_v2")]
     public static partial int cublasSgemm(nint handle, cublasOperation_t transa, cublasOperation_t transb,
         int m, int n, int k, float* alpha, ulong a, int lda, ulong b, int ldb, float* beta, ulong c, int ldc);

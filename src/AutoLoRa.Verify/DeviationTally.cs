@@ -1,3 +1,5 @@
+using AutoLoRa.Core.Backends;
+
 namespace AutoLoRa.Verify;
 
 /// <summary>
@@ -5,10 +7,11 @@ namespace AutoLoRa.Verify;
 /// tolerance, and the first element past it. The figure reported is |c − r| / (1 + |r|) at that
 /// element, next to the tolerance it was held to.
 /// </summary>
-internal sealed class DeviationTally(string referenceName)
+internal sealed class DeviationTally(string referenceName, MatrixPrecision precision = MatrixPrecision.Fp32)
 {
     private double _worstRatio = -1, _worstDeviation;
     private CheckedOutput? _worstOutput;
+    private Tolerance? _worstTolerance;
     private string? _failure;
     private int _compared;
 
@@ -23,20 +26,22 @@ internal sealed class DeviationTally(string referenceName)
         for (int i = 0; i < reference.Length; i++)
         {
             double c = Convert.ToDouble(candidate.GetValue(i)), r = Convert.ToDouble(reference.GetValue(i));
-            double ratio = output.Tolerance.Ratio(c, r);
+            var tolerance = output.Tolerance.For(precision);
+            double ratio = tolerance.Ratio(c, r);
             if (ratio > 1) _failure ??= $"{output.Label}: element {i} is {c:G7}, the {referenceName} says {r:G7}";
             if (ratio > _worstRatio)
             {
                 _worstRatio = ratio;
                 _worstDeviation = double.IsFinite(ratio) ? Math.Abs(c - r) / (1 + Math.Abs(r)) : double.PositiveInfinity;
                 _worstOutput = output;
+                _worstTolerance = tolerance;
             }
         }
     }
 
     public CaseOutcome Outcome()
     {
-        string figure = $"max err {_worstDeviation:0.0E+0} in {_worstOutput?.Label} (tol {_worstOutput?.Tolerance}; {_compared} outputs)";
+        string figure = $"max err {_worstDeviation:0.0E+0} in {_worstOutput?.Label} (tol {_worstTolerance}; {_compared} outputs)";
         return new(_failure is null, _failure is null ? figure : $"{_failure}; {figure}", Math.Max(0, _worstRatio));
     }
 }

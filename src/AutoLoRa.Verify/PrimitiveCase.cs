@@ -29,7 +29,8 @@ public sealed class PrimitiveCase : VerificationCase
     {
         var actual = Outputs(candidate);
         var expected = HostReference is { } host ? host(Buffers.Data) : Outputs(Require(reference));
-        var tally = new DeviationTally(HostReference is null ? $"{reference!.Name} backend" : "reference");
+        // The reference (the CPU backend, or double-precision loops) is FP32 or better; the candidate's matrix precision picks the bounds.
+        var tally = new DeviationTally(HostReference is null ? $"{reference!.Name} backend" : "reference", candidate.Precision);
         for (int i = 0; i < Buffers.Checked.Count; i++) tally.Add(Buffers.Checked[i], actual[i], expected[i]);
         return tally.Outcome();
     }

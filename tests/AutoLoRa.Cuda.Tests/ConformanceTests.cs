@@ -1,3 +1,4 @@
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Tests.Conformance;
 using AutoLoRa.Core.Tests.Support;
 using AutoLoRa.Cuda.Runtime;
@@ -15,6 +16,10 @@ public sealed class CudaEmulatedTableTests() : CpuReferenceTableTests(new CudaBa
 /// <summary>The verification table's plain-reference cases on the emulated runtime.</summary>
 [Trait("Backend", "cuda-emu")]
 public sealed class CudaEmulatedPlainReferenceTableTests() : PlainReferenceTableTests(new CudaBackend(new EmulatedRuntime()));
+
+/// <summary>The verification table's matrix-product cases on the emulated runtime in TF32 (its cuBLAS and cuDNN round their inputs).</summary>
+[Trait("Backend", "cuda-emu")]
+public sealed class CudaEmulatedTf32TableTests() : Tf32TableTests(() => new CudaBackend(new EmulatedRuntime(precision: MatrixPrecision.Tf32)));
 
 /// <summary>
 /// The conformance suite on a real GPU. Without a driver, device, cuBLAS or cuDNN every test is

@@ -4,7 +4,9 @@
 // handle's stream. alpha and beta are read at the call (pointer mode HOST). With beta = 0, C is
 // not read (it may hold NaN, as fresh device memory here does). A matrix outside live device
 // memory faults the kernel: a sticky CUDA_ERROR_ILLEGAL_ADDRESS, as on a GPU. In TF32 math mode
-// the inputs are rounded to TF32 (10 mantissa bits), as tensor cores do.
+// (CUBLAS_TF32_TENSOR_OP_MATH) or with CUBLAS_COMPUTE_32F_FAST_TF32, on a device profile with TF32
+// tensor cores (sm_80 and later), the inputs are rounded to TF32 (10 mantissa bits, to nearest) as
+// tensor cores read them; DEFAULT and PEDANTIC math keep FP32 single-precision routines FP32.
 #include "cublas.h"
 
 using namespace standin;
@@ -21,6 +23,14 @@ struct Operand {
 };
 
 bool valid_op(int op) { return op == kOpN || op == kOpT || op == kOpC; }
+
+// TF32 tensor cores exist from compute capability 8.0: on an sm_70 profile TF32 math computes FP32.
+bool has_tf32_tensor_cores()
+{
+    int major = 0;
+    cuDeviceGetAttribute(&major, 75, 0);  // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
+    return major >= 8;
+}
 
 int max1(int v) { return v > 1 ? v : 1; }
 
@@ -89,7 +99,7 @@ cublasStatus_t submit(void* handle, int opA, int opB, int m, int n, int k, const
     Gemm g{opA, opB, m, n, k, *alpha, *beta,
            Operand{A, opA == kOpN ? m : k, opA == kOpN ? k : m, lda, strideA},
            Operand{B, opB == kOpN ? k : n, opB == kOpN ? n : k, ldb, strideB},
-           C, ldc, strideC, batch, tf32Override >= 0 ? tf32Override == 1 : (h->mathMode & ~16) == 3};
+           C, ldc, strideC, batch, has_tf32_tensor_cores() && (tf32Override >= 0 ? tf32Override == 1 : (h->mathMode & ~16) == 3)};
     enqueue_device_work(stream, call, [g](std::string* why) {
         if (!g.in_device_memory()) {
             *why = "A, B or C is not inside live device memory for its stored size";

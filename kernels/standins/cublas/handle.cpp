@@ -1,4 +1,4 @@
-// handle.cpp — cublasCreate_v2 / Destroy / SetStream / SetMathMode / GetVersion / GetStatusString.
+// handle.cpp — cublasCreate_v2 / Destroy / SetStream / SetMathMode / GetMathMode / GetVersion / GetStatusString.
 #include "cublas.h"
 
 #include <mutex>
@@ -64,6 +64,17 @@ STANDIN_API cublasStatus_t cublasSetMathMode(void* handle, int mode)
     if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
     if ((mode & ~16) < 0 || (mode & ~16) > 3) return CUBLAS_STATUS_INVALID_VALUE;
     h->mathMode = mode;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+// The mode the handle holds, as set (OR-ed flags included): NOT_INITIALIZED for a handle that is not
+// live, INVALID_VALUE for a NULL mode pointer.
+STANDIN_API cublasStatus_t cublasGetMathMode(void* handle, int* mode)
+{
+    Handle* h = live_handle(handle);
+    if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
+    if (!mode) return CUBLAS_STATUS_INVALID_VALUE;
+    *mode = h->mathMode;
     return CUBLAS_STATUS_SUCCESS;
 }
 

@@ -23,6 +23,8 @@ internal static class StepBench
             ["workload"] = workload.Name,
             ["step"] = step,
             ["backend"] = backend.Name,
+            // What the products actually ran in (an older GPU asked for tf32 computes fp32).
+            ["precision"] = backend.Precision.ToString().ToLowerInvariant(),
             ["batch"] = m.Batch,
             ["steps"] = steps,
             ["min_s"] = Math.Round(m.Seconds.Min(), 4),

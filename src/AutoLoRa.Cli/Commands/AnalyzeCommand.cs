@@ -40,20 +40,21 @@ internal static class AnalyzeCommand
         var attackSteps = new Option<int>("--attack-steps") { Description = "PGD steps of the method's training attack.", DefaultValueFactory = _ => 10 };
         var gamma = new Option<float>("--gamma") { Description = "TWINS's γ.", DefaultValueFactory = _ => 1f };
         var seed = CommonOptions.Seed();
-        var backendName = CommonOptions.Backend();
+        var backendOptions = new BackendOptions();
         var output = new Option<string?>("--out") { Description = "Folder for grad-sim.json and grad-sim.png (default: the run directory, or the model file's folder)." };
         var folder = new FolderOptionSet();
         var command = new Command("grad-sim",
             "Cosine similarity, per convolution of the feature extractor, between the gradients of a method's natural and adversarial objectives (paper Fig. 1).")
         {
-            target, data, classes, method, batches, batchSize, epsilon, attackStep, attackSteps, gamma, seed, backendName, output,
+            target, data, classes, method, batches, batchSize, epsilon, attackStep, attackSteps, gamma, seed, output,
         };
+        backendOptions.AddTo(command);
         folder.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             if (r.GetValue(batches) < 1) throw new ArgumentException($"--batches must be at least 1 (got {r.GetValue(batches)}).");
             var (modelPath, state) = Resolve(r.GetValue(target)!);
-            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
+            using var backend = backendOptions.Create(r, Console.Out);
             var (train, _) = DataSelection.Train(r.GetValue(data)!, r.GetValue(classes), limit: null, r.GetValue(seed), folder.Options(r));
             using var model = ModelLoader.Load(modelPath, backend);
             if (model.Spec.Classes != train.ClassCount)

@@ -24,22 +24,20 @@ internal static class BenchCommand
 
     private static Command CreateStep()
     {
-        var noAutotune = NoAutotune();
         var workload = new Option<string>("--workload") { Description = $"{string.Join(", ", BenchmarkWorkload.All.Select(w => w.Name))} (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
         var step = new Option<string>("--step") { Description = "autolora, vanilla (TRADES) or infer.", DefaultValueFactory = _ => "autolora" };
         var steps = new Option<int>("--steps") { Description = "Timed steps (min/median/max are reported).", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
         var profile = new Option<bool>("--profile") { Description = "Also print the time per primitive (attack vs training) and per layer of the timed steps." };
-        var backendName = CommonOptions.Backend();
-        var command = new Command("step", "Times one AutoLoRa, vanilla or inference step of a benchmark workload.") { workload, step, steps, warmup, json, profile, backendName };
+        var backendOptions = new BackendOptions();
+        var command = new Command("step", "Times one AutoLoRa, vanilla or inference step of a benchmark workload.") { workload, step, steps, warmup, json, profile };
+        backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
-            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
-            if (backend is CpuBackend cpu) cpu.Autotune = !r.GetValue(noAutotune);
+            using var backend = backendOptions.Create(r, Console.Error);
             return StepBench.Run(backend, r.GetValue(workload)!, r.GetValue(step)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(json), r.GetValue(profile), Console.Out);
         }));
-        command.Options.Add(noAutotune);
         return command;
     }
 
@@ -48,11 +46,12 @@ internal static class BenchCommand
         var workload = new Option<string>("--workload") { Description = $"{string.Join(", ", BenchmarkWorkload.All.Select(w => w.Name))} (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
         var steps = new Option<int>("--steps") { Description = "Timed steps per method (medians are compared).", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
-        var backendName = CommonOptions.Backend();
-        var command = new Command("overhead", "LoRA overhead: AutoLoRa step ÷ vanilla step on one workload, with the merge and its backward timed.") { workload, steps, warmup, backendName };
+        var backendOptions = new BackendOptions();
+        var command = new Command("overhead", "LoRA overhead: AutoLoRa step ÷ vanilla step on one workload, with the merge and its backward timed.") { workload, steps, warmup };
+        backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
-            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
+            using var backend = backendOptions.Create(r, Console.Error);
             return OverheadBench.Run(backend, r.GetValue(workload)!, r.GetValue(steps), r.GetValue(warmup), Console.Out);
         }));
         return command;
@@ -60,42 +59,36 @@ internal static class BenchCommand
 
     private static Command CreateConv()
     {
-        var noAutotune = NoAutotune();
         var candidates = new Option<bool>("--candidates") { Description = "CPU: also time every algorithm that can run each pass, side by side in this process." };
         var workload = new Option<string>("--workload") { Description = "r18w16-b64 or r18-b32: whose ResNet-18 convolutions to time.", DefaultValueFactory = _ => "r18w16-b64" };
         var reps = new Option<int>("--reps") { Description = "Timed repetitions per primitive (the median is reported).", DefaultValueFactory = _ => 5 };
-        var backendName = CommonOptions.Backend();
-        var command = new Command("conv", "GFLOP/s of every distinct ResNet-18 convolution of a workload: forward, data and filter gradients.") { workload, reps, backendName };
+        var backendOptions = new BackendOptions();
+        var command = new Command("conv", "GFLOP/s of every distinct ResNet-18 convolution of a workload: forward, data and filter gradients.") { workload, reps };
+        backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
-            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
-            if (backend is CpuBackend cpu) cpu.Autotune = !r.GetValue(noAutotune);
+            using var backend = backendOptions.Create(r, Console.Error);
             return ConvBench.Run(backend, r.GetValue(workload)!, r.GetValue(reps), r.GetValue(candidates), Console.Out);
         }));
-        command.Options.Add(noAutotune);
         command.Options.Add(candidates);
         return command;
     }
 
     // A bench-only option until the shared backend options (--backend, --precision) take it for every verb.
-    private static Option<bool> NoAutotune() => new("--no-autotune")
-    {
-        Description = "CPU: choose convolution algorithms by the fixed rule instead of timing the candidates once per shape (reproducible choices; the timed choices are cached under ~/.cache/autolora).",
-    };
-
     private static Command CreateKernels()
     {
         var size = new Option<int>("--size") { Description = "Elements per array (NCHW kernels round up to whole 64×32×32 images).", DefaultValueFactory = _ => KernelBench.DefaultSize };
         var reps = new Option<int>("--reps") { Description = "Timed calls per kernel (the median is reported).", DefaultValueFactory = _ => 21 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line per kernel." };
-        var backendName = CommonOptions.Backend();
+        var backendOptions = new BackendOptions();
         var command = new Command("kernels", "Achieved GB/s of each of our CUDA kernels (not cuBLAS/cuDNN), from the bytes each must move; --backend cuda or cuda-emu.")
         {
-            size, reps, json, backendName,
+            size, reps, json,
         };
+        backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
-            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
+            using var backend = backendOptions.Create(r, Console.Error);
             return KernelBench.Run(backend, r.GetValue(size), r.GetValue(reps), r.GetValue(json), Console.Out, Console.Error);
         }));
         return command;

@@ -41,18 +41,19 @@ internal static class EvalCommand
         var n = CommonOptions.Limit("--n", "test images");
         var seed = CommonOptions.Seed();
         var batch = CommonOptions.BatchSize();
-        var backendName = CommonOptions.Backend();
+        var backendOptions = new BackendOptions();
         var runDir = CommonOptions.RunDirectory();
         var discardState = new Option<bool>(DiscardStateFlag) { Description = "Start an evaluation over when its saved progress in the run directory is damaged or another evaluation's (it is an error by default)." };
         var folder = new FolderOptionSet();
-        var command = new Command("eval", "Evaluates a model's clean, PGD and AutoAttack robust accuracy on a test split.") { model, data, classes, attacks, eps, pgdStep, n, seed, batch, backendName, runDir, discardState };
+        var command = new Command("eval", "Evaluates a model's clean, PGD and AutoAttack robust accuracy on a test split.") { model, data, classes, attacks, eps, pgdStep, n, seed, batch, runDir, discardState };
+        backendOptions.AddTo(command);
         folder.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             var plan = EvalPlan.Parse(r.GetValue(attacks)!);
             string dir = r.GetValue(runDir) ?? TrainingOptionSet.DefaultRunDirectory("eval");
             RunDirectories.Create(dir);
-            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
+            using var backend = backendOptions.Create(r, Console.Out);
             using var classifier = ModelLoader.Load(r.GetValue(model)!, backend);
             var test = DataSelection.Test(r.GetValue(data)!, r.GetValue(classes), r.GetValue(n), folder.Options(r));
             if (test.ClassCount != classifier.Spec.Classes)

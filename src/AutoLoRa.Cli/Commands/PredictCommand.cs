@@ -36,11 +36,12 @@ internal static class PredictCommand
         };
         var batch = CommonOptions.BatchSize(64);
         var anyRange = new Option<bool>("--allow-any-range") { Description = "Accept pixel values outside [0, 1] (they are an error by default)." };
-        var backendName = CommonOptions.Backend();
+        var backendOptions = new BackendOptions();
         var command = new Command("predict", "Writes a model's logits (eval mode) for the images in a safetensors tensor 'x'.")
         {
-            model, input, output, branch, batch, anyRange, backendName,
+            model, input, output, branch, batch, anyRange,
         };
+        backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             var path = r.GetValue(input)!;
@@ -57,7 +58,7 @@ internal static class PredictCommand
             var x = file.Entries.FirstOrDefault(e => e.Name == InputName)
                 ?? throw new ArgumentException($"{path} has no tensor '{InputName}' (it has: {Names(file.Entries)}); write the images as 'x', N×C×H×W.");
 
-            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Error);
+            using var backend = backendOptions.Create(r, Console.Error);
             using var classifier = ModelLoader.Load(r.GetValue(model)!, backend);
             int channels = classifier.Spec.InChannels;
             if (x.Shape.Count != 4)

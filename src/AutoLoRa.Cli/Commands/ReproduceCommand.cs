@@ -22,11 +22,12 @@ internal static class ReproduceCommand
         var output = new Option<string?>("--out") { Description = "Output directory (default runs/reproduce/<plan name>); rerunning with the same one resumes." };
         var list = new Option<bool>("--list-plans") { Description = "List the built-in plans and exit." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the plan and list its cells with their state, without running anything." };
-        var backendName = CommonOptions.Backend();
+        var backendOptions = new BackendOptions();
         var command = new Command("reproduce", "Runs a grid of fine-tuning runs (methods × datasets × models × seeds × ablations) and tabulates SA, PGD and AutoAttack accuracy.")
         {
-            planArgument, output, list, dryRun, backendName,
+            planArgument, output, list, dryRun,
         };
+        backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             if (r.GetValue(list)) return ListPlans();
@@ -37,7 +38,7 @@ internal static class ReproduceCommand
             var store = new ResultStore(r.GetValue(output) ?? Path.Combine("runs", "reproduce", grid.Plan.Name));
             Describe(grid, store);
             if (r.GetValue(dryRun)) return ListCells(grid, store);
-            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
+            using var backend = backendOptions.Create(r, Console.Out);
             return Run(backend, sources, grid, store);
         }));
         return command;

@@ -23,7 +23,7 @@ internal static class TrainCommands
         command.SetAction(r => CliError.Guard(() =>
         {
             var settings = set.For(r, pgdAt, "pretrain");
-            using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
+            using var backend = set.Backend.Create(r, Console.Out);
             var (train, source) = set.TrainingData(r, settings.Seed);
             settings = set.WithAugmentation(r, settings, source);
             // A ViT's position embedding is laid out for the images it will see (28×28 Fashion-MNIST: a 7×7 grid of 4×4 patches).
@@ -50,7 +50,7 @@ internal static class TrainCommands
             var chosen = RecipeCatalogue.FineTuningMethod(r.GetValue(method)!, "--method");
             var settings = set.For(r, chosen, "finetune-" + chosen.Name);
             if (r.GetValue(trackGradSim) && !set.Settings.Given(r, ScalarSettings.GradSimBatches)) settings = settings.With(ScalarSettings.GradSimBatches, TrackedBatches);
-            using var backend = BackendChoice.Create(r.GetValue(set.Backend)!, Console.Out);
+            using var backend = set.Backend.Create(r, Console.Out);
             var (train, source) = set.TrainingData(r, settings.Seed);
             settings = set.WithAugmentation(r, settings, source);
             using var model = FineTuning.Load(backend, r.GetValue(init)!, train.ClassCount, train.Channels);

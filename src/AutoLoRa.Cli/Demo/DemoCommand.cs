@@ -31,18 +31,19 @@ internal static class DemoCommand
         var runDir = new Option<string>("--run-dir") { Description = "Where the demo keeps its runs (re-running resumes finished phases).", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var arch = new Option<string>("--arch") { Description = "resnet (a small ResNet, default) or vit (vit-mini: 4×4 patches, trained with AdamW at 1e-3).", DefaultValueFactory = _ => "resnet" };
         var seed = CommonOptions.Seed();
-        var backendName = CommonOptions.Backend();
+        var backendOptions = new BackendOptions();
         var command = new Command("demo", "Pre-trains on Fashion-MNIST 0-4, fine-tunes to 5-9 with AutoLoRa and vanilla RFT, and compares robustness.")
         {
-            quick, data, runDir, arch, seed, backendName,
+            quick, data, runDir, arch, seed,
         };
+        backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             var plan = r.GetValue(quick) ? DemoPlan.Quick : DemoPlan.Default;
             var network = DemoModel.Parse(r.GetValue(arch)!);
             string dir = network.RunDirectory(r.GetValue(runDir)!, r.GetValue(quick));
             string spec = r.GetValue(data) is { } d ? $"fashion-mnist:{d}" : "fashion-mnist";
-            using var backend = BackendChoice.Create(r.GetValue(backendName)!, Console.Out);
+            using var backend = backendOptions.Create(r, Console.Out);
             return Run(backend, plan, network, spec, dir, r.GetValue(seed));
         }));
         return command;

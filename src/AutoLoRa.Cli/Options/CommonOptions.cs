@@ -22,12 +22,6 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 1,
     };
 
-    public static Option<string> Backend() => new("--backend")
-    {
-        Description = "Compute backend: auto (native CUDA when usable, else cpu) | cpu | cpu-exact (no Winograd convolutions) | cuda | cuda-emu (CUDA code path emulated on the host; slow).",
-        DefaultValueFactory = _ => "auto",
-    };
-
     public static Option<int> BatchSize(int defaultSize = 128) => new("--batch-size")
     {
         Description = "Mini-batch size.",

@@ -23,7 +23,7 @@ internal sealed class TrainingOptionSet
     public SettingOptions Settings { get; }
     public Option<int?> TrainLimit { get; } = CommonOptions.Limit("--train-limit", "training images");
     public Option<string?> RunDirectory { get; } = CommonOptions.RunDirectory();
-    public Option<string> Backend { get; } = CommonOptions.Backend();
+    public BackendOptions Backend { get; } = new();
     public Option<bool> NoResume { get; } = new("--no-resume") { Description = "Start over even if the run directory holds a checkpoint." };
     public Option<bool> Augment { get; } = new("--augment") { Description = "Random crop (with padding) and horizontal flip of training images; always on for folder: data, which trains with the reference's RandomResizedCrop and flip." };
     public FolderOptionSet Folder { get; } = new();
@@ -33,10 +33,11 @@ internal sealed class TrainingOptionSet
         command.Options.Add(Data);
         command.Options.Add(Classes);
         Settings.AddTo(command);
-        foreach (var option in new Option[] { TrainLimit, RunDirectory, Backend, NoResume, Augment })
+        foreach (var option in new Option[] { TrainLimit, RunDirectory, NoResume, Augment })
         {
             command.Options.Add(option);
         }
+        Backend.AddTo(command);
         Folder.AddTo(command);
     }
 

@@ -28,6 +28,13 @@ public abstract partial class Backend : IDisposable
     /// <summary>Waits until all queued work has finished (a no-op for synchronous backends).</summary>
     public abstract void Synchronize();
 
+    /// <summary>
+    /// The arithmetic this backend's GEMMs and convolutions actually use (FP32 unless a GPU backend
+    /// was asked for TF32 and its device has TF32 tensor cores). Verification picks its tolerances
+    /// for those products from it.
+    /// </summary>
+    public virtual MatrixPrecision Precision => MatrixPrecision.Fp32;
+
     /// <summary>Releases what the backend caches (host arrays, device memory, library handles).</summary>
     public void Dispose()
     {

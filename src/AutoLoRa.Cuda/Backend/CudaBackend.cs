@@ -39,6 +39,9 @@ public sealed unsafe partial class CudaBackend : Backend
     /// <summary>The runtime under this backend (for selftests and diagnostics).</summary>
     public IDeviceRuntime Runtime => _runtime;
 
+    /// <inheritdoc/>
+    public override MatrixPrecision Precision => _runtime.Precision;
+
     /// <summary>Device allocations the caching allocator could not serve from its cache.</summary>
     public long CacheMisses => _allocator.Misses;
 

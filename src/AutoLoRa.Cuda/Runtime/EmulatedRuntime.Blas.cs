@@ -24,11 +24,11 @@ public sealed unsafe partial class EmulatedRuntime
         }
     }
 
-    /// <summary>Element (row, col) of a column-major matrix with leading dimension ld, after op.</summary>
-    private static float At(float* p, BlasOp op, int ld, int row, int col) =>
-        op == BlasOp.N ? p[row + (long)col * ld] : p[col + (long)row * ld];
+    /// <summary>Element (row, col) of a column-major matrix with leading dimension ld, after op, as the multiply sees it.</summary>
+    private float At(float* p, BlasOp op, int ld, int row, int col) =>
+        Operand(op == BlasOp.N ? p[row + (long)col * ld] : p[col + (long)row * ld]);
 
-    private static void Gemm(BlasOp transA, BlasOp transB, int m, int n, int k, float alpha, float* a, int lda,
+    private void Gemm(BlasOp transA, BlasOp transB, int m, int n, int k, float alpha, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc)
     {
         for (int j = 0; j < n; j++)

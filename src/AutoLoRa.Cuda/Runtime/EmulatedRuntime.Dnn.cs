@@ -14,7 +14,7 @@ public sealed unsafe partial class EmulatedRuntime
     {
         CheckConv("cudnnConvolutionForward", xDesc, wDesc, conv, yDesc);
         float* px = (float*)x, pw = (float*)w;
-        Convolve(xDesc, wDesc, conv, yDesc, (float*)y, yDesc.Count, new ForwardTerm(px, pw));
+        Convolve(xDesc, wDesc, conv, yDesc, (float*)y, yDesc.Count, new ForwardTerm(px, pw, Tf32Operands));
     }
 
     /// <inheritdoc/>
@@ -22,7 +22,7 @@ public sealed unsafe partial class EmulatedRuntime
     {
         CheckConv("cudnnConvolutionBackwardData", dxDesc, wDesc, conv, dyDesc);
         float* pw = (float*)w, pdy = (float*)dy;
-        Convolve(dxDesc, wDesc, conv, dyDesc, (float*)dx, dxDesc.Count, new BackwardDataTerm(pw, pdy));
+        Convolve(dxDesc, wDesc, conv, dyDesc, (float*)dx, dxDesc.Count, new BackwardDataTerm(pw, pdy, Tf32Operands));
     }
 
     /// <inheritdoc/>
@@ -30,7 +30,7 @@ public sealed unsafe partial class EmulatedRuntime
     {
         CheckConv("cudnnConvolutionBackwardFilter", xDesc, dwDesc, conv, dyDesc);
         float* px = (float*)x, pdy = (float*)dy;
-        Convolve(xDesc, dwDesc, conv, dyDesc, (float*)dw, dwDesc.Count, new BackwardFilterTerm(px, pdy));
+        Convolve(xDesc, dwDesc, conv, dyDesc, (float*)dw, dwDesc.Count, new BackwardFilterTerm(px, pdy, Tf32Operands));
     }
 
     /// <inheritdoc/>
@@ -183,21 +183,21 @@ public sealed unsafe partial class EmulatedRuntime
     }
 
     /// <summary>Forward: y[yi] += x[xi]·w[wi].</summary>
-    private readonly struct ForwardTerm(float* x, float* w) : IConvolutionTerm
+    private readonly struct ForwardTerm(float* x, float* w, bool tf32) : IConvolutionTerm
     {
-        public (long Target, double Product) Multiply(long xi, long wi, long yi) => (yi, x[xi] * (double)w[wi]);
+        public (long Target, double Product) Multiply(long xi, long wi, long yi) => (yi, Operand(x[xi], tf32) * (double)Operand(w[wi], tf32));
     }
 
     /// <summary>Gradient to the input: dx[xi] += w[wi]·dy[yi].</summary>
-    private readonly struct BackwardDataTerm(float* w, float* dy) : IConvolutionTerm
+    private readonly struct BackwardDataTerm(float* w, float* dy, bool tf32) : IConvolutionTerm
     {
-        public (long Target, double Product) Multiply(long xi, long wi, long yi) => (xi, w[wi] * (double)dy[yi]);
+        public (long Target, double Product) Multiply(long xi, long wi, long yi) => (xi, Operand(w[wi], tf32) * (double)Operand(dy[yi], tf32));
     }
 
     /// <summary>Gradient to the filter: dw[wi] += x[xi]·dy[yi].</summary>
-    private readonly struct BackwardFilterTerm(float* x, float* dy) : IConvolutionTerm
+    private readonly struct BackwardFilterTerm(float* x, float* dy, bool tf32) : IConvolutionTerm
     {
-        public (long Target, double Product) Multiply(long xi, long wi, long yi) => (wi, x[xi] * (double)dy[yi]);
+        public (long Target, double Product) Multiply(long xi, long wi, long yi) => (wi, Operand(x[xi], tf32) * (double)Operand(dy[yi], tf32));
     }
 
     /// <summary>Double-precision sums rounded once into the float result, as a reference should.</summary>

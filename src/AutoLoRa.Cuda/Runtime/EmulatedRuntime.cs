@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Kernels;
 
 namespace AutoLoRa.Cuda.Runtime;
@@ -20,11 +21,29 @@ public sealed unsafe partial class EmulatedRuntime : IDeviceRuntime
     private readonly ConcurrentDictionary<ulong, nuint> _live = new();
 
     /// <summary>Loads the host kernel library; throws <see cref="KernelException"/> with the reason when it is missing.</summary>
-    public EmulatedRuntime(int multiprocessorCount = 4)
+    /// <param name="multiprocessorCount">What the grid-size heuristic is told.</param>
+    /// <param name="precision">
+    /// The arithmetic of GEMMs and convolutions: TF32 rounds every multiply's inputs as Ampere's
+    /// tensor cores do (<see cref="Tf32.Round"/>), the sums staying in double; the emulated device
+    /// has them whatever it is asked.
+    /// </param>
+    public EmulatedRuntime(int multiprocessorCount = 4, MatrixPrecision precision = MatrixPrecision.Fp32)
     {
         _kernels = HostKernelLibrary.Load();
         MultiprocessorCount = multiprocessorCount;
+        Precision = precision;
     }
+
+    /// <inheritdoc/>
+    public MatrixPrecision Precision { get; }
+
+    /// <summary>A multiply's input as the device's matrix units see it (rounded to TF32 under <see cref="MatrixPrecision.Tf32"/>).</summary>
+    private float Operand(float value) => Operand(value, Tf32Operands);
+
+    /// <summary>Whether multiplies round their operands to TF32 first, as tensor cores do.</summary>
+    private bool Tf32Operands => Precision == MatrixPrecision.Tf32;
+
+    private static float Operand(float value, bool tf32) => tf32 ? Tf32.Round(value) : value;
 
     /// <inheritdoc/>
     public string Name => "cuda-emu";

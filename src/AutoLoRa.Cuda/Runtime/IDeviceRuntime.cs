@@ -1,3 +1,5 @@
+using AutoLoRa.Core.Backends;
+
 namespace AutoLoRa.Cuda.Runtime;
 
 /// <summary>A kernel launch shape (CUDA's dim3).</summary>
@@ -57,6 +59,9 @@ public unsafe interface IDeviceRuntime : IDisposable
 
     /// <summary>Streaming multiprocessors (the grid-size heuristic's unit).</summary>
     int MultiprocessorCount { get; }
+
+    /// <summary>The arithmetic <see cref="Sgemm"/>, <see cref="SgemmStridedBatched"/> and the convolutions use on this device.</summary>
+    MatrixPrecision Precision => MatrixPrecision.Fp32;
 
     /// <summary>Device memory of <paramref name="bytes"/> bytes (cuMemAlloc).</summary>
     ulong Allocate(nuint bytes);

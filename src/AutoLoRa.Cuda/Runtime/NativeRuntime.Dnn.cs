@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Cuda.Interop;
 
 namespace AutoLoRa.Cuda.Runtime;
@@ -152,14 +153,19 @@ public sealed unsafe partial class NativeRuntime
         Descriptor(_filters, d, &CuDnn.cudnnCreateFilterDescriptor, CuDnn.cudnnDestroyFilterDescriptor, static (h, d) =>
             CuDnn.cudnnSetFilter4dDescriptor(h, cudnnDataType_t.Float, cudnnTensorFormat_t.Nchw, d.K, d.C, d.R, d.S));
 
-    private nint Conv(ConvDesc d) =>
-        Descriptor(_convs, d, &CuDnn.cudnnCreateConvolutionDescriptor, CuDnn.cudnnDestroyConvolutionDescriptor, static (h, d) =>
+    private nint Conv(ConvDesc d)
+    {
+        // cudnnMathType_t: FMA_MATH keeps FP32 data on FP32 FMA kernels; DEFAULT_MATH lets cuDNN run
+        // FP32 convolutions on TF32 tensor cores from Ampere on, which is what PyTorch does with
+        // torch.backends.cudnn.allow_tf32 (its default) and FMA_MATH without it.
+        var math = Precision == MatrixPrecision.Tf32 ? cudnnMathType_t.Default : cudnnMathType_t.Fma;
+        return Descriptor(_convs, d, &CuDnn.cudnnCreateConvolutionDescriptor, CuDnn.cudnnDestroyConvolutionDescriptor, (h, d) =>
         {
             int status = CuDnn.cudnnSetConvolution2dDescriptor(h, d.PadH, d.PadW, d.StrideH, d.StrideW, d.DilationH, d.DilationW,
                 cudnnConvolutionMode_t.CrossCorrelation, cudnnDataType_t.Float);
-            // FP32 math (no TF32 tensor ops), to stay within float tolerance of the CPU backend.
-            return status != 0 ? status : CuDnn.cudnnSetConvolutionMathType(h, cudnnMathType_t.Fma);
+            return status != 0 ? status : CuDnn.cudnnSetConvolutionMathType(h, math);
         });
+    }
 
     private nint Pool(PoolDesc d) =>
         Descriptor(_pools, d, &CuDnn.cudnnCreatePoolingDescriptor, CuDnn.cudnnDestroyPoolingDescriptor, static (h, d) =>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using AutoLoRa.Core.Backends;
 using AutoLoRa.Cuda.Interop;
 using AutoLoRa.Kernels;
 
@@ -26,7 +27,13 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
     private bool _disposed;
 
     /// <summary>Opens device <paramref name="ordinal"/>; throws <see cref="CudaUnavailableException"/> with the reason when it cannot.</summary>
-    public NativeRuntime(int ordinal = 0)
+    /// <param name="ordinal">The device.</param>
+    /// <param name="precision">
+    /// The arithmetic of GEMMs and convolutions (<see cref="Precision"/>). FP32 by default: a library
+    /// caller gets the CPU backend's arithmetic unless it asks for tensor cores; the CLI's default is
+    /// TF32, as PyTorch's convolutions (<c>--precision</c>).
+    /// </param>
+    public NativeRuntime(int ordinal = 0, MatrixPrecision precision = MatrixPrecision.Fp32)
     {
         CudaAvailability.ThrowIfUnavailable();
         int device, sms, major, minor;
@@ -49,8 +56,9 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
         Check.CuBlas(CuBlas.cublasCreate(&blas));
         _cublas = new NativeHandle(blas, CuBlas.cublasDestroy);
         Check.CuBlas(CuBlas.cublasSetStream(blas, stream));
-        // FP32 GEMMs stay FP32 (no TF32), so results match the CPU backend within float tolerance.
-        Check.CuBlas(CuBlas.cublasSetMathMode(blas, cublasMath_t.Pedantic));
+        // TF32 tensor cores exist from compute capability 8.0 (Ampere); an older device computes FP32 whatever it is asked.
+        Precision = major >= 8 ? precision : MatrixPrecision.Fp32;
+        Check.CuBlas(CuBlas.cublasSetMathMode(blas, BlasMath(Precision)));
         CuDnnVersion = CuDnn.cudnnGetVersion();
         CuDnnMajor = StatusNames.CuDnnMajor(CuDnnVersion);
         Check.CuDnn(CuDnn.cudnnCreate(&dnn), CuDnnMajor);
@@ -73,6 +81,41 @@ public sealed unsafe partial class NativeRuntime : IDeviceRuntime
 
     /// <summary>The device's name, as the driver reports it.</summary>
     public string DeviceName { get; }
+
+    /// <summary>
+    /// The arithmetic of GEMMs (the cuBLAS handle's math mode) and convolutions (each convolution
+    /// descriptor's math type): TF32 when asked for and the device has TF32 tensor cores, else FP32.
+    /// </summary>
+    public MatrixPrecision Precision { get; }
+
+    /// <summary>
+    /// The cuBLAS math mode for a precision (cuBLAS guide, cublasMath_t). FP32: CUBLAS_DEFAULT_MATH,
+    /// which for single-precision routines computes with at least FP32's mantissa and exponent (the
+    /// mode PyTorch sets with TF32 off; PEDANTIC would also forgo faster FP32 kernels, which only a
+    /// numerics study needs). TF32: CUBLAS_TF32_TENSOR_OP_MATH, which lets Sgemm and
+    /// SgemmStridedBatched use TF32 tensor cores without changing the calls (cublasGemmEx with
+    /// CUBLAS_COMPUTE_32F_FAST_TF32 would do the same per call).
+    /// </summary>
+    private static cublasMath_t BlasMath(MatrixPrecision precision) =>
+        precision == MatrixPrecision.Tf32 ? cublasMath_t.Tf32TensorOp : cublasMath_t.Default;
+
+    /// <summary>The math mode the cuBLAS handle reports (cublasGetMathMode), as the library itself has it.</summary>
+    public string BlasMathMode
+    {
+        get
+        {
+            MakeCurrent();
+            cublasMath_t mode;
+            Check.CuBlas(CuBlas.cublasGetMathMode(_cublas.Value, &mode));
+            return mode switch
+            {
+                cublasMath_t.Default => "CUBLAS_DEFAULT_MATH",
+                cublasMath_t.Pedantic => "CUBLAS_PEDANTIC_MATH",
+                cublasMath_t.Tf32TensorOp => "CUBLAS_TF32_TENSOR_OP_MATH",
+                _ => $"cublasMath_t {(int)mode}",
+            };
+        }
+    }
 
     /// <summary>cuBLAS's version number (cublasGetVersion).</summary>
     public int CuBlasVersion { get; }

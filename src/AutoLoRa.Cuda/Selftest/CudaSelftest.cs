@@ -31,6 +31,7 @@ public static class CudaSelftest
                 lines.Add($"device: {native.DeviceName}, compute capability {native.ComputeCapability.Major}.{native.ComputeCapability.Minor}, " +
                           $"{native.MultiprocessorCount} SMs");
                 lines.Add($"PTX:    {native.PtxArch}, {KernelSources.IsaFor(native.PtxArch)?.Describe() ?? "ISA unknown"}");
+                lines.Add($"math:   {native.Precision.ToString().ToLowerInvariant()} GEMMs and convolutions (cuBLAS handle: {native.BlasMathMode})");
                 break;
             }
             case EmulatedRuntime emulated:

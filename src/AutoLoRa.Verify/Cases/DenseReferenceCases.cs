@@ -47,9 +47,12 @@ public static class DenseReferenceCases
         float[] bias = new SeededData(3).Uniform(g.K), dy = new SeededData(4).Uniform(g.OutputSize);
         var c = new CaseBuffers();
         int bx = c.In(x), bw = c.In(wt), bb = c.In(bias), bdy = c.In(dy);
-        int y = c.Out(g.OutputSize, Forward, "forward"), yb = c.Out(g.OutputSize, Forward, "forward+bias");
-        int dx = c.Out(g.InputSize, Forward, "backward data"), dw = c.Out(g.FilterSize, Filter, "backward filter");
-        int dx2 = c.Out(g.InputSize, Forward, "backward data again"), dw2 = c.Out(g.FilterSize, Filter, "backward filter again");
+        // Under TF32 each direction's bound grows with its own sum length (inputs in [-1, 1)).
+        Tolerance forward = Forward.WithTf32Products(g.C * g.R * g.S), data = Forward.WithTf32Products(g.K * g.R * g.S);
+        Tolerance filter = Filter.WithTf32Products((long)g.N * g.OutH * g.OutW);
+        int y = c.Out(g.OutputSize, forward, "forward"), yb = c.Out(g.OutputSize, forward, "forward+bias");
+        int dx = c.Out(g.InputSize, data, "backward data"), dw = c.Out(g.FilterSize, filter, "backward filter");
+        int dx2 = c.Out(g.InputSize, data, "backward data again"), dw2 = c.Out(g.FilterSize, filter, "backward filter again");
         return new()
         {
             Family = "conv2d vs reference", Name = $"conv2d {g}", Shape = $"{g}", Buffers = c,

@@ -110,8 +110,15 @@ public static class ElementwiseReferenceCases
         var dy = new SeededData(11).Uniform(rows * cols);
         var c = new CaseBuffers();
         int input = c.In(x), grad = c.In(dy);
-        int y = c.Out(rows * cols, new Tolerance(1e-5, 1e-5, "x − log Σ exp: one exp and log per row, against double"), "log-softmax");
-        int dx = c.Out(rows * cols, new Tolerance(1e-4, 1e-5, "dy − exp(y)·Σdy: a row sum of up to 1000 gradients"), "log-softmax backward");
+        // Logits in [-30, 30): exponents in [-60, 0], row sums in [1, cols]; the backward's exp(y)·Σdy is
+        // at most |dx| + 1 (|dy| ≤ 1), so exp's relative error gives a bound of the scaled form.
+        var forward = new Tolerance(1e-5, 1e-5, "x − log Σ exp: one exp and log per row, against double")
+            .WithDeviceMath(0, DeviceMath.ExpRelative(60) + DeviceMath.LogAbsolute(cols),
+                $"Σexp within (5 + 2·60)u relatively (ex2.approx, PTX ISA §9.7.3.21), log within 2^-22·log2 {cols} (lg2.approx, §9.7.3.20)");
+        var backward = new Tolerance(1e-4, 1e-5, "dy − exp(y)·Σdy: a row sum of up to 1000 gradients")
+            .WithDeviceMath(DeviceMath.ExpRelative(60), DeviceMath.ExpRelative(60), "exp(y) within (5 + 2·60)u (ex2.approx, PTX ISA §9.7.3.21), times |exp(y)·Σdy| ≤ 1 + |dx|");
+        int y = c.Out(rows * cols, forward, "log-softmax");
+        int dx = c.Out(rows * cols, backward, "log-softmax backward");
         int arg = c.IntOut(rows, "argmax");
         return Case("rows vs reference", $"log-softmax and argmax {rows}×{cols}", $"{rows}×{cols}", c, (be, b) =>
         {

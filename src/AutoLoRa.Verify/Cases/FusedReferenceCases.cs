@@ -95,8 +95,9 @@ public static class FusedReferenceCases
         var products = new Tolerance(1e-4, 1e-5, "dot products of up to 64 terms in float against double");
         var c = new CaseBuffers();
         int dw = c.In(w), db = c.In(bm), da = c.In(am), grad = c.In(dW);
-        int merged = c.Out(outRows * inCols, new Tolerance(1e-5, 1e-5, "W + s·(B·A) with a short dot product"), "merged weight");
-        int gradB = c.Out(outRows * rank, products, "dB"), gradA = c.Out(rank * inCols, products, "dA");
+        // Under TF32 (LoraGemm's GEMMs, scale s, inputs in [-1, 1)): rank, inCols and outRows products.
+        int merged = c.Out(outRows * inCols, new Tolerance(1e-5, 1e-5, "W + s·(B·A) with a short dot product").WithTf32Products(rank, s), "merged weight");
+        int gradB = c.Out(outRows * rank, products.WithTf32Products(inCols, s), "dB"), gradA = c.Out(rank * inCols, products.WithTf32Products(outRows, s), "dA");
         return Case($"lora merge composition {outRows}×{rank}×{inCols}", $"{outRows}×{rank}×{inCols}", c, (be, b) =>
         {
             LoraGemm.Merge(be, outRows, rank, inCols, b[dw], b[db], b[da], s, b[merged]);

@@ -36,7 +36,8 @@ public static class GemmReferenceCases
         var b = new SeededData(seed + 1).Uniform(offset + bRows * ldb);
         var c0 = new SeededData(seed + 2).Uniform(offset + m * ldc);
         var c = new CaseBuffers();
-        int da = c.In(a), db = c.In(b), dc = c.InOut(c0, tolerance ?? DepthTolerance(k), "C");
+        // Under TF32: k products of inputs in [-1, 1), each scaled by |α|.
+        int da = c.In(a), db = c.In(b), dc = c.InOut(c0, (tolerance ?? DepthTolerance(k)).WithTf32Products(k, Math.Abs(alpha)), "C");
         string shape = $"{m}×{n}×{k}";
         return new()
         {
@@ -64,7 +65,7 @@ public static class GemmReferenceCases
         var b = new SeededData(22).Uniform(offset + (int)strideB * batch);
         var c0 = new SeededData(23).Uniform(offset + (int)strideC * batch);
         var c = new CaseBuffers();
-        int da = c.In(a), db = c.In(b), dc = c.InOut(c0, DepthTolerance(k), "C");
+        int da = c.In(a), db = c.In(b), dc = c.InOut(c0, DepthTolerance(k).WithTf32Products(k, 0.75), "C");
         return new()
         {
             Family = Family, Name = $"gemm strided batched tA={transA} tB={transB}", Shape = $"{batch}×{m}×{n}×{k}", Buffers = c,

@@ -40,7 +40,8 @@ public static class LibraryCases
         int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 1;
         var c = new CaseBuffers();
         int a = c.In(data.Uniform(5 + (ta ? k : m) * lda)), b = c.In(data.Uniform(7 + (tb ? n : k) * ldb));
-        int o = c.InOut(data.Uniform(2 + m * ldc), Products, "C");
+        // Inputs in [-1, 1), α = 0.75: each product at most 0.75.
+        int o = c.InOut(data.Uniform(2 + m * ldc), Products.WithTf32Products(k, 0.75), "C");
         string shape = $"{m}×{n}×{k}";
         return new()
         {
@@ -58,7 +59,7 @@ public static class LibraryCases
         long sa = m * k + 4, sb = k * n + 3, sc = m * n + 2;
         var c = new CaseBuffers();
         int a = c.In(data.Uniform((int)(sa * batch))), b = c.In(data.Uniform((int)(sb * batch)));
-        int o = c.InOut(data.Uniform((int)(sc * batch)), Products, "C");
+        int o = c.InOut(data.Uniform((int)(sc * batch)), Products.WithTf32Products(k, 1.25), "C");
         return new()
         {
             Family = "gemm strided batched", Name = $"gemm batched ta={ta} tb={tb}", Shape = $"{batch}×{m}×{n}×{k}", Buffers = c,
@@ -74,7 +75,11 @@ public static class LibraryCases
         var c = new CaseBuffers();
         int x = c.In(data.Uniform(g.InputSize)), w = c.In(data.Uniform(g.FilterSize)), bias = c.In(data.Uniform(g.K));
         int dy = c.In(data.Uniform(g.OutputSize));
-        int y = c.Out(g.OutputSize, Products, "y"), dx = c.Out(g.InputSize, Products, "dx"), dw = c.Out(g.FilterSize, Products, "dw");
+        // Under TF32 each direction's bound grows with its own sum length: C·R·S per output, at most
+        // K·R·S per input gradient, N·OH·OW per filter gradient (inputs in [-1, 1)).
+        int y = c.Out(g.OutputSize, Products.WithTf32Products(g.C * g.R * g.S), "y");
+        int dx = c.Out(g.InputSize, Products.WithTf32Products(g.K * g.R * g.S), "dx");
+        int dw = c.Out(g.FilterSize, Products.WithTf32Products((long)g.N * g.OutH * g.OutW), "dw");
         string shape = $"{g.N}×{g.C}×{g.H}×{g.W} k{g.K}×{g.R}×{g.S}/s{g.StrideH}/p{g.PadH}";
         long macs = (long)g.OutputSize * g.C * g.R * g.S;
         return new()

@@ -23,10 +23,13 @@ public static class LoraCases
         var c = new CaseBuffers();
         int w = c.In(data.Uniform(outRows * inCols)), bm = c.In(data.Uniform(outRows * rank)), am = c.In(data.Uniform(rank * inCols));
         int dw = c.In(data.Uniform(outRows * inCols));
-        int merged = c.Out(outRows * inCols, merge, "merged W");
-        int dB = c.Out(outRows * rank, products, "dB"), dA = c.Out(rank * inCols, products, "dA");
-        int dBOnly = c.Out(outRows * rank, products, "dB alone"), dAOnly = c.Out(rank * inCols, products, "dA alone");
         float s = 1f / rank;
+        // Under TF32 (LoraGemm's GEMMs, scale s, inputs in [-1, 1)): the merge sums rank products,
+        // dB = s·dW·Aᵀ sums inCols, dA = s·Bᵀ·dW sums outRows.
+        Tolerance dBTolerance = products.WithTf32Products(inCols, s), dATolerance = products.WithTf32Products(outRows, s);
+        int merged = c.Out(outRows * inCols, merge.WithTf32Products(rank, s), "merged W");
+        int dB = c.Out(outRows * rank, dBTolerance, "dB"), dA = c.Out(rank * inCols, dATolerance, "dA");
+        int dBOnly = c.Out(outRows * rank, dBTolerance, "dB alone"), dAOnly = c.Out(rank * inCols, dATolerance, "dA alone");
         string shape = $"{outRows}×{rank}×{inCols}";
         return new()
         {

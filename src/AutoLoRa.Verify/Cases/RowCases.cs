@@ -29,12 +29,20 @@ public static class RowCases
         KernelLaunch meanRows = new("mean_rows_f32", rows, 1);
 
         var c = new CaseBuffers();
-        int x = c.In(data.Uniform(n, -8, 8)), y = c.Out(n, RowSum, "log-softmax");
+        // Logits in [-8, 8): y = d − log S with d = x − max in [-16, 0] and 1 ≤ S ≤ classes; S errs by
+        // ExpRelative(16) relatively, which log turns into as much absolute error, plus log's own.
+        var logSoftmax = RowSum.WithDeviceMath(0, DeviceMath.ExpRelative(16) + DeviceMath.LogAbsolute(classes),
+            $"Σexp within (5 + 2·16)u relatively (ex2.approx, PTX ISA §9.7.3.21), log of it within lg2.approx's 2^-22·log2 {classes} (§9.7.3.20)");
+        int x = c.In(data.Uniform(n, -8, 8)), y = c.Out(n, logSoftmax, "log-softmax");
         yield return Case("log-softmax, argmax rows", "log_softmax_f32", c, (be, b) => be.LogSoftmax(rows, classes, b[x], b[y]), Rows("log_softmax_f32"));
 
         // Log-probabilities as the forward pass leaves them (≤ 0), and an upstream gradient.
         c = new CaseBuffers();
-        int logP = c.In(data.Uniform(n, -8, 0)), dy = c.In(data.Uniform(n)), dx = c.Out(n, RowSum, "log-softmax bwd");
+        // dx = dy − exp(log p)·Σdy: exp of log p in [-8, 0] errs by ExpRelative(8)·|exp(log p)·Σdy|,
+        // and |exp(log p)·Σdy| ≤ |dx| + |dy| ≤ |dx| + 1: a bound of the scaled form.
+        var logSoftmaxBackward = RowSum.WithDeviceMath(DeviceMath.ExpRelative(8), DeviceMath.ExpRelative(8),
+            "exp(log p) within (5 + 2·8)u (ex2.approx, PTX ISA §9.7.3.21), times |p·Σdy| ≤ 1 + |dx|");
+        int logP = c.In(data.Uniform(n, -8, 0)), dy = c.In(data.Uniform(n)), dx = c.Out(n, logSoftmaxBackward, "log-softmax bwd");
         yield return Case("log-softmax, argmax rows", "log_softmax_backward_f32", c,
             (be, b) => be.LogSoftmaxBackward(rows, classes, b[logP], b[dy], b[dx]), Rows("log_softmax_backward_f32"));
 
