@@ -33,20 +33,8 @@ internal static class BackendChoice
                 log.WriteLine($"backend: cpu-exact ({Environment.ProcessorCount} threads, direct and GEMM convolutions only){CpuNotes(settings)}");
                 return Cpu(settings, winograd: false);
             case "cuda":
-            {
-                CudaBackend backend;
-                string description;
-                try
-                {
-                    backend = OpenNative(settings, out description);
-                }
-                catch (BackendException e)
-                {
-                    throw new BackendException($"--backend cuda: native CUDA is {e.Message} (use --backend cpu, or cuda-emu to check the CUDA code path without a GPU).", e);
-                }
-                log.WriteLine($"backend: cuda ({description})");
-                return backend;
-            }
+                return OpenNativeOr(settings, log, e => throw new BackendException(
+                    $"--backend cuda: native CUDA is {e.Message} (use --backend cpu, or cuda-emu to check the CUDA code path without a GPU).", e));
             case "cuda-emu":
             {
                 var backend = OpenEmulated(settings.Precision);
@@ -55,21 +43,11 @@ internal static class BackendChoice
                 return backend;
             }
             case "auto":
-            {
-                Backend backend;
-                string description;
-                try
-                {
-                    backend = OpenNative(settings, out description);
-                }
-                catch (BackendException e)
+                return OpenNativeOr(settings, log, e =>
                 {
                     log.WriteLine($"backend: cpu ({Environment.ProcessorCount} threads; CUDA {e.Message}){CpuNotes(settings)}");
                     return Cpu(settings);
-                }
-                log.WriteLine($"backend: cuda ({description})");
-                return backend;
-            }
+                });
             default:
                 throw new ArgumentException($"--backend '{settings.Name}' is not known; choose one of {string.Join(", ", Names)}.");
         }
@@ -101,6 +79,23 @@ internal static class BackendChoice
     private static string Describe(MatrixPrecision precision) => precision == MatrixPrecision.Tf32
         ? "GEMMs and convolutions in TF32 on tensor cores"
         : "GEMMs and convolutions in FP32";
+
+    /// <summary>Native CUDA, announced on <paramref name="log"/>; when it does not open, what <paramref name="otherwise"/> makes of the reason.</summary>
+    private static Backend OpenNativeOr(BackendSettings settings, TextWriter log, Func<BackendException, Backend> otherwise)
+    {
+        CudaBackend backend;
+        string description;
+        try
+        {
+            backend = OpenNative(settings, out description);
+        }
+        catch (BackendException e)
+        {
+            return otherwise(e);
+        }
+        log.WriteLine($"backend: cuda ({description})");
+        return backend;
+    }
 
     private static CpuBackend Cpu(BackendSettings settings, bool winograd = true) => new() { Winograd = winograd, Autotune = !settings.NoAutotune };
 
