@@ -83,6 +83,17 @@ public sealed class VitRecipeTests : IDisposable
         Assert.Empty(small.Convolutions());
     }
 
+    [Theory]
+    [InlineData("autolora")]
+    [InlineData("vanilla")]
+    [InlineData("infer")]
+    public void Every_benchmark_workload_describes_a_model_that_passes_validation(string step)
+    {
+        // bench step builds its model from this spec; a ViT workload once carried width 0, which the
+        // ResNet width check refused, so `bench step --workload vit-ti4-b32` could not run at all.
+        foreach (var workload in Workloads.BenchmarkWorkload.All) workload.Spec(step).Validate();
+    }
+
     [Fact]
     public void TheOptimizerIsReadFromItsNameAndDefaultsToSgd()
     {

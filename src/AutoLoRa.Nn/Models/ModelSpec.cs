@@ -105,7 +105,7 @@ public sealed record ModelSpec(
             throw new ArgumentException($"architecture '{DisplayText.Clip(Architecture)}' is unknown; known: {string.Join(", ", ModelFactory.Architectures)}.");
         Require(Classes, 1, MaxClasses, "classes");
         Require(InChannels, 1, MaxInChannels, "in-channels");
-        Require(BaseWidth, 1, MaxBaseWidth, "width");
+        if (!IsVit()) Require(BaseWidth, 1, MaxBaseWidth, "width"); // a ViT's size (vit-ti4, vit-s16, …) fixes its width
         Require(LoraRank, 0, MaxLoraRank, "rank");
         Require(InputSize, 0, MaxInputSize, "input-size");
         if (!Enum.IsDefined(Stem)) throw new ArgumentException($"stem {(int)Stem} is unknown; expected cifar or imagenet.");
