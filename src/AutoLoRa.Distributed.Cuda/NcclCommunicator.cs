@@ -128,9 +128,10 @@ public sealed unsafe class NcclCommunicator : Communicator
         nint ready = CreateEvent(), done = CreateEvent();
         try
         {
+            // The host waits for the result, so later compute-stream work needs no event wait; the
+            // events are destroyed after it, with nothing queued on them.
             Enqueue(pointer, count, op, ready, done, what);
             WaitFor(done, what);
-            Driver(CudaDriver.cuStreamWaitEvent(_runtime.ComputeStream, done, 0), "cuStreamWaitEvent", what);
         }
         finally
         {
