@@ -65,6 +65,10 @@ public sealed unsafe class NcclCommunicator : Communicator
                 $"NCCL does not load on rank{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)}" +
                 (loaded ? "." : $": {why}.") + " The CUDA backend averages gradients with NCCL.");
         }
+        // ncclAvg, which averages the gradients, came with NCCL 2.10.
+        string version = NcclLibrary.Version();
+        if (NcclLibrary.VersionCode() < 21000)
+            throw new DistributedException($"NCCL {version} is too old: the CUDA backend needs NCCL 2.10 or later (ncclAvg); set {NcclLibrary.Variable} to a newer libnccl.so.2.");
         var id = new NcclUniqueId();
         if (host.IsRoot) Check(Nccl.ncclGetUniqueId(&id), "ncclGetUniqueId", "start-up", host.Rank, host.Size, 0);
         host.Broadcast(MemoryMarshal.AsBytes(new Span<NcclUniqueId>(ref id)), 0, "the NCCL unique id");
@@ -77,7 +81,7 @@ public sealed unsafe class NcclCommunicator : Communicator
             Nccl.ncclCommAbort(comm);
             throw new CudaException("driver", "cuStreamCreate", status, StatusNames.Driver(status), "the NCCL stream");
         }
-        return new NcclCommunicator(host, cuda, runtime, timeout, comm, stream, NcclLibrary.Version());
+        return new NcclCommunicator(host, cuda, runtime, timeout, comm, stream, version);
     }
 
     /// <inheritdoc/>
@@ -242,7 +246,15 @@ public sealed unsafe class NcclCommunicator : Communicator
 
     private static string LastError(nint comm)
     {
-        string? text = Marshal.PtrToStringUTF8((nint)Nccl.ncclGetLastError(comm));
+        string? text;
+        try
+        {
+            text = Marshal.PtrToStringUTF8((nint)Nccl.ncclGetLastError(comm));
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return "."; // a release before ncclGetLastError: the result code is all there is
+        }
         return string.IsNullOrWhiteSpace(text) ? "." : $" ({text.Trim()}).";
     }
 

@@ -42,13 +42,20 @@ public static class NcclLibrary
     }
 
     /// <summary>NCCL's version as "2.23.4" (ncclGetVersion's code: major·10000 + minor·100 + patch since 2.9).</summary>
-    public static unsafe string Version()
+    public static string Version()
+    {
+        int code = VersionCode();
+        return code >= 10000 ? $"{code / 10000}.{code / 100 % 100}.{code % 100}" : $"{code / 1000}.{code / 100 % 10}.{code % 100}";
+    }
+
+    /// <summary>ncclGetVersion's code, as comparable numbers: 2.9 and later major·10000 + minor·100 + patch, earlier major·1000 + minor·100 + patch (so below 21000 either way).</summary>
+    public static unsafe int VersionCode()
     {
         Load();
         int code;
         var status = Nccl.ncclGetVersion(&code);
         if (status != NcclResult.Success) throw new DistributedException($"ncclGetVersion failed: {ErrorText(status)}.");
-        return code >= 10000 ? $"{code / 10000}.{code / 100 % 100}.{code % 100}" : $"{code / 1000}.{code / 100 % 10}.{code % 100}";
+        return code;
     }
 
     /// <summary>ncclGetErrorString's text and the result's name, e.g. "ncclRemoteError (6): remote process exited …".</summary>
