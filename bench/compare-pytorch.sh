@@ -26,8 +26,8 @@ dotnet build src/AutoLoRa.Cli -c Release -v quiet -nologo >/dev/null
 ours=src/AutoLoRa.Cli/bin/Release/net10.0/autolora
 
 field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(d[sys.argv[1]])' "$1"; }
-median() { python3 -c 'import statistics,sys; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
-smallest() { python3 -c 'import sys; print(min(float(v) for v in sys.argv[1:]))' "$@"; }
+median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(v) for v in sys.argv[1:]):.4g}")' "$@"; }
+smallest() { python3 -c 'import sys; print(f"{min(float(v) for v in sys.argv[1:]):.4g}")' "$@"; }
 
 echo "Peer BLAS: $blas"
 echo
