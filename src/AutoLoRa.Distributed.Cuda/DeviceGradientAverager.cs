@@ -15,7 +15,7 @@ namespace AutoLoRa.Distributed.Cuda;
 /// order) with the communicator's deadline and error checks, and copies the means back into the
 /// gradients on the compute stream after an event of the NCCL stream.
 /// </summary>
-internal sealed class DeviceGradientAverager : IReplicaGradients
+internal sealed class DeviceGradientAverager : IReplicaGradients, IDisposable
 {
     private readonly NcclCommunicator _owner;
     private readonly Tensor[] _parameters;
@@ -36,7 +36,7 @@ internal sealed class DeviceGradientAverager : IReplicaGradients
         _parameters = [.. parameters];
         for (int i = 0; i < _parameters.Length; i++) _index.Add(_parameters[i], i);
         _layout = new GradientBuckets([.. _parameters.Select(p => p.ElementCount)], bucketBytes / sizeof(float));
-        // Lives as long as the run's trainer: a tensor owns the device buffer the buckets are ranges of.
+        // A tensor owns the device buffer the buckets are ranges of; freed with the communicator.
         _flat = Tensor.Zeros(owner.Backend, new Shape(_layout.TotalElements));
         _flatPointer = owner.Backend.DevicePointer(_flat.Buffer, _layout.TotalElements);
         _arrived = new bool[_parameters.Length];
@@ -75,6 +75,13 @@ internal sealed class DeviceGradientAverager : IReplicaGradients
             Runtime.CopyDeviceToDevice(_owner.Backend.DevicePointer(grad.Buffer, n), Slot(i), (nuint)n * sizeof(float));
         }
         Reset();
+    }
+
+    /// <summary>Frees the events and the flat buffer (the communicator does, before it destroys NCCL's).</summary>
+    public void Dispose()
+    {
+        foreach (var e in _ready.Concat(_done)) _owner.DestroyEvent(e);
+        _flat.Dispose();
     }
 
     private IDeviceRuntime Runtime => _owner.Backend.Runtime;

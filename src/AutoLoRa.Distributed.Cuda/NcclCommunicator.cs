@@ -33,6 +33,7 @@ public sealed unsafe class NcclCommunicator : Communicator
     private readonly nint _stream;
     private nint _comm;
     private long _collectives;
+    private readonly List<DeviceGradientAverager> _averagers = [];
 
     private NcclCommunicator(Communicator host, CudaBackend backend, NativeRuntime runtime, TimeSpan timeout, nint comm, nint stream, string version)
     {
@@ -118,7 +119,12 @@ public sealed unsafe class NcclCommunicator : Communicator
     public override void Barrier(string what) => _host.Barrier(what);
 
     /// <summary>Gradients averaged on the device by NCCL, bucket by bucket while backward runs.</summary>
-    public override IReplicaGradients AverageGradients(IReadOnlyList<Tensor> parameters) => new DeviceGradientAverager(this, parameters);
+    public override IReplicaGradients AverageGradients(IReadOnlyList<Tensor> parameters)
+    {
+        var averager = new DeviceGradientAverager(this, parameters);
+        _averagers.Add(averager);
+        return averager;
+    }
 
     /// <summary>
     /// <paramref name="count"/> floats of <paramref name="buffer"/> (this backend's) reduced over the
@@ -152,6 +158,13 @@ public sealed unsafe class NcclCommunicator : Communicator
         nint e;
         Driver(CudaDriver.cuEventCreate(&e, disableTiming), "cuEventCreate", "an NCCL ordering event");
         return e;
+    }
+
+    /// <summary>Destroys an event of <see cref="CreateEvent"/> (the stand-in and the driver free it once work queued on it is done).</summary>
+    internal void DestroyEvent(nint e)
+    {
+        _runtime.BindContext();
+        CudaDriver.cuEventDestroy(e);
     }
 
     /// <summary>
@@ -218,6 +231,8 @@ public sealed unsafe class NcclCommunicator : Communicator
         if (_comm == 0) return;
         _runtime.BindContext();
         CudaDriver.cuStreamSynchronize(_stream);
+        foreach (var averager in _averagers) averager.Dispose();
+        _averagers.Clear();
         var result = Nccl.ncclCommDestroy(_comm);
         _comm = 0;
         CudaDriver.cuStreamDestroy(_stream);
