@@ -5,8 +5,7 @@ namespace AutoLoRa.Distributed.Tests;
 /// <summary>Which CUDA device a rank opens, from Open MPI's environment and the device count alone.</summary>
 public sealed class LocalDeviceTests
 {
-    private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
-        name => values.FirstOrDefault(v => v.Name == name).Value;
+    private static Func<string, string?> Env(params (string Name, string Value)[] values) => LaunchTests.Env(values);
 
     [Fact]
     public void Without_mpirun_the_process_opens_device_0()
