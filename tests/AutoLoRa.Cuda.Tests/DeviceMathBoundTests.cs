@@ -1,6 +1,3 @@
-using AutoLoRa.Cpu;
-using AutoLoRa.Cuda.Runtime;
-using AutoLoRa.Kernels;
 using AutoLoRa.Verify;
 using Xunit.Abstractions;
 
@@ -22,8 +19,7 @@ public sealed class DeviceMathBoundTests(ITestOutputHelper output) : IDisposable
     /// <summary>The largest multiple of the documented error tried before a bound is called vacuous.</summary>
     private const int WorstScale = 4096;
 
-    private readonly CudaBackend _emulated = new(new EmulatedRuntime());
-    private readonly CpuBackend _reference = new();
+    private readonly EmulatedCaseChecks _checks = new();
 
     /// <summary>The cases whose kernels compute exp or log, one per kernel or composition, at their largest shapes.</summary>
     public static TheoryData<string> TranscendentalCases() =>
@@ -72,24 +68,9 @@ public sealed class DeviceMathBoundTests(ITestOutputHelper output) : IDisposable
         Assert.Fail($"{name} still passes with exp and log {WorstScale} times worse than documented: its bound is too loose to catch a broken exp.");
     }
 
-    public void Dispose()
-    {
-        _emulated.Dispose();
-        _reference.Dispose();
-    }
+    public void Dispose() => _checks.Dispose();
 
     /// <summary>Checks <paramref name="c"/> with the device's exp and log off by <paramref name="scale"/> times their documented error, and puts libm back.</summary>
-    private CaseOutcome CheckAt(int scale, VerificationCase c)
-    {
-        var library = HostKernelLibrary.Load();
-        library.SetDeviceMath(scale);
-        try
-        {
-            return new CaseRunner(_emulated, _reference).Check(c);
-        }
-        finally
-        {
-            library.SetDeviceMath(0);
-        }
-    }
+    private CaseOutcome CheckAt(int scale, VerificationCase c) =>
+        _checks.Check(c, library => library.SetDeviceMath(scale), library => library.SetDeviceMath(0));
 }
