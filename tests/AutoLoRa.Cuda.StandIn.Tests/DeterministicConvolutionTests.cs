@@ -42,6 +42,29 @@ public sealed class DeterministicConvolutionTests
         }
     }
 
+    /// <summary>
+    /// Issue 16, section 3: an algorithm whose workspace fits the limit (half the free memory) but
+    /// whose allocation fails — fragmented memory — is passed over for the next one in the ranking.
+    /// Before, the allocation's CUDA_ERROR_OUT_OF_MEMORY ended the convolution.
+    /// </summary>
+    [SkippableStandInFact]
+    public void An_algorithm_whose_workspace_cannot_be_allocated_is_passed_over()
+    {
+        StandInMachine.MakeContextCurrent();
+        // ALGO_1's 576 KiB fails, ALGO_3's 36 KiB and the tensors themselves (at most 64 KiB) do not.
+        StandInMachine.Set("largest_allocation", 128 << 10);
+        try
+        {
+            Assert.Contains(FilterGradientAlgorithm(deterministic: false), new[] { 3, 0 });
+            var e = Assert.Throws<CudaException>(() => FilterGradientAlgorithm(deterministic: true));
+            Assert.Contains("no deterministic algorithm for pass 2", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            StandInMachine.Set("largest_allocation", 0);
+        }
+    }
+
     private static int FilterGradientAlgorithm(bool deterministic)
     {
         var runtime = new NativeRuntime { DeterministicConvolutions = deterministic };

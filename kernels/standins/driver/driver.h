@@ -124,6 +124,7 @@ STANDIN_SHARED float round_to_tf32(float value);
 bool set_device_profile(int sm);
 void set_driver_version(int version);
 bool set_memory_cap(size_t bytes);
+void set_largest_allocation(size_t bytes);
 void set_stream_delay_ms(int milliseconds);
 void set_fault_after_launches(long long launches);
 void clear_sticky_error();
