@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The prepared check for a lent GPU machine, as one short script (the device's time is scarce):
-# the first lines of nvidia-smi, `selftest --backend cuda`, `bench kernels --backend cuda` (GB/s
+# the first lines of nvidia-smi, `selftest --backend cuda` in FP32 and TF32, `bench kernels --backend cuda` (GB/s
 # per kernel) and `bench step --backend cuda` on the benchmark workloads in FP32 and in TF32. The
 # GPU machine has no .NET SDK: a self-contained publish (publish/autolora, made here when missing)
 # travels with the tree. Every step's output goes to OUT_DIR (default: $OUT when the device tool
@@ -14,7 +14,7 @@
 #   GPU_CHECK_STEPS       step kinds (default: autolora vanilla infer)
 #   GPU_CHECK_KERNEL_SIZE elements per array of `bench kernels` (default: its own)
 #   GPU_CHECK_KERNEL_REPS timed calls per kernel of `bench kernels` (default: its own)
-#   GPU_CHECK_SKIP        steps to leave out, by name: selftest, bench-kernels
+#   GPU_CHECK_SKIP        steps to leave out, by name: selftest-fp32, selftest-tf32, bench-kernels
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-${OUT:-bench/results/gpu-$(date -u +%Y%m%d)}}"
@@ -51,7 +51,11 @@ fi
     uname -a
     for v in AUTOLORA_LIBCUDA AUTOLORA_LIBCUBLAS AUTOLORA_LIBCUDNN; do [ -n "${!v:-}" ] && echo "$v=${!v}"; done
 } >"$out/machine.txt" 2>&1
-run selftest "$app" selftest --backend cuda
+# Both precisions: TF32 (the default) checks the tensor-core path against its widened bounds, FP32
+# the same kernels against the tight ones.
+for precision in fp32 tf32; do
+    run "selftest-$precision" "$app" selftest --backend cuda --precision "$precision"
+done
 run bench-kernels "$app" bench kernels --backend cuda --json ${GPU_CHECK_KERNEL_SIZE:+--size "$GPU_CHECK_KERNEL_SIZE"} \
     ${GPU_CHECK_KERNEL_REPS:+--reps "$GPU_CHECK_KERNEL_REPS"}
 for workload in $workloads; do

@@ -12,7 +12,8 @@
 // autolora_store4 move one autolora_float4 (16 bytes, 16-byte aligned) in every build; the
 // streaming helpers at the end of this file build the memory-bound kernels' loops on them.
 // Kernels are written in plain CUDA spelling (threadIdx.x, __syncthreads, __shfl_down_sync,
-// atomicAdd, __shared__) and end with one line, AUTOLORA_HOST_ENTRY(name), which in the host
+// atomicAdd) — shared memory through AUTOLORA_STATIC_SHARED(type, name, [extents]) and
+// AUTOLORA_DYNAMIC_SHARED(type, name), which the host build poisons at each block start — and end with one line, AUTOLORA_HOST_ENTRY(name), which in the host
 // build exports `int autolora_emu_<name>(gx, gy, gz, bx, by, bz, sharedBytes, void** args)`:
 // the same void** argument array cuLaunchKernel takes, so C# launch code is identical for the
 // native and the emulated runtime. In device builds that line expands to nothing.
@@ -23,8 +24,15 @@
 #include "emulation/host_runtime.h"
 #include <cmath>
 #include <cstring>
-static inline float autolora_exp(float x) { return std::exp(x); }
-static inline float autolora_log(float x) { return std::log(x); }
+// libm unless a test asked for the device's ex2.approx / lg2.approx formulas (emulation/device_math.cpp).
+static inline float autolora_exp(float x)
+{
+    return autolora_emu::g_deviceMathScale.load(std::memory_order_relaxed) == 0 ? std::exp(x) : autolora_emu::device_exp(x);
+}
+static inline float autolora_log(float x)
+{
+    return autolora_emu::g_deviceMathScale.load(std::memory_order_relaxed) == 0 ? std::log(x) : autolora_emu::device_log(x);
+}
 static inline float autolora_sqrt(float x) { return std::sqrt(x); }
 // Host C++ forbids reading floats through a struct pointer (strict aliasing); memcpy is the
 // defined spelling and compiles to one 16-byte move. Misaligned vector accesses fail the launch,
@@ -36,6 +44,7 @@ static inline float autolora_sqrt(float x) { return std::sqrt(x); }
 #define AUTOLORA_HOST_ENTRY(name)
 #define AUTOLORA_HOST_ENTRY_ELEMENTWISE(name)
 #define AUTOLORA_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#define AUTOLORA_STATIC_SHARED(type, name, extents) __shared__ type name extents
 static __device__ __forceinline__ float autolora_exp(float x) { return expf(x); }
 static __device__ __forceinline__ float autolora_log(float x) { return logf(x); }
 static __device__ __forceinline__ float autolora_sqrt(float x) { return sqrtf(x); }
@@ -93,6 +102,7 @@ static __device__ __forceinline__ float autolora_sqrt(float x) { return __nvvm_s
 #define AUTOLORA_HOST_ENTRY(name)
 #define AUTOLORA_HOST_ENTRY_ELEMENTWISE(name)
 #define AUTOLORA_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#define AUTOLORA_STATIC_SHARED(type, name, extents) __shared__ type name extents
 
 #else
 #error "autolora_cuda.cuh: compile with nvcc, clang -x cuda, or a C++ compiler with -DAUTOLORA_HOST_EMULATION"

@@ -36,6 +36,18 @@ extern "C" __global__ void unwritten_shared_f32(float* out)
 }
 AUTOLORA_HOST_ENTRY(unwritten_shared_f32)
 
+// @test-only: a static shared array written only by the threads of block `writer` (none when
+// writer < 0); every thread then reads its slot, so every other block reads memory it never wrote,
+// which the emulator's per-worker copy would otherwise carry over from an earlier block or launch
+extern "C" __global__ void unwritten_static_shared_f32(float* out, int writer)
+{
+    AUTOLORA_STATIC_SHARED(float, slots, [32]);
+    unsigned tid = threadIdx.x;
+    if (static_cast<int>(blockIdx.x) == writer) slots[tid] = 7.0f;
+    out[blockIdx.x * blockDim.x + tid] = slots[tid];
+}
+AUTOLORA_HOST_ENTRY(unwritten_static_shared_f32)
+
 // @test-only: a race: each thread writes its slot, then reads its neighbour's without a barrier,
 // so what it reads depends on which thread ran first
 extern "C" __global__ void neighbour_race_f32(float* out)

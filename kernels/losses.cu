@@ -122,7 +122,7 @@ AUTOLORA_HOST_ENTRY(kl_backward_f32)
 // @launch caller
 extern "C" __global__ void mean_rows_f32(const float* __restrict__ values, float* __restrict__ out, int rows, float scale)
 {
-    __shared__ float warpSums[32];
+    AUTOLORA_STATIC_SHARED(float, warpSums, [32]);
     unsigned tid = threadIdx.x;
     float acc = 0.0f;
     for (int i = tid; i < rows; i += blockDim.x) acc += values[i];

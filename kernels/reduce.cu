@@ -71,7 +71,7 @@ static __device__ __forceinline__ float warp_sum(float v)
 // @test-only: exercises atomicAdd in the host emulation (tests/AutoLoRa.Kernels.Tests)
 extern "C" __global__ void sum_atomic_f32(const float* __restrict__ x, float* total, int n)
 {
-    __shared__ float warpSums[32];
+    AUTOLORA_STATIC_SHARED(float, warpSums, [32]);
     unsigned tid = threadIdx.x;
     unsigned warps = blockDim.x / 32;
     float acc = warp_sum(autolora_thread_sum(x, n));
@@ -88,7 +88,7 @@ AUTOLORA_HOST_ENTRY(sum_atomic_f32)
 // @launch blocks(channels)
 extern "C" __global__ void bias_backward_f32(const float* __restrict__ dy, float* __restrict__ dbias, int outer, int channels, int inner)
 {
-    __shared__ float warpSums[32];
+    AUTOLORA_STATIC_SHARED(float, warpSums, [32]);
     unsigned tid = threadIdx.x;
     long long perChannel = static_cast<long long>(outer) * inner;
     for (int c = blockIdx.x; c < channels; c += gridDim.x) {

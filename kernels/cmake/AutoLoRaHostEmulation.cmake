@@ -25,7 +25,8 @@ enable_language(CXX)
 find_package(Threads REQUIRED)
 
 add_library(autolora_kernels_host SHARED
-            ${AUTOLORA_KERNEL_SOURCES} "${CMAKE_CURRENT_SOURCE_DIR}/kernels/emulation/host_runtime.cpp")
+            ${AUTOLORA_KERNEL_SOURCES} "${CMAKE_CURRENT_SOURCE_DIR}/kernels/emulation/host_runtime.cpp"
+            "${CMAKE_CURRENT_SOURCE_DIR}/kernels/emulation/device_math.cpp")
 set_source_files_properties(${AUTOLORA_KERNEL_SOURCES} PROPERTIES LANGUAGE CXX)
 target_include_directories(autolora_kernels_host PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/kernels")
 target_compile_definitions(autolora_kernels_host PRIVATE AUTOLORA_HOST_EMULATION)

@@ -102,6 +102,8 @@ struct Worker {
 };
 
 thread_local Worker* t_worker = nullptr;
+// This OS thread's static shared arrays (AUTOLORA_STATIC_SHARED): they live as long as the thread.
+thread_local std::vector<std::pair<void*, std::size_t>> t_static_shared;
 thread_local std::string t_last_error;
 
 struct KernelMisuse : std::runtime_error {
@@ -276,6 +278,7 @@ void run_job(Worker& w, Job& job)
             // Fresh shared memory holds garbage on a GPU; NaN (all bits set) makes a read before
             // any write show up in the results instead of reading the previous block's values.
             std::memset(w.shared.data(), 0xFF, w.shared.size() * sizeof(std::max_align_t));
+            for (auto [array, bytes] : t_static_shared) std::memset(array, 0xFF, bytes);
             if (job.elementwise) run_block_elementwise(w);
             else run_block_fibers(w);
             if (!w.error.empty()) break;
@@ -401,6 +404,12 @@ void misaligned_vector_access(const void* address)
 void* dynamic_shared()
 {
     return t_worker->shared.data();
+}
+
+void register_static_shared(void* array, std::size_t bytes)
+{
+    std::memset(array, 0xFF, bytes);
+    t_static_shared.emplace_back(array, bytes);
 }
 
 int launch(const char* kernel, bool elementwise, ThreadBody body,

@@ -6,7 +6,10 @@
 //   * the threads of one block run on that worker as fibers that switch only at
 //     __syncthreads and warp shuffles, so barriers are exact and need no locks;
 //   * therefore thread_local state is block state: threadIdx is rewritten before each fiber
-//     resumes, and __shared__ becomes `static thread_local`, one copy per worker = per block.
+//     resumes, and a static shared array (AUTOLORA_STATIC_SHARED) becomes `static thread_local`,
+//     one copy per worker = per block, poisoned with NaN at every block start as dynamic shared
+//     memory is: the copy outlives the block, and a read before any write would otherwise see the
+//     worker's previous block (or zero) instead of the garbage a GPU gives.
 #pragma once
 
 #include <atomic>
@@ -18,7 +21,9 @@
 #define __device__
 #define __host__
 #define __forceinline__ inline
-#define __shared__ static thread_local
+// A bare __shared__ array would persist unpoisoned from block to block on a worker: refused here,
+// with the spelling to use instead (kernels declare static shared memory with the macro below).
+#define __shared__ static_assert(false, "declare static shared memory with AUTOLORA_STATIC_SHARED(type, name, [extents]) so the host emulation can poison it at each block start");
 #define __constant__ static const
 
 #define AUTOLORA_EMU_API extern "C" __attribute__((visibility("default")))
@@ -46,6 +51,19 @@ int launch(const char* kernel, bool elementwise, ThreadBody body,
 void sync_block();                                   // __syncthreads
 float shuffle(unsigned mask, float v, unsigned lane, bool xorMode, int width);  // warp shuffles
 void* dynamic_shared();                              // this block's dynamic shared memory
+// Adds a static shared array of this worker to those poisoned at each block start, and poisons it
+// now: its first use on a worker comes before any thread of the block can have written it.
+void register_static_shared(void* array, std::size_t bytes);
+
+struct StaticShared {
+    StaticShared(void* array, std::size_t bytes) { register_static_shared(array, bytes); }
+};
+
+// exp and log as the device computes them, off by a chosen multiple of ex2.approx's and
+// lg2.approx's documented errors (device_math.cpp); used while g_deviceMathScale is nonzero.
+extern std::atomic<int> g_deviceMathScale;
+float device_exp(float x);
+float device_log(float x);
 
 // A GPU faults on a float4 access that is not 16-byte aligned ("misaligned address"), while a
 // host copy would quietly succeed; autolora_load4/autolora_store4 call this instead, which fails
@@ -88,6 +106,11 @@ inline float atomicAdd(float* address, float v)
 }
 
 #define AUTOLORA_DYNAMIC_SHARED(type, name) type* name = static_cast<type*>(autolora_emu::dynamic_shared())
+// The registration is itself thread_local, so it runs once per worker, the first time a thread of
+// the worker passes the declaration; the array's own declaration comes first, so it exists then.
+#define AUTOLORA_STATIC_SHARED(type, name, extents)  \
+    static thread_local type name extents;           \
+    static thread_local autolora_emu::StaticShared autolora_static_shared_##name(name, sizeof name)
 
 #define AUTOLORA_HOST_ENTRY_IMPL(name, elementwise)                                                  \
     static void autolora_body_##name(void** args) { autolora_emu::call_with_args(&name, args); }    \

@@ -84,6 +84,22 @@ public sealed unsafe class HostKernelLibrary
     }
 
     /// <summary>
+    /// How the host build computes exp and log in this process's later launches: 0 (the default)
+    /// with the host's libm; n &gt; 0 as the device build does (ex2.approx of x·log2 e, lg2.approx
+    /// times ln 2, each product rounded to float) with ex2.approx and lg2.approx off by n times their
+    /// documented maximum error (kernels/emulation/device_math.cpp). A bound derived from those
+    /// errors must hold at 1 and, if it is tight, fail at some larger n.
+    /// </summary>
+    public void SetDeviceMath(int errorScale)
+    {
+        if (!NativeLibrary.TryGetExport(_handle, "autolora_emu_set_device_math", out var setter))
+        {
+            throw new KernelException($"{Path} has no autolora_emu_set_device_math: rebuild the kernels (dotnet build runs CMake).");
+        }
+        if (((delegate* unmanaged<int, int>)setter)(errorScale) != 0) throw new ArgumentOutOfRangeException(nameof(errorScale), errorScale, "must be 0 or more");
+    }
+
+    /// <summary>
     /// Launches this process has run through the library so far (failed ones included), so a test can
     /// tell a case that launched kernels from one that ran only library code.
     /// </summary>

@@ -22,12 +22,18 @@ public sealed record CaseTiming(double Seconds, long Bytes, long Flops)
 /// </param>
 public sealed class CaseRunner(Backend candidate, Backend? reference, Func<KernelLaunch, long>? kernelBytes = null)
 {
+    /// <summary>
+    /// The precision whose bounds the candidate is held to; null (the default): the precision it
+    /// computes in (<see cref="Backend.Precision"/>).
+    /// </summary>
+    public MatrixPrecision? Bounds { get; init; }
+
     /// <summary>Checks one case; an exception (a backend error, a bad label) is a failed check, not a crash.</summary>
     public CaseOutcome Check(VerificationCase c)
     {
         try
         {
-            return c.Check(candidate, reference);
+            return c.Check(candidate, reference, Bounds ?? candidate.Precision);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -43,4 +43,26 @@ public static class DeviceMath
         double log2 = Math.Log2(Math.Max(1, maxArgument));
         return Math.Log(2) * Lg2Error * Math.Max(1, log2) + 2 * Fp32UnitRoundoff * Math.Log(Math.Max(1, maxArgument));
     }
+
+    /// <summary>
+    /// The absolute error of the device's log-sum-exp of one row — so of a log-softmax, a
+    /// cross-entropy row or log p of a KL — for logits spanning at most <paramref name="spread"/>
+    /// (max − min) in rows of <paramref name="classes"/>: the row sum S = Σ exp(z − max), between 1
+    /// and <paramref name="classes"/>, errs relatively by <see cref="ExpRelative"/>(spread), which log
+    /// turns into as much absolute error, plus log's own <see cref="LogAbsolute"/>(classes).
+    /// </summary>
+    public static double LogSumExpAbsolute(double spread, int classes) => ExpRelative(spread) + LogAbsolute(classes);
+
+    /// <summary>
+    /// The absolute error of the device's KL(p ‖ q) = Σ p·(log p − log q) of one row whose two sets of
+    /// logits each span at most <paramref name="spread"/>: log p and log q, both in
+    /// [−(spread + ln classes), 0], err by δ = <see cref="LogSumExpAbsolute"/> each; p = exp(log p)
+    /// relatively by ε = ExpRelative(spread + ln classes) plus δ. With Σp = 1 and
+    /// |log p − log q| ≤ spread + ln classes: 2δ + (ε + δ)·(spread + ln classes).
+    /// </summary>
+    public static double KlRowAbsolute(double spread, int classes)
+    {
+        double delta = LogSumExpAbsolute(spread, classes), range = spread + Math.Log(classes);
+        return 2 * delta + (ExpRelative(range) + delta) * range;
+    }
 }

@@ -25,12 +25,12 @@ public sealed class PrimitiveCase : VerificationCase
     public override bool NeedsReferenceBackend => HostReference is null;
 
     /// <inheritdoc/>
-    public override CaseOutcome Check(Backend candidate, Backend? reference)
+    public override CaseOutcome Check(Backend candidate, Backend? reference, MatrixPrecision bounds)
     {
         var actual = Outputs(candidate);
         var expected = HostReference is { } host ? host(Buffers.Data) : Outputs(Require(reference));
-        // The reference (the CPU backend, or double-precision loops) is FP32 or better; the candidate's matrix precision picks the bounds.
-        var tally = new DeviationTally(HostReference is null ? $"{reference!.Name} backend" : "reference", candidate.Precision);
+        // The reference (the CPU backend, or double-precision loops) is FP32 or better; the matrix precision asked for picks the bounds.
+        var tally = new DeviationTally(HostReference is null ? $"{reference!.Name} backend" : "reference", bounds);
         for (int i = 0; i < Buffers.Checked.Count; i++) tally.Add(Buffers.Checked[i], actual[i], expected[i]);
         return tally.Outcome();
     }

@@ -34,9 +34,24 @@ public abstract class VerificationCase
     /// <summary>
     /// Runs the case on <paramref name="candidate"/> and compares with the reference: the case's
     /// plain one, or the CPU backend <paramref name="reference"/> when
-    /// <see cref="NeedsReferenceBackend"/> (null is then an error).
+    /// <see cref="NeedsReferenceBackend"/> (null is then an error). The candidate is held to the
+    /// bounds of the precision it computes its matrix products in.
     /// </summary>
-    public abstract CaseOutcome Check(Backend candidate, Backend? reference);
+    public CaseOutcome Check(Backend candidate, Backend? reference) => Check(candidate, reference, candidate.Precision);
+
+    /// <summary>
+    /// As <see cref="Check(Backend, Backend?)"/>, holding the candidate to the bounds of
+    /// <paramref name="bounds"/> whatever it computes in: a TF32 candidate held to the FP32 bounds
+    /// shows that its TF32 is really in effect and that the widened bounds are needed.
+    /// </summary>
+    public abstract CaseOutcome Check(Backend candidate, Backend? reference, MatrixPrecision bounds);
+
+    /// <summary>
+    /// False when no bound can be derived for a candidate computing in TF32, so the case is to be
+    /// checked on the candidate's FP32 twin: a case whose result is a discontinuous function of the
+    /// arithmetic (an attack's sign()), which TF32's input rounding moves across its jumps.
+    /// </summary>
+    public virtual bool HasTf32Bound => true;
 
     /// <summary>The reference backend a case that needs one was given, or an error that says so.</summary>
     protected Backend Require(Backend? reference) =>

@@ -105,4 +105,35 @@ public sealed unsafe class LibraryStrictnessTests
         CuDnn.cudnnDestroyConvolutionDescriptor(conv);
         CuDnn.cudnnDestroy(dnn);
     }
+
+    /// <summary>
+    /// Issue 16, section 3: average-pool backward passed dx as cuDNN's x and dx at once. cuDNN allows
+    /// no aliasing there, so the stand-in refuses it (and the table's average-pool cases through the
+    /// stand-ins would fail with the old call); separate buffers give dy spread over each window.
+    /// </summary>
+    [SkippableStandInFact]
+    public void Pooling_backward_refuses_a_dx_that_aliases_x()
+    {
+        StandInMachine.MakeContextCurrent();
+        nint dnn, pool, xd, yd;
+        Assert.Equal(0, CuDnn.cudnnCreate(&dnn));
+        Assert.Equal(0, CuDnn.cudnnCreatePoolingDescriptor(&pool));
+        Assert.Equal(0, CuDnn.cudnnCreateTensorDescriptor(&xd));
+        Assert.Equal(0, CuDnn.cudnnCreateTensorDescriptor(&yd));
+        // CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING = 1, CUDNN_NOT_PROPAGATE_NAN = 0 (facts §5.5): 2×2 windows, stride 2, 1×1×4×4 → 1×1×2×2.
+        Assert.Equal(0, CuDnn.cudnnSetPooling2dDescriptor(pool, (cudnnPoolingMode_t)1, (cudnnNanPropagation_t)0, 2, 2, 0, 0, 2, 2));
+        Assert.Equal(0, CuDnn.cudnnSetTensor4dDescriptor(xd, 0, 0, 1, 1, 4, 4));
+        Assert.Equal(0, CuDnn.cudnnSetTensor4dDescriptor(yd, 0, 0, 1, 1, 2, 2));
+        ulong x = Upload([.. Enumerable.Range(0, 16).Select(i => (float)i)]), y = Upload(new float[4]), dy = Upload([4, 8, 12, 16]), dx = Upload(new float[16]);
+        float one = 1, zero = 0;
+        Assert.Equal(0, CuDnn.cudnnPoolingForward(dnn, pool, &one, xd, x, &zero, yd, y));
+        Assert.Equal(DnnBadParam, CuDnn.cudnnPoolingBackward(dnn, pool, &one, yd, y, yd, dy, xd, x, &zero, xd, x));
+        Assert.Equal(0, CuDnn.cudnnPoolingBackward(dnn, pool, &one, yd, y, yd, dy, xd, x, &zero, xd, dx));
+        Assert.Equal([1f, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4], Download(dx, 16));
+        foreach (var p in new[] { x, y, dy, dx }) CudaDriver.cuMemFree(p);
+        CuDnn.cudnnDestroyTensorDescriptor(xd);
+        CuDnn.cudnnDestroyTensorDescriptor(yd);
+        CuDnn.cudnnDestroyPoolingDescriptor(pool);
+        CuDnn.cudnnDestroy(dnn);
+    }
 }

@@ -1,5 +1,4 @@
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Cpu;
 using AutoLoRa.Cuda.Runtime;
 using AutoLoRa.Kernels;
 using AutoLoRa.Verify;
@@ -23,8 +22,7 @@ public sealed unsafe class ThreadOrderTableTests(ITestOutputHelper output) : IDi
     /// <summary>Any fixed seed: the shuffle is drawn from it and the block's index, so a failure reproduces.</summary>
     private const uint ShuffleSeed = 20261205;
 
-    private readonly CudaBackend _emulated = new(new EmulatedRuntime());
-    private readonly CpuBackend _reference = new();
+    private readonly EmulatedCaseChecks _checks = new();
 
     [Theory]
     [InlineData(EmulatedThreadOrder.Reverse, 0u)]
@@ -60,26 +58,11 @@ public sealed unsafe class ThreadOrderTableTests(ITestOutputHelper output) : IDi
         Assert.False(shuffled.Passed);
     }
 
-    public void Dispose()
-    {
-        _emulated.Dispose();
-        _reference.Dispose();
-    }
+    public void Dispose() => _checks.Dispose();
 
     /// <summary>Checks <paramref name="c"/> with the threads in <paramref name="order"/>, and puts the default order back.</summary>
-    private CaseOutcome CheckIn(EmulatedThreadOrder order, uint seed, VerificationCase c)
-    {
-        var library = HostKernelLibrary.Load();
-        library.SetThreadOrder(order, seed);
-        try
-        {
-            return new CaseRunner(_emulated, _reference).Check(c);
-        }
-        finally
-        {
-            library.SetThreadOrder(EmulatedThreadOrder.Forward);
-        }
-    }
+    private CaseOutcome CheckIn(EmulatedThreadOrder order, uint seed, VerificationCase c) =>
+        _checks.Check(c, library => library.SetThreadOrder(order, seed), library => library.SetThreadOrder(EmulatedThreadOrder.Forward));
 
     /// <summary>A table-style case of unsynchronised_sum_f32: one block sums its inputs, with the reference sum.</summary>
     private static PrimitiveCase UnsynchronisedSum(int threads)

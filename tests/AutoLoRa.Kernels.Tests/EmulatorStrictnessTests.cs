@@ -3,9 +3,9 @@ namespace AutoLoRa.Kernels.Tests;
 /// <summary>
 /// The host emulation refuses or exposes what a GPU punishes (kernels/emulator_checks.cu breaks each
 /// rule on purpose): threads of a block at different barriers, a shuffle mask that leaves out live
-/// lanes, shared memory read before it is written (poisoned with NaN at each block start), and a
-/// race, which shows as results that change with the threads' turn order. The real kernels must
-/// give the same bits in every order.
+/// lanes, shared memory read before it is written (dynamic and static, poisoned with NaN at each
+/// block start), and a race, which shows as results that change with the threads' turn order. The
+/// real kernels must give the same bits in every order.
 /// </summary>
 [Collection(ThreadOrderCollection.Name)]
 public sealed unsafe class EmulatorStrictnessTests
@@ -28,6 +28,21 @@ public sealed unsafe class EmulatorStrictnessTests
     [KernelFact(KernelArtifact.HostLibrary)]
     public void Shared_memory_nothing_wrote_reads_as_nan() =>
         Assert.All(Run("unwritten_shared_f32", 32, sharedBytes: 32 * sizeof(float)), v => Assert.True(float.IsNaN(v)));
+
+    /// <summary>
+    /// A static shared array is one copy per emulator worker, which outlives the block: block 0
+    /// writes it, and every other block — on the same worker or not, in this launch or the next —
+    /// must read the poison, not block 0's values or the copy's initial zeros.
+    /// </summary>
+    [KernelFact(KernelArtifact.HostLibrary)]
+    public void Static_shared_memory_nothing_in_the_block_wrote_reads_as_nan()
+    {
+        const uint threads = 32, blocks = 64;
+        var written = RunStaticShared(threads, blocks, writer: 0);
+        Assert.All(written.Take((int)threads), v => Assert.Equal(7f, v));
+        Assert.All(written.Skip((int)threads), v => Assert.True(float.IsNaN(v), $"read {v} where no thread of the block wrote"));
+        Assert.All(RunStaticShared(threads, blocks, writer: -1), v => Assert.True(float.IsNaN(v), $"read {v} where no thread of the launch wrote"));
+    }
 
     [KernelFact(KernelArtifact.HostLibrary)]
     public void A_race_gives_different_results_in_different_orders()
@@ -80,6 +95,20 @@ public sealed unsafe class EmulatorStrictnessTests
             library.Launch("sum_f32", (grid, 1, 1), (block, 1, 1), block * sizeof(float), args);
         }
         return partials;
+    }
+
+    /// <summary>unwritten_static_shared_f32 over <paramref name="blocks"/> blocks, block <paramref name="writer"/> writing first.</summary>
+    private static float[] RunStaticShared(uint threads, uint blocks, int writer)
+    {
+        var library = KernelAvailability.RequireHostLibrary();
+        var output = new float[threads * blocks];
+        fixed (float* po = output)
+        {
+            float* ao = po;
+            void** args = stackalloc void*[] { &ao, &writer };
+            library.Launch("unwritten_static_shared_f32", (blocks, 1, 1), (threads, 1, 1), 0, args);
+        }
+        return output;
     }
 
     /// <summary>Launches a one-block kernel taking (float* out) and returns what it wrote.</summary>

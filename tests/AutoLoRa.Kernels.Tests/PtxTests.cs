@@ -33,6 +33,25 @@ public sealed class PtxTests
         }
     }
 
+    /// <summary>
+    /// The verification table's bounds (src/AutoLoRa.Verify/DeviceMath.cs, GeluDeviceBound) assume
+    /// that ex2.approx and lg2.approx are the only approximate instructions, every other add,
+    /// multiply, fma, divide, reciprocal and square root being correctly rounded (.rn). A build that
+    /// brought in rcp.approx, sqrt.approx, div.approx or div.full (fast-math flags, a new helper)
+    /// would invalidate them silently; this names the instruction and the family instead.
+    /// </summary>
+    [KernelFact(KernelArtifact.Ptx)]
+    public void The_only_approximate_instructions_are_the_ones_the_bounds_account_for()
+    {
+        KernelAvailability.RequirePtx();
+        var approximate = new System.Text.RegularExpressions.Regex(@"\b[a-z0-9]+\.(approx|full)\b");
+        foreach (var (family, arch) in KernelSources.Available)
+        {
+            var found = approximate.Matches(KernelSources.GetPtx(family, arch)).Select(m => m.Value).Distinct();
+            Assert.All(found, op => Assert.True(op is "ex2.approx" or "lg2.approx", $"{family}.{arch}.ptx uses {op}, which DeviceMath has no bound for"));
+        }
+    }
+
     [Fact]
     public void MissingFamilyExplainsWhatIsEmbedded()
     {

@@ -35,6 +35,7 @@ struct Arena {
     size_t size = 0;
     size_t cap = 0;
     size_t used = 0;
+    size_t largest = 0;                      // 0, or the largest block cuMemAlloc still finds
     std::map<CUdeviceptr, Block> live;       // by payload address
     std::map<size_t, size_t> free_ranges;   // offset -> length
 
@@ -131,6 +132,13 @@ bool set_memory_cap(size_t bytes)
     return true;
 }
 
+void set_largest_allocation(size_t bytes)
+{
+    Arena& a = arena();
+    std::lock_guard lock(a.lock);
+    a.largest = bytes;
+}
+
 } // namespace standin
 
 using namespace standin;
@@ -144,6 +152,8 @@ STANDIN_API CUresult cuMemAlloc_v2(CUdeviceptr* pointer, size_t bytes)
     size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
     size_t span = kGuard + rounded + kGuard;
     if (a.used + bytes > a.cap || rounded < bytes) return CUDA_ERROR_OUT_OF_MEMORY;
+    // Fragmented memory: cuMemGetInfo still counts the free bytes, but no block this large is left.
+    if (a.largest != 0 && bytes > a.largest) return CUDA_ERROR_OUT_OF_MEMORY;
     auto range = a.free_ranges.begin();
     while (range != a.free_ranges.end() && range->second < span) ++range;
     if (range == a.free_ranges.end()) return CUDA_ERROR_OUT_OF_MEMORY;

@@ -5,6 +5,8 @@
 //   driver_version   e.g. 12060      what cuDriverGetVersion reports (AUTOLORA_STANDIN_DRIVER_VERSION)
 //   device_count     how many devices cuDeviceGetCount reports (AUTOLORA_STANDIN_DEVICE_COUNT, default 1)
 //   memory_bytes     the device's memory (AUTOLORA_STANDIN_MEMORY_BYTES; at most the first value)
+//   largest_allocation  cuMemAlloc of more bytes fails with CUDA_ERROR_OUT_OF_MEMORY though
+//                    cuMemGetInfo counts enough free memory, as fragmented memory does; 0 never
 //   stream_delay_ms  each queued item waits this long before it runs: a missing synchronisation
 //                    then reads stale data deterministically
 //   clear_sticky     forget a sticky error (a real process would have to restart)
@@ -24,6 +26,7 @@ STANDIN_API int autolora_standin_set(const char* name, long long value)
     if (std::strcmp(name, "driver_version") == 0) return value > 0 ? (set_driver_version(static_cast<int>(value)), 0) : -1;
     if (std::strcmp(name, "device_count") == 0) return value > 0 && value < 1024 && set_device_count(static_cast<int>(value)) ? 0 : -1;
     if (std::strcmp(name, "memory_bytes") == 0) return value > 0 && set_memory_cap(static_cast<size_t>(value)) ? 0 : -1;
+    if (std::strcmp(name, "largest_allocation") == 0) return value >= 0 ? (set_largest_allocation(static_cast<size_t>(value)), 0) : -1;
     if (std::strcmp(name, "stream_delay_ms") == 0) return value >= 0 ? (set_stream_delay_ms(static_cast<int>(value)), 0) : -1;
     if (std::strcmp(name, "clear_sticky") == 0) return clear_sticky_error(), 0;
     if (std::strcmp(name, "fault_after_launches") == 0) return value >= 0 ? (set_fault_after_launches(value), 0) : -1;

@@ -127,6 +127,7 @@ bool set_device_profile(int sm);
 void set_driver_version(int version);
 bool set_device_count(int count);
 bool set_memory_cap(size_t bytes);
+void set_largest_allocation(size_t bytes);
 void set_stream_delay_ms(int milliseconds);
 void set_fault_after_launches(long long launches);
 void clear_sticky_error();

@@ -102,7 +102,7 @@ internal static class BackendChoice
     private static CpuBackend Cpu(BackendSettings settings, bool winograd = true) => new() { Winograd = winograd, Autotune = !settings.NoAutotune };
 
     /// <summary>What the CPU backend makes of the CUDA-only options: a note for each given one.</summary>
-    private static string CpuNotes(BackendSettings settings) =>
+    internal static string CpuNotes(BackendSettings settings) =>
         (settings.PrecisionGiven ? $"; --precision {settings.Precision.ToString().ToLowerInvariant()} ignored: the CPU backend computes FP32" : "") +
         (settings.Deterministic ? "; --deterministic changes nothing: the CPU backend's runs repeat bit for bit once its convolution choices are saved (or with --no-autotune)" : "") +
         (settings.NoAutotune ? "; convolution algorithms by the fixed rule" : "");

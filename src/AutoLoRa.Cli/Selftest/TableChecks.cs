@@ -10,14 +10,17 @@ internal static class TableChecks
 {
     /// <summary>
     /// The families to run with <paramref name="runner"/>; <paramref name="againstCpu"/> false
-    /// leaves out the cases whose reference is the CPU backend (for the CPU backend itself).
+    /// leaves out the cases whose reference is the CPU backend (for the CPU backend itself). A
+    /// family with no bound under TF32 (<see cref="VerificationCase.HasTf32Bound"/>) runs with
+    /// <paramref name="fp32"/> when one is given (a TF32 candidate's FP32 twin), and says so.
     /// </summary>
-    public static IEnumerable<(string Name, Func<CheckResult> Run)> For(CaseRunner runner, bool againstCpu)
+    public static IEnumerable<(string Name, Func<CheckResult> Run)> For(CaseRunner runner, bool againstCpu, CaseRunner? fp32 = null)
     {
         var cases = VerificationTable.All.Where(c => againstCpu || !c.NeedsReferenceBackend);
         foreach (var family in cases.GroupBy(c => c.Family))
         {
-            yield return (family.Key, () => Run(runner, [.. family]));
+            if (fp32 is not null && family.All(c => !c.HasTf32Bound)) yield return ($"{family.Key} (fp32)", () => Run(fp32, [.. family]));
+            else yield return (family.Key, () => Run(runner, [.. family]));
         }
     }
 

@@ -25,8 +25,12 @@ public static class FusedReferenceCases
         var labels = Enumerable.Range(0, rows).Select(r => (r * 7) % classes).ToArray();
         var c = new CaseBuffers();
         int logits = c.In(z), dl = c.In(labels), scale = c.In([2.5f]), p = c.In(new float[rows * classes]);
-        int loss = c.Out(1, Loss, "CE loss");
-        int grad = c.Out(rows * classes, new Tolerance(1e-4, 1e-6, "softmax in float against double: a few ulps of exp and the row sum"), "CE gradient");
+        // Logits in [-8, 8): lse of a spread of 16; p = exp(z − lse) relatively within ε + δ, the
+        // gradient 2.5·(p − onehot)/rows within 2.5·(ε + δ)/rows.
+        double lse = DeviceMath.LogSumExpAbsolute(16, classes), pRelative = DeviceMath.ExpRelative(16 + Math.Log(classes)) + lse;
+        int loss = c.Out(1, Loss.WithDeviceMath(0, lse, "each row's log Σexp within (5 + 2·16)u (ex2.approx) and lg2.approx's 2^-22·log2 classes"), "CE loss");
+        int grad = c.Out(rows * classes, new Tolerance(1e-4, 1e-6, "softmax in float against double: a few ulps of exp and the row sum")
+            .WithDeviceMath(0, 2.5 * pRelative / rows, "p = exp(z − lse) within ε = (5 + 2·(16 + ln classes))u plus lse's error, times 2.5/rows"), "CE gradient");
         return Case($"softmax cross-entropy {rows}×{classes}", $"{rows}×{classes}", c, (be, b) =>
         {
             be.SoftmaxCrossEntropyForward(rows, classes, b[logits], b[dl], b[loss], b[p]);
@@ -51,10 +55,16 @@ public static class FusedReferenceCases
         int n = rows * classes;
         var zt = new SeededData(22).Uniform(n, -4f, 4f);
         var zi = new SeededData(23).Uniform(n, -4f, 4f);
-        var gradient = new Tolerance(1e-3, 1e-6, "p·(log p − log q − KL): a difference of logs, each a few ulps from double");
+        // Logits in [-4, 4): spreads of 8. log p, log q err by δ, p and q relatively by ε + δ; with
+        // |log p − log q − KL| ≤ 2·(8 + ln classes), both gradients (×1.5/rows) stay within
+        // 1.5/rows·((ε + δ)·2·(8 + ln classes) + 2δ + the row KL's own error).
+        double range = 8 + Math.Log(classes), delta = DeviceMath.LogSumExpAbsolute(8, classes), eps = DeviceMath.ExpRelative(range);
+        var gradient = new Tolerance(1e-3, 1e-6, "p·(log p − log q − KL): a difference of logs, each a few ulps from double")
+            .WithDeviceMath(0, 1.5 / rows * ((eps + delta) * 2 * range + 2 * delta + DeviceMath.KlRowAbsolute(8, classes)),
+                "log p, log q as log-softmax (ex2.approx, lg2.approx), p and q through ex2.approx again, and the row's KL");
         var c = new CaseBuffers();
         int dt = c.In(zt), di = c.In(zi), scale = c.In([-1.5f]), logP = c.In(new float[n]), logQ = c.In(new float[n]);
-        int loss = c.Out(1, Loss, "KL loss");
+        int loss = c.Out(1, Loss.WithDeviceMath(0, DeviceMath.KlRowAbsolute(8, classes), "each row's Σ p·(log p − log q) through ex2.approx and lg2.approx"), "KL loss");
         int gradT = c.Out(n, gradient, "KL gradient to the target"), gradI = c.Out(n, gradient, "KL gradient to the input");
         int alone = c.Out(n, gradient, "KL input gradient alone");
         return Case($"kl divergence {rows}×{classes}", $"{rows}×{classes}", c, (be, b) =>

@@ -31,7 +31,7 @@ public static class RowCases
         var c = new CaseBuffers();
         // Logits in [-8, 8): y = d − log S with d = x − max in [-16, 0] and 1 ≤ S ≤ classes; S errs by
         // ExpRelative(16) relatively, which log turns into as much absolute error, plus log's own.
-        var logSoftmax = RowSum.WithDeviceMath(0, DeviceMath.ExpRelative(16) + DeviceMath.LogAbsolute(classes),
+        var logSoftmax = RowSum.WithDeviceMath(0, DeviceMath.LogSumExpAbsolute(16, classes),
             $"Σexp within (5 + 2·16)u relatively (ex2.approx, PTX ISA §9.7.3.21), log of it within lg2.approx's 2^-22·log2 {classes} (§9.7.3.20)");
         int x = c.In(data.Uniform(n, -8, 8)), y = c.Out(n, logSoftmax, "log-softmax");
         yield return Case("log-softmax, argmax rows", "log_softmax_f32", c, (be, b) => be.LogSoftmax(rows, classes, b[x], b[y]), Rows("log_softmax_f32"));
@@ -52,8 +52,16 @@ public static class RowCases
             CaseCost.Kernel("argmax_rows_f32", n, rows));
 
         c = new CaseBuffers();
+        // Logits in [-6, 6): a row's loss is lse − z[label], so it errs as the log-sum-exp of a spread
+        // of 12 does; p = exp(z − lse) errs relatively by exp's error at up to 12 + ln classes plus
+        // lse's absolute error.
+        double lse = DeviceMath.LogSumExpAbsolute(12, classes);
+        var ceLoss = RowSum.WithDeviceMath(0, lse,
+            $"log Σexp within (5 + 2·12)u (ex2.approx, PTX ISA §9.7.3.21) and lg2.approx's 2^-22·log2 {classes} (§9.7.3.20)");
+        var ceProbabilities = Elementwise.WithDeviceMath(DeviceMath.ExpRelative(12 + Math.Log(classes)) + lse, 0,
+            $"exp(z − lse) within (5 + 2·(12 + ln {classes}))u relatively, and lse's absolute error as p's relative error");
         int logits = c.In(data.Uniform(n, -6, 6)), labels = c.In(data.Labels(rows, classes));
-        int loss = c.Out(1, RowSum, "loss"), prob = c.Out(n, Elementwise, "probabilities");
+        int loss = c.Out(1, ceLoss, "loss"), prob = c.Out(n, ceProbabilities, "probabilities");
         yield return Case("softmax cross-entropy", "softmax_ce_forward_f32", c,
             (be, b) => be.SoftmaxCrossEntropyForward(rows, classes, b[logits], b[labels], b[loss], b[prob]),
             new([new("softmax_ce_forward_f32", n, n), meanRows]));
@@ -65,8 +73,13 @@ public static class RowCases
             (be, b) => be.SoftmaxCrossEntropyBackward(rows, classes, b[p], b[ceLabels], b[dloss], b[dlogits]), Rows("softmax_ce_backward_f32"));
 
         c = new CaseBuffers();
+        // Logits in [-4, 4): spreads of 8 per row.
+        var klLogs = RowSum.WithDeviceMath(0, DeviceMath.LogSumExpAbsolute(8, classes),
+            $"log Σexp within (5 + 2·8)u (ex2.approx, PTX ISA §9.7.3.21) and lg2.approx's 2^-22·log2 {classes} (§9.7.3.20)");
+        var klRows = RowSum.WithDeviceMath(0, DeviceMath.KlRowAbsolute(8, classes),
+            $"Σ p·(log p − log q): both logs as log-softmax, p through ex2.approx at up to 8 + ln {classes}");
         int target = c.In(data.Uniform(n, -4, 4)), input = c.In(data.Uniform(n, -4, 4));
-        int klLoss = c.Out(1, RowSum, "loss"), klP = c.Out(n, RowSum, "log p"), klQ = c.Out(n, RowSum, "log q");
+        int klLoss = c.Out(1, klRows, "loss"), klP = c.Out(n, klLogs, "log p"), klQ = c.Out(n, klLogs, "log q");
         yield return Case("kl divergence", "kl_forward_f32", c,
             (be, b) => be.KlDivergenceForward(rows, classes, b[target], b[input], b[klLoss], b[klP], b[klQ]),
             new([new("kl_forward_f32", n, n), meanRows]));
@@ -74,13 +87,45 @@ public static class RowCases
         foreach (var (withTarget, withInput) in new[] { (true, true), (true, false), (false, true) })
         {
             c = new CaseBuffers();
-            int lp = c.In(data.Uniform(n, -8, 0)), lq = c.In(data.Uniform(n, -8, 0)), scale = c.In([0.7f]);
-            int dt = c.Out(n, Elementwise, withInput ? "dtarget" : "dtarget alone"), di = c.Out(n, Elementwise, withTarget ? "dinput" : "dinput alone");
+            float[] logPs = data.Uniform(n, -8, 0), logQs = data.Uniform(n, -8, 0);
+            var (targetBound, inputBound) = KlBackwardBounds(logPs, logQs, rows, classes, 0.7 / rows);
+            int lp = c.In(logPs), lq = c.In(logQs), scale = c.In([0.7f]);
+            int dt = c.Out(n, targetBound, withInput ? "dtarget" : "dtarget alone"), di = c.Out(n, inputBound, withTarget ? "dinput" : "dinput alone");
             string which = (withTarget, withInput) switch { (true, true) => "", (true, false) => " target only", _ => " input only" };
             yield return Case("kl divergence", $"kl_backward_f32{which}", c,
                 (be, b) => be.KlDivergenceBackward(rows, classes, b[lp], b[lq], b[scale], withTarget ? b[dt] : null, withInput ? b[di] : null),
                 Rows("kl_backward_f32"));
         }
+    }
+
+    /// <summary>
+    /// The device bounds of kl_backward_f32 on these log-probabilities (each in [-8, 0], rows not
+    /// normalised), s = dloss/rows: p = exp(log p) and q err relatively by ε = ExpRelative(8)
+    /// (ex2.approx). dinput = (q − p)·s errs by (p + q)·ε·s; the row's kl = Σ p·(log p − log q) by
+    /// ε·Σ p·|log p − log q|, so dtarget = p·(log p − log q − kl)·s by
+    /// p·s·ε·(|log p − log q − kl| + Σ p·|log p − log q|) — taken at the worst element of these inputs.
+    /// </summary>
+    private static (Tolerance Target, Tolerance Input) KlBackwardBounds(float[] logP, float[] logQ, int rows, int classes, double s)
+    {
+        double eps = DeviceMath.ExpRelative(8), target = 0, input = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double kl = 0, spread = 0;
+            for (int j = r * classes; j < (r + 1) * classes; j++)
+            {
+                kl += Math.Exp(logP[j]) * (logP[j] - logQ[j]);
+                spread += Math.Exp(logP[j]) * Math.Abs(logP[j] - logQ[j]);
+            }
+            for (int j = r * classes; j < (r + 1) * classes; j++)
+            {
+                double p = Math.Exp(logP[j]), q = Math.Exp(logQ[j]);
+                input = Math.Max(input, (p + q) * eps * s);
+                target = Math.Max(target, p * s * eps * (Math.Abs(logP[j] - logQ[j] - kl) + spread));
+            }
+        }
+        const string exp = "exp of log p, log q in [-8, 0] within (5 + 2·8)u (ex2.approx, PTX ISA §9.7.3.21)";
+        return (Elementwise.WithDeviceMath(0, target, $"{exp}, in p and in the row's kl, at the worst element"),
+                Elementwise.WithDeviceMath(0, input, $"{exp}: (p + q)·ε·dloss/rows at the worst element"));
     }
 
     /// <summary>Rows of a softmax (positive, summing to one), as the CE forward leaves them for the backward.</summary>

@@ -41,12 +41,19 @@ public sealed record StepComparison(
 public sealed class TrainingStepCase : VerificationCase
 {
     /// <summary>
-    /// The bound the table holds a backend to: the emulated runtime stays near 1e-7; the bound
-    /// leaves room for a GPU's other summation orders, which can flip the sign of a near-zero input
-    /// gradient inside PGD and so move one pixel by 2α.
+    /// The bound the table holds a backend to. No bound follows from the device's roundings: PGD
+    /// takes the sign of each input gradient, so a rounding that flips a near-zero one moves that
+    /// pixel by 2α, and everything after it moves by a jump, not by a rounding. What is derived is
+    /// the continuous part: with exp and log at the device's documented worst (ex2.approx,
+    /// lg2.approx; DeviceMathBoundTests) the deviation stays near 2e-7, and at 32 times that error a
+    /// flip moves it to about 5e-2. The bound sits between the two; a GPU whose summation order
+    /// flips a sign fails it, which says the step differs, not that a kernel is wrong.
     /// </summary>
     public static Tolerance AnyDevice { get; } = Tolerance.Scaled(1e-3,
-        "a GPU's summation orders can flip the sign of a near-zero input gradient inside PGD (1e-7 on the emulated runtime)");
+        "the step's roundings stay near 2e-7 with exp/log at their documented worst; a PGD sign flip (2α on a pixel) moves it by about 5e-2");
+
+    /// <inheritdoc/>
+    public override bool HasTf32Bound => false;
 
     /// <summary>The tiny model both backends train by default.</summary>
     public static ModelSpec Spec { get; } = new("resnet-mini", Classes: 3, InChannels: 1, BaseWidth: 4, LoraRank: 2);
@@ -69,13 +76,14 @@ public sealed class TrainingStepCase : VerificationCase
     public override bool NeedsReferenceBackend => true;
 
     /// <inheritdoc/>
-    public override CaseOutcome Check(Backend candidate, Backend? reference)
+    public override CaseOutcome Check(Backend candidate, Backend? reference, MatrixPrecision bounds)
     {
         var comparison = Compare(candidate, Require(reference));
+        var tolerance = Tolerance.For(bounds);
         // The deviation is already scaled by 1 + |r|, so it is measured against the bound alone.
-        double ratio = Tolerance.Ratio(comparison.MaxDeviation, 0);
+        double ratio = tolerance.Ratio(comparison.MaxDeviation, 0);
         bool moved = comparison.CandidateLosses.Distinct().Count() == comparison.CandidateLosses.Count;
-        string detail = $"{comparison} (tol {Tolerance})";
+        string detail = $"{comparison} (tol {tolerance})";
         return new(ratio <= 1 && moved, moved ? detail : $"the losses did not change between steps; {detail}", ratio);
     }
 

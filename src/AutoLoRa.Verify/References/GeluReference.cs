@@ -39,7 +39,8 @@ public static class GeluReference
         return 2 / Math.Sqrt(Math.PI) * sum;
     }
 
-    private static double Cdf(double x) => 0.5 * (1 + Erf(x / Math.Sqrt(2)));
+    /// <summary>Φ(x), the standard normal CDF (|x| ≤ 4√2).</summary>
+    internal static double Cdf(double x) => 0.5 * (1 + Erf(x / Math.Sqrt(2)));
 
     private static double Inner(double x) => Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
 }
