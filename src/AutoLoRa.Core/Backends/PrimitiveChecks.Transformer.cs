@@ -1,6 +1,6 @@
 namespace AutoLoRa.Core.Backends;
 
-/// <summary>Checks of the LayerNorm primitives.</summary>
+/// <summary>Checks of the LayerNorm and attention primitives.</summary>
 public static partial class PrimitiveChecks
 {
     /// <summary>
@@ -16,4 +16,19 @@ public static partial class PrimitiveChecks
         RequireAll(primitive, cols, at, perColumn);
         RequireAll(primitive, rows, at, perRow);
     }
+
+    /// <summary>
+    /// <see cref="Backend.AttentionForward"/>: positive sizes, qkv N·T·3·H·Dh and o N·T·H·Dh
+    /// float32, and the (N, H, T, T) attention matrices a backend may need within an array's reach.
+    /// </summary>
+    public static void AttentionForward(int n, int t, int heads, int headDim, DeviceBuffer qkv, DeviceBuffer o)
+    {
+        const string op = nameof(Backend.AttentionForward);
+        var at = new AttentionGeometry(n, t, heads, headDim);
+        Require(op, "qkv", qkv, Count(op, at, n, t, 3, heads, headDim), at);
+        Require(op, "o", o, Count(op, at, n, t, heads, headDim), at);
+        Count(op, at, n, heads, t, t);
+    }
+
+    private readonly record struct AttentionGeometry(int N, int T, int Heads, int HeadDim);
 }
