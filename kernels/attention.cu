@@ -61,13 +61,7 @@ extern "C" __global__ void attention_forward_f32(const float* __restrict__ qkv, 
             best = s > best ? s : best;
         }
         best = autolora_warp_max(best);
-        float sum = 0.0f;
-        for (int j = lane; j < keys; j += 32) {
-            float e = autolora_exp(row[j] - best);
-            row[j] = e;
-            sum += e;
-        }
-        float inv = 1.0f / autolora_warp_sum(sum); // ∞ for a dead warp, which writes nothing
+        float inv = 1.0f / autolora_warp_exp_sum(row, row, keys, lane, best); // ∞ for a dead warp, which writes nothing
         __syncthreads(); // each lane reads the probabilities every lane of its warp wrote
         float* out = o + (sample * t + at) * width + head * headDim;
         for (int c = lane; c < columns; c += 32) {
