@@ -177,7 +177,9 @@ public sealed partial class CpuBackend
             {
                 var x = new ReadOnlySpan<float>(X + (long)r * Cols, Cols);
                 var y = new Span<float>(Y + (long)r * Cols, Cols);
-                SoftmaxRow(x, y);
+                TensorPrimitives.Subtract(x, TensorPrimitives.Max(x), y);
+                TensorPrimitives.Exp(y, y);
+                TensorPrimitives.Multiply(y, 1f / TensorPrimitives.Sum<float>(y), y);
             }
         }
     }

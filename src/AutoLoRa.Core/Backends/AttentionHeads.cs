@@ -37,6 +37,37 @@ internal readonly record struct AttentionHeads(int N, int T, int Heads, int Dh, 
         for (int h = 0; h < Heads; h++) Gemm(backend, false, false, Dh, T, 1f, InScores(p, h), InQkv(qkv, 2, h), InTokens(o, h));
     }
 
+    /// <summary>
+    /// dqkv of o = softmax(scale·Q·Kᵀ)·V per head, P recomputed into scratch: dV = Pᵀ·dO,
+    /// dP = dO·Vᵀ, dS = P ⊙ (dP − Σ P ⊙ dP) (in place), dQ = scale·dS·K, dK = scale·dSᵀ·Q, each
+    /// written into its block of dqkv, which they cover.
+    /// </summary>
+    public void Gradient(Backend backend, DeviceBuffer qkv, DeviceBuffer dO, DeviceBuffer dqkv)
+    {
+        var p = backend.Allocate(ScoreCount);
+        var ds = backend.Allocate(ScoreCount);
+        try
+        {
+            Weights(backend, qkv, p);
+            for (int h = 0; h < Heads; h++)
+            {
+                Gemm(backend, true, false, Dh, T, 1f, InScores(p, h), InTokens(dO, h), InQkv(dqkv, 2, h));
+                Gemm(backend, false, true, T, Dh, 1f, InTokens(dO, h), InQkv(qkv, 2, h), InScores(ds, h));
+            }
+            backend.SoftmaxBackward(N * Heads * T, T, p, ds, ds);
+            for (int h = 0; h < Heads; h++)
+            {
+                Gemm(backend, false, false, Dh, T, Scale, InScores(ds, h), InQkv(qkv, 1, h), InQkv(dqkv, 0, h));
+                Gemm(backend, true, false, Dh, T, Scale, InScores(ds, h), InQkv(qkv, 0, h), InQkv(dqkv, 1, h));
+            }
+        }
+        finally
+        {
+            p.Release();
+            ds.Release();
+        }
+    }
+
     /// <summary>c = alpha·op(a)·op(b) for one head of every sample: op(a) T×inner, c T×cols.</summary>
     public void Gemm(Backend backend, bool transA, bool transB, int cols, int inner, float alpha, HeadMatrix a, HeadMatrix b, HeadMatrix c) =>
         backend.GemmStridedBatched(transA, transB, T, cols, inner, alpha, a.Slice, a.Ld, a.SampleStride, b.Slice, b.Ld, b.SampleStride,

@@ -42,6 +42,26 @@ public abstract partial class Backend
     }
 
     /// <summary>
+    /// The gradient of <see cref="AttentionForward"/>: dqkv (N, T, 3·D) from qkv and dO (N, T, D),
+    /// the attention matrices recomputed (nothing is kept from the forward pass). dqkv is written
+    /// whole and must not overlap qkv or dO.
+    /// </summary>
+    public void AttentionBackward(int n, int t, int heads, int headDim, float scale, DeviceBuffer qkv, DeviceBuffer dO, DeviceBuffer dqkv)
+    {
+        PrimitiveChecks.AttentionBackward(n, t, heads, headDim, qkv, dO, dqkv);
+        using var timer = Profile(nameof(AttentionBackward));
+        AttentionBackwardCore(n, t, heads, headDim, scale, qkv, dO, dqkv);
+    }
+
+    /// <summary>
+    /// This backend's <see cref="AttentionBackward"/>, called once the arguments passed its checks.
+    /// The default composes primitives: five strided-batched GEMMs per head and two row softmaxes
+    /// through two (N, H, T, T) scratch buffers; the CPU backend fuses them per (sample, head).
+    /// </summary>
+    protected virtual void AttentionBackwardCore(int n, int t, int heads, int headDim, float scale, DeviceBuffer qkv, DeviceBuffer dO,
+        DeviceBuffer dqkv) => new AttentionHeads(n, t, heads, headDim, scale).Gradient(this, qkv, dO, dqkv);
+
+    /// <summary>
     /// PyTorch's LayerNorm of each row: y = (x − μ)/sqrt(σ² + eps)·γ + β with σ² the biased
     /// variance. Writes the row means and 1/sqrt(σ² + eps) (rows each) for the backward.
     /// </summary>

@@ -129,12 +129,14 @@ public sealed class TransformerOpValueTests : IDisposable
         TestData.AssertClose(expected, output.ToArray(), 1e-5f, 1e-6f, "attention");
     }
 
-    [Fact]
-    public void MultiHeadAttention_equals_heads_split_attended_and_merged()
+    /// <summary>Odd sizes, where a wrong stride cannot land on the right element, and a ViT-Ti/4's head shape.</summary>
+    [Theory]
+    [InlineData(2, 5, 3, 3)]
+    [InlineData(2, 65, 3, 64)]
+    public void MultiHeadAttention_equals_heads_split_attended_and_merged(int n, int t, int heads, int dh)
     {
-        // Odd sizes (T 5, Dh 3, 3 heads, 2 samples) so a wrong stride cannot land on the right element.
-        const int n = 2, t = 5, heads = 3, dh = 3, d = heads * dh;
-        const float scale = 0.6f;
+        int d = heads * dh;
+        float scale = 1f / MathF.Sqrt(dh);
         var data = Uniform(_cpu, new Shape(n, t, 3 * d), 21, -2f, 2f).ToArray();
         var weights = Uniform(_cpu, new Shape(n, t, d), 22).ToArray();
 
