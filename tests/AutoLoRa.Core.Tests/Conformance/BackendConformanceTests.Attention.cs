@@ -11,17 +11,16 @@ public abstract partial class BackendConformanceTests
     /// land on the right element, and 300 tokens: past the fused CUDA kernel's 256, the
     /// composition of GEMMs and softmax.
     /// </summary>
+    public static TheoryData<int, int, int, int> AttentionShapes => new() { { 2, 5, 3, 3 }, { 2, 65, 3, 64 }, { 1, 33, 2, 40 }, { 1, 300, 1, 4 } };
+
     [BackendTheory]
-    [InlineData(2, 5, 3, 3)]
-    [InlineData(2, 65, 3, 64)]
-    [InlineData(1, 33, 2, 40)]
-    [InlineData(1, 300, 1, 4)]
+    [MemberData(nameof(AttentionShapes))]
     public void AttentionForward_is_softmax_of_scaled_scores_times_values_per_head(int n, int t, int heads, int headDim)
     {
+        // Logits up to about ±6: softmax well away from uniform, no overflow.
+        var qkv = TestData.Uniform(n * t * 3 * heads * headDim, 31, -2.5f, 2.5f);
         int width = heads * headDim;
         float scale = 1f / MathF.Sqrt(headDim);
-        // Logits up to about ±6: softmax well away from uniform, no overflow.
-        var qkv = TestData.Uniform(n * t * 3 * width, 31, -2.5f, 2.5f);
         using var s = new Scope(this);
         var o = s.Filled(n * t * width, float.NaN);
         Backend.AttentionForward(n, t, heads, headDim, scale, s.Upload(qkv), o);
@@ -48,15 +47,12 @@ public abstract partial class BackendConformanceTests
 
     /// <summary>dq, dk and dv of every head against the same formulas in double; 300 tokens take the composition on CUDA too.</summary>
     [BackendTheory]
-    [InlineData(2, 5, 3, 3)]
-    [InlineData(2, 65, 3, 64)]
-    [InlineData(1, 300, 1, 4)]
+    [MemberData(nameof(AttentionShapes))]
     public void AttentionBackward_writes_dq_dk_dv_of_every_head(int n, int t, int heads, int headDim)
     {
+        var (qkv, dOut) = (TestData.Uniform(n * t * 3 * heads * headDim, 32, -2.5f, 2.5f), TestData.Uniform(n * t * heads * headDim, 33));
         int width = heads * headDim;
         float scale = 1f / MathF.Sqrt(headDim);
-        var qkv = TestData.Uniform(n * t * 3 * width, 32, -2.5f, 2.5f);
-        var dOut = TestData.Uniform(n * t * width, 33);
         using var s = new Scope(this);
         var dqkv = s.Filled(n * t * 3 * width, float.NaN);
         Backend.AttentionBackward(n, t, heads, headDim, scale, s.Upload(qkv), s.Upload(dOut), dqkv);
