@@ -124,7 +124,7 @@ public sealed class AutoAttackRunner
         }
         state.Robust = (bool[])state.Clean.Clone();
 
-        // Rank 0 alone: the flags only reach the report and the state file, which are its.
+        // Rank 0 alone runs the checks and hands their flags to the others.
         if (Options.RunChecks && data.Count > 0 && _replicas.IsRoot)
         {
             var first = data.Select(Enumerable.Range(0, Math.Min(Options.BatchSize, data.Count)).ToList());
@@ -136,6 +136,11 @@ public sealed class AutoAttackRunner
                 ReliabilityChecks.Classes(AttackList, state.Classes),
             ];
             state.Flags.AddRange(flags.OfType<EvaluationFlag>());
+        }
+        if (_replicas.IsDistributed)
+        {
+            var flags = RootBytes.Share(_replicas, () => JsonSerializer.SerializeToUtf8Bytes(state.Flags, AutoAttackStateJsonContext.Default.ListEvaluationFlag), "the reliability checks' flags");
+            state.Flags = JsonSerializer.Deserialize(flags, AutoAttackStateJsonContext.Default.ListEvaluationFlag) ?? [];
         }
         Save(state);
         return state;
