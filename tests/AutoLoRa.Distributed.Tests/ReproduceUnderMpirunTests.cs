@@ -44,7 +44,9 @@ public sealed class ReproduceUnderMpirunTests : IDisposable
         string[] reproduce = ["reproduce", "plan.json", "--out", "out", "--no-autotune"];
         var parallel = MpiRun.Dll(Limit, null, _dir, "autolora.dll", reproduce);
         MpiRun.AssertOk(parallel);
-        Assert.Single(parallel.Output.Split('\n'), line => line.Contains("cell 1/1 mnist-5-9.mini4.vanilla.default.s1: starting", StringComparison.Ordinal));
+        // Rank 0 alone reports (the cell's number is printed in bold, so the name is matched after it).
+        Assert.Single(parallel.Output.Split('\n'), line => line.Contains("mnist-5-9.mini4.vanilla.default.s1: starting", StringComparison.Ordinal));
+        Assert.Single(parallel.Output.Split('\n'), line => line.Contains("data-parallel: 2 ranks", StringComparison.Ordinal));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(_dir, "out", "results.csv")).Length);
 
         string cell = Directory.EnumerateDirectories(Path.Combine(_dir, "out", "cells")).Single();
