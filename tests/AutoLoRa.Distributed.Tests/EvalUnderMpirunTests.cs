@@ -8,18 +8,15 @@ namespace AutoLoRa.Distributed.Tests;
 /// after each attack), counts and bounds; rank 0 alone writes; a run whose rank is killed mid-attack
 /// resumes from the saved progress, on 2 ranks or on 1, to the uninterrupted result.
 /// </summary>
-public sealed class EvalUnderMpirunTests : IDisposable
+public sealed class EvalUnderMpirunTests() : ScratchDirectory("autolora-mpi-eval-")
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
-    private readonly string _dir = Directory.CreateTempSubdirectory("autolora-mpi-eval-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A small model of classes 0-4 and a test set of 100 of their images.</summary>
     private void Prepare()
     {
-        TinyMnist.Write(Path.Combine(_dir, "data"), train: 80, test: 200);
-        CliRunner.AssertOk(CliRunner.Run(_dir, ["pretrain", "--arch", "resnet-mini", "--width", "4", "--classes", "0-4", "--epochs", "1", "--run-dir", "pre",
+        TinyMnist.Write(Path.Combine(Dir, "data"), train: 80, test: 200);
+        CliRunner.AssertOk(CliRunner.Run(Dir, ["pretrain", "--arch", "resnet-mini", "--width", "4", "--classes", "0-4", "--epochs", "1", "--run-dir", "pre",
             "--data", "mnist:data", "--batch-size", "8", "--eps", "0.1", "--attack-steps", "2", "--no-autotune"]));
     }
 
@@ -34,8 +31,8 @@ public sealed class EvalUnderMpirunTests : IDisposable
         Prepare();
         const string attacks = "clean,pgd5,apgd-ce,apgd-dlr";
         // One process bound to one core, as each rank is: the comparison is about the sharding, not thread counts.
-        MpiRun.AssertOk(MpiRun.Ranks(1, Limit, null, _dir, "autolora.dll", Eval("one", attacks)));
-        var parallel = MpiRun.Dll(Limit, null, _dir, "autolora.dll", Eval("two", attacks));
+        MpiRun.AssertOk(MpiRun.Ranks(1, Limit, null, Dir, "autolora.dll", Eval("one", attacks)));
+        var parallel = MpiRun.Dll(Limit, null, Dir, "autolora.dll", Eval("two", attacks));
         MpiRun.AssertOk(parallel);
         Assert.Single(parallel.Output.Split('\n'), line => line.Contains("data-parallel: 2 ranks", StringComparison.Ordinal));
         Assert.Single(parallel.Output.Split('\n'), line => line.StartsWith("report: ", StringComparison.Ordinal));
@@ -61,8 +58,8 @@ public sealed class EvalUnderMpirunTests : IDisposable
         Assert.True(summaries[0].GetProperty("Successes").GetInt32() > 0, aa.GetRawText());
         Assert.True(summaries[1].GetProperty("Attacked").GetInt32() > 0, aa.GetRawText());
 
-        using var reportOne = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "one", "eval.json")));
-        using var reportTwo = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "two", "eval.json")));
+        using var reportOne = JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "one", "eval.json")));
+        using var reportTwo = JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "two", "eval.json")));
         foreach (var label in new[] { "PGD-5", "AutoAttack (apgd-ce+apgd-dlr)" })
         {
             foreach (var field in new[] { "Points", "CleanAccuracy", "RobustAccuracy" })
@@ -74,10 +71,10 @@ public sealed class EvalUnderMpirunTests : IDisposable
     public void A_clean_only_evaluation_on_two_ranks_counts_every_point_once()
     {
         Prepare();
-        MpiRun.AssertOk(MpiRun.Ranks(1, Limit, null, _dir, "autolora.dll", Eval("one", "clean")));
-        MpiRun.AssertOk(MpiRun.Dll(Limit, null, _dir, "autolora.dll", Eval("two", "clean")));
-        using var one = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "one", "eval.json")));
-        using var two = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "two", "eval.json")));
+        MpiRun.AssertOk(MpiRun.Ranks(1, Limit, null, Dir, "autolora.dll", Eval("one", "clean")));
+        MpiRun.AssertOk(MpiRun.Dll(Limit, null, Dir, "autolora.dll", Eval("two", "clean")));
+        using var one = JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "one", "eval.json")));
+        using var two = JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "two", "eval.json")));
         Assert.Equal(100, two.RootElement.GetProperty("points").GetInt32());
         Assert.Equal(one.RootElement.GetProperty("clean").GetRawText(), two.RootElement.GetProperty("clean").GetRawText());
     }
@@ -87,11 +84,11 @@ public sealed class EvalUnderMpirunTests : IDisposable
     {
         Prepare();
         const string attacks = "apgd-ce,apgd-dlr";
-        MpiRun.AssertOk(MpiRun.Ranks(1, Limit, null, _dir, "autolora.dll", Eval("whole", attacks)));
+        MpiRun.AssertOk(MpiRun.Ranks(1, Limit, null, Dir, "autolora.dll", Eval("whole", attacks)));
         var whole = States("whole").Single().Value;
 
-        string killed = Path.Combine(_dir, "killed");
-        using (var job = MpiRun.Start(null, _dir, "autolora.dll", Eval("killed", attacks)))
+        string killed = Path.Combine(Dir, "killed");
+        using (var job = MpiRun.Start(null, Dir, "autolora.dll", Eval("killed", attacks)))
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             // Saved after a round of apgd-ce with points of it left: the middle of an attack.
@@ -109,13 +106,13 @@ public sealed class EvalUnderMpirunTests : IDisposable
         }
         var (stateFile, atKill) = States("killed").Single();
         Assert.Equal(JsonValueKind.Array, atKill.GetProperty("Pending").ValueKind);
-        string copy = Path.Combine(_dir, "killed-one");
+        string copy = Path.Combine(Dir, "killed-one");
         Directory.CreateDirectory(copy);
         File.Copy(Path.Combine(killed, stateFile), Path.Combine(copy, stateFile));
 
         foreach (var (dir, ranks) in new[] { ("killed", 2), ("killed-one", 1) })
         {
-            var resumed = MpiRun.Ranks(ranks, Limit, null, _dir, "autolora.dll", Eval(dir, attacks));
+            var resumed = MpiRun.Ranks(ranks, Limit, null, Dir, "autolora.dll", Eval(dir, attacks));
             MpiRun.AssertOk(resumed);
             Assert.Contains("resumed from saved state", resumed.Output);
             var state = States(dir).Single().Value;
@@ -149,7 +146,7 @@ public sealed class EvalUnderMpirunTests : IDisposable
 
     /// <summary>The run directory's saved evaluation states, by file name.</summary>
     private Dictionary<string, JsonElement> States(string runDir) =>
-        Directory.EnumerateFiles(Path.Combine(_dir, runDir), "state-*.json")
+        Directory.EnumerateFiles(Path.Combine(Dir, runDir), "state-*.json")
             .ToDictionary(f => Path.GetFileName(f), f => JsonDocument.Parse(File.ReadAllText(f)).RootElement.Clone());
 
     private static bool[] Flags(JsonElement state, string name) => [.. state.GetProperty(name).EnumerateArray().Select(e => e.GetBoolean())];

@@ -113,3 +113,15 @@ public sealed class MpiFactAttribute : FactAttribute
 {
     public MpiFactAttribute() => Skip = MpiRun.MissingReason;
 }
+
+/// <summary>A test class's scratch directory, where its runs write; deleted after each test.</summary>
+public abstract class ScratchDirectory(string prefix) : IDisposable
+{
+    protected string Dir { get; } = Directory.CreateTempSubdirectory(prefix).FullName;
+
+    public void Dispose()
+    {
+        Directory.Delete(Dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}

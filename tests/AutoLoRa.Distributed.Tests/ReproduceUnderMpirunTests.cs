@@ -9,12 +9,9 @@ namespace AutoLoRa.Distributed.Tests;
 /// as 2 replicas, rank 0 alone prints and writes the tables, and the cell's evaluation equals the
 /// one a single process makes of the same trained model.
 /// </summary>
-public sealed class ReproduceUnderMpirunTests : IDisposable
+public sealed class ReproduceUnderMpirunTests() : ScratchDirectory("autolora-mpi-reproduce-")
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
-    private readonly string _dir = Directory.CreateTempSubdirectory("autolora-mpi-reproduce-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static JsonObject Plan() => new()
     {
@@ -39,18 +36,18 @@ public sealed class ReproduceUnderMpirunTests : IDisposable
     [MpiFact]
     public void A_two_rank_plan_trains_data_parallel_writes_once_and_evaluates_as_one_process_does()
     {
-        TinyMnist.Write(Path.Combine(_dir, "mnist"));
-        File.WriteAllText(Path.Combine(_dir, "plan.json"), Plan().ToJsonString());
+        TinyMnist.Write(Path.Combine(Dir, "mnist"));
+        File.WriteAllText(Path.Combine(Dir, "plan.json"), Plan().ToJsonString());
         string[] reproduce = ["reproduce", "plan.json", "--out", "out", "--no-autotune"];
-        var parallel = MpiRun.Dll(Limit, null, _dir, "autolora.dll", reproduce);
+        var parallel = MpiRun.Dll(Limit, null, Dir, "autolora.dll", reproduce);
         MpiRun.AssertOk(parallel);
         // Rank 0 alone reports (the cell's number is printed in bold, so the name is matched after it).
         Assert.Single(parallel.Output.Split('\n'), line => line.Contains("mnist-5-9.mini4.vanilla.default.s1: starting", StringComparison.Ordinal));
         Assert.Single(parallel.Output.Split('\n'), line => line.Contains("data-parallel: 2 ranks", StringComparison.Ordinal));
-        Assert.Equal(2, File.ReadAllLines(Path.Combine(_dir, "out", "results.csv")).Length);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(Dir, "out", "results.csv")).Length);
 
-        string cell = Directory.EnumerateDirectories(Path.Combine(_dir, "out", "cells")).Single();
-        string pretrained = Directory.EnumerateDirectories(Path.Combine(_dir, "out", "models")).Single();
+        string cell = Directory.EnumerateDirectories(Path.Combine(Dir, "out", "cells")).Single();
+        string pretrained = Directory.EnumerateDirectories(Path.Combine(Dir, "out", "models")).Single();
         foreach (var run in new[] { cell, pretrained })
         {
             using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
@@ -61,7 +58,7 @@ public sealed class ReproduceUnderMpirunTests : IDisposable
         // The trained cell evaluated again by one process (bound to a core, as each rank is).
         File.Delete(Path.Combine(cell, "result.json"));
         foreach (var state in Directory.EnumerateFiles(cell, "autoattack-*.json")) File.Delete(state);
-        var single = MpiRun.Ranks(1, Limit, null, _dir, "autolora.dll", reproduce);
+        var single = MpiRun.Ranks(1, Limit, null, Dir, "autolora.dll", reproduce);
         MpiRun.AssertOk(single);
         Assert.Contains("0 finished, 1 trained, 0 half-trained, 0 not started", single.Output);
         Assert.DoesNotContain("epoch 1", single.Output);

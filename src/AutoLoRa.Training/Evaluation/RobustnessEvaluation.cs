@@ -67,7 +67,8 @@ public static class RobustnessEvaluation
         int share = replicas.IsDistributed ? evaluator.ShardRows(test.Count, replicas.Rank, replicas.Size).Length : test.Count;
         float Accuracy(PgdConfig? attack, string stage)
         {
-            Span<long> correct = [evaluator.CorrectOnShard(model, test, attack, seed, replicas.Rank, replicas.Size, Stage(progress, stage, share))];
+            // The clean pass draws nothing; its loader's seed stays 0, as Evaluator.CleanAccuracy's.
+            Span<long> correct = [evaluator.CorrectOnShard(model, test, attack, attack is null ? 0 : seed, replicas.Rank, replicas.Size, Stage(progress, stage, share))];
             replicas.AllReduceSum(correct, $"the {stage} count");
             return (float)correct[0] / test.Count;
         }
