@@ -18,8 +18,8 @@ ours=src/AutoLoRa.Cli/bin/Release/net10.0/autolora
 theirs="$other/src/AutoLoRa.Cli/bin/Release/net10.0/autolora"
 
 field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(d[sys.argv[1]])' "$1"; }
-median() { python3 -c 'import statistics,sys; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
-smallest() { python3 -c 'import sys; print(min(float(v) for v in sys.argv[1:]))' "$@"; }
+median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(v) for v in sys.argv[1:]):.4g}")' "$@"; }
+smallest() { python3 -c 'import sys; print(f"{min(float(v) for v in sys.argv[1:]):.4g}")' "$@"; }
 run() { "$1" bench step --backend cpu --workload "$2" --step "$3" --steps "$steps" --warmup "$warmup" --json 2>/dev/null; }
 
 echo "| workload | step | this checkout (s) | $(basename "$other") (s) | this ÷ other |"

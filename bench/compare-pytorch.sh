@@ -12,14 +12,25 @@ steps="${2:-5}"
 warmup="${3:-2}"
 rounds="${4:-3}"
 workloads="${5:-r18w16-b64 r18-b32}"
+# Debian's PyTorch is built with BLAS_INFO=generic: its linears and batched multiplies call whatever
+# libblas.so.3 the alternatives system points at. With only the reference BLAS installed they run
+# about ten times slower (a ViT-Ti/4 inference of 128 images: 22 s instead of 2.0 s, measured on
+# Zen 5), which would make every ratio below a comparison with a crippled peer.
+blas="$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)"
+case "$blas" in
+    *openblas*|*blis*|*mkl*) ;;
+    *) echo "compare-pytorch.sh: the peer's PyTorch would use the reference BLAS (${blas:-none found}); install an optimised one first: apt-get install -y libopenblas0-pthread" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 dotnet build src/AutoLoRa.Cli -c Release -v quiet -nologo >/dev/null
 ours=src/AutoLoRa.Cli/bin/Release/net10.0/autolora
 
 field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(d[sys.argv[1]])' "$1"; }
-median() { python3 -c 'import statistics,sys; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
-smallest() { python3 -c 'import sys; print(min(float(v) for v in sys.argv[1:]))' "$@"; }
+median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(v) for v in sys.argv[1:]):.4g}")' "$@"; }
+smallest() { python3 -c 'import sys; print(f"{min(float(v) for v in sys.argv[1:]):.4g}")' "$@"; }
 
+echo "Peer BLAS: $blas"
+echo
 echo "| workload | step | AutoLoRa.Native | PyTorch | ours ÷ PyTorch | our bytes/step |"
 echo "| --- | --- | --- | --- | --- | --- |"
 for workload in $workloads; do

@@ -48,3 +48,7 @@ file(GLOB _cudnn_sources CONFIGURE_DEPENDS "${_standin_root}/cudnn/*.cpp")
 autolora_standin(cudnn_standin SOURCES ${_cudnn_sources} LINK cuda_standin)
 target_include_directories(cudnn_standin PRIVATE "${_standin_root}")
 message(STATUS "CUDA stand-in libraries: ${CMAKE_CXX_COMPILER} -> ${AUTOLORA_STANDIN_DIR}")
+# The NCCL stand-in queues its collectives on the driver stand-in's streams and checks its arena.
+file(GLOB _nccl_sources CONFIGURE_DEPENDS "${_standin_root}/nccl/*.cpp")
+autolora_standin(nccl_standin SOURCES ${_nccl_sources} LINK cuda_standin rt)
+target_include_directories(nccl_standin PRIVATE "${_standin_root}")

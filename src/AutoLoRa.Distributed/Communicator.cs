@@ -68,6 +68,13 @@ public abstract class Communicator : IDisposable
         return (float)value;
     }
 
+    /// <summary>
+    /// What averages a step's parameter gradients over the ranks while backward runs: host buckets
+    /// over this communicator's <see cref="StartAllReduceSum"/> here; a communicator that reduces
+    /// device memory itself (NCCL's, for the CUDA backend) returns its own.
+    /// </summary>
+    public virtual IReplicaGradients AverageGradients(IReadOnlyList<Core.Tensor> parameters) => new GradientAverager(this, parameters);
+
     /// <summary>Releases what the communicator holds (a no-op for one process).</summary>
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }

@@ -20,8 +20,11 @@ public static class Communicators
     public static Communicator FromEnvironment()
     {
         if (!MpiLaunch.IsMultiRank(Environment.GetEnvironmentVariable)) return SingleProcess.Instance;
-        return MpiCommunicator.Start(Timeout(Environment.GetEnvironmentVariable(TimeoutVariable)));
+        return MpiCommunicator.Start(ConfiguredTimeout());
     }
+
+    /// <summary>How long a rank waits for one collective: <see cref="TimeoutVariable"/>, else <see cref="DefaultTimeout"/>.</summary>
+    public static TimeSpan ConfiguredTimeout() => Timeout(Environment.GetEnvironmentVariable(TimeoutVariable));
 
     internal static TimeSpan Timeout(string? seconds)
     {

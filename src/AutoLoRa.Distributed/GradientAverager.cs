@@ -4,6 +4,16 @@ using AutoLoRa.Core.Autograd;
 namespace AutoLoRa.Distributed;
 
 /// <summary>
+/// A step's gradient averaging over the ranks: told by backward when each parameter's gradient is
+/// complete, and <see cref="Complete"/>d after backward, when every gradient holds its mean over the ranks.
+/// </summary>
+public interface IReplicaGradients : IGradientReadyListener
+{
+    /// <summary>After backward: waits for the reductions and leaves each gradient holding its mean over the ranks.</summary>
+    void Complete();
+}
+
+/// <summary>
 /// Averages parameter gradients over the ranks, bucket by bucket, starting each bucket's all-reduce
 /// while backward is still running: backward tells it when a parameter's gradient is complete
 /// (<see cref="IGradientReadyListener"/>), the gradient is copied into its bucket, and a bucket whose
@@ -17,7 +27,7 @@ namespace AutoLoRa.Distributed;
 /// depend on the data, so every rank's backward reaches the same parameters.
 /// </para>
 /// </summary>
-public sealed class GradientAverager : IGradientReadyListener
+public sealed class GradientAverager : IReplicaGradients
 {
     /// <summary>PyTorch DDP's default bucket size.</summary>
     public const int DefaultBucketBytes = 25 << 20;

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 using AutoLoRa.Distributed.Interop;
 
@@ -30,13 +29,14 @@ internal static class MpiLibrary
             if (_handle == 0)
             {
                 (_handle, _path) = Open();
-                NativeLibrary.SetDllImportResolver(typeof(Mpi).Assembly, Resolve);
+                InteropResolver.EnsureRegistered();
             }
             return ReadHandles(_handle, _path!);
         }
     }
 
-    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) => name == Mpi.Library ? _handle : 0;
+    /// <summary>The loaded library, or 0 before <see cref="Load"/>.</summary>
+    internal static nint Handle => _handle;
 
     private static (nint Handle, string Path) Open()
     {

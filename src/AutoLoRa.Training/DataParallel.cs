@@ -41,7 +41,7 @@ internal sealed class DataParallel(Communicator replicas)
                       (selection is null ? "" : $" | {selection.Count} {string.Join(',', selection.Labels)}");
         Replicas.CheckAgree(replicas, Encoding.UTF8.GetBytes(data), "training, validation or selection data (sizes, labels)");
         Replicas.CheckAgree(replicas, Replicas.Bytes(ModelState(trainer.Model)), "initial weights");
-        trainer.ReplicaGradients = new GradientAverager(replicas, trainer.Model.Parameters());
+        trainer.ReplicaGradients = replicas.AverageGradients([.. trainer.Model.Parameters()]);
         if (trainer.AutoScalars is { } scalars) scalars.Decide = measure => replicas.FromRoot(measure, "the accuracy probe behind λ1/λ2");
     }
 

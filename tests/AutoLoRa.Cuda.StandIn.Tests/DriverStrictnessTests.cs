@@ -48,6 +48,28 @@ public sealed unsafe class DriverStrictnessTests
     }
 
     [SkippableStandInFact]
+    public void The_device_count_setting_sets_which_ordinals_exist()
+    {
+        const int invalidDevice = 101;
+        StandInMachine.MakeContextCurrent();
+        StandInMachine.Set("device_count", 3);
+        try
+        {
+            int count, device;
+            Assert.Equal(0, CudaDriver.cuDeviceGetCount(&count));
+            Assert.Equal(3, count);
+            Assert.Equal(0, CudaDriver.cuDeviceGet(&device, 2));
+            Assert.Equal(2, device);
+            Assert.Equal(invalidDevice, CudaDriver.cuDeviceGet(&device, 3));
+            Assert.Equal(invalidDevice, CudaDriver.cuDeviceGet(&device, -1));
+        }
+        finally
+        {
+            StandInMachine.Set("device_count", 1);
+        }
+    }
+
+    [SkippableStandInFact]
     public void Asking_for_more_than_the_free_memory_is_out_of_memory()
     {
         StandInMachine.MakeContextCurrent();

@@ -3,7 +3,7 @@ namespace AutoLoRa.Distributed.Tests;
 /// <summary>How a process knows it is one of several ranks, from its environment alone.</summary>
 public sealed class LaunchTests
 {
-    private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
+    internal static Func<string, string?> Env(params (string Name, string Value)[] values) =>
         name => values.FirstOrDefault(v => v.Name == name).Value;
 
     [Fact]

@@ -103,6 +103,18 @@ internal static class MpiRun
 
     public static void AssertOk(Result r) => Assert.True(r.ExitCode == 0, $"mpirun exit {r.ExitCode}\n{r.Output}");
 
+    /// <summary>
+    /// A probe whose rank 1 killed itself mid-loop: the job failed, within <paramref name="bound"/>
+    /// (the survivor's loop alone would take 20 s), with rank 1 named, and the survivor did not finish its loop.
+    /// </summary>
+    public static void AssertRank1StoppedTheJob(Result r, TimeSpan bound)
+    {
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.True(r.Elapsed < bound, $"took {r.Elapsed}\n{r.Output}");
+        Assert.Contains("rank 1", r.Output);
+        Assert.DoesNotContain("outlived its dead peer", r.Output);
+    }
+
     private static string? Find(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);

@@ -218,7 +218,7 @@ STANDIN_API CUresult cuMemGetInfo_v2(size_t* free, size_t* total)
 STANDIN_API CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice device)
 {
     if (!initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
     if (!bytes) return CUDA_ERROR_INVALID_VALUE;
     *bytes = arena().cap;
     return CUDA_SUCCESS;

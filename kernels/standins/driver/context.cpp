@@ -53,7 +53,7 @@ using namespace standin;
 STANDIN_API CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device)
 {
     if (!initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
     if (!context) return CUDA_ERROR_INVALID_VALUE;
     g_primary.references++;
     *context = &g_primary;  // retained, not made current (documented)
@@ -63,7 +63,7 @@ STANDIN_API CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice devic
 STANDIN_API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device)
 {
     if (!initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
     int expected = g_primary.references.load();
     do {
         if (expected == 0) return CUDA_ERROR_INVALID_CONTEXT;  // released more often than retained

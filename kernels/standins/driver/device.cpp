@@ -30,6 +30,7 @@ const DeviceProfile* pick_profile()
 std::atomic<bool> g_initialized{false};
 std::atomic<const DeviceProfile*> g_profile{nullptr};
 std::atomic<int> g_driver_version{0};
+std::atomic<int> g_device_count{0};
 
 } // namespace
 
@@ -64,6 +65,24 @@ int driver_version()
 
 void set_driver_version(int version) { g_driver_version = version; }
 
+// How many devices cuDeviceGetCount reports (AUTOLORA_STANDIN_DEVICE_COUNT, default 1), so a
+// data-parallel run can pick its device by local rank and a node with too few can be simulated.
+// The devices are names only: they share one profile, primary context and arena, which is sound
+// for what they serve — one process per device, each with an arena of its own.
+int device_count()
+{
+    if (int n = g_device_count.load(); n > 0) return n;
+    const char* text = std::getenv("AUTOLORA_STANDIN_DEVICE_COUNT");
+    int n = text ? std::atoi(text) : 0;
+    if (text && n <= 0) report(std::string("AUTOLORA_STANDIN_DEVICE_COUNT=") + text + " is not a positive count; using 1");
+    g_device_count = n > 0 ? n : 1;
+    return g_device_count.load();
+}
+
+bool set_device_count(int count) { return count > 0 && (g_device_count = count, true); }
+
+bool valid_device(CUdevice device) { return device >= 0 && device < device_count(); }
+
 bool initialized() { return g_initialized.load(); }
 
 void report(const std::string& message) { std::fprintf(stderr, "libcuda stand-in: %s\n", message.c_str()); }
@@ -91,7 +110,7 @@ STANDIN_API CUresult cuDeviceGetCount(int* count)
 {
     if (!initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (!count) return CUDA_ERROR_INVALID_VALUE;
-    *count = 1;
+    *count = device_count();
     return CUDA_SUCCESS;
 }
 
@@ -99,15 +118,15 @@ STANDIN_API CUresult cuDeviceGet(CUdevice* device, int ordinal)
 {
     if (!initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (!device) return CUDA_ERROR_INVALID_VALUE;
-    if (ordinal != 0) return CUDA_ERROR_INVALID_DEVICE;
-    *device = 0;
+    if (!valid_device(ordinal)) return CUDA_ERROR_INVALID_DEVICE;
+    *device = ordinal;
     return CUDA_SUCCESS;
 }
 
 STANDIN_API CUresult cuDeviceGetName(char* name, int length, CUdevice device)
 {
     if (!initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
     if (!name || length <= 0) return CUDA_ERROR_INVALID_VALUE;
     std::snprintf(name, static_cast<size_t>(length), "AutoLoRa stand-in GPU (%s)", device_profile().name);
     return CUDA_SUCCESS;
@@ -116,7 +135,7 @@ STANDIN_API CUresult cuDeviceGetName(char* name, int length, CUdevice device)
 STANDIN_API CUresult cuDeviceGetAttribute(int* value, int attribute, CUdevice device)
 {
     if (!initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
     if (!value) return CUDA_ERROR_INVALID_VALUE;
     const DeviceProfile& p = device_profile();
     switch (attribute) {  // CUdevice_attribute values (cuda-interop-facts §3.3, cuda.h)

@@ -71,6 +71,8 @@ struct DeviceProfile {
 
 const DeviceProfile& device_profile();
 int driver_version();          // what cuDriverGetVersion reports (AUTOLORA_STANDIN_DRIVER_VERSION)
+int device_count();            // what cuDeviceGetCount reports (AUTOLORA_STANDIN_DEVICE_COUNT)
+bool valid_device(CUdevice device);
 bool initialized();
 
 // Context rules: cuInit first, then a context current on the calling thread.
@@ -123,6 +125,7 @@ STANDIN_SHARED float round_to_tf32(float value);
 // Settings the test hook (control.cpp) changes at run time.
 bool set_device_profile(int sm);
 void set_driver_version(int version);
+bool set_device_count(int count);
 bool set_memory_cap(size_t bytes);
 void set_stream_delay_ms(int milliseconds);
 void set_fault_after_launches(long long launches);

@@ -73,6 +73,7 @@ struct Event {
     unsigned flags = 0;
     unsigned long long recorded = 0;  // how many records were queued
     unsigned long long completed = 0; // how many of them have run
+    unsigned long long waiters = 0;   // stream waits queued on it and not yet over
     std::chrono::steady_clock::time_point when;
 };
 
@@ -205,9 +206,11 @@ STANDIN_API CUresult cuEventDestroy_v2(CUevent event)
         std::lock_guard guard(g_registry);
         if (g_events.erase(event) == 0) return CUDA_ERROR_INVALID_HANDLE;
     }
-    // Queued records still point at it; wait for them before freeing.
+    // Queued records and stream waits still point at it; wait for them before freeing (the driver
+    // documents that destroying an event with work pending on it is allowed: its resources go
+    // when that work is done).
     std::unique_lock guard(event->lock);
-    event->changed.wait(guard, [event] { return event->completed == event->recorded; });
+    event->changed.wait(guard, [event] { return event->completed == event->recorded && event->waiters == 0; });
     guard.unlock();
     delete event;
     return CUDA_SUCCESS;
@@ -277,10 +280,13 @@ STANDIN_API CUresult cuStreamWaitEvent(CUstream stream, CUevent event, unsigned 
     {
         std::lock_guard guard(event->lock);
         target = event->recorded;  // waits for the record queued before this call, not later ones
+        event->waiters++;
     }
     enqueue(s, [event, target] {
         std::unique_lock guard(event->lock);
         event->changed.wait(guard, [&] { return event->completed >= target; });
+        event->waiters--;
+        event->changed.notify_all();
     });
     return CUDA_SUCCESS;
 }

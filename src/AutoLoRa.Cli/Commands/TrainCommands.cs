@@ -3,6 +3,7 @@ using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Data;
 using AutoLoRa.Distributed;
+using AutoLoRa.Distributed.Cuda;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Recipes;
@@ -68,7 +69,8 @@ internal static class TrainCommands
     /// </summary>
     private static int Train(Core.Backends.Backend backend, Classifier model, AutoLoRa.Data.IImageSet train, RecipeSettings settings, string title)
     {
-        var replicas = Communicators.FromEnvironment();
+        // On the native CUDA backend, gradients are averaged on the device by NCCL.
+        var replicas = NcclCommunicator.Over(Communicators.FromEnvironment(), backend, Communicators.ConfiguredTimeout());
         if (!replicas.IsRoot)
         {
             Recipe.Train(backend, model, train, settings, replicas: replicas);

@@ -53,19 +53,21 @@ internal static class BackendChoice
         }
     }
 
-    /// <summary>The native CUDA backend on device 0, or a <see cref="BackendException"/> saying why not.</summary>
+    /// <summary>The native CUDA backend on device 0 (under mpirun: the local rank's), or a <see cref="BackendException"/> saying why not.</summary>
     public static CudaBackend OpenNative(BackendSettings settings, out string description)
     {
         var probe = CudaAvailability.Probe();
         if (!probe.Available) throw new BackendException($"unavailable: {Unprefixed(probe.Reason)}");
+        // Under mpirun each rank takes the device of its local rank (and a node short of devices stops here).
+        int ordinal = Distributed.Cuda.LocalDevice.Choose(Environment.GetEnvironmentVariable, probe.DeviceCount);
         NativeRuntime runtime;
         try
         {
-            runtime = new NativeRuntime(0, settings.Precision) { DeterministicConvolutions = settings.Deterministic };
+            runtime = new NativeRuntime(ordinal, settings.Precision) { DeterministicConvolutions = settings.Deterministic };
         }
         catch (Exception e) when (e is BackendException or KernelException)
         {
-            throw new BackendException($"unavailable: opening device 0 failed: {e.Message}", e);
+            throw new BackendException($"unavailable: opening device {ordinal} failed: {e.Message}", e);
         }
         string precision = runtime.Precision == settings.Precision
             ? Describe(runtime.Precision)

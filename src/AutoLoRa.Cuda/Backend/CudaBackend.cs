@@ -42,6 +42,13 @@ public sealed unsafe partial class CudaBackend : Backend
     /// <inheritdoc/>
     public override MatrixPrecision Precision => _runtime.Precision;
 
+    /// <summary>
+    /// The device address of a float buffer of this backend holding at least <paramref name="elements"/>
+    /// elements, for a library that works on device memory itself (NCCL's collectives); valid while
+    /// a tensor holds the buffer.
+    /// </summary>
+    public ulong DevicePointer(DeviceBuffer buffer, int elements) => Buf(buffer, "DevicePointer", DType.Float32, elements).Pointer;
+
     /// <summary>Device allocations the caching allocator could not serve from its cache.</summary>
     public long CacheMisses => _allocator.Misses;
 

@@ -80,7 +80,7 @@ public abstract class Trainer : IDisposable
     /// In a data-parallel run, what averages the gradients over the replicas between backward and
     /// the update (set by the training loop); null in a one-process run.
     /// </summary>
-    public GradientAverager? ReplicaGradients { get; set; }
+    public IReplicaGradients? ReplicaGradients { get; set; }
 
     /// <summary>Backward from the loss and one optimizer update; the shared tail of every step.</summary>
     protected Tensor Optimize(Tensor loss)
