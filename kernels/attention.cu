@@ -33,7 +33,7 @@
 extern "C" __global__ void attention_forward_f32(const float* __restrict__ qkv, float* __restrict__ o, int n, int t,
                                                  int heads, int headDim, float scale)
 {
-    __shared__ float probs[AUTOLORA_ATTENTION_ROWS_PER_BLOCK][AUTOLORA_ATTENTION_MAX_T];
+    AUTOLORA_STATIC_SHARED(float, probs, [AUTOLORA_ATTENTION_ROWS_PER_BLOCK][AUTOLORA_ATTENTION_MAX_T]);
     unsigned lane = threadIdx.x & 31u, warp = threadIdx.x / 32;
     long long width = static_cast<long long>(heads) * headDim, ld = 3 * width;
     long long tiles = (t + AUTOLORA_ATTENTION_ROWS_PER_BLOCK - 1) / AUTOLORA_ATTENTION_ROWS_PER_BLOCK;
