@@ -29,6 +29,8 @@ internal static class Layers
         ["AutoLoRa.ModelFiles"] = ["AutoLoRa.Core", "AutoLoRa.Formats", "AutoLoRa.Nn"],
         // Replicas and their collectives know tensors (gradients, statistics), not models or trainers.
         ["AutoLoRa.Distributed"] = ["AutoLoRa.Core", "AutoLoRa.Distributed.Interop"],
+        // The CUDA backend's replicas: NCCL over the device memory of the native runtime, MPI for the host.
+        ["AutoLoRa.Distributed.Cuda"] = ["AutoLoRa.Core", "AutoLoRa.Cuda", "AutoLoRa.Cuda.Interop", "AutoLoRa.Distributed", "AutoLoRa.Distributed.Interop"],
         ["AutoLoRa.Training"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.ModelFiles", "AutoLoRa.Data", "AutoLoRa.Robust", "AutoLoRa.Distributed"],
         // Plans of many runs: trains and evaluates through Training, knows no screen. Training's entry
         // point takes the replicas a run is one of, so a plan's cells see the communicator type.

@@ -3,6 +3,7 @@ using AutoLoRa.Cli.Bench;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Cpu;
 using AutoLoRa.Distributed;
+using AutoLoRa.Distributed.Cuda;
 using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Cli.Commands;
@@ -40,6 +41,8 @@ internal static class BenchCommand
         {
             var replicas = Communicators.FromEnvironment();
             using var backend = backendOptions.Create(r, replicas.IsRoot ? Console.Error : TextWriter.Null);
+            // On the native CUDA backend the replicas average on the device by NCCL, as finetune does.
+            replicas = NcclCommunicator.Over(replicas, backend, Communicators.ConfiguredTimeout());
             int exit = StepBench.Run(backend, r.GetValue(workload)!, r.GetValue(step)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(json), r.GetValue(profile),
                 replicas.IsRoot ? Console.Out : TextWriter.Null, replicas);
             if (exit == 0) replicas.Finish();

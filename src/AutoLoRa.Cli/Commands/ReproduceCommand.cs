@@ -5,6 +5,7 @@ using AutoLoRa.Cli.Plans;
 using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Distributed;
+using AutoLoRa.Distributed.Cuda;
 using AutoLoRa.Reproduction;
 using AutoLoRa.Training.Recipes;
 using Spectre.Console;
@@ -44,6 +45,8 @@ internal static class ReproduceCommand
             // Every rank must run the same plan: its identity covers every cell's settings.
             Replicas.CheckAgree(replicas, System.Text.Encoding.UTF8.GetBytes(string.Join('|', grid.Cells.Select(c => c.Identity))), "plan (cells and their settings)");
             using var backend = backendOptions.Create(r, replicas.IsRoot ? Console.Out : TextWriter.Null);
+            // On the native CUDA backend the cells' gradients are averaged on the device by NCCL, as finetune's are.
+            replicas = NcclCommunicator.Over(replicas, backend, Communicators.ConfiguredTimeout());
             return Finish(replicas, Run(backend, sources, grid, store, replicas));
         }));
         return command;

@@ -185,6 +185,67 @@ public static class TransformerCases
         }, new([new("softmax_f32", n, n), new("softmax_backward_f32", 2L * n, n), new("softmax_f32", n, n), new("softmax_backward_f32", 2L * n, n)]));
     }
 
+    /// <summary>(samples, tokens, heads, head width) of the attention cases: a tiny one, ViT-Ti/4's 65 tokens, an odd width.</summary>
+    public static readonly (int N, int T, int Heads, int HeadDim)[] AttentionShapes = [(2, 5, 3, 3), (2, 65, 3, 64), (1, 33, 2, 40)];
+
+    /// <summary>
+    /// Multi-head attention forward read in place from a (n, t, 3·D) qkv projection — on CUDA the
+    /// fused attention_forward_f32 for t ≤ 256 — against a loop in double. Inputs in [-1, 1),
+    /// scale 1/√h (h the head width), so |s| ≤ √h and every |v| &lt; 1. Bound, derived: a score's
+    /// h-term dot product and its scaling err by δs ≤ γ_(h+1)·√h; a probability then errs
+    /// relatively by at most 2(δs + ε), ε = DeviceMath.ExpRelative(2√h) (exponents in [−2√h, 0]),
+    /// and o = Σ p·v / Σ p by Σ|Δp|·max|v| ≤ 2(δs + ε) plus the t-term sums' γ_(t+2).
+    /// </summary>
+    public static PrimitiveCase Attention(int n, int t, int heads, int headDim)
+    {
+        int width = heads * headDim, count = n * t * width;
+        float scale = 1f / MathF.Sqrt(headDim);
+        var data = new SeededData(61 + count);
+        var qkv = data.Uniform(3 * count);
+        double root = Math.Sqrt(headDim), scores = Gamma(headDim + 1) * root, exp = DeviceMath.ExpRelative(2 * root);
+        double bound = 2 * (scores + exp) + Gamma(t + 2);
+        var tolerance = new Tolerance(0, bound,
+            $"2(γ_(h+1)·√h + ε) + γ_(t+2) = {bound:0.0E+0} for h = {headDim}, t = {t}: score dot products, exp within ε = {exp:0.0E+0} (ex2.approx, PTX ISA §9.7.3.21), the softmax-weighted sum of values in [-1, 1)");
+        var c = new CaseBuffers();
+        int pqkv = c.In(qkv), po = c.Out(count, tolerance, "o");
+        string shape = $"{n}×{t}×{heads}×{headDim}";
+        return Case("attention", $"attention fwd {shape}", shape, c, (be, b) => be.AttentionForward(n, t, heads, headDim, scale, b[pqkv], b[po]), _ =>
+        {
+            var o = new float[count];
+            var p = new double[t];
+            for (int sample = 0; sample < n; sample++)
+            {
+                for (int head = 0; head < heads; head++)
+                {
+                    for (int i = 0; i < t; i++)
+                    {
+                        long q = ((long)(sample * t + i) * 3) * width + head * headDim;
+                        double max = double.NegativeInfinity, sum = 0;
+                        for (int j = 0; j < t; j++)
+                        {
+                            long k = ((long)(sample * t + j) * 3 + 1) * width + head * headDim;
+                            double dot = 0;
+                            for (int d = 0; d < headDim; d++) dot += (double)qkv[q + d] * qkv[k + d];
+                            p[j] = dot * scale;
+                            max = Math.Max(max, p[j]);
+                        }
+                        for (int j = 0; j < t; j++) sum += p[j] = Math.Exp(p[j] - max);
+                        for (int d = 0; d < headDim; d++)
+                        {
+                            double value = 0;
+                            for (int j = 0; j < t; j++) value += p[j] * qkv[((long)(sample * t + j) * 3 + 2) * width + head * headDim + d];
+                            o[(long)(sample * t + i) * width + head * headDim + d] = (float)(value / sum);
+                        }
+                    }
+                }
+            }
+            return [o];
+        }, new([new("attention_forward_f32", count, count)]));
+    }
+
+    /// <summary>γ_k = k·u/(1 − k·u), u = 2^-24: the relative error bound of k FP32 roundings (Higham §3.1).</summary>
+    private static double Gamma(int k) => k * DeviceMath.Fp32UnitRoundoff / (1 - k * DeviceMath.Fp32UnitRoundoff);
+
     /// <summary>The transformer ops' backward rules against finite differences.</summary>
     public static IEnumerable<GradientCase> Gradients()
     {
