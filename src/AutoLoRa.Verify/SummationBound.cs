@@ -59,6 +59,16 @@ public static class SummationBound
     }
 
     /// <summary>
+    /// A reasoned bound kept where the worst case is no use: its Why text gains what the worst case
+    /// for two unknown orders would be, 2γ_k·k·<paramref name="maxTerm"/> for sums of
+    /// <paramref name="terms"/> terms, and <paramref name="whyKept"/>, why the reasoned bound is kept.
+    /// </summary>
+    public static Tolerance Reasoned(Tolerance reasoned, long terms, double maxTerm, string whyKept) => reasoned with
+    {
+        Why = $"{reasoned.Why}; the worst case for any two orders, 2γ_{terms}·{terms}·{maxTerm:G3} = {Between(terms, terms, terms * maxTerm):0.0E+0}, {whyKept}",
+    };
+
+    /// <summary>
     /// max over (i, j) of |α|·Σ_p |op(A)[i,p]·op(B)[p,j]| + |β·C[i,j]|: the Σ|terms| of a GEMM's
     /// outputs, from its own inputs — the reference GEMM run on the magnitudes (its one rounding to
     /// float per output, a relative u, is far below the bound's own slack).

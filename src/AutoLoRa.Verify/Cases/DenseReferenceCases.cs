@@ -93,7 +93,9 @@ public static class DenseReferenceCases
         float[] gamma = new SeededData(32).Uniform(c, 0.5f, 1.5f), beta = new SeededData(33).Uniform(c);
         float[] rm = new SeededData(34).Uniform(c), rv = new SeededData(35).Uniform(c, 0.5f, 1.5f);
         float[] dy = new SeededData(36).Uniform(n * c * hw);
-        var statistic = new Tolerance(1e-5, 1e-6, "a mean over M = n·hw values, in float against double");
+        var statistic = SummationBound.Reasoned(new Tolerance(1e-5, 1e-6, "a mean over M = n·hw values, in float against double"),
+            n * hw, Math.Max(Math.Abs(offset - spread), Math.Abs(offset + spread)) / (n * hw),
+            "for the mean's terms x/M (half of it against double); the running statistics pass it through a momentum update, and the variance's squares compound it, so the reasoned bound is kept");
         var cb = new CaseBuffers();
         int bx = cb.In(x), bg = cb.In(gamma), bbeta = cb.In(beta), bdy = cb.In(dy);
         int brm = cb.InOut(rm, statistic, "runningMean"), brv = cb.InOut(rv, new(1e-4, 1e-6, "the unbiased variance: a sum of squares"), "runningVar");
