@@ -42,8 +42,8 @@ public static class SummationBound
     {
         double absolute = (Gamma(depth) + Gamma(depth, DoubleU)) * maxSumOfMagnitudes;
         return new(Gamma(1), absolute,
-            $"derived (Higham §3.1, §4.2): {what}; γ_{depth}·Σ|terms| with max Σ|terms| = {maxSumOfMagnitudes:G4} over the outputs " +
-            $"= {absolute:0.00E+0}, plus the double reference's rounding to float, γ_1·|r| (u = 2^-24, any order, fma or not)");
+            $"derived (Higham §3.1, §4.2): {what}; (γ_{depth} + the double loop's own γ_{depth})·Σ|terms| with max Σ|terms| = " +
+            $"{maxSumOfMagnitudes:G4} over the outputs = {absolute:0.00E+0}, plus the reference's rounding to float, γ_1·|r| (u = 2^-24, any order, fma or not)");
     }
 
     /// <summary>

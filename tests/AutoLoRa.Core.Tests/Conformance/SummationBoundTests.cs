@@ -96,6 +96,17 @@ public sealed class SummationBoundTests : IDisposable
         Assert.Equal(SummationBound.Gamma(1), tolerance.Relative);
     }
 
+    [Fact]
+    public void A_kept_reasoned_bound_keeps_its_numbers_and_states_the_worst_case()
+    {
+        var reasoned = Tolerance.Scaled(1e-5, "a row sum");
+        var kept = SummationBound.Reasoned(reasoned, 1000, 1, "exceeds the sum");
+        Assert.Equal((reasoned.Relative, reasoned.Absolute), (kept.Relative, kept.Absolute));
+        // 2γ_1000·1000·1 = 2·1000u/(1 − 1000u)·1000 ≈ 1.2E-1.
+        Assert.Contains("2γ_1000·1000·1 = 1.2E-1, exceeds the sum", kept.Why);
+        Assert.StartsWith("a row sum; the worst case", kept.Why);
+    }
+
     [Theory]
     [InlineData("gemm tA=True tB=False 65×130×33 alpha=1 beta=0", 1.5, false)]
     [InlineData("gemm tA=True tB=False 65×130×33 alpha=1 beta=0", 0.5, true)]
