@@ -155,6 +155,20 @@ static __device__ __forceinline__ float autolora_warp_max(float v)
     return v;
 }
 
+// Softmax's middle pass over one row held by a warp: y[j] = exp(x[j] − max) for the warp's
+// elements j = lane, lane + 32, … < count, and Σ_j y[j] over the whole row, returned to every lane.
+// y may alias x (each lane reads an element before it writes it).
+static __device__ __forceinline__ float autolora_warp_exp_sum(const float* x, float* y, int count, unsigned lane, float max)
+{
+    float s = 0.0f;
+    for (int j = lane; j < count; j += 32) {
+        float e = autolora_exp(x[j] - max);
+        y[j] = e;
+        s += e;
+    }
+    return autolora_warp_sum(s);
+}
+
 // One warp per row of a (rows, cols) matrix, grid-stride over rows (launch shape warps(rows)):
 // declares `lane` (0..31) and loops `row` over this warp's rows. The whole warp takes the same
 // rows, so the warp reductions above may be called inside the loop.

@@ -1,13 +1,13 @@
-// layout.cu — moving data between layouts without arithmetic: the vision transformer's head split
-// and merge.
+// layout.cu — moving data between layouts without arithmetic: the vision transformer's patch
+// embedding, (N, D, P) → (N, P, D). (Attention heads are not split or merged by copies: the
+// attention primitives read them in place, see attention.cu.)
 //
 // swap_axes_f32(x, y, outer, a, b, inner)
 //   x is (outer, a, b, inner) row-major, y is (outer, b, a, inner): y[o, j, i, r] = x[o, i, j, r].
-//   Multi-head attention turns (N, T, 3·H, Dh) into (N, 3·H, T, Dh) and (N, H, T, Dh) back into
-//   (N, T, H, Dh) with it; its gradient is the same swap with a and b exchanged. One thread per
-//   output element, grid-stride; consecutive threads write consecutive floats and, inside a run
-//   of `inner`, read consecutive floats too (Dh = 64 floats per run for ViT heads). y must not
-//   alias x.
+//   The patch embedding turns the convolution's (N, D, P) into tokens (N, P, D) with it (inner 1);
+//   its gradient is the same swap with a and b exchanged. One thread per output element,
+//   grid-stride; consecutive threads write consecutive floats and, inside a run of `inner`, read
+//   consecutive floats too. y must not alias x.
 //
 // Traffic and launch shape: the // @traffic and // @launch lines above each kernel (kernels/README.md).
 #include "autolora_cuda.cuh"

@@ -184,13 +184,7 @@ extern "C" __global__ void softmax_f32(const float* x, float* y, int rows, int c
         float m = -__builtin_huge_valf();
         for (int j = lane; j < cols; j += 32) m = xr[j] > m ? xr[j] : m;
         m = autolora_warp_max(m);
-        float s = 0.0f;
-        for (int j = lane; j < cols; j += 32) {
-            float e = autolora_exp(xr[j] - m);
-            yr[j] = e;
-            s += e;
-        }
-        float inv = 1.0f / autolora_warp_sum(s);
+        float inv = 1.0f / autolora_warp_exp_sum(xr, yr, cols, lane, m);
         for (int j = lane; j < cols; j += 32) yr[j] *= inv;
     }
 }

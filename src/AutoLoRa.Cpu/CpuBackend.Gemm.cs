@@ -15,6 +15,16 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc/>
+    protected override unsafe void LinearForwardCore(int rows, int inFeatures, int outFeatures, DeviceBuffer x, DeviceBuffer w,
+        DeviceBuffer bias, DeviceBuffer y)
+    {
+        fixed (float* px = Floats(x), pw = Floats(w), pb = Floats(bias), py = Floats(y))
+        {
+            Sgemm.RunWithBias(false, true, rows, outFeatures, inFeatures, px, inFeatures, pw, inFeatures, pb, py, outFeatures);
+        }
+    }
+
+    /// <inheritdoc/>
     protected override unsafe void GemmStridedBatchedCore(bool transA, bool transB, int m, int n, int k, float alpha,
         BufferSlice a, int lda, long strideA, BufferSlice b, int ldb, long strideB,
         float beta, BufferSlice c, int ldc, long strideC, int batch)

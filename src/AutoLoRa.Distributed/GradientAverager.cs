@@ -65,6 +65,12 @@ public sealed class GradientAverager : IReplicaGradients
     /// <summary>The bucket layout (for tests and the benchmark).</summary>
     public GradientBuckets Layout => _layout;
 
+    /// <summary>
+    /// Time spent after backward waiting for the all-reduces to finish, summed over every
+    /// <see cref="Complete"/>: the communication a step did not overlap with computation (for the benchmark).
+    /// </summary>
+    public TimeSpan Waited { get; private set; }
+
     void IGradientReadyListener.GradientReady(Tensor leaf)
     {
         if (!_index.TryGetValue(leaf, out int i) || _arrived[i] || leaf.Grad is not { } grad) return;
@@ -84,7 +90,9 @@ public sealed class GradientAverager : IReplicaGradients
         }
         for (int b = _nextToStart; b < _inFlight.Length; b++) _missing[b] = 0;
         StartReadyBuckets();
+        long waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var pending in _inFlight) pending!.Wait();
+        Waited += System.Diagnostics.Stopwatch.GetElapsedTime(waitStart);
         float scale = 1f / _communicator.Size;
         for (int i = 0; i < _parameters.Length; i++)
         {

@@ -1,5 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Data;
+using AutoLoRa.Distributed;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training.Evaluation;
@@ -13,9 +16,17 @@ namespace AutoLoRa.Reproduction;
 /// level: a cell whose result matches its identity is skipped; a trained cell is only evaluated
 /// (AutoAttack resumes from its saved state); a half-trained cell continues from its run
 /// checkpoint; a backbone is pre-trained once, when the first cell that needs it runs.
+/// <para>
+/// With <paramref name="replicas"/> of several ranks (every rank runs the same plan) each cell's
+/// fine-tuning and evaluation run data-parallel over them. Rank 0 alone reads what is finished or
+/// trained and tells the others, and alone writes results and tables; training checkpoints are
+/// read by every rank, as a data-parallel run reads them, so the output folder must be on a file
+/// system every rank sees.
+/// </para>
 /// </summary>
-public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IReproductionMonitor monitor)
+public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IReproductionMonitor monitor, Communicator? replicas = null)
 {
+    private readonly Communicator _replicas = replicas ?? SingleProcess.Instance;
     private readonly Dictionary<(string Spec, string? Classes, int? Limit, int Seed), IImageSet> _train = [];
     private readonly Dictionary<(string Spec, string? Classes, int? Limit), IImageSet> _test = [];
 
@@ -27,19 +38,19 @@ public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IR
         {
             cancel.ThrowIfCancellationRequested();
             var cell = grid.Cells[i];
-            if (store.ReadResult(cell) is { } done)
+            if (FromRoot(() => store.ReadResult(cell), ResultStoreJsonContext.Default.CellResult, $"the result of cell {cell.Name}") is { } done)
             {
                 monitor.CellReached(i, grid.Cells.Count, cell, CellState.Finished);
                 results.Add(done);
                 continue;
             }
             var result = RunCell(grid, store, cell, i, cancel);
-            store.WriteResult(cell, result);
+            if (_replicas.IsRoot) store.WriteResult(cell, result);
             monitor.CellFinished(cell, result);
             results.Add(result);
-            store.WriteTables(grid, results);
+            if (_replicas.IsRoot) store.WriteTables(grid, results);
         }
-        store.WriteTables(grid, results);
+        if (_replicas.IsRoot) store.WriteTables(grid, results);
         return results;
     }
 
@@ -58,14 +69,15 @@ public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IR
         monitor.CellReached(index, grid.Cells.Count, cell, StateOf(cell, store));
         var d = cell.Dataset;
         var test = Cached(_test, (d.Data, d.Classes, grid.Plan.TestImages), () => sources.Test(d.Data, d.Classes, grid.Plan.TestImages));
-        var trained = ResultStore.ReadTrained(dir, cell.TrainingIdentity) ?? FineTune(store, cell, dir, test, cancel);
+        var trained = FromRoot(() => ResultStore.ReadTrained(dir, cell.TrainingIdentity), ResultStoreJsonContext.Default.TrainedRun, $"the training of cell {cell.Name}")
+                      ?? FineTune(store, cell, dir, test, cancel);
 
         string best = Path.Combine(dir, "best.safetensors");
         using var model = ModelFile.Load(best, backend);
         // Keyed by the evaluation too: a state saved under other evaluation settings (ε, points) must not be resumed.
         string state = Path.Combine(dir, $"autoattack-{cell.Identity[..10]}-{ModelIdentity.Of(best)}.json");
         var evaluation = monitor.Evaluate($"{cell.Name}: evaluate",
-            p => RobustnessEvaluation.Run(backend, model, test, grid.Plan.Evaluation, cell.Seed, state, p));
+            p => RobustnessEvaluation.Run(backend, model, test, grid.Plan.Evaluation, cell.Seed, state, p, _replicas));
         return new CellResult(cell.Identity, d.Name, cell.Model.Name, cell.Method, cell.Ablation, cell.Seed, evaluation, trained.Seconds, trained.History);
     }
 
@@ -83,7 +95,7 @@ public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IR
     {
         if (model.Entry.Checkpoint is { } checkpoint) return checkpoint;
         string dir = store.ModelDirectory(model);
-        if (ResultStore.ReadTrained(dir, model.Identity) is null)
+        if (FromRoot(() => ResultStore.ReadTrained(dir, model.Identity), ResultStoreJsonContext.Default.TrainedRun, $"the pre-training of {model.Name}") is null)
         {
             var p = model.Entry.Pretrain!;
             var data = TrainData(p.Data, p.Classes, p.TrainImages, p.Seed);
@@ -96,10 +108,20 @@ public sealed class ReproductionRunner(Backend backend, IPlanSources sources, IR
     /// <summary>Recipe.Train (which resumes from the run's checkpoint), then the marker that training is done.</summary>
     private TrainedRun Train(string title, Classifier model, IImageSet data, RecipeSettings settings, string identity, CancellationToken cancel, IImageSet? test = null)
     {
-        var run = monitor.Train(title, settings.Epochs, p => Recipe.Train(backend, model, data, settings, p, cancel, test: test));
+        var run = monitor.Train(title, settings.Epochs, p => Recipe.Train(backend, model, data, settings, p, cancel, _replicas, test));
         var trained = new TrainedRun(identity, [.. run.History]);
-        ResultStore.WriteTrained(settings.RunDirectory, trained);
+        if (_replicas.IsRoot) ResultStore.WriteTrained(settings.RunDirectory, trained);
+        // Rank 0 wrote the model files inside Recipe.Train; the others read them next.
+        _replicas.Barrier($"the files of {title}");
         return trained;
+    }
+
+    /// <summary>What rank 0 reads from the output folder, handed to every rank, so all make the same decision whatever their file systems show.</summary>
+    private T? FromRoot<T>(Func<T?> read, JsonTypeInfo<T> type, string what) where T : class
+    {
+        if (!_replicas.IsDistributed) return read();
+        var bytes = RootBytes.Share(_replicas, () => read() is { } value ? JsonSerializer.SerializeToUtf8Bytes(value, type) : [], what);
+        return bytes.Length == 0 ? null : JsonSerializer.Deserialize(bytes, type);
     }
 
     /// <summary>Loaded once per plan run; the seed picks a subset only when there is a limit, so without one all seeds share the data.</summary>

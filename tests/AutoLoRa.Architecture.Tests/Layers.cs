@@ -23,8 +23,8 @@ internal static class Layers
         ["AutoLoRa.Nn"] = ["AutoLoRa.Core", "AutoLoRa.Formats"],
         // Data knows tensors, not models.
         ["AutoLoRa.Data"] = ["AutoLoRa.Core"],
-        // Attacks know models, not trainers.
-        ["AutoLoRa.Robust"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats"],
+        // Attacks know models, not trainers; an evaluation deals its batches over the replicas of a data-parallel run.
+        ["AutoLoRa.Robust"] = ["AutoLoRa.Core", "AutoLoRa.Nn", "AutoLoRa.Formats", "AutoLoRa.Distributed"],
         // Model files: our safetensors models and PyTorch checkpoints, with architecture inference.
         ["AutoLoRa.ModelFiles"] = ["AutoLoRa.Core", "AutoLoRa.Formats", "AutoLoRa.Nn"],
         // Replicas and their collectives know tensors (gradients, statistics), not models or trainers.

@@ -83,7 +83,7 @@ public sealed class CliUnderMpirunTests : IDisposable
     {
         var r = MpiRun.Dll(TimeSpan.FromMinutes(2), null, _dir, "autolora.dll", "inspect", "missing.safetensors");
         Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("'inspect' does not run data-parallel (only pretrain, finetune and bench allreduce do): run it without mpirun.", r.Output);
+        Assert.Contains("'inspect' does not run data-parallel (only pretrain, finetune, eval, reproduce, bench step and bench allreduce do): run it without mpirun.", r.Output);
         Assert.DoesNotContain("missing.safetensors", r.Output);
     }
 }

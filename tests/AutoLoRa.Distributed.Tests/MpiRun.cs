@@ -20,20 +20,27 @@ internal static class MpiRun
     /// mpirun -np 2 dotnet DLL ARGS in <paramref name="workingDirectory"/>; kills the job after
     /// <paramref name="limit"/> (a hang is a failure, reported as such, never a hung test run).
     /// </summary>
-    public static Result Dll(TimeSpan limit, IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string dll, params string[] args)
+    public static Result Dll(TimeSpan limit, IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string dll, params string[] args) =>
+        Ranks(2, limit, environment, workingDirectory, dll, args);
+
+    /// <summary>
+    /// <see cref="Dll"/> on <paramref name="ranks"/> ranks. With 1, the program runs as one process
+    /// (no MPI is loaded), bound to a core as each rank of a 2-rank job is: the same thread count.
+    /// </summary>
+    public static Result Ranks(int ranks, TimeSpan limit, IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string dll, params string[] args)
     {
         var clock = Stopwatch.StartNew();
-        using var job = Start(environment, workingDirectory, dll, args);
+        using var job = Start(environment, workingDirectory, dll, args, ranks);
         return job.Finish(limit, clock);
     }
 
     /// <summary>Starts mpirun -np 2 dotnet DLL ARGS and returns at once, for a test that acts on the job while it runs.</summary>
-    public static Job Start(IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string dll, params string[] args)
+    public static Job Start(IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string dll, string[] args, int ranks = 2)
     {
         var info = new ProcessStartInfo(Find("mpirun")!) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         // Root in CI containers; more ranks than cores on a 2-core runner.
-        foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "-np", "2" }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "-np", $"{ranks}" }) info.ArgumentList.Add(a);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.ArgumentList.Add("-x");
@@ -117,4 +124,16 @@ internal static class MpiRun
 public sealed class MpiFactAttribute : FactAttribute
 {
     public MpiFactAttribute() => Skip = MpiRun.MissingReason;
+}
+
+/// <summary>A test class's scratch directory, where its runs write; deleted after each test.</summary>
+public abstract class ScratchDirectory(string prefix) : IDisposable
+{
+    protected string Dir { get; } = Directory.CreateTempSubdirectory(prefix).FullName;
+
+    public void Dispose()
+    {
+        Directory.Delete(Dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 }

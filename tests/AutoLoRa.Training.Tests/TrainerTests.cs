@@ -140,4 +140,29 @@ public sealed class TrainerTests : IDisposable
         Assert.True(clean > 0.8f, $"clean accuracy {clean}");
         Assert.True(robust < clean, $"robust {robust} vs clean {clean}");
     }
+
+    [Fact]
+    public void EvaluatorShardsAddUpToTheOneProcessCounts()
+    {
+        using var model = Tiny.Model(_cpu);
+        using (var trainer = new NaturalFineTuning(model, learningRate: 0.05f)) Train(trainer, 25);
+        // 70 samples in batches of 8: 9 batches, the last of 6; 3 ranks take batches {0,3,6}, {1,4,7}, {2,5,8}.
+        var data = Tiny.Halves(70, seed: 3);
+        var evaluator = new Evaluator(_cpu, batchSize: 8);
+        var shards = Enumerable.Range(0, 3).Select(r => evaluator.ShardRows(data.Count, r, 3)).ToArray();
+        Assert.Equal(Enumerable.Range(0, 70), shards.SelectMany(rows => rows).Order());
+        Assert.Equal([.. Enumerable.Range(16, 8), .. Enumerable.Range(40, 8), .. Enumerable.Range(64, 6)], shards[2]);
+
+        var pgd = PgdConfig.Evaluation(0.3f, steps: 5, stepSize: 0.05f);
+        foreach (var attack in new PgdConfig?[] { null, pgd })
+        {
+            long whole = evaluator.CorrectOnShard(model, data, attack, seed: 1, rank: 0, ranks: 1);
+            long summed = Enumerable.Range(0, 3).Sum(r => evaluator.CorrectOnShard(model, data, attack, seed: 1, rank: r, ranks: 3));
+            Assert.Equal(whole, summed);
+        }
+        // The attack takes some points but not all, so its random starts (one seed per batch of the whole) matter to the count.
+        long robust = evaluator.CorrectOnShard(model, data, pgd, seed: 1, rank: 0, ranks: 1);
+        Assert.InRange(robust, 1, evaluator.CorrectOnShard(model, data, null, seed: 1, rank: 0, ranks: 1) - 1);
+        Assert.Equal(evaluator.RobustAccuracy(model, data, pgd, seed: 1), (float)robust / data.Count);
+    }
 }

@@ -3,14 +3,20 @@ using AutoLoRa.Core;
 using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Profiling;
+using AutoLoRa.Distributed;
 using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Cli.Bench;
 
-/// <summary>What timing one step of a workload gave: seconds per timed step, allocation, GCs and (optionally) a profile.</summary>
+/// <summary>
+/// What timing one step of a workload gave: seconds per timed step, allocation, GCs and (optionally) a
+/// profile; as one replica of several, the seconds of each step spent waiting for the gradients'
+/// all-reduce after backward and the bytes each step all-reduces.
+/// </summary>
 internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, int Batch, double[] Seconds,
-    double AllocatedBytesPerStep, double Gen0PerStep, int Gen2, double PeakWorkingSetMb, OpProfile? Profile)
+    double AllocatedBytesPerStep, double Gen0PerStep, int Gen2, double PeakWorkingSetMb, OpProfile? Profile,
+    double[] WaitSeconds, long AllReduceBytes)
 {
     public double Median
     {
@@ -28,7 +34,7 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
     /// Times <paramref name="steps"/> steps after <paramref name="warmup"/> untimed ones, exactly as
     /// WORKLOADS.md defines them (random inputs in [0, 1], random labels, fixed seeds).
     /// </summary>
-    public static StepMeasurement Run(Backend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile)
+    public static StepMeasurement Run(Backend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile, Communicator? replicas = null)
     {
         if (steps < 1 || warmup < 0) throw new ArgumentException($"--steps must be at least 1 and --warmup non-negative (got {steps}, {warmup}).");
         // Profiling is the backend's own switch: on for this measurement only, whoever owns the backend.
@@ -36,7 +42,7 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
         backend.Profiling = profile;
         try
         {
-            return Measure(backend, workload, step, steps, warmup, profile);
+            return Measure(backend, workload, step, steps, warmup, profile, replicas ?? SingleProcess.Instance);
         }
         finally
         {
@@ -44,10 +50,13 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
         }
     }
 
-    private static StepMeasurement Measure(Backend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile)
+    private static StepMeasurement Measure(Backend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile, Communicator replicas)
     {
         using var model = ModelFactory.Create(backend, workload.Spec(step), seed: 1);
         using var trainer = BenchmarkWorkload.CreateTrainer(model, step);
+        // A replica's step: its gradients averaged over the ranks in buckets, as a data-parallel run does.
+        var averager = replicas.IsDistributed && trainer is not null ? new GradientAverager(replicas, model.Parameters()) : null;
+        if (trainer is not null) trainer.ReplicaGradients = averager;
         int batch = workload.BatchFor(step);
         var inputs = workload.RandomBatch(backend, step);
         using var x = inputs.Images;
@@ -77,6 +86,7 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
 
         for (int i = 0; i < warmup; i++) OneStep(i);
         var times = new double[steps];
+        var waits = new double[steps];
         var opProfile = profile ? new OpProfile() : null;
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
@@ -85,8 +95,10 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
             for (int i = 0; i < steps; i++)
             {
                 long start = Stopwatch.GetTimestamp();
+                var waited = averager?.Waited ?? TimeSpan.Zero;
                 OneStep(warmup + i);
                 times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                waits[i] = ((averager?.Waited ?? TimeSpan.Zero) - waited).TotalSeconds;
             }
         }
         return new StepMeasurement(workload, step, batch, times,
@@ -94,6 +106,8 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
             (GC.CollectionCount(0) - gen0) / (double)steps,
             GC.CollectionCount(2) - gen2,
             Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
-            opProfile);
+            opProfile,
+            waits,
+            averager is null ? 0 : averager.Layout.TotalElements * (long)sizeof(float));
     }
 }

@@ -30,6 +30,8 @@ internal static class StepProfileReport
             output.WriteLine($"{phase,-8} {"(all)",-28} {"",10} {Ms(seconds / steps),9} {Percent(seconds / steps, stepSeconds),7}");
         }
 
+        WriteLayerKinds(profile, steps, stepSeconds, output);
+
         output.WriteLine();
         output.WriteLine($"{"layer",-28} {"ms/step",9} {"% step",7}  largest primitive");
         foreach (var (layer, _, seconds) in profile.GroupBy(e => e.Layer).Take(LayerRows))
@@ -41,6 +43,33 @@ internal static class StepProfileReport
         }
         WriteLargestEntries(profile, steps, stepSeconds, output);
     }
+
+    /// <summary>
+    /// The layers summed over their repeats (blocks.0.attn, blocks.1.attn, … → blocks.*.attn), and
+    /// for a transformer the attention's share: the scaled dot-product attention itself (its
+    /// GEMMs and softmax, forward and backward, charged to the attention module) and the qkv and
+    /// proj linears around it, each apart.
+    /// </summary>
+    private static void WriteLayerKinds(OpProfile profile, int steps, double stepSeconds, TextWriter output)
+    {
+        var kinds = profile.GroupBy(e => Kind(e.Layer));
+        output.WriteLine();
+        output.WriteLine($"{"layer kind",-28} {"ms/step",9} {"% step",7}");
+        foreach (var (kind, _, seconds) in kinds.Take(LayerRows))
+        {
+            output.WriteLine($"{(kind.Length == 0 ? "(outside layers)" : kind),-28} {Ms(seconds / steps),9} {Percent(seconds / steps, stepSeconds),7}");
+        }
+        double sdpa = kinds.Where(k => k.Key.EndsWith(".attn", StringComparison.Ordinal)).Sum(k => k.Seconds) / steps;
+        if (sdpa == 0) return;
+        double linears = kinds.Where(k => k.Key.EndsWith(".attn.qkv", StringComparison.Ordinal) || k.Key.EndsWith(".attn.proj", StringComparison.Ordinal))
+            .Sum(k => k.Seconds) / steps;
+        output.WriteLine($"attention: {Ms(sdpa + linears)} ms/step ({Percent(sdpa + linears, stepSeconds)}): scaled dot-product attention " +
+            $"{Ms(sdpa)} ms ({Percent(sdpa, stepSeconds)}), its qkv and proj linears {Ms(linears)} ms ({Percent(linears, stepSeconds)})");
+    }
+
+    /// <summary>A layer's path with its indices starred: the same layer of every block.</summary>
+    private static string Kind(string layer) =>
+        string.Join('.', layer.Split('.').Select(part => part.Length > 0 && part.All(char.IsAsciiDigit) ? "*" : part));
 
     /// <summary>The largest single (phase, layer, primitive) entries, with the time of one call.</summary>
     private static void WriteLargestEntries(OpProfile profile, int steps, double stepSeconds, TextWriter output)

@@ -31,12 +31,19 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
         var profile = new Option<bool>("--profile") { Description = "Also print the time per primitive (attack vs training) and per layer of the timed steps." };
         var backendOptions = new BackendOptions();
-        var command = new Command("step", "Times one AutoLoRa, vanilla or inference step of a benchmark workload.") { workload, step, steps, warmup, json, profile };
+        var command = new Command("step", "Times one AutoLoRa, vanilla or inference step of a benchmark workload; under mpirun, as one replica of a data-parallel run, with the share spent waiting on the gradients' all-reduce.")
+        {
+            workload, step, steps, warmup, json, profile,
+        };
         backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
-            using var backend = backendOptions.Create(r, Console.Error);
-            return StepBench.Run(backend, r.GetValue(workload)!, r.GetValue(step)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(json), r.GetValue(profile), Console.Out);
+            var replicas = Communicators.FromEnvironment();
+            using var backend = backendOptions.Create(r, replicas.IsRoot ? Console.Error : TextWriter.Null);
+            int exit = StepBench.Run(backend, r.GetValue(workload)!, r.GetValue(step)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(json), r.GetValue(profile),
+                replicas.IsRoot ? Console.Out : TextWriter.Null, replicas);
+            if (exit == 0) replicas.Finish();
+            return exit;
         }));
         return command;
     }

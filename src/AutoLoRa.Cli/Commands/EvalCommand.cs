@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Data;
+using AutoLoRa.Distributed;
 using AutoLoRa.Robust;
 using AutoLoRa.Training.Checkpoints;
 using AutoLoRa.Training;
@@ -16,6 +17,8 @@ namespace AutoLoRa.Cli.Commands;
 /// <summary>
 /// <c>autolora eval MODEL</c>: clean accuracy, PGD-k and AutoAttack (standard or a custom list) on
 /// a test split, with a table, the per-attack breakdown, reliability flags and a JSON report.
+/// Under mpirun every rank evaluates its share of each pass's batches (<see cref="AutoAttackRunner"/>);
+/// rank 0 alone prints and writes the report and the saved progress.
 /// </summary>
 internal static class EvalCommand
 {
@@ -51,34 +54,46 @@ internal static class EvalCommand
         command.SetAction(r => CliError.Guard(() =>
         {
             var plan = EvalPlan.Parse(r.GetValue(attacks)!);
+            var replicas = Communicators.FromEnvironment();
             string dir = r.GetValue(runDir) ?? TrainingOptionSet.DefaultRunDirectory("eval");
-            RunDirectories.Create(dir);
-            using var backend = backendOptions.Create(r, Console.Out);
+            if (replicas.IsRoot) RunDirectories.Create(dir);
+            using var backend = backendOptions.Create(r, replicas.IsRoot ? Console.Out : TextWriter.Null);
             using var classifier = ModelLoader.Load(r.GetValue(model)!, backend);
             var test = DataSelection.Test(r.GetValue(data)!, r.GetValue(classes), r.GetValue(n), folder.Options(r));
             if (test.ClassCount != classifier.Spec.Classes)
             {
                 throw new ArgumentException($"The model has {classifier.Spec.Classes} classes but the test data has {test.ClassCount}; pass --classes to select the model's classes.");
             }
-            if (plan.Runs.Count == 0)
+            if (replicas.IsDistributed)
             {
-                float clean = new Evaluator(backend, r.GetValue(batch)).CleanAccuracy(classifier, test);
-                Console.WriteLine($"clean accuracy on {test.Count} images of {test.Name}: {clean:P2}");
-                File.WriteAllText(Path.Combine(dir, "eval.json"), new JsonObject { ["data"] = test.Name, ["points"] = test.Count, ["clean"] = clean }.ToJsonString());
-                return 0;
+                Replicas.CheckAgree(replicas, Replicas.Bytes(classifier.NamedParameters().Concat(classifier.NamedBuffers()).Select(p => p.Tensor)), "model weights");
+                if (replicas.IsRoot) Console.WriteLine($"data-parallel: {replicas.Description}, each evaluating every {replicas.Size}th batch of {r.GetValue(batch)} images of each pass");
             }
             using var logits = new ClassifierLogitModel(classifier);
             var points = new Training.Evaluation.ImageSetAttackPoints(test, r.GetValue(batch));
             var baseOptions = new AutoAttackOptions { Epsilon = r.GetValue(eps), PgdStepSize = r.GetValue(pgdStep), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed), DiscardUnusableState = r.GetValue(discardState) };
+            if (plan.Runs.Count == 0)
+            {
+                // The runner's clean pass, with no attack and no checks: the same batches as one process however many ranks share them.
+                double clean = new AutoAttackRunner(baseOptions with { Attacks = [], RunChecks = false }, replicas).Run(logits, points).CleanAccuracy;
+                if (replicas.IsRoot)
+                {
+                    Console.WriteLine($"clean accuracy on {test.Count} images of {test.Name}: {clean:P2}");
+                    File.WriteAllText(Path.Combine(dir, "eval.json"), new JsonObject { ["data"] = test.Name, ["points"] = test.Count, ["clean"] = clean }.ToJsonString());
+                }
+                replicas.Finish();
+                return 0;
+            }
             string title = Path.GetFileName(r.GetValue(model)!);
 
             var reports = new List<(string Label, AutoAttackReport Report)>();
             foreach (var (label, list) in plan.Runs)
             {
                 var options = baseOptions with { Attacks = list, StatePath = Path.Combine(dir, $"state-{string.Join('+', list)}-{ModelIdentity.Of(r.GetValue(model)!)}.json") };
-                reports.Add((label, AttackView.Run(options, logits, points, title)));
+                reports.Add((label, AttackView.Run(options, logits, points, title, replicas)));
             }
-            Print(reports, test, baseOptions, dir);
+            if (replicas.IsRoot) Print(reports, test, baseOptions, dir);
+            replicas.Finish();
             return 0;
         }));
         return command;

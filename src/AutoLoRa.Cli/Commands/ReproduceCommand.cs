@@ -4,6 +4,7 @@ using AutoLoRa.Cli.Options;
 using AutoLoRa.Cli.Plans;
 using AutoLoRa.Cli.Presentation;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Distributed;
 using AutoLoRa.Reproduction;
 using AutoLoRa.Training.Recipes;
 using Spectre.Console;
@@ -13,6 +14,7 @@ namespace AutoLoRa.Cli.Commands;
 /// <summary>
 /// <c>autolora reproduce PLAN</c>: runs a reproduction plan (a JSON file, or a built-in plan by
 /// name) cell by cell, resuming where it stopped, and writes results.md, results.csv and plots.
+/// Under mpirun each cell trains and evaluates data-parallel; rank 0 alone prints and writes.
 /// </summary>
 internal static class ReproduceCommand
 {
@@ -30,30 +32,48 @@ internal static class ReproduceCommand
         backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
-            if (r.GetValue(list)) return ListPlans();
+            var replicas = Communicators.FromEnvironment();
+            if (r.GetValue(list)) return Finish(replicas, replicas.IsRoot ? ListPlans() : 0);
             string spec = r.GetValue(planArgument) ?? throw new ArgumentException("Name a plan file or a built-in plan (autolora reproduce --list-plans shows them).");
             var (text, origin) = ReadPlan(spec);
             var sources = new FileSources(FineTuning.Load);
             var grid = PlanGrid.Expand(PlanParser.Parse(text, origin, sources));
             var store = new ResultStore(r.GetValue(output) ?? Path.Combine("runs", "reproduce", grid.Plan.Name));
-            Describe(grid, store);
-            if (r.GetValue(dryRun)) return ListCells(grid, store);
-            using var backend = backendOptions.Create(r, Console.Out);
-            return Run(backend, sources, grid, store);
+            if (replicas.IsRoot) Describe(grid, store);
+            if (r.GetValue(dryRun)) return Finish(replicas, replicas.IsRoot ? ListCells(grid, store) : 0);
+            // Every rank must run the same plan: its identity covers every cell's settings.
+            Replicas.CheckAgree(replicas, System.Text.Encoding.UTF8.GetBytes(string.Join('|', grid.Cells.Select(c => c.Identity))), "plan (cells and their settings)");
+            using var backend = backendOptions.Create(r, replicas.IsRoot ? Console.Out : TextWriter.Null);
+            return Finish(replicas, Run(backend, sources, grid, store, replicas));
         }));
         return command;
     }
 
-    private static int Run(Backend backend, IPlanSources sources, PlanGrid grid, ResultStore store)
+    private static int Finish(Communicator replicas, int exit)
+    {
+        replicas.Finish();
+        return exit;
+    }
+
+    private static int Run(Backend backend, IPlanSources sources, PlanGrid grid, ResultStore store, Communicator replicas)
     {
         var plan = grid.Plan;
-        var results = new ReproductionRunner(backend, sources, new ReproductionView(plan.Evaluation.PgdName)).Run(grid, store);
+        if (!replicas.IsRoot)
+        {
+            new ReproductionRunner(backend, sources, new Unseen(), replicas).Run(grid, store);
+            return 0;
+        }
+        if (replicas.IsDistributed) Console.WriteLine($"data-parallel: {replicas.Description}; each cell trains and evaluates over all of them");
+        var results = new ReproductionRunner(backend, sources, new ReproductionView(plan.Evaluation.PgdName), replicas).Run(grid, store);
         Console.WriteLine();
         Console.WriteLine(new ResultsTable(plan, grid.Cells.Count, results).Summary());
         var plots = results.Count > 0 ? ReproductionPlots.Save(results, plan.Evaluation.PgdName, store.Root) : [];
         Console.WriteLine($"results: {Path.Combine(store.Root, "results.md")}, {Path.Combine(store.Root, "results.csv")}{string.Concat(plots.Select(p => ", " + p))}");
         return 0;
     }
+
+    /// <summary>The monitor of a rank other than 0: the interface's defaults, which show nothing.</summary>
+    private sealed class Unseen : IReproductionMonitor;
 
     /// <summary>A file path first; otherwise a built-in plan's name.</summary>
     private static (string Text, string Origin) ReadPlan(string spec)

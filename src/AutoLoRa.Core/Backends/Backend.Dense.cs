@@ -36,6 +36,31 @@ public abstract partial class Backend
         BufferSlice a, int lda, long strideA, BufferSlice b, int ldb, long strideB, float beta, BufferSlice c, int ldc,
         long strideC, int batch);
 
+    /// <summary>
+    /// A linear layer's forward pass, y = x·Wᵀ + b: x (rows × in), W (out × in), b (out), y
+    /// (rows × out), all row-major and whole buffers. It is <see cref="Gemm"/> then
+    /// <see cref="AddBias"/>, as one primitive so that a backend can add the bias while each block
+    /// of y is still in cache instead of in a second pass over all of y.
+    /// </summary>
+    public void LinearForward(int rows, int inFeatures, int outFeatures, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y)
+    {
+        PrimitiveChecks.LinearForward(rows, inFeatures, outFeatures, x, w, bias, y);
+        using var timer = Profile(nameof(LinearForward));
+        LinearForwardCore(rows, inFeatures, outFeatures, x, w, bias, y);
+    }
+
+    /// <summary>
+    /// This backend's <see cref="LinearForward"/>, called once the arguments passed its checks. The
+    /// default is the two primitives in sequence (a GPU backend's bias kernel is one more launch
+    /// over y, which its memory bandwidth makes cheap); the CPU backend fuses them.
+    /// </summary>
+    protected virtual void LinearForwardCore(int rows, int inFeatures, int outFeatures, DeviceBuffer x, DeviceBuffer w,
+        DeviceBuffer bias, DeviceBuffer y)
+    {
+        GemmCore(false, true, rows, outFeatures, inFeatures, 1f, x, inFeatures, w, inFeatures, 0f, y, outFeatures);
+        AddBiasCore(rows, outFeatures, 1, y, bias);
+    }
+
     // ---- convolution -------------------------------------------------------------------------------------
 
     /// <summary>y = conv(x, w) (+ bias per output channel when bias is not null).</summary>

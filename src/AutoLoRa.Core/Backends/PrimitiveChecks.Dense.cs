@@ -23,6 +23,22 @@ public static partial class PrimitiveChecks
         BufferSlice c, int ldc, long strideC, int batch) =>
         CheckGemm(nameof(GemmStridedBatched), new GemmGeometry(transA, transB, m, n, k, lda, ldb, ldc, strideA, strideB, strideC, batch, Batched: true), a, b, c);
 
+    /// <summary>
+    /// <see cref="Backend.LinearForward"/>: the GEMM x·Wᵀ's checks (x rows × in, W out × in, y
+    /// rows × out, each row stride its width) and a bias of out values.
+    /// </summary>
+    public static void LinearForward(int rows, int inFeatures, int outFeatures, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y)
+    {
+        const string op = nameof(Backend.LinearForward);
+        var g = new GemmGeometry(false, true, rows, outFeatures, inFeatures, inFeatures, inFeatures, outFeatures, 0, 0, 0, Batch: 1, Batched: false);
+        if (rows < 0 || inFeatures < 0 || outFeatures < 0) throw new BackendException($"{op}: sizes must not be negative ({g}).");
+        // Whole row-major matrices, each row stride its width: the leading dimensions cannot be short.
+        Matrix(op, "x", "inFeatures", x, rows, inFeatures, inFeatures, 0, g);
+        Matrix(op, "w", "inFeatures", w, outFeatures, inFeatures, inFeatures, 0, g);
+        Matrix(op, "y", "outFeatures", y, rows, outFeatures, outFeatures, 0, g);
+        Require(op, "bias", bias, outFeatures, g);
+    }
+
     private static void CheckGemm(string op, in GemmGeometry g, BufferSlice a, BufferSlice b, BufferSlice c)
     {
         if (g.M < 0 || g.N < 0 || g.K < 0 || g.Batch < 0) throw new BackendException($"{op}: sizes must not be negative ({g}).");

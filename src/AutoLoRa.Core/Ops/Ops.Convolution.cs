@@ -43,8 +43,8 @@ public static partial class Ops
         }
 
         var y = Tensor.Empty(backend, new Shape(n, outF));
-        backend.Gemm(false, true, n, outF, inF, 1f, x.Buffer, inF, w.Buffer, inF, 0f, y.Buffer, outF);
-        if (bias is not null) backend.AddBias(n, outF, 1, y.Buffer, bias.Buffer);
+        if (bias is null) backend.Gemm(false, true, n, outF, inF, 1f, x.Buffer, inF, w.Buffer, inF, 0f, y.Buffer, outF);
+        else backend.LinearForward(n, inF, outF, x.Buffer, w.Buffer, bias.Buffer, y.Buffer);
         return bias is null
             ? GradMode.Record(y, op, [x, w], default(LinearBackward))
             : GradMode.Record(y, op, [x, w, bias], default(LinearBackward));

@@ -9,8 +9,8 @@ public static partial class Ops
 {
     /// <summary>
     /// x with axes <paramref name="axis"/> and <paramref name="axis"/> + 1 exchanged, as a copy:
-    /// (…, A, B, …) → (…, B, A, …). Multi-head attention splits (N, T, H, Dh) into (N, H, T, Dh)
-    /// with it, and the patch embedding turns (N, D, P) into (N, P, D).
+    /// (…, A, B, …) → (…, B, A, …). The patch embedding turns (N, D, P) into (N, P, D) with it
+    /// (attention reads its heads in place instead, <see cref="MultiHeadAttention"/>).
     /// </summary>
     public static Tensor SwapAxes(Tensor x, int axis)
     {

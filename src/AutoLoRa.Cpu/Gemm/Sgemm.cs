@@ -58,6 +58,18 @@ public static unsafe class Sgemm
         Run(KernelFor(n), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
 
     /// <summary>
+    /// C = op(A) · op(B) + 1·biasᵀ, row-major: a linear layer's x·Wᵀ + b with the bias added to
+    /// each block of C while it is still in L1 after its last K step, instead of in a second pass
+    /// over the whole of C. <paramref name="bias"/> holds n values, one per column.
+    /// </summary>
+    public static void RunWithBias(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* bias, float* c, int ldc, bool parallel = true)
+    {
+        ArgumentNullException.ThrowIfNull(bias);
+        Run(KernelFor(n), transA, m, n, k, 1f, a, lda, new MatrixPanels(transB, b, ldb), 0f, c, ldc, parallel, bias);
+    }
+
+    /// <summary>
     /// The best kernel, except that a C at most 16 columns wide would leave half of every 32-wide
     /// AVX-512 tile empty; the 16-wide AVX2 tile wastes nothing there (late ResNet stages, n = 4×4).
     /// </summary>
@@ -79,7 +91,7 @@ public static unsafe class Sgemm
         Run(KernelFor(n), transA, m, n, k, alpha, a, lda, source, beta, c, ldc, parallel);
 
     private static void Run<TSource>(GemmKernel kernel, bool transA, int m, int n, int k, float alpha, float* a, int lda,
-        TSource source, float beta, float* c, int ldc, bool parallel) where TSource : struct, IPanelSource
+        TSource source, float beta, float* c, int ldc, bool parallel, float* bias = null) where TSource : struct, IPanelSource
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -92,10 +104,11 @@ public static unsafe class Sgemm
         {
             // Nothing to multiply: C = beta · C (BLAS semantics: A and B are not read).
             ScaleC(m, n, beta, c, ldc);
+            if (bias != null) AddBias(m, n, bias, c, ldc);
             return;
         }
 
-        var job = new Problem<TSource>(kernel, transA, m, n, k, alpha, a, lda, source, 0, beta, c, ldc);
+        var job = new Problem<TSource>(kernel, transA, m, n, k, alpha, a, lda, source, 0, beta, c, ldc, bias);
         int workers = CpuParallel.WorkerCount;
         if (!parallel || workers == 1 || (long)m * n * k < ParallelThreshold)
         {
@@ -116,6 +129,17 @@ public static unsafe class Sgemm
         _ => (MicroKernelPortable.Mr, MicroKernelPortable.Nr),
     };
 
+    /// <summary>C[i, 0..n) += bias for each of the m rows.</summary>
+    private static void AddBias(int m, int n, float* bias, float* c, int ldc)
+    {
+        var b = new ReadOnlySpan<float>(bias, n);
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + (long)i * ldc, n);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, b, row);
+        }
+    }
+
     private static void ScaleC(int m, int n, float beta, float* c, int ldc)
     {
         for (int i = 0; i < m; i++)
@@ -128,27 +152,27 @@ public static unsafe class Sgemm
 
     /// <summary>
     /// One GEMM (or one strip of it), with everything the blocked loop needs; column j of this
-    /// problem is column J0 + j of the source.
+    /// problem is column J0 + j of the source, and its bias (when not null) is Bias[j].
     /// </summary>
     private readonly struct Problem<TSource>(GemmKernel kernel, bool transA, int m, int n, int k, float alpha,
-        float* a, int lda, TSource source, int j0, float beta, float* c, int ldc) where TSource : struct, IPanelSource
+        float* a, int lda, TSource source, int j0, float beta, float* c, int ldc, float* bias) where TSource : struct, IPanelSource
     {
         public readonly GemmKernel Kernel = kernel;
         public readonly bool TransA = transA;
         public readonly int M = m, N = n, K = k;
         public readonly float Alpha = alpha, Beta = beta;
-        public readonly float* A = a, C = c;
+        public readonly float* A = a, C = c, Bias = bias;
         public readonly TSource Source = source;
         public readonly int J0 = j0;
         public readonly int Lda = lda, Ldc = ldc;
 
         /// <summary>The rows [i0, i1) of C: op(A) moves down, B stays.</summary>
         public Problem<TSource> Rows(int i0, int i1) => new(Kernel, TransA, i1 - i0, N, K, Alpha,
-            TransA ? A + i0 : A + (long)i0 * Lda, Lda, Source, J0, Beta, C + (long)i0 * Ldc, Ldc);
+            TransA ? A + i0 : A + (long)i0 * Lda, Lda, Source, J0, Beta, C + (long)i0 * Ldc, Ldc, Bias);
 
         /// <summary>The columns [j0, j1) of C: B moves right, op(A) stays.</summary>
         public Problem<TSource> Columns(int j0, int j1) => new(Kernel, TransA, M, j1 - j0, K, Alpha,
-            A, Lda, Source, J0 + j0, Beta, C + j0, Ldc);
+            A, Lda, Source, J0 + j0, Beta, C + j0, Ldc, Bias == null ? null : Bias + j0);
 
         /// <summary>The whole blocked loop on the calling thread.</summary>
         public void Compute()
@@ -192,6 +216,9 @@ public static unsafe class Sgemm
                                 MergeEdge(edge, nr, rows, cols, cRow + jr, Ldc, Alpha, beta);
                             }
                         }
+                        // The epilogue: these rows × nc columns of C are final after the last K
+                        // step and were just written, so adding the bias reads them from L1.
+                        if (Bias != null && pc + kc == K) AddBias(rows, nc, Bias + jc, cRow, Ldc);
                     }
                 }
             }
@@ -220,8 +247,9 @@ public static unsafe class Sgemm
     }
 
     /// <summary>
-    /// Cuts C into one strip per worker, along n in whole NR tiles when n is wide enough, otherwise
-    /// along m in whole MR tiles, so strips share no tile (and no packed panel) of C.
+    /// Cuts C into one strip per worker, along n in whole NR tiles when n is wide enough (and, for a
+    /// stored B, not narrower than m), otherwise along m in whole MR tiles, so strips share no tile
+    /// (and no packed panel) of C.
     /// </summary>
     private readonly struct Strips<TSource> : IParallelWork where TSource : struct, IPanelSource
     {
@@ -235,7 +263,12 @@ public static unsafe class Sgemm
             _problem = problem;
             int nTiles = (problem.N + nr - 1) / nr;
             int mTiles = (problem.M + mr - 1) / mr;
-            _alongN = nTiles >= workers || nTiles >= mTiles;
+            // Each worker packs the whole of the operand that is not cut: all of op(A) (m·k) when
+            // cutting along n, all of B (k·n) when cutting along m. For a stored B, cut so that the
+            // smaller one is the one repacked: a linear layer's tall C (rows ≫ features) along m.
+            // A convolution's B is gathered from images, dearer per element, so it keeps the n cut.
+            bool tall = typeof(TSource) == typeof(MatrixPanels) && problem.M > problem.N && mTiles >= workers;
+            _alongN = !tall && (nTiles >= workers || nTiles >= mTiles);
             int tiles = _alongN ? nTiles : mTiles;
             int tile = _alongN ? nr : mr;
             int parts = Math.Min(workers, tiles);

@@ -122,4 +122,5 @@ public sealed class AutoAttackStateException(string path, string reason, Excepti
 /// </summary>
 [JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(AutoAttackState))]
+[JsonSerializable(typeof(List<EvaluationFlag>))]
 internal sealed partial class AutoAttackStateJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AutoLoRa.Distributed;
 using AutoLoRa.Robust;
 
 namespace AutoLoRa.Training.Evaluation;
@@ -54,18 +55,29 @@ public static class RobustnessEvaluation
     /// Evaluates <paramref name="model"/> on <paramref name="test"/>. AutoAttack saves its progress to
     /// <paramref name="autoAttackState"/> (a file the caller keys to the model; null = none) and resumes
     /// from it; progress stages are "clean", "PGD-k", then "AA &lt;attack&gt;" for each AutoAttack pass.
+    /// With <paramref name="replicas"/> of several ranks (every rank makes the same call) each rank
+    /// evaluates every N-th batch and the counts and per-point results are combined, so every rank
+    /// returns the one-process result; rank 0 alone keeps the AutoAttack state.
     /// </summary>
     public static RobustnessResult Run(Backend backend, Classifier model, IImageSet test, RobustnessSettings s, int seed,
-        string? autoAttackState, IProgress<AttackProgress>? progress = null)
+        string? autoAttackState, IProgress<AttackProgress>? progress = null, Communicator? replicas = null)
     {
+        replicas ??= SingleProcess.Instance;
         var evaluator = new Evaluator(backend, s.BatchSize);
+        int share = replicas.IsDistributed ? evaluator.ShardRows(test.Count, replicas.Rank, replicas.Size).Length : test.Count;
+        float Accuracy(PgdConfig? attack, string stage)
+        {
+            // The clean pass draws nothing; its loader's seed stays 0, as Evaluator.CleanAccuracy's.
+            Span<long> correct = [evaluator.CorrectOnShard(model, test, attack, attack is null ? 0 : seed, replicas.Rank, replicas.Size, Stage(progress, stage, share))];
+            replicas.AllReduceSum(correct, $"the {stage} count");
+            return (float)correct[0] / test.Count;
+        }
         var clock = Stopwatch.StartNew();
-        float clean = evaluator.CleanAccuracy(model, test, progress: Stage(progress, "clean", test.Count));
+        float clean = Accuracy(null, "clean");
         double cleanSeconds = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
-        var pgd = PgdConfig.Evaluation(s.Epsilon, s.PgdSteps, s.PgdStepSize);
-        float robust = evaluator.RobustAccuracy(model, test, pgd, seed, Stage(progress, s.PgdName, test.Count));
+        float robust = Accuracy(PgdConfig.Evaluation(s.Epsilon, s.PgdSteps, s.PgdStepSize), s.PgdName);
         double pgdSeconds = clock.Elapsed.TotalSeconds;
 
         int points = Math.Min(s.AutoAttackImages ?? test.Count, test.Count);
@@ -80,7 +92,7 @@ public static class RobustnessEvaluation
             Progress = p => progress?.Report(p with { Attack = "AA " + p.Attack }),
         };
         var first = points == test.Count ? test : test.Select(Enumerable.Range(0, points).ToArray());
-        var report = new AutoAttackRunner(options).Run(logits, new ImageSetAttackPoints(first, s.BatchSize));
+        var report = new AutoAttackRunner(options, replicas).Run(logits, new ImageSetAttackPoints(first, s.BatchSize));
         return new RobustnessResult(test.Count, clean, robust, points, report.RobustAccuracy, [.. report.Flags.Select(f => f.Code)],
             cleanSeconds, pgdSeconds, report.Attacks.Sum(a => a.Seconds));
     }

@@ -212,5 +212,8 @@ public static class TransformerCases
         yield return GradientCase.Of(family, "attention to q, k, v 2x2 heads",
             b => [Uniform(b, new Shape(2, 2, 3, 5), 14), Uniform(b, new Shape(2, 2, 4, 5), 15), Uniform(b, new Shape(2, 2, 4, 3), 16)],
             t => Ops.Attention(t[0], t[1], t[2], 1f / MathF.Sqrt(5f)));
+        // (batch 2, 4 tokens, 2 heads of 3): dq, dk and dv written in place into one qkv gradient.
+        yield return GradientCase.Of(family, "multi-head attention to qkv 2x4 tokens 2 heads",
+            b => [Uniform(b, new Shape(2, 4, 3 * 2 * 3), 17)], t => Ops.MultiHeadAttention(t[0], 2, 1f / MathF.Sqrt(3f)));
     }
 }

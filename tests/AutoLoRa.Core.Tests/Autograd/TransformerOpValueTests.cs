@@ -128,4 +128,40 @@ public sealed class TransformerOpValueTests : IDisposable
         Assert.Equal(new Shape(1, heads, tq, dv), output.Shape);
         TestData.AssertClose(expected, output.ToArray(), 1e-5f, 1e-6f, "attention");
     }
+
+    /// <summary>Odd sizes, where a wrong stride cannot land on the right element, and a ViT-Ti/4's head shape.</summary>
+    [Theory]
+    [InlineData(2, 5, 3, 3)]
+    [InlineData(2, 65, 3, 64)]
+    public void MultiHeadAttention_equals_heads_split_attended_and_merged(int n, int t, int heads, int dh)
+    {
+        int d = heads * dh;
+        float scale = 1f / MathF.Sqrt(dh);
+        var data = Uniform(_cpu, new Shape(n, t, 3 * d), 21, -2f, 2f).ToArray();
+        var weights = Uniform(_cpu, new Shape(n, t, d), 22).ToArray();
+
+        var (fused, dFused) = OutputAndGradient(qkv => Ops.MultiHeadAttention(qkv, heads, scale));
+        // The slow composition the model ran before: heads copied out by axis swaps, Attention, swapped back.
+        var (composed, dComposed) = OutputAndGradient(qkv =>
+        {
+            var byHead = Ops.SwapAxes(Ops.Reshape(qkv, new Shape(n, t, 3 * heads, dh)), 1);
+            var parts = Ops.SwapAxes(Ops.Reshape(byHead, new Shape(n, 3, heads * t * dh)), 0);
+            var shape = new Shape(n, heads, t, dh);
+            var o = Ops.Attention(Ops.Reshape(Ops.Rows(parts, 0, 1), shape), Ops.Reshape(Ops.Rows(parts, 1, 1), shape),
+                Ops.Reshape(Ops.Rows(parts, 2, 1), shape), scale);
+            return Ops.Reshape(Ops.SwapAxes(o, 1), new Shape(n, t, d));
+        });
+        TestData.AssertClose(composed, fused, 1e-6f, 1e-6f, "multi-head attention");
+        TestData.AssertClose(dComposed, dFused, 1e-5f, 1e-5f, "multi-head attention's gradient of qkv");
+
+        (float[] Output, float[] Gradient) OutputAndGradient(Func<Tensor, Tensor> attend)
+        {
+            var qkv = Tensor.FromArray(_cpu, data, new Shape(n, t, 3 * d));
+            qkv.RequiresGrad = true;
+            var o = attend(qkv);
+            Assert.Equal(new Shape(n, t, d), o.Shape);
+            Ops.Sum(Ops.Multiply(o, Tensor.FromArray(_cpu, weights, o.Shape))).Backward();
+            return (o.ToArray(), qkv.Grad!.ToArray());
+        }
+    }
 }

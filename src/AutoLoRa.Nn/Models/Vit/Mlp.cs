@@ -1,5 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Profiling;
 using AutoLoRa.Nn.Layers;
 
 namespace AutoLoRa.Nn.Models.Vit;
@@ -24,6 +25,9 @@ public sealed class Mlp : Module
     public Tensor Forward(Tensor x, Branch branch)
     {
         var rows = Ops.Reshape(x, new Shape(x.Shape[0] * x.Shape[1], x.Shape[2]));
-        return Ops.Reshape(Fc2.Forward(Ops.Gelu(Fc1.Forward(rows, branch)), branch), x.Shape);
+        var hidden = Fc1.Forward(rows, branch);
+        // The GELU between the linears (forward and backward) is charged to the MLP in a profile.
+        using (OpProfiler.Layer(ProfileLabel)) hidden = Ops.Gelu(hidden);
+        return Ops.Reshape(Fc2.Forward(hidden, branch), x.Shape);
     }
 }

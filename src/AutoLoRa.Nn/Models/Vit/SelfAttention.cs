@@ -34,15 +34,15 @@ public sealed class SelfAttention : Module
     {
         int n = x.Shape[0], t = x.Shape[1], d = x.Shape[2], dh = d / _heads;
         var qkv = Qkv.Forward(Ops.Reshape(x, new Shape(n * t, d)), branch);
-        using var label = OpProfiler.Layer(ProfileLabel);
-        // (N, T, 3·H, Dh) → (N, 3·H, T, Dh) → viewed (N, 3, H·T·Dh) → (3, N, H·T·Dh): q, k and v are then whole leading rows.
-        var byHead = Ops.SwapAxes(Ops.Reshape(qkv, new Shape(n, t, 3 * _heads, dh)), 1);
-        var parts = Ops.SwapAxes(Ops.Reshape(byHead, new Shape(n, 3, _heads * t * dh)), 0);
-        var heads = new Shape(n, _heads, t, dh);
-        var o = Ops.Attention(Ops.Reshape(Ops.Rows(parts, 0, 1), heads), Ops.Reshape(Ops.Rows(parts, 1, 1), heads),
-            Ops.Reshape(Ops.Rows(parts, 2, 1), heads), 1f / MathF.Sqrt(dh));
-        // (N, H, T, Dh) → (N, T, H, Dh) = (N·T, D): the heads side by side, as the projection expects them.
-        var merged = Ops.Reshape(Ops.SwapAxes(o, 1), new Shape(n * t, d));
-        return Ops.Reshape(Proj.Forward(merged, branch), x.Shape);
+        Tensor merged;
+        // The scaled dot-product attention itself, forward and backward, is charged to this
+        // module's label, apart from the qkv and proj linears around it.
+        using (OpProfiler.Layer(ProfileLabel))
+        {
+            // Each head is read in place from qkv (N, T, 3·D) and written in place as (N, T, H·Dh):
+            // no head is copied out or back, and the projection takes the heads side by side.
+            merged = Ops.MultiHeadAttention(Ops.Reshape(qkv, new Shape(n, t, 3 * d)), _heads, 1f / MathF.Sqrt(dh));
+        }
+        return Ops.Reshape(Proj.Forward(Ops.Reshape(merged, new Shape(n * t, d)), branch), x.Shape);
     }
 }

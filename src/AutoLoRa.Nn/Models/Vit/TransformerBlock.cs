@@ -1,5 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Profiling;
 using AutoLoRa.Nn.Layers;
 
 namespace AutoLoRa.Nn.Models.Vit;
@@ -35,6 +36,8 @@ public sealed class TransformerBlock : Module
     /// <summary>h (N, T, D) → (N, T, D) along <paramref name="branch"/>.</summary>
     public Tensor Forward(Tensor h, Branch branch)
     {
+        // The residual sums are charged to the block in a profile; its layers label their own work.
+        using var label = OpProfiler.Layer(ProfileLabel);
         h = Ops.Add(h, Attn.Forward(Norm1.Forward(h, branch), branch));
         return Ops.Add(h, Mlp.Forward(Norm2.Forward(h, branch), branch));
     }
