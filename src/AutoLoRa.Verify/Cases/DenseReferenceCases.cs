@@ -34,8 +34,8 @@ public static class DenseReferenceCases
         (4, 16, 1024, 0f) /* large enough to split over channels */, (3, 2, 50, 100f),
     ];
 
-    private static readonly Tolerance Forward = new(1e-4, 1e-5, "sums of up to C·R·S = 147 products in float against double");
-    private static readonly Tolerance Filter = new(1e-4, 1e-4, "sums over N·OH·OW output positions: longer than the forward's");
+    /// <summary>Batch-norm's normalised outputs: not a dot product (a variance and 1/√(var + ε) compound), so a reasoned bound.</summary>
+    private static readonly Tolerance Normalized = new(1e-4, 1e-5, "a mean and variance over M = n·hw values and a reciprocal square root, in float against double");
 
     /// <summary>
     /// Forward without and with bias, backward-data and backward-filter; then both backward calls
@@ -47,9 +47,15 @@ public static class DenseReferenceCases
         float[] bias = new SeededData(3).Uniform(g.K), dy = new SeededData(4).Uniform(g.OutputSize);
         var c = new CaseBuffers();
         int bx = c.In(x), bw = c.In(wt), bb = c.In(bias), bdy = c.In(dy);
-        // Under TF32 each direction's bound grows with its own sum length (inputs in [-1, 1)).
-        Tolerance forward = Forward.WithTf32Products(g.C * g.R * g.S), data = Forward.WithTf32Products(g.K * g.R * g.S);
-        Tolerance filter = Filter.WithTf32Products((long)g.N * g.OutH * g.OutW);
+        // Each direction's bound is derived from its own sum length and its own data: C·R·S products
+        // (and the bias) per output, at most K·R·S per input gradient, N·OH·OW per filter gradient;
+        // under TF32 it grows with the same lengths (inputs in [-1, 1)).
+        long forwardTerms = g.C * g.R * g.S, dataTerms = g.K * g.R * g.S, filterTerms = (long)g.N * g.OutH * g.OutW;
+        var (forwardSum, dataSum, filterSum) = SummationBound.ConvMagnitudes(g, x, wt, bias, dy);
+        Tolerance forward = SummationBound.AgainstDouble(forwardTerms + 1, forwardSum, $"Σ of C·R·S = {forwardTerms} products + bias")
+            .WithTf32Products(forwardTerms);
+        Tolerance data = SummationBound.AgainstDouble(dataTerms, dataSum, $"Σ of at most K·R·S = {dataTerms} products").WithTf32Products(dataTerms);
+        Tolerance filter = SummationBound.AgainstDouble(filterTerms, filterSum, $"Σ of N·OH·OW = {filterTerms} products").WithTf32Products(filterTerms);
         int y = c.Out(g.OutputSize, forward, "forward"), yb = c.Out(g.OutputSize, forward, "forward+bias");
         int dx = c.Out(g.InputSize, data, "backward data"), dw = c.Out(g.FilterSize, filter, "backward filter");
         int dx2 = c.Out(g.InputSize, data, "backward data again"), dw2 = c.Out(g.FilterSize, filter, "backward filter again");
@@ -87,11 +93,13 @@ public static class DenseReferenceCases
         float[] gamma = new SeededData(32).Uniform(c, 0.5f, 1.5f), beta = new SeededData(33).Uniform(c);
         float[] rm = new SeededData(34).Uniform(c), rv = new SeededData(35).Uniform(c, 0.5f, 1.5f);
         float[] dy = new SeededData(36).Uniform(n * c * hw);
-        var statistic = new Tolerance(1e-5, 1e-6, "a mean over M = n·hw values, in float against double");
+        var statistic = SummationBound.Reasoned(new Tolerance(1e-5, 1e-6, "a mean over M = n·hw values, in float against double"),
+            n * hw, Math.Max(Math.Abs(offset - spread), Math.Abs(offset + spread)) / (n * hw),
+            "for the mean's terms x/M (half of it against double); the running statistics pass it through a momentum update, and the variance's squares compound it, so the reasoned bound is kept");
         var cb = new CaseBuffers();
         int bx = cb.In(x), bg = cb.In(gamma), bbeta = cb.In(beta), bdy = cb.In(dy);
         int brm = cb.InOut(rm, statistic, "runningMean"), brv = cb.InOut(rv, new(1e-4, 1e-6, "the unbiased variance: a sum of squares"), "runningVar");
-        int by = cb.Out(x.Length, Forward, "y"), mean = cb.Out(c, statistic, "saveMean"), inv = cb.Out(c, Forward, "saveInvStd");
+        int by = cb.Out(x.Length, Normalized, "y"), mean = cb.Out(c, statistic, "saveMean"), inv = cb.Out(c, Normalized, "saveInvStd");
         // The backward primitive gets the saved mean as float, as cuDNN's savedMean is: its rounding
         // δ ≤ |offset|·2⁻²⁴ shifts x̂ by ε = δ/σ for a whole channel (1/σ = √3/spread for uniform x).
         // With |dy| ≤ 1, |x̂| ≤ √3 and γ ≤ 1.5 that moves dγ by at most ε·M and dx by at most

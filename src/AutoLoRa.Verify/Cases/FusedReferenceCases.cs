@@ -102,12 +102,12 @@ public static class FusedReferenceCases
         var am = new SeededData(26).Uniform(rank * inCols);
         var dW = new SeededData(27).Uniform(outRows * inCols);
         const float s = 0.125f;
-        var products = new Tolerance(1e-4, 1e-5, "dot products of up to 64 terms in float against double");
+        var (merge, dBBound, dABound) = LoraCases.LoraBounds(outRows, rank, inCols, s, w, bm, am, dW, SummationBound.AgainstDouble);
         var c = new CaseBuffers();
         int dw = c.In(w), db = c.In(bm), da = c.In(am), grad = c.In(dW);
         // Under TF32 (LoraGemm's GEMMs, scale s, inputs in [-1, 1)): rank, inCols and outRows products.
-        int merged = c.Out(outRows * inCols, new Tolerance(1e-5, 1e-5, "W + s·(B·A) with a short dot product").WithTf32Products(rank, s), "merged weight");
-        int gradB = c.Out(outRows * rank, products.WithTf32Products(inCols, s), "dB"), gradA = c.Out(rank * inCols, products.WithTf32Products(outRows, s), "dA");
+        int merged = c.Out(outRows * inCols, merge.WithTf32Products(rank, s), "merged weight");
+        int gradB = c.Out(outRows * rank, dBBound.WithTf32Products(inCols, s), "dB"), gradA = c.Out(rank * inCols, dABound.WithTf32Products(outRows, s), "dA");
         return Case($"lora merge composition {outRows}×{rank}×{inCols}", $"{outRows}×{rank}×{inCols}", c, (be, b) =>
         {
             LoraGemm.Merge(be, outRows, rank, inCols, b[dw], b[db], b[da], s, b[merged]);

@@ -16,17 +16,16 @@ public static class LoraCases
     public static PrimitiveCase For(int outRows, int rank, int inCols, int seed = 13)
     {
         var data = new SeededData(seed + outRows * rank * inCols);
-        var merge = Tolerance.Scaled(1e-5, "W + s·(B·A): a dot product of rank terms added to W");
-        var products = outRows <= 32 && inCols <= 32
-            ? Tolerance.Scaled(1e-5, "dot products of at most 32 terms: a few ulps of the sum")
-            : Tolerance.Scaled(1e-4, "dot products of up to a few hundred terms, summed in a different order");
-        var c = new CaseBuffers();
-        int w = c.In(data.Uniform(outRows * inCols)), bm = c.In(data.Uniform(outRows * rank)), am = c.In(data.Uniform(rank * inCols));
-        int dw = c.In(data.Uniform(outRows * inCols));
+        float[] wv = data.Uniform(outRows * inCols), bv = data.Uniform(outRows * rank), av = data.Uniform(rank * inCols), dwv = data.Uniform(outRows * inCols);
         float s = 1f / rank;
-        // Under TF32 (LoraGemm's GEMMs, scale s, inputs in [-1, 1)): the merge sums rank products,
-        // dB = s·dW·Aᵀ sums inCols, dA = s·Bᵀ·dW sums outRows.
-        Tolerance dBTolerance = products.WithTf32Products(inCols, s), dATolerance = products.WithTf32Products(outRows, s);
+        var c = new CaseBuffers();
+        int w = c.In(wv), bm = c.In(bv), am = c.In(av), dw = c.In(dwv);
+        // LoraGemm's three GEMMs against the same GEMMs on the CPU backend, each bound derived from its
+        // depth and these inputs; under TF32 (scale s, inputs in [-1, 1)) the merge sums rank
+        // products, dB = s·dW·Aᵀ sums inCols, dA = s·Bᵀ·dW sums outRows.
+        var (merge, dBBound, dABound) = LoraBounds(outRows, rank, inCols, s, wv, bv, av, dwv,
+            (depth, sum, what) => SummationBound.BetweenFloat(depth, depth, sum, what));
+        Tolerance dBTolerance = dBBound.WithTf32Products(inCols, s), dATolerance = dABound.WithTf32Products(outRows, s);
         int merged = c.Out(outRows * inCols, merge.WithTf32Products(rank, s), "merged W");
         int dB = c.Out(outRows * rank, dBTolerance, "dB"), dA = c.Out(rank * inCols, dATolerance, "dA");
         int dBOnly = c.Out(outRows * rank, dBTolerance, "dB alone"), dAOnly = c.Out(rank * inCols, dATolerance, "dA alone");
@@ -44,6 +43,22 @@ public static class LoraCases
             Cost = CaseCost.Library(4L * outRows * inCols, 2L * 3 * outRows * rank * inCols),
         };
     }
+
+    /// <summary>
+    /// The derived bounds of LoraGemm's merge W + s·B·A (depth rank + 2: β = 1 adds W), dB = s·dW·Aᵀ
+    /// (inCols + 1) and dA = s·Bᵀ·dW (outRows + 1), each from the largest Σ|terms| of these inputs;
+    /// <paramref name="bound"/> turns a depth, that sum and a description into a tolerance.
+    /// </summary>
+    internal static (Tolerance Merge, Tolerance DB, Tolerance DA) LoraBounds(int outRows, int rank, int inCols, float s,
+        float[] w, float[] b, float[] a, float[] dW, Func<long, double, string, Tolerance> bound) =>
+        (bound(SummationBound.GemmDepth(rank, withBeta: true),
+                SummationBound.GemmMagnitude(false, false, outRows, inCols, rank, s, b, rank, a, inCols, 1f, w, inCols), $"W + s·Σ of rank = {rank} products"),
+         bound(SummationBound.GemmDepth(inCols, withBeta: false),
+                SummationBound.GemmMagnitude(false, true, outRows, rank, inCols, s, dW, inCols, a, inCols, 0f, new float[outRows * rank], rank),
+                $"dB: s·Σ of inCols = {inCols} products"),
+         bound(SummationBound.GemmDepth(outRows, withBeta: false),
+                SummationBound.GemmMagnitude(true, false, rank, inCols, outRows, s, b, rank, dW, inCols, 0f, new float[rank * inCols], inCols),
+                $"dA: s·Σ of outRows = {outRows} products"));
 
     /// <summary>The merge's backward rule: a conv weight (K=4, C=3, 3, 3) with k = 3, B (K·k = 12, r·k = 6), A (r·k = 6, C·k = 9).</summary>
     public static IEnumerable<GradientCase> Gradients()

@@ -14,8 +14,9 @@ public static class ReductionCases
         var data = new SeededData(seed + outer * channels * inner);
         int count = outer * channels * inner, planes = outer * channels;
         string shape = $"{outer}×{channels}×{inner}";
-        var shortSum = Tolerance.Scaled(1e-6, "a few dozen values summed per channel or plane: the order differs, the error stays near one ulp");
-        var longSum = Tolerance.Scaled(1e-5, "hundreds to thousands of values summed in a different order (tree vs sequential)");
+        long perChannel = (long)outer * inner;
+        var longSum = SummationBound.Reasoned(Tolerance.Scaled(1e-5, "hundreds to thousands of values summed in a different order (tree vs sequential)"),
+            perChannel, 1, "grows as M² while the sum of M values in [-1, 1) grows as √M: at M = 40000 it exceeds the sum itself, so the reasoned bound is kept");
 
         var oneAddition = Tolerance.Scaled(1e-6, "one operation per element (an addition, a division by the plane size): an ulp or two");
         var c = new CaseBuffers();
@@ -27,7 +28,8 @@ public static class ReductionCases
         yield return KernelCase.Create("bias", "bias_backward_f32", shape, shape, c, (be, b) => be.BiasBackward(outer, channels, inner, b[dy], b[db]), count, channels);
 
         c = new CaseBuffers();
-        int x = c.In(data.Uniform(count)), gap = c.Out(planes, shortSum, "global avg-pool");
+        float[] xs = data.Uniform(count);
+        int x = c.In(xs), gap = c.Out(planes, PoolMean(xs, planes, inner), "global avg-pool");
         yield return KernelCase.Create("reductions", "global_avg_pool_f32", shape, shape, c,
             (be, b) => be.GlobalAvgPoolForward(outer, channels, inner, b[x], b[gap]), count, planes);
 
@@ -37,14 +39,34 @@ public static class ReductionCases
             (be, b) => be.GlobalAvgPoolBackward(outer, channels, inner, b[dPooled], b[dx]), planes, count);
     }
 
+    /// <summary>
+    /// global_avg_pool_f32 against the CPU backend, derived: the kernel's warp per plane adds ⌈hw/32⌉
+    /// values per lane, then a 5-level shuffle tree and the division, d₁ = ⌈hw/32⌉ + 6
+    /// (kernels/reduce.cu); the CPU sums blocks of up to 4096 with TensorPrimitives (order not
+    /// documented: d ≤ the block length) into a double, rounds to float and scales by the rounded 1/hw,
+    /// d₂ = min(hw, 4096) + 3. Σ|terms| = the plane's mean |x|, its largest over these inputs.
+    /// </summary>
+    private static Tolerance PoolMean(float[] x, int planes, int hw)
+    {
+        double worst = 0;
+        for (int p = 0; p < planes; p++)
+        {
+            double total = 0;
+            for (int j = 0; j < hw; j++) total += Math.Abs(x[p * hw + j]);
+            worst = Math.Max(worst, total / hw);
+        }
+        return SummationBound.BetweenFloat((hw + 31) / 32 + 6, Math.Min(hw, 4096) + 3, worst, $"the mean of hw = {hw} values per plane");
+    }
+
     /// <summary>The sum of n values into one.</summary>
     public static PrimitiveCase Sum(int n, int seed = 3)
     {
         // The tree on the device and the blocked sum on the CPU round differently; the error of a
         // float sum grows with the count, so the bound is wider past what the self-test used (40k).
-        var tolerance = n <= 40_001
+        var tolerance = SummationBound.Reasoned(n <= 40_001
             ? Tolerance.Scaled(1e-5, "up to 40k values in [-1, 1) summed in different orders")
-            : Tolerance.Scaled(1e-3, "200k values summed in different orders: the rounding error grows with the count");
+            : Tolerance.Scaled(1e-3, "200k values summed in different orders: the rounding error grows with the count"),
+            n, 1, "grows as n² while the sum grows as √n: past a few thousand values it exceeds the sum itself, so the reasoned bound is kept");
         var c = new CaseBuffers();
         int x = c.In(new SeededData(seed + n).Uniform(n)), sum = c.Out(1, tolerance, "sum");
         return KernelCase.Create("reductions", "sum_f32", $"n={n}", $"{n}", c, (be, b) => be.Sum(n, b[x], b[sum]), n, 1);
