@@ -205,8 +205,8 @@ public static class TransformerCases
         float scale = 1f / MathF.Sqrt(headDim);
         var data = new SeededData(61 + count);
         var qkv = data.Uniform(3 * count);
-        double root = Math.Sqrt(headDim), scores = Gamma(headDim + 1) * root, exp = DeviceMath.ExpRelative(2 * root);
-        double bound = 2 * (scores + exp) + Gamma(t + 2);
+        double root = Math.Sqrt(headDim), scores = SummationBound.Gamma(headDim + 1) * root, exp = DeviceMath.ExpRelative(2 * root);
+        double bound = 2 * (scores + exp) + SummationBound.Gamma(t + 2);
         var tolerance = new Tolerance(0, bound,
             $"2(γ_(h+1)·√h + ε) + γ_(t+2) = {bound:0.0E+0} for h = {headDim}, t = {t}: score dot products, exp within ε = {exp:0.0E+0} (ex2.approx, PTX ISA §9.7.3.21), the softmax-weighted sum of values in [-1, 1)");
         var c = new CaseBuffers();
@@ -245,9 +245,6 @@ public static class TransformerCases
             return [o];
         }, new([new("attention_forward_f32", count, count)]));
     }
-
-    /// <summary>γ_k = k·u/(1 − k·u), u = 2^-24: the relative error bound of k FP32 roundings (Higham §3.1).</summary>
-    private static double Gamma(int k) => k * DeviceMath.Fp32UnitRoundoff / (1 - k * DeviceMath.Fp32UnitRoundoff);
 
     /// <summary>The transformer ops' backward rules against finite differences.</summary>
     public static IEnumerable<GradientCase> Gradients()
