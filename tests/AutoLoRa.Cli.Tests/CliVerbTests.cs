@@ -170,6 +170,14 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     }
 
     [Fact]
+    public void BenchStepRefusesRanksBelowOne()
+    {
+        var r = Run("bench", "step", "--ranks", "0", "--backend", "cpu");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--ranks must be at least 1 (got 0)", r.All);
+    }
+
+    [Fact]
     public void BenchConvNamesTheCpuAndEachPassAlgorithm()
     {
         var r = Run("bench", "conv", "--workload", "r18w16-b64", "--reps", "1", "--no-autotune", "--backend", "cpu");

@@ -5,15 +5,19 @@ using AutoLoRa.Training.Workloads;
 
 namespace AutoLoRa.Distributed.Tests;
 
-/// <summary><c>autolora bench step</c> on 2 ranks: one report, by rank 0, with the gradients' bytes and the share of a step spent waiting on their all-reduce.</summary>
+/// <summary>
+/// <c>autolora bench step --ranks 2</c>, started as one plain process: it runs itself again under
+/// mpirun as 2 ranks, and rank 0 alone reports the gradients' bytes and the share of a step spent
+/// waiting on their all-reduce.
+/// </summary>
 public sealed class BenchStepTests
 {
     [MpiFact]
     public void A_replica_step_reports_its_all_reduce_bytes_and_communication_share()
     {
         // One TRADES step of the smallest workload takes about a minute per rank on a busy 2-core runner: one step, a generous limit.
-        var r = MpiRun.Dll(TimeSpan.FromMinutes(8), null, null, "autolora.dll",
-            "bench", "step", "--workload", "r18w16-b64", "--step", "vanilla", "--steps", "1", "--warmup", "0", "--json", "--no-autotune");
+        var r = MpiRun.Plain(TimeSpan.FromMinutes(8), "autolora.dll",
+            "bench", "step", "--ranks", "2", "--workload", "r18w16-b64", "--step", "vanilla", "--steps", "1", "--warmup", "0", "--json", "--no-autotune");
         MpiRun.AssertOk(r);
         // .NET may put a terminal-mode escape ahead of a rank's first line: read from the brace on.
         var line = Assert.Single(r.Output.Split('\n'), l => l.Contains('{')).Trim();

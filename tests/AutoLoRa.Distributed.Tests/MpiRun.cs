@@ -34,6 +34,17 @@ internal static class MpiRun
         return job.Finish(limit, clock);
     }
 
+    /// <summary>dotnet DLL ARGS as one plain process, for a command that starts mpirun itself (bench step --ranks); killed after <paramref name="limit"/>.</summary>
+    public static Result Plain(TimeSpan limit, string dll, params string[] args)
+    {
+        var clock = Stopwatch.StartNew();
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var job = new Job(Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet"), $"dotnet {dll} {string.Join(' ', args)}");
+        return job.Finish(limit, clock);
+    }
+
     /// <summary>Starts mpirun -np 2 dotnet DLL ARGS and returns at once, for a test that acts on the job while it runs.</summary>
     public static Job Start(IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string dll, string[] args, int ranks = 2)
     {

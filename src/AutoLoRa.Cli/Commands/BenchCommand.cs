@@ -31,14 +31,25 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
         var profile = new Option<bool>("--profile") { Description = "Also print the time per primitive (attack vs training) and per layer of the timed steps." };
-        var backendOptions = new BackendOptions();
-        var command = new Command("step", "Times one AutoLoRa, vanilla or inference step of a benchmark workload; under mpirun, as one replica of a data-parallel run, with the share spent waiting on the gradients' all-reduce.")
+        var ranks = new Option<int?>(MpirunRelaunch.RanksOption)
         {
-            workload, step, steps, warmup, json, profile,
+            Description = "Time the step as one replica of an N-rank data-parallel run on this machine: starts this command under Open MPI's mpirun -np N (the same as typing the mpirun line) and adds the share of a step spent waiting on the gradients' all-reduce.",
+        };
+        var backendOptions = new BackendOptions();
+        var command = new Command("step", "Times one AutoLoRa, vanilla or inference step of a benchmark workload; under mpirun (or with --ranks), as one replica of a data-parallel run, with the share spent waiting on the gradients' all-reduce.")
+        {
+            workload, step, steps, warmup, json, profile, ranks,
         };
         backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
+            bool underMpirun = MpiLaunch.IsMultiRank(Environment.GetEnvironmentVariable);
+            if (r.GetValue(ranks) is int wanted)
+            {
+                if (wanted < 1) throw new ArgumentException($"{MpirunRelaunch.RanksOption} must be at least 1 (got {wanted}).");
+                if (underMpirun) throw new ArgumentException($"{MpirunRelaunch.RanksOption} starts mpirun itself; under mpirun leave it out (-np sets the ranks).");
+                if (wanted > 1) return MpirunRelaunch.Run(wanted);
+            }
             var replicas = Communicators.FromEnvironment();
             using var backend = backendOptions.Create(r, replicas.IsRoot ? Console.Error : TextWriter.Null);
             // On the native CUDA backend the replicas average on the device by NCCL, as finetune does.
