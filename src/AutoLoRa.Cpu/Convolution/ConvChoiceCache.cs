@@ -16,7 +16,8 @@ internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, Conv
 /// Every measured choice is saved, a busy machine's too: once a shape is in the file, every later
 /// process on this CPU runs the same algorithm, so its runs repeat bit for bit (a resumed run equals
 /// the uninterrupted one). A store first takes in what other processes saved meanwhile, keeping
-/// their choice where both measured the same shape, so concurrent processes converge on one file.
+/// their choice where both measured the same shape, so concurrent processes converge on one file;
+/// a process itself never changes a shape's algorithm once it has run it.
 /// Delete the file to measure again (for example after measuring on a busy machine).
 /// </summary>
 /// <remarks>
@@ -87,8 +88,16 @@ internal sealed class ConvChoiceCache
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-                foreach (var (saved, choice) in ReadChoices(_path, warn: false)) _choices[saved] = choice;
-                File.WriteAllText(temporary, Serialize(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                // The file keeps what was saved first; this process keeps what it already ran (a shape's
+                // algorithm never changes within a process, so a finite-difference check or a resumed
+                // step does not mix two roundings) and takes the others' choices for shapes it has not run.
+                var file = new Dictionary<ConvChoiceKey, ConvAlgorithm>(_choices);
+                foreach (var (saved, choice) in ReadChoices(_path, warn: false))
+                {
+                    file[saved] = choice;
+                    _choices.TryAdd(saved, choice);
+                }
+                File.WriteAllText(temporary, Serialize(file), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 File.Move(temporary, _path, overwrite: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -100,11 +109,11 @@ internal sealed class ConvChoiceCache
         }
     }
 
-    private string Serialize()
+    private string Serialize(Dictionary<ConvChoiceKey, ConvAlgorithm> choices)
     {
         var text = new StringBuilder();
         text.Append(Magic).Append('\n').Append("cpu ").Append(_cpuKey).Append('\n');
-        foreach (var (key, algorithm) in _choices.OrderBy(c => Format(c.Key), StringComparer.Ordinal))
+        foreach (var (key, algorithm) in choices.OrderBy(c => Format(c.Key), StringComparer.Ordinal))
         {
             text.Append(Format(key)).Append(' ').Append(algorithm.Name()).Append('\n');
         }
