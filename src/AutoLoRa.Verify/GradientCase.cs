@@ -30,11 +30,14 @@ public sealed class GradientCase
     /// <summary>The gradient checker's absolute tolerance (<see cref="GradientChecker.AbsoluteTolerance"/>).</summary>
     public float AbsoluteTolerance { get; init; } = 2e-3f;
 
+    /// <summary>The finite-difference step (<see cref="GradientChecker.Step"/>).</summary>
+    public float Step { get; init; } = 2e-3f;
+
     /// <summary>Builds the problem on <paramref name="backend"/> and compares the tape's gradients with finite differences.</summary>
     public GradientCheckResult Run(Backend backend)
     {
         var problem = Build(backend);
-        var checker = new GradientChecker { RelativeTolerance = RelativeTolerance, AbsoluteTolerance = AbsoluteTolerance };
+        var checker = new GradientChecker { RelativeTolerance = RelativeTolerance, AbsoluteTolerance = AbsoluteTolerance, Step = Step };
         return checker.Check(problem.Function, problem.Inputs);
     }
 
