@@ -51,15 +51,21 @@ public sealed partial class CpuBackend
     internal long ConvScratchAllocations => Volatile.Read(ref _convScratch)?.Allocations ?? 0;
 
     /// <inheritdoc/>
-    protected override unsafe void Conv2dForwardCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y)
+    protected override void Conv2dForwardCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer y) =>
+        Conv2dForwardFusedCore(g, x, w, bias, null, false, y);
+
+    /// <inheritdoc/>
+    protected override unsafe void Conv2dForwardFusedCore(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias,
+        DeviceBuffer? residual, bool relu, DeviceBuffer y)
     {
         CheckColumns(nameof(Conv2dForward), g);
         var scratch = RentConvScratch();
         try
         {
-            fixed (float* px = Floats(x), pw = Floats(w), py = Floats(y), pb = bias is null ? null : Floats(bias))
+            fixed (float* px = Floats(x), pw = Floats(w), py = Floats(y), pb = bias is null ? null : Floats(bias),
+                   pr = residual is null ? null : Floats(residual))
             {
-                var run = new ForwardRun { G = g, X = px, W = pw, Bias = pb, Y = py, Scratch = scratch };
+                var run = new ForwardRun { G = g, X = px, W = pw, Bias = pb, Epilogue = new ConvEpilogue(pr, null, relu), Y = py, Scratch = scratch };
                 run.Run(Choose(g, ConvPass.Forward, ref run));
             }
         }
@@ -70,15 +76,21 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc/>
-    protected override unsafe void Conv2dBackwardDataCore(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
+    protected override void Conv2dBackwardDataCore(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) =>
+        Conv2dBackwardDataFusedCore(g, dy, w, null, null, dx);
+
+    /// <inheritdoc/>
+    protected override unsafe void Conv2dBackwardDataFusedCore(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer? addend,
+        DeviceBuffer? mask, DeviceBuffer dx)
     {
         CheckColumns(nameof(Conv2dBackwardData), g);
         var scratch = RentConvScratch();
         try
         {
-            fixed (float* pdy = Floats(dy), pw = Floats(w), pdx = Floats(dx))
+            fixed (float* pdy = Floats(dy), pw = Floats(w), pdx = Floats(dx), pa = addend is null ? null : Floats(addend),
+                   pm = mask is null ? null : Floats(mask))
             {
-                var run = new DataGradientRun { G = g, Dy = pdy, W = pw, Dx = pdx, Scratch = scratch };
+                var run = new DataGradientRun { G = g, Dy = pdy, W = pw, Dx = pdx, Epilogue = new ConvEpilogue(pa, pm, false), Scratch = scratch };
                 run.Run(Choose(g, ConvPass.DataGradient, ref run));
             }
         }
@@ -180,11 +192,11 @@ public sealed partial class CpuBackend
     private void ReturnConvScratch(ConvScratch scratch) => Volatile.Write(ref _convScratch, scratch);
 
     /// <summary>y by implicit GEMM over groups of images (see the class remarks).</summary>
-    private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
+    private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch)
     {
         int group = GroupSize(g);
         ForEachGroup(g.N, group, group == 1 ? 0 : (long)g.K * group * g.OutH * g.OutW, scratch,
-            new ForwardGroup { G = g, X = x, W = w, Bias = bias, Y = y });
+            new ForwardGroup { G = g, X = x, W = w, Bias = bias, Epilogue = epilogue, Y = y });
     }
 
     /// <summary>Images per GEMM: enough for <see cref="GroupColumns"/> columns, at most the batch.</summary>
@@ -271,6 +283,7 @@ public sealed partial class CpuBackend
     {
         public ConvGeometry G;
         public float* X, W, Bias, Y;
+        public ConvEpilogue Epilogue;
 
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
@@ -283,6 +296,7 @@ public sealed partial class CpuBackend
                 float* yn = Y + first * outputSize;
                 Sgemm.Run(false, G.K, planes, taps, 1f, W, taps, source, 0f, yn, planes, parallelGemm);
                 if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
+                Epilogue.Apply(Y, first * outputSize, (int)outputSize);
                 return;
             }
             int ld = count * planes;
@@ -292,6 +306,7 @@ public sealed partial class CpuBackend
                 float* yn = Y + (first + i) * outputSize;
                 for (int k = 0; k < G.K; k++) Packing.CopyRun(scratch + (long)k * ld + (long)i * planes, yn + (long)k * planes, planes);
                 if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
+                Epilogue.Apply(Y, (first + i) * outputSize, (int)outputSize);
             }
         }
 
@@ -310,6 +325,7 @@ public sealed partial class CpuBackend
     {
         public ConvGeometry G;
         public float* Dy, W, Dx;
+        public ConvEpilogue Epilogue;
 
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
@@ -324,6 +340,7 @@ public sealed partial class CpuBackend
                 float* dxn = Dx + (first + i) * imageSize;
                 new Span<float>(dxn, (int)imageSize).Clear();
                 Im2Col.Accumulate(G, scratch + (long)i * planes, ld, dxn);
+                Epilogue.Apply(Dx, (first + i) * imageSize, (int)imageSize);
             }
         }
     }

@@ -177,6 +177,7 @@ public sealed partial class CpuBackend
     {
         public ConvGeometry G;
         public float* X, W, Bias, Y;
+        public ConvEpilogue Epilogue;
         public ConvScratch Scratch;
 
         public readonly void Run(ConvAlgorithm algorithm)
@@ -184,14 +185,14 @@ public sealed partial class CpuBackend
             switch (algorithm)
             {
                 case ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks:
-                    WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Y, Scratch,
+                    WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Epilogue, Y, Scratch,
                         alone: algorithm == ConvAlgorithm.WinogradPerCore, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
                     break;
                 case ConvAlgorithm.Direct:
-                    DirectConvolution.Forward(G, X, W, Bias, Y, Scratch);
+                    DirectConvolution.Forward(G, X, W, Bias, Epilogue, Y, Scratch);
                     break;
                 default:
-                    GemmForward(G, X, W, Bias, Y, Scratch);
+                    GemmForward(G, X, W, Bias, Epilogue, Y, Scratch);
                     break;
             }
         }
@@ -201,6 +202,7 @@ public sealed partial class CpuBackend
     {
         public ConvGeometry G;
         public float* Dy, W, Dx;
+        public ConvEpilogue Epilogue;
         public ConvScratch Scratch;
 
         public readonly void Run(ConvAlgorithm algorithm)
@@ -208,20 +210,20 @@ public sealed partial class CpuBackend
             if (algorithm == ConvAlgorithm.GemmCol2Im)
             {
                 ForEachGroup(G.N, GroupSize(G), (long)G.C * G.R * G.S * GroupSize(G) * G.OutH * G.OutW, Scratch,
-                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx });
+                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx, Epilogue = Epilogue });
                 return;
             }
             var transposed = TransposedGeometry(G);
             if (algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks)
             {
                 // The flipped, transposed filter is read in place by the filter transform.
-                WinogradConvolution.Forward(transposed, Dy, W, flippedTranspose: true, null, Dx, Scratch,
+                WinogradConvolution.Forward(transposed, Dy, W, flippedTranspose: true, null, Epilogue, Dx, Scratch,
                     alone: algorithm == ConvAlgorithm.WinogradPerCore, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
                 return;
             }
             float* flipped = Scratch.FlippedFilter((long)G.FilterSize);
             FlipFilter(G, W, flipped);
-            new ForwardRun { G = transposed, X = Dy, W = flipped, Y = Dx, Scratch = Scratch }.Run(algorithm);
+            new ForwardRun { G = transposed, X = Dy, W = flipped, Y = Dx, Epilogue = Epilogue, Scratch = Scratch }.Run(algorithm);
         }
     }
 

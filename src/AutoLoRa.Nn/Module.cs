@@ -38,6 +38,50 @@ public abstract class Module : IDisposable
     /// <summary>Switches this module and its children to eval mode (running statistics, no updates).</summary>
     public void Eval() => Train(false);
 
+    private int _weightsFrozen;
+
+    /// <summary>
+    /// Whether a <see cref="FreezeWeights"/> scope is open over this module: its layers may then
+    /// keep what they derive from their weights (the batch-norm folded into a convolution's filter
+    /// in eval mode) from call to call instead of deriving it per call.
+    /// </summary>
+    public bool WeightsFrozen => _weightsFrozen > 0;
+
+    /// <summary>
+    /// Opens a scope (dispose it) in which the caller promises that no parameter or buffer of this
+    /// module changes — an attack's iterations, an evaluation — so layers derive from their weights
+    /// once per scope. What they keep is dropped when the outermost scope opens and when it closes,
+    /// so a weight update between two scopes is always seen. Scopes nest.
+    /// </summary>
+    public FrozenWeights FreezeWeights()
+    {
+        SetFrozen(+1);
+        return new FrozenWeights(this);
+    }
+
+    /// <summary>The scope of <see cref="FreezeWeights"/>; a struct, so opening one allocates nothing.</summary>
+    public readonly struct FrozenWeights : IDisposable
+    {
+        private readonly Module? _module;
+
+        internal FrozenWeights(Module module) => _module = module;
+
+        /// <summary>Ends the promise: the module's layers drop what they derived when this was the outermost scope.</summary>
+        public void Dispose() => _module?.SetFrozen(-1);
+    }
+
+    private void SetFrozen(int change)
+    {
+        _weightsFrozen += change;
+        if (_weightsFrozen == 0 || (_weightsFrozen == 1 && change > 0)) WeightsUnfrozen();
+        foreach (var (_, child) in _children) child.SetFrozen(change);
+    }
+
+    /// <summary>Called when the outermost <see cref="FreezeWeights"/> scope opens or closes: drop whatever was derived from the weights.</summary>
+    protected virtual void WeightsUnfrozen()
+    {
+    }
+
     /// <summary>Trainable tensors by state-dict name, depth first in registration order.</summary>
     public IEnumerable<(string Name, Tensor Tensor)> NamedParameters() => Walk(m => m._parameters);
 

@@ -11,7 +11,8 @@ namespace AutoLoRa.Robust;
 /// L∞ projected gradient descent on a classifier. Batch-norm runs in eval mode during the attack
 /// (the model's mode is restored afterwards); each step goes through the fused PGD-step primitive,
 /// which projects onto the ε-ball and [0, 1]. Only the input gradient is computed: weight gradients
-/// are neither computed nor touched.
+/// are neither computed nor touched, and the weights are frozen (<see cref="Module.FreezeWeights"/>)
+/// for the attack, so derived forms of them are made once.
 /// </summary>
 public sealed class PgdAttack(PgdConfig config)
 {
@@ -26,6 +27,8 @@ public sealed class PgdAttack(PgdConfig config)
     {
         bool wasTraining = model.IsTraining;
         model.Eval();
+        // The iterations use the same weights: layers fold their batch-norms once per attack.
+        using var frozen = model.FreezeWeights();
         try
         {
             return Run(new ClassifierPath(model, branch), x, y, rng);

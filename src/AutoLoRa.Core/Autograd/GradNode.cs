@@ -16,8 +16,8 @@ namespace AutoLoRa.Core.Autograd;
 /// </summary>
 internal abstract class GradNode
 {
-    /// <summary>The most inputs an operation records (conv2d + batch-norm in eval mode: x, w, γ, β).</summary>
-    public const int MaxInputs = 4;
+    /// <summary>The most inputs an operation records (the eval-mode residual block: x, two convolutions' w, γ, β, and the shortcut).</summary>
+    public const int MaxInputs = 8;
 
     private InputSlots _inputs;
     private int _inputCount;

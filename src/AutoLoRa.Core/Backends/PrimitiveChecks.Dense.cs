@@ -88,6 +88,35 @@ public static partial class PrimitiveChecks
     public static void Conv2dBackwardData(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) =>
         Convolution(nameof(Conv2dBackwardData), g, dx, "dx", w, "w", dy, "dy");
 
+    /// <summary><see cref="Backend.Conv2dForwardFused"/>: as the forward pass, residual shaped as y when given and apart from it.</summary>
+    public static void Conv2dForwardFused(in ConvGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? bias, DeviceBuffer? residual, DeviceBuffer y)
+    {
+        const string op = nameof(Backend.Conv2dForwardFused);
+        Convolution(op, g, x, "x", w, "w", y, "y");
+        RequireIfGiven(op, "bias", bias, g.K, g);
+        RequireIfGiven(op, "residual", residual, Count(op, g, g.N, g.K, g.OutH, g.OutW), g);
+        Apart(op, y, "y", x, "x", residual, "residual");
+    }
+
+    /// <summary><see cref="Backend.Conv2dBackwardDataFused"/>: as the data gradient, addend and mask shaped as dx when given and apart from it.</summary>
+    public static void Conv2dBackwardDataFused(in ConvGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer? addend, DeviceBuffer? mask, DeviceBuffer dx)
+    {
+        const string op = nameof(Backend.Conv2dBackwardDataFused);
+        Convolution(op, g, dx, "dx", w, "w", dy, "dy");
+        long length = Count(op, g, g.N, g.C, g.H, g.W);
+        RequireIfGiven(op, "addend", addend, length, g);
+        RequireIfGiven(op, "mask", mask, length, g);
+        Apart(op, dx, "dx", dy, "dy", addend, "addend");
+        Apart(op, dx, "dx", mask, "mask", null, "");
+    }
+
+    /// <summary>The output of a fused convolution is written while its other operands are still read: it may alias none of them.</summary>
+    private static void Apart(string op, DeviceBuffer output, string outputName, DeviceBuffer? first, string firstName, DeviceBuffer? second, string secondName)
+    {
+        if (ReferenceEquals(output, first)) throw new BackendException($"{op}: {outputName} must not be the same buffer as {firstName}.");
+        if (ReferenceEquals(output, second)) throw new BackendException($"{op}: {outputName} must not be the same buffer as {secondName}.");
+    }
+
     /// <summary><see cref="Backend.Conv2dBackwardFilter"/>: geometry, x, dy and dw as in the forward pass.</summary>
     public static void Conv2dBackwardFilter(in ConvGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw) =>
         Convolution(nameof(Conv2dBackwardFilter), g, x, "x", dw, "dw", dy, "dy");

@@ -20,7 +20,7 @@ public static partial class Ops
         return backend;
     }
 
-    private static void RequireRank(string op, Tensor t, int rank, string layout)
+    internal static void RequireRank(string op, Tensor t, int rank, string layout)
     {
         if (t.Shape.Rank != rank) throw new ArgumentException($"{op}: expected {t.Name ?? "input"} as {layout}, got shape {t.Shape}.");
     }

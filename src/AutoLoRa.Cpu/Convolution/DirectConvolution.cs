@@ -31,8 +31,8 @@ internal static unsafe class DirectConvolution
         return pixels > 0 && g.OutH * g.OutW % (2 * pixels) == 0;
     }
 
-    /// <summary>y = conv(x, w) (+ bias) for the whole batch, in parallel over (image, block of 8 channels).</summary>
-    public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
+    /// <summary>y = conv(x, w) (+ bias), then <paramref name="epilogue"/>, for the whole batch, in parallel over (image, block of 8 channels).</summary>
+    public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch)
     {
         var layout = new PaddedLayout(g);
         int steps = g.C * g.R * g.S;
@@ -52,7 +52,7 @@ internal static unsafe class DirectConvolution
         CpuParallel.For(g.N, new PadImages { Layout = layout, X = x, Padded = padded });
         CpuParallel.For(g.N * blocks, new Tiles
         {
-            Layout = layout, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Y = y,
+            Layout = layout, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Epilogue = epilogue, Y = y,
             Steps = steps, Blocks = blocks, Pixels = RunPixels(g),
         });
     }
@@ -179,6 +179,7 @@ internal static unsafe class DirectConvolution
     {
         public PaddedLayout Layout;
         public float* Padded, Filters, Bias, Y;
+        public ConvEpilogue Epilogue;
         public int* Offsets;
         public int Steps, Blocks, Pixels;
 
@@ -216,6 +217,7 @@ internal static unsafe class DirectConvolution
                         TensorPrimitives.Add(run, Bias[first + j], run);
                     }
                 }
+                for (int j = 0; j < rows; j++) Epilogue.Apply(Y, yBlock - Y + (long)j * planes + pixel, tile);
             }
         }
 

@@ -118,9 +118,9 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
 
     /// <summary>
     /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or quad of tiles) item mod units for the
-    /// channels of block item / units.
+    /// channels of block item / units, each stored row then passed through <paramref name="epilogue"/>.
     /// </summary>
-    public void Output(int item, float* bias, float* y)
+    public void Output(int item, float* bias, ConvEpilogue epilogue, float* y)
     {
         var g = plan.G;
         int units = Quads ? Tiles / 4 : Tiles;
@@ -151,6 +151,7 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
             if (Quads)
             {
                 StoreQuad(outputs[lane], outputs[OutputSide * OutputSide + lane], outputs[2 * OutputSide * OutputSide + lane], outputs[3 * OutputSide * OutputSide + lane], plane, g.OutW, rows);
+                for (int i = 0; i < rows; i++) epilogue.Apply(y, plane - y + (long)i * g.OutW, 4 * OutputSide);
                 continue;
             }
             float* values = (float*)(outputs + lane);
@@ -158,6 +159,7 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
             {
                 if (columns == OutputSide) Vector128.Store(Vector128.Load(values + i * OutputSide), plane + i * g.OutW);
                 else new ReadOnlySpan<float>(values + i * OutputSide, columns).CopyTo(new Span<float>(plane + i * g.OutW, columns));
+                epilogue.Apply(y, plane - y + (long)i * g.OutW, columns);
             }
         }
     }

@@ -65,14 +65,14 @@ internal static unsafe class WinogradConvolution
     }
 
     /// <summary>
-    /// y = conv(x, w) (+ bias). With <paramref name="flippedTranspose"/> the filter is read as
+    /// y = conv(x, w) (+ bias), then <paramref name="epilogue"/> on each stored tile. With <paramref name="flippedTranspose"/> the filter is read as
     /// w[c][k][2 − r][2 − s] from a (C, K, 3, 3) array: the data gradient of a stride-1 convolution,
     /// without materialising the flipped filter. With <paramref name="alone"/> each core runs whole
     /// blocks by itself (<see cref="ConvAlgorithm.WinogradPerCore"/>), else all cores share each
     /// block stage by stage (<see cref="ConvAlgorithm.WinogradShared"/>, in
     /// <see cref="BlockFloats"/> of <paramref name="smallBlocks"/>: <see cref="ConvAlgorithm.WinogradSmallBlocks"/>).
     /// </summary>
-    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, float* y, ConvScratch scratch, bool alone, bool smallBlocks)
+    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, bool alone, bool smallBlocks)
     {
         int copies = alone ? CpuParallel.WorkerCount : 1;
         var plan = new WinogradPlan(g, BlockFloats(alone || smallBlocks));
@@ -88,7 +88,7 @@ internal static unsafe class WinogradConvolution
         if (alone)
         {
             int next = 0;
-            CpuParallel.For(copies, new BlocksAlone { Plan = plan, X = x, Images = images, V = v, M = m, U = filter, Bias = bias, Y = y, Next = &next });
+            CpuParallel.For(copies, new BlocksAlone { Plan = plan, X = x, Images = images, V = v, M = m, U = filter, Bias = bias, Epilogue = epilogue, Y = y, Next = &next });
             return;
         }
         for (int b = 0; b < plan.Blocks; b++)
@@ -98,7 +98,7 @@ internal static unsafe class WinogradConvolution
             CpuParallel.For(block.InputItems, new InputStage { Block = block });
             block.ClearPadding();
             CpuParallel.For(Products, new MultiplyStage { Block = block, U = filter });
-            CpuParallel.For(block.OutputItems, new OutputStage { Block = block, Bias = bias, Y = y });
+            CpuParallel.For(block.OutputItems, new OutputStage { Block = block, Bias = bias, Epilogue = epilogue, Y = y });
         }
     }
 
@@ -113,6 +113,7 @@ internal static unsafe class WinogradConvolution
     {
         public WinogradPlan Plan;
         public float* X, Images, V, M, U, Bias, Y;
+        public ConvEpilogue Epilogue;
         public int* Next;
 
         public readonly void Execute(int worker)
@@ -125,7 +126,7 @@ internal static unsafe class WinogradConvolution
                 for (int i = 0; i < block.InputItems; i++) block.Input(i);
                 block.ClearPadding();
                 for (int xi = 0; xi < Products; xi++) block.Multiply(xi, U);
-                for (int i = 0; i < block.OutputItems; i++) block.Output(i, Bias, Y);
+                for (int i = 0; i < block.OutputItems; i++) block.Output(i, Bias, Epilogue, Y);
             }
         }
     }
@@ -157,7 +158,8 @@ internal static unsafe class WinogradConvolution
     {
         public WinogradBlock Block;
         public float* Bias, Y;
+        public ConvEpilogue Epilogue;
 
-        public readonly void Execute(int item) => Block.Output(item, Bias, Y);
+        public readonly void Execute(int item) => Block.Output(item, Bias, Epilogue, Y);
     }
 }

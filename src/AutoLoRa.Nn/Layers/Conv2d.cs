@@ -65,8 +65,42 @@ public sealed class Conv2d : LoraLayer
     {
         if (norm.IsTraining || Bias is not null) return norm.Forward(Forward(x, branch), branch);
         using var label = OpProfiler.Layer(ProfileLabel);
+        return Ops.Conv2dBatchNormEval(x, FoldedWith(norm, branch));
+    }
+
+    /// <summary>
+    /// This convolution with <paramref name="norm"/> folded in, for eval mode and no convolution
+    /// bias: on the natural branch with W and the batch-norm's affine detached (only the LoRA
+    /// factors learn there). Within a <see cref="Module.FreezeWeights"/> scope the main branch's
+    /// fold is made once and kept (the tensors are this layer's, reused from scope to scope);
+    /// otherwise, and for the natural branch (whose merged weight is made per call), it is made
+    /// per call in the current scope.
+    /// </summary>
+    public ConvBatchNormEval FoldedWith(BatchNorm2d norm, Branch branch)
+    {
+        if (Bias is not null) throw new InvalidOperationException("A convolution with a bias has no batch-norm fold (the fold assumes none).");
         bool natural = branch == Branch.Natural;
-        return Ops.Conv2dBatchNormEval(x, WeightFor(branch), natural ? norm.Weight.Detach() : norm.Weight,
-            natural ? norm.Bias.Detach() : norm.Bias, norm.RunningMean, norm.RunningVar, Stride, Padding);
+        var w = WeightFor(branch);
+        Tensor gamma = natural ? norm.Weight.Detach() : norm.Weight, beta = natural ? norm.Bias.Detach() : norm.Bias;
+        if (!WeightsFrozen || natural) return ConvBatchNormEval.Fold(w, gamma, beta, norm.RunningMean, norm.RunningVar, Stride, Padding);
+        var folded = _keptFold ??= TensorScope.Keep(Tensor.Empty(w.Backend, w.Shape));
+        var shift = _keptShift ??= TensorScope.Keep(Tensor.Empty(w.Backend, gamma.Shape));
+        if (!_foldCurrent) Ops.FoldBatchNorm(w, gamma, beta, norm.RunningMean, norm.RunningVar, Ops.BatchNormEpsilon, folded, shift);
+        _foldCurrent = true;
+        return new ConvBatchNormEval(w, gamma, beta, norm.RunningMean, norm.RunningVar, Stride, Padding, Ops.BatchNormEpsilon, folded, shift);
+    }
+
+    private Tensor? _keptFold, _keptShift;
+    private bool _foldCurrent;
+
+    /// <inheritdoc/>
+    protected override void WeightsUnfrozen() => _foldCurrent = false;
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        _keptFold?.Dispose();
+        _keptShift?.Dispose();
+        base.Dispose();
     }
 }

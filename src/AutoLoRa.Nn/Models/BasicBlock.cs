@@ -1,5 +1,6 @@
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Profiling;
 using AutoLoRa.Nn.Layers;
 
 namespace AutoLoRa.Nn.Models;
@@ -24,9 +25,26 @@ public sealed class BasicBlock : ResidualBlock
         if (stride != 1 || inChannels != width) _downsample = RegisterModule("downsample", new Shortcut(backend, rng, inChannels, width, stride));
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Whether eval mode runs the block as one fused op (default); off, the layers run in turn as in
+    /// training mode (each convolution with its batch-norm folded) — the composition the fused op
+    /// must equal, kept for tests and for measuring what the fusion saves.
+    /// </summary>
+    public bool FusedInEval { get; set; } = true;
+
+    /// <summary>
+    /// The block's output. In eval mode one fused op (<see cref="Ops.ResidualBlockEval"/>: ReLUs,
+    /// residual add and their gradients in the convolutions' output stages); in training mode the
+    /// layers in turn, batch-norm on batch statistics.
+    /// </summary>
     public override Tensor Forward(Tensor x, Branch branch)
     {
+        if (FusedInEval && !_bn1.IsTraining && !_bn2.IsTraining && _conv1.Bias is null && _conv2.Bias is null)
+        {
+            var shortcut = _downsample?.Forward(x, branch);
+            using var label = OpProfiler.Layer(ProfileLabel);
+            return Ops.ResidualBlockEval(x, _conv1.FoldedWith(_bn1, branch), _conv2.FoldedWith(_bn2, branch), shortcut);
+        }
         var h = Ops.Relu(_conv1.ForwardNormalized(x, _bn1, branch));
         h = _conv2.ForwardNormalized(h, _bn2, branch);
         return Ops.AddRelu(h, _downsample?.Forward(x, branch) ?? x);

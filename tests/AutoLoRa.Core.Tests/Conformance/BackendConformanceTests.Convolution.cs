@@ -26,6 +26,34 @@ public abstract partial class BackendConformanceTests
     }
 
     [BackendFact]
+    public void Fused_convolutions_equal_the_convolution_then_the_streaming_primitives()
+    {
+        // y = relu(conv(x) + bias + r); dx = (conv_backward_data(dy) + a) ⊙ [m > 0]: the output stages of a residual block in eval mode.
+        var g = new ConvGeometry(2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1);
+        float[] x = TestData.Uniform(g.InputSize, 21), wt = TestData.Uniform(g.FilterSize, 22), bias = TestData.Uniform(g.K, 23);
+        float[] r = TestData.Uniform(g.OutputSize, 24), dy = TestData.Uniform(g.OutputSize, 25), a = TestData.Uniform(g.InputSize, 26);
+        float[] m = TestData.Uniform(g.InputSize, 27).Select(v => MathF.Max(v, 0f)).ToArray();
+        using var s = new Scope(this);
+        var fused = s.Filled(g.OutputSize, float.NaN);
+        Backend.Conv2dForwardFused(g, s.Upload(x), s.Upload(wt), s.Upload(bias), s.Upload(r), true, fused);
+        var plain = s.Filled(g.OutputSize, float.NaN);
+        Backend.Conv2dForward(g, s.Upload(x), s.Upload(wt), s.Upload(bias), plain);
+        var composed = s.Filled(g.OutputSize, float.NaN);
+        Backend.AddRelu(g.OutputSize, plain, s.Upload(r), composed);
+        TestData.AssertClose(Download(composed), Download(fused), 1e-6f, 1e-6f, "forward");
+
+        var dxFused = s.Filled(g.InputSize, float.NaN);
+        Backend.Conv2dBackwardDataFused(g, s.Upload(dy), s.Upload(wt), s.Upload(a), s.Upload(m), dxFused);
+        var dx = s.Filled(g.InputSize, float.NaN);
+        Backend.Conv2dBackwardData(g, s.Upload(dy), s.Upload(wt), dx);
+        var sum = s.Filled(g.InputSize, float.NaN);
+        Backend.Axpby(g.InputSize, 1f, dx, 1f, s.Upload(a), sum);
+        var masked = s.Filled(g.InputSize, float.NaN);
+        Backend.ReluBackward(g.InputSize, s.Upload(m), sum, masked);
+        TestData.AssertClose(Download(masked), Download(dxFused), 1e-6f, 1e-6f, "data gradient");
+    }
+
+    [BackendFact]
     public void Conv2d_rejects_bad_geometry_and_short_buffers()
     {
         var g = new ConvGeometry(2, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1);
