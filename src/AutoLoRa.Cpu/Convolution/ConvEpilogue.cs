@@ -41,14 +41,7 @@ internal readonly unsafe struct ConvEpilogue(float* addend, float* mask, bool re
             if (m != null) v = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(m + i), Vector512<float>.Zero), v, Vector512<float>.Zero);
             Vector512.Store(v, y + i);
         }
-        for (; i + Vector128<float>.Count <= count; i += Vector128<float>.Count)
-        {
-            var v = Vector128.Load(y + i);
-            if (a != null) v += Vector128.Load(a + i);
-            if (Relu) v = Vector128.Max(v, Vector128<float>.Zero);
-            if (m != null) v = Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.Load(m + i), Vector128<float>.Zero), v, Vector128<float>.Zero);
-            Vector128.Store(v, y + i);
-        }
+        // Rows shorter than a vector (Winograd's 4-wide tiles of narrow layers) go element by element.
         for (; i < count; i++)
         {
             float v = y[i];

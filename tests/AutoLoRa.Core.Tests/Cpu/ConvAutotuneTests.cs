@@ -1,5 +1,6 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Tests.Support;
+using static AutoLoRa.Core.Tests.Support.CpuBuffers;
 using AutoLoRa.Cpu;
 using AutoLoRa.Cpu.Convolution;
 using AutoLoRa.Verify.References;
@@ -256,24 +257,5 @@ public sealed class ConvAutotuneTests : IDisposable
         return backend.ConvolutionCandidates(g, pass);
     }
 
-    private static DeviceBuffer Up(Backend backend, float[] data)
-    {
-        var b = backend.Allocate(data.Length);
-        backend.Upload(data, b);
-        return b;
-    }
-
     private static DeviceBuffer Filled(Backend backend, int length) => Up(backend, TestData.Uniform(length, length));
-
-    /// <summary>Runs a primitive into a fresh NaN-filled buffer (so a missed element shows) and downloads it.</summary>
-    private static float[] Run(CpuBackend backend, int length, Action<CpuBackend, DeviceBuffer> primitive)
-    {
-        var buffer = backend.Allocate(length);
-        backend.Fill(buffer, float.NaN);
-        primitive(backend, buffer);
-        var result = new float[length];
-        backend.Download(buffer, result);
-        buffer.Release();
-        return result;
-    }
 }

@@ -1,5 +1,6 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Tests.Support;
+using static AutoLoRa.Core.Tests.Support.CpuBuffers;
 using AutoLoRa.Cpu;
 using AutoLoRa.Cpu.Convolution;
 
@@ -86,24 +87,5 @@ public sealed class ConvEpilogueTests
         Assert.Contains("mask", e.Message);
         var shortResidual = Up(backend, new float[g.OutputSize - 1]);
         Assert.Throws<BackendException>(() => backend.Conv2dForwardFused(g, x, wt, null, shortResidual, true, y));
-    }
-
-    private static DeviceBuffer Up(Backend backend, float[] data)
-    {
-        var b = backend.Allocate(data.Length);
-        backend.Upload(data, b);
-        return b;
-    }
-
-    /// <summary>Runs primitives into a fresh NaN-filled buffer (so a missed element shows) and downloads it.</summary>
-    private static float[] Run(CpuBackend backend, int length, Action<CpuBackend, DeviceBuffer> primitive)
-    {
-        var buffer = backend.Allocate(length);
-        backend.Fill(buffer, float.NaN);
-        primitive(backend, buffer);
-        var result = new float[length];
-        backend.Download(buffer, result);
-        buffer.Release();
-        return result;
     }
 }
