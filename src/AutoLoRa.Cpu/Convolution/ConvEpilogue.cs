@@ -1,10 +1,11 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
-/// What a convolution's output stage does to each value after the bias, while the values it has
-/// just stored are still in L1: out = (out + addend) → max(·, 0) when <see cref="Relu"/> → kept only
+/// What a convolution's output stage does to each value after the bias, while the values are
+/// still in registers or L1: out = (out + addend) → max(·, 0) when <see cref="Relu"/> → kept only
 /// where mask &gt; 0. The forward pass of a block (residual add and ReLU) and the data gradient of a
 /// ReLU-fed convolution (the next-lower ReLU's mask, a residual branch's gradient added) take it, so
 /// the separate passes over the activations (AddRelu, Relu, ReluBackward, Axpby) disappear.
@@ -25,29 +26,39 @@ internal readonly unsafe struct ConvEpilogue(float* addend, float* mask, bool re
     /// <summary>Whether the stage leaves the output as it is.</summary>
     public bool IsEmpty => Addend == null && Mask == null && !Relu;
 
-    /// <summary>Applies the stage to output[offset, offset + count).</summary>
+    /// <summary>The stage applied to the 16 outputs that go to output[offset, offset + 16), before they are stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> On(Vector512<float> v, long offset)
+    {
+        if (Addend != null) v += Vector512.Load(Addend + offset);
+        if (Relu) v = Vector512.Max(v, Vector512<float>.Zero);
+        if (Mask != null) v = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(Mask + offset), Vector512<float>.Zero), v, Vector512<float>.Zero);
+        return v;
+    }
+
+    /// <summary>The stage applied to the 4 outputs that go to output[offset, offset + 4) (a Winograd tile's row), before they are stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> On(Vector128<float> v, long offset)
+    {
+        if (Addend != null) v += Vector128.Load(Addend + offset);
+        if (Relu) v = Vector128.Max(v, Vector128<float>.Zero);
+        if (Mask != null) v = Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.Load(Mask + offset), Vector128<float>.Zero), v, Vector128<float>.Zero);
+        return v;
+    }
+
+    /// <summary>Applies the stage to output[offset, offset + count), already stored.</summary>
     public void Apply(float* output, long offset, int count)
     {
         if (IsEmpty) return;
         float* y = output + offset;
-        float* a = Addend == null ? null : Addend + offset;
-        float* m = Mask == null ? null : Mask + offset;
         int i = 0;
-        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
-        {
-            var v = Vector512.Load(y + i);
-            if (a != null) v += Vector512.Load(a + i);
-            if (Relu) v = Vector512.Max(v, Vector512<float>.Zero);
-            if (m != null) v = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(m + i), Vector512<float>.Zero), v, Vector512<float>.Zero);
-            Vector512.Store(v, y + i);
-        }
-        // Rows shorter than a vector (Winograd's 4-wide tiles of narrow layers) go element by element.
+        for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count) Vector512.Store(On(Vector512.Load(y + i), offset + i), y + i);
         for (; i < count; i++)
         {
             float v = y[i];
-            if (a != null) v += a[i];
+            if (Addend != null) v += Addend[offset + i];
             if (Relu) v = MathF.Max(v, 0f);
-            if (m != null && !(m[i] > 0f)) v = 0f;
+            if (Mask != null && !(Mask[offset + i] > 0f)) v = 0f;
             y[i] = v;
         }
     }

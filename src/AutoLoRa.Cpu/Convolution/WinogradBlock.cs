@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
@@ -148,37 +149,50 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         float* plane = y + ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * g.OutW + tileColumn * OutputSide;
         for (int lane = 0; lane < Lanes; lane++, plane += planeSize)
         {
+            long offset = plane - y;
             if (Quads)
             {
-                StoreQuad(outputs[lane], outputs[OutputSide * OutputSide + lane], outputs[2 * OutputSide * OutputSide + lane], outputs[3 * OutputSide * OutputSide + lane], plane, g.OutW, rows);
-                for (int i = 0; i < rows; i++) epilogue.Apply(y, plane - y + (long)i * g.OutW, 4 * OutputSide);
+                StoreQuad(outputs[lane], outputs[OutputSide * OutputSide + lane], outputs[2 * OutputSide * OutputSide + lane], outputs[3 * OutputSide * OutputSide + lane], plane, g.OutW, rows, epilogue, offset);
                 continue;
             }
             float* values = (float*)(outputs + lane);
             for (int i = 0; i < rows; i++)
             {
-                if (columns == OutputSide) Vector128.Store(Vector128.Load(values + i * OutputSide), plane + i * g.OutW);
-                else new ReadOnlySpan<float>(values + i * OutputSide, columns).CopyTo(new Span<float>(plane + i * g.OutW, columns));
-                epilogue.Apply(y, plane - y + (long)i * g.OutW, columns);
+                long at = offset + (long)i * g.OutW;
+                if (columns == OutputSide)
+                {
+                    var row = Vector128.Load(values + i * OutputSide);
+                    Vector128.Store(epilogue.IsEmpty ? row : epilogue.On(row, at), y + at);
+                    continue;
+                }
+                new ReadOnlySpan<float>(values + i * OutputSide, columns).CopyTo(new Span<float>(y + at, columns));
+                epilogue.Apply(y, at, columns);
             }
         }
     }
 
     /// <summary>
     /// One channel of four side-by-side tiles (each vector: its four rows of four) as the first
-    /// <paramref name="rows"/> of four rows of 16: a 4×4 transpose of 128-bit quarters.
+    /// <paramref name="rows"/> of four rows of 16: a 4×4 transpose of 128-bit quarters, each row
+    /// through <paramref name="epilogue"/> on its way to memory (<paramref name="offset"/>: the
+    /// first row's place in the output).
     /// </summary>
-    private static void StoreQuad(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* row, int stride, int rows)
+    private static void StoreQuad(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* row, int stride, int rows,
+        ConvEpilogue epilogue, long offset)
     {
         var upper01 = Avx512F.Shuffle4x128(t0, t1, 0x44);
         var lower01 = Avx512F.Shuffle4x128(t0, t1, 0xEE);
         var upper23 = Avx512F.Shuffle4x128(t2, t3, 0x44);
         var lower23 = Avx512F.Shuffle4x128(t2, t3, 0xEE);
-        Vector512.Store(Avx512F.Shuffle4x128(upper01, upper23, 0x88), row);
-        if (rows > 1) Vector512.Store(Avx512F.Shuffle4x128(upper01, upper23, 0xDD), row + stride);
-        if (rows > 2) Vector512.Store(Avx512F.Shuffle4x128(lower01, lower23, 0x88), row + 2 * stride);
-        if (rows > 3) Vector512.Store(Avx512F.Shuffle4x128(lower01, lower23, 0xDD), row + 3 * stride);
+        Store(Avx512F.Shuffle4x128(upper01, upper23, 0x88), row, epilogue, offset);
+        if (rows > 1) Store(Avx512F.Shuffle4x128(upper01, upper23, 0xDD), row + stride, epilogue, offset + stride);
+        if (rows > 2) Store(Avx512F.Shuffle4x128(lower01, lower23, 0x88), row + 2 * stride, epilogue, offset + 2 * stride);
+        if (rows > 3) Store(Avx512F.Shuffle4x128(lower01, lower23, 0xDD), row + 3 * stride, epilogue, offset + 3 * stride);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector512<float> v, float* at, ConvEpilogue epilogue, long offset) =>
+        Vector512.Store(epilogue.IsEmpty ? v : epilogue.On(v, offset), at);
 
     /// <summary>Zeroes the padding around a channel block (its interior is overwritten; the scratch may hold another layer's data).</summary>
     private void ClearBorder(float* block)
