@@ -216,7 +216,7 @@ public sealed partial class CpuBackend
     /// single-threaded GEMMs, or — with fewer groups than workers — group after group with
     /// multi-threaded GEMMs.
     /// </summary>
-    private static unsafe void ForEachGroup<TWork>(int images, int group, long scratchLength, ConvScratch scratch, TWork work)
+    internal static unsafe void ForEachGroup<TWork>(int images, int group, long scratchLength, ConvScratch scratch, TWork work)
         where TWork : struct, IConvGroupWork
     {
         int groups = (images + group - 1) / group;
@@ -241,7 +241,7 @@ public sealed partial class CpuBackend
         work.Run(first, Math.Min(group, images - first), scratch, parallelGemm);
     }
 
-    private unsafe interface IConvGroupWork
+    internal unsafe interface IConvGroupWork
     {
         /// <summary>Images [first, first + count) of the batch, in the running worker's own <paramref name="scratch"/>.</summary>
         void Run(int first, int count, float* scratch, bool parallelGemm);

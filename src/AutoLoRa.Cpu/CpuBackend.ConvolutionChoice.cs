@@ -74,6 +74,7 @@ public sealed partial class CpuBackend
             case ConvPass.DataGradient:
                 if (StrideOneData(g)) count = ForwardCandidates(TransposedGeometry(g), winograd, into);
                 into[count++] = ConvAlgorithm.GemmCol2Im;
+                if (SubPixelDataGradient.Applies(g)) into[count++] = ConvAlgorithm.SubPixel;
                 break;
             case ConvPass.FilterGradient:
                 if (winograd && WinogradConvolution.Fits(g))
@@ -205,6 +206,11 @@ public sealed partial class CpuBackend
 
         public readonly void Run(ConvAlgorithm algorithm)
         {
+            if (algorithm == ConvAlgorithm.SubPixel)
+            {
+                SubPixelDataGradient.Compute(G, Dy, W, Dx, Scratch);
+                return;
+            }
             if (algorithm == ConvAlgorithm.GemmCol2Im)
             {
                 ForEachGroup(G.N, GroupSize(G), (long)G.C * G.R * G.S * GroupSize(G) * G.OutH * G.OutW, Scratch,
