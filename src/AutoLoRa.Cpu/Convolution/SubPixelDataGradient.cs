@@ -8,15 +8,18 @@ namespace AutoLoRa.Cpu.Convolution;
 /// pixels (2a + p, 2b + q) of one phase (p, q) ∈ {0, 1}² each receive the gradient of the same
 /// taps — row tap r = 1 reading dy row a for p = 0; r = 2 (row a) and r = 0 (row a + 1) for
 /// p = 1; likewise for columns — so each phase is a stride-1 correlation of dy with a 1×1, 1×2,
-/// 2×1 or 2×2 sub-filter:
-/// <code>
-///   dx_pq (C, count·Hp·Wp) = W_pq (C, T·K) · B_pq (T·K, count·Hp·Wp),
-///   B_pq[t·K + k, (n, a, b)] = dy[n, k, a + dr_t, b + ds_t]   (0 past the last row or column)
-/// </code>
-/// Nine taps in all, none of them a multiplication by zero (GEMM + Col2Im makes the same nine,
-/// but writes the 9·C·P-float lowered gradient and scatter-adds it back). B is packed straight
-/// from dy as contiguous runs (<see cref="PhasePanels"/>); each phase's GEMM writes a dense block
-/// of scratch, and the four blocks are interleaved into dx row by row with contiguous stores.
+/// 2×1 or 2×2 sub-filter, nine taps in all and none of them a multiplication by zero.
+/// <para>
+/// Per group of images, dy is copied once into four shifted matrices stacked as
+/// S = [S₁₀; S₀₀; S₀₁; S₁₁], S_dr,ds[k, (n, a, b)] = dy[n, k, a + dr, b + ds] (0 past dy's last
+/// row or column), over OutH × OutW positions (a, b) for every phase. In this order the shifts a
+/// phase reads are always consecutive blocks — (0,0): S₀₀; (0,1): S₀₀ S₀₁; (1,0): S₁₀ S₀₀; (1,1):
+/// all four — so each phase is one plain GEMM, dx_pq (C, cols) = W_pq (C, T·K) · S[block rows],
+/// whose B packs as fast as any stored matrix. The four results are interleaved into dx row by
+/// row with contiguous stores; an odd phase of an odd-sized input computes one position more than
+/// it keeps. GEMM + Col2Im does the same nine taps but writes the 9·C·P-float lowered gradient and
+/// scatter-adds it back element by element.
+/// </para>
 /// </summary>
 internal static unsafe class SubPixelDataGradient
 {
@@ -27,56 +30,79 @@ internal static unsafe class SubPixelDataGradient
     /// <summary>Input rows (or columns) of phase <paramref name="phase"/> of an extent <paramref name="size"/>.</summary>
     private static int PhaseExtent(int size, int phase) => (size - phase + 1) / 2;
 
-    /// <summary>Taps of phase <paramref name="phase"/> along one axis: 1 for the even phase, 2 for the odd one.</summary>
-    private static int PhaseTaps(int phase) => phase + 1;
+    /// <summary>The shift (row, column) of each stacked block of S.</summary>
+    private static (int Row, int Column) Shift(int block) => block switch { 0 => (1, 0), 1 => (0, 0), 2 => (0, 1), _ => (1, 1) };
 
-    /// <summary>Filter row (or column) of tap <paramref name="t"/> of a phase, and the dy offset it reads at.</summary>
-    private static (int Tap, int Shift) AxisTap(int phase, int t) => phase == 0 ? (1, 0) : t == 0 ? (2, 0) : (0, 1);
+    /// <summary>Phase (p, q)'s blocks of S: from <c>First</c>, <c>Count</c> of them (a block is used when its shifts fit the phase).</summary>
+    private static (int First, int Count) Blocks(int p, int q) => (p, q) switch { (0, 0) => (1, 1), (0, 1) => (1, 2), (1, 0) => (0, 2), _ => (0, 4) };
+
+    /// <summary>The filter row (or column) that phase <paramref name="phase"/> applies at dy shift <paramref name="shift"/>.</summary>
+    private static int Tap(int phase, int shift) => phase == 0 ? 1 : shift == 1 ? 0 : 2;
 
     /// <summary>dx for the whole batch: the four phase filters are gathered once, then groups of images run in parallel.</summary>
     public static void Compute(in ConvGeometry g, float* dy, float* w, float* dx, ConvScratch scratch)
     {
-        // The four sub-filters side by side take exactly the filter's 9·K·C floats.
-        float* filters = scratch.FlippedFilter(g.FilterSize);
-        CpuParallel.For(g.C, new GatherFilters { G = g, W = w, Filters = filters });
+        // The four sub-filters side by side take exactly the filter's 9·K·C floats. Kept from call to
+        // call like Winograd's U: the gather writes each weight to a scattered place, and at 1.2 M
+        // weights (the 512-channel layer) it measured over half as long as the phase GEMMs.
+        float* filters = scratch.FilterTransforms.Find(g, w, WinogradFilterCache.FilterForm.SubPixelPhases, g.FilterSize, out bool gather);
+        if (filters == null) filters = scratch.FlippedFilter(g.FilterSize);
+        if (gather) CpuParallel.For((g.C + GatherFilters.Channels - 1) / GatherFilters.Channels, new GatherFilters { G = g, W = w, Filters = filters });
         int group = Math.Clamp(Sgemm.NC / (g.OutH * g.OutW), 1, g.N);
-        long scratchLength = (long)g.C * g.H * g.W * group;
-        CpuBackend.ForEachGroup(g.N, group, scratchLength, scratch, new PhaseGroup { G = g, Dy = dy, Filters = filters, Dx = dx });
+        long columns = (long)group * g.OutH * g.OutW;
+        CpuBackend.ForEachGroup(g.N, group, 4 * (g.K + g.C) * columns, scratch, new PhaseGroup { G = g, Dy = dy, Filters = filters, Dx = dx });
     }
 
     /// <summary>Where phase (p, q)'s sub-filter starts among the four: phases in order (0,0), (0,1), (1,0), (1,1).</summary>
-    private static long FilterOffset(in ConvGeometry g, int p, int q)
+    private static long FilterOffset(in ConvGeometry g, int phase)
     {
         long offset = 0;
-        for (int i = 0; i < 2 * p + q; i++) offset += (long)PhaseTaps(i >> 1) * PhaseTaps(i & 1) * g.K * g.C;
+        for (int i = 0; i < phase; i++) offset += (long)Blocks(i >> 1, i & 1).Count * g.K * g.C;
         return offset;
     }
 
-    /// <summary>Row c of every phase's W_pq: W_pq[c, t·K + k] = w[k, c, r_t, s_t].</summary>
+    /// <summary>
+    /// Rows [16·item, …) of every phase's W_pq: W_pq[c, t·K + k] = w[k, c, r, s] with (r, s) the
+    /// taps of block First + t. For each k the block's channels read 16·9 consecutive floats of w;
+    /// one channel at a time would read 36 bytes every 9·C floats, a cache line per float.
+    /// </summary>
     private struct GatherFilters : IParallelWork
     {
+        public const int Channels = 16;
+
         public ConvGeometry G;
         public float* W, Filters;
 
-        public readonly void Execute(int c)
+        public readonly void Execute(int item)
         {
-            for (int phase = 0; phase < 4; phase++)
+            int c0 = item * Channels, c1 = Math.Min(c0 + Channels, G.C);
+            Span<long> starts = stackalloc long[9];
+            Span<int> taps = stackalloc int[9], rowLengths = stackalloc int[9];
+            for (int phase = 0, j = 0; phase < 4; phase++)
             {
                 int p = phase >> 1, q = phase & 1;
-                int rowTaps = PhaseTaps(p), colTaps = PhaseTaps(q), taps = rowTaps * colTaps;
-                float* row = Filters + FilterOffset(G, p, q) + (long)c * taps * G.K;
-                for (int t = 0; t < taps; t++)
+                var (first, count) = Blocks(p, q);
+                for (int t = 0; t < count; t++, j++)
                 {
-                    int tap = AxisTap(p, t / colTaps).Tap * 3 + AxisTap(q, t % colTaps).Tap;
-                    float* src = W + (long)c * 9 + tap;
-                    float* dst = row + (long)t * G.K;
-                    for (int k = 0; k < G.K; k++) dst[k] = src[(long)k * G.C * 9];
+                    var (dr, ds) = Shift(first + t);
+                    taps[j] = Tap(p, dr) * 3 + Tap(q, ds);
+                    // Channel c's entry for k lands at starts[j] + c·rowLengths[j] + k.
+                    starts[j] = FilterOffset(G, phase) + (long)t * G.K;
+                    rowLengths[j] = count * G.K;
+                }
+            }
+            for (int k = 0; k < G.K; k++)
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    float* src = W + ((long)k * G.C + c) * 9;
+                    for (int j = 0; j < 9; j++) Filters[starts[j] + (long)c * rowLengths[j] + k] = src[taps[j]];
                 }
             }
         }
     }
 
-    /// <summary>Images [first, first + count): one GEMM per phase into scratch, then the phases interleaved into dx.</summary>
+    /// <summary>Images [first, first + count): S in scratch, one GEMM per phase after it, then the phases interleaved into dx.</summary>
     private struct PhaseGroup : CpuBackend.IConvGroupWork
     {
         public ConvGeometry G;
@@ -84,44 +110,75 @@ internal static unsafe class SubPixelDataGradient
 
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
-            float* dyGroup = Dy + first * ((long)G.K * G.OutH * G.OutW);
-            float* phases = scratch;
-            Span<long> starts = stackalloc long[4];
+            int columns = count * G.OutH * G.OutW;
+            float* stacked = scratch;
+            float* phases = stacked + 4L * G.K * columns;
+            // Inside a worker (one group each) this runs inline; a lone group spreads it over the workers.
+            CpuParallel.For(4 * G.K, new ShiftedRows { G = G, Dy = Dy + first * ((long)G.K * G.OutH * G.OutW), Stacked = stacked, Count = count });
             for (int phase = 0; phase < 4; phase++)
             {
-                int p = phase >> 1, q = phase & 1;
-                int hp = PhaseExtent(G.H, p), wp = PhaseExtent(G.W, q);
-                starts[phase] = phases - scratch;
-                if (hp == 0 || wp == 0) continue;
-                int depth = PhaseTaps(p) * PhaseTaps(q) * G.K;
-                int columns = count * hp * wp;
-                var source = new PhasePanels(G, dyGroup, p, q, hp, wp);
-                Sgemm.Run(false, G.C, columns, depth, 1f, Filters + FilterOffset(G, p, q), depth, source, 0f, phases, columns, parallelGemm);
-                phases += (long)G.C * columns;
+                var (block, blocks) = Blocks(phase >> 1, phase & 1);
+                int depth = blocks * G.K;
+                Sgemm.Run(false, false, G.C, columns, depth, 1f, Filters + FilterOffset(G, phase), depth,
+                    stacked + (long)block * G.K * columns, columns, 0f, phases + (long)phase * G.C * columns, columns, parallelGemm);
             }
-            Interleave(first, count, scratch, starts);
+            CpuParallel.For(count * G.C, new Interleave { G = G, Phases = phases, Dx = Dx + first * ((long)G.C * G.H * G.W), Count = count });
         }
+    }
 
-        /// <summary>dx rows from the phase blocks: row 2a + p alternates phase (p, 0) and (p, 1) column by column.</summary>
-        private readonly void Interleave(int first, int count, float* scratch, ReadOnlySpan<long> starts)
+    /// <summary>
+    /// Item (block, k): row k of block <c>block</c> of S for the group's images. Each image's plane
+    /// is one copy, read from dr·OutW + ds floats further on (which leaves the shifted-in last
+    /// column and row holding their neighbours' values), then those are zeroed: late layers have
+    /// 4-pixel rows, where a copy per row costs more than the floats it moves.
+    /// </summary>
+    private struct ShiftedRows : IParallelWork
+    {
+        public ConvGeometry G;
+        public float* Dy, Stacked;
+        public int Count;
+
+        public readonly void Execute(int item)
         {
-            int h0 = PhaseExtent(G.H, 0), h1 = PhaseExtent(G.H, 1);
-            int w0 = PhaseExtent(G.W, 0), w1 = PhaseExtent(G.W, 1);
-            for (int i = 0; i < count; i++)
+            int block = item / G.K, k = item - block * G.K;
+            var (dr, ds) = Shift(block);
+            int planes = G.OutH * G.OutW;
+            int skip = dr * G.OutW + ds;
+            float* dst = Stacked + (long)item * Count * planes;
+            for (int i = 0; i < Count; i++, dst += planes)
             {
-                float* image = Dx + (first + i) * ((long)G.C * G.H * G.W);
-                for (int c = 0; c < G.C; c++)
+                Packing.CopyRun(Dy + ((long)i * G.K + k) * planes + skip, dst, planes - skip);
+                if (dr == 1) new Span<float>(dst + planes - G.OutW, G.OutW).Clear();
+                if (ds == 1)
                 {
-                    float* plane = image + (long)c * G.H * G.W;
-                    for (int ih = 0; ih < G.H; ih++)
-                    {
-                        int p = ih & 1, a = ih >> 1, hp = p == 0 ? h0 : h1;
-                        // Block of phase (p, q): (C, count·hp·wq); image i, channel c, row a starts at ((c·count + i)·hp + a)·wq.
-                        float* evens = scratch + starts[2 * p] + (((long)c * count + i) * hp + a) * w0;
-                        float* odds = scratch + starts[2 * p + 1] + (((long)c * count + i) * hp + a) * w1;
-                        Merge(evens, odds, plane + (long)ih * G.W, G.W);
-                    }
+                    for (int a = G.OutW - 1; a < planes; a += G.OutW) dst[a] = 0f;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Item (n, c): dx rows of image n, channel c from the phase blocks, each (C, Count·OutH·OutW):
+    /// row 2a + p alternates phase (p, 0) and (p, 1) column by column.
+    /// </summary>
+    private struct Interleave : IParallelWork
+    {
+        public ConvGeometry G;
+        public float* Phases, Dx;
+        public int Count;
+
+        public readonly void Execute(int item)
+        {
+            int i = item / G.C, c = item - i * G.C;
+            int planes = G.OutH * G.OutW;
+            long block = (long)G.C * Count * planes;
+            float* plane = Dx + ((long)i * G.C + c) * G.H * G.W;
+            float* origin = Phases + ((long)c * Count + i) * planes;
+            for (int ih = 0; ih < G.H; ih++)
+            {
+                int p = ih & 1;
+                float* evens = origin + 2 * p * block + (long)(ih >> 1) * G.OutW;
+                Merge(evens, evens + block, plane + (long)ih * G.W, G.W);
             }
         }
     }
@@ -148,84 +205,5 @@ internal static unsafe class SubPixelDataGradient
             row[w + 1] = *odds++;
         }
         if (w < width) row[w] = *evens;
-    }
-
-    /// <summary>
-    /// B_pq of a run of images as a GEMM panel source: row t·K + k, column (n, a, b) is
-    /// dy[n, k, a + dr_t, b + ds_t], zero where that falls past dy's last row or column. A panel's
-    /// columns are split once into runs within one phase row; each row of B is then a contiguous
-    /// copy per run.
-    /// </summary>
-    private readonly struct PhasePanels(ConvGeometry g, float* dy, int p, int q, int hp, int wp) : IPanelSource
-    {
-        private readonly ConvGeometry _g = g;
-        private readonly float* _dy = dy;
-        private readonly int _p = p, _q = q, _hp = hp, _wp = wp;
-
-        public void Pack(int p0, int kc, int j0, int cols, int nr, float* dst)
-        {
-            Span<Run> runs = stackalloc Run[nr];
-            int colTaps = PhaseTaps(_q);
-            int planes = _g.OutH * _g.OutW;
-            for (int jr = 0; jr < cols; jr += nr, dst += (long)kc * nr)
-            {
-                int width = Math.Min(nr, cols - jr);
-                int count = Split(j0 + jr, width, runs);
-                float* d = dst;
-                for (int row = p0; row < p0 + kc; row++, d += nr)
-                {
-                    int t = row / _g.K, k = row - t * _g.K;
-                    int dr = AxisTap(_p, t / colTaps).Shift, ds = AxisTap(_q, t % colTaps).Shift;
-                    float* plane = _dy + (long)k * planes;
-                    foreach (var run in runs[..count])
-                    {
-                        int oh = run.A + dr;
-                        float* out_ = d + run.Column;
-                        if (oh >= _g.OutH)
-                        {
-                            new Span<float>(out_, run.Length).Clear();
-                            continue;
-                        }
-                        float* src = plane + run.Image + (long)oh * _g.OutW + run.B + ds;
-                        // Only the odd phase's shifted tap can step past the last column, and only at the row's end.
-                        int inside = Math.Min(run.Length, _g.OutW - run.B - ds);
-                        CopyShort(src, out_, inside);
-                        for (int i = inside; i < run.Length; i++) out_[i] = 0f;
-                    }
-                    if (width < nr) new Span<float>(d + width, nr - width).Clear();
-                }
-            }
-        }
-
-        /// <summary>Columns [Column, Column + Length) of a panel: image offset, phase row a, first phase column b.</summary>
-        private readonly record struct Run(int Column, int Length, long Image, int A, int B);
-
-        private int Split(int j, int width, Span<Run> runs)
-        {
-            int phasePlane = _hp * _wp;
-            long dyImage = (long)_g.K * _g.OutH * _g.OutW;
-            int count = 0;
-            for (int column = 0; column < width;)
-            {
-                int n = j / phasePlane, rest = j - n * phasePlane;
-                int a = rest / _wp, b = rest - a * _wp;
-                int length = Math.Min(_wp - b, width - column);
-                runs[count++] = new Run(column, length, n * dyImage, a, b);
-                column += length;
-                j += length;
-            }
-            return count;
-        }
-
-        private static void CopyShort(float* src, float* dst, int length)
-        {
-            // Late layers copy runs of 4 or 8: a plain loop beats any call there.
-            if (length >= 16)
-            {
-                Packing.CopyRun(src, dst, length);
-                return;
-            }
-            for (int i = 0; i < length; i++) dst[i] = src[i];
-        }
     }
 }
