@@ -22,7 +22,7 @@ public sealed class ConvAutotuneTests : IDisposable
     }
 
     // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's three
-    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM + Col2Im, sub-pixel), including Winograd where the fixed
+    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel), including Winograd where the fixed
     // rule would not use it (6×6 and 2×2 outputs, mostly wasted tiles; a 16 × 16-channel filter gradient).
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
@@ -43,6 +43,8 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(2, 7, 1, 2, 9, 2, 3)]
     [InlineData(1, 5, 2, 1, 3, 2, 3)]
     [InlineData(2, 33, 34, 35, 17, 2, 3)]
+    [InlineData(1, 5, 7, 9, 3, 2, 1)] // a 1×1 stride-2 shortcut of odd size (the padded GEMM forward: phases without padding)
+    [InlineData(3, 9, 8, 10, 21, 2, 1)]
     public void Every_candidate_matches_the_reference_before_it_may_win(int n, int c, int h, int w, int k, int stride, int kernel)
     {
         var g = new ConvGeometry(n, c, h, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2);
