@@ -122,7 +122,7 @@ internal static unsafe class SubPixelDataGradient
                 Sgemm.Run(false, false, G.C, columns, depth, 1f, Filters + FilterOffset(G, phase), depth,
                     stacked + (long)block * G.K * columns, columns, 0f, phases + (long)phase * G.C * columns, columns, parallelGemm);
             }
-            CpuParallel.For(count * G.C, new Interleave { G = G, Phases = phases, Dx = Dx + first * ((long)G.C * G.H * G.W), Count = count });
+            CpuParallel.For(G.C, new Interleave { G = G, Phases = phases, Dx = Dx + first * ((long)G.C * G.H * G.W), Count = count });
         }
     }
 
@@ -158,8 +158,8 @@ internal static unsafe class SubPixelDataGradient
     }
 
     /// <summary>
-    /// Item (n, c): dx rows of image n, channel c from the phase blocks, each (C, Count·OutH·OutW):
-    /// row 2a + p alternates phase (p, 0) and (p, 1) column by column.
+    /// Channel c of the group's dx from the phase blocks, each (C, Count·OutH·OutW): row 2a + p
+    /// alternates phase (p, 0) and (p, 1) column by column.
     /// </summary>
     private struct Interleave : IParallelWork
     {
@@ -167,18 +167,18 @@ internal static unsafe class SubPixelDataGradient
         public float* Phases, Dx;
         public int Count;
 
-        public readonly void Execute(int item)
+        public readonly void Execute(int c)
         {
-            int i = item / G.C, c = item - i * G.C;
-            int planes = G.OutH * G.OutW;
-            long block = (long)G.C * Count * planes;
-            float* plane = Dx + ((long)i * G.C + c) * G.H * G.W;
-            float* origin = Phases + ((long)c * Count + i) * planes;
-            for (int ih = 0; ih < G.H; ih++)
+            long planes = G.OutH * G.OutW, block = G.C * Count * planes;
+            for (int i = 0; i < Count; i++)
             {
-                int p = ih & 1;
-                float* evens = origin + 2 * p * block + (long)(ih >> 1) * G.OutW;
-                Merge(evens, evens + block, plane + (long)ih * G.W, G.W);
+                float* plane = Dx + ((long)i * G.C + c) * G.H * G.W;
+                float* origin = Phases + (c * Count + i) * planes;
+                for (int ih = 0; ih < G.H; ih++)
+                {
+                    float* evens = origin + (ih & 1) * 2 * block + (ih >> 1) * G.OutW;
+                    Merge(evens, evens + block, plane + (long)ih * G.W, G.W);
+                }
             }
         }
     }
