@@ -11,6 +11,7 @@ namespace AutoLoRa.Cpu;
 ///   forward          y_n (K, P)       = W (K, C·R·S) · col(x_n)
 ///   backward data    stride 1: dx = conv(dy; W transposed to (C, K) and flipped in R, S; pad R−1−pad)
 ///                    otherwise: dcol (C·R·S, P) = Wᵀ · dy_n, then dx_n = Col2Im(dcol)
+///                    3×3 stride 2 pad 1, also: four sub-pixel phases of dx, each a stride-1 GEMM of dy (SubPixelDataGradient)
 ///   backward filter  dW (K, C·R·S)  = Σ_n dy_n · col(x_n)ᵀ
 /// </code>
 /// <para>
