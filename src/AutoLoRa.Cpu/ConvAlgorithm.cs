@@ -35,6 +35,14 @@ public enum ConvAlgorithm
     /// </summary>
     WinogradSmallBlocks,
 
+    /// <summary>
+    /// Winograd F(4×4, 3×3) shared stage by stage like <see cref="WinogradShared"/>, in blocks of up
+    /// to 64 MiB (a whole batch of either ResNet-18 workload): the transformed filter streams
+    /// through the multiply stage once per call, where 4 MiB blocks stream it once per block, at
+    /// the price of V and M spilling from L2 to L3.
+    /// </summary>
+    WinogradLargeBlocks,
+
     /// <summary>Direct convolution from zero-padded images, vectorised along output rows (rows of whole vectors).</summary>
     Direct,
 
@@ -60,9 +68,10 @@ public enum ConvAlgorithm
 /// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
-    private static readonly string[] Names = ["winograd", "winograd-per-core", "winograd-small-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded"];
+    private static readonly string[] Names =
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

@@ -58,7 +58,7 @@ public sealed class ConvAutotuneTests : IDisposable
             foreach (var algorithm in candidates)
             {
                 backend.ConvolutionOverride = algorithm;
-                bool winograd = algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks;
+                bool winograd = WinogradConvolution.IsSchedule(algorithm);
                 // Winograd's transforms round (see CpuConvolutionTests); the others sum the same products in another order.
                 float atol = winograd ? 2e-5f * MathF.Sqrt(9 * Math.Max(c, k)) : 1e-4f;
                 string what = $"{algorithm.Name()} {pass} {g}";
