@@ -9,8 +9,9 @@ namespace AutoLoRa.Cpu;
 /// <see cref="SteadyTolerance"/> of its fastest (a fastest call confirmed, not one lucky or one slow
 /// moment), up to <see cref="MaxRounds"/>: a quiet machine pays <see cref="MinRounds"/> rounds, a busy
 /// one at most <see cref="MaxRounds"/>. A candidate whose fastest is more than
-/// <see cref="DropFactor"/> times the leader's after two rounds cannot win and leaves the race, so the
-/// slow algorithms stop costing time. The decisions are pure functions of the recorded times, so
+/// <see cref="DropFactor"/> times the leader's after two rounds cannot win and leaves the race, and
+/// past <see cref="MinRounds"/> only candidates within <see cref="ContenderFactor"/> of the leader
+/// are timed on, so the extra rounds of a busy machine time the one or two that could still win. The decisions are pure functions of the recorded times, so
 /// scripted times test them.
 /// </summary>
 public sealed class ConvCandidateTiming
@@ -26,6 +27,9 @@ public sealed class ConvCandidateTiming
 
     /// <summary>How many times slower than the leader a candidate may be (after two rounds) and stay in the race.</summary>
     public const double DropFactor = 1.5;
+
+    /// <summary>How many times slower than the leader a candidate may be after <see cref="MinRounds"/> and still be timed (10 %).</summary>
+    public const double ContenderFactor = 1.10;
 
     private readonly long[] _fastest;
     private readonly long[] _second;
@@ -79,7 +83,8 @@ public sealed class ConvCandidateTiming
         long leader = _fastest[Best];
         for (int i = 0; i < Count; i++)
         {
-            if (Rounds >= 2 && !_dropped[i] && _fastest[i] > DropFactor * leader) _dropped[i] = true;
+            double factor = Rounds >= MinRounds ? ContenderFactor : DropFactor;
+            if (Rounds >= 2 && _fastest[i] > factor * leader) _dropped[i] = true;
         }
         if (Rounds < MinRounds) return true;
         if (Rounds >= MaxRounds) return false;

@@ -74,6 +74,29 @@ public sealed class ConvCandidateTimingTests
     }
 
     [Fact]
+    public void Rounds_past_the_minimum_time_only_the_contenders()
+    {
+        // Neither A's calls nor C's (3 % to 5 % behind A) ever confirm one another; B is steady but 20 % behind.
+        var timing = new ConvCandidateTiming(3);
+        bool more = true;
+        var calls = new int[3];
+        while (more)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                if (!timing.InRace(i)) continue;
+                calls[i]++;
+                timing.Record(i, i switch { 0 => 1000 - 50 * timing.Rounds, 1 => 1200, _ => 1030 - 50 * timing.Rounds });
+            }
+            more = timing.EndRound();
+        }
+        Assert.Equal(ConvCandidateTiming.MaxRounds, timing.Rounds);
+        Assert.Equal(ConvCandidateTiming.MinRounds, calls[1]);
+        Assert.Equal(ConvCandidateTiming.MaxRounds, calls[2]);
+        Assert.Equal(0, timing.Best);
+    }
+
+    [Fact]
     public void A_tie_goes_to_the_first_candidate_the_fixed_rules_preference()
     {
         var timing = Play(3, (_, i) => i == 0 ? 120 : 100);
