@@ -210,8 +210,10 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
             var rates = row.Groups[2].Value.Split(", ").Select(c => c.Split(' ')).ToDictionary(c => c[0], c => double.Parse(c[1], inv));
             string mine = chosen[Array.IndexOf(["forward", "data", "filter"], row.Groups[1].Value)];
             double ratio = double.Parse(row.Groups[3].Value, inv);
-            Assert.Equal(rates.Values.Max() / rates[mine], ratio, 0.01 + 0.1 / rates[mine]);
-            Assert.True(ratio >= 1.0, line);
+            // Slack: the ratio's own rounding to 0.01, and the rates' to 0.1 carried through the division.
+            double best = rates.Values.Max(), expected = best / rates[mine];
+            double slack = 0.006 + expected * (0.05 / best + 0.05 / rates[mine]);
+            Assert.InRange(ratio, expected - slack, expected + slack);
             if (ratio > 1.03) Assert.True(row.Groups[4].Success, $"not flagged: {line}");
             if (ratio < 1.03) Assert.False(row.Groups[4].Success, $"flagged: {line}");
             passes++;
