@@ -77,7 +77,8 @@ internal static unsafe class WinogradConvolution
         int copies = alone ? CpuParallel.WorkerCount : 1;
         var plan = new WinogradPlan(g, BlockFloats(alone || smallBlocks));
         // U of a filter met before is reused (see WinogradFilterCache); otherwise transformed into a slot or the scratch.
-        float* filter = scratch.FilterTransforms.Find(g, w, flippedTranspose, plan.FilterFloats, out bool transform);
+        float* filter = scratch.FilterTransforms.Find(g, w,
+            flippedTranspose ? WinogradFilterCache.FilterForm.WinogradFlipped : WinogradFilterCache.FilterForm.Winograd, plan.FilterFloats, out bool transform);
         if (filter == null) filter = scratch.WinogradFilter(plan.FilterFloats);
         float* images = scratch.WinogradImages(plan.ImagesFloats * copies);
         float* v = scratch.WinogradInputs(plan.InputFloats * copies);
