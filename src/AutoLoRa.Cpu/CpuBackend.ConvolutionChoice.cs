@@ -6,8 +6,8 @@ namespace AutoLoRa.Cpu;
 /// <summary>
 /// Which algorithm each convolution runs. With <see cref="Autotune"/> (the default) the first call
 /// of a shape and pass runs every applicable candidate on its own operands — once to warm up (its
-/// scratch grows, pages fault in), then <see cref="TimedRounds"/> rounds in turn, keeping each
-/// candidate's fastest — and keeps the winner in <see cref="ConvChoiceCache"/>, shared by every
+/// scratch grows, pages fault in), then in interleaved rounds until each one's fastest call is
+/// confirmed (<see cref="ConvCandidateTiming"/>) — and keeps the winner in <see cref="ConvChoiceCache"/>, shared by every
 /// CPU backend of the process and saved per CPU under the user's cache directory. Later calls look
 /// the winner up (no allocation, no timing). Without it, a fixed rule written for Zen 4 decides.
 /// Every candidate is correct for the shapes it applies to (each is tested against the reference,
@@ -15,9 +15,6 @@ namespace AutoLoRa.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
-    /// <summary>Timed rounds over the candidates after the warm-up round; the fastest of each is compared.</summary>
-    private const int TimedRounds = 3;
-
     private ConvChoiceCache? _choiceCache;
 
     /// <summary>
@@ -150,24 +147,21 @@ public sealed partial class CpuBackend
         var key = new ConvChoiceKey(pass, Winograd, g);
         if (ChoiceCache.TryGet(key, out var known) && candidates.Contains(known)) return known;
 
-        Span<long> fastest = stackalloc long[count];
-        fastest.Fill(long.MaxValue);
-        for (int round = 0; round <= TimedRounds; round++)
+        // The warm-up call of each candidate grows its scratch and faults its pages in, untimed.
+        for (int i = 0; i < count; i++) run.Run(candidates[i]);
+        var timing = new ConvCandidateTiming(count);
+        do
         {
             for (int i = 0; i < count; i++)
             {
+                if (!timing.InRace(i)) continue;
                 long start = Stopwatch.GetTimestamp();
                 run.Run(candidates[i]);
-                long elapsed = Stopwatch.GetTimestamp() - start;
-                if (round == 0) continue;
-                fastest[i] = Math.Min(fastest[i], elapsed);
+                timing.Record(i, Stopwatch.GetTimestamp() - start);
             }
         }
-        int best = 0;
-        for (int i = 1; i < count; i++)
-        {
-            if (fastest[i] < fastest[best]) best = i;
-        }
+        while (timing.EndRound());
+        int best = timing.Best;
         ChoiceCache.Store(key, candidates[best]);
         return candidates[best];
     }
