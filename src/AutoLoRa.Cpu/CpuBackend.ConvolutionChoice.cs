@@ -6,8 +6,8 @@ namespace AutoLoRa.Cpu;
 /// <summary>
 /// Which algorithm each convolution runs. With <see cref="Autotune"/> (the default) the first call
 /// of a shape and pass runs every applicable candidate on its own operands — once to warm up (its
-/// scratch grows, pages fault in), then <see cref="TimedRounds"/> rounds in turn, keeping each
-/// candidate's fastest — and keeps the winner in <see cref="ConvChoiceCache"/>, shared by every
+/// scratch grows, pages fault in), then in interleaved rounds until each one's fastest call is
+/// confirmed (<see cref="ConvCandidateTiming"/>) — and keeps the winner in <see cref="ConvChoiceCache"/>, shared by every
 /// CPU backend of the process and saved per CPU under the user's cache directory. Later calls look
 /// the winner up (no allocation, no timing). Without it, a fixed rule written for Zen 4 decides.
 /// Every candidate is correct for the shapes it applies to (each is tested against the reference,
@@ -15,9 +15,6 @@ namespace AutoLoRa.Cpu;
 /// </summary>
 public sealed partial class CpuBackend
 {
-    /// <summary>Timed rounds over the candidates after the warm-up round; the fastest of each is compared.</summary>
-    private const int TimedRounds = 3;
-
     private ConvChoiceCache? _choiceCache;
 
     /// <summary>
@@ -60,7 +57,7 @@ public sealed partial class CpuBackend
         return ChoiceCache.TryGet(new ConvChoiceKey(pass, Winograd, g), out var chosen) ? chosen : null;
     }
 
-    internal const int MaxCandidates = 6;
+    internal const int MaxCandidates = 7;
 
     /// <summary>The algorithms that can run a pass of <paramref name="g"/>, in the fixed rule's order of preference; returns how many.</summary>
     internal static int Candidates(in ConvGeometry g, ConvPass pass, bool winograd, Span<ConvAlgorithm> into)
@@ -74,12 +71,14 @@ public sealed partial class CpuBackend
             case ConvPass.DataGradient:
                 if (StrideOneData(g)) count = ForwardCandidates(TransposedGeometry(g), winograd, into);
                 into[count++] = ConvAlgorithm.GemmCol2Im;
+                if (SubPixelDataGradient.Applies(g)) into[count++] = ConvAlgorithm.SubPixel;
                 break;
             case ConvPass.FilterGradient:
                 if (winograd && WinogradConvolution.Fits(g))
                 {
                     into[count++] = ConvAlgorithm.WinogradShared;
                     into[count++] = ConvAlgorithm.WinogradSmallBlocks;
+                    into[count++] = ConvAlgorithm.WinogradLargeBlocks;
                 }
                 if (DirectConvolution.AppliesToFilter(g)) into[count++] = ConvAlgorithm.Direct;
                 into[count++] = ConvAlgorithm.Gemm;
@@ -96,9 +95,12 @@ public sealed partial class CpuBackend
             into[count++] = ConvAlgorithm.WinogradShared;
             into[count++] = ConvAlgorithm.WinogradPerCore;
             into[count++] = ConvAlgorithm.WinogradSmallBlocks;
+            into[count++] = ConvAlgorithm.WinogradLargeBlocks;
         }
         if (DirectConvolution.Applies(g)) into[count++] = ConvAlgorithm.Direct;
         into[count++] = ConvAlgorithm.Gemm;
+        // A strided 1×1 reads a quarter of the image, so copying all of it first measured up to twice as slow.
+        if ((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S > 1) into[count++] = ConvAlgorithm.GemmPadded;
         return count;
     }
 
@@ -145,24 +147,21 @@ public sealed partial class CpuBackend
         var key = new ConvChoiceKey(pass, Winograd, g);
         if (ChoiceCache.TryGet(key, out var known) && candidates.Contains(known)) return known;
 
-        Span<long> fastest = stackalloc long[count];
-        fastest.Fill(long.MaxValue);
-        for (int round = 0; round <= TimedRounds; round++)
+        // The warm-up call of each candidate grows its scratch and faults its pages in, untimed.
+        for (int i = 0; i < count; i++) run.Run(candidates[i]);
+        var timing = new ConvCandidateTiming(count);
+        do
         {
             for (int i = 0; i < count; i++)
             {
+                if (!timing.InRace(i)) continue;
                 long start = Stopwatch.GetTimestamp();
                 run.Run(candidates[i]);
-                long elapsed = Stopwatch.GetTimestamp() - start;
-                if (round == 0) continue;
-                fastest[i] = Math.Min(fastest[i], elapsed);
+                timing.Record(i, Stopwatch.GetTimestamp() - start);
             }
         }
-        int best = 0;
-        for (int i = 1; i < count; i++)
-        {
-            if (fastest[i] < fastest[best]) best = i;
-        }
+        while (timing.EndRound());
+        int best = timing.Best;
         ChoiceCache.Store(key, candidates[best]);
         return candidates[best];
     }
@@ -184,15 +183,14 @@ public sealed partial class CpuBackend
         {
             switch (algorithm)
             {
-                case ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks:
-                    WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Epilogue, Y, Scratch,
-                        alone: algorithm == ConvAlgorithm.WinogradPerCore, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
+                case var schedule when WinogradConvolution.IsSchedule(schedule):
+                    WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Epilogue, Y, Scratch, schedule);
                     break;
                 case ConvAlgorithm.Direct:
                     DirectConvolution.Forward(G, X, W, Bias, Epilogue, Y, Scratch);
                     break;
                 default:
-                    GemmForward(G, X, W, Bias, Epilogue, Y, Scratch);
+                    GemmForward(G, X, W, Bias, Epilogue, Y, Scratch, padded: algorithm == ConvAlgorithm.GemmPadded);
                     break;
             }
         }
@@ -207,6 +205,13 @@ public sealed partial class CpuBackend
 
         public readonly void Run(ConvAlgorithm algorithm)
         {
+            if (algorithm == ConvAlgorithm.SubPixel)
+            {
+                SubPixelDataGradient.Compute(G, Dy, W, Dx, Scratch);
+                // Not yet inside the four pieces' output stages: one pass over dx after them.
+                Epilogue.Apply(Dx, 0, G.N * G.C * G.H * G.W);
+                return;
+            }
             if (algorithm == ConvAlgorithm.GemmCol2Im)
             {
                 ForEachGroup(G.N, GroupSize(G), (long)G.C * G.R * G.S * GroupSize(G) * G.OutH * G.OutW, Scratch,
@@ -214,11 +219,10 @@ public sealed partial class CpuBackend
                 return;
             }
             var transposed = TransposedGeometry(G);
-            if (algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks)
+            if (WinogradConvolution.IsSchedule(algorithm))
             {
                 // The flipped, transposed filter is read in place by the filter transform.
-                WinogradConvolution.Forward(transposed, Dy, W, flippedTranspose: true, null, Epilogue, Dx, Scratch,
-                    alone: algorithm == ConvAlgorithm.WinogradPerCore, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
+                WinogradConvolution.Forward(transposed, Dy, W, flippedTranspose: true, null, Epilogue, Dx, Scratch, algorithm);
                 return;
             }
             float* flipped = Scratch.FlippedFilter((long)G.FilterSize);
@@ -238,8 +242,8 @@ public sealed partial class CpuBackend
         {
             switch (algorithm)
             {
-                case ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradSmallBlocks:
-                    WinogradFilterGradient.Compute(G, X, Dy, Dw, Scratch, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
+                case var schedule when WinogradConvolution.IsSchedule(schedule):
+                    WinogradFilterGradient.Compute(G, X, Dy, Dw, Scratch, schedule);
                     break;
                 case ConvAlgorithm.Direct:
                     DirectConvolution.BackwardFilter(G, X, Dy, Dw, Scratch);

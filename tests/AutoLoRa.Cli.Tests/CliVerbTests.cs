@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using AutoLoRa.Cpu;
 using AutoLoRa.Training.Recipes;
 using AutoLoRa.Training.Recipes.Settings;
@@ -187,6 +188,40 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
         // Without autotuning the fixed rule decides: the stem (3 input channels) cannot use Winograd, and its
         // 32-pixel rows are whole vectors, so all three passes run directly.
         Assert.Matches(@"stem .* direct / direct / direct", r.Output);
+    }
+
+    [Fact]
+    public void BenchConvCandidatesPrintTheChosenTimeRelativeToTheBest()
+    {
+        var r = Run("bench", "conv", "--workload", "r18w16-b64", "--reps", "1", "--candidates", "--no-autotune", "--backend", "cpu");
+        CliRunner.AssertOk(r);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        // A layer's row ends with its three passes' algorithms (the header's "(forward / data / filter)" does not match).
+        const string Algorithms = @"\s([a-z0-9?-]+) / ([a-z0-9?-]+) / ([a-z0-9?-]+)$";
+        string[] chosen = [];
+        int passes = 0;
+        foreach (var line in r.Output.Split('\n'))
+        {
+            var layer = Regex.Match(line, Algorithms);
+            if (!line.StartsWith(' ') && layer.Success) chosen = [layer.Groups[1].Value, layer.Groups[2].Value, layer.Groups[3].Value];
+            var row = Regex.Match(line, @"^\s+(forward|data|filter)\s+(.+); chosen/best (\d+\.\d\d)( \(over 1\.03\))?$");
+            if (!row.Success) continue;
+            // The printed ratio is the best candidate's printed rate over the chosen one's (GFLOP/s to 0.1).
+            var rates = row.Groups[2].Value.Split(", ").Select(c => c.Split(' ')).ToDictionary(c => c[0], c => double.Parse(c[1], inv));
+            string mine = chosen[Array.IndexOf(["forward", "data", "filter"], row.Groups[1].Value)];
+            double ratio = double.Parse(row.Groups[3].Value, inv);
+            // Slack: the ratio's own rounding to 0.01, and the rates' to 0.1 carried through the division.
+            double best = rates.Values.Max(), expected = best / rates[mine];
+            double slack = 0.006 + expected * (0.05 / best + 0.05 / rates[mine]);
+            Assert.InRange(ratio, expected - slack, expected + slack);
+            if (ratio > 1.03) Assert.True(row.Groups[4].Success, $"not flagged: {line}");
+            if (ratio < 1.03) Assert.False(row.Groups[4].Success, $"flagged: {line}");
+            passes++;
+        }
+        // Every layer has its three passes timed, each with its chosen algorithm among the candidates.
+        int layers = r.Output.Split('\n').Count(l => !l.StartsWith(' ') && Regex.IsMatch(l, Algorithms));
+        Assert.True(layers > 0, r.Output);
+        Assert.Equal(3 * layers, passes);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu;
@@ -11,8 +12,9 @@ namespace AutoLoRa.Cli.Bench;
 /// forward, data gradient and filter gradient, timed on the chosen backend with GFLOP/s
 /// (2·N·K·C·R·S·OutH·OutW per call) — the per-layer view behind a step's time. On the CPU backend
 /// each row also names the algorithm each pass ran (autotuned or fixed), and with
-/// <c>--candidates</c> every applicable algorithm is timed side by side in the same process, so the
-/// choice can be checked against the alternatives without comparing figures across processes.
+/// <c>--candidates</c> every applicable algorithm is timed side by side in the same process (in
+/// interleaved rounds), with the chosen one's time relative to the best's, so the choice can be
+/// checked against the alternatives without comparing figures across processes.
 /// </summary>
 internal static class ConvBench
 {
@@ -55,20 +57,71 @@ internal static class ConvBench
             {
                 foreach (var pass in passes)
                 {
-                    var timed = new List<string>();
-                    foreach (var algorithm in cpu!.ConvolutionCandidates(g, pass))
-                    {
-                        cpu.ConvolutionOverride = algorithm;
-                        try { timed.Add(string.Create(inv, $"{algorithm.Name()} {Rate(Call(pass)):0.0}")); }
-                        finally { cpu.ConvolutionOverride = null; }
-                    }
-                    output.WriteLine($"{"",-12}   {PassName(pass),-8} {string.Join(", ", timed)}");
+                    var algorithms = cpu!.ConvolutionCandidates(g, pass);
+                    var seconds = InterleavedMedians(cpu, algorithms, Call(pass), repetitions);
+                    output.WriteLine($"{"",-12}   {PassName(pass),-8} {CandidateLine(algorithms, seconds, cpu.ConvolutionChoice(g, pass), flops)}");
                 }
             }
             foreach (var b in new[] { x, w, dy, y, dx, dw }) b.Release();
         }
         return 0;
     }
+
+    /// <summary>
+    /// Median seconds of each algorithm over <paramref name="repetitions"/> rounds that call them in
+    /// turn (after two untimed calls each), so a moment of load falls on one sample of one algorithm
+    /// rather than on all of one algorithm's samples, as it would timing them one after the other.
+    /// </summary>
+    private static double[] InterleavedMedians(CpuBackend cpu, ConvAlgorithm[] algorithms, Action call, int repetitions)
+    {
+        var samples = new double[algorithms.Length][];
+        for (int i = 0; i < algorithms.Length; i++) samples[i] = new double[repetitions];
+        try
+        {
+            for (int round = -2; round < repetitions; round++)
+            {
+                for (int i = 0; i < algorithms.Length; i++)
+                {
+                    cpu.ConvolutionOverride = algorithms[i];
+                    long start = Stopwatch.GetTimestamp();
+                    call();
+                    cpu.Synchronize();
+                    if (round >= 0) samples[i][round] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                }
+            }
+        }
+        finally
+        {
+            cpu.ConvolutionOverride = null;
+        }
+        return samples.Select(Median).ToArray();
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    }
+
+    /// <summary>
+    /// One pass's candidates with their GFLOP/s, then the chosen algorithm's time relative to the
+    /// best candidate's ("chosen/best 1.00"), marked where it gives away more than
+    /// <see cref="ChosenOverBestLimit"/>: the autotuning target read off a run.
+    /// </summary>
+    internal static string CandidateLine(ConvAlgorithm[] algorithms, double[] seconds, ConvAlgorithm? chosen, double flops)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string line = string.Join(", ", algorithms.Select((a, i) => string.Create(inv, $"{a.Name()} {flops / seconds[i] / 1e9:0.0}")));
+        int index = chosen is { } c ? Array.IndexOf(algorithms, c) : -1;
+        if (index < 0) return line;
+        double ratio = ConvCandidateTiming.RelativeToBest(seconds, index);
+        string flag = ratio > ChosenOverBestLimit ? string.Create(inv, $" (over {ChosenOverBestLimit:0.00})") : "";
+        return line + string.Create(inv, $"; chosen/best {ratio:0.00}{flag}");
+    }
+
+    /// <summary>The most a chosen algorithm may give away against the best candidate timed beside it.</summary>
+    internal const double ChosenOverBestLimit = 1.03;
 
     private static string Choosing(CpuBackend? cpu) => cpu is null ? "" : cpu.Autotune ? "; algorithms autotuned" : "; algorithms fixed (--no-autotune)";
 
