@@ -18,7 +18,9 @@ public static partial class Ops
         RequireFloat(op, x);
         int rank = x.Shape.Rank;
         if (axis < 0 || axis + 1 >= rank) throw new ArgumentException($"{op}: axes {axis} and {axis + 1} are not both inside {x.Describe()}.");
-        var dims = x.Shape.ToArray();
+        // On the stack: this runs in every forward pass, and a warm step allocates nothing.
+        Span<int> dims = stackalloc int[rank];
+        x.Shape.AsSpan().CopyTo(dims);
         var (outer, a, b, inner) = SwapView(dims, axis);
         (dims[axis], dims[axis + 1]) = (dims[axis + 1], dims[axis]);
         var y = Tensor.Empty(x.Backend, new Shape(dims));
@@ -76,7 +78,7 @@ public static partial class Ops
     }
 
     /// <summary>dims viewed as (outer, a, b, inner) around the swapped pair.</summary>
-    private static (int Outer, int A, int B, int Inner) SwapView(int[] dims, int axis)
+    private static (int Outer, int A, int B, int Inner) SwapView(ReadOnlySpan<int> dims, int axis)
     {
         int outer = 1, inner = 1;
         for (int i = 0; i < axis; i++) outer *= dims[i];
