@@ -54,6 +54,20 @@ public sealed class VitCliTests : IClassFixture<VitCliTests.Workspace>
         Assert.Contains("vit-mini", inspect.Output);
     }
 
+    /// <summary>demo --arch vit --quick on the tiny data: the vit-mini plan's phases run and print the demo's table with both methods.</summary>
+    [Fact]
+    public void DemoQuickRunsTheVitOnGivenData()
+    {
+        var r = Run("demo", "--arch", "vit", "--quick", "--data", _w.DataDir, "--run-dir", "demo", "--backend", "cpu");
+        AssertOk(r);
+        Assert.Contains("(vit-mini)", r.Output);
+        Assert.Contains("AutoAttack acc (first 10)", r.Output);
+        Assert.Contains("Vanilla RFT", r.Output);
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, "demo", "vit-quick", "results.json")));
+        Assert.Equal(2, results.RootElement.GetProperty("rows").GetArrayLength());
+        Assert.Equal(10, results.RootElement.GetProperty("plan").GetProperty("AutoAttackImages").GetInt32());
+    }
+
     [Fact]
     public void TwinsIsRefusedWithTheReason()
     {

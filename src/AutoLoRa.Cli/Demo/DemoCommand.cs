@@ -39,8 +39,8 @@ internal static class DemoCommand
         backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
-            var plan = r.GetValue(quick) ? DemoPlan.Quick : DemoPlan.Default;
             var network = DemoModel.Parse(r.GetValue(arch)!);
+            var plan = network.Plan(r.GetValue(quick));
             string dir = network.RunDirectory(r.GetValue(runDir)!, r.GetValue(quick));
             string spec = r.GetValue(data) is { } d ? $"fashion-mnist:{d}" : "fashion-mnist";
             using var backend = backendOptions.Create(r, Console.Out);

@@ -8,11 +8,14 @@ namespace AutoLoRa.Cli.Demo;
 /// way to train a vision transformer from scratch: the methods' default learning rates (and
 /// AutoLoRa's automatic schedule from 0.01) are SGD's.
 /// </summary>
-internal sealed record DemoModel(string Name, string Architecture, OptimizerKind Optimizer, float? LearningRate)
+internal sealed record DemoModel(string Name, string Architecture, OptimizerKind Optimizer, float? LearningRate, DemoPlan DefaultPlan, DemoPlan QuickPlan)
 {
-    public static DemoModel ResNet { get; } = new("resnet", "resnet-mini", OptimizerKind.Sgd, null);
+    public static DemoModel ResNet { get; } = new("resnet", "resnet-mini", OptimizerKind.Sgd, null, DemoPlan.Default, DemoPlan.Quick);
 
-    public static DemoModel Vit { get; } = new("vit", "vit-mini", OptimizerKind.AdamW, 1e-3f);
+    public static DemoModel Vit { get; } = new("vit", "vit-mini", OptimizerKind.AdamW, 1e-3f, DemoPlan.VitDefault, DemoPlan.VitQuick);
+
+    /// <summary>This network's plan: its own sizes, since a ViT's costs are not a ResNet's (<see cref="DemoPlan.VitDefault"/>).</summary>
+    public DemoPlan Plan(bool quick) => quick ? QuickPlan : DefaultPlan;
 
     /// <exception cref="ArgumentException">Neither resnet nor vit.</exception>
     public static DemoModel Parse(string name) => name switch
