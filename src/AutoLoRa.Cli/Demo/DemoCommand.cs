@@ -99,6 +99,7 @@ internal static class DemoCommand
     {
         Optimizer = network.Optimizer,
         LearningRate = network.LearningRate,
+        LearningRateMilestones = network.LearningRateMilestones,
         Method = method,
         Epochs = epochs,
         RunDirectory = runDir,
