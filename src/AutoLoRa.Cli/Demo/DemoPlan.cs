@@ -27,16 +27,19 @@ internal sealed record DemoPlan(int PretrainImages, int PretrainEpochs, int Fine
     /// --quick run): a PGD-AT image-epoch costs about 33 ms, and standard AutoAttack a nearly fixed
     /// ~25 s per model however few images it gets, because its thousands of small-batch passes
     /// (Square's 5,000 queries, APGD-T's and FAB-T's 4 × 100 iterations) are per-call overhead, not
-    /// per-image work. So the budget (about 4 minutes on 2 idle cores) goes to pre-training first —
-    /// fine-tuning a backbone that is not yet robust would compare nothing — at 2,500 images × 3
-    /// epochs; fine-tuning gets 800 images × 2 epochs per method, PGD-20 400 test images (a standard
-    /// error of ±2.5 points at 50 %), AutoAttack the first 25.
+    /// per-image work. So most of the budget goes to pre-training — fine-tuning a backbone that is
+    /// not yet robust would compare nothing — at 2,500 images × 3 epochs; fine-tuning gets 800
+    /// images × 2 epochs per method, PGD-20 400 test images (a standard error of ±2.5 points at
+    /// 50 %), AutoAttack the first 25. Measured: 268 s of CPU time (23 minutes of wall time on 2
+    /// cores shared with four other builds, load average 13–17), about 2½ minutes on 2 idle cores by
+    /// the ResNet demo's CPU-to-wall ratio (an estimate, not a quiet measurement).
     /// </summary>
     public static DemoPlan VitDefault { get; } = new(PretrainImages: 2500, PretrainEpochs: 3, FineTuneImages: 800, FineTuneEpochs: 2, TestImages: 400, AutoAttackImages: 25, Width: 64);
 
     /// <summary>
     /// The vit-mini's smoke run: every phase once on a few hundred images. AutoAttack's nearly fixed
-    /// cost per model (see <see cref="VitDefault"/>) is most of it.
+    /// cost per model (see <see cref="VitDefault"/>) is most of it: 52 s of CPU time measured (10
+    /// minutes of wall time under the load above).
     /// </summary>
     public static DemoPlan VitQuick { get; } = new(PretrainImages: 400, PretrainEpochs: 1, FineTuneImages: 200, FineTuneEpochs: 1, TestImages: 100, AutoAttackImages: 10, Width: 64);
 }
