@@ -35,6 +35,14 @@ public enum ConvAlgorithm
     /// </summary>
     WinogradSmallBlocks,
 
+    /// <summary>
+    /// Winograd F(4×4, 3×3) shared stage by stage like <see cref="WinogradShared"/>, in blocks of up
+    /// to 64 MiB (a whole batch of either ResNet-18 workload): the transformed filter streams
+    /// through the multiply stage once per call, where 4 MiB blocks stream it once per block, at
+    /// the price of V and M spilling from L2 to L3.
+    /// </summary>
+    WinogradLargeBlocks,
+
     /// <summary>Direct convolution from zero-padded images, vectorised along output rows (rows of whole vectors).</summary>
     Direct,
 
@@ -43,14 +51,27 @@ public enum ConvAlgorithm
 
     /// <summary>Data gradient as dcol = Wᵀ·dy followed by the scatter-add Col2Im (any geometry).</summary>
     GemmCol2Im,
+
+    /// <summary>
+    /// Data gradient of a 3×3 stride-2 pad-1 convolution as four stride-1 sub-pixel phases, each a
+    /// GEMM of dy with a 1×1, 1×2, 2×1 or 2×2 sub-filter (no Col2Im scatter, no multiplication by zero).
+    /// </summary>
+    SubPixel,
+
+    /// <summary>
+    /// Forward of a strided convolution wider than 1×1 by <see cref="Gemm"/>'s implicit GEMM, its panels packed from
+    /// zero-padded, column-phase-split copies of the images (contiguous runs) instead of gathered from them.
+    /// </summary>
+    GemmPadded,
 }
 
 /// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
-    private static readonly string[] Names = ["winograd", "winograd-per-core", "winograd-small-blocks", "direct", "gemm", "gemm-col2im"];
+    private static readonly string[] Names =
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, direct, gemm, gemm-col2im.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

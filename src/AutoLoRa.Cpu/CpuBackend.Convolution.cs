@@ -11,6 +11,7 @@ namespace AutoLoRa.Cpu;
 ///   forward          y_n (K, P)       = W (K, C·R·S) · col(x_n)
 ///   backward data    stride 1: dx = conv(dy; W transposed to (C, K) and flipped in R, S; pad R−1−pad)
 ///                    otherwise: dcol (C·R·S, P) = Wᵀ · dy_n, then dx_n = Col2Im(dcol)
+///                    3×3 stride 2 pad 1, also: four sub-pixel phases of dx, each a stride-1 GEMM of dy (SubPixelDataGradient)
 ///   backward filter  dW (K, C·R·S)  = Σ_n dy_n · col(x_n)ᵀ
 /// </code>
 /// <para>
@@ -179,12 +180,24 @@ public sealed partial class CpuBackend
 
     private void ReturnConvScratch(ConvScratch scratch) => Volatile.Write(ref _convScratch, scratch);
 
-    /// <summary>y by implicit GEMM over groups of images (see the class remarks).</summary>
-    private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch)
+    /// <summary>
+    /// y by implicit GEMM over groups of images (see the class remarks), its panels packed from the
+    /// images or, with <paramref name="padded"/>, from zero-padded column-phase-split copies made
+    /// first (<see cref="PaddedPanels"/>: contiguous copies where a strided layer's packing gathers).
+    /// </summary>
+    private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, float* y, ConvScratch scratch, bool padded = false)
     {
         int group = GroupSize(g);
-        ForEachGroup(g.N, group, group == 1 ? 0 : (long)g.K * group * g.OutH * g.OutW, scratch,
-            new ForwardGroup { G = g, X = x, W = w, Bias = bias, Y = y });
+        var work = new ForwardGroup { G = g, X = x, W = w, Bias = bias, Y = y };
+        if (padded)
+        {
+            work.Layout = new PaddedLayout(g);
+            work.Padded = scratch.PaddedImages(work.Layout.ImageSize * g.N);
+            work.TapOffsets = scratch.TapOffsets(g.C * g.R * g.S);
+            DirectConvolution.FillTapOffsets(work.Layout, work.TapOffsets);
+            CpuParallel.For(g.N, new DirectConvolution.PadImages { Layout = work.Layout, X = x, Padded = work.Padded });
+        }
+        ForEachGroup(g.N, group, group == 1 ? 0 : (long)g.K * group * g.OutH * g.OutW, scratch, work);
     }
 
     /// <summary>Images per GEMM: enough for <see cref="GroupColumns"/> columns, at most the batch.</summary>
@@ -216,7 +229,7 @@ public sealed partial class CpuBackend
     /// single-threaded GEMMs, or — with fewer groups than workers — group after group with
     /// multi-threaded GEMMs.
     /// </summary>
-    private static unsafe void ForEachGroup<TWork>(int images, int group, long scratchLength, ConvScratch scratch, TWork work)
+    internal static unsafe void ForEachGroup<TWork>(int images, int group, long scratchLength, ConvScratch scratch, TWork work)
         where TWork : struct, IConvGroupWork
     {
         int groups = (images + group - 1) / group;
@@ -241,7 +254,7 @@ public sealed partial class CpuBackend
         work.Run(first, Math.Min(group, images - first), scratch, parallelGemm);
     }
 
-    private unsafe interface IConvGroupWork
+    internal unsafe interface IConvGroupWork
     {
         /// <summary>Images [first, first + count) of the batch, in the running worker's own <paramref name="scratch"/>.</summary>
         void Run(int first, int count, float* scratch, bool parallelGemm);
@@ -272,12 +285,22 @@ public sealed partial class CpuBackend
         public ConvGeometry G;
         public float* X, W, Bias, Y;
 
+        /// <summary>The padded copies of the whole batch and each tap's offset in them, or null to pack from X.</summary>
+        public float* Padded;
+        public int* TapOffsets;
+        public PaddedLayout Layout;
+
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
+        {
+            if (Padded != null) Multiply(new PaddedPanels(Layout, Padded + first * Layout.ImageSize, TapOffsets), first, count, scratch, parallelGemm);
+            else Multiply(new Im2ColPanels(G, X + first * ((long)G.C * G.H * G.W)), first, count, scratch, parallelGemm);
+        }
+
+        private readonly void Multiply<TSource>(TSource source, int first, int count, float* scratch, bool parallelGemm) where TSource : struct, IPanelSource
         {
             int planes = G.OutH * G.OutW;
             int taps = G.C * G.R * G.S;
             long outputSize = (long)G.K * planes;
-            var source = new Im2ColPanels(G, X + first * ((long)G.C * G.H * G.W));
             if (count == 1)
             {
                 float* yn = Y + first * outputSize;

@@ -60,7 +60,7 @@ public sealed partial class CpuBackend
         return ChoiceCache.TryGet(new ConvChoiceKey(pass, Winograd, g), out var chosen) ? chosen : null;
     }
 
-    internal const int MaxCandidates = 6;
+    internal const int MaxCandidates = 7;
 
     /// <summary>The algorithms that can run a pass of <paramref name="g"/>, in the fixed rule's order of preference; returns how many.</summary>
     internal static int Candidates(in ConvGeometry g, ConvPass pass, bool winograd, Span<ConvAlgorithm> into)
@@ -74,12 +74,14 @@ public sealed partial class CpuBackend
             case ConvPass.DataGradient:
                 if (StrideOneData(g)) count = ForwardCandidates(TransposedGeometry(g), winograd, into);
                 into[count++] = ConvAlgorithm.GemmCol2Im;
+                if (SubPixelDataGradient.Applies(g)) into[count++] = ConvAlgorithm.SubPixel;
                 break;
             case ConvPass.FilterGradient:
                 if (winograd && WinogradConvolution.Fits(g))
                 {
                     into[count++] = ConvAlgorithm.WinogradShared;
                     into[count++] = ConvAlgorithm.WinogradSmallBlocks;
+                    into[count++] = ConvAlgorithm.WinogradLargeBlocks;
                 }
                 if (DirectConvolution.AppliesToFilter(g)) into[count++] = ConvAlgorithm.Direct;
                 into[count++] = ConvAlgorithm.Gemm;
@@ -96,9 +98,12 @@ public sealed partial class CpuBackend
             into[count++] = ConvAlgorithm.WinogradShared;
             into[count++] = ConvAlgorithm.WinogradPerCore;
             into[count++] = ConvAlgorithm.WinogradSmallBlocks;
+            into[count++] = ConvAlgorithm.WinogradLargeBlocks;
         }
         if (DirectConvolution.Applies(g)) into[count++] = ConvAlgorithm.Direct;
         into[count++] = ConvAlgorithm.Gemm;
+        // A strided 1×1 reads a quarter of the image, so copying all of it first measured up to twice as slow.
+        if ((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S > 1) into[count++] = ConvAlgorithm.GemmPadded;
         return count;
     }
 
@@ -183,15 +188,14 @@ public sealed partial class CpuBackend
         {
             switch (algorithm)
             {
-                case ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks:
-                    WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Y, Scratch,
-                        alone: algorithm == ConvAlgorithm.WinogradPerCore, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
+                case var schedule when WinogradConvolution.IsSchedule(schedule):
+                    WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Y, Scratch, schedule);
                     break;
                 case ConvAlgorithm.Direct:
                     DirectConvolution.Forward(G, X, W, Bias, Y, Scratch);
                     break;
                 default:
-                    GemmForward(G, X, W, Bias, Y, Scratch);
+                    GemmForward(G, X, W, Bias, Y, Scratch, padded: algorithm == ConvAlgorithm.GemmPadded);
                     break;
             }
         }
@@ -205,6 +209,11 @@ public sealed partial class CpuBackend
 
         public readonly void Run(ConvAlgorithm algorithm)
         {
+            if (algorithm == ConvAlgorithm.SubPixel)
+            {
+                SubPixelDataGradient.Compute(G, Dy, W, Dx, Scratch);
+                return;
+            }
             if (algorithm == ConvAlgorithm.GemmCol2Im)
             {
                 ForEachGroup(G.N, GroupSize(G), (long)G.C * G.R * G.S * GroupSize(G) * G.OutH * G.OutW, Scratch,
@@ -212,11 +221,10 @@ public sealed partial class CpuBackend
                 return;
             }
             var transposed = TransposedGeometry(G);
-            if (algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks)
+            if (WinogradConvolution.IsSchedule(algorithm))
             {
                 // The flipped, transposed filter is read in place by the filter transform.
-                WinogradConvolution.Forward(transposed, Dy, W, flippedTranspose: true, null, Dx, Scratch,
-                    alone: algorithm == ConvAlgorithm.WinogradPerCore, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
+                WinogradConvolution.Forward(transposed, Dy, W, flippedTranspose: true, null, Dx, Scratch, algorithm);
                 return;
             }
             float* flipped = Scratch.FlippedFilter((long)G.FilterSize);
@@ -236,8 +244,8 @@ public sealed partial class CpuBackend
         {
             switch (algorithm)
             {
-                case ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradSmallBlocks:
-                    WinogradFilterGradient.Compute(G, X, Dy, Dw, Scratch, smallBlocks: algorithm == ConvAlgorithm.WinogradSmallBlocks);
+                case var schedule when WinogradConvolution.IsSchedule(schedule):
+                    WinogradFilterGradient.Compute(G, X, Dy, Dw, Scratch, schedule);
                     break;
                 case ConvAlgorithm.Direct:
                     DirectConvolution.BackwardFilter(G, X, Dy, Dw, Scratch);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Tests.Support;
 
 namespace AutoLoRa.Cuda.StandIn.Tests;
 
@@ -10,25 +11,15 @@ namespace AutoLoRa.Cuda.StandIn.Tests;
 /// </summary>
 public static class StandIns
 {
-    public static string Folder { get; } = Path.Combine(AppContext.BaseDirectory, "standins");
+    public static string Driver => StandInFolder.Of("libcuda_standin.so");
 
-    public static string Driver => Path.Combine(Folder, "libcuda_standin.so");
+    public static string CuBlas => StandInFolder.Of("libcublas_standin.so");
 
-    public static string CuBlas => Path.Combine(Folder, "libcublas_standin.so");
+    public static string CuDnn => StandInFolder.Of("libcudnn_standin.so");
 
-    public static string CuDnn => Path.Combine(Folder, "libcudnn_standin.so");
-
-    /// <summary>Null when all three are there, else why not (the CMake step's SKIPPED.txt when it wrote one).</summary>
-    public static string? MissingReason
-    {
-        get
-        {
-            string skipped = Path.Combine(Folder, "SKIPPED.txt");
-            if (File.Exists(skipped)) return File.ReadAllText(skipped).Trim();
-            var missing = new[] { Driver, CuBlas, CuDnn, Path.Combine(Folder, Kernels.HostKernelLibrary.FileName) }.Where(p => !File.Exists(p)).ToArray();
-            return missing.Length == 0 ? null : $"CUDA stand-in libraries not built: {string.Join(", ", missing)} missing (cmake and a C++ compiler, run by src/AutoLoRa.Kernels)";
-        }
-    }
+    /// <summary>Null when all three and the host kernel library are there, else why not.</summary>
+    public static string? MissingReason => StandInFolder.MissingReason(
+        "libcuda_standin.so", "libcublas_standin.so", "libcudnn_standin.so", Kernels.HostKernelLibrary.FileName);
 
     [ModuleInitializer]
     internal static void PointTheProbeAtTheStandIns()

@@ -1,4 +1,5 @@
 using AutoLoRa.Cli.Tests;
+using AutoLoRa.Tests.Support;
 
 namespace AutoLoRa.Distributed.Tests;
 
@@ -20,10 +21,10 @@ public sealed class NcclStandInTests : IDisposable
     {
         var env = new Dictionary<string, string>
         {
-            ["AUTOLORA_LIBCUDA"] = Path.Combine(NcclFactAttribute.Folder, "libcuda_standin.so"),
-            ["AUTOLORA_LIBCUBLAS"] = Path.Combine(NcclFactAttribute.Folder, "libcublas_standin.so"),
-            ["AUTOLORA_LIBCUDNN"] = Path.Combine(NcclFactAttribute.Folder, "libcudnn_standin.so"),
-            [NcclLibrary.Variable] = Path.Combine(NcclFactAttribute.Folder, "libnccl_standin.so"),
+            ["AUTOLORA_LIBCUDA"] = StandInFolder.Of("libcuda_standin.so"),
+            ["AUTOLORA_LIBCUBLAS"] = StandInFolder.Of("libcublas_standin.so"),
+            ["AUTOLORA_LIBCUDNN"] = StandInFolder.Of("libcudnn_standin.so"),
+            [NcclLibrary.Variable] = StandInFolder.Of("libnccl_standin.so"),
             ["AUTOLORA_STANDIN_DEVICE_COUNT"] = $"{devices}",
         };
         foreach (var (name, value) in more) env[name] = value;
@@ -93,16 +94,6 @@ public sealed class NcclStandInTests : IDisposable
 /// <summary>An mpirun fact over the CUDA stand-ins; skipped, with the reason, without Open MPI or without the stand-ins.</summary>
 public sealed class NcclFactAttribute : FactAttribute
 {
-    public static string Folder { get; } = Path.Combine(AppContext.BaseDirectory, "standins");
-
-    public NcclFactAttribute() => Skip = MpiRun.MissingReason ?? StandInsMissing();
-
-    private static string? StandInsMissing()
-    {
-        string skipped = Path.Combine(Folder, "SKIPPED.txt");
-        if (File.Exists(skipped)) return File.ReadAllText(skipped).Trim();
-        var missing = new[] { "libcuda_standin.so", "libcublas_standin.so", "libcudnn_standin.so", "libnccl_standin.so" }
-            .Where(f => !File.Exists(Path.Combine(Folder, f))).ToArray();
-        return missing.Length == 0 ? null : $"CUDA stand-ins not built ({string.Join(", ", missing)} missing): cmake and a C++ compiler build them with src/AutoLoRa.Kernels.";
-    }
+    public NcclFactAttribute() => Skip = MpiRun.MissingReason
+        ?? StandInFolder.MissingReason("libcuda_standin.so", "libcublas_standin.so", "libcudnn_standin.so", "libnccl_standin.so");
 }

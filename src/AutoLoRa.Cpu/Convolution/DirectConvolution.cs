@@ -96,7 +96,7 @@ internal static unsafe class DirectConvolution
     }
 
     /// <summary>offsets[(c·R + r)·S + s] = where tap (c, r, s) of a padded image starts relative to a run's origin.</summary>
-    private static void FillTapOffsets(in PaddedLayout layout, int* offsets)
+    public static void FillTapOffsets(in PaddedLayout layout, int* offsets)
     {
         var g = layout.G;
         for (int c = 0, p = 0; c < g.C; c++)
@@ -162,7 +162,7 @@ internal static unsafe class DirectConvolution
     }
 
     /// <summary>Image n into its padded layout.</summary>
-    private struct PadImages : IParallelWork
+    public struct PadImages : IParallelWork
     {
         public PaddedLayout Layout;
         public float* X, Padded;

@@ -33,8 +33,20 @@ internal static unsafe class WinogradConvolution
     /// <summary>Images, V and M of a block one core runs alone, or of a small shared block (512 KiB).</summary>
     private const long AloneBlockFloats = 128 << 10;
 
-    /// <summary>What a block's images, V and M may take: <see cref="AloneBlockFloats"/> when small, else <see cref="SharedBlockFloats"/>.</summary>
-    public static long BlockFloats(bool small) => small ? AloneBlockFloats : SharedBlockFloats;
+    /// <summary>Images, V and M of a block of <see cref="ConvAlgorithm.WinogradLargeBlocks"/> (64 MiB).</summary>
+    private const long LargeBlockFloats = 16L << 20;
+
+    /// <summary>What a block's images, V and M may take under the Winograd schedule <paramref name="schedule"/>.</summary>
+    public static long BlockFloats(ConvAlgorithm schedule) => schedule switch
+    {
+        ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks => AloneBlockFloats,
+        ConvAlgorithm.WinogradLargeBlocks => LargeBlockFloats,
+        _ => SharedBlockFloats,
+    };
+
+    /// <summary>Whether <paramref name="algorithm"/> is one of the Winograd schedules.</summary>
+    public static bool IsSchedule(ConvAlgorithm algorithm) => algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore
+        or ConvAlgorithm.WinogradSmallBlocks or ConvAlgorithm.WinogradLargeBlocks;
 
     /// <summary>
     /// Images, V and M of a block all cores share stage by stage (4 MiB). Bigger blocks stream U
@@ -67,17 +79,18 @@ internal static unsafe class WinogradConvolution
     /// <summary>
     /// y = conv(x, w) (+ bias). With <paramref name="flippedTranspose"/> the filter is read as
     /// w[c][k][2 − r][2 − s] from a (C, K, 3, 3) array: the data gradient of a stride-1 convolution,
-    /// without materialising the flipped filter. With <paramref name="alone"/> each core runs whole
-    /// blocks by itself (<see cref="ConvAlgorithm.WinogradPerCore"/>), else all cores share each
-    /// block stage by stage (<see cref="ConvAlgorithm.WinogradShared"/>, in
-    /// <see cref="BlockFloats"/> of <paramref name="smallBlocks"/>: <see cref="ConvAlgorithm.WinogradSmallBlocks"/>).
+    /// without materialising the flipped filter. Under <see cref="ConvAlgorithm.WinogradPerCore"/>
+    /// each core runs whole blocks by itself; under the other <paramref name="schedule"/>s all cores
+    /// share each block stage by stage, in blocks of <see cref="BlockFloats"/>.
     /// </summary>
-    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, float* y, ConvScratch scratch, bool alone, bool smallBlocks)
+    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, float* y, ConvScratch scratch, ConvAlgorithm schedule)
     {
+        bool alone = schedule == ConvAlgorithm.WinogradPerCore;
         int copies = alone ? CpuParallel.WorkerCount : 1;
-        var plan = new WinogradPlan(g, BlockFloats(alone || smallBlocks));
+        var plan = new WinogradPlan(g, BlockFloats(schedule));
         // U of a filter met before is reused (see WinogradFilterCache); otherwise transformed into a slot or the scratch.
-        float* filter = scratch.FilterTransforms.Find(g, w, flippedTranspose, plan.FilterFloats, out bool transform);
+        float* filter = scratch.FilterTransforms.Find(g, w,
+            flippedTranspose ? WinogradFilterCache.FilterForm.WinogradFlipped : WinogradFilterCache.FilterForm.Winograd, plan.FilterFloats, out bool transform);
         if (filter == null) filter = scratch.WinogradFilter(plan.FilterFloats);
         float* images = scratch.WinogradImages(plan.ImagesFloats * copies);
         float* v = scratch.WinogradInputs(plan.InputFloats * copies);

@@ -11,7 +11,9 @@ namespace AutoLoRa.Cpu.Convolution;
 /// A slot is found by the filter's contents, compared in full with a copy kept beside U: the
 /// attack's weights arrive in a fresh (recycled) buffer each iteration, so neither the buffer nor a
 /// version number would recognise them, and a weight update — any change to any bit — is a miss
-/// that transforms again. Each filter shape (K, C, flipped or not) has up to
+/// that transforms again. The sub-pixel data gradient keeps its gathered phase filters here too
+/// (<see cref="FilterForm.SubPixelPhases"/>), for the same reason. Each filter shape and form (K, C,
+/// <see cref="FilterForm"/>) has up to
 /// <see cref="SlotsPerShape"/> slots, replaced least recently used first (four: the most
 /// same-shaped Winograd layers of a ResNet-18 stage); slots are allocated only while the budget
 /// allows and never freed, so once every shape has met its slots nothing is allocated.
@@ -19,6 +21,19 @@ namespace AutoLoRa.Cpu.Convolution;
 /// </summary>
 internal sealed unsafe class WinogradFilterCache
 {
+    /// <summary>What a slot holds, made from a K·C·3·3 filter.</summary>
+    public enum FilterForm
+    {
+        /// <summary>Winograd's U of the filter.</summary>
+        Winograd,
+
+        /// <summary>Winograd's U of the filter transposed and flipped (a stride-1 data gradient).</summary>
+        WinogradFlipped,
+
+        /// <summary><see cref="SubPixelDataGradient"/>'s four phase filters.</summary>
+        SubPixelPhases,
+    }
+
     public const int SlotsPerShape = 4;
 
     private readonly List<Slot> _slots = [];
@@ -39,10 +54,10 @@ internal sealed unsafe class WinogradFilterCache
 
     /// <summary>
     /// Where U of the filter <paramref name="w"/> (K·C·9 floats as <paramref name="g"/> and
-    /// <paramref name="flipped"/> read them) is: a slot holding it already (<paramref name="transform"/>
+    /// <paramref name="form"/> reads them) is: a slot holding it already (<paramref name="transform"/>
     /// false), a slot now claimed for it, or null when no slot can be had (both: the caller transforms).
     /// </summary>
-    public float* Find(in ConvGeometry g, float* w, bool flipped, long filterFloats, out bool transform)
+    public float* Find(in ConvGeometry g, float* w, FilterForm form, long filterFloats, out bool transform)
     {
         long weights = (long)g.K * g.C * 9;
         var contents = new ReadOnlySpan<byte>(w, checked((int)(weights * sizeof(float))));
@@ -50,7 +65,7 @@ internal sealed unsafe class WinogradFilterCache
         int sameShape = 0;
         foreach (var slot in _slots)
         {
-            if (slot.K != g.K || slot.C != g.C || slot.Flipped != flipped) continue;
+            if (slot.K != g.K || slot.C != g.C || slot.Form != form) continue;
             sameShape++;
             if (contents.SequenceEqual(MemoryMarshal.AsBytes(slot.Weights.AsSpan())))
             {
@@ -65,7 +80,7 @@ internal sealed unsafe class WinogradFilterCache
         transform = true;
         if (sameShape < SlotsPerShape && _heldFloats + weights + filterFloats <= BudgetFloats)
         {
-            victim = new Slot(g.K, g.C, flipped,
+            victim = new Slot(g.K, g.C, form,
                 GC.AllocateUninitializedArray<float>((int)weights, pinned: true),
                 GC.AllocateUninitializedArray<float>(checked((int)filterFloats), pinned: true));
             _slots.Add(victim);
@@ -80,13 +95,13 @@ internal sealed unsafe class WinogradFilterCache
     // Safe because the slots' arrays live on the pinned object heap.
     private static float* Address(float[] array) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 
-    private sealed class Slot(int k, int c, bool flipped, float[] weights, float[] u)
+    private sealed class Slot(int k, int c, FilterForm form, float[] weights, float[] u)
     {
         public int K { get; } = k;
 
         public int C { get; } = c;
 
-        public bool Flipped { get; } = flipped;
+        public FilterForm Form { get; } = form;
 
         /// <summary>The filter U was made from, bit for bit.</summary>
         public float[] Weights { get; } = weights;

@@ -25,10 +25,10 @@ internal static unsafe class WinogradFilterGradient
     /// dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="WinogradConvolution.Fits"/> accepts, in blocks
     /// of <see cref="WinogradConvolution.BlockFloats"/>; overwrites dw.
     /// </summary>
-    public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch, bool smallBlocks)
+    public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch, ConvAlgorithm schedule)
     {
         var gradients = WinogradPlan.ForOutputGradients(g);
-        var plan = new WinogradPlan(g, WinogradConvolution.BlockFloats(smallBlocks), gradients.ImageFloats);
+        var plan = new WinogradPlan(g, WinogradConvolution.BlockFloats(schedule), gradients.ImageFloats);
         float* images = scratch.WinogradImages(plan.ImagesFloats + plan.ImagesPerBlock * gradients.ImageFloats);
         float* gradientImages = images + plan.ImagesFloats;
         float* v = scratch.WinogradInputs(plan.InputFloats);

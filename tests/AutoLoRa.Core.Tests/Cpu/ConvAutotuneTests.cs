@@ -22,7 +22,7 @@ public sealed class ConvAutotuneTests : IDisposable
     }
 
     // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's three
-    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM + Col2Im), including Winograd where the fixed
+    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel), including Winograd where the fixed
     // rule would not use it (6×6 and 2×2 outputs, mostly wasted tiles; a 16 × 16-channel filter gradient).
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
@@ -34,6 +34,17 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(2, 5, 16, 16, 11, 2, 3)]
     [InlineData(2, 16, 8, 16, 16, 1, 1)]
     [InlineData(2, 16, 4, 8, 16, 1, 3)] // the gradient table's Winograd-sized convolution: 4×8, one tile row
+    // The sub-pixel data gradient of 3×3 stride-2 layers: every parity of H and W (so every phase size), batch 1,
+    // odd channel counts and counts off the 16-lane vector, one-row and one-column inputs (empty odd phases), a
+    // 2×2 phase deeper than one GEMM depth block (4·70 > 256) with panels spanning images, rows wide enough to interleave by vectors.
+    [InlineData(1, 3, 7, 9, 5, 2, 3)]
+    [InlineData(2, 17, 6, 5, 19, 2, 3)]
+    [InlineData(3, 20, 10, 11, 70, 2, 3)]
+    [InlineData(2, 7, 1, 2, 9, 2, 3)]
+    [InlineData(1, 5, 2, 1, 3, 2, 3)]
+    [InlineData(2, 33, 34, 35, 17, 2, 3)]
+    [InlineData(1, 5, 7, 9, 3, 2, 1)] // a 1×1 stride-2 shortcut of odd size (the padded GEMM forward: phases without padding)
+    [InlineData(3, 9, 8, 10, 21, 2, 1)]
     public void Every_candidate_matches_the_reference_before_it_may_win(int n, int c, int h, int w, int k, int stride, int kernel)
     {
         var g = new ConvGeometry(n, c, h, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2);
@@ -47,7 +58,7 @@ public sealed class ConvAutotuneTests : IDisposable
             foreach (var algorithm in candidates)
             {
                 backend.ConvolutionOverride = algorithm;
-                bool winograd = algorithm is ConvAlgorithm.WinogradShared or ConvAlgorithm.WinogradPerCore or ConvAlgorithm.WinogradSmallBlocks;
+                bool winograd = WinogradConvolution.IsSchedule(algorithm);
                 // Winograd's transforms round (see CpuConvolutionTests); the others sum the same products in another order.
                 float atol = winograd ? 2e-5f * MathF.Sqrt(9 * Math.Max(c, k)) : 1e-4f;
                 string what = $"{algorithm.Name()} {pass} {g}";

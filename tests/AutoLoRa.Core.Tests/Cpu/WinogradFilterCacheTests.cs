@@ -6,8 +6,8 @@ using AutoLoRa.Verify.References;
 namespace AutoLoRa.Core.Tests.Cpu;
 
 /// <summary>
-/// Transformed Winograd filters kept across calls (the attack's iterations): the same weights are
-/// transformed once, any change to them is transformed again, and the results are those of a
+/// Transformed Winograd filters (and the sub-pixel data gradient's phase filters) kept across calls
+/// (the attack's iterations): the same weights are transformed once, any change to them is transformed again, and the results are those of a
 /// fresh transform bit for bit.
 /// </summary>
 [Trait("Backend", "cpu")]
@@ -80,6 +80,48 @@ public sealed class WinogradFilterCacheTests : IDisposable
         Assert.Equal(3, misses); // the three filters once each
         Assert.Equal(6, hits);
         foreach (var b in bws.Append(bx)) b.Release();
+    }
+
+    [Fact]
+    public void The_sub_pixel_phase_filters_are_kept_apart_from_a_same_shaped_winograd_filter_and_gathered_again_after_an_update()
+    {
+        // A stride-2 layer with Shape's filter shape (K 32, C 16): the same weights make a Winograd U and sub-pixel phase filters.
+        var g = new ConvGeometry(2, 16, 9, 8, 32, 3, 3, 2, 2, 1, 1);
+        float[] x = TestData.Uniform(Shape.InputSize, 101), w = TestData.Uniform(g.FilterSize, 102), dy = TestData.Uniform(g.OutputSize, 103);
+        var bx = Up(x);
+        var bw = Up(w);
+        var bdy = Up(dy);
+        Forward(bx, bw);
+        var (hits, misses) = _backend.WinogradFilterReuse;
+        float[] SubPixel()
+        {
+            _backend.ConvolutionOverride = ConvAlgorithm.SubPixel;
+            try
+            {
+                var dx = _backend.Allocate(g.InputSize);
+                _backend.Fill(dx, float.NaN);
+                _backend.Conv2dBackwardData(g, bdy, bw, dx);
+                var result = new float[g.InputSize];
+                _backend.Download(dx, result);
+                dx.Release();
+                return result;
+            }
+            finally
+            {
+                _backend.ConvolutionOverride = null;
+            }
+        }
+
+        float[] first = SubPixel();
+        Assert.Equal((hits, misses + 1), _backend.WinogradFilterReuse); // not the Winograd U of the same weights
+        TestData.AssertClose(ConvReference.BackwardData(g, dy, w), first, 1e-4f, 1e-4f, "sub-pixel data gradient");
+        Assert.Equal(first, SubPixel());
+        Assert.Equal((hits + 1, misses + 1), _backend.WinogradFilterReuse);
+        w[0] -= 0.5f;
+        _backend.Upload(w, bw);
+        TestData.AssertClose(ConvReference.BackwardData(g, dy, w), SubPixel(), 1e-4f, 1e-4f, "sub-pixel data gradient after a weight update");
+        Assert.Equal((hits + 1, misses + 2), _backend.WinogradFilterReuse);
+        foreach (var b in new[] { bx, bw, bdy }) b.Release();
     }
 
     [Fact]

@@ -1,0 +1,55 @@
+using AutoLoRa.Cpu.Gemm;
+
+namespace AutoLoRa.Cpu.Convolution;
+
+/// <summary>
+/// The column matrix of a run of images, as <see cref="Im2ColPanels"/> delivers it, packed instead
+/// from their zero-padded, column-phase-split copies (<see cref="PaddedLayout"/>): there every tap
+/// of a run of output pixels within one row is a run of consecutive floats, so a strided layer's
+/// panels are contiguous copies with no bounds tests, where packing from the images gathers every
+/// other float one at a time.
+/// </summary>
+internal readonly unsafe struct PaddedPanels(PaddedLayout layout, float* padded, int* tapOffsets) : IPanelSource
+{
+    private readonly PaddedLayout _layout = layout;
+    private readonly float* _padded = padded;
+    private readonly int* _tapOffsets = tapOffsets;
+
+    public void Pack(int p0, int kc, int j0, int cols, int nr, float* dst)
+    {
+        var g = _layout.G;
+        int planes = g.OutH * g.OutW;
+        Span<(int Column, int Length, long Origin)> segments = stackalloc (int, int, long)[nr];
+        for (int jr = 0; jr < cols; jr += nr, dst += (long)kc * nr)
+        {
+            int width = Math.Min(nr, cols - jr);
+            int count = 0;
+            for (int column = 0, j = j0 + jr; column < width;)
+            {
+                int n = j / planes, q = j - n * planes;
+                int length = Math.Min(g.OutW - q % g.OutW, width - column);
+                segments[count++] = (column, length, n * _layout.ImageSize + _layout.Origin(q));
+                column += length;
+                j += length;
+            }
+            float* d = dst;
+            for (int p = p0; p < p0 + kc; p++, d += nr)
+            {
+                float* tap = _padded + _tapOffsets[p];
+                foreach (var (column, length, origin) in segments[..count]) Copy(tap + origin, d + column, length);
+                if (width < nr) new Span<float>(d + width, nr - width).Clear();
+            }
+        }
+    }
+
+    private static void Copy(float* src, float* dst, int length)
+    {
+        // Late layers copy runs of 4 or 8: a plain loop beats any call there.
+        if (length >= 16)
+        {
+            Packing.CopyRun(src, dst, length);
+            return;
+        }
+        for (int i = 0; i < length; i++) dst[i] = src[i];
+    }
+}
