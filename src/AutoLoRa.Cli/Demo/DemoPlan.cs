@@ -30,9 +30,11 @@ internal sealed record DemoPlan(int PretrainImages, int PretrainEpochs, int Fine
     /// per-image work. So most of the budget goes to pre-training — fine-tuning a backbone that is
     /// not yet robust would compare nothing — at 2,500 images × 3 epochs; fine-tuning gets 800
     /// images × 2 epochs per method, PGD-20 400 test images (a standard error of ±2.5 points at
-    /// 50 %), AutoAttack the first 25. Measured: 268 s of CPU time (23 minutes of wall time on 2
-    /// cores shared with four other builds, load average 13–17), about 2½ minutes on 2 idle cores by
-    /// the ResNet demo's CPU-to-wall ratio (an estimate, not a quiet measurement).
+    /// 50 %), AutoAttack the first 25. Measured: 245 s of CPU time (18 minutes of wall time on 2
+    /// cores shared with four other builds, load average 13–17; 268 s in an earlier run), about 2½
+    /// minutes on 2 idle cores by the ResNet demo's CPU-to-wall ratio (an estimate, not a quiet
+    /// measurement). Its results: clean 45 %, PGD-20 25–27 %, AutoAttack 20 % on 5 classes — the
+    /// backbone is barely robust yet; a larger plan would separate the methods better than this one.
     /// </summary>
     public static DemoPlan VitDefault { get; } = new(PretrainImages: 2500, PretrainEpochs: 3, FineTuneImages: 800, FineTuneEpochs: 2, TestImages: 400, AutoAttackImages: 25, Width: 64);
 
