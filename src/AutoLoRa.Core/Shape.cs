@@ -41,6 +41,9 @@ public readonly struct Shape : IEquatable<Shape>
     /// <summary>The sizes as a new array.</summary>
     public int[] ToArray() => _dims.IsDefault ? [] : [.. _dims];
 
+    /// <summary>The sizes as a read-only view of the shared dimension array: an op that derives its output shape copies them into a stack span instead of allocating <see cref="ToArray"/>'s array on every call.</summary>
+    public ReadOnlySpan<int> AsSpan() => _dims.IsDefault ? default : _dims.AsSpan();
+
     /// <summary>Same rank and sizes.</summary>
     public bool Equals(Shape other) => Rank == other.Rank && (Rank == 0 || _dims.SequenceEqual(other._dims));
 

@@ -1,10 +1,11 @@
 namespace AutoLoRa.Cpu;
 
 /// <summary>
-/// The layout primitives: x (outer, a, b, inner) → y (outer, b, a, inner). Each input row (o, i)
+/// The layout primitives. SwapAxes: x (outer, a, b, inner) → y (outer, b, a, inner). Each input row (o, i)
 /// of b·inner floats scatters its b runs of <c>inner</c> floats to their places in y;
 /// <see cref="RowChunks"/> spreads the rows over the cores. Runs are copied as spans, so for the
-/// transformer's head sizes (Dh = 64) this is a sequence of short memcpy calls.
+/// transformer's head sizes (Dh = 64) this is a sequence of short memcpy calls. CopyRows: one span
+/// copy per row.
 /// </summary>
 public sealed partial class CpuBackend
 {
@@ -16,6 +17,15 @@ public sealed partial class CpuBackend
         {
             RowChunks.Run(outer * a, b * inner, new SwapRows { A = a, B = b, Inner = inner, X = px, Y = py });
         }
+    }
+
+    /// <inheritdoc/>
+    protected override void CopyRowsCore(int rows, int width, DeviceBuffer x, int xOffset, int xStride, DeviceBuffer y, int yOffset, int yStride)
+    {
+        // A class token's rows are short (D floats, a sample's patches P·D): span copies on this
+        // thread cost less than waking the workers.
+        float[] src = Floats(x), dst = Floats(y);
+        for (int r = 0; r < rows; r++) src.AsSpan(xOffset + r * xStride, width).CopyTo(dst.AsSpan(yOffset + r * yStride, width));
     }
 
     private unsafe struct SwapRows : IRowKernel

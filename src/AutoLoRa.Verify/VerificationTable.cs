@@ -37,7 +37,7 @@ public static class VerificationTable
     /// elementwise kernels get n = size; NCHW kernels a (B, 64, 32, 32) batch with
     /// B = ⌈size / 65536⌉ (ResNet's early layers); row kernels (size / 10) × 10 logits, as for
     /// ten classes; LayerNorm (size / 192) × 192, GELU n = size, softmax (size / 65) × 65 (ViT-Ti/4's
-    /// width and attention rows), attention (size / (65·192)) samples of ViT-Ti/4's 65 tokens and 3 heads of 64; AdamW n = size; swap_axes the head split of ViT-Ti (B, 65, 9, 64). Built lazily, one case at a time: at the default bench size an array is 64 MB.
+    /// width and attention rows), attention (size / (65·192)) samples of ViT-Ti/4's 65 tokens and 3 heads of 64; AdamW n = size; swap_axes the head split of ViT-Ti (B, 65, 9, 64); copy_rows ViT-Ti/4's class token in front of (B, 65, 192) sequences and out again. Built lazily, one case at a time: at the default bench size an array is 64 MB.
     /// </summary>
     public static IEnumerable<PrimitiveCase> KernelBench(int size)
     {
@@ -56,6 +56,8 @@ public static class VerificationTable
         yield return OptimizerReferenceCases.AdamW(size);
         // ViT-Ti's head split: (B, 65 tokens, 9 = 3·heads, 64) with B·65·9·64 ≈ size.
         yield return LayoutCases.SwapAxes(Math.Max(1, size / (65 * 9 * 64)), 65, 9, 64);
+        // ViT-Ti/4's class token in and out: (B, 65 tokens, 192) with B·65·192 ≈ size.
+        yield return LayoutCases.CopyRows(Math.Max(1, size / (65 * 192)), 65, 192);
         // ViT-Ti/4's attention: (B, 65 tokens, 3 heads of 64) with B·65·192 ≈ size.
         yield return TransformerCases.Attention(Math.Max(1, size / (65 * 192)), 65, 3, 64);
     }
@@ -120,6 +122,7 @@ public static class VerificationTable
         cases.AddRange(TransformerCases.Lengths.Select(TransformerCases.Gelus));
         cases.AddRange(TransformerCases.Shapes.Select(s => TransformerCases.Softmaxes(s.Rows, s.Cols)));
         cases.AddRange(LayoutCases.Shapes.Select(s => LayoutCases.SwapAxes(s.Outer, s.A, s.B, s.Inner)));
+        cases.AddRange(LayoutCases.TokenShapes.Select(s => LayoutCases.CopyRows(s.N, s.T, s.D)));
         cases.AddRange(TransformerCases.AttentionShapes.Select(s => TransformerCases.Attention(s.N, s.T, s.Heads, s.HeadDim)));
         cases.Add(new TrainingStepCase { Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps" });
         cases.Add(new TrainingStepCase { Family = "autolora 2 steps vs cpu", Name = "autolora 2 steps vit-mini", Model = TrainingStepCase.Vit });

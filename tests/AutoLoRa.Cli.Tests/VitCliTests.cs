@@ -54,6 +54,25 @@ public sealed class VitCliTests : IClassFixture<VitCliTests.Workspace>
         Assert.Contains("vit-mini", inspect.Output);
     }
 
+    /// <summary>demo --arch vit --quick on the tiny data: the vit-mini plan's phases run (AdamW, no step decay) and print the demo's table with both methods.</summary>
+    [Fact]
+    public void DemoQuickRunsTheVitOnGivenData()
+    {
+        var r = Run("demo", "--arch", "vit", "--quick", "--data", _w.DataDir, "--run-dir", "demo", "--backend", "cpu");
+        AssertOk(r);
+        Assert.Contains("(vit-mini)", r.Output);
+        Assert.Contains("AutoAttack acc (first 10)", r.Output);
+        Assert.Contains("Vanilla RFT", r.Output);
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, "demo", "vit-quick", "results.json")));
+        Assert.Equal(2, results.RootElement.GetProperty("rows").GetArrayLength());
+        Assert.Equal(10, results.RootElement.GetProperty("plan").GetProperty("AutoAttackImages").GetInt32());
+        // AdamW at a fixed rate: no step decay milestones (the methods' SGD decays would cut it ÷100 within 3 epochs).
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(_w.Root, "demo", "vit-quick", "pretrain", "config.json")));
+        var settings = config.RootElement.GetProperty("settings");
+        Assert.Equal("AdamW", settings.GetProperty("Optimizer").GetString());
+        Assert.Equal(0, settings.GetProperty("LearningRateMilestones").GetArrayLength());
+    }
+
     [Fact]
     public void TwinsIsRefusedWithTheReason()
     {

@@ -26,7 +26,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var quick = new Option<bool>("--quick") { Description = "A smoke run (about 25 seconds on 2 cores): tiny subsets, one epoch each." };
+        var quick = new Option<bool>("--quick") { Description = "A smoke run: tiny subsets, one epoch each (the ResNet about 25 seconds on 2 cores; the ViT about a minute of CPU time, mostly AutoAttack)." };
         var data = new Option<string?>("--data") { Description = $"Fashion-MNIST directory (default {DataSource.DefaultFashionMnistDirectory})." };
         var runDir = new Option<string>("--run-dir") { Description = "Where the demo keeps its runs (re-running resumes finished phases).", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var arch = new Option<string>("--arch") { Description = "resnet (a small ResNet, default) or vit (vit-mini: 4×4 patches, trained with AdamW at 1e-3).", DefaultValueFactory = _ => "resnet" };
@@ -39,8 +39,8 @@ internal static class DemoCommand
         backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
-            var plan = r.GetValue(quick) ? DemoPlan.Quick : DemoPlan.Default;
             var network = DemoModel.Parse(r.GetValue(arch)!);
+            var plan = network.Plan(r.GetValue(quick));
             string dir = network.RunDirectory(r.GetValue(runDir)!, r.GetValue(quick));
             string spec = r.GetValue(data) is { } d ? $"fashion-mnist:{d}" : "fashion-mnist";
             using var backend = backendOptions.Create(r, Console.Out);
@@ -99,6 +99,7 @@ internal static class DemoCommand
     {
         Optimizer = network.Optimizer,
         LearningRate = network.LearningRate,
+        LearningRateMilestones = network.LearningRateMilestones,
         Method = method,
         Epochs = epochs,
         RunDirectory = runDir,

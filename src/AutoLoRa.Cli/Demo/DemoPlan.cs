@@ -1,8 +1,10 @@
 namespace AutoLoRa.Cli.Demo;
 
 /// <summary>
-/// Sizes of the demo: how much of Fashion-MNIST each phase uses and for how many epochs. The
-/// default takes about 5½ minutes on 2 idle cores (10 minutes of CPU time), --quick about 25 seconds.
+/// Sizes of the demo: how much of Fashion-MNIST each phase uses and for how many epochs, and the
+/// base width of the ResNet (a ViT's size fixes its width, so its plans record vit-mini's 64). Each
+/// network has its own plans (<see cref="DemoModel.Plan"/>). The ResNet's default takes about 5½
+/// minutes on 2 idle cores (10 minutes of CPU time), --quick about 25 seconds.
 /// </summary>
 internal sealed record DemoPlan(int PretrainImages, int PretrainEpochs, int FineTuneImages, int FineTuneEpochs, int TestImages, int AutoAttackImages, int Width)
 {
@@ -19,4 +21,27 @@ internal sealed record DemoPlan(int PretrainImages, int PretrainEpochs, int Fine
     public static DemoPlan Default { get; } = new(PretrainImages: 3000, PretrainEpochs: 4, FineTuneImages: 1500, FineTuneEpochs: 5, TestImages: 1000, AutoAttackImages: 50, Width: 16);
 
     public static DemoPlan Quick { get; } = new(PretrainImages: 600, PretrainEpochs: 1, FineTuneImages: 400, FineTuneEpochs: 1, TestImages: 200, AutoAttackImages: 20, Width: 8);
+
+    /// <summary>
+    /// The vit-mini's default. Where a ViT's CPU time goes (a loaded machine's CPU-seconds, from a
+    /// --quick run): a PGD-AT image-epoch costs about 33 ms, and standard AutoAttack a nearly fixed
+    /// ~25 s per model however few images it gets, because its thousands of small-batch passes
+    /// (Square's 5,000 queries, APGD-T's and FAB-T's 4 × 100 iterations) are per-call overhead, not
+    /// per-image work. So most of the budget goes to pre-training — fine-tuning a backbone that is
+    /// not yet robust would compare nothing — at 2,500 images × 3 epochs; fine-tuning gets 800
+    /// images × 2 epochs per method, PGD-20 400 test images (a standard error of ±2.5 points at
+    /// 50 %), AutoAttack the first 25. Measured: 245 s of CPU time (18 minutes of wall time on 2
+    /// cores shared with four other builds, load average 13–17; 268 s in an earlier run), about 2½
+    /// minutes on 2 idle cores by the ResNet demo's CPU-to-wall ratio (an estimate, not a quiet
+    /// measurement). Its results: clean 45 %, PGD-20 25–27 %, AutoAttack 20 % on 5 classes — the
+    /// backbone is barely robust yet; a larger plan would separate the methods better than this one.
+    /// </summary>
+    public static DemoPlan VitDefault { get; } = new(PretrainImages: 2500, PretrainEpochs: 3, FineTuneImages: 800, FineTuneEpochs: 2, TestImages: 400, AutoAttackImages: 25, Width: 64);
+
+    /// <summary>
+    /// The vit-mini's smoke run: every phase once on a few hundred images. AutoAttack's nearly fixed
+    /// cost per model (see <see cref="VitDefault"/>) is most of it: 52 s of CPU time measured (10
+    /// minutes of wall time under the load above).
+    /// </summary>
+    public static DemoPlan VitQuick { get; } = new(PretrainImages: 400, PretrainEpochs: 1, FineTuneImages: 200, FineTuneEpochs: 1, TestImages: 100, AutoAttackImages: 10, Width: 64);
 }

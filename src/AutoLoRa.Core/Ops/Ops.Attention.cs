@@ -27,7 +27,8 @@ public static partial class Ops
         // Kᵀ·V's geometry checks v against k (same leading axes, Tk rows) and gives Dv.
         var kv = MatMulGeometry.Of(op, k, v, transA: true, transB: false);
         var output = new MatMulGeometry(scores.Batch, scores.M, kv.N, scores.N, false, false);
-        var dims = q.Shape.ToArray();
+        Span<int> dims = stackalloc int[q.Shape.Rank];
+        q.Shape.AsSpan().CopyTo(dims);
         dims[^1] = output.N;
         var o = Tensor.Empty(backend, new Shape(dims));
         using (var p = AttentionWeights(backend, scores, scale, q, k)) output.Run(backend, 1f, p.Buffer, v.Buffer, o.Buffer);

@@ -17,7 +17,8 @@ public static partial class Ops
         RequireFloat(op, a);
         RequireFloat(op, b);
         var g = MatMulGeometry.Of(op, a, b, transA, transB);
-        var dims = a.Shape.ToArray();
+        Span<int> dims = stackalloc int[a.Shape.Rank];
+        a.Shape.AsSpan().CopyTo(dims);
         dims[^2] = g.M;
         dims[^1] = g.N;
         var c = Tensor.Empty(backend, new Shape(dims));

@@ -18,7 +18,8 @@ public static partial class Ops
         }
         var backend = x.Backend;
         int rowSize = x.ElementCount / n;
-        var dims = x.Shape.ToArray();
+        Span<int> dims = stackalloc int[x.Shape.Rank];
+        x.Shape.AsSpan().CopyTo(dims);
         dims[0] = count;
         var y = Tensor.Empty(backend, new Shape(dims), x.DType);
         backend.Copy(new BufferSlice(x.Buffer, start * rowSize), y.Buffer, count * rowSize);
@@ -30,9 +31,10 @@ public static partial class Ops
     {
         const string op = "concat_rows";
         var backend = SameBackend(op, a, b);
-        var da = a.Shape.ToArray();
-        var db = b.Shape.ToArray();
-        if (da.Length < 1 || da.Length != db.Length || !da.AsSpan(1).SequenceEqual(db.AsSpan(1)) || a.DType != b.DType)
+        ReadOnlySpan<int> db = b.Shape.AsSpan();
+        Span<int> da = stackalloc int[a.Shape.Rank];
+        a.Shape.AsSpan().CopyTo(da);
+        if (da.Length < 1 || da.Length != db.Length || !da[1..].SequenceEqual(db[1..]) || a.DType != b.DType)
         {
             throw new ArgumentException($"{op}: {a.Describe()} ({a.DType}) and {b.Describe()} ({b.DType}) differ beyond their first dimension.");
         }

@@ -18,7 +18,9 @@ public static partial class Ops
         RequireFloat(op, x);
         int rank = x.Shape.Rank;
         if (axis < 0 || axis + 1 >= rank) throw new ArgumentException($"{op}: axes {axis} and {axis + 1} are not both inside {x.Describe()}.");
-        var dims = x.Shape.ToArray();
+        // On the stack: this runs in every forward pass, and a warm step allocates nothing.
+        Span<int> dims = stackalloc int[rank];
+        x.Shape.AsSpan().CopyTo(dims);
         var (outer, a, b, inner) = SwapView(dims, axis);
         (dims[axis], dims[axis + 1]) = (dims[axis + 1], dims[axis]);
         var y = Tensor.Empty(x.Backend, new Shape(dims));
@@ -38,12 +40,10 @@ public static partial class Ops
             throw new ArgumentException($"{op}: token {token.Describe()} must hold one {d}-wide token for input {x.Describe()}.");
         }
         var y = Tensor.Empty(backend, new Shape(n, 1 + p, d));
-        for (int i = 0; i < n; i++)
-        {
-            int at = i * (1 + p) * d;
-            backend.Copy(token.Buffer, new BufferSlice(y.Buffer, at), d);
-            backend.Copy(new BufferSlice(x.Buffer, i * p * d), new BufferSlice(y.Buffer, at + d), p * d);
-        }
+        // Two strided copies whatever the batch (on CUDA two launches, not two per sample): the one
+        // token repeated into every sequence's first row, each sample's patches behind it.
+        backend.CopyRows(n, d, token.Buffer, 0, 0, y.Buffer, 0, (1 + p) * d);
+        backend.CopyRows(n, p * d, x.Buffer, 0, p * d, y.Buffer, d, (1 + p) * d);
         return GradMode.Record(y, op, [x, token], default(PrependTokenBackward));
     }
 
@@ -71,12 +71,12 @@ public static partial class Ops
         int n = x.Shape[0], t = x.Shape[1], d = x.Shape[2];
         if (index < 0 || index >= t) throw new ArgumentException($"{op}: token {index} is outside {x.Describe()}.");
         var y = Tensor.Empty(x.Backend, new Shape(n, d));
-        for (int i = 0; i < n; i++) x.Backend.Copy(new BufferSlice(x.Buffer, (i * t + index) * d), new BufferSlice(y.Buffer, i * d), d);
+        x.Backend.CopyRows(n, d, x.Buffer, index * d, t * d, y.Buffer, 0, d);
         return GradMode.Record(y, op, [x], new TokenBackward(index));
     }
 
     /// <summary>dims viewed as (outer, a, b, inner) around the swapped pair.</summary>
-    private static (int Outer, int A, int B, int Inner) SwapView(int[] dims, int axis)
+    private static (int Outer, int A, int B, int Inner) SwapView(ReadOnlySpan<int> dims, int axis)
     {
         int outer = 1, inner = 1;
         for (int i = 0; i < axis; i++) outer *= dims[i];
@@ -106,12 +106,12 @@ public static partial class Ops
             if (needs[0])
             {
                 grads[0] = Tensor.Empty(backend, x.Shape);
-                for (int i = 0; i < n; i++) backend.Copy(new BufferSlice(gy.Buffer, (i * (1 + p) + 1) * d), new BufferSlice(grads[0]!.Buffer, i * p * d), p * d);
+                backend.CopyRows(n, p * d, gy.Buffer, d, (1 + p) * d, grads[0]!.Buffer, 0, p * d);
             }
             if (needs[1])
             {
                 using var firsts = Tensor.Empty(backend, new Shape(n, d));
-                for (int i = 0; i < n; i++) backend.Copy(new BufferSlice(gy.Buffer, i * (1 + p) * d), new BufferSlice(firsts.Buffer, i * d), d);
+                backend.CopyRows(n, d, gy.Buffer, 0, (1 + p) * d, firsts.Buffer, 0, d);
                 grads[1] = Tensor.Empty(backend, token.Shape);
                 backend.BiasBackward(n, d, 1, firsts.Buffer, grads[1]!.Buffer);
             }
@@ -143,7 +143,7 @@ public static partial class Ops
             var x = inputs[0];
             int n = x.Shape[0], t = x.Shape[1], d = x.Shape[2];
             var dx = Tensor.Zeros(x.Backend, x.Shape);
-            for (int i = 0; i < n; i++) x.Backend.Copy(new BufferSlice(gy.Buffer, i * d), new BufferSlice(dx.Buffer, (i * t + index) * d), d);
+            x.Backend.CopyRows(n, d, gy.Buffer, 0, d, dx.Buffer, index * d, t * d);
             grads[0] = dx;
         }
     }

@@ -48,6 +48,51 @@ public static class LayoutCases
         };
     }
 
+    /// <summary>
+    /// (samples, tokens, width): ViT-Ti/4's 65 tokens of 192 for a small batch; one sample of a
+    /// width of no common factor with the rest; a single patch of a single float (at least two tokens: the class token and one patch).
+    /// </summary>
+    public static readonly (int N, int T, int D)[] TokenShapes = [(3, 65, 192), (1, 5, 7), (4, 2, 1)];
+
+    /// <summary>
+    /// The class token's path through <see cref="Backend.CopyRows"/>, three strided copies: the token
+    /// repeated in front of every sample's sequence (source stride 0), the patches behind it, then
+    /// token 1 (each sample's first patch) taken out again.
+    /// </summary>
+    public static PrimitiveCase CopyRows(int n, int t, int d)
+    {
+        int p = t - 1;
+        var token = new SeededData(81 + d).Uniform(d);
+        var x = new SeededData(82 + n * t * d).Uniform(n * p * d);
+        var c = new CaseBuffers();
+        int ptoken = c.In(token), px = c.In(x), py = c.Out(n * t * d, Moved, "sequences"), pz = c.Out(n * d, Moved, "token 1");
+        string shape = $"{n}×{t}×{d}";
+        return new PrimitiveCase
+        {
+            Family = "layout", Name = $"copy_rows tokens {shape}", Shape = shape, Buffers = c,
+            Run = (be, buf) =>
+            {
+                be.CopyRows(n, d, buf[ptoken], 0, 0, buf[py], 0, t * d);
+                be.CopyRows(n, p * d, buf[px], 0, p * d, buf[py], d, t * d);
+                be.CopyRows(n, d, buf[py], d, t * d, buf[pz], 0, d);
+            },
+            HostReference = _ =>
+            {
+                var y = new float[n * t * d];
+                var z = new float[n * d];
+                for (int i = 0; i < n; i++)
+                for (int k = 0; k < d; k++)
+                {
+                    y[i * t * d + k] = token[k];
+                    for (int j = 0; j < p; j++) y[(i * t + 1 + j) * d + k] = x[(i * p + j) * d + k];
+                    z[i * d + k] = x[i * p * d + k];
+                }
+                return [y, z];
+            },
+            Cost = new([new("copy_rows_f32", n * d, n * d), new("copy_rows_f32", n * p * d, n * p * d), new("copy_rows_f32", n * d, n * d)]),
+        };
+    }
+
     /// <summary>The token ops' backward rules against finite differences.</summary>
     public static IEnumerable<GradientCase> Gradients()
     {
