@@ -231,7 +231,11 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
         CliRunner.AssertOk(r);
         Assert.Contains("attack   Conv2dForward", r.Output);
         Assert.Contains("train    Conv2dBackwardFilter", r.Output);
-        Assert.Contains("layer1.0.conv1", r.Output);
+        // In eval mode (the attack) a residual block runs as one fused op charged to the block; in
+        // training mode each convolution is charged to itself. Which convolutions make the table's
+        // top rows depends on the timings, so any one of them will do.
+        Assert.Matches(@"(?m)^layer1\.0\s", r.Output);
+        Assert.Matches(@"(?m)^layer\d\.\d\.conv\d\s", r.Output);
     }
 
     [Fact]
