@@ -12,37 +12,61 @@ namespace AutoLoRa.Cpu.Convolution;
 internal static unsafe class Transpose16
 {
     /// <summary>rows[i][j] ↔ rows[j][i].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void InPlace(Vector512<float>* rows)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void InPlace(Vector512<float>* rows) => Copy((float*)rows, Lanes, (float*)rows, Lanes);
+
+    /// <summary>
+    /// destination[j·destinationStride + i] = source[i·sourceStride + j] for i, j &lt; 16 (may be
+    /// the same block: every row is loaded before the first is stored). Written out as
+    /// straight-line code on locals: with loops over a scratch array the JIT kept every stage in
+    /// memory, 128 more loads and stores per call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Copy(float* source, long sourceStride, float* destination, long destinationStride)
     {
-        // 1: interleave row pairs' floats within each 128-bit block.
-        var t = stackalloc Vector512<float>[16];
-        for (int i = 0; i < 16; i += 2)
-        {
-            t[i] = Avx512F.UnpackLow(rows[i], rows[i + 1]);
-            t[i + 1] = Avx512F.UnpackHigh(rows[i], rows[i + 1]);
-        }
-        // 2: interleave pairs of pairs: block b of u[4q + j] now holds column 4b + j of rows 4q..4q+3.
-        for (int q = 0; q < 16; q += 4)
-        {
-            var (a, b, c, d) = (t[q].AsDouble(), t[q + 1].AsDouble(), t[q + 2].AsDouble(), t[q + 3].AsDouble());
-            rows[q] = Avx512F.UnpackLow(a, c).AsSingle();
-            rows[q + 1] = Avx512F.UnpackHigh(a, c).AsSingle();
-            rows[q + 2] = Avx512F.UnpackLow(b, d).AsSingle();
-            rows[q + 3] = Avx512F.UnpackHigh(b, d).AsSingle();
-        }
-        // 3 and 4: gather block b of u[j], u[4 + j], u[8 + j], u[12 + j] into output row 4b + j.
-        for (int j = 0; j < 4; j++)
-        {
-            var low0 = Avx512F.Shuffle4x128(rows[j], rows[4 + j], 0x44);
-            var high0 = Avx512F.Shuffle4x128(rows[j], rows[4 + j], 0xEE);
-            var low1 = Avx512F.Shuffle4x128(rows[8 + j], rows[12 + j], 0x44);
-            var high1 = Avx512F.Shuffle4x128(rows[8 + j], rows[12 + j], 0xEE);
-            t[j] = Avx512F.Shuffle4x128(low0, low1, 0x88);
-            t[4 + j] = Avx512F.Shuffle4x128(low0, low1, 0xDD);
-            t[8 + j] = Avx512F.Shuffle4x128(high0, high1, 0x88);
-            t[12 + j] = Avx512F.Shuffle4x128(high0, high1, 0xDD);
-        }
-        for (int i = 0; i < 16; i++) rows[i] = t[i];
+        // 1: interleave row pairs' floats within each 128-bit block; 2: interleave pairs of pairs,
+        // so block b of quad q's vector j holds column 4b + j of rows 4q..4q+3.
+        Quad(source, sourceStride, out var a0, out var a1, out var a2, out var a3);
+        Quad(source + 4 * sourceStride, sourceStride, out var b0, out var b1, out var b2, out var b3);
+        Quad(source + 8 * sourceStride, sourceStride, out var c0, out var c1, out var c2, out var c3);
+        Quad(source + 12 * sourceStride, sourceStride, out var d0, out var d1, out var d2, out var d3);
+        // 3 and 4: gather block b of a_j, b_j, c_j, d_j into output row 4b + j.
+        Blocks(a0, b0, c0, d0, destination, destinationStride);
+        Blocks(a1, b1, c1, d1, destination + destinationStride, destinationStride);
+        Blocks(a2, b2, c2, d2, destination + 2 * destinationStride, destinationStride);
+        Blocks(a3, b3, c3, d3, destination + 3 * destinationStride, destinationStride);
+    }
+
+    private const int Lanes = 16;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quad(float* rows, long stride,
+        out Vector512<float> o0, out Vector512<float> o1, out Vector512<float> o2, out Vector512<float> o3)
+    {
+        var r0 = Vector512.Load(rows);
+        var r1 = Vector512.Load(rows + stride);
+        var r2 = Vector512.Load(rows + 2 * stride);
+        var r3 = Vector512.Load(rows + 3 * stride);
+        var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();
+        var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();
+        var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
+        var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
+        o0 = Avx512F.UnpackLow(t0, t2).AsSingle();
+        o1 = Avx512F.UnpackHigh(t0, t2).AsSingle();
+        o2 = Avx512F.UnpackLow(t1, t3).AsSingle();
+        o3 = Avx512F.UnpackHigh(t1, t3).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Blocks(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, float* row, long stride)
+    {
+        var low0 = Avx512F.Shuffle4x128(a, b, 0x44);
+        var high0 = Avx512F.Shuffle4x128(a, b, 0xEE);
+        var low1 = Avx512F.Shuffle4x128(c, d, 0x44);
+        var high1 = Avx512F.Shuffle4x128(c, d, 0xEE);
+        Vector512.Store(Avx512F.Shuffle4x128(low0, low1, 0x88), row);
+        Vector512.Store(Avx512F.Shuffle4x128(low0, low1, 0xDD), row + 4 * stride);
+        Vector512.Store(Avx512F.Shuffle4x128(high0, high1, 0x88), row + 8 * stride);
+        Vector512.Store(Avx512F.Shuffle4x128(high0, high1, 0xDD), row + 12 * stride);
     }
 }

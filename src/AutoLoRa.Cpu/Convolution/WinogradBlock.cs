@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
 namespace AutoLoRa.Cpu.Convolution;
@@ -51,18 +50,14 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         int p = 0;
         for (; p + Lanes <= plane; p += Lanes)
         {
-            for (int lane = 0; lane < Lanes; lane++) pixels[lane] = Vector512.Load(source + (long)lane * plane + p);
-            Transpose16.InPlace(pixels);
             // Rows of whole vectors (16, 32, … wide) take the 16 pixels from one row: one offset, consecutive stores.
             if (g.W % Lanes == 0)
             {
-                float* dst = destination + plan.PaddedOffset(p);
-                for (int i = 0; i < Lanes; i++) Vector512.Store(pixels[i], dst + i * Lanes);
+                Transpose16.Copy(source + p, plane, destination + plan.PaddedOffset(p), Lanes);
+                continue;
             }
-            else
-            {
-                for (int i = 0; i < Lanes; i++) Vector512.Store(pixels[i], destination + plan.PaddedOffset(p + i));
-            }
+            Transpose16.Copy(source + p, plane, (float*)pixels, Lanes);
+            for (int i = 0; i < Lanes; i++) Vector512.Store(pixels[i], destination + plan.PaddedOffset(p + i));
         }
         for (; p < plane; p++)
         {
@@ -126,35 +121,25 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         var g = plan.G;
         int units = Quads ? Tiles / 4 : Tiles;
         int unit = item % units, block = item / units;
-        int tiles = Quads ? 4 : 1;
-        var outputs = stackalloc Vector512<float>[4 * OutputSide * OutputSide];
-        for (int q = 0; q < tiles; q++)
+        if (Quads)
         {
-            Vector512<float>* tile = outputs + q * OutputSide * OutputSide;
-            WinogradTransforms.Output(m + (long)(unit * tiles + q) * g.K + block * Lanes, plan.ProductStride, tile);
-            if (bias != null)
-            {
-                var b = Vector512.Load(bias + block * Lanes);
-                for (int p = 0; p < OutputSide * OutputSide; p++) tile[p] += b;
-            }
-            // Lanes are channels; y wants each channel's pixels together: after the transpose,
-            // vector l holds channel l's 4×4 tile, one output row per 128-bit quarter.
-            Transpose16.InPlace(tile);
+            OutputQuad(unit * 4, block, bias, epilogue, y);
+            return;
         }
-        var (n, tileRow, tileColumn) = plan.Locate(unit * tiles);
+        var outputs = stackalloc Vector512<float>[OutputSide * OutputSide];
+        WinogradTransforms.Output(m + (long)unit * g.K + block * Lanes, plan.ProductStride, outputs, OutputSide);
+        AddBias(outputs, OutputSide * OutputSide, bias, block);
+        // Lanes are channels; y wants each channel's pixels together: after the transpose,
+        // vector l holds channel l's 4×4 tile, one output row per 128-bit quarter.
+        Transpose16.InPlace(outputs);
+        var (n, tileRow, tileColumn) = plan.Locate(unit);
         // A last row or column of tiles may reach past the output: only what lies inside is stored.
         int rows = Math.Min(OutputSide, g.OutH - tileRow * OutputSide);
         int columns = Math.Min(OutputSide, g.OutW - tileColumn * OutputSide);
         long planeSize = (long)g.OutH * g.OutW;
-        float* plane = y + ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * g.OutW + tileColumn * OutputSide;
-        for (int lane = 0; lane < Lanes; lane++, plane += planeSize)
+        long offset = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * g.OutW + tileColumn * OutputSide;
+        for (int lane = 0; lane < Lanes; lane++, offset += planeSize)
         {
-            long offset = plane - y;
-            if (Quads)
-            {
-                StoreQuad(outputs[lane], outputs[OutputSide * OutputSide + lane], outputs[2 * OutputSide * OutputSide + lane], outputs[3 * OutputSide * OutputSide + lane], plane, g.OutW, rows, epilogue, offset);
-                continue;
-            }
             float* values = (float*)(outputs + lane);
             for (int i = 0; i < rows; i++)
             {
@@ -172,22 +157,39 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
     }
 
     /// <summary>
-    /// One channel of four side-by-side tiles (each vector: its four rows of four) as the first
-    /// <paramref name="rows"/> of four rows of 16: a 4×4 transpose of 128-bit quarters, each row
-    /// through <paramref name="epilogue"/> on its way to memory (<paramref name="offset"/>: the
-    /// first row's place in the output).
+    /// Four side-by-side tiles (rows of whole vectors, see <see cref="Quads"/>): the output
+    /// transforms lay each output row of the quad out as 16 channel vectors in pixel order, so one
+    /// transpose per row turns them into the 16 channels' rows of 16 pixels, stored whole (a
+    /// transpose per tile and a 4×4 shuffle of 128-bit quarters per channel before).
     /// </summary>
-    private static void StoreQuad(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* row, int stride, int rows,
-        ConvEpilogue epilogue, long offset)
+    private void OutputQuad(int firstTile, int block, float* bias, ConvEpilogue epilogue, float* y)
     {
-        var upper01 = Avx512F.Shuffle4x128(t0, t1, 0x44);
-        var lower01 = Avx512F.Shuffle4x128(t0, t1, 0xEE);
-        var upper23 = Avx512F.Shuffle4x128(t2, t3, 0x44);
-        var lower23 = Avx512F.Shuffle4x128(t2, t3, 0xEE);
-        Store(Avx512F.Shuffle4x128(upper01, upper23, 0x88), row, epilogue, offset);
-        if (rows > 1) Store(Avx512F.Shuffle4x128(upper01, upper23, 0xDD), row + stride, epilogue, offset + stride);
-        if (rows > 2) Store(Avx512F.Shuffle4x128(lower01, lower23, 0x88), row + 2 * stride, epilogue, offset + 2 * stride);
-        if (rows > 3) Store(Avx512F.Shuffle4x128(lower01, lower23, 0xDD), row + 3 * stride, epilogue, offset + 3 * stride);
+        var g = plan.G;
+        // rows[16·i + 4·t + j]: output row i, column j of tile t.
+        var rows = stackalloc Vector512<float>[4 * OutputSide * OutputSide];
+        for (int t = 0; t < 4; t++)
+        {
+            WinogradTransforms.Output(m + (long)(firstTile + t) * g.K + block * Lanes, plan.ProductStride, rows + t * OutputSide, 4 * OutputSide);
+        }
+        AddBias(rows, 4 * OutputSide * OutputSide, bias, block);
+        var (n, tileRow, tileColumn) = plan.Locate(firstTile);
+        int count = Math.Min(OutputSide, g.OutH - tileRow * OutputSide);
+        long planeSize = (long)g.OutH * g.OutW;
+        long start = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * g.OutW + tileColumn * OutputSide;
+        for (int i = 0; i < count; i++)
+        {
+            Vector512<float>* row = rows + i * Lanes;
+            Transpose16.InPlace(row);
+            long at = start + (long)i * g.OutW;
+            for (int lane = 0; lane < Lanes; lane++, at += planeSize) Store(row[lane], y + at, epilogue, at);
+        }
+    }
+
+    private static void AddBias(Vector512<float>* values, int count, float* bias, int block)
+    {
+        if (bias == null) return;
+        var b = Vector512.Load(bias + block * Lanes);
+        for (int p = 0; p < count; p++) values[p] += b;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

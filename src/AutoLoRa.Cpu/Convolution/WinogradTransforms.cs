@@ -30,22 +30,54 @@ internal static unsafe class WinogradTransforms
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Input(float* tile, int rowStride, float* v, long stride)
     {
-        var rows = stackalloc Vector512<float>[Products];
-        for (int j = 0; j < TileSide; j++)
-        {
-            float* column = tile + j * Lanes;
-            InputRows(
-                Vector512.Load(column), Vector512.Load(column + rowStride), Vector512.Load(column + 2 * rowStride),
-                Vector512.Load(column + 3 * rowStride), Vector512.Load(column + 4 * rowStride), Vector512.Load(column + 5 * rowStride),
-                rows + j, TileSide);
-        }
-        var transformed = stackalloc Vector512<float>[Products];
-        for (int i = 0; i < TileSide; i++)
-        {
-            Vector512<float>* row = rows + i * TileSide;
-            InputRows(row[0], row[1], row[2], row[3], row[4], row[5], transformed + i * TileSide, 1);
-        }
-        for (int xi = 0; xi < Products; xi++) Vector512.Store(transformed[xi], v + xi * stride);
+        // Bᵀ d in two halves, rows 0–2 then rows 3–5, each followed by its rows of (Bᵀ d) B: a
+        // half's 18 intermediate vectors stay in registers, where all 36 went through the stack,
+        // for the price of loading d twice (from L1).
+        Upper(tile, rowStride, out var t00, out var t10, out var t20);
+        Upper(tile + Lanes, rowStride, out var t01, out var t11, out var t21);
+        Upper(tile + 2 * Lanes, rowStride, out var t02, out var t12, out var t22);
+        Upper(tile + 3 * Lanes, rowStride, out var t03, out var t13, out var t23);
+        Upper(tile + 4 * Lanes, rowStride, out var t04, out var t14, out var t24);
+        Upper(tile + 5 * Lanes, rowStride, out var t05, out var t15, out var t25);
+        StoreRow(t00, t01, t02, t03, t04, t05, v, stride);
+        StoreRow(t10, t11, t12, t13, t14, t15, v + TileSide * stride, stride);
+        StoreRow(t20, t21, t22, t23, t24, t25, v + 2 * TileSide * stride, stride);
+        Lower(tile, rowStride, out var t30, out var t40, out var t50);
+        Lower(tile + Lanes, rowStride, out var t31, out var t41, out var t51);
+        Lower(tile + 2 * Lanes, rowStride, out var t32, out var t42, out var t52);
+        Lower(tile + 3 * Lanes, rowStride, out var t33, out var t43, out var t53);
+        Lower(tile + 4 * Lanes, rowStride, out var t34, out var t44, out var t54);
+        Lower(tile + 5 * Lanes, rowStride, out var t35, out var t45, out var t55);
+        StoreRow(t30, t31, t32, t33, t34, t35, v + 3 * TileSide * stride, stride);
+        StoreRow(t40, t41, t42, t43, t44, t45, v + 4 * TileSide * stride, stride);
+        StoreRow(t50, t51, t52, t53, t54, t55, v + 5 * TileSide * stride, stride);
+    }
+
+    /// <summary>Rows 0–2 of Bᵀ d for the tile column at <paramref name="column"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Upper(float* column, int rowStride, out Vector512<float> z0, out Vector512<float> z1, out Vector512<float> z2) =>
+        InputUpper(Vector512.Load(column), Vector512.Load(column + rowStride), Vector512.Load(column + 2 * rowStride),
+            Vector512.Load(column + 3 * rowStride), Vector512.Load(column + 4 * rowStride), out z0, out z1, out z2);
+
+    /// <summary>Rows 3–5 of Bᵀ d for the tile column at <paramref name="column"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lower(float* column, int rowStride, out Vector512<float> z3, out Vector512<float> z4, out Vector512<float> z5) =>
+        InputLower(Vector512.Load(column + rowStride), Vector512.Load(column + 2 * rowStride), Vector512.Load(column + 3 * rowStride),
+            Vector512.Load(column + 4 * rowStride), Vector512.Load(column + 5 * rowStride), out z3, out z4, out z5);
+
+    /// <summary>One row of V = (Bᵀ d) B from that row of Bᵀ d, its six products <paramref name="stride"/> floats apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2,
+        Vector512<float> d3, Vector512<float> d4, Vector512<float> d5, float* v, long stride)
+    {
+        InputUpper(d0, d1, d2, d3, d4, out var z0, out var z1, out var z2);
+        InputLower(d1, d2, d3, d4, d5, out var z3, out var z4, out var z5);
+        Vector512.Store(z0, v);
+        Vector512.Store(z1, v + stride);
+        Vector512.Store(z2, v + 2 * stride);
+        Vector512.Store(z3, v + 3 * stride);
+        Vector512.Store(z4, v + 4 * stride);
+        Vector512.Store(z5, v + 5 * stride);
     }
 
     /// <summary>
@@ -66,10 +98,11 @@ internal static unsafe class WinogradTransforms
     }
 
     /// <summary>
-    /// Y = Aᵀ M A from the 36 products m[ξ·stride .. +16); y receives the 4×4 outputs, row-major.
+    /// Y = Aᵀ M A from the 36 products m[ξ·stride .. +16); y receives the 4×4 outputs, row-major,
+    /// rows <paramref name="rowStep"/> vectors apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Output(float* m, long stride, Vector512<float>* y)
+    public static void Output(float* m, long stride, Vector512<float>* y, int rowStep)
     {
         var columns = stackalloc Vector512<float>[OutputSide * TileSide];
         for (int j = 0; j < TileSide; j++)
@@ -84,28 +117,35 @@ internal static unsafe class WinogradTransforms
         for (int i = 0; i < OutputSide; i++)
         {
             Vector512<float>* row = columns + i * TileSide;
-            OutputRows(row[0], row[1], row[2], row[3], row[4], row[5], y + i * OutputSide, 1);
+            OutputRows(row[0], row[1], row[2], row[3], row[4], row[5], y + i * rowStep, 1);
         }
     }
 
-    /// <summary>Bᵀ applied to one line of six values; results written <paramref name="step"/> vectors apart.</summary>
+    /// <summary>Results 0–2 of Bᵀ applied to one line of six values (the sixth, d5, does not enter them).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputRows(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2,
-        Vector512<float> d3, Vector512<float> d4, Vector512<float> d5, Vector512<float>* z, int step)
+    private static void InputUpper(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4,
+        out Vector512<float> z0, out Vector512<float> z1, out Vector512<float> z2)
     {
         var four = Vector512.Create(4f);
-        var five = Vector512.Create(5f);
-        // Shared sub-expressions: d4 − 4·d2 and d3 − 4·d1 give rows 1 and 2; d4 − d2 and 2·(d3 − d1) rows 3 and 4.
+        // Shared sub-expressions: d4 − 4·d2 and d3 − 4·d1 give results 1 and 2.
         var a = Vector512.FusedMultiplyAdd(-four, d2, d4);
         var b = Vector512.FusedMultiplyAdd(-four, d1, d3);
+        z0 = Vector512.FusedMultiplyAdd(four, d0, Vector512.FusedMultiplyAdd(-Vector512.Create(5f), d2, d4));
+        z1 = a + b;
+        z2 = a - b;
+    }
+
+    /// <summary>Results 3–5 of Bᵀ applied to one line of six values (the first, d0, does not enter them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputLower(Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5,
+        out Vector512<float> z3, out Vector512<float> z4, out Vector512<float> z5)
+    {
+        // Shared sub-expressions: d4 − d2 and 2·(d3 − d1) give results 3 and 4.
         var c = d4 - d2;
         var e = (d3 - d1) * Vector512.Create(2f);
-        z[0] = Vector512.FusedMultiplyAdd(four, d0, Vector512.FusedMultiplyAdd(-five, d2, d4));
-        z[step] = a + b;
-        z[2 * step] = a - b;
-        z[3 * step] = c + e;
-        z[4 * step] = c - e;
-        z[5 * step] = Vector512.FusedMultiplyAdd(four, d1, Vector512.FusedMultiplyAdd(-five, d3, d5));
+        z3 = c + e;
+        z4 = c - e;
+        z5 = Vector512.FusedMultiplyAdd(Vector512.Create(4f), d1, Vector512.FusedMultiplyAdd(-Vector512.Create(5f), d3, d5));
     }
 
     /// <summary>G applied to one line of three taps; six results written <paramref name="step"/> vectors apart.</summary>

@@ -23,6 +23,8 @@ public sealed class ConvEpilogueTests
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
     [InlineData(2, 16, 6, 6, 16, 1, 3)]
     [InlineData(5, 16, 16, 16, 16, 1, 3)]
+    [InlineData(1, 16, 13, 32, 16, 1, 3)] // Winograd quads whose last tile row stores one row
+    [InlineData(1, 16, 9, 11, 16, 1, 3)] // 9×11: clipped tiles both ways, 11-wide rows (a transpose tail)
     [InlineData(2, 5, 16, 16, 11, 2, 3)]
     [InlineData(2, 16, 8, 16, 16, 1, 1)]
     [InlineData(3, 8, 7, 9, 8, 2, 1)]

@@ -34,6 +34,8 @@ public sealed class CpuConvolutionTests : IDisposable
     [InlineData(2, 32, 14, 10, 16, 1)] // 14×10: partial tiles one way only in each direction
     [InlineData(2, 16, 9, 13, 16, 0)] // 7×11 without padding
     [InlineData(2, 16, 14, 32, 48, 1)] // 14×32: four-tile output quads with a last, two-row tile row
+    [InlineData(1, 16, 19, 34, 16, 0)] // batch 1, 17×32 unpadded: quads with a last one-row tile row, 34-wide input rows (a transpose tail)
+    [InlineData(1, 32, 11, 48, 16, 1)] // batch 1, three quads per tile row, a last three-row tile row
     public void Winograd_matches_the_reference(int n, int c, int h, int w, int k, int pad)
     {
         var g = new ConvGeometry(n, c, h, w, k, 3, 3, 1, 1, pad, pad);
