@@ -91,7 +91,10 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         }
     }
 
-    /// <summary>M[ξ] = V[ξ] · U[ξ] (U packed as <see cref="WinogradFilterTiles"/> leaves it), in rows of 8 tiles and columns of 32 (or a last 16) channels.</summary>
+    /// <summary>
+    /// M[ξ] = V[ξ] · U[ξ] (U packed as <see cref="WinogradFilterTiles"/> leaves it), in rows of 8
+    /// tiles and columns of 32 channels, or for a last 16 channels rows of 16 tiles (and a last 8).
+    /// </summary>
     public void Multiply(int xi, float* u)
     {
         var g = plan.G;
@@ -104,10 +107,24 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         {
             float* u0 = ux + k / Lanes * panel;
             bool whole = g.K - k >= WinogradGemmKernel.Channels;
-            for (int t = 0; t < rows; t += WinogradGemmKernel.Tiles)
+            for (int t = 0; t < rows;)
             {
-                if (whole) WinogradGemmKernel.Run32(g.C, vx + (long)t * g.C, g.C, u0, u0 + panel, mx + (long)t * g.K + k, g.K);
-                else WinogradGemmKernel.Run16(g.C, vx + (long)t * g.C, g.C, u0, mx + (long)t * g.K + k, g.K);
+                float* vt = vx + (long)t * g.C, mt = mx + (long)t * g.K + k;
+                if (whole)
+                {
+                    WinogradGemmKernel.Run32(g.C, vt, g.C, u0, u0 + panel, mt, g.K);
+                    t += WinogradGemmKernel.Tiles;
+                }
+                else if (rows - t >= 2 * WinogradGemmKernel.Tiles)
+                {
+                    WinogradGemmKernel.Run16Tall(g.C, vt, g.C, u0, mt, g.K);
+                    t += 2 * WinogradGemmKernel.Tiles;
+                }
+                else
+                {
+                    WinogradGemmKernel.Run16(g.C, vt, g.C, u0, mt, g.K);
+                    t += WinogradGemmKernel.Tiles;
+                }
             }
         }
     }
