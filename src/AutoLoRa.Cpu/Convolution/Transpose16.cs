@@ -22,7 +22,12 @@ internal static unsafe class Transpose16
     /// memory, 128 more loads and stores per call.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Copy(float* source, long sourceStride, float* destination, long destinationStride)
+    public static void Copy(float* source, long sourceStride, float* destination, long destinationStride) =>
+        Copy(source, sourceStride, new StridedRows(destination, destinationStride));
+
+    /// <summary>The transposed rows of the block at <paramref name="source"/>, handed to <paramref name="sink"/> as they are made.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Copy<TSink>(float* source, long sourceStride, TSink sink) where TSink : struct, IRowSink
     {
         // 1: interleave row pairs' floats within each 128-bit block; 2: interleave pairs of pairs,
         // so block b of quad q's vector j holds column 4b + j of rows 4q..4q+3.
@@ -31,10 +36,10 @@ internal static unsafe class Transpose16
         Quad(source + 8 * sourceStride, sourceStride, out var c0, out var c1, out var c2, out var c3);
         Quad(source + 12 * sourceStride, sourceStride, out var d0, out var d1, out var d2, out var d3);
         // 3 and 4: gather block b of a_j, b_j, c_j, d_j into output row 4b + j.
-        Blocks(a0, b0, c0, d0, destination, destinationStride);
-        Blocks(a1, b1, c1, d1, destination + destinationStride, destinationStride);
-        Blocks(a2, b2, c2, d2, destination + 2 * destinationStride, destinationStride);
-        Blocks(a3, b3, c3, d3, destination + 3 * destinationStride, destinationStride);
+        Blocks(a0, b0, c0, d0, sink, 0);
+        Blocks(a1, b1, c1, d1, sink, 1);
+        Blocks(a2, b2, c2, d2, sink, 2);
+        Blocks(a3, b3, c3, d3, sink, 3);
     }
 
     private const int Lanes = 16;
@@ -58,15 +63,29 @@ internal static unsafe class Transpose16
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Blocks(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, float* row, long stride)
+    private static void Blocks<TSink>(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, TSink sink, int j)
+        where TSink : struct, IRowSink
     {
         var low0 = Avx512F.Shuffle4x128(a, b, 0x44);
         var high0 = Avx512F.Shuffle4x128(a, b, 0xEE);
         var low1 = Avx512F.Shuffle4x128(c, d, 0x44);
         var high1 = Avx512F.Shuffle4x128(c, d, 0xEE);
-        Vector512.Store(Avx512F.Shuffle4x128(low0, low1, 0x88), row);
-        Vector512.Store(Avx512F.Shuffle4x128(low0, low1, 0xDD), row + 4 * stride);
-        Vector512.Store(Avx512F.Shuffle4x128(high0, high1, 0x88), row + 8 * stride);
-        Vector512.Store(Avx512F.Shuffle4x128(high0, high1, 0xDD), row + 12 * stride);
+        sink.Row(j, Avx512F.Shuffle4x128(low0, low1, 0x88));
+        sink.Row(4 + j, Avx512F.Shuffle4x128(low0, low1, 0xDD));
+        sink.Row(8 + j, Avx512F.Shuffle4x128(high0, high1, 0x88));
+        sink.Row(12 + j, Avx512F.Shuffle4x128(high0, high1, 0xDD));
+    }
+
+    /// <summary>Where <see cref="Copy{TSink}"/> puts the rows of the transposed block.</summary>
+    public interface IRowSink
+    {
+        /// <summary>Takes row <paramref name="index"/> (0–15) of the transposed block.</summary>
+        void Row(int index, Vector512<float> values);
+    }
+
+    private readonly struct StridedRows(float* destination, long stride) : IRowSink
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Row(int index, Vector512<float> values) => Vector512.Store(values, destination + index * stride);
     }
 }

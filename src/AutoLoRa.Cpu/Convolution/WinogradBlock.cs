@@ -195,10 +195,19 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         long start = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * g.OutW + tileColumn * OutputSide;
         for (int i = 0; i < count; i++)
         {
-            Vector512<float>* row = rows + i * Lanes;
-            Transpose16.InPlace(row);
-            long at = start + (long)i * g.OutW;
-            for (int lane = 0; lane < Lanes; lane++, at += planeSize) Store(row[lane], y + at, epilogue, at);
+            // Each channel's row goes through the epilogue into y as the transpose makes it.
+            Transpose16.Copy((float*)(rows + i * Lanes), Lanes, new ChannelRows(y, start + (long)i * g.OutW, planeSize, epilogue));
+        }
+    }
+
+    /// <summary>Row l of a transposed block is channel l's: stored planeSize floats after channel l − 1's, through the epilogue.</summary>
+    private readonly struct ChannelRows(float* y, long start, long planeSize, ConvEpilogue epilogue) : Transpose16.IRowSink
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Row(int index, Vector512<float> values)
+        {
+            long at = start + index * planeSize;
+            Store(values, y + at, epilogue, at);
         }
     }
 
