@@ -33,37 +33,48 @@ internal static unsafe class WinogradTransforms
         // Bᵀ d in two halves, rows 0–2 then rows 3–5, each followed by its rows of (Bᵀ d) B: a
         // half's 18 intermediate vectors stay in registers, where all 36 went through the stack,
         // for the price of loading d twice (from L1).
-        Upper(tile, rowStride, out var t00, out var t10, out var t20);
-        Upper(tile + Lanes, rowStride, out var t01, out var t11, out var t21);
-        Upper(tile + 2 * Lanes, rowStride, out var t02, out var t12, out var t22);
-        Upper(tile + 3 * Lanes, rowStride, out var t03, out var t13, out var t23);
-        Upper(tile + 4 * Lanes, rowStride, out var t04, out var t14, out var t24);
-        Upper(tile + 5 * Lanes, rowStride, out var t05, out var t15, out var t25);
-        StoreRow(t00, t01, t02, t03, t04, t05, v, stride);
-        StoreRow(t10, t11, t12, t13, t14, t15, v + TileSide * stride, stride);
-        StoreRow(t20, t21, t22, t23, t24, t25, v + 2 * TileSide * stride, stride);
-        Lower(tile, rowStride, out var t30, out var t40, out var t50);
-        Lower(tile + Lanes, rowStride, out var t31, out var t41, out var t51);
-        Lower(tile + 2 * Lanes, rowStride, out var t32, out var t42, out var t52);
-        Lower(tile + 3 * Lanes, rowStride, out var t33, out var t43, out var t53);
-        Lower(tile + 4 * Lanes, rowStride, out var t34, out var t44, out var t54);
-        Lower(tile + 5 * Lanes, rowStride, out var t35, out var t45, out var t55);
-        StoreRow(t30, t31, t32, t33, t34, t35, v + 3 * TileSide * stride, stride);
-        StoreRow(t40, t41, t42, t43, t44, t45, v + 4 * TileSide * stride, stride);
-        StoreRow(t50, t51, t52, t53, t54, t55, v + 5 * TileSide * stride, stride);
+        InputHalf<UpperRows>(tile, rowStride, v, stride);
+        InputHalf<LowerRows>(tile, rowStride, v + 3 * TileSide * stride, stride);
     }
 
-    /// <summary>Rows 0–2 of Bᵀ d for the tile column at <paramref name="column"/>.</summary>
+    /// <summary>Three rows of V (<typeparamref name="TRows"/>'s rows of Bᵀ d, then B), the first at <paramref name="v"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Upper(float* column, int rowStride, out Vector512<float> z0, out Vector512<float> z1, out Vector512<float> z2) =>
-        InputUpper(Vector512.Load(column), Vector512.Load(column + rowStride), Vector512.Load(column + 2 * rowStride),
-            Vector512.Load(column + 3 * rowStride), Vector512.Load(column + 4 * rowStride), out z0, out z1, out z2);
+    private static void InputHalf<TRows>(float* tile, int rowStride, float* v, long stride) where TRows : struct, IInputRows
+    {
+        TRows.Column(tile, rowStride, out var a0, out var b0, out var c0);
+        TRows.Column(tile + Lanes, rowStride, out var a1, out var b1, out var c1);
+        TRows.Column(tile + 2 * Lanes, rowStride, out var a2, out var b2, out var c2);
+        TRows.Column(tile + 3 * Lanes, rowStride, out var a3, out var b3, out var c3);
+        TRows.Column(tile + 4 * Lanes, rowStride, out var a4, out var b4, out var c4);
+        TRows.Column(tile + 5 * Lanes, rowStride, out var a5, out var b5, out var c5);
+        StoreRow(a0, a1, a2, a3, a4, a5, v, stride);
+        StoreRow(b0, b1, b2, b3, b4, b5, v + TileSide * stride, stride);
+        StoreRow(c0, c1, c2, c3, c4, c5, v + 2 * TileSide * stride, stride);
+    }
 
-    /// <summary>Rows 3–5 of Bᵀ d for the tile column at <paramref name="column"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Lower(float* column, int rowStride, out Vector512<float> z3, out Vector512<float> z4, out Vector512<float> z5) =>
-        InputLower(Vector512.Load(column + rowStride), Vector512.Load(column + 2 * rowStride), Vector512.Load(column + 3 * rowStride),
-            Vector512.Load(column + 4 * rowStride), Vector512.Load(column + 5 * rowStride), out z3, out z4, out z5);
+    /// <summary>Three of the six rows of Bᵀ d, computed from one tile column (rows <c>rowStride</c> floats apart).</summary>
+    private interface IInputRows
+    {
+        static abstract void Column(float* column, int rowStride, out Vector512<float> z0, out Vector512<float> z1, out Vector512<float> z2);
+    }
+
+    /// <summary>Rows 0–2 of Bᵀ d.</summary>
+    private struct UpperRows : IInputRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Column(float* column, int rowStride, out Vector512<float> z0, out Vector512<float> z1, out Vector512<float> z2) =>
+            InputUpper(Vector512.Load(column), Vector512.Load(column + rowStride), Vector512.Load(column + 2 * rowStride),
+                Vector512.Load(column + 3 * rowStride), Vector512.Load(column + 4 * rowStride), out z0, out z1, out z2);
+    }
+
+    /// <summary>Rows 3–5 of Bᵀ d.</summary>
+    private struct LowerRows : IInputRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Column(float* column, int rowStride, out Vector512<float> z3, out Vector512<float> z4, out Vector512<float> z5) =>
+            InputLower(Vector512.Load(column + rowStride), Vector512.Load(column + 2 * rowStride), Vector512.Load(column + 3 * rowStride),
+                Vector512.Load(column + 4 * rowStride), Vector512.Load(column + 5 * rowStride), out z3, out z4, out z5);
+    }
 
     /// <summary>One row of V = (Bᵀ d) B from that row of Bᵀ d, its six products <paramref name="stride"/> floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -71,13 +82,17 @@ internal static unsafe class WinogradTransforms
         Vector512<float> d3, Vector512<float> d4, Vector512<float> d5, float* v, long stride)
     {
         InputUpper(d0, d1, d2, d3, d4, out var z0, out var z1, out var z2);
+        StoreThree(z0, z1, z2, v, stride);
         InputLower(d1, d2, d3, d4, d5, out var z3, out var z4, out var z5);
+        StoreThree(z3, z4, z5, v + 3 * stride, stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreThree(Vector512<float> z0, Vector512<float> z1, Vector512<float> z2, float* v, long stride)
+    {
         Vector512.Store(z0, v);
         Vector512.Store(z1, v + stride);
         Vector512.Store(z2, v + 2 * stride);
-        Vector512.Store(z3, v + 3 * stride);
-        Vector512.Store(z4, v + 4 * stride);
-        Vector512.Store(z5, v + 5 * stride);
     }
 
     /// <summary>
