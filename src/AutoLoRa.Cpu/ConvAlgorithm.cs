@@ -63,15 +63,22 @@ public enum ConvAlgorithm
     /// zero-padded, column-phase-split copies of the images (contiguous runs) instead of gathered from them.
     /// </summary>
     GemmPadded,
+
+    /// <summary>
+    /// A strided 1×1 without padding (a projection shortcut) as a pointwise GEMM: forward over the
+    /// subsampled image copied once into contiguous planes; data gradient with the GEMM's result
+    /// spread straight to dx's strided positions, the zeros between written by the same pass.
+    /// </summary>
+    GemmSubsampled,
 }
 
 /// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
     private static readonly string[] Names =
-        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded"];
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-subsampled"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-subsampled.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

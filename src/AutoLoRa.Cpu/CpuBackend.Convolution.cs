@@ -195,12 +195,20 @@ public sealed partial class CpuBackend
     /// <summary>
     /// y by implicit GEMM over groups of images (see the class remarks), its panels packed from the
     /// images or, with <paramref name="padded"/>, from zero-padded column-phase-split copies made
-    /// first (<see cref="PaddedPanels"/>: contiguous copies where a strided layer's packing gathers).
+    /// first (<see cref="PaddedPanels"/>: contiguous copies where a strided layer's packing gathers),
+    /// or, with <paramref name="subsampled"/> (a strided 1×1 without padding), from the subsampled
+    /// planes made first (<see cref="StridedPointwise"/>).
     /// </summary>
-    private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, bool padded = false)
+    private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch,
+        bool padded = false, bool subsampled = false)
     {
         int group = GroupSize(g);
         var work = new ForwardGroup { G = g, X = x, W = w, Bias = bias, Epilogue = epilogue, Y = y };
+        if (subsampled)
+        {
+            work.Subsampled = scratch.SubsampledImages((long)g.N * g.C * g.OutH * g.OutW);
+            CpuParallel.For(g.N * g.C, new StridedPointwise.Subsample { G = g, X = x, Subsampled = work.Subsampled });
+        }
         if (padded)
         {
             work.Layout = new PaddedLayout(g);
@@ -303,9 +311,14 @@ public sealed partial class CpuBackend
         public int* TapOffsets;
         public PaddedLayout Layout;
 
+        /// <summary>The subsampled planes (N, C, OutH·OutW) of a strided 1×1, or null.</summary>
+        public float* Subsampled;
+
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
-            if (Padded != null) Multiply(new PaddedPanels(Layout, Padded + first * Layout.ImageSize, TapOffsets), first, count, scratch, parallelGemm);
+            int planes = G.OutH * G.OutW;
+            if (Subsampled != null) Multiply(new PlanePanels(Subsampled + first * ((long)G.C * planes), G.C, planes), first, count, scratch, parallelGemm);
+            else if (Padded != null) Multiply(new PaddedPanels(Layout, Padded + first * Layout.ImageSize, TapOffsets), first, count, scratch, parallelGemm);
             else Multiply(new Im2ColPanels(G, X + first * ((long)G.C * G.H * G.W)), first, count, scratch, parallelGemm);
         }
 
@@ -343,12 +356,17 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>dx for a group of images of a strided convolution: dcol = Wᵀ · dy_group in scratch, then Col2Im per image.</summary>
+    /// <summary>
+    /// dx for a group of images of a strided convolution: dcol = Wᵀ · dy_group in scratch, then
+    /// Col2Im per image, or for a strided 1×1 with <see cref="Spread"/> the planes spread straight
+    /// into dx (<see cref="StridedPointwise.Spread"/>).
+    /// </summary>
     private unsafe struct BackwardDataGroup : IConvGroupWork
     {
         public ConvGeometry G;
         public float* Dy, W, Dx;
         public ConvEpilogue Epilogue;
+        public bool Spread;
 
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
@@ -357,6 +375,12 @@ public sealed partial class CpuBackend
             int ld = count * planes;
             var source = new PlanePanels(Dy + first * ((long)G.K * planes), G.K, planes);
             Sgemm.Run(true, taps, ld, G.K, 1f, W, taps, source, 0f, scratch, ld, parallelGemm);
+            if (Spread)
+            {
+                // Inside a worker (one group each) this runs inline; a lone group spreads it over the workers.
+                CpuParallel.For(count * G.C, new StridedPointwise.Spread { G = G, Gradient = scratch, Dx = Dx, First = first, Ld = ld, Epilogue = Epilogue });
+                return;
+            }
             long imageSize = (long)G.C * G.H * G.W;
             for (int i = 0; i < count; i++)
             {

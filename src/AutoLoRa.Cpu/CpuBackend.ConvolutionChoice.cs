@@ -72,6 +72,7 @@ public sealed partial class CpuBackend
                 if (StrideOneData(g)) count = ForwardCandidates(TransposedGeometry(g), winograd, into);
                 into[count++] = ConvAlgorithm.GemmCol2Im;
                 if (SubPixelDataGradient.Applies(g)) into[count++] = ConvAlgorithm.SubPixel;
+                if (StridedPointwise.Applies(g)) into[count++] = ConvAlgorithm.GemmSubsampled;
                 break;
             case ConvPass.FilterGradient:
                 if (winograd && WinogradConvolution.Fits(g))
@@ -101,6 +102,7 @@ public sealed partial class CpuBackend
         into[count++] = ConvAlgorithm.Gemm;
         // A strided 1×1 reads a quarter of the image, so copying all of it first measured up to twice as slow.
         if ((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S > 1) into[count++] = ConvAlgorithm.GemmPadded;
+        if (StridedPointwise.Applies(g)) into[count++] = ConvAlgorithm.GemmSubsampled;
         return count;
     }
 
@@ -190,7 +192,8 @@ public sealed partial class CpuBackend
                     DirectConvolution.Forward(G, X, W, Bias, Epilogue, Y, Scratch);
                     break;
                 default:
-                    GemmForward(G, X, W, Bias, Epilogue, Y, Scratch, padded: algorithm == ConvAlgorithm.GemmPadded);
+                    GemmForward(G, X, W, Bias, Epilogue, Y, Scratch, padded: algorithm == ConvAlgorithm.GemmPadded,
+                        subsampled: algorithm == ConvAlgorithm.GemmSubsampled);
                     break;
             }
         }
@@ -207,15 +210,13 @@ public sealed partial class CpuBackend
         {
             if (algorithm == ConvAlgorithm.SubPixel)
             {
-                SubPixelDataGradient.Compute(G, Dy, W, Dx, Scratch);
-                // Not yet inside the four pieces' output stages: one pass over dx after them.
-                Epilogue.Apply(Dx, 0, G.N * G.C * G.H * G.W);
+                SubPixelDataGradient.Compute(G, Dy, W, Epilogue, Dx, Scratch);
                 return;
             }
-            if (algorithm == ConvAlgorithm.GemmCol2Im)
+            if (algorithm is ConvAlgorithm.GemmCol2Im or ConvAlgorithm.GemmSubsampled)
             {
                 ForEachGroup(G.N, GroupSize(G), (long)G.C * G.R * G.S * GroupSize(G) * G.OutH * G.OutW, Scratch,
-                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx, Epilogue = Epilogue });
+                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx, Epilogue = Epilogue, Spread = algorithm == ConvAlgorithm.GemmSubsampled });
                 return;
             }
             var transposed = TransposedGeometry(G);
