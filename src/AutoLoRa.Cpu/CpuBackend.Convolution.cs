@@ -378,7 +378,7 @@ public sealed partial class CpuBackend
             if (Spread)
             {
                 // Inside a worker (one group each) this runs inline; a lone group spreads it over the workers.
-                CpuParallel.For(count * G.C, new StridedPointwise.Spread { G = G, Gradient = scratch, Dx = Dx, First = first, Ld = ld, Epilogue = Epilogue });
+                CpuParallel.For(count, new StridedPointwise.Spread { G = G, Gradient = scratch, Dx = Dx, First = first, Ld = ld, Epilogue = Epilogue });
                 return;
             }
             long imageSize = (long)G.C * G.H * G.W;

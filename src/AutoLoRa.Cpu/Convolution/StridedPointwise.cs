@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
@@ -33,9 +35,10 @@ internal static unsafe class StridedPointwise
     }
 
     /// <summary>
-    /// Item i·C + c: plane c of image First + i of dx from row c of the group's (C, Ld) GEMM result
-    /// (image i's pixels at columns [i·P, (i+1)·P)), zeros between, then the epilogue on the plane
-    /// while it is in L1.
+    /// Item i: image First + i of dx from the group's (C, Ld) GEMM result (image i's pixels at
+    /// columns [i·P, (i+1)·P) of every row), zeros between, then the epilogue over the image. Whole
+    /// images, not planes, are the items: late layers have 8×8 planes, where a call per plane (clear,
+    /// epilogue) costs more than the floats it writes.
     /// </summary>
     public struct Spread : IParallelWork
     {
@@ -44,42 +47,32 @@ internal static unsafe class StridedPointwise
         public int First, Ld;
         public ConvEpilogue Epilogue;
 
-        public readonly void Execute(int item)
+        public readonly void Execute(int i)
         {
-            int i = item / G.C, c = item - i * G.C;
-            int planes = G.OutH * G.OutW;
-            float* src = Gradient + (long)c * Ld + (long)i * planes;
-            long plane = ((long)(First + i) * G.C + c) * G.H * G.W;
-            // The odd columns of a stride-2 row, merged in by SubPixelDataGradient.Merge.
-            bool merge = G.StrideW == 2 && G.W <= MaxMergedWidth;
-            int odds = merge ? G.W / 2 + 1 : 0;
-            float* zeros = stackalloc float[odds];
-            new Span<float>(zeros, odds).Clear();
-            for (int ih = 0; ih < G.H; ih++)
+            int outH = G.OutH, outW = G.OutW, strideW = G.StrideW, width = G.W;
+            long rowStep = (long)G.StrideH * width, planeSize = (long)G.H * width, imageSize = G.C * planeSize;
+            long image = (First + i) * imageSize;
+            bool merge = strideW == 2 && width >= MergedWidth && width <= 2 * ZeroCount;
+            float* zeros = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(s_zeros));
+            new Span<float>(Dx + image, (int)imageSize).Clear();
+            for (int c = 0; c < G.C; c++)
             {
-                float* row = Dx + plane + (long)ih * G.W;
-                int oh = ih / G.StrideH;
-                if (ih - oh * G.StrideH != 0 || oh >= G.OutH)
+                float* src = Gradient + (long)c * Ld + (long)i * outH * outW;
+                float* row = Dx + image + c * planeSize;
+                for (int oh = 0; oh < outH; oh++, src += outW, row += rowStep)
                 {
-                    new Span<float>(row, G.W).Clear();
-                    continue;
-                }
-                float* values = src + (long)oh * G.OutW;
-                if (merge)
-                {
-                    SubPixelDataGradient.Merge(values, zeros, row, G.W);
-                    continue;
-                }
-                for (int iw = 0, ow = 0; iw < G.W; iw++)
-                {
-                    bool kept = iw == ow * G.StrideW && ow < G.OutW;
-                    row[iw] = kept ? values[ow++] : 0f;
+                    if (merge) SubPixelDataGradient.Merge(src, zeros, row, width);
+                    else for (int ow = 0; ow < outW; ow++) row[ow * strideW] = src[ow];
                 }
             }
-            Epilogue.Apply(Dx, plane, G.H * G.W);
+            Epilogue.Apply(Dx, image, (int)imageSize);
         }
 
-        // Rows wider than this take the scalar loop rather than a larger stack buffer of zeros.
-        private const int MaxMergedWidth = 2048;
+        // The odd columns merged into a stride-2 row; pinned, so its address is fixed.
+        private const int ZeroCount = 1024;
+        private static readonly float[] s_zeros = GC.AllocateArray<float>(ZeroCount, pinned: true);
+
+        /// <summary>From this width on, a stride-2 row is written whole by vector permutes (<see cref="SubPixelDataGradient.Merge"/>).</summary>
+        public const int MergedWidth = 32;
     }
 }
