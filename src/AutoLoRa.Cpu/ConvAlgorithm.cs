@@ -70,15 +70,22 @@ public enum ConvAlgorithm
     /// spread straight to dx's strided positions, the zeros between written by the same pass.
     /// </summary>
     GemmSubsampled,
+
+    /// <summary>
+    /// <see cref="Direct"/> for 8-pixel output rows on AVX-512 with each 16-lane vector spanning two
+    /// output rows (<see cref="Convolution.DirectRowPairKernel"/>), where <see cref="Direct"/> runs
+    /// 8-lane vectors there: forward and, for stride 1, the data gradient.
+    /// </summary>
+    DirectRowPairs,
 }
 
 /// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
     private static readonly string[] Names =
-        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-subsampled"];
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-subsampled", "direct-row-pairs"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-subsampled.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-subsampled, direct-row-pairs.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

@@ -48,6 +48,10 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(3, 9, 8, 10, 21, 2, 1)]
     // gemm-subsampled on 1×1 stride-2 shortcuts: 3 channels, batch 1, odd rows and columns (a last even column without
     // an odd partner), rows wide enough to spread by vectors (67 = 2·32 + 3), three groups of 32 images and fewer (4×4 outputs).
+    // direct-row-pairs: 8-pixel output rows, 3 channels, batch 1, stride 1 and stride 2 from an odd height (15 → 8), 5 filters (a short channel block).
+    [InlineData(1, 3, 8, 8, 5, 1, 3)]
+    [InlineData(1, 3, 15, 16, 5, 2, 3)]
+    [InlineData(2, 16, 16, 16, 24, 2, 3)]
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(2, 3, 5, 5, 7, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]

@@ -26,9 +26,11 @@ public sealed class ConvEpilogueTests
     [InlineData(2, 5, 16, 16, 11, 2, 3)]
     [InlineData(2, 16, 8, 16, 16, 1, 1)]
     [InlineData(3, 8, 7, 9, 8, 2, 1)]
-    // Odd shapes with 3 channels and batch 1: sub-pixel (its stage on the interleaved planes) and the subsampled
-    // GEMM (its stage on the spread planes, by vectors at 67 columns).
+    // Odd shapes with 3 channels and batch 1: sub-pixel (its stage on the interleaved planes), direct-row-pairs
+    // (8-pixel rows, stride 2 and 1) and the subsampled GEMM (its stage on the spread images, by vectors at 67 columns).
     [InlineData(1, 3, 7, 9, 5, 2, 3)]
+    [InlineData(1, 3, 15, 16, 5, 2, 3)]
+    [InlineData(1, 3, 8, 8, 5, 1, 3)]
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]
     public void Every_algorithm_applies_the_stage_as_the_composition_does(int n, int c, int h, int w, int k, int stride, int kernel)
