@@ -65,11 +65,11 @@ public enum ConvAlgorithm
     GemmPadded,
 
     /// <summary>
-    /// A strided 1×1 without padding (a projection shortcut) as a pointwise GEMM: forward over the
-    /// subsampled image copied once into contiguous planes; data gradient with the GEMM's result
-    /// spread straight to dx's strided positions, the zeros between written by the same pass.
+    /// Data gradient of a strided 1×1 without padding (a projection shortcut): dcol = Wᵀ·dy as in
+    /// <see cref="GemmCol2Im"/>, then spread straight to dx's strided positions with the zeros
+    /// between and the epilogue in the same pass (no clear, scatter-add and epilogue passes).
     /// </summary>
-    GemmSubsampled,
+    GemmSpread,
 
     /// <summary>
     /// <see cref="Direct"/> for 8-pixel output rows on AVX-512 with each 16-lane vector spanning two
@@ -83,9 +83,9 @@ public enum ConvAlgorithm
 public static class ConvAlgorithmNames
 {
     private static readonly string[] Names =
-        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-subsampled", "direct-row-pairs"];
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-spread", "direct-row-pairs"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-subsampled, direct-row-pairs.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-spread, direct-row-pairs.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

@@ -195,20 +195,12 @@ public sealed partial class CpuBackend
     /// <summary>
     /// y by implicit GEMM over groups of images (see the class remarks), its panels packed from the
     /// images or, with <paramref name="padded"/>, from zero-padded column-phase-split copies made
-    /// first (<see cref="PaddedPanels"/>: contiguous copies where a strided layer's packing gathers),
-    /// or, with <paramref name="subsampled"/> (a strided 1×1 without padding), from the subsampled
-    /// planes made first (<see cref="StridedPointwise"/>).
+    /// first (<see cref="PaddedPanels"/>: contiguous copies where a strided layer's packing gathers).
     /// </summary>
-    private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch,
-        bool padded = false, bool subsampled = false)
+    private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, bool padded = false)
     {
         int group = GroupSize(g);
         var work = new ForwardGroup { G = g, X = x, W = w, Bias = bias, Epilogue = epilogue, Y = y };
-        if (subsampled)
-        {
-            work.Subsampled = scratch.SubsampledImages((long)g.N * g.C * g.OutH * g.OutW);
-            CpuParallel.For(g.N * g.C, new StridedPointwise.Subsample { G = g, X = x, Subsampled = work.Subsampled });
-        }
         if (padded)
         {
             work.Layout = new PaddedLayout(g);
@@ -311,14 +303,9 @@ public sealed partial class CpuBackend
         public int* TapOffsets;
         public PaddedLayout Layout;
 
-        /// <summary>The subsampled planes (N, C, OutH·OutW) of a strided 1×1, or null.</summary>
-        public float* Subsampled;
-
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
-            int planes = G.OutH * G.OutW;
-            if (Subsampled != null) Multiply(new PlanePanels(Subsampled + first * ((long)G.C * planes), G.C, planes), first, count, scratch, parallelGemm);
-            else if (Padded != null) Multiply(new PaddedPanels(Layout, Padded + first * Layout.ImageSize, TapOffsets), first, count, scratch, parallelGemm);
+            if (Padded != null) Multiply(new PaddedPanels(Layout, Padded + first * Layout.ImageSize, TapOffsets), first, count, scratch, parallelGemm);
             else Multiply(new Im2ColPanels(G, X + first * ((long)G.C * G.H * G.W)), first, count, scratch, parallelGemm);
         }
 

@@ -72,7 +72,7 @@ public sealed partial class CpuBackend
                 if (StrideOneData(g)) count = ForwardCandidates(TransposedGeometry(g), winograd, into);
                 into[count++] = ConvAlgorithm.GemmCol2Im;
                 if (SubPixelDataGradient.Applies(g)) into[count++] = ConvAlgorithm.SubPixel;
-                if (StridedPointwise.Applies(g)) into[count++] = ConvAlgorithm.GemmSubsampled;
+                if (StridedPointwise.Applies(g)) into[count++] = ConvAlgorithm.GemmSpread;
                 break;
             case ConvPass.FilterGradient:
                 if (winograd && WinogradConvolution.Fits(g))
@@ -103,7 +103,6 @@ public sealed partial class CpuBackend
         into[count++] = ConvAlgorithm.Gemm;
         // A strided 1×1 reads a quarter of the image, so copying all of it first measured up to twice as slow.
         if ((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S > 1) into[count++] = ConvAlgorithm.GemmPadded;
-        if (StridedPointwise.Applies(g)) into[count++] = ConvAlgorithm.GemmSubsampled;
         return count;
     }
 
@@ -193,8 +192,7 @@ public sealed partial class CpuBackend
                     DirectConvolution.Forward(G, X, W, Bias, Epilogue, Y, Scratch, rowPairs: algorithm == ConvAlgorithm.DirectRowPairs);
                     break;
                 default:
-                    GemmForward(G, X, W, Bias, Epilogue, Y, Scratch, padded: algorithm == ConvAlgorithm.GemmPadded,
-                        subsampled: algorithm == ConvAlgorithm.GemmSubsampled);
+                    GemmForward(G, X, W, Bias, Epilogue, Y, Scratch, padded: algorithm == ConvAlgorithm.GemmPadded);
                     break;
             }
         }
@@ -214,10 +212,10 @@ public sealed partial class CpuBackend
                 SubPixelDataGradient.Compute(G, Dy, W, Epilogue, Dx, Scratch);
                 return;
             }
-            if (algorithm is ConvAlgorithm.GemmCol2Im or ConvAlgorithm.GemmSubsampled)
+            if (algorithm is ConvAlgorithm.GemmCol2Im or ConvAlgorithm.GemmSpread)
             {
                 ForEachGroup(G.N, GroupSize(G), (long)G.C * G.R * G.S * GroupSize(G) * G.OutH * G.OutW, Scratch,
-                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx, Epilogue = Epilogue, Spread = algorithm == ConvAlgorithm.GemmSubsampled });
+                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx, Epilogue = Epilogue, Spread = algorithm == ConvAlgorithm.GemmSpread });
                 return;
             }
             var transposed = TransposedGeometry(G);

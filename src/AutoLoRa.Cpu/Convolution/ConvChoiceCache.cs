@@ -30,7 +30,7 @@ internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, Conv
 /// </remarks>
 internal sealed class ConvChoiceCache
 {
-    // Version 2: the candidates gained gemm-subsampled and direct-row-pairs; a version-1 file's choices were
+    // Version 2: the candidates gained gemm-spread and direct-row-pairs; a version-1 file's choices were
     // measured without them and would keep them from ever being timed, so it is measured again.
     private const string Magic = "autolora conv-algorithms 2";
 

@@ -21,7 +21,6 @@ internal sealed unsafe class ConvScratch
     private float[]? _wideGradients;
     private float[]? _flippedFilter;
     private float[]? _paddedImages;
-    private float[]? _subsampledImages;
     private float[]? _packedFilter;
     private float[]? _filterPartials;
     private float[]? _winogradImages;
@@ -56,9 +55,6 @@ internal sealed unsafe class ConvScratch
 
     /// <summary>Zero-padded copies of a batch, for the direct convolution.</summary>
     public float* PaddedImages(long length) => Address(Grow(ref _paddedImages, length));
-
-    /// <summary>Subsampled copies of a batch, for a strided 1×1 convolution's forward.</summary>
-    public float* SubsampledImages(long length) => Address(Grow(ref _subsampledImages, length));
 
     /// <summary>The filter in 8-channel panels, for the direct convolution.</summary>
     public float* PackedFilter(long length) => Address(Grow(ref _packedFilter, length));
