@@ -63,15 +63,29 @@ public enum ConvAlgorithm
     /// zero-padded, column-phase-split copies of the images (contiguous runs) instead of gathered from them.
     /// </summary>
     GemmPadded,
+
+    /// <summary>
+    /// Data gradient of a strided 1×1 without padding (a projection shortcut): dcol = Wᵀ·dy as in
+    /// <see cref="GemmCol2Im"/>, then spread straight to dx's strided positions with the zeros
+    /// between and the epilogue in the same pass (no clear, scatter-add and epilogue passes).
+    /// </summary>
+    GemmSpread,
+
+    /// <summary>
+    /// <see cref="Direct"/> for 8-pixel output rows on AVX-512 with each 16-lane vector spanning two
+    /// output rows (<see cref="Convolution.DirectRowPairKernel"/>), where <see cref="Direct"/> runs
+    /// 8-lane vectors there: forward and, for stride 1, the data gradient.
+    /// </summary>
+    DirectRowPairs,
 }
 
 /// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
     private static readonly string[] Names =
-        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded"];
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-spread", "direct-row-pairs"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-spread, direct-row-pairs.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>
