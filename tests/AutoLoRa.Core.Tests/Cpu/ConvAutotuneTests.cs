@@ -46,6 +46,9 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(2, 33, 34, 35, 17, 2, 3)]
     [InlineData(1, 5, 7, 9, 3, 2, 1)] // a 1×1 stride-2 shortcut of odd size (the padded GEMM forward: phases without padding)
     [InlineData(3, 9, 8, 10, 21, 2, 1)]
+    // The blocked filter gradient: batch 1 with 3 output channels, channels off its 16- and 8-channel blocks.
+    [InlineData(1, 20, 6, 7, 3, 1, 3)]
+    [InlineData(1, 3, 9, 9, 3, 2, 3)]
     public void Every_candidate_matches_the_reference_before_it_may_win(int n, int c, int h, int w, int k, int stride, int kernel)
     {
         var g = new ConvGeometry(n, c, h, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2);
