@@ -18,6 +18,7 @@ internal static unsafe class BlockedCopies
     /// [padded column][L], interior only (the caller cleared the borders once); lanes past C are
     /// written as zeros.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Inputs(in BlockedFilterGradient.Plan plan, float* x, int first, int count, float* inputs)
     {
         var g = plan.G;
@@ -31,17 +32,23 @@ internal static unsafe class BlockedCopies
             {
                 float* source = x + ((long)(first + i) * g.C + block * lanes) * plane;
                 float* destination = inputs + block * plan.InputBlockStride + i * plan.PlaneFloats;
-                int p = 0;
+                // (h, w) follows pixel p without a division per pixel.
+                int p = 0, h = 0, w = 0;
                 for (; wide && p + Lanes16 <= plane; p += Lanes16)
                 {
                     for (int c = 0; c < Lanes16; c++) pixels[c] = c < channels ? Vector512.Load(source + (long)c * plane + p) : Vector512<float>.Zero;
                     Transpose16.InPlace(pixels);
-                    for (int q = 0; q < Lanes16; q++) Vector512.Store(pixels[q], destination + Interior(plan, p + q));
+                    for (int q = 0; q < Lanes16; q++)
+                    {
+                        Vector512.Store(pixels[q], destination + ((long)(h + g.PadH) * plan.PaddedW + w + g.PadW) * Lanes16);
+                        if (++w == g.W) (h, w) = (h + 1, 0);
+                    }
                 }
                 for (; p < plane; p++)
                 {
-                    float* dst = destination + Interior(plan, p);
+                    float* dst = destination + ((long)(h + g.PadH) * plan.PaddedW + w + g.PadW) * lanes;
                     for (int c = 0; c < lanes; c++) dst[c] = c < channels ? source[(long)c * plane + p] : 0f;
+                    if (++w == g.W) (h, w) = (h + 1, 0);
                 }
             }
         }
@@ -51,6 +58,7 @@ internal static unsafe class BlockedCopies
     /// dy of images [first, first + count) into the chunk copy: [output block][image·P + pixel][R],
     /// channels past K as zeros.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputGradients(in BlockedFilterGradient.Plan plan, float* dy, int first, int count, float* outputs)
     {
         var g = plan.G;
@@ -84,6 +92,7 @@ internal static unsafe class BlockedCopies
     }
 
     /// <summary>Channels [k0, k1) (zeros from K on), pixels [p0, P) of one image, one value at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scalar(in BlockedFilterGradient.Plan plan, float* source, int k0, int k1, int p0, long within, float* outputs)
     {
         int pixels = plan.Pixels, rows = plan.Rows;
@@ -96,11 +105,38 @@ internal static unsafe class BlockedCopies
         }
     }
 
-    /// <summary>Where unpadded pixel p (row-major) of a channel block lands in its padded copy.</summary>
-    private static long Interior(in BlockedFilterGradient.Plan plan, int p)
+    /// <summary>
+    /// One output channel's row of dW, (C, R, S), from its summed row of dWᵀ, (input block, tap,
+    /// lane): each block's taps × 16 lanes transposed in registers into 16 runs of R·S values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void FilterRow(in BlockedFilterGradient.Plan plan, float* sums, float* target)
     {
-        var g = plan.G;
-        int h = p / g.W;
-        return ((long)(h + g.PadH) * plan.PaddedW + p - h * g.W + g.PadW) * plan.Lanes;
+        int taps = plan.Taps, lanes = plan.Lanes, channels = plan.G.C;
+        if (taps == 1)
+        {
+            new ReadOnlySpan<float>(sums, channels).CopyTo(new Span<float>(target, channels));
+            return;
+        }
+        bool wide = lanes == Lanes16 && taps <= Lanes16 && Avx512F.IsSupported;
+        var block = stackalloc Vector512<float>[Lanes16];
+        for (int b = 0, c0 = 0; c0 < channels; b++, c0 += lanes)
+        {
+            float* source = sums + (long)b * taps * lanes;
+            float* destination = target + (long)c0 * taps;
+            int count = Math.Min(lanes, channels - c0), i = 0;
+            if (wide)
+            {
+                for (int t = 0; t < Lanes16; t++) block[t] = t < taps ? Vector512.Load(source + t * Lanes16) : Vector512<float>.Zero;
+                Transpose16.InPlace(block);
+                // Each store runs past its channel's taps into the next channels', which later stores rewrite; none may
+                // run past the block's last channel (the next row of dW may belong to another worker), so the last are written one value at a time.
+                for (; i * taps + Lanes16 <= count * taps; i++) Vector512.Store(block[i], destination + i * taps);
+            }
+            for (; i < count; i++)
+            {
+                for (int t = 0; t < taps; t++) destination[i * taps + t] = source[t * lanes + i];
+            }
+        }
     }
 }

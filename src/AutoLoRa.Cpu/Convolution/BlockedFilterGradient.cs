@@ -124,6 +124,7 @@ internal static unsafe class BlockedFilterGradient
             public float* X, Dy, Partials;
             public ConvScratch Scratch;
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public readonly void Execute(int worker)
             {
                 var g = Plan.G;
@@ -134,6 +135,7 @@ internal static unsafe class BlockedFilterGradient
                 // The borders and the lanes past C stay zero from here on: chunks only rewrite the interior.
                 new Span<float>(inputs, checked((int)Plan.InputChunkFloats)).Clear();
                 var (begin, end) = Plan.Share(worker);
+
                 for (int first = begin; first < end; first += Plan.ChunkImages)
                 {
                     int count = Math.Min(Plan.ChunkImages, end - first);
@@ -150,6 +152,7 @@ internal static unsafe class BlockedFilterGradient
             /// three, sizes as even as possible (4 → 2 + 2, not 3 + 1); a group's input vectors stay
             /// in L1/L2 while every output block's gradients stream past them.
             /// </summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private readonly void Sweep(in BlockedSweep sweep, float* inputs, float* outputs, float* partial)
             {
                 int columns = Plan.Taps * Plan.InputBlocks;
@@ -184,19 +187,14 @@ internal static unsafe class BlockedFilterGradient
             public Plan Plan;
             public float* Partials, Dw;
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public readonly void Execute(int k)
             {
                 var g = Plan.G;
                 int ld = (int)Plan.Ld;
                 var row = new Span<float>(Partials + k * Plan.Ld, ld);
                 for (int w = 1; w < Plan.Workers; w++) TensorPrimitives.Add(row, new ReadOnlySpan<float>(Partials + w * Plan.PartialFloats + k * Plan.Ld, ld), row);
-                float* sums = Partials + k * Plan.Ld;
-                float* target = Dw + (long)k * g.C * Plan.Taps;
-                for (int c = 0; c < g.C; c++)
-                {
-                    float* column = sums + (long)c / Lanes * Plan.Taps * Lanes + c % Lanes;
-                    for (int t = 0; t < Plan.Taps; t++) target[(long)c * Plan.Taps + t] = column[t * Lanes];
-                }
+                BlockedCopies.FilterRow(Plan, Partials + k * Plan.Ld, Dw + (long)k * g.C * Plan.Taps);
             }
         }
     }

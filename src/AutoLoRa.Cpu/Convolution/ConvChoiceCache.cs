@@ -23,14 +23,16 @@ internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, Conv
 /// <remarks>
 /// Format, one choice per line after the header:
 /// <code>
-/// autolora conv-algorithms 1
+/// autolora conv-algorithms 2
 /// cpu &lt;key&gt;
 /// &lt;pass&gt; &lt;winograd|exact&gt; N C H W K R S strideH strideW padH padW &lt;algorithm&gt;
 /// </code>
 /// </remarks>
 internal sealed class ConvChoiceCache
 {
-    private const string Magic = "autolora conv-algorithms 1";
+    // Version 2: the filter gradient gained the blocked candidate; a version-1 file chose without it, and a
+    // stored choice is never measured again, so those files are measured afresh instead of read.
+    private const string Magic = "autolora conv-algorithms 2";
 
     private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));
 

@@ -142,9 +142,10 @@ public sealed class ConvAutotuneTests : IDisposable
 
     [Theory]
     [InlineData("garbage\0\u0001 not a cache")]
-    [InlineData("autolora conv-algorithms 1\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
-    [InlineData("autolora conv-algorithms 1\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
-    [InlineData("autolora conv-algorithms 1\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
+    [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
+    [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
+    [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
+    [InlineData("autolora conv-algorithms 1\ncpu cpu-a\nfilter winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 1: chosen before the blocked candidate
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");
