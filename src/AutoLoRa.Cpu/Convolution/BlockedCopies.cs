@@ -24,6 +24,11 @@ internal static unsafe class BlockedCopies
         var g = plan.G;
         int plane = g.H * g.W, lanes = plan.Lanes;
         bool wide = lanes == Lanes16 && Avx512F.IsSupported;
+        if (plan.Subsampled)
+        {
+            Subsampled(plan, x, first, count, inputs);
+            return;
+        }
         var pixels = stackalloc Vector512<float>[Lanes16];
         for (int block = 0; block < plan.InputBlocks; block++)
         {
@@ -49,6 +54,32 @@ internal static unsafe class BlockedCopies
                     float* dst = destination + ((long)(h + g.PadH) * plan.PaddedW + w + g.PadW) * lanes;
                     for (int c = 0; c < lanes; c++) dst[c] = c < channels ? source[(long)c * plane + p] : 0f;
                     if (++w == g.W) (h, w) = (h + 1, 0);
+                }
+            }
+        }
+    }
+
+    /// <summary>Like <see cref="Inputs"/> for a subsampled copy: pixel (oy, ox) of the copy is (oy·strideH, ox·strideW) of the image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Subsampled(in BlockedFilterGradient.Plan plan, float* x, int first, int count, float* inputs)
+    {
+        var g = plan.G;
+        int plane = g.H * g.W, lanes = plan.Lanes;
+        for (int block = 0; block < plan.InputBlocks; block++)
+        {
+            int channels = Math.Min(lanes, g.C - block * lanes);
+            for (int i = 0; i < count; i++)
+            {
+                float* destination = inputs + block * plan.InputBlockStride + i * plan.PlaneFloats;
+                for (int c = 0; c < lanes; c++, destination++)
+                {
+                    float* source = x + ((long)(first + i) * g.C + block * lanes + c) * plane;
+                    float* dst = destination;
+                    for (int oy = 0; oy < g.OutH; oy++)
+                    {
+                        float* row = source + (long)oy * g.StrideH * g.W;
+                        for (int ox = 0; ox < g.OutW; ox++, dst += lanes) *dst = c < channels ? row[ox * g.StrideW] : 0f;
+                    }
                 }
             }
         }

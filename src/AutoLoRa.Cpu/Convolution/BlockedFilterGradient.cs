@@ -51,8 +51,13 @@ internal static unsafe class BlockedFilterGradient
             OutputBlocks = (g.K + rows - 1) / rows;
             Taps = g.R * g.S;
             Ld = (long)Taps * InputBlocks * lanes;
-            PaddedW = g.W + 2 * g.PadW;
-            PlaneFloats = (long)(g.H + 2 * g.PadH) * PaddedW * lanes;
+            // An unpadded 1×1 layer reads only pixels (oy·strideH, ox·strideW): its copy holds just
+            // those (a quarter of a stride-2 image) and is swept as a stride-1 image.
+            Subsampled = g.R == 1 && g.S == 1 && g.PadH == 0 && g.PadW == 0 && (g.StrideH > 1 || g.StrideW > 1);
+            PaddedW = Subsampled ? g.OutW : g.W + 2 * g.PadW;
+            PlaneFloats = (long)(Subsampled ? g.OutH : g.H + 2 * g.PadH) * PaddedW * lanes;
+            RowStride = (long)(Subsampled ? 1 : g.StrideH) * PaddedW * lanes;
+            Step = (Subsampled ? 1 : g.StrideW) * lanes;
             Pixels = g.OutH * g.OutW;
             Workers = Math.Min(workers, g.N);
             int share = (g.N + Workers - 1) / Workers;
@@ -69,7 +74,17 @@ internal static unsafe class BlockedFilterGradient
         /// <summary>Floats per row of a partial dWᵀ: one vector per (input block, tap).</summary>
         public long Ld { get; }
 
+        /// <summary>Whether the copy holds only the pixels an unpadded strided 1×1 layer reads.</summary>
+        public bool Subsampled { get; }
+
+        /// <summary>Columns of a padded row of the copy.</summary>
         public int PaddedW { get; }
+
+        /// <summary>Floats from one output row's origin in the copy to the next.</summary>
+        public long RowStride { get; }
+
+        /// <summary>Floats from one output pixel's origin in the copy to the next.</summary>
+        public int Step { get; }
 
         /// <summary>Floats of one image's block of L channels, padded.</summary>
         public long PlaneFloats { get; }
@@ -141,8 +156,7 @@ internal static unsafe class BlockedFilterGradient
                     int count = Math.Min(Plan.ChunkImages, end - first);
                     BlockedCopies.Inputs(Plan, X, first, count, inputs);
                     BlockedCopies.OutputGradients(Plan, Dy, first, count, outputs);
-                    var sweep = new BlockedSweep(count, g.OutH, g.OutW, (nint)Plan.PlaneFloats,
-                        (nint)((long)g.StrideH * Plan.PaddedW * Lanes), g.StrideW * Lanes);
+                    var sweep = new BlockedSweep(count, g.OutH, g.OutW, (nint)Plan.PlaneFloats, (nint)Plan.RowStride, Plan.Step);
                     Sweep(sweep, inputs, outputs, partial);
                 }
             }
