@@ -2,26 +2,17 @@ using AutoLoRa.Cpu.Simd;
 
 namespace AutoLoRa.Cpu.Convolution;
 
-/// <summary>How many input-channel vectors (columns) a <see cref="BlockedFilterKernel{TV, TOps, THeight, TWidth}"/> tile holds, as a type.</summary>
+/// <summary>How many input-channel vectors (columns) a <see cref="BlockedFilterKernel{TV, TOps, THeight, TWidth}"/> tile holds, as a type: each count compiles its own loop.</summary>
 internal interface ITileWidth
 {
     static abstract int Columns { get; }
 }
 
-internal struct OneColumn : ITileWidth
-{
-    public static int Columns => 1;
-}
+internal struct OneColumn : ITileWidth { public static int Columns => 1; }
 
-internal struct TwoColumns : ITileWidth
-{
-    public static int Columns => 2;
-}
+internal struct TwoColumns : ITileWidth { public static int Columns => 2; }
 
-internal struct ThreeColumns : ITileWidth
-{
-    public static int Columns => 3;
-}
+internal struct ThreeColumns : ITileWidth { public static int Columns => 3; }
 
 /// <summary>
 /// Where a <see cref="BlockedFilterKernel{TV, TOps, THeight, TWidth}"/> sweep walks: <see cref="Images"/> images
