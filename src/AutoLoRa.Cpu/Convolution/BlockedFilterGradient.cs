@@ -9,7 +9,7 @@ namespace AutoLoRa.Cpu.Convolution;
 /// <code>
 ///   dWᵀ[k][(c, tap)] = Σ_n Σ_pixels dy_n[k][pixel] · x_n[c][pixel · stride + tap]
 /// </code>
-/// Each worker takes an equal share of the batch and, a chunk of images at a time (at least
+/// Each worker takes shares of the batch in turn and, a chunk of images at a time (at least
 /// <see cref="ChunkPixels"/> output pixels, so a tile's sums are added to memory rarely), copies
 /// the chunk into its own scratch as (1) the zero-padded images in blocks of L = 16 input channels
 /// (8 without AVX-512), [block][image][padded row][padded column][L], and (2) the output gradient
@@ -18,8 +18,8 @@ namespace AutoLoRa.Cpu.Convolution;
 /// block), where a column is one input-channel block at one tap: its vector for an output pixel
 /// lies at a fixed offset from the pixel's origin, whatever the stride or padding. The copies cost
 /// one pass over x and dy per call; every value in them then feeds K·R·S/L (x) or C·R·S/L (dy)
-/// vector multiply-adds. Each worker sums into its own partial dWᵀ; the partials are added in
-/// worker order and reordered to (K, C, R, S) at the end, so the result is the same on every run.
+/// vector multiply-adds. Each share sums into its own partial dWᵀ; the partials are added in
+/// share order and reordered to (K, C, R, S) at the end, so the result is the same on every run.
 /// Channels past C and K are zeros in the copies (their sums are dropped), which makes every
 /// shape valid.
 /// </summary>
@@ -28,6 +28,12 @@ internal static unsafe class BlockedFilterGradient
 {
     /// <summary>Output pixels a chunk of images covers at least (or the worker's whole share).</summary>
     private const int ChunkPixels = 256;
+
+    /// <summary>Shares of the batch per worker, where their partials fit <see cref="PartialBudgetFloats"/>.</summary>
+    private const int SharesPerWorker = 4;
+
+    /// <summary>What the partials may take together (16 MiB) before fewer shares are cut (at least one per worker).</summary>
+    private const long PartialBudgetFloats = 4L << 20;
 
     /// <summary>Whether this CPU has the vectors of either kernel (AVX-512, or AVX2 with FMA); any geometry then runs.</summary>
     public static bool Applies() => Vector512Ops.IsSupported || Vector256Ops.IsSupported;
@@ -59,8 +65,13 @@ internal static unsafe class BlockedFilterGradient
             RowStride = (long)(Subsampled ? 1 : g.StrideH) * PaddedW * lanes;
             Step = (Subsampled ? 1 : g.StrideW) * lanes;
             Pixels = g.OutH * g.OutW;
-            Workers = Math.Min(workers, g.N);
-            int share = (g.N + Workers - 1) / Workers;
+            // More shares than workers, taken first come: a core slowed by other work then runs fewer
+            // shares instead of holding up the call; each share sums into its own partial, so the
+            // result does not depend on which core ran it.
+            long partialFloats = (long)OutputBlocks * rows * Ld;
+            Shares = workers == 1 ? 1 : (int)Math.Clamp(Math.Min(SharesPerWorker * workers, PartialBudgetFloats / partialFloats), Math.Min(workers, g.N), g.N);
+            Workers = Math.Min(workers, Shares);
+            int share = (g.N + Shares - 1) / Shares;
             ChunkImages = Math.Clamp((ChunkPixels + Pixels - 1) / Pixels, 1, share);
         }
 
@@ -91,6 +102,9 @@ internal static unsafe class BlockedFilterGradient
 
         public int Pixels { get; }
         public int Workers { get; }
+
+        /// <summary>Parts of the batch, each summed into its own partial dWᵀ.</summary>
+        public int Shares { get; }
         public int ChunkImages { get; }
 
         /// <summary>Floats from one input block of a chunk copy to the next.</summary>
@@ -112,8 +126,8 @@ internal static unsafe class BlockedFilterGradient
             return block * InputBlockStride + ((long)(tap / G.S) * PaddedW + tap % G.S) * Lanes;
         }
 
-        /// <summary>Images [begin, end) of the batch that worker <paramref name="worker"/> owns.</summary>
-        public (int Begin, int End) Share(int worker) => ((int)((long)G.N * worker / Workers), (int)((long)G.N * (worker + 1) / Workers));
+        /// <summary>Images [begin, end) of the batch in share <paramref name="share"/>.</summary>
+        public (int Begin, int End) Share(int share) => ((int)((long)G.N * share / Shares), (int)((long)G.N * (share + 1) / Shares));
     }
 
     private static class Blocked<TV, TOps, THeight>
@@ -127,37 +141,42 @@ internal static unsafe class BlockedFilterGradient
             // 64 bytes of slack per copy so each can start on a cache line.
             long own = plan.InputChunkFloats + plan.OutputChunkFloats + 32;
             scratch.EnsureColumns(plan.Workers, own);
-            float* partials = scratch.FilterPartials(plan.PartialFloats * plan.Workers);
-            CpuParallel.For(plan.Workers, new Chunks { Plan = plan, X = x, Dy = dy, Partials = partials, Scratch = scratch });
+            float* partials = scratch.FilterPartials(plan.PartialFloats * plan.Shares);
+            int next = 0;
+            CpuParallel.For(plan.Workers, new Chunks { Plan = plan, X = x, Dy = dy, Partials = partials, Scratch = scratch, Next = &next });
             CpuParallel.For(g.K, new Reorder { Plan = plan, Partials = partials, Dw = dw });
         }
 
-        /// <summary>Worker w: its share of the batch, chunk by chunk, into its own partial dWᵀ.</summary>
+        /// <summary>Worker w, in its own scratch: shares taken from a shared counter, each chunk by chunk into the share's partial dWᵀ.</summary>
         private struct Chunks : IParallelWork
         {
             public Plan Plan;
             public float* X, Dy, Partials;
             public ConvScratch Scratch;
+            public int* Next;
 
             [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public readonly void Execute(int worker)
             {
                 var g = Plan.G;
-                float* partial = Partials + worker * Plan.PartialFloats;
-                new Span<float>(partial, checked((int)Plan.PartialFloats)).Clear();
                 float* inputs = AlignLine(Scratch.Columns(worker));
                 float* outputs = AlignLine(inputs + Plan.InputChunkFloats);
                 // The borders and the lanes past C stay zero from here on: chunks only rewrite the interior.
                 new Span<float>(inputs, checked((int)Plan.InputChunkFloats)).Clear();
-                var (begin, end) = Plan.Share(worker);
-
-                for (int first = begin; first < end; first += Plan.ChunkImages)
+                int share;
+                while ((share = Interlocked.Increment(ref *Next) - 1) < Plan.Shares)
                 {
-                    int count = Math.Min(Plan.ChunkImages, end - first);
-                    BlockedCopies.Inputs(Plan, X, first, count, inputs);
-                    BlockedCopies.OutputGradients(Plan, Dy, first, count, outputs);
-                    var sweep = new BlockedSweep(count, g.OutH, g.OutW, (nint)Plan.PlaneFloats, (nint)Plan.RowStride, Plan.Step);
-                    Sweep(sweep, inputs, outputs, partial);
+                    float* partial = Partials + share * Plan.PartialFloats;
+                    new Span<float>(partial, checked((int)Plan.PartialFloats)).Clear();
+                    var (begin, end) = Plan.Share(share);
+                    for (int first = begin; first < end; first += Plan.ChunkImages)
+                    {
+                        int count = Math.Min(Plan.ChunkImages, end - first);
+                        BlockedCopies.Inputs(Plan, X, first, count, inputs);
+                        BlockedCopies.OutputGradients(Plan, Dy, first, count, outputs);
+                        var sweep = new BlockedSweep(count, g.OutH, g.OutW, (nint)Plan.PlaneFloats, (nint)Plan.RowStride, Plan.Step);
+                        Sweep(sweep, inputs, outputs, partial);
+                    }
                 }
             }
 
@@ -207,7 +226,7 @@ internal static unsafe class BlockedFilterGradient
                 var g = Plan.G;
                 int ld = (int)Plan.Ld;
                 var row = new Span<float>(Partials + k * Plan.Ld, ld);
-                for (int w = 1; w < Plan.Workers; w++) TensorPrimitives.Add(row, new ReadOnlySpan<float>(Partials + w * Plan.PartialFloats + k * Plan.Ld, ld), row);
+                for (int s = 1; s < Plan.Shares; s++) TensorPrimitives.Add(row, new ReadOnlySpan<float>(Partials + s * Plan.PartialFloats + k * Plan.Ld, ld), row);
                 BlockedCopies.FilterRow(Plan, Partials + k * Plan.Ld, Dw + (long)k * g.C * Plan.Taps);
             }
         }

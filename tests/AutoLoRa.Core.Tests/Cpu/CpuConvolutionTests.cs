@@ -188,8 +188,8 @@ public sealed class CpuConvolutionTests : IDisposable
     [InlineData(1, 16, 16, 16, 32, 1, 1, 2, 0)]
     [InlineData(2, 7, 12, 13, 11, 1, 3, 1, 1)]
     [InlineData(2, 9, 11, 10, 6, 5, 5, 3, 2)]
-    [InlineData(5, 16, 16, 20, 16, 3, 3, 1, 1)] // 320 pixels per image: one image per chunk, three chunks on one worker
-    [InlineData(9, 32, 4, 4, 64, 3, 3, 1, 1)] // 16 pixels per image: several images per chunk, a short last chunk
+    [InlineData(20, 16, 16, 20, 16, 3, 3, 1, 1)] // 320 pixels per image: one image per chunk, two or three chunks per share (two cores: 8 shares)
+    [InlineData(72, 32, 6, 6, 24, 3, 3, 1, 1)] // 36 pixels per image: chunks of 8 images, shares of 9 on two cores (a short last chunk)
     public void Blocked_filter_gradient_matches_the_reference(int n, int c, int h, int w, int k, int r, int s, int stride, int pad)
     {
         var g = new ConvGeometry(n, c, h, w, k, r, s, stride, stride, pad, pad);
@@ -213,7 +213,7 @@ public sealed class CpuConvolutionTests : IDisposable
         long allocations = backend.ConvScratchAllocations;
         var again = CpuBuffers.Run(backend, small.FilterSize, (b, o) => b.Conv2dBackwardFilter(small, CpuBuffers.Up(b, sx), CpuBuffers.Up(b, sdy), o));
         Assert.Equal(allocations, backend.ConvScratchAllocations);
-        // Partials are added in worker order: the same bits every run.
+        // Partials are added in share order, whichever core ran each share: the same bits every run.
         Assert.Equal(first, again);
     }
 }
