@@ -65,6 +65,20 @@ public enum ConvAlgorithm
     GemmPadded,
 
     /// <summary>
+    /// Data gradient of a strided 1×1 without padding (a projection shortcut): dcol = Wᵀ·dy as in
+    /// <see cref="GemmCol2Im"/>, then spread straight to dx's strided positions with the zeros
+    /// between and the epilogue in the same pass (no clear, scatter-add and epilogue passes).
+    /// </summary>
+    GemmSpread,
+
+    /// <summary>
+    /// <see cref="Direct"/> for 8-pixel output rows on AVX-512 with each 16-lane vector spanning two
+    /// output rows (<see cref="Convolution.DirectRowPairKernel"/>), where <see cref="Direct"/> runs
+    /// 8-lane vectors there: forward and, for stride 1, the data gradient.
+    /// </summary>
+    DirectRowPairs,
+
+    /// <summary>
     /// Filter gradient (any geometry) as a GEMM over pixels on channel-blocked copies of the images
     /// and output gradients, in the worker's cache a chunk of images at a time: a register tile of 8
     /// output channels × 3 vectors of 16 input channels, each at its own tap (<see cref="Convolution.BlockedFilterGradient"/>).
@@ -76,9 +90,9 @@ public enum ConvAlgorithm
 public static class ConvAlgorithmNames
 {
     private static readonly string[] Names =
-        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "blocked"];
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-spread", "direct-row-pairs", "blocked"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, blocked.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-spread, direct-row-pairs, blocked.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

@@ -343,12 +343,17 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>dx for a group of images of a strided convolution: dcol = Wᵀ · dy_group in scratch, then Col2Im per image.</summary>
+    /// <summary>
+    /// dx for a group of images of a strided convolution: dcol = Wᵀ · dy_group in scratch, then
+    /// Col2Im per image, or for a strided 1×1 with <see cref="Spread"/> the planes spread straight
+    /// into dx (<see cref="StridedPointwise.Spread"/>).
+    /// </summary>
     private unsafe struct BackwardDataGroup : IConvGroupWork
     {
         public ConvGeometry G;
         public float* Dy, W, Dx;
         public ConvEpilogue Epilogue;
+        public bool Spread;
 
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
@@ -357,6 +362,12 @@ public sealed partial class CpuBackend
             int ld = count * planes;
             var source = new PlanePanels(Dy + first * ((long)G.K * planes), G.K, planes);
             Sgemm.Run(true, taps, ld, G.K, 1f, W, taps, source, 0f, scratch, ld, parallelGemm);
+            if (Spread)
+            {
+                // Inside a worker (one group each) this runs inline; a lone group spreads it over the workers.
+                CpuParallel.For(count, new StridedPointwise.Spread { G = G, Gradient = scratch, Dx = Dx, First = first, Ld = ld, Epilogue = Epilogue });
+                return;
+            }
             long imageSize = (long)G.C * G.H * G.W;
             for (int i = 0; i < count; i++)
             {

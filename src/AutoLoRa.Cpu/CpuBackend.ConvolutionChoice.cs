@@ -57,7 +57,7 @@ public sealed partial class CpuBackend
         return ChoiceCache.TryGet(new ConvChoiceKey(pass, Winograd, g), out var chosen) ? chosen : null;
     }
 
-    internal const int MaxCandidates = 7;
+    internal const int MaxCandidates = 8;
 
     /// <summary>The algorithms that can run a pass of <paramref name="g"/>, in the fixed rule's order of preference; returns how many.</summary>
     internal static int Candidates(in ConvGeometry g, ConvPass pass, bool winograd, Span<ConvAlgorithm> into)
@@ -72,6 +72,7 @@ public sealed partial class CpuBackend
                 if (StrideOneData(g)) count = ForwardCandidates(TransposedGeometry(g), winograd, into);
                 into[count++] = ConvAlgorithm.GemmCol2Im;
                 if (SubPixelDataGradient.Applies(g)) into[count++] = ConvAlgorithm.SubPixel;
+                if (StridedPointwise.Applies(g)) into[count++] = ConvAlgorithm.GemmSpread;
                 break;
             case ConvPass.FilterGradient:
                 if (winograd && WinogradConvolution.Fits(g))
@@ -99,6 +100,7 @@ public sealed partial class CpuBackend
             into[count++] = ConvAlgorithm.WinogradLargeBlocks;
         }
         if (DirectConvolution.Applies(g)) into[count++] = ConvAlgorithm.Direct;
+        if (DirectConvolution.AppliesToRowPairs(g)) into[count++] = ConvAlgorithm.DirectRowPairs;
         into[count++] = ConvAlgorithm.Gemm;
         // A strided 1×1 reads a quarter of the image, so copying all of it first measured up to twice as slow.
         if ((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S > 1) into[count++] = ConvAlgorithm.GemmPadded;
@@ -187,8 +189,8 @@ public sealed partial class CpuBackend
                 case var schedule when WinogradConvolution.IsSchedule(schedule):
                     WinogradConvolution.Forward(G, X, W, flippedTranspose: false, Bias, Epilogue, Y, Scratch, schedule);
                     break;
-                case ConvAlgorithm.Direct:
-                    DirectConvolution.Forward(G, X, W, Bias, Epilogue, Y, Scratch);
+                case ConvAlgorithm.Direct or ConvAlgorithm.DirectRowPairs:
+                    DirectConvolution.Forward(G, X, W, Bias, Epilogue, Y, Scratch, rowPairs: algorithm == ConvAlgorithm.DirectRowPairs);
                     break;
                 default:
                     GemmForward(G, X, W, Bias, Epilogue, Y, Scratch, padded: algorithm == ConvAlgorithm.GemmPadded);
@@ -208,15 +210,13 @@ public sealed partial class CpuBackend
         {
             if (algorithm == ConvAlgorithm.SubPixel)
             {
-                SubPixelDataGradient.Compute(G, Dy, W, Dx, Scratch);
-                // Not yet inside the four pieces' output stages: one pass over dx after them.
-                Epilogue.Apply(Dx, 0, G.N * G.C * G.H * G.W);
+                SubPixelDataGradient.Compute(G, Dy, W, Epilogue, Dx, Scratch);
                 return;
             }
-            if (algorithm == ConvAlgorithm.GemmCol2Im)
+            if (algorithm is ConvAlgorithm.GemmCol2Im or ConvAlgorithm.GemmSpread)
             {
                 ForEachGroup(G.N, GroupSize(G), (long)G.C * G.R * G.S * GroupSize(G) * G.OutH * G.OutW, Scratch,
-                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx, Epilogue = Epilogue });
+                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx, Epilogue = Epilogue, Spread = algorithm == ConvAlgorithm.GemmSpread });
                 return;
             }
             var transposed = TransposedGeometry(G);

@@ -31,8 +31,17 @@ internal static unsafe class DirectConvolution
         return pixels > 0 && g.OutH * g.OutW % (2 * pixels) == 0;
     }
 
-    /// <summary>y = conv(x, w) (+ bias), then <paramref name="epilogue"/>, for the whole batch, in parallel over (image, block of 8 channels).</summary>
-    public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch)
+    /// <summary>Whether forward can run with <see cref="DirectRowPairKernel"/>: 8-pixel rows, whole tiles of four rows.</summary>
+    public static bool AppliesToRowPairs(in ConvGeometry g) =>
+        DirectRowPairKernel.IsSupported && g.OutW == DirectRowPairKernel.RowWidth && g.OutH % 4 == 0
+        && !((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S == 1); // as RunPixels: strided 1×1 goes to GEMM
+
+    /// <summary>
+    /// y = conv(x, w) (+ bias), then <paramref name="epilogue"/>, for the whole batch, in parallel
+    /// over (image, block of 8 channels); with <paramref name="rowPairs"/> by
+    /// <see cref="DirectRowPairKernel"/> (see <see cref="AppliesToRowPairs"/>).
+    /// </summary>
+    public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, bool rowPairs = false)
     {
         var layout = new PaddedLayout(g);
         int steps = g.C * g.R * g.S;
@@ -53,7 +62,8 @@ internal static unsafe class DirectConvolution
         CpuParallel.For(g.N * blocks, new Tiles
         {
             Layout = layout, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Epilogue = epilogue, Y = y,
-            Steps = steps, Blocks = blocks, Pixels = RunPixels(g),
+            Steps = steps, Blocks = blocks, Pixels = rowPairs ? DirectRowPairKernel.Pixels : RunPixels(g),
+            RowStep = rowPairs ? g.StrideH * layout.RowLength : 0,
         });
     }
 
@@ -183,6 +193,9 @@ internal static unsafe class DirectConvolution
         public int* Offsets;
         public int Steps, Blocks, Pixels;
 
+        /// <summary>With <see cref="DirectRowPairKernel"/>: floats from one output row's input row to the next's; else 0.</summary>
+        public int RowStep;
+
         private readonly ConvGeometry G => Layout.G;
 
         public readonly void Execute(int item)
@@ -223,7 +236,8 @@ internal static unsafe class DirectConvolution
 
         private readonly void Run(float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
         {
-            if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Forward(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            if (RowStep != 0) DirectRowPairKernel.Forward(Steps, a, Offsets, x0, x1, RowStep, out0, out1, ldc);
+            else if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Forward(Steps, a, Offsets, x0, x1, out0, out1, ldc);
             else DirectConvKernel256.Forward(Steps, a, Offsets, x0, x1, out0, out1, ldc);
         }
 

@@ -40,7 +40,7 @@ internal static unsafe class SubPixelDataGradient
     private static int Tap(int phase, int shift) => phase == 0 ? 1 : shift == 1 ? 0 : 2;
 
     /// <summary>dx for the whole batch: the four phase filters are gathered once, then groups of images run in parallel.</summary>
-    public static void Compute(in ConvGeometry g, float* dy, float* w, float* dx, ConvScratch scratch)
+    public static void Compute(in ConvGeometry g, float* dy, float* w, ConvEpilogue epilogue, float* dx, ConvScratch scratch)
     {
         // The four sub-filters side by side take exactly the filter's 9·K·C floats. Kept from call to
         // call like Winograd's U: the gather writes each weight to a scattered place, and at 1.2 M
@@ -50,7 +50,7 @@ internal static unsafe class SubPixelDataGradient
         if (gather) CpuParallel.For((g.C + GatherFilters.Channels - 1) / GatherFilters.Channels, new GatherFilters { G = g, W = w, Filters = filters });
         int group = Math.Clamp(Sgemm.NC / (g.OutH * g.OutW), 1, g.N);
         long columns = (long)group * g.OutH * g.OutW;
-        CpuBackend.ForEachGroup(g.N, group, 4 * (g.K + g.C) * columns, scratch, new PhaseGroup { G = g, Dy = dy, Filters = filters, Dx = dx });
+        CpuBackend.ForEachGroup(g.N, group, 4 * (g.K + g.C) * columns, scratch, new PhaseGroup { G = g, Dy = dy, Filters = filters, Epilogue = epilogue, Dx = dx });
     }
 
     /// <summary>Where phase (p, q)'s sub-filter starts among the four: phases in order (0,0), (0,1), (1,0), (1,1).</summary>
@@ -102,11 +102,12 @@ internal static unsafe class SubPixelDataGradient
         }
     }
 
-    /// <summary>Images [first, first + count): S in scratch, one GEMM per phase after it, then the phases interleaved into dx.</summary>
+    /// <summary>Images [first, first + count): S in scratch, one GEMM per phase after it, then the phases interleaved into dx (with the epilogue).</summary>
     private struct PhaseGroup : CpuBackend.IConvGroupWork
     {
         public ConvGeometry G;
         public float* Dy, Filters, Dx;
+        public ConvEpilogue Epilogue;
 
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
@@ -122,7 +123,7 @@ internal static unsafe class SubPixelDataGradient
                 Sgemm.Run(false, false, G.C, columns, depth, 1f, Filters + FilterOffset(G, phase), depth,
                     stacked + (long)block * G.K * columns, columns, 0f, phases + (long)phase * G.C * columns, columns, parallelGemm);
             }
-            CpuParallel.For(G.C, new Interleave { G = G, Phases = phases, Dx = Dx + first * ((long)G.C * G.H * G.W), Count = count });
+            CpuParallel.For(G.C, new Interleave { G = G, Phases = phases, Dx = Dx, First = first, Count = count, Epilogue = Epilogue });
         }
     }
 
@@ -159,32 +160,36 @@ internal static unsafe class SubPixelDataGradient
 
     /// <summary>
     /// Channel c of the group's dx from the phase blocks, each (C, Count·OutH·OutW): row 2a + p
-    /// alternates phase (p, 0) and (p, 1) column by column.
+    /// alternates phase (p, 0) and (p, 1) column by column. The epilogue runs on each plane just
+    /// merged, still in L1, in parallel with the other channels: one pass over dx after all groups
+    /// would read it back from memory on one thread.
     /// </summary>
     private struct Interleave : IParallelWork
     {
         public ConvGeometry G;
         public float* Phases, Dx;
-        public int Count;
+        public int First, Count;
+        public ConvEpilogue Epilogue;
 
         public readonly void Execute(int c)
         {
             long planes = G.OutH * G.OutW, block = G.C * Count * planes;
             for (int i = 0; i < Count; i++)
             {
-                float* plane = Dx + ((long)i * G.C + c) * G.H * G.W;
+                long plane = ((long)(First + i) * G.C + c) * G.H * G.W;
                 float* origin = Phases + (c * Count + i) * planes;
                 for (int ih = 0; ih < G.H; ih++)
                 {
                     float* evens = origin + (ih & 1) * 2 * block + (ih >> 1) * G.OutW;
-                    Merge(evens, evens + block, plane + (long)ih * G.W, G.W);
+                    Merge(evens, evens + block, Dx + plane + (long)ih * G.W, G.W);
                 }
+                Epilogue.Apply(Dx, plane, G.H * G.W);
             }
         }
     }
 
     /// <summary>row[2b] = evens[b], row[2b + 1] = odds[b] over <paramref name="width"/> columns: 32 per two permutes.</summary>
-    private static void Merge(float* evens, float* odds, float* row, int width)
+    internal static void Merge(float* evens, float* odds, float* row, int width)
     {
         int w = 0;
         if (Avx512F.IsSupported)

@@ -23,7 +23,7 @@ public sealed class ConvAutotuneTests : IDisposable
     }
 
     // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's three
-    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel), including Winograd where the fixed
+    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel, GEMM spreading into strided positions), including Winograd where the fixed
     // rule would not use it (6×6 and 2×2 outputs, mostly wasted tiles; a 16 × 16-channel filter gradient).
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
@@ -46,6 +46,15 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(2, 33, 34, 35, 17, 2, 3)]
     [InlineData(1, 5, 7, 9, 3, 2, 1)] // a 1×1 stride-2 shortcut of odd size (the padded GEMM forward: phases without padding)
     [InlineData(3, 9, 8, 10, 21, 2, 1)]
+    // gemm-spread (data gradient) on 1×1 stride-2 shortcuts: 3 channels, batch 1, odd rows and columns (a last even column without
+    // an odd partner), rows wide enough to spread by vectors (67 = 2·32 + 3), three groups of 32 images and fewer (4×4 outputs).
+    // direct-row-pairs: 8-pixel output rows, 3 channels, batch 1, stride 1 and stride 2 from an odd height (15 → 8), 5 filters (a short channel block).
+    [InlineData(1, 3, 8, 8, 5, 1, 3)]
+    [InlineData(1, 3, 15, 16, 5, 2, 3)]
+    [InlineData(2, 16, 16, 16, 24, 2, 3)]
+    [InlineData(1, 3, 9, 67, 4, 2, 1)]
+    [InlineData(2, 3, 5, 5, 7, 2, 1)]
+    [InlineData(70, 3, 7, 8, 5, 2, 1)]
     // The blocked filter gradient: batch 1 with 3 output channels, channels off its 16- and 8-channel blocks.
     [InlineData(1, 20, 6, 7, 3, 1, 3)]
     [InlineData(1, 3, 9, 9, 3, 2, 3)]
@@ -81,6 +90,18 @@ public sealed class ConvAutotuneTests : IDisposable
                 }
             }
         }
+    }
+
+    [Fact]
+    public void A_strided_pointwise_data_gradient_has_the_spreading_GEMM_among_its_candidates()
+    {
+        // Not for padding or stride 1, nor for the forward (it measured slower there).
+        var shortcut = new ConvGeometry(2, 8, 9, 9, 4, 1, 1, 2, 2, 0, 0);
+        Assert.Contains(ConvAlgorithm.GemmSpread, Candidates(shortcut, ConvPass.DataGradient));
+        Assert.DoesNotContain(ConvAlgorithm.GemmSpread, Candidates(shortcut, ConvPass.Forward));
+        Assert.DoesNotContain(ConvAlgorithm.GemmSpread, Candidates(new ConvGeometry(2, 8, 9, 9, 4, 1, 1, 2, 2, 1, 1), ConvPass.DataGradient));
+        Assert.DoesNotContain(ConvAlgorithm.GemmSpread, Candidates(new ConvGeometry(2, 8, 9, 9, 4, 1, 1, 1, 1, 0, 0), ConvPass.DataGradient));
+        Assert.DoesNotContain(ConvAlgorithm.GemmSpread, Candidates(new ConvGeometry(2, 8, 9, 9, 4, 3, 3, 2, 2, 1, 1), ConvPass.DataGradient));
     }
 
     [Fact]
@@ -142,10 +163,10 @@ public sealed class ConvAutotuneTests : IDisposable
 
     [Theory]
     [InlineData("garbage\0\u0001 not a cache")]
-    [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
-    [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
-    [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
-    [InlineData("autolora conv-algorithms 1\ncpu cpu-a\nfilter winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 1: chosen before the blocked candidate
+    [InlineData("autolora conv-algorithms 3\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
+    [InlineData("autolora conv-algorithms 3\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
+    [InlineData("autolora conv-algorithms 3\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
+    [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nfilter winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 2: chosen before the blocked candidate
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");

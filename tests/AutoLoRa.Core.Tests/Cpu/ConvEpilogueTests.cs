@@ -18,7 +18,7 @@ public sealed class ConvEpilogueTests
 {
     // n, c, h, w, k, stride, kernel: between them every algorithm of both passes (Winograd's three
     // schedules with whole and clipped tiles and 16-wide quads, direct, GEMM per image and per group,
-    // GEMM + Col2Im for the strided data gradient), and ResNet's 1×1 projection.
+    // GEMM + Col2Im, sub-pixel and gemm-spread for the strided data gradient), and ResNet's 1×1 projection.
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
     [InlineData(2, 16, 6, 6, 16, 1, 3)]
@@ -26,6 +26,13 @@ public sealed class ConvEpilogueTests
     [InlineData(2, 5, 16, 16, 11, 2, 3)]
     [InlineData(2, 16, 8, 16, 16, 1, 1)]
     [InlineData(3, 8, 7, 9, 8, 2, 1)]
+    // Odd shapes with 3 channels and batch 1: sub-pixel (its stage on the interleaved planes), direct-row-pairs
+    // (8-pixel rows, stride 2 and 1) and gemm-spread (its stage on the spread images, by vectors at 67 columns).
+    [InlineData(1, 3, 7, 9, 5, 2, 3)]
+    [InlineData(1, 3, 15, 16, 5, 2, 3)]
+    [InlineData(1, 3, 8, 8, 5, 1, 3)]
+    [InlineData(1, 3, 9, 67, 4, 2, 1)]
+    [InlineData(70, 3, 7, 8, 5, 2, 1)]
     public void Every_algorithm_applies_the_stage_as_the_composition_does(int n, int c, int h, int w, int k, int stride, int kernel)
     {
         var g = new ConvGeometry(n, c, h, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2);

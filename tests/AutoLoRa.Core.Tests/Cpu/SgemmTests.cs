@@ -8,7 +8,7 @@ namespace AutoLoRa.Core.Tests.Cpu;
 
 /// <summary>
 /// Sgemm.Run directly: every kernel this CPU can run, serial and parallel, with sizes on both sides
-/// of every tile and block boundary; plus the worker pool it runs on.
+/// of every tile and block boundary (the worker pool it runs on: CpuParallelTests).
 /// </summary>
 public sealed unsafe class SgemmTests
 {
@@ -116,42 +116,6 @@ public sealed unsafe class SgemmTests
     }
 
     [Fact]
-    public void Pool_runs_every_item_once_including_nested_calls()
-    {
-        var hits = new int[64 * 16];
-        CpuParallel.For(64, new Outer(hits));
-        Assert.All(hits, h => Assert.Equal(1, h));
-    }
-
-    [Fact]
-    public void Pool_is_correct_under_concurrent_callers()
-    {
-        const int callers = 6, items = 200;
-        var hits = new int[callers][];
-        var threads = new Thread[callers];
-        for (int t = 0; t < callers; t++)
-        {
-            var mine = hits[t] = new int[items];
-            threads[t] = new Thread(() =>
-            {
-                for (int round = 0; round < 50; round++) CpuParallel.For(items, new Count(mine));
-            });
-            threads[t].Start();
-        }
-        foreach (var thread in threads) thread.Join();
-        foreach (var h in hits) Assert.All(h, v => Assert.Equal(50, v));
-    }
-
-    [Fact]
-    public void Pool_surfaces_a_failing_item_and_keeps_working()
-    {
-        Assert.Throws<InvalidOperationException>(() => CpuParallel.For(32, new Throws()));
-        var hits = new int[32];
-        CpuParallel.For(32, new Count(hits));
-        Assert.All(hits, v => Assert.Equal(1, v));
-    }
-
-    [Fact]
     public void Concurrent_gemms_from_several_threads_are_correct()
     {
         var failures = new System.Collections.Concurrent.ConcurrentBag<Exception>();
@@ -188,30 +152,6 @@ public sealed unsafe class SgemmTests
             {
                 Assert.True(expected[i * ldc + j].Equals(c[i * ldc + j]), $"padding at row {i} col {j} was written");
             }
-        }
-    }
-
-    private readonly struct Count(int[] hits) : IParallelWork
-    {
-        public void Execute(int index) => Interlocked.Increment(ref hits[index]);
-    }
-
-    private readonly struct Outer(int[] hits) : IParallelWork
-    {
-        // A nested For from inside a work item: must run (inline) and must not deadlock.
-        public void Execute(int index) => CpuParallel.For(16, new Slice(hits, index * 16));
-    }
-
-    private readonly struct Slice(int[] hits, int start) : IParallelWork
-    {
-        public void Execute(int index) => Interlocked.Increment(ref hits[start + index]);
-    }
-
-    private readonly struct Throws : IParallelWork
-    {
-        public void Execute(int index)
-        {
-            if (index == 7) throw new InvalidOperationException("item 7 fails on purpose");
         }
     }
 }
