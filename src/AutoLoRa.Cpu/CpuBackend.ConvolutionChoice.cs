@@ -83,6 +83,7 @@ public sealed partial class CpuBackend
                 }
                 if (DirectConvolution.AppliesToFilter(g)) into[count++] = ConvAlgorithm.Direct;
                 into[count++] = ConvAlgorithm.Gemm;
+                if (BlockedFilterGradient.Applies()) into[count++] = ConvAlgorithm.Blocked;
                 break;
         }
         return count;
@@ -247,6 +248,9 @@ public sealed partial class CpuBackend
                     break;
                 case ConvAlgorithm.Direct:
                     DirectConvolution.BackwardFilter(G, X, Dy, Dw, Scratch);
+                    break;
+                case ConvAlgorithm.Blocked:
+                    BlockedFilterGradient.Compute(G, X, Dy, Dw, Scratch);
                     break;
                 default:
                     GemmFilterGradient(G, X, Dy, Dw, Scratch, WideColumnBudget);

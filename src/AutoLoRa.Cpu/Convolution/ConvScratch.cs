@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
-/// Scratch memory for the convolution primitives: one GEMM output per worker (a group's output or
-/// lowered gradient), the two wide matrices of the batched filter-gradient GEMM, a filter copy, the
+/// Scratch memory for the convolution primitives: one array per worker (a group's GEMM output or
+/// lowered gradient, or the blocked filter gradient's chunk copies), the two wide matrices of the batched filter-gradient GEMM, a filter copy, the
 /// direct convolution's padded images and packed filter, and the Winograd stages' interleaved
 /// images, transformed filter, V and M. Arrays are pinned and only ever grow, so
 /// after the first training step (which meets every layer's shape) no call allocates.
@@ -36,7 +36,7 @@ internal sealed unsafe class ConvScratch
     /// <summary>Transformed Winograd filters kept across calls (its budget set by the backend on each rent).</summary>
     public WinogradFilterCache FilterTransforms { get; } = new();
 
-    /// <summary>Makes sure workers 0..count−1 each have a column matrix of at least <paramref name="length"/> floats.</summary>
+    /// <summary>Makes sure workers 0..count−1 each have an array (column matrix, chunk copies) of at least <paramref name="length"/> floats.</summary>
     public void EnsureColumns(int count, long length)
     {
         if (_columns.Length < count) Array.Resize(ref _columns, count);

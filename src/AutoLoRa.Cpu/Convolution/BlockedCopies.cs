@@ -1,0 +1,173 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace AutoLoRa.Cpu.Convolution;
+
+/// <summary>
+/// The channel-blocked copies <see cref="BlockedFilterGradient"/> works on, made from planar
+/// (NCHW) tensors: 16 pixels × 16 channels at a time through <see cref="Transpose16"/> where
+/// AVX-512 runs the 16-lane kernel, one value at a time otherwise (the AVX2 kernel's 8-lane blocks,
+/// and the last pixels of a plane).
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class BlockedCopies
+{
+    private const int Lanes16 = 16;
+
+    /// <summary>
+    /// Images [first, first + count) of x into the chunk copy: [input block][image][padded row]
+    /// [padded column][L], interior only (the caller cleared the borders once); lanes past C are
+    /// written as zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Inputs(in BlockedFilterGradient.Plan plan, float* x, int first, int count, float* inputs)
+    {
+        var g = plan.G;
+        int plane = g.H * g.W, lanes = plan.Lanes;
+        bool wide = lanes == Lanes16 && Avx512F.IsSupported;
+        if (plan.Subsampled)
+        {
+            Subsampled(plan, x, first, count, inputs);
+            return;
+        }
+        var pixels = stackalloc Vector512<float>[Lanes16];
+        for (int block = 0; block < plan.InputBlocks; block++)
+        {
+            int channels = Math.Min(lanes, g.C - block * lanes);
+            for (int i = 0; i < count; i++)
+            {
+                float* source = x + ((long)(first + i) * g.C + block * lanes) * plane;
+                float* destination = inputs + block * plan.InputBlockStride + i * plan.PlaneFloats;
+                // (h, w) follows pixel p without a division per pixel.
+                int p = 0, h = 0, w = 0;
+                for (; wide && p + Lanes16 <= plane; p += Lanes16)
+                {
+                    for (int c = 0; c < Lanes16; c++) pixels[c] = c < channels ? Vector512.Load(source + (long)c * plane + p) : Vector512<float>.Zero;
+                    Transpose16.InPlace(pixels);
+                    for (int q = 0; q < Lanes16; q++)
+                    {
+                        Vector512.Store(pixels[q], destination + ((long)(h + g.PadH) * plan.PaddedW + w + g.PadW) * Lanes16);
+                        if (++w == g.W) (h, w) = (h + 1, 0);
+                    }
+                }
+                for (; p < plane; p++)
+                {
+                    float* dst = destination + ((long)(h + g.PadH) * plan.PaddedW + w + g.PadW) * lanes;
+                    for (int c = 0; c < lanes; c++) dst[c] = c < channels ? source[(long)c * plane + p] : 0f;
+                    if (++w == g.W) (h, w) = (h + 1, 0);
+                }
+            }
+        }
+    }
+
+    /// <summary>Like <see cref="Inputs"/> for a subsampled copy: pixel (oy, ox) of the copy is (oy·strideH, ox·strideW) of the image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Subsampled(in BlockedFilterGradient.Plan plan, float* x, int first, int count, float* inputs)
+    {
+        var g = plan.G;
+        int plane = g.H * g.W, lanes = plan.Lanes;
+        for (int block = 0; block < plan.InputBlocks; block++)
+        {
+            int channels = Math.Min(lanes, g.C - block * lanes);
+            for (int i = 0; i < count; i++)
+            {
+                float* destination = inputs + block * plan.InputBlockStride + i * plan.PlaneFloats;
+                for (int c = 0; c < lanes; c++, destination++)
+                {
+                    float* source = x + ((long)(first + i) * g.C + block * lanes + c) * plane;
+                    float* dst = destination;
+                    for (int oy = 0; oy < g.OutH; oy++)
+                    {
+                        float* row = source + (long)oy * g.StrideH * g.W;
+                        for (int ox = 0; ox < g.OutW; ox++, dst += lanes) *dst = c < channels ? row[ox * g.StrideW] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dy of images [first, first + count) into the chunk copy: [output block][image·P + pixel][R],
+    /// channels past K as zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void OutputGradients(in BlockedFilterGradient.Plan plan, float* dy, int first, int count, float* outputs)
+    {
+        var g = plan.G;
+        int pixels = plan.Pixels, rows = plan.Rows;
+        // Sixteen channels at a time fill two 8-channel blocks from one transpose.
+        int wideChannels = plan.Lanes == Lanes16 && rows == Lanes16 / 2 && Avx512F.IsSupported ? g.K / Lanes16 * Lanes16 : 0;
+        var block = stackalloc Vector512<float>[Lanes16];
+        for (int i = 0; i < count; i++)
+        {
+            float* source = dy + (long)(first + i) * g.K * pixels;
+            long within = (long)i * pixels;
+            int wholePixels = pixels / Lanes16 * Lanes16;
+            for (int k0 = 0; k0 < wideChannels; k0 += Lanes16)
+            {
+                float* low = outputs + k0 / rows * plan.OutputBlockStride + within * rows;
+                float* high = low + plan.OutputBlockStride;
+                for (int p = 0; p < wholePixels; p += Lanes16)
+                {
+                    for (int k = 0; k < Lanes16; k++) block[k] = Vector512.Load(source + (long)(k0 + k) * pixels + p);
+                    Transpose16.InPlace(block);
+                    for (int q = 0; q < Lanes16; q++)
+                    {
+                        block[q].GetLower().Store(low + (long)(p + q) * rows);
+                        block[q].GetUpper().Store(high + (long)(p + q) * rows);
+                    }
+                }
+                Scalar(plan, source, k0, k0 + Lanes16, wholePixels, within, outputs);
+            }
+            Scalar(plan, source, wideChannels, plan.OutputBlocks * rows, 0, within, outputs);
+        }
+    }
+
+    /// <summary>Channels [k0, k1) (zeros from K on), pixels [p0, P) of one image, one value at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scalar(in BlockedFilterGradient.Plan plan, float* source, int k0, int k1, int p0, long within, float* outputs)
+    {
+        int pixels = plan.Pixels, rows = plan.Rows;
+        for (int k = k0; k < k1; k++)
+        {
+            float* dst = outputs + k / rows * plan.OutputBlockStride + within * rows + k % rows;
+            float* src = source + (long)k * pixels;
+            bool real = k < plan.G.K;
+            for (int p = p0; p < pixels; p++) dst[(long)p * rows] = real ? src[p] : 0f;
+        }
+    }
+
+    /// <summary>
+    /// One output channel's row of dW, (C, R, S), from its summed row of dWᵀ, (input block, tap,
+    /// lane): each block's taps × 16 lanes transposed in registers into 16 runs of R·S values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void FilterRow(in BlockedFilterGradient.Plan plan, float* sums, float* target)
+    {
+        int taps = plan.Taps, lanes = plan.Lanes, channels = plan.G.C;
+        if (taps == 1)
+        {
+            new ReadOnlySpan<float>(sums, channels).CopyTo(new Span<float>(target, channels));
+            return;
+        }
+        bool wide = lanes == Lanes16 && taps <= Lanes16 && Avx512F.IsSupported;
+        var block = stackalloc Vector512<float>[Lanes16];
+        for (int b = 0, c0 = 0; c0 < channels; b++, c0 += lanes)
+        {
+            float* source = sums + (long)b * taps * lanes;
+            float* destination = target + (long)c0 * taps;
+            int count = Math.Min(lanes, channels - c0), i = 0;
+            if (wide)
+            {
+                for (int t = 0; t < Lanes16; t++) block[t] = t < taps ? Vector512.Load(source + t * Lanes16) : Vector512<float>.Zero;
+                Transpose16.InPlace(block);
+                // Each store runs past its channel's taps into the next channels', which later stores rewrite; none may
+                // run past the block's last channel (the next row of dW may belong to another worker), so the last are written one value at a time.
+                for (; i * taps + Lanes16 <= count * taps; i++) Vector512.Store(block[i], destination + i * taps);
+            }
+            for (; i < count; i++)
+            {
+                for (int t = 0; t < taps; t++) destination[i * taps + t] = source[t * lanes + i];
+            }
+        }
+    }
+}
