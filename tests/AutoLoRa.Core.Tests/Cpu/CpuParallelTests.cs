@@ -54,15 +54,14 @@ public sealed class CpuParallelTests
     {
         const int rounds = 200, items = 8;
         var hits = new int[items];
-        var sawHelper = new int[1];
         for (int round = 0; round < rounds; round++)
         {
             if (gapMs > 0) Thread.Sleep(gapMs);
-            CpuParallel.For(items, new CountAndNoteThread(hits, sawHelper, Environment.CurrentManagedThreadId, spinMicroseconds: 50));
+            CpuParallel.For(items, new CountAndBusy(hits, spinMicroseconds: 50));
         }
+        // Which thread ran which item is the scheduler's business (on a loaded machine the helper may
+        // get none); that every item ran exactly once and no call hung is the pool's.
         Assert.All(hits, v => Assert.Equal(rounds, v));
-        // Helpers exist only on a machine with more than one core.
-        if (CpuParallel.WorkerCount > 1) Assert.True(sawHelper[0] > 0, "no item ran on a helper thread");
     }
 
     [Fact]
@@ -70,9 +69,7 @@ public sealed class CpuParallelTests
     {
         // Items of 2 ms outlast the caller's poll, so it blocks and must be woken by the last helper.
         var hits = new int[4];
-        var sawHelper = new int[1];
-        for (int round = 0; round < 20; round++)
-            CpuParallel.For(hits.Length, new CountAndNoteThread(hits, sawHelper, Environment.CurrentManagedThreadId, spinMicroseconds: 2000));
+        for (int round = 0; round < 20; round++) CpuParallel.For(hits.Length, new CountAndBusy(hits, spinMicroseconds: 2000));
         Assert.All(hits, v => Assert.Equal(20, v));
     }
 
@@ -81,13 +78,12 @@ public sealed class CpuParallelTests
         public void Execute(int index) => Interlocked.Increment(ref hits[index]);
     }
 
-    /// <summary>Counts the item, notes whether it ran off the calling thread, and busies itself a while.</summary>
-    private readonly struct CountAndNoteThread(int[] hits, int[] sawHelper, int caller, int spinMicroseconds) : IParallelWork
+    /// <summary>Counts the item and busies itself a while.</summary>
+    private readonly struct CountAndBusy(int[] hits, int spinMicroseconds) : IParallelWork
     {
         public void Execute(int index)
         {
             Interlocked.Increment(ref hits[index]);
-            if (Environment.CurrentManagedThreadId != caller) Interlocked.Increment(ref sawHelper[0]);
             long end = Stopwatch.GetTimestamp() + spinMicroseconds * Stopwatch.Frequency / 1_000_000;
             while (Stopwatch.GetTimestamp() < end) Thread.SpinWait(4);
         }
