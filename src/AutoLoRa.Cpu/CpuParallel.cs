@@ -86,12 +86,18 @@ internal static class CpuParallel
 
         private TWork _work;
         private int _count;
+        private int _chunk;
         private int _next;
 
         public void Prepare(int count, TWork work)
         {
             _work = work;
             _count = count;
+            // Items are claimed a run at a time (an eighth of a worker's share): one shared counter
+            // incremented per item bounced its cache line between the cores on every tiny item — in
+            // the shared Winograd stages of a 16-channel layer a quarter to a third of the samples sat
+            // in this loop — and neighbouring items written by different cores share cache lines.
+            _chunk = Math.Max(1, count / (WorkerCount * 8));
             Volatile.Write(ref _next, 0);
         }
 
@@ -100,12 +106,16 @@ internal static class CpuParallel
 
         public override void Drain()
         {
-            int i;
-            while ((i = Interlocked.Increment(ref _next) - 1) < _count)
+            int chunk = _chunk, start;
+            while ((start = Interlocked.Add(ref _next, chunk) - chunk) < _count)
             {
-                // Work items are independent; a failing one must not stop the others from finishing.
-                try { _work.Execute(i); }
-                catch (Exception e) { RecordFailure(e); }
+                int end = Math.Min(start + chunk, _count);
+                for (int i = start; i < end; i++)
+                {
+                    // Work items are independent; a failing one must not stop the others from finishing.
+                    try { _work.Execute(i); }
+                    catch (Exception e) { RecordFailure(e); }
+                }
             }
         }
     }
