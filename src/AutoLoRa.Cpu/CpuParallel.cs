@@ -12,7 +12,8 @@ internal interface IParallelWork
 /// <summary>
 /// Runs independent work items on all cores through a persistent pool of worker threads.
 /// A call allocates nothing in steady state: the work struct is copied into a runner object that
-/// exists once per work type, and the workers are woken through semaphores they block on.
+/// exists once per work type, and the workers find it by polling a job counter, or through the
+/// semaphores they block on once they have polled for a while (see <see cref="Pool"/>).
 /// One job runs on the pool at a time. A call made while the pool is busy (from another thread,
 /// or re-entrantly from inside a work item) runs its items inline on the calling thread, so nested
 /// and concurrent use is always correct and can never deadlock; it just does not nest parallelism.
