@@ -191,6 +191,23 @@ public sealed class CliVerbTests : IClassFixture<CliVerbTests.Workspace>
     }
 
     [Fact]
+    public void BenchConvLayerTimesOnlyTheNamedLayers()
+    {
+        var r = Run("bench", "conv", "--workload", "r18w16-b64", "--reps", "1", "--no-autotune", "--backend", "cpu", "--layer", "stem", "layer2.0sc");
+        CliRunner.AssertOk(r);
+        var rows = r.Output.Split('\n').Where(l => Regex.IsMatch(l, @"^(stem|layer)\S*\s+\d+×")).Select(l => l.Split(' ')[0]).ToArray();
+        Assert.Equal(["stem", "layer2.0sc"], rows);
+    }
+
+    [Fact]
+    public void BenchConvRejectsAnUnknownLayerAndListsTheKnownOnes()
+    {
+        var r = Run("bench", "conv", "--workload", "r18w16-b64", "--backend", "cpu", "--layer", "layer9");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--layer layer9: no such layer in r18w16-b64; its layers are stem, layer1, layer2.0a", r.All);
+    }
+
+    [Fact]
     public void BenchConvCandidatesPrintTheChosenTimeRelativeToTheBest()
     {
         var r = Run("bench", "conv", "--workload", "r18w16-b64", "--reps", "1", "--candidates", "--no-autotune", "--backend", "cpu");

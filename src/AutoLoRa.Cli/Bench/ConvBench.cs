@@ -18,10 +18,13 @@ namespace AutoLoRa.Cli.Bench;
 /// </summary>
 internal static class ConvBench
 {
-    public static int Run(Backend backend, string workloadName, int repetitions, bool candidates, TextWriter output)
+    public static int Run(Backend backend, string workloadName, int repetitions, bool candidates, string[] layers, TextWriter output)
     {
         var workload = BenchmarkWorkload.Parse(workloadName);
         if (!workload.Convolutions().Any()) throw new ArgumentException($"--workload {workload.Name} is a {workload.Architecture}, which has no ResNet convolutions to time; choose r18w16-b64 or r18-b32.");
+        var known = workload.Convolutions().Select(c => c.Name).ToArray();
+        var unknown = layers.Except(known).ToArray();
+        if (unknown.Length > 0) throw new ArgumentException($"--layer {string.Join(", ", unknown)}: no such layer in {workload.Name}; its layers are {string.Join(", ", known)}.");
         if (repetitions < 1) throw new ArgumentException($"--reps must be at least 1 (got {repetitions}).");
         var cpu = backend as CpuBackend;
         if (candidates && cpu is null) throw new ArgumentException($"--candidates compares the CPU backend's algorithms; backend {backend.Name} has none to compare (use --backend cpu).");
@@ -32,7 +35,7 @@ internal static class ConvBench
         if (cpu is { WinogradFilterCacheBytes: > 0 }) output.WriteLine("Winograd rows reuse the transformed filter from call to call, as an attack's iterations do (a training step's changed weights transform it again).");
         output.WriteLine($"{"layer",-12} {"N×C×H×W → K, R×S/stride",-30} {"forward",9} {"data",9} {"filter",9}  algorithms (forward / data / filter)");
         var passes = Enum.GetValues<ConvPass>();
-        foreach (var (name, g) in workload.Convolutions())
+        foreach (var (name, g) in workload.Convolutions().Where(c => layers.Length == 0 || layers.Contains(c.Name)))
         {
             var x = Random(backend, g.InputSize, 1);
             var w = Random(backend, g.FilterSize, 2);

@@ -83,15 +83,17 @@ internal static class BenchCommand
         var candidates = new Option<bool>("--candidates") { Description = "CPU: also time every algorithm that can run each pass, side by side in this process." };
         var workload = new Option<string>("--workload") { Description = "r18w16-b64 or r18-b32: whose ResNet-18 convolutions to time.", DefaultValueFactory = _ => "r18w16-b64" };
         var reps = new Option<int>("--reps") { Description = "Timed repetitions per primitive (the median is reported).", DefaultValueFactory = _ => 5 };
+        var layers = new Option<string[]>("--layer") { Description = "Time only these layers (names as printed, e.g. layer2.0a; repeatable). Default: every layer.", AllowMultipleArgumentsPerToken = true };
         var backendOptions = new BackendOptions();
         var command = new Command("conv", "GFLOP/s of every distinct ResNet-18 convolution of a workload: forward, data and filter gradients.") { workload, reps };
         backendOptions.AddTo(command);
         command.SetAction(r => CliError.Guard(() =>
         {
             using var backend = backendOptions.Create(r, Console.Error);
-            return ConvBench.Run(backend, r.GetValue(workload)!, r.GetValue(reps), r.GetValue(candidates), Console.Out);
+            return ConvBench.Run(backend, r.GetValue(workload)!, r.GetValue(reps), r.GetValue(candidates), r.GetValue(layers) ?? [], Console.Out);
         }));
         command.Options.Add(candidates);
+        command.Options.Add(layers);
         return command;
     }
 
