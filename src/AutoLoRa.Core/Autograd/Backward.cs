@@ -264,8 +264,8 @@ public static class Backward
     {
         [ThreadStatic] private static Workspace? t_free;
 
-        private bool[] _needs = new bool[8];
-        private Tensor?[] _inputGrads = new Tensor?[8];
+        private bool[] _needs = new bool[GradNode.MaxInputs];
+        private Tensor?[] _inputGrads = new Tensor?[GradNode.MaxInputs];
 
         public List<Tensor> Order { get; } = [];
 

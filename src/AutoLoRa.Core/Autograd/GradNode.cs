@@ -16,8 +16,8 @@ namespace AutoLoRa.Core.Autograd;
 /// </summary>
 internal abstract class GradNode
 {
-    /// <summary>The most inputs an operation records (the eval-mode residual block: x, two convolutions' w, γ, β, and the shortcut).</summary>
-    public const int MaxInputs = 8;
+    /// <summary>The most inputs an operation records (the eval-mode residual block with a projection shortcut: x and three convolutions' w, γ, β).</summary>
+    public const int MaxInputs = 10;
 
     private InputSlots _inputs;
     private int _inputCount;

@@ -34,16 +34,20 @@ public sealed class BasicBlock : ResidualBlock
 
     /// <summary>
     /// The block's output. In eval mode one fused op (<see cref="Ops.ResidualBlockEval"/>: ReLUs,
-    /// residual add and their gradients in the convolutions' output stages); in training mode the
-    /// layers in turn, batch-norm on batch statistics.
+    /// residual add, the projection shortcut and their gradients in the convolutions' output
+    /// stages); in training mode the layers in turn, batch-norm on batch statistics.
     /// </summary>
     public override Tensor Forward(Tensor x, Branch branch)
     {
-        if (FusedInEval && !_bn1.IsTraining && !_bn2.IsTraining && _conv1.Bias is null && _conv2.Bias is null)
+        if (FusedInEval && !_bn1.IsTraining && !_bn2.IsTraining && _downsample is not { NormIsTraining: true }
+            && _conv1.Bias is null && _conv2.Bias is null)
         {
-            var shortcut = _downsample?.Forward(x, branch);
             using var label = OpProfiler.Layer(ProfileLabel);
-            return Ops.ResidualBlockEval(x, _conv1.FoldedWith(_bn1, branch), _conv2.FoldedWith(_bn2, branch), shortcut);
+            var first = _conv1.FoldedWith(_bn1, branch);
+            var second = _conv2.FoldedWith(_bn2, branch);
+            return _downsample is null
+                ? Ops.ResidualBlockEval(x, first, second)
+                : Ops.ResidualBlockEval(x, first, second, _downsample.FoldedWith(branch));
         }
         var h = Ops.Relu(_conv1.ForwardNormalized(x, _bn1, branch));
         h = _conv2.ForwardNormalized(h, _bn2, branch);

@@ -19,4 +19,10 @@ public sealed class Shortcut : Module
 
     /// <summary>The projected <paramref name="x"/> through <paramref name="branch"/>'s weights.</summary>
     public Tensor Forward(Tensor x, Branch branch) => _conv.ForwardNormalized(x, _bn, branch);
+
+    /// <summary>Whether its batch-norm normalises with batch statistics (training mode), whatever this module's own mode.</summary>
+    public bool NormIsTraining => _bn.IsTraining;
+
+    /// <summary>The projection with its batch-norm folded in, for eval mode (see <see cref="Conv2d.FoldedWith"/>).</summary>
+    public ConvBatchNormEval FoldedWith(Branch branch) => _conv.FoldedWith(_bn, branch);
 }

@@ -213,31 +213,35 @@ public static class DenseReferenceCases
             };
         }
         yield return ResidualBlock();
-        yield return ResidualBlockEval(shortcut: false);
-        yield return ResidualBlockEval(shortcut: true);
+        yield return ResidualBlockEval(projection: false);
+        yield return ResidualBlockEval(projection: true);
     }
 
     /// <summary>
     /// The eval-mode block op (ReLUs, residual add and their gradients fused into the convolutions'
-    /// output stages), with the identity or a given shortcut: every input's gradient, w and the
-    /// batch-norm affine through the fold included. Pre-activations are spread over [-1, 1] by
-    /// the uniform data, so few lie within the step of a ReLU's kink.
+    /// output stages), with the identity shortcut, or with a projection (1×1, stride 2, 3 → 4
+    /// channels, the first convolution strided alike) whose data gradient is the addend of dx's
+    /// output stage: every input's gradient, each w and batch-norm affine through the fold
+    /// included. Pre-activations are spread over [-1, 1] by the uniform data, so few lie within
+    /// the step of a ReLU's kink.
     /// </summary>
-    private static GradientCase ResidualBlockEval(bool shortcut) => new()
+    private static GradientCase ResidualBlockEval(bool projection) => new()
     {
-        Family = "dense", Name = $"residual_block_eval 2x3x5x6 {(shortcut ? "given shortcut" : "identity")}",
+        Family = "dense", Name = $"residual_block_eval 2x3x5x6 {(projection ? "projection" : "identity")}",
         Build = b =>
         {
-            var mean = Uniform(b, new Shape(3), 7);
-            var variance = Uniform(b, new Shape(3), 8, 0.5f, 2f);
+            int k = projection ? 4 : 3, stride = projection ? 2 : 1;
+            var mean = Uniform(b, new Shape(k), 7);
+            var variance = Uniform(b, new Shape(k), 8, 0.5f, 2f);
             Tensor[] inputs =
             [
-                Uniform(b, new Shape(2, 3, 5, 6), 1), Uniform(b, new Shape(3, 3, 3, 3), 2), Uniform(b, new Shape(3), 3, 0.5f, 1.5f), Uniform(b, new Shape(3), 4),
-                Uniform(b, new Shape(3, 3, 3, 3), 5), Uniform(b, new Shape(3), 6, 0.5f, 1.5f), Uniform(b, new Shape(3), 9), Uniform(b, new Shape(2, 3, 5, 6), 10),
+                Uniform(b, new Shape(2, 3, 5, 6), 1), Uniform(b, new Shape(k, 3, 3, 3), 2), Uniform(b, new Shape(k), 3, 0.5f, 1.5f), Uniform(b, new Shape(k), 4),
+                Uniform(b, new Shape(k, k, 3, 3), 5), Uniform(b, new Shape(k), 6, 0.5f, 1.5f), Uniform(b, new Shape(k), 9),
+                Uniform(b, new Shape(k, 3, 1, 1), 10), Uniform(b, new Shape(k), 11, 0.5f, 1.5f), Uniform(b, new Shape(k), 12),
             ];
-            return new(shortcut ? inputs : inputs[..7], t => Ops.ResidualBlockEval(t[0],
-                ConvBatchNormEval.Fold(t[1], t[2], t[3], mean, variance, 1, 1), ConvBatchNormEval.Fold(t[4], t[5], t[6], mean, variance, 1, 1),
-                shortcut ? t[7] : null));
+            return new(projection ? inputs : inputs[..7], t => Ops.ResidualBlockEval(t[0],
+                ConvBatchNormEval.Fold(t[1], t[2], t[3], mean, variance, stride, 1), ConvBatchNormEval.Fold(t[4], t[5], t[6], mean, variance, 1, 1),
+                projection ? ConvBatchNormEval.Fold(t[7], t[8], t[9], mean, variance, stride, 0) : null));
         },
     };
 
