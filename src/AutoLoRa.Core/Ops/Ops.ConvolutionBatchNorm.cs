@@ -35,6 +35,23 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// max(<see cref="Conv2dBatchNormEval(Tensor, in ConvBatchNormEval)"/>, 0) with the ReLU in the
+    /// convolution's output stage (<see cref="Backends.Backend.Conv2dForwardFused"/>): a ResNet's
+    /// stem in an attack, where a separate ReLU was one more pass over the activations per forward.
+    /// Backward: gz = gy ⊙ [y &gt; 0], then as <see cref="Conv2dBatchNormEval(Tensor, in ConvBatchNormEval)"/>
+    /// with gz; inputs (x, w, γ, β).
+    /// </summary>
+    public static Tensor Conv2dBatchNormReluEval(Tensor x, in ConvBatchNormEval conv)
+    {
+        const string op = "conv2d_batch_norm_relu_eval";
+        var backend = SameBackend(op, x, conv.Folded);
+        var bound = conv.Geometry(x);
+        var y = Tensor.Empty(backend, new Shape(bound.G.N, bound.G.K, bound.G.OutH, bound.G.OutW));
+        backend.Conv2dForwardFused(bound.G, x.Buffer, conv.Folded.Buffer, conv.Shift.Buffer, null, relu: true, y.Buffer);
+        return GradMode.Record(y, op, [x, conv.Weight, conv.Gamma, conv.Beta], new Conv2dBatchNormReluEvalBackward(bound, y));
+    }
+
+    /// <summary>
     /// Writes the eval-mode batch-norm folded into the filter: <paramref name="folded"/> = a·w and
     /// <paramref name="shift"/> = β − mean·a with a = γ/√(var + ε). No autograd: the ops that use the
     /// fold differentiate with respect to w, γ and β themselves.
@@ -77,6 +94,17 @@ public static partial class Ops
                 x.Backend.Conv2dBackwardData(conv.G, gy.Buffer, conv.Conv.Folded.Buffer, grads[0]!.Buffer);
             }
             ParameterGradients(conv, x, gy, needs[1..], grads[1..]);
+        }
+    }
+
+    /// <summary>The gradients of <see cref="Conv2dBatchNormReluEval"/>: those of the convolution from the masked gradient.</summary>
+    private readonly struct Conv2dBatchNormReluEvalBackward(ConvBatchNormEval.Bound conv, Tensor y) : IBackwardRule
+    {
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        {
+            using var gz = Tensor.Empty(y.Backend, y.Shape);
+            y.Backend.ReluBackward(y.ElementCount, y.Buffer, gy.Buffer, gz.Buffer);
+            new Conv2dBatchNormEvalBackward(conv).Backward(inputs, gz, needs, grads);
         }
     }
 

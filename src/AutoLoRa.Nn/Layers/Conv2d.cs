@@ -69,6 +69,17 @@ public sealed class Conv2d : LoraLayer
     }
 
     /// <summary>
+    /// <see cref="ForwardNormalized"/> followed by a ReLU: in eval mode one fused op with the ReLU in
+    /// the convolution's output stage (<see cref="Ops.Conv2dBatchNormReluEval"/>), else the layers in turn.
+    /// </summary>
+    public Tensor ForwardNormalizedRelu(Tensor x, BatchNorm2d norm, Branch branch = Branch.Main)
+    {
+        if (norm.IsTraining || Bias is not null) return Ops.Relu(norm.Forward(Forward(x, branch), branch));
+        using var label = OpProfiler.Layer(ProfileLabel);
+        return Ops.Conv2dBatchNormReluEval(x, FoldedWith(norm, branch));
+    }
+
+    /// <summary>
     /// This convolution with <paramref name="norm"/> folded in, for eval mode and no convolution
     /// bias: on the natural branch with W and the batch-norm's affine detached (only the LoRA
     /// factors learn there). Within a <see cref="Module.FreezeWeights"/> scope the main branch's

@@ -72,7 +72,7 @@ public sealed class ResNet : Classifier
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x, Branch branch = Branch.Main)
     {
-        var h = Ops.Relu(_conv1.ForwardNormalized(_normalize.Forward(PrepareInput(x)), _bn1, branch));
+        var h = _conv1.ForwardNormalizedRelu(_normalize.Forward(PrepareInput(x)), _bn1, branch);
         if (Spec.Stem == StemKind.ImageNet) h = Ops.MaxPool2d(h, 3, 2, 1);
         foreach (var stage in _stages)
         {

@@ -212,6 +212,18 @@ public static class DenseReferenceCases
                 },
             };
         }
+        yield return new()
+        {
+            Family = family, Name = "conv2d_batch_norm_relu_eval 2x3x6x5 k4 r3 s1 p1",
+            Build = b =>
+            {
+                var mean = Uniform(b, new Shape(4), 5);
+                var variance = Uniform(b, new Shape(4), 6, 0.5f, 2f);
+                return new([Uniform(b, new Shape(2, 3, 6, 5), 1), Uniform(b, new Shape(4, 3, 3, 3), 2),
+                        Uniform(b, new Shape(4), 3, 0.5f, 1.5f), Uniform(b, new Shape(4), 4)],
+                    t => Ops.Conv2dBatchNormReluEval(t[0], ConvBatchNormEval.Fold(t[1], t[2], t[3], mean, variance, 1, 1)));
+            },
+        };
         yield return ResidualBlock();
         yield return ResidualBlockEval(projection: false);
         yield return ResidualBlockEval(projection: true);

@@ -35,6 +35,18 @@ public sealed class OpValueTests : IDisposable
     }
 
     [Fact]
+    public void Conv2dBatchNormReluEval_equals_the_relu_of_the_fold()
+    {
+        var x = Uniform(_cpu, new Shape(3, 4, 8, 8), 1);
+        var conv = ConvBatchNormEval.Fold(Uniform(_cpu, new Shape(6, 4, 3, 3), 2), Uniform(_cpu, new Shape(6), 3, -1f, 2f),
+            Uniform(_cpu, new Shape(6), 4), Uniform(_cpu, new Shape(6), 5), Uniform(_cpu, new Shape(6), 6, 0.1f, 3f), 1, 1);
+        var fused = Ops.Conv2dBatchNormReluEval(x, conv).ToArray();
+        var composed = Ops.Relu(Ops.Conv2dBatchNormEval(x, conv)).ToArray();
+        Assert.Contains(composed, v => v == 0f);
+        TestData.AssertClose(composed, fused, 1e-6f, 1e-6f, "fused vs composed");
+    }
+
+    [Fact]
     public void RowsCopiesValuesOfLabelsAndImages()
     {
         var labels = Tensor.FromLabels(_cpu, [4, 1, 7, 2]);
