@@ -84,15 +84,22 @@ public enum ConvAlgorithm
     /// output channels × 3 vectors of 16 input channels, each at its own tap (<see cref="Convolution.BlockedFilterGradient"/>).
     /// </summary>
     Blocked,
+
+    /// <summary>
+    /// Direct convolution into at most 3 output channels (the stem's data gradient: 3 image
+    /// channels), a tile of every channel × 128 pixels from a padded image kept in the worker's cache
+    /// (<see cref="Convolution.FewChannelConvolution"/>): forward and, for stride 1, the data gradient.
+    /// </summary>
+    DirectFewChannels,
 }
 
 /// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
     private static readonly string[] Names =
-        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-spread", "direct-row-pairs", "blocked"];
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-spread", "direct-row-pairs", "blocked", "direct-few-channels"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-spread, direct-row-pairs, blocked.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-spread, direct-row-pairs, blocked, direct-few-channels.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

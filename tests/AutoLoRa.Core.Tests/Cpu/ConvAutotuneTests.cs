@@ -23,7 +23,7 @@ public sealed class ConvAutotuneTests : IDisposable
     }
 
     // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's three
-    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel, GEMM spreading into strided positions), including Winograd where the fixed
+    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel, GEMM spreading into strided positions, direct into few channels), including Winograd where the fixed
     // rule would not use it (6×6 and 2×2 outputs, mostly wasted tiles; a 16 × 16-channel filter gradient).
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
@@ -55,6 +55,14 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(2, 3, 5, 5, 7, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]
+    // direct-few-channels: the forward into at most 3 channels and the stride-1 data gradient into them — one 128-pixel
+    // tile, 3 tiles of an odd batch, 9 vectors (the last tile overlapping the first), 2 and 1 channels, a 1×1, and a
+    // stride-2 forward from phase-split padding.
+    [InlineData(1, 3, 8, 16, 5, 1, 3)]
+    [InlineData(3, 2, 12, 32, 7, 1, 3)]
+    [InlineData(2, 3, 9, 16, 3, 1, 3)]
+    [InlineData(1, 1, 10, 16, 2, 1, 1)]
+    [InlineData(2, 5, 32, 32, 3, 2, 3)]
     // The blocked filter gradient: batch 1 with 3 output channels, channels off its 16- and 8-channel blocks.
     [InlineData(1, 20, 6, 7, 3, 1, 3)]
     [InlineData(1, 3, 9, 9, 3, 2, 3)]
