@@ -23,7 +23,7 @@ public sealed class ConvAutotuneTests : IDisposable
     }
 
     // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's three
-    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel, GEMM spreading into strided positions, direct into few channels), including Winograd where the fixed
+    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel, GEMM spreading into strided positions, direct into few channels, the shortcut's direct forward), including Winograd where the fixed
     // rule would not use it (6×6 and 2×2 outputs, mostly wasted tiles; a 16 × 16-channel filter gradient).
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
@@ -63,6 +63,12 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(2, 3, 9, 16, 3, 1, 3)]
     [InlineData(1, 1, 10, 16, 2, 1, 1)]
     [InlineData(2, 5, 32, 32, 3, 2, 3)]
+    // pointwise-direct (forward of a 1×1 stride-2 shortcut): 64-pixel planes of an odd batch, 16-pixel planes alone
+    // (one vector, batch 1) and in groups with an odd vector count, 5 rows from an odd height.
+    [InlineData(3, 5, 8, 32, 8, 2, 1)]
+    [InlineData(1, 3, 8, 8, 16, 2, 1)]
+    [InlineData(5, 9, 8, 8, 24, 2, 1)]
+    [InlineData(2, 4, 9, 32, 8, 2, 1)]
     // The blocked filter gradient: batch 1 with 3 output channels, channels off its 16- and 8-channel blocks.
     [InlineData(1, 20, 6, 7, 3, 1, 3)]
     [InlineData(1, 3, 9, 9, 3, 2, 3)]
