@@ -86,9 +86,10 @@ public enum ConvAlgorithm
     Blocked,
 
     /// <summary>
-    /// Direct convolution into at most 3 output channels (the stem's data gradient: 3 image
-    /// channels), a tile of every channel × 128 pixels from a padded image kept in the worker's cache
-    /// (<see cref="Convolution.FewChannelConvolution"/>): forward and, for stride 1, the data gradient.
+    /// Direct convolution with at most 3 input or output channels (the stem, forward and data
+    /// gradient: 3 image channels), in tiles of 3 output channels × 128 pixels from a padded image kept
+    /// in the worker's cache (<see cref="Convolution.FewChannelConvolution"/>): forward and, for
+    /// stride 1, the data gradient.
     /// </summary>
     DirectFewChannels,
 

@@ -7,8 +7,8 @@ namespace AutoLoRa.Cpu.Convolution;
 /// <see cref="Vectors"/> vectors of 16 output pixels, each step one filter tap of one input channel
 /// (a broadcast per channel, a load per pixel vector feeding 3 multiply-adds). Where
 /// <see cref="Simd.RegisterTile{TV, TOps, THeight}"/>'s 8 channels × 2 vectors would leave 5 of 8
-/// rows multiplying zeros for a 3-channel output, this spends its registers on pixels instead:
-/// 24 accumulators, 3 broadcasts and one loaded vector at a time.
+/// rows multiplying zeros for a 3-channel output, and needs 8 broadcasts per 2 loads, this spends
+/// its registers on pixels: 24 accumulators, 3 broadcasts and one loaded vector at a time.
 /// </summary>
 internal static unsafe class FewChannelKernel
 {

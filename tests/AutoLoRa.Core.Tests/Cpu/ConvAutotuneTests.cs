@@ -55,9 +55,9 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(2, 3, 5, 5, 7, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]
-    // direct-few-channels: the forward into at most 3 channels and the stride-1 data gradient into them — one 128-pixel
-    // tile, 3 tiles of an odd batch, 9 vectors (the last tile overlapping the first), 2 and 1 channels, a 1×1, and a
-    // stride-2 forward from phase-split padding.
+    // direct-few-channels: forward and stride-1 data gradient with at most 3 channels on one side — one 128-pixel
+    // tile, 3 tiles of an odd batch, 9 vectors (the last tile overlapping the first), 2 and 1 channels, 5 and 7 output
+    // channels from 3 and 2 (3-channel blocks, the last short), a 1×1, and a stride-2 forward from phase-split padding.
     [InlineData(1, 3, 8, 16, 5, 1, 3)]
     [InlineData(3, 2, 12, 32, 7, 1, 3)]
     [InlineData(2, 3, 9, 16, 3, 1, 3)]

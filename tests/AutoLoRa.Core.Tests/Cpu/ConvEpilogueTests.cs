@@ -35,8 +35,8 @@ public sealed class ConvEpilogueTests
     [InlineData(1, 3, 8, 8, 5, 1, 3)]
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]
-    // direct-few-channels: the data gradient into 3 channels (one 128-pixel tile); forward and data gradient with 3 and 2
-    // channels and a last tile overlapping the one before.
+    // direct-few-channels: forward from 3 channels into 5 (a short last block) and the data gradient into 3 (one 128-pixel
+    // tile); forward and data gradient with 3 and 2 channels and a last tile overlapping the one before.
     [InlineData(1, 3, 8, 16, 5, 1, 3)]
     [InlineData(2, 2, 9, 16, 3, 1, 3)]
     // pointwise-direct: bias and stage from the tiles' writer, with 64- and 16-pixel planes (odd vector counts per group).
