@@ -84,15 +84,30 @@ public enum ConvAlgorithm
     /// output channels × 3 vectors of 16 input channels, each at its own tap (<see cref="Convolution.BlockedFilterGradient"/>).
     /// </summary>
     Blocked,
+
+    /// <summary>
+    /// Direct convolution with at most 3 input or output channels (the stem, forward and data
+    /// gradient: 3 image channels), in tiles of 3 output channels × 128 pixels from a padded image kept
+    /// in the worker's cache (<see cref="Convolution.FewChannelConvolution"/>): forward and, for
+    /// stride 1, the data gradient.
+    /// </summary>
+    DirectFewChannels,
+
+    /// <summary>
+    /// Forward of a strided 1×1 without padding (a projection shortcut): each worker gathers a group
+    /// of images' subsampled planes into its cache and multiplies them by the filter read in place,
+    /// writing y with the bias and epilogue (<see cref="Convolution.StridedPointwise.Forward"/>).
+    /// </summary>
+    PointwiseDirect,
 }
 
 /// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
     private static readonly string[] Names =
-        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-spread", "direct-row-pairs", "blocked"];
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-spread", "direct-row-pairs", "blocked", "direct-few-channels", "pointwise-direct"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-spread, direct-row-pairs, blocked.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-spread, direct-row-pairs, blocked, direct-few-channels, pointwise-direct.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

@@ -101,9 +101,11 @@ public sealed partial class CpuBackend
         }
         if (DirectConvolution.Applies(g)) into[count++] = ConvAlgorithm.Direct;
         if (DirectConvolution.AppliesToRowPairs(g)) into[count++] = ConvAlgorithm.DirectRowPairs;
+        if (FewChannelConvolution.Applies(g)) into[count++] = ConvAlgorithm.DirectFewChannels;
         into[count++] = ConvAlgorithm.Gemm;
         // A strided 1×1 reads a quarter of the image, so copying all of it first measured up to twice as slow.
         if ((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S > 1) into[count++] = ConvAlgorithm.GemmPadded;
+        if (StridedPointwise.AppliesToForward(g)) into[count++] = ConvAlgorithm.PointwiseDirect;
         return count;
     }
 
@@ -191,6 +193,12 @@ public sealed partial class CpuBackend
                     break;
                 case ConvAlgorithm.Direct or ConvAlgorithm.DirectRowPairs:
                     DirectConvolution.Forward(G, X, W, Bias, Epilogue, Y, Scratch, rowPairs: algorithm == ConvAlgorithm.DirectRowPairs);
+                    break;
+                case ConvAlgorithm.PointwiseDirect:
+                    StridedPointwise.Forward(G, X, W, Bias, Epilogue, Y, Scratch);
+                    break;
+                case ConvAlgorithm.DirectFewChannels:
+                    FewChannelConvolution.Forward(G, X, W, Bias, Epilogue, Y, Scratch);
                     break;
                 default:
                     GemmForward(G, X, W, Bias, Epilogue, Y, Scratch, padded: algorithm == ConvAlgorithm.GemmPadded);

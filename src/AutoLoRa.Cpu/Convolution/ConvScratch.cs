@@ -4,7 +4,7 @@ namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// Scratch memory for the convolution primitives: one array per worker (a group's GEMM output or
-/// lowered gradient, or the blocked filter gradient's chunk copies), the two wide matrices of the batched filter-gradient GEMM, a filter copy, the
+/// lowered gradient, the blocked filter gradient's chunk copies, or the few-channel convolution's padded image), the two wide matrices of the batched filter-gradient GEMM, a filter copy, the
 /// direct convolution's padded images and packed filter, and the Winograd stages' interleaved
 /// images, transformed filter, V and M. Arrays are pinned and only ever grow, so
 /// after the first training step (which meets every layer's shape) no call allocates.

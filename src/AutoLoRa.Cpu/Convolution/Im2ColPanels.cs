@@ -104,7 +104,7 @@ internal readonly unsafe struct Im2ColPanels(ConvGeometry g, float* images) : IP
     }
 
     /// <summary>d[i] = row[iw0 + i·stride] where that lies inside [0, w), else 0.</summary>
-    private static void GatherRow(float* row, int iw0, int stride, int w, float* d, int length)
+    internal static void GatherRow(float* row, int iw0, int stride, int w, float* d, int length)
     {
         int i = 0, iw = iw0;
         if (stride == 2 && Avx512F.IsSupported)

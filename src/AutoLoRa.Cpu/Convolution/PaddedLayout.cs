@@ -43,10 +43,14 @@ internal readonly unsafe struct PaddedLayout
         return oh * G.StrideH * RowLength + (pixel - oh * G.OutW);
     }
 
-    /// <summary>Writes image <paramref name="source"/> (C, H, W) into <paramref name="destination"/> in this layout, zeros around.</summary>
-    public void Pad(float* source, float* destination)
+    /// <summary>
+    /// Writes image <paramref name="source"/> (C, H, W) into <paramref name="destination"/> in this
+    /// layout, zeros around; with <paramref name="bordersZero"/> the zeros are already there (the
+    /// destination last held an image of this layout) and only the image's own floats are written.
+    /// </summary>
+    public void Pad(float* source, float* destination, bool bordersZero = false)
     {
-        new Span<float>(destination, (int)ImageSize).Clear();
+        if (!bordersZero) new Span<float>(destination, (int)ImageSize).Clear();
         long planeSize = (long)G.H * G.W;
         for (int c = 0; c < G.C; c++, source += planeSize)
         {

@@ -23,7 +23,7 @@ public sealed class ConvAutotuneTests : IDisposable
     }
 
     // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's three
-    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel, GEMM spreading into strided positions), including Winograd where the fixed
+    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel, GEMM spreading into strided positions, direct into few channels, the shortcut's direct forward), including Winograd where the fixed
     // rule would not use it (6×6 and 2×2 outputs, mostly wasted tiles; a 16 × 16-channel filter gradient).
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
@@ -55,6 +55,20 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(2, 3, 5, 5, 7, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]
+    // direct-few-channels: forward and stride-1 data gradient with at most 3 channels on one side — one 128-pixel
+    // tile, 3 tiles of an odd batch, 9 vectors (the last tile overlapping the first), 2 and 1 channels, 5 and 7 output
+    // channels from 3 and 2 (3-channel blocks, the last short), a 1×1, and a stride-2 forward from phase-split padding.
+    [InlineData(1, 3, 8, 16, 5, 1, 3)]
+    [InlineData(3, 2, 12, 32, 7, 1, 3)]
+    [InlineData(2, 3, 9, 16, 3, 1, 3)]
+    [InlineData(1, 1, 10, 16, 2, 1, 1)]
+    [InlineData(2, 5, 32, 32, 3, 2, 3)]
+    // pointwise-direct (forward of a 1×1 stride-2 shortcut): 64-pixel planes of an odd batch, 16-pixel planes alone
+    // (one vector, batch 1) and in groups with an odd vector count, 5 rows from an odd height.
+    [InlineData(3, 5, 8, 32, 8, 2, 1)]
+    [InlineData(1, 3, 8, 8, 16, 2, 1)]
+    [InlineData(5, 9, 8, 8, 24, 2, 1)]
+    [InlineData(2, 4, 9, 32, 8, 2, 1)]
     // The blocked filter gradient: batch 1 with 3 output channels, channels off its 16- and 8-channel blocks.
     [InlineData(1, 20, 6, 7, 3, 1, 3)]
     [InlineData(1, 3, 9, 9, 3, 2, 3)]
@@ -163,10 +177,11 @@ public sealed class ConvAutotuneTests : IDisposable
 
     [Theory]
     [InlineData("garbage\0\u0001 not a cache")]
-    [InlineData("autolora conv-algorithms 3\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
-    [InlineData("autolora conv-algorithms 3\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
-    [InlineData("autolora conv-algorithms 3\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
+    [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
+    [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
+    [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
     [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nfilter winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 2: chosen before the blocked candidate
+    [InlineData("autolora conv-algorithms 3\ncpu cpu-a\ndata winograd 2 3 32 32 16 3 3 1 1 1 1 gemm-col2im\n")] // version 3: chosen before direct-few-channels
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");

@@ -18,7 +18,7 @@ public sealed class ConvEpilogueTests
 {
     // n, c, h, w, k, stride, kernel: between them every algorithm of both passes (Winograd's three
     // schedules with whole and clipped tiles and 16-wide quads, direct, GEMM per image and per group,
-    // GEMM + Col2Im, sub-pixel and gemm-spread for the strided data gradient), and ResNet's 1×1 projection.
+    // GEMM + Col2Im, sub-pixel and gemm-spread for the strided data gradient, direct into few channels, the shortcut's direct forward), and ResNet's 1×1 projection.
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
     [InlineData(2, 16, 6, 6, 16, 1, 3)]
@@ -35,6 +35,13 @@ public sealed class ConvEpilogueTests
     [InlineData(1, 3, 8, 8, 5, 1, 3)]
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]
+    // direct-few-channels: forward from 3 channels into 5 (a short last block) and the data gradient into 3 (one 128-pixel
+    // tile); forward and data gradient with 3 and 2 channels and a last tile overlapping the one before.
+    [InlineData(1, 3, 8, 16, 5, 1, 3)]
+    [InlineData(2, 2, 9, 16, 3, 1, 3)]
+    // pointwise-direct: bias and stage from the tiles' writer, with 64- and 16-pixel planes (odd vector counts per group).
+    [InlineData(3, 5, 8, 32, 8, 2, 1)]
+    [InlineData(5, 9, 8, 8, 24, 2, 1)]
     public void Every_algorithm_applies_the_stage_as_the_composition_does(int n, int c, int h, int w, int k, int stride, int kernel)
     {
         var g = new ConvGeometry(n, c, h, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2);
