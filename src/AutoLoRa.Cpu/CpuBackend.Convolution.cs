@@ -200,7 +200,7 @@ public sealed partial class CpuBackend
     private static unsafe void GemmForward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, bool padded = false)
     {
         int group = GroupSize(g);
-        var work = new ForwardGroup { G = g, X = x, W = w, Bias = bias, Epilogue = epilogue, Y = y };
+        var work = new ForwardGroup { G = g, X = x, W = w, PackedW = PackedGemmFilter(g, w, transposed: false, scratch), Bias = bias, Epilogue = epilogue, Y = y };
         if (padded)
         {
             work.Layout = new PaddedLayout(g);
@@ -210,6 +210,27 @@ public sealed partial class CpuBackend
             CpuParallel.For(g.N, new DirectConvolution.PadImages { Layout = work.Layout, X = x, Padded = work.Padded });
         }
         ForEachGroup(g.N, group, group == 1 ? 0 : (long)g.K * group * g.OutH * g.OutW, scratch, work);
+    }
+
+    /// <summary>
+    /// A 3×3 filter packed whole as the GEMM's A — W (K × C·9) for the forward, Wᵀ with
+    /// <paramref name="transposed"/> for the data gradient — and kept from call to call with the
+    /// Winograd filters, so an attack's iterations pack it once per weight version; null for other
+    /// filters (the GEMM packs them as it goes). Unpacked, each worker packs all of A for its strip of
+    /// every call (the forward's A a float at a time, strided), eight micro-kernel calls per packed
+    /// panel in the 512-channel layer.
+    /// </summary>
+    private static unsafe float* PackedGemmFilter(in ConvGeometry g, float* w, bool transposed, ConvScratch scratch)
+    {
+        if (g.R != 3 || g.S != 3) return null;
+        int taps = g.C * 9;
+        int m = transposed ? taps : g.K, k = transposed ? g.K : taps;
+        long size = Sgemm.PackedASize(m, k);
+        var form = transposed ? WinogradFilterCache.FilterForm.GemmPanelsTransposed : WinogradFilterCache.FilterForm.GemmPanels;
+        float* packed = scratch.FilterTransforms.Find(g, w, form, size, out bool pack);
+        if (packed == null) packed = scratch.PackedFilter(size);
+        if (pack) Sgemm.PackA(transposed, m, k, w, taps, packed);
+        return packed;
     }
 
     /// <summary>Images per GEMM: enough for <see cref="GroupColumns"/> columns, at most the batch.</summary>
@@ -298,6 +319,9 @@ public sealed partial class CpuBackend
         public float* X, W, Bias, Y;
         public ConvEpilogue Epilogue;
 
+        /// <summary>W packed whole (<see cref="PackedGemmFilter"/>), or null to pack it in the GEMM.</summary>
+        public float* PackedW;
+
         /// <summary>The padded copies of the whole batch and each tap's offset in them, or null to pack from X.</summary>
         public float* Padded;
         public int* TapOffsets;
@@ -312,18 +336,17 @@ public sealed partial class CpuBackend
         private readonly void Multiply<TSource>(TSource source, int first, int count, float* scratch, bool parallelGemm) where TSource : struct, IPanelSource
         {
             int planes = G.OutH * G.OutW;
-            int taps = G.C * G.R * G.S;
             long outputSize = (long)G.K * planes;
             if (count == 1)
             {
                 float* yn = Y + first * outputSize;
-                Sgemm.Run(false, G.K, planes, taps, 1f, W, taps, source, 0f, yn, planes, parallelGemm);
+                Product(source, planes, yn, planes, parallelGemm);
                 if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
                 Epilogue.Apply(Y, first * outputSize, (int)outputSize);
                 return;
             }
             int ld = count * planes;
-            Sgemm.Run(false, G.K, ld, taps, 1f, W, taps, source, 0f, scratch, ld, parallelGemm);
+            Product(source, ld, scratch, ld, parallelGemm);
             for (int i = 0; i < count; i++)
             {
                 float* yn = Y + (first + i) * outputSize;
@@ -331,6 +354,14 @@ public sealed partial class CpuBackend
                 if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
                 Epilogue.Apply(Y, (first + i) * outputSize, (int)outputSize);
             }
+        }
+
+        /// <summary>C (K × columns) = W · B.</summary>
+        private readonly void Product<TSource>(TSource source, int columns, float* c, int ldc, bool parallelGemm) where TSource : struct, IPanelSource
+        {
+            int taps = G.C * G.R * G.S;
+            if (PackedW != null) Sgemm.RunPacked(G.K, columns, taps, PackedW, source, c, ldc, parallelGemm);
+            else Sgemm.Run(false, G.K, columns, taps, 1f, W, taps, source, 0f, c, ldc, parallelGemm);
         }
 
         private static void AddBias(float* y, float* bias, int rows, int planes, int ld)
@@ -355,13 +386,17 @@ public sealed partial class CpuBackend
         public ConvEpilogue Epilogue;
         public bool Spread;
 
+        /// <summary>Wᵀ packed whole (<see cref="PackedGemmFilter"/>), or null to pack it in the GEMM.</summary>
+        public float* PackedW;
+
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
             int planes = G.OutH * G.OutW;
             int taps = G.C * G.R * G.S;
             int ld = count * planes;
             var source = new PlanePanels(Dy + first * ((long)G.K * planes), G.K, planes);
-            Sgemm.Run(true, taps, ld, G.K, 1f, W, taps, source, 0f, scratch, ld, parallelGemm);
+            if (PackedW != null) Sgemm.RunPacked(taps, ld, G.K, PackedW, source, scratch, ld, parallelGemm);
+            else Sgemm.Run(true, taps, ld, G.K, 1f, W, taps, source, 0f, scratch, ld, parallelGemm);
             if (Spread)
             {
                 // Inside a worker (one group each) this runs inline; a lone group spreads it over the workers.
