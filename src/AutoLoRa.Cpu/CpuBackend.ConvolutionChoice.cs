@@ -216,7 +216,7 @@ public sealed partial class CpuBackend
             if (algorithm is ConvAlgorithm.GemmCol2Im or ConvAlgorithm.GemmSpread)
             {
                 ForEachGroup(G.N, GroupSize(G), (long)G.C * G.R * G.S * GroupSize(G) * G.OutH * G.OutW, Scratch,
-                    new BackwardDataGroup { G = G, Dy = Dy, W = W, PackedW = PackedGemmFilter(G, W, transposed: true, Scratch), Dx = Dx, Epilogue = Epilogue, Spread = algorithm == ConvAlgorithm.GemmSpread });
+                    new BackwardDataGroup { G = G, Dy = Dy, W = W, Dx = Dx, Epilogue = Epilogue, Spread = algorithm == ConvAlgorithm.GemmSpread });
                 return;
             }
             var transposed = TransposedGeometry(G);

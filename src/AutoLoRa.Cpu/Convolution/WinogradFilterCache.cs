@@ -12,8 +12,8 @@ namespace AutoLoRa.Cpu.Convolution;
 /// attack's weights arrive in a fresh (recycled) buffer each iteration, so neither the buffer nor a
 /// version number would recognise them, and a weight update — any change to any bit — is a miss
 /// that transforms again. The sub-pixel data gradient keeps its gathered phase filters here too
-/// (<see cref="FilterForm.SubPixelPhases"/>), and the GEMM forward and data gradient of a 3×3
-/// their filter packed into the GEMM's micro-panels (<see cref="FilterForm.GemmPanels"/>), for the same reason. Each filter shape and form (K, C,
+/// (<see cref="FilterForm.SubPixelPhases"/>), and the GEMM forward of a 3×3
+/// its filter packed into the GEMM's micro-panels (<see cref="FilterForm.GemmPanels"/>), for the same reason. Each filter shape and form (K, C,
 /// <see cref="FilterForm"/>) has up to
 /// <see cref="SlotsPerShape"/> slots, replaced least recently used first (four: the most
 /// same-shaped Winograd layers of a ResNet-18 stage); slots are allocated only while the budget
@@ -36,9 +36,6 @@ internal sealed unsafe class WinogradFilterCache
 
         /// <summary>The filter as the GEMM forward's A (K × C·9), packed whole (<see cref="Gemm.Sgemm.PackA"/>).</summary>
         GemmPanels,
-
-        /// <summary>The transposed filter as the GEMM data gradient's A (C·9 × K), packed whole.</summary>
-        GemmPanelsTransposed,
     }
 
     public const int SlotsPerShape = 4;

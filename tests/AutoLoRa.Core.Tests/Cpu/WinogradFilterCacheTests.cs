@@ -127,12 +127,12 @@ public sealed class WinogradFilterCacheTests : IDisposable
     [Theory]
     [InlineData("gemm", ConvPass.Forward)]
     [InlineData("gemm-padded", ConvPass.Forward)]
-    [InlineData("gemm-col2im", ConvPass.DataGradient)]
+    [InlineData("sub-pixel", ConvPass.DataGradient)]
     public void The_gemm_filter_packed_whole_is_packed_once_per_weight_version(string name, ConvPass pass)
     {
         Assert.True(ConvAlgorithmNames.TryParse(name, out var algorithm));
-        // 20 input channels: the transposed filter's 180 rows end in a short micro-panel.
-        var g = new ConvGeometry(3, 20, 9, 8, 24, 3, 3, 2, 2, 1, 1);
+        // 20 input channels (the sub-pixel filters' rows) and 20 output channels: short micro-panels of rows.
+        var g = new ConvGeometry(3, 20, 9, 8, 20, 3, 3, 2, 2, 1, 1);
         float[] x = TestData.Uniform(g.InputSize, 111), w = TestData.Uniform(g.FilterSize, 112), dy = TestData.Uniform(g.OutputSize, 113);
         var bx = Up(x);
         var bw = Up(w);
