@@ -23,6 +23,16 @@ namespace AutoLoRa.Cpu.Convolution;
 /// </summary>
 internal static unsafe class SubPixelDataGradient
 {
+    /// <summary>
+    /// Columns (images × OutH·OutW) per group: half of the GEMM's packed B block. A group's S and
+    /// phase outputs take 16·(K + C) bytes a column, 1.5 MiB at 512 columns in the 128-channel
+    /// layer of r18-b32 (twice an L2); at 256, interleaved in one process under load, the 128-,
+    /// 256- and 512-channel stride-2 layers measured faster in 8 of 9 and 9 of 9 paired runs
+    /// (typically 5–25 %), and the 512-channel layer's batch splits into two groups, one per core,
+    /// instead of one group whose GEMMs the cores share.
+    /// </summary>
+    private const int GroupColumns = Sgemm.NC / 2;
+
     /// <summary>Whether this decomposition applies: 3×3, stride 2, pad 1 in both directions.</summary>
     public static bool Applies(in ConvGeometry g) =>
         g.R == 3 && g.S == 3 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 1 && g.PadW == 1;
@@ -42,13 +52,26 @@ internal static unsafe class SubPixelDataGradient
     /// <summary>dx for the whole batch: the four phase filters are gathered once, then groups of images run in parallel.</summary>
     public static void Compute(in ConvGeometry g, float* dy, float* w, ConvEpilogue epilogue, float* dx, ConvScratch scratch)
     {
-        // The four sub-filters side by side take exactly the filter's 9·K·C floats. Kept from call to
-        // call like Winograd's U: the gather writes each weight to a scattered place, and at 1.2 M
-        // weights (the 512-channel layer) it measured over half as long as the phase GEMMs.
-        float* filters = scratch.FilterTransforms.Find(g, w, WinogradFilterCache.FilterForm.SubPixelPhases, g.FilterSize, out bool gather);
-        if (filters == null) filters = scratch.FlippedFilter(g.FilterSize);
-        if (gather) CpuParallel.For((g.C + GatherFilters.Channels - 1) / GatherFilters.Channels, new GatherFilters { G = g, W = w, Filters = filters });
-        int group = Math.Clamp(Sgemm.NC / (g.OutH * g.OutW), 1, g.N);
+        // The four sub-filters side by side take exactly the filter's 9·K·C floats, packed as the GEMMs'
+        // A a few rows more where C is not whole micro-panels. Kept from call to call like Winograd's U:
+        // the gather writes each weight to a scattered place, and at 1.2 M weights (the 512-channel
+        // layer) it measured over half as long as the phase GEMMs; packing them again in every call
+        // (in parallel, in every worker) cost a scalar scatter per weight, and packed once they
+        // measured 1–6, 11–14 and about 25 % faster in the 128-, 256- and 512-channel layers of r18-b32
+        // (interleaved in one process under load).
+        float* filters = scratch.FilterTransforms.Find(g, w, WinogradFilterCache.FilterForm.SubPixelPhases, PackedOffset(g, 4), out bool gather);
+        if (filters == null) filters = scratch.PackedFilter(PackedOffset(g, 4));
+        if (gather)
+        {
+            float* gathered = scratch.FlippedFilter(g.FilterSize);
+            CpuParallel.For((g.C + GatherFilters.Channels - 1) / GatherFilters.Channels, new GatherFilters { G = g, W = w, Filters = gathered });
+            for (int phase = 0; phase < 4; phase++)
+            {
+                int depth = Blocks(phase >> 1, phase & 1).Count * g.K;
+                Sgemm.PackA(false, g.C, depth, gathered + FilterOffset(g, phase), depth, filters + PackedOffset(g, phase));
+            }
+        }
+        int group = Math.Clamp(GroupColumns / (g.OutH * g.OutW), 1, g.N);
         long columns = (long)group * g.OutH * g.OutW;
         CpuBackend.ForEachGroup(g.N, group, 4 * (g.K + g.C) * columns, scratch, new PhaseGroup { G = g, Dy = dy, Filters = filters, Epilogue = epilogue, Dx = dx });
     }
@@ -58,6 +81,14 @@ internal static unsafe class SubPixelDataGradient
     {
         long offset = 0;
         for (int i = 0; i < phase; i++) offset += (long)Blocks(i >> 1, i & 1).Count * g.K * g.C;
+        return offset;
+    }
+
+    /// <summary>Where phase <paramref name="phase"/>'s sub-filter starts among the four packed whole (<see cref="Sgemm.PackA"/>); phase 4: their size.</summary>
+    private static long PackedOffset(in ConvGeometry g, int phase)
+    {
+        long offset = 0;
+        for (int i = 0; i < phase; i++) offset += Sgemm.PackedASize(g.C, Blocks(i >> 1, i & 1).Count * g.K);
         return offset;
     }
 
@@ -102,7 +133,7 @@ internal static unsafe class SubPixelDataGradient
         }
     }
 
-    /// <summary>Images [first, first + count): S in scratch, one GEMM per phase after it, then the phases interleaved into dx (with the epilogue).</summary>
+    /// <summary>Images [first, first + count): S in scratch, one GEMM per phase (its filter packed whole) after it, then the phases interleaved into dx (with the epilogue).</summary>
     private struct PhaseGroup : CpuBackend.IConvGroupWork
     {
         public ConvGeometry G;
@@ -120,8 +151,8 @@ internal static unsafe class SubPixelDataGradient
             {
                 var (block, blocks) = Blocks(phase >> 1, phase & 1);
                 int depth = blocks * G.K;
-                Sgemm.Run(false, false, G.C, columns, depth, 1f, Filters + FilterOffset(G, phase), depth,
-                    stacked + (long)block * G.K * columns, columns, 0f, phases + (long)phase * G.C * columns, columns, parallelGemm);
+                Sgemm.RunPacked(G.C, columns, depth, Filters + PackedOffset(G, phase),
+                    new MatrixPanels(false, stacked + (long)block * G.K * columns, columns), phases + (long)phase * G.C * columns, columns, parallelGemm);
             }
             CpuParallel.For(G.C, new Interleave { G = G, Phases = phases, Dx = Dx, First = first, Count = count, Epilogue = Epilogue });
         }
@@ -188,7 +219,11 @@ internal static unsafe class SubPixelDataGradient
         }
     }
 
-    /// <summary>row[2b] = evens[b], row[2b + 1] = odds[b] over <paramref name="width"/> columns: 32 per two permutes.</summary>
+    /// <summary>
+    /// row[2b] = evens[b], row[2b + 1] = odds[b] over <paramref name="width"/> columns: 32 per two
+    /// permutes, then 8 per two unpacks (the 8- and 16-pixel rows of the 256- and 512-channel
+    /// layers, which the permutes alone left to the scalar loop).
+    /// </summary>
     internal static void Merge(float* evens, float* odds, float* row, int width)
     {
         int w = 0;
@@ -202,6 +237,16 @@ internal static unsafe class SubPixelDataGradient
                 var o = Vector512.Load(odds);
                 Vector512.Store(Avx512F.PermuteVar16x32x2(e, low, o), row + w);
                 Vector512.Store(Avx512F.PermuteVar16x32x2(e, high, o), row + w + 16);
+            }
+        }
+        if (Sse.IsSupported)
+        {
+            for (; w + 8 <= width; w += 8, evens += 4, odds += 4)
+            {
+                var e = Vector128.Load(evens);
+                var o = Vector128.Load(odds);
+                Vector128.Store(Sse.UnpackLow(e, o), row + w);
+                Vector128.Store(Sse.UnpackHigh(e, o), row + w + 4);
             }
         }
         for (; w + 1 < width; w += 2)

@@ -12,7 +12,8 @@ namespace AutoLoRa.Cpu.Convolution;
 /// attack's weights arrive in a fresh (recycled) buffer each iteration, so neither the buffer nor a
 /// version number would recognise them, and a weight update — any change to any bit — is a miss
 /// that transforms again. The sub-pixel data gradient keeps its gathered phase filters here too
-/// (<see cref="FilterForm.SubPixelPhases"/>), for the same reason. Each filter shape and form (K, C,
+/// (<see cref="FilterForm.SubPixelPhases"/>), and the GEMM forward of a 3×3
+/// its filter packed into the GEMM's micro-panels (<see cref="FilterForm.GemmPanels"/>), for the same reason. Each filter shape and form (K, C,
 /// <see cref="FilterForm"/>) has up to
 /// <see cref="SlotsPerShape"/> slots, replaced least recently used first (four: the most
 /// same-shaped Winograd layers of a ResNet-18 stage); slots are allocated only while the budget
@@ -30,8 +31,11 @@ internal sealed unsafe class WinogradFilterCache
         /// <summary>Winograd's U of the filter transposed and flipped (a stride-1 data gradient).</summary>
         WinogradFlipped,
 
-        /// <summary><see cref="SubPixelDataGradient"/>'s four phase filters.</summary>
+        /// <summary><see cref="SubPixelDataGradient"/>'s four phase filters, each packed whole for the GEMM (<see cref="Gemm.Sgemm.PackA"/>).</summary>
         SubPixelPhases,
+
+        /// <summary>The filter as the GEMM forward's A (K × C·9), packed whole (<see cref="Gemm.Sgemm.PackA"/>).</summary>
+        GemmPanels,
     }
 
     public const int SlotsPerShape = 4;

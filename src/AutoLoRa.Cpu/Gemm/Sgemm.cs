@@ -90,8 +90,56 @@ public static unsafe class Sgemm
         TSource source, float beta, float* c, int ldc, bool parallel = true) where TSource : struct, IPanelSource =>
         Run(KernelFor(n), transA, m, n, k, alpha, a, lda, source, beta, c, ldc, parallel);
 
+    /// <summary>Floats of op(A) (m×k) packed whole by <see cref="PackA"/>: every KC-deep block of it in <see cref="BestKernel"/>'s micro-panels.</summary>
+    internal static long PackedASize(int m, int k) => (long)RoundUp(m, TileOf(BestKernel).Mr) * k;
+
+    /// <summary>
+    /// Packs all of op(A) (m×k) into <paramref name="dst"/> (<see cref="PackedASize"/> floats) as the
+    /// blocked loop reads it — block pc's micro-panel of rows [ir, ir + MR) at pc·roundup(m, MR) + ir·kc —
+    /// so that a filter multiplied many times is packed once (<see cref="RunPacked"/>), where every call
+    /// repacks it, and in parallel every worker repacks all of it, for its own strip of C.
+    /// </summary>
+    internal static void PackA(bool transA, int m, int k, float* a, int lda, float* dst, bool parallel = true)
+    {
+        int mr = TileOf(BestKernel).Mr;
+        var work = new PackPanels { TransA = transA, M = m, K = k, A = a, Lda = lda, Dst = dst, Mr = mr };
+        int panels = (m + mr - 1) / mr;
+        if (parallel) CpuParallel.For(panels, work);
+        else for (int i = 0; i < panels; i++) work.Execute(i);
+    }
+
+    /// <summary>
+    /// C = A · B with A already packed whole by <see cref="PackA"/> (so run by <see cref="BestKernel"/>,
+    /// even for a C at most 16 columns wide) and B delivered by <paramref name="source"/>; C is not read.
+    /// </summary>
+    internal static void RunPacked<TSource>(int m, int n, int k, float* packedA, TSource source, float* c, int ldc, bool parallel = true)
+        where TSource : struct, IPanelSource
+    {
+        ArgumentNullException.ThrowIfNull(packedA);
+        Run(BestKernel, false, m, n, k, 1f, null, 0, source, 0f, c, ldc, parallel, packedA: packedA);
+    }
+
+    /// <summary>Item i: the micro-panels of rows [i·Mr, …) of op(A) in every KC block (see <see cref="PackA"/>).</summary>
+    private struct PackPanels : IParallelWork
+    {
+        public bool TransA;
+        public int M, K, Lda, Mr;
+        public float* A, Dst;
+
+        public readonly void Execute(int item)
+        {
+            int ir = item * Mr, rows = Math.Min(Mr, M - ir);
+            long rowsPadded = RoundUp(M, Mr);
+            for (int pc = 0; pc < K; pc += KC)
+            {
+                int kc = Math.Min(KC, K - pc);
+                Packing.PackA(TransA, A, Lda, ir, rows, pc, kc, Mr, Dst + pc * rowsPadded + (long)ir * kc);
+            }
+        }
+    }
+
     private static void Run<TSource>(GemmKernel kernel, bool transA, int m, int n, int k, float alpha, float* a, int lda,
-        TSource source, float beta, float* c, int ldc, bool parallel, float* bias = null) where TSource : struct, IPanelSource
+        TSource source, float beta, float* c, int ldc, bool parallel, float* bias = null, float* packedA = null) where TSource : struct, IPanelSource
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -108,7 +156,7 @@ public static unsafe class Sgemm
             return;
         }
 
-        var job = new Problem<TSource>(kernel, transA, m, n, k, alpha, a, lda, source, 0, beta, c, ldc, bias);
+        var job = new Problem<TSource>(kernel, transA, m, n, k, alpha, a, lda, source, 0, beta, c, ldc, bias, packedA, 0, RoundUp(m, TileOf(kernel).Mr));
         int workers = CpuParallel.WorkerCount;
         if (!parallel || workers == 1 || (long)m * n * k < ParallelThreshold)
         {
@@ -152,11 +200,16 @@ public static unsafe class Sgemm
 
     /// <summary>
     /// One GEMM (or one strip of it), with everything the blocked loop needs; column j of this
-    /// problem is column J0 + j of the source, and its bias (when not null) is Bias[j].
+    /// problem is column J0 + j of the source, and its bias (when not null) is Bias[j]. With
+    /// <see cref="PackedA"/> (not null) A is that whole packed matrix (<see cref="PackA"/>, of
+    /// <see cref="PackedRows"/> padded rows) and this problem's row i is its row PackedRow0 + i.
     /// </summary>
     private readonly struct Problem<TSource>(GemmKernel kernel, bool transA, int m, int n, int k, float alpha,
-        float* a, int lda, TSource source, int j0, float beta, float* c, int ldc, float* bias) where TSource : struct, IPanelSource
+        float* a, int lda, TSource source, int j0, float beta, float* c, int ldc, float* bias,
+        float* packedA, int packedRow0, int packedRows) where TSource : struct, IPanelSource
     {
+        public readonly float* PackedA = packedA;
+        public readonly int PackedRow0 = packedRow0, PackedRows = packedRows;
         public readonly GemmKernel Kernel = kernel;
         public readonly bool TransA = transA;
         public readonly int M = m, N = n, K = k;
@@ -168,11 +221,11 @@ public static unsafe class Sgemm
 
         /// <summary>The rows [i0, i1) of C: op(A) moves down, B stays.</summary>
         public Problem<TSource> Rows(int i0, int i1) => new(Kernel, TransA, i1 - i0, N, K, Alpha,
-            TransA ? A + i0 : A + (long)i0 * Lda, Lda, Source, J0, Beta, C + (long)i0 * Ldc, Ldc, Bias);
+            TransA ? A + i0 : A + (long)i0 * Lda, Lda, Source, J0, Beta, C + (long)i0 * Ldc, Ldc, Bias, PackedA, PackedRow0 + i0, PackedRows);
 
         /// <summary>The columns [j0, j1) of C: B moves right, op(A) stays.</summary>
         public Problem<TSource> Columns(int j0, int j1) => new(Kernel, TransA, M, j1 - j0, K, Alpha,
-            A, Lda, Source, J0 + j0, Beta, C + j0, Ldc, Bias == null ? null : Bias + j0);
+            A, Lda, Source, J0 + j0, Beta, C + j0, Ldc, Bias == null ? null : Bias + j0, PackedA, PackedRow0, PackedRows);
 
         /// <summary>The whole blocked loop on the calling thread.</summary>
         public void Compute()
@@ -182,7 +235,7 @@ public static unsafe class Sgemm
             int ncMax = Math.Min(NC, RoundUp(N, nr));
             int kcMax = Math.Min(KC, K);
             float* packedB = scratch.B((nuint)(kcMax * ncMax));
-            float* packedA = scratch.A((nuint)(kcMax * mr));
+            float* packedA = PackedA != null ? null : scratch.A((nuint)(kcMax * mr));
             // Edge tiles are computed into this buffer and then merged, so the kernels only ever
             // see full tiles (largest tile: 8×32).
             float* edge = stackalloc float[8 * 32];
@@ -199,7 +252,9 @@ public static unsafe class Sgemm
                     for (int ir = 0; ir < M; ir += mr)
                     {
                         int rows = Math.Min(mr, M - ir);
-                        Packing.PackA(TransA, A, Lda, ir, rows, pc, kc, mr, packedA);
+                        float* panelA = packedA;
+                        if (PackedA != null) panelA = PackedA + (long)pc * PackedRows + (long)(PackedRow0 + ir) * kc;
+                        else Packing.PackA(TransA, A, Lda, ir, rows, pc, kc, mr, packedA);
                         float* cRow = C + (long)ir * Ldc + jc;
 
                         for (int jr = 0; jr < nc; jr += nr)
@@ -208,11 +263,11 @@ public static unsafe class Sgemm
                             float* panelB = packedB + (long)jr * kc;
                             if (rows == mr && cols == nr)
                             {
-                                RunKernel(Kernel, kc, packedA, panelB, cRow + jr, Ldc, Alpha, beta);
+                                RunKernel(Kernel, kc, panelA, panelB, cRow + jr, Ldc, Alpha, beta);
                             }
                             else
                             {
-                                RunKernel(Kernel, kc, packedA, panelB, edge, nr, 1f, 0f);
+                                RunKernel(Kernel, kc, panelA, panelB, edge, nr, 1f, 0f);
                                 MergeEdge(edge, nr, rows, cols, cRow + jr, Ldc, Alpha, beta);
                             }
                         }

@@ -44,6 +44,7 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(2, 7, 1, 2, 9, 2, 3)]
     [InlineData(1, 5, 2, 1, 3, 2, 3)]
     [InlineData(2, 33, 34, 35, 17, 2, 3)]
+    [InlineData(5, 6, 17, 17, 10, 2, 3)] // 9×9 outputs: sub-pixel groups of three images and a last one of two
     [InlineData(1, 5, 7, 9, 3, 2, 1)] // a 1×1 stride-2 shortcut of odd size (the padded GEMM forward: phases without padding)
     [InlineData(3, 9, 8, 10, 21, 2, 1)]
     // gemm-spread (data gradient) on 1×1 stride-2 shortcuts: 3 channels, batch 1, odd rows and columns (a last even column without

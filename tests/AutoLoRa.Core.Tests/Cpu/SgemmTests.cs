@@ -72,6 +72,37 @@ public sealed unsafe class SgemmTests
         Check(kernel, (false, false), 64, 1024, 576, 1f, 0f, parallel: false, 23);
     }
 
+    [Theory]
+    [InlineData(false, 1, 1, 1)]
+    [InlineData(false, 9, 33, 7)] // a short micro-panel of rows and a short tile of columns
+    [InlineData(true, 37, Sgemm.NC + 3, Sgemm.KC + 1)] // two KC blocks, the second one step deep; two NC blocks
+    [InlineData(false, 130, 700, 2 * Sgemm.KC + 5)] // big enough to split over the workers
+    [InlineData(true, 300, 20, 200)] // tall and narrow: strips along m, each reading its own rows of the packed A
+    public void A_packed_whole_gives_the_bits_of_a_gemm_that_packs_it_as_it_goes(bool transA, int m, int n, int k)
+    {
+        int lda = (transA ? m : k) + 1, ldc = n + 3;
+        var a = TestData.Uniform((transA ? k : m) * lda, 31);
+        var b = TestData.Uniform(k * n, 32);
+        var packed = new float[Sgemm.PackedASize(m, k)];
+        foreach (bool parallel in new[] { false, true })
+        {
+            var expected = new float[m * ldc];
+            var c = new float[m * ldc];
+            Array.Fill(c, float.NaN);
+            fixed (float* pa = a, pb = b, pe = expected, pc = c, pp = packed)
+            {
+                Sgemm.Run(Sgemm.BestKernel, transA, false, m, n, k, 1f, pa, lda, pb, n, 0f, pe, ldc, parallel);
+                Sgemm.PackA(transA, m, k, pa, lda, pp, parallel);
+                Sgemm.RunPacked(m, n, k, pp, new MatrixPanels(false, pb, n), pc, ldc, parallel);
+            }
+            for (int i = 0; i < m; i++)
+            {
+                Assert.Equal(expected.AsSpan(i * ldc, n).ToArray(), c.AsSpan(i * ldc, n).ToArray());
+                Assert.True(float.IsNaN(c[i * ldc + n]), $"padding of row {i} was written");
+            }
+        }
+    }
+
     [Fact]
     public void Beta_zero_never_reads_c_and_k_zero_scales_it()
     {

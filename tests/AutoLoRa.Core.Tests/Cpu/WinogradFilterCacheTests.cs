@@ -6,7 +6,7 @@ using AutoLoRa.Verify.References;
 namespace AutoLoRa.Core.Tests.Cpu;
 
 /// <summary>
-/// Transformed Winograd filters (and the sub-pixel data gradient's phase filters) kept across calls
+/// Transformed Winograd filters (and the sub-pixel phase filters and GEMM-packed filters) kept across calls
 /// (the attack's iterations): the same weights are transformed once, any change to them is transformed again, and the results are those of a
 /// fresh transform bit for bit.
 /// </summary>
@@ -120,6 +120,55 @@ public sealed class WinogradFilterCacheTests : IDisposable
         w[0] -= 0.5f;
         _backend.Upload(w, bw);
         TestData.AssertClose(ConvReference.BackwardData(g, dy, w), SubPixel(), 1e-4f, 1e-4f, "sub-pixel data gradient after a weight update");
+        Assert.Equal((hits + 1, misses + 2), _backend.WinogradFilterReuse);
+        foreach (var b in new[] { bx, bw, bdy }) b.Release();
+    }
+
+    [Theory]
+    [InlineData("gemm", ConvPass.Forward)]
+    [InlineData("gemm-padded", ConvPass.Forward)]
+    [InlineData("sub-pixel", ConvPass.DataGradient)]
+    public void The_gemm_filter_packed_whole_is_packed_once_per_weight_version(string name, ConvPass pass)
+    {
+        Assert.True(ConvAlgorithmNames.TryParse(name, out var algorithm));
+        // 20 input channels (the sub-pixel filters' rows) and 20 output channels: short micro-panels of rows.
+        var g = new ConvGeometry(3, 20, 9, 8, 20, 3, 3, 2, 2, 1, 1);
+        float[] x = TestData.Uniform(g.InputSize, 111), w = TestData.Uniform(g.FilterSize, 112), dy = TestData.Uniform(g.OutputSize, 113);
+        var bx = Up(x);
+        var bw = Up(w);
+        var bdy = Up(dy);
+        float[] Run()
+        {
+            _backend.ConvolutionOverride = algorithm;
+            try
+            {
+                int size = pass == ConvPass.Forward ? g.OutputSize : g.InputSize;
+                var o = _backend.Allocate(size);
+                _backend.Fill(o, float.NaN);
+                if (pass == ConvPass.Forward) _backend.Conv2dForward(g, bx, bw, null, o);
+                else _backend.Conv2dBackwardData(g, bdy, bw, o);
+                var result = new float[size];
+                _backend.Download(o, result);
+                o.Release();
+                return result;
+            }
+            finally
+            {
+                _backend.ConvolutionOverride = null;
+            }
+        }
+
+        float[] Reference() => pass == ConvPass.Forward ? ConvReference.Forward(g, x, w, null) : ConvReference.BackwardData(g, dy, w);
+
+        var (hits, misses) = _backend.WinogradFilterReuse;
+        float[] first = Run();
+        Assert.Equal((hits, misses + 1), _backend.WinogradFilterReuse);
+        TestData.AssertClose(Reference(), first, 1e-4f, 1e-4f, name);
+        Assert.Equal(first, Run());
+        Assert.Equal((hits + 1, misses + 1), _backend.WinogradFilterReuse);
+        w[^1] += 0.25f;
+        _backend.Upload(w, bw);
+        TestData.AssertClose(Reference(), Run(), 1e-4f, 1e-4f, $"{name} after a weight update");
         Assert.Equal((hits + 1, misses + 2), _backend.WinogradFilterReuse);
         foreach (var b in new[] { bx, bw, bdy }) b.Release();
     }
