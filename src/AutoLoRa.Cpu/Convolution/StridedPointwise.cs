@@ -75,14 +75,14 @@ internal static unsafe class StridedPointwise
                 {
                     for (int k = 0; k < G.K; k += PointwiseKernel.Channels)
                     {
-                        PointwiseKernel.Pair(c, W + (long)k * c, c, 1, sub + q, sub + q + PointwiseKernel.Pixels, columns,
+                        PointwiseKernel.Pair(c, W + (long)k * c, c, sub + q, sub + q + PointwiseKernel.Pixels, columns,
                             Writer, Output(first, k, q), Output(first, k, q + PointwiseKernel.Pixels), planes);
                     }
                 }
                 if (q == columns) continue;
                 for (int k = 0; k < G.K; k += PointwiseKernel.Channels)
                 {
-                    PointwiseKernel.Single(c, W + (long)k * c, c, 1, sub + q, columns, Writer, Output(first, k, q), planes);
+                    PointwiseKernel.Single(c, W + (long)k * c, c, sub + q, columns, Writer, Output(first, k, q), planes);
                 }
             }
         }

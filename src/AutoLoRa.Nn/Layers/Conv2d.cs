@@ -74,7 +74,7 @@ public sealed class Conv2d : LoraLayer
     /// </summary>
     public Tensor ForwardNormalizedRelu(Tensor x, BatchNorm2d norm, Branch branch = Branch.Main)
     {
-        if (norm.IsTraining || Bias is not null) return Ops.Relu(norm.Forward(Forward(x, branch), branch));
+        if (norm.IsTraining || Bias is not null) return Ops.Relu(ForwardNormalized(x, norm, branch));
         using var label = OpProfiler.Layer(ProfileLabel);
         return Ops.Conv2dBatchNormReluEval(x, FoldedWith(norm, branch));
     }
