@@ -75,7 +75,7 @@ public sealed partial class CpuBackend
                 if (StridedPointwise.Applies(g)) into[count++] = ConvAlgorithm.GemmSpread;
                 break;
             case ConvPass.FilterGradient:
-                if (winograd && WinogradConvolution.Fits(g))
+                if (winograd && WinogradFilterGradient.Fits(g))
                 {
                     into[count++] = ConvAlgorithm.WinogradShared;
                     into[count++] = ConvAlgorithm.WinogradSmallBlocks;
@@ -123,7 +123,7 @@ public sealed partial class CpuBackend
             case ConvPass.DataGradient:
                 return StrideOneData(g) ? FixedForward(TransposedGeometry(g), winograd) : ConvAlgorithm.GemmCol2Im;
             default:
-                if (winograd && WinogradConvolution.Applies(g) && WinogradFilterGradient.Pays(g)) return ConvAlgorithm.WinogradShared;
+                if (winograd && WinogradFilterGradient.Fits(g) && WinogradConvolution.Applies(g) && WinogradFilterGradient.Pays(g)) return ConvAlgorithm.WinogradShared;
                 return DirectConvolution.AppliesToFilter(g) ? ConvAlgorithm.Direct : ConvAlgorithm.Gemm;
         }
     }

@@ -11,6 +11,8 @@ namespace AutoLoRa.Cpu.Convolution;
 [SkipLocalsInit]
 internal static unsafe class WinogradAdjoints
 {
+    private const int Lanes = 16;
+
     /// <summary>
     /// dM = A dY Aᵀ for the 4×4 gradient tile whose rows start <paramref name="rowStride"/> floats
     /// apart at <paramref name="tile"/> (columns 16 floats apart), stored as dm[ξ·stride .. +16).

@@ -1,4 +1,6 @@
+using AutoLoRa.Cpu.Simd;
 using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
+using Block16 = AutoLoRa.Cpu.Convolution.WinogradBlock<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -9,10 +11,16 @@ namespace AutoLoRa.Cpu.Convolution;
 /// (36 GEMMs that sum over tiles), and dW = Gᵀ dU G once at the end. A quarter of the direct
 /// method's multiplications. Blocks of whole images run stage by stage on all cores; the multiply
 /// stage gives each ξ to one core and visits blocks in order, so the sums are the same on every run.
+/// AVX-512 only (16-channel vectors): the filter gradients are a small part of a training step.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class WinogradFilterGradient
 {
+    private const int Lanes = 16;
+
+    /// <summary>Whether it can run the geometry: on AVX-512, 3×3 stride 1 with channels in whole 16-lane vectors.</summary>
+    public static bool Fits(in ConvGeometry g) => Vector512Ops.IsSupported && WinogradConvolution.FitsVectors(g, Lanes);
+
     /// <summary>
     /// The fixed choice (without autotuning) of whether the filter gradient goes this way: with 16
     /// channels both ways the transforms cost as much as they save (measured on Zen 4, r18w16-b64's
@@ -22,13 +30,14 @@ internal static unsafe class WinogradFilterGradient
     public static bool Pays(in ConvGeometry g) => (long)g.C * g.K >= 32 * 32;
 
     /// <summary>
-    /// dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="WinogradConvolution.Fits"/> accepts, in blocks
+    /// dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="Fits"/> accepts, in blocks
     /// of <see cref="WinogradConvolution.BlockFloats"/>; overwrites dw.
     /// </summary>
     public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch, ConvAlgorithm schedule)
     {
-        var gradients = WinogradPlan.ForOutputGradients(g);
-        var plan = new WinogradPlan(g, WinogradConvolution.BlockFloats(schedule), gradients.ImageFloats);
+        // Its multiply sums over the tiles there are: V needs no rows beyond them.
+        var gradients = WinogradPlan.ForOutputGradients(g, Lanes);
+        var plan = new WinogradPlan(g, Lanes, rowMultiple: 1, WinogradConvolution.BlockFloats(schedule), gradients.ImageFloats);
         float* images = scratch.WinogradImages(plan.ImagesFloats + plan.ImagesPerBlock * gradients.ImageFloats);
         float* gradientImages = images + plan.ImagesFloats;
         float* v = scratch.WinogradInputs(plan.InputFloats);
@@ -38,8 +47,8 @@ internal static unsafe class WinogradFilterGradient
         for (int b = 0; b < plan.Blocks; b++)
         {
             int first = b * plan.ImagesPerBlock, count = Math.Min(plan.ImagesPerBlock, g.N - first);
-            var block = new WinogradBlock(plan, images, v, null, first, count);
-            var gradientBlock = new WinogradBlock(gradients, gradientImages, null, null, first, count);
+            var block = new Block16(plan, images, v, null, first, count);
+            var gradientBlock = new Block16(gradients, gradientImages, null, null, first, count);
             CpuParallel.For(block.InterleaveItems, new Interleave { Block = block, Source = x });
             CpuParallel.For(gradientBlock.InterleaveItems, new Interleave { Block = gradientBlock, Source = dy });
             CpuParallel.For(block.InputItems, new Inputs { Block = block });
@@ -52,7 +61,7 @@ internal static unsafe class WinogradFilterGradient
 
     private struct Interleave : IParallelWork
     {
-        public WinogradBlock Block;
+        public Block16 Block;
         public float* Source;
 
         public readonly void Execute(int item) => Block.Interleave(item, Source);
@@ -60,7 +69,7 @@ internal static unsafe class WinogradFilterGradient
 
     private struct Inputs : IParallelWork
     {
-        public WinogradBlock Block;
+        public Block16 Block;
 
         public readonly void Execute(int item) => Block.Input(item);
     }
@@ -100,10 +109,10 @@ internal static unsafe class WinogradFilterGradient
             float* du = Du + xi * Plan.FilterStride;
             for (int c = 0; c < g.C; c += WinogradGradientKernel.Channels)
             {
-                for (int k = 0; k < g.K; k += WinogradGemmKernel.Channels)
+                for (int k = 0; k < g.K; k += WinogradGradientKernel.OutputChannels)
                 {
                     float* target = du + (long)c * g.K + k;
-                    if (g.K - k >= WinogradGemmKernel.Channels) WinogradGradientKernel.Run32(Tiles, v + c, g.C, dm + k, g.K, target, g.K, Accumulate);
+                    if (g.K - k >= WinogradGradientKernel.OutputChannels) WinogradGradientKernel.Run32(Tiles, v + c, g.C, dm + k, g.K, target, g.K, Accumulate);
                     else WinogradGradientKernel.Run16(Tiles, v + c, g.C, dm + k, g.K, target, g.K, Accumulate);
                 }
             }

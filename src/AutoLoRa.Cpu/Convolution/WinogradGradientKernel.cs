@@ -10,7 +10,11 @@ namespace AutoLoRa.Cpu.Convolution;
 /// </summary>
 internal static unsafe class WinogradGradientKernel
 {
+    /// <summary>Input channels per call.</summary>
     public const int Channels = 8;
+
+    /// <summary>Output channels per <see cref="Run32"/>.</summary>
+    public const int OutputChannels = 32;
 
     /// <summary>
     /// du[i, 0..32) (+)= Σ_t v[t·ldv + i] · dm[t·ldm .. +32) for i &lt; 8; rows of du

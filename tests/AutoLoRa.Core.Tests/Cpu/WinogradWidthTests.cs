@@ -1,0 +1,91 @@
+using System.Runtime.Intrinsics;
+using AutoLoRa.Core.Backends;
+using AutoLoRa.Core.Tests.Support;
+using AutoLoRa.Cpu;
+using AutoLoRa.Cpu.Convolution;
+using AutoLoRa.Cpu.Simd;
+using AutoLoRa.Verify.References;
+using Winograd16 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
+using Winograd8 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.SixRows, AutoLoRa.Cpu.Convolution.Transpose8>;
+
+namespace AutoLoRa.Core.Tests.Cpu;
+
+/// <summary>
+/// The Winograd forward (and the data gradient through the flipped, transposed filter) at each vector
+/// width this CPU runs, whichever the backend would pick: 8 lanes (AVX2) wherever AVX2 and FMA exist,
+/// AVX-512 machines included, and 16 lanes where AVX-512 exists (left out elsewhere: the theory then
+/// has no such rows). Against the reference, with the output stage (residual add and ReLU forward,
+/// addend and ReLU mask in the data gradient), under every schedule.
+/// </summary>
+[Trait("Backend", "cpu")]
+public sealed unsafe class WinogradWidthTests
+{
+    // n, c, h, w, k, pad, one row per shape, crossed with the widths and schedules this CPU runs.
+    private static readonly int[][] Shapes =
+    [
+        [2, 16, 8, 8, 16, 1], // four tiles per image
+        [3, 24, 16, 12, 40, 1], // 8-lane channel counts off 16: a last single vector of output channels (and of 16 off 32)
+        [1, 8, 4, 4, 8, 1], // one tile, one vector of channels: the multiply's rows mostly cleared padding
+        [2, 16, 10, 6, 16, 0], // no padding
+        [13, 16, 16, 16, 16, 1], // blocks run by each core alone, the last one short
+        [3, 16, 7, 7, 32, 1], // 7×7: the last tile row and column reach past the output
+        [2, 16, 14, 32, 48, 1], // 14×32: output groups (8 and 16 wide) with a last two-row tile row
+        [1, 16, 19, 34, 16, 0], // 17×32 unpadded: groups with a last one-row tile row, 34-wide input rows (a transpose tail)
+        [1, 32, 11, 24, 16, 1], // 24-wide rows: 8-lane groups, single 16-lane tiles
+    ];
+
+    public static TheoryData<int, int, ConvAlgorithm> Cases()
+    {
+        var data = new TheoryData<int, int, ConvAlgorithm>();
+        ConvAlgorithm[] schedules = [ConvAlgorithm.WinogradShared, ConvAlgorithm.WinogradPerCore, ConvAlgorithm.WinogradSmallBlocks, ConvAlgorithm.WinogradLargeBlocks];
+        foreach (var (lanes, supported) in new[] { (16, Vector512Ops.IsSupported), (8, Vector256Ops.IsSupported) })
+        {
+            if (!supported) continue;
+            for (int shape = 0; shape < Shapes.Length; shape++)
+            {
+                if (Shapes[shape][1] % lanes != 0 || Shapes[shape][4] % lanes != 0) continue;
+                foreach (var schedule in schedules) data.Add(lanes, shape, schedule);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_and_data_gradient_match_the_reference(int lanes, int shape, ConvAlgorithm schedule)
+    {
+        int[] s = Shapes[shape];
+        var g = new ConvGeometry(s[0], s[1], s[2], s[3], s[4], 3, 3, 1, 1, s[5], s[5]);
+        float[] x = TestData.Uniform(g.InputSize, 41), w = TestData.Uniform(g.FilterSize, 42), dy = TestData.Uniform(g.OutputSize, 43);
+        float[] bias = TestData.Uniform(g.K, 44), residual = TestData.Uniform(g.OutputSize, 45), gradient = TestData.Uniform(g.InputSize, 46);
+        float[] mask = TestData.Uniform(g.InputSize, 47);
+        float atol = 2e-5f * MathF.Sqrt(9 * Math.Max(g.C, g.K));
+
+        // Forward with bias, then residual add and ReLU.
+        float[] expected = ConvReference.Forward(g, x, w, bias);
+        for (int i = 0; i < expected.Length; i++) expected[i] = MathF.Max(expected[i] + residual[i], 0f);
+        float[] y = Run(lanes, g, x, w, flippedTranspose: false, bias, residual, null, relu: true, g.OutputSize, schedule);
+        TestData.AssertClose(expected, y, 1e-4f, atol, $"{lanes}-lane {schedule.Name()} forward {g}");
+
+        // Data gradient: the forward of dy with the flipped, transposed filter, plus an addend, under a ReLU mask.
+        var transposed = new ConvGeometry(g.N, g.K, g.OutH, g.OutW, g.C, 3, 3, 1, 1, 2 - g.PadH, 2 - g.PadW);
+        expected = ConvReference.BackwardData(g, dy, w);
+        for (int i = 0; i < expected.Length; i++) expected[i] = mask[i] > 0 ? expected[i] + gradient[i] : 0f;
+        float[] dx = Run(lanes, transposed, dy, w, flippedTranspose: true, null, gradient, mask, relu: false, g.InputSize, schedule);
+        TestData.AssertClose(expected, dx, 1e-4f, atol, $"{lanes}-lane {schedule.Name()} data gradient {g}");
+    }
+
+    private static float[] Run(int lanes, in ConvGeometry g, float[] x, float[] w, bool flippedTranspose, float[]? bias,
+        float[] addend, float[]? mask, bool relu, int outputSize, ConvAlgorithm schedule)
+    {
+        float[] y = Enumerable.Repeat(float.NaN, outputSize).ToArray();
+        var scratch = new ConvScratch();
+        fixed (float* px = x, pw = w, pb = bias, pa = addend, pm = mask, py = y)
+        {
+            var epilogue = new ConvEpilogue(pa, pm, relu);
+            if (lanes == 16) Winograd16.Forward(g, px, pw, flippedTranspose, pb, epilogue, py, scratch, schedule);
+            else Winograd8.Forward(g, px, pw, flippedTranspose, pb, epilogue, py, scratch, schedule);
+        }
+        return y;
+    }
+}
