@@ -123,7 +123,7 @@ public sealed partial class CpuBackend
             case ConvPass.DataGradient:
                 return StrideOneData(g) ? FixedForward(TransposedGeometry(g), winograd) : ConvAlgorithm.GemmCol2Im;
             default:
-                if (winograd && WinogradFilterGradient.Fits(g) && WinogradConvolution.Applies(g) && WinogradFilterGradient.Pays(g)) return ConvAlgorithm.WinogradShared;
+                if (winograd && WinogradConvolution.Applies(g) && WinogradFilterGradient.Pays(g)) return ConvAlgorithm.WinogradShared;
                 return DirectConvolution.AppliesToFilter(g) ? ConvAlgorithm.Direct : ConvAlgorithm.Gemm;
         }
     }

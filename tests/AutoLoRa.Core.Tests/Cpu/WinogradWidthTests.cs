@@ -7,11 +7,13 @@ using AutoLoRa.Cpu.Simd;
 using AutoLoRa.Verify.References;
 using Winograd16 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
 using Winograd8 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.SixRows, AutoLoRa.Cpu.Convolution.Transpose8>;
+using Gradient16 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
+using Gradient8 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.FourRows, AutoLoRa.Cpu.Convolution.Transpose8>;
 
 namespace AutoLoRa.Core.Tests.Cpu;
 
 /// <summary>
-/// The Winograd forward (and the data gradient through the flipped, transposed filter) at each vector
+/// The Winograd forward (and the data gradient through the flipped, transposed filter), and the filter gradient, at each vector
 /// width this CPU runs, whichever the backend would pick: 8 lanes (AVX2) wherever AVX2 and FMA exist,
 /// AVX-512 machines included, and 16 lanes where AVX-512 exists (left out elsewhere: the theory then
 /// has no such rows). Against the reference, with the output stage (residual add and ReLU forward,
@@ -34,10 +36,13 @@ public sealed unsafe class WinogradWidthTests
         [1, 32, 11, 24, 16, 1], // 24-wide rows: 8-lane groups, single 16-lane tiles
     ];
 
-    public static TheoryData<int, int, ConvAlgorithm> Cases()
+    /// <summary>Widths × shapes × schedules (the filter gradient has no per-core schedule).</summary>
+    public static TheoryData<int, int, ConvAlgorithm> Cases(bool forward)
     {
         var data = new TheoryData<int, int, ConvAlgorithm>();
-        ConvAlgorithm[] schedules = [ConvAlgorithm.WinogradShared, ConvAlgorithm.WinogradPerCore, ConvAlgorithm.WinogradSmallBlocks, ConvAlgorithm.WinogradLargeBlocks];
+        ConvAlgorithm[] schedules = forward
+            ? [ConvAlgorithm.WinogradShared, ConvAlgorithm.WinogradPerCore, ConvAlgorithm.WinogradSmallBlocks, ConvAlgorithm.WinogradLargeBlocks]
+            : [ConvAlgorithm.WinogradShared, ConvAlgorithm.WinogradSmallBlocks, ConvAlgorithm.WinogradLargeBlocks];
         foreach (var (lanes, supported) in new[] { (16, Vector512Ops.IsSupported), (8, Vector256Ops.IsSupported) })
         {
             if (!supported) continue;
@@ -51,7 +56,7 @@ public sealed unsafe class WinogradWidthTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(Cases), true)]
     public void Forward_and_data_gradient_match_the_reference(int lanes, int shape, ConvAlgorithm schedule)
     {
         int[] s = Shapes[shape];
@@ -73,6 +78,25 @@ public sealed unsafe class WinogradWidthTests
         for (int i = 0; i < expected.Length; i++) expected[i] = mask[i] > 0 ? expected[i] + gradient[i] : 0f;
         float[] dx = Run(lanes, transposed, dy, w, flippedTranspose: true, null, gradient, mask, relu: false, g.InputSize, schedule);
         TestData.AssertClose(expected, dx, 1e-4f, atol, $"{lanes}-lane {schedule.Name()} data gradient {g}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases), false)]
+    public void Filter_gradient_matches_the_reference(int lanes, int shape, ConvAlgorithm schedule)
+    {
+        int[] s = Shapes[shape];
+        var g = new ConvGeometry(s[0], s[1], s[2], s[3], s[4], 3, 3, 1, 1, s[5], s[5]);
+        float[] x = TestData.Uniform(g.InputSize, 51), dy = TestData.Uniform(g.OutputSize, 53);
+        float[] dw = Enumerable.Repeat(float.NaN, g.FilterSize).ToArray();
+        var scratch = new ConvScratch();
+        fixed (float* px = x, pdy = dy, pdw = dw)
+        {
+            if (lanes == 16) Gradient16.Compute(g, px, pdy, pdw, scratch, schedule);
+            else Gradient8.Compute(g, px, pdy, pdw, scratch, schedule);
+        }
+        // Each tap sums N·OutH·OutW products, accumulated in the transformed domain.
+        float atol = 2e-5f * MathF.Sqrt(g.N * g.OutH * g.OutW);
+        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), dw, 1e-4f, atol, $"{lanes}-lane {schedule.Name()} filter gradient {g}");
     }
 
     private static float[] Run(int lanes, in ConvGeometry g, float[] x, float[] w, bool flippedTranspose, float[]? bias,
