@@ -40,10 +40,13 @@ internal static unsafe class WinogradGemmKernel<TV, TOps, THeight>
     public static void Run(int depth, float* v, int ldv, float* u0, float* u1, float* m, int ldm)
     {
         int lanes = Channels / 2;
+        // Pointer steps and a native-int stride: the loop then spends no instructions re-deriving row addresses.
+        nint ld = ldv;
+        float* end = v + depth;
         var tile = default(RegisterTile<TV, TOps, THeight>);
-        for (int c = 0; c < depth; c++, u0 += lanes, u1 += lanes)
+        for (; v < end; v++, u0 += lanes, u1 += lanes)
         {
-            tile.Add(new BroadcastColumn<TV, TOps>(v + c, ldv), TOps.Load(u0), TOps.Load(u1));
+            tile.Add(new BroadcastColumn<TV, TOps>(v, ld), TOps.Load(u0), TOps.Load(u1));
         }
         tile.Write(new Overwrite<TV, TOps>(), m, m + lanes, ldm);
     }
@@ -53,10 +56,12 @@ internal static unsafe class WinogradGemmKernel<TV, TOps, THeight>
     public static void RunColumn(int depth, float* v, int ldv, float* u, float* m, int ldm)
     {
         int lanes = Channels / 2;
+        nint ld = ldv;
+        float* end = v + depth;
         var tile = default(ColumnTile<TV, TOps>);
-        for (int c = 0; c < depth; c++, u += lanes)
+        for (; v < end; v++, u += lanes)
         {
-            tile.Add(new BroadcastColumn<TV, TOps>(v + c, ldv), TOps.Load(u));
+            tile.Add(new BroadcastColumn<TV, TOps>(v, ld), TOps.Load(u));
         }
         tile.Write(new Overwrite<TV, TOps>(), m, ldm);
     }
@@ -73,12 +78,13 @@ internal static unsafe class WinogradGemmKernel<TV, TOps, THeight>
         int lanes = Channels / 2;
         var upper = default(ColumnTile<TV, TOps>);
         var lower = default(ColumnTile<TV, TOps>);
-        float* v8 = v + ColumnTiles * ldv;
-        for (int c = 0; c < depth; c++, u += lanes)
+        nint ld = ldv;
+        float* end = v + depth;
+        for (; v < end; v++, u += lanes)
         {
             var b = TOps.Load(u);
-            upper.Add(new BroadcastColumn<TV, TOps>(v + c, ldv), b);
-            lower.Add(new BroadcastColumn<TV, TOps>(v8 + c, ldv), b);
+            upper.Add(new BroadcastColumn<TV, TOps>(v, ld), b);
+            lower.Add(new BroadcastColumn<TV, TOps>(v + ColumnTiles * ld, ld), b);
         }
         upper.Write(new Overwrite<TV, TOps>(), m, ldm);
         lower.Write(new Overwrite<TV, TOps>(), m + ColumnTiles * ldm, ldm);
