@@ -127,6 +127,7 @@ internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
         int copies = alone ? CpuParallel.WorkerCount : 1;
         var plan = Plan(g, WinogradConvolution.BlockFloats(schedule));
         // U of a filter met before is reused (see WinogradFilterCache); otherwise transformed into a slot or the scratch.
+        // Its layout depends on the width, which is the CPU's for every call of a process (tests of the other width use their own scratch).
         float* filter = scratch.FilterTransforms.Find(g, w,
             flippedTranspose ? WinogradFilterCache.FilterForm.WinogradFlipped : WinogradFilterCache.FilterForm.Winograd, plan.FilterFloats, out bool transform);
         if (filter == null) filter = scratch.WinogradFilter(plan.FilterFloats);
