@@ -21,7 +21,7 @@ public enum ConvPass
 /// </summary>
 public enum ConvAlgorithm
 {
-    /// <summary>Winograd F(4×4, 3×3) with all cores sharing each block stage by stage (3×3 stride 1, channels in whole 16-lane vectors).</summary>
+    /// <summary>Winograd F(4×4, 3×3) with all cores sharing each block stage by stage (3×3 stride 1, channels in whole vectors: 16-lane on AVX-512, 8-lane on AVX2).</summary>
     WinogradShared,
 
     /// <summary>Winograd F(4×4, 3×3) with each core running whole blocks alone in its own cache (forward and data gradient only).</summary>

@@ -17,7 +17,7 @@ namespace AutoLoRa.Cpu;
 /// <para>
 /// Each pass of each shape runs one of the <see cref="ConvAlgorithm"/>s, chosen by measurement
 /// (<see cref="Autotune"/>) or by a fixed rule: a 3×3 stride-1 convolution with channels in whole
-/// 16-lane vectors by Winograd's F(4×4, 3×3) (<see cref="WinogradConvolution"/>,
+/// vectors (16 lanes on AVX-512, 8 on AVX2) by Winograd's F(4×4, 3×3) (<see cref="WinogradConvolution"/>,
 /// <see cref="WinogradFilterGradient"/>) unless <see cref="Winograd"/> is off; else, where output
 /// rows are whole vectors, a direct convolution (<see cref="DirectConvolution"/>); else by GEMM.
 /// The GEMM forward lays a group of images side by side, so one GEMM has ≈ <see cref="GroupColumns"/>

@@ -75,7 +75,7 @@ public sealed partial class CpuBackend
                 if (StridedPointwise.Applies(g)) into[count++] = ConvAlgorithm.GemmSpread;
                 break;
             case ConvPass.FilterGradient:
-                if (winograd && WinogradConvolution.Fits(g))
+                if (winograd && WinogradFilterGradient.Fits(g))
                 {
                     into[count++] = ConvAlgorithm.WinogradShared;
                     into[count++] = ConvAlgorithm.WinogradSmallBlocks;

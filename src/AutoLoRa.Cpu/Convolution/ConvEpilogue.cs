@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using AutoLoRa.Cpu.Simd;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -28,21 +29,15 @@ internal readonly unsafe struct ConvEpilogue(float* addend, float* mask, bool re
 
     /// <summary>The stage applied to the 16 outputs that go to output[offset, offset + 16), before they are stored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector512<float> On(Vector512<float> v, long offset)
-    {
-        if (Addend != null) v += Vector512.Load(Addend + offset);
-        if (Relu) v = Vector512.Max(v, Vector512<float>.Zero);
-        if (Mask != null) v = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(Mask + offset), Vector512<float>.Zero), v, Vector512<float>.Zero);
-        return v;
-    }
+    public Vector512<float> On(Vector512<float> v, long offset) => On<Vector512<float>, Vector512Ops>(v, offset);
 
-    /// <summary>The stage applied to the 4 outputs that go to output[offset, offset + 4) (a Winograd tile's row), before they are stored.</summary>
+    /// <summary>The stage applied to the outputs (one vector) that go to output[offset, …), before they are stored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector128<float> On(Vector128<float> v, long offset)
+    public TV On<TV, TOps>(TV v, long offset) where TV : struct where TOps : IVectorOps<TV>
     {
-        if (Addend != null) v += Vector128.Load(Addend + offset);
-        if (Relu) v = Vector128.Max(v, Vector128<float>.Zero);
-        if (Mask != null) v = Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.Load(Mask + offset), Vector128<float>.Zero), v, Vector128<float>.Zero);
+        if (Addend != null) v = TOps.Add(v, TOps.Load(Addend + offset));
+        if (Relu) v = TOps.Max(v, TOps.Broadcast(0f));
+        if (Mask != null) v = TOps.KeepWherePositive(v, TOps.Load(Mask + offset));
         return v;
     }
 

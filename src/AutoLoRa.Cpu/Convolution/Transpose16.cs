@@ -1,15 +1,16 @@
 using System.Runtime.Intrinsics.X86;
+using AutoLoRa.Cpu.Simd;
 
 namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// In-register transpose of a 16×16 block of floats held as 16 zmm rows — how
-/// <see cref="WinogradConvolution"/> turns planar (NCHW) data into channel vectors and back
-/// without a scalar gather. Four shuffle stages, 64 shuffles for 256 values. AVX-512 only: its
-/// callers run where <see cref="WinogradConvolution.IsSupported"/>.
+/// <see cref="WinogradConvolution"/> (at AVX-512's 16 lanes) and <see cref="BlockedCopies"/> turn
+/// planar (NCHW) data into channel vectors and back without a scalar gather. Four shuffle stages,
+/// 64 shuffles for 256 values. AVX-512 only: its callers run where <see cref="Vector512Ops.IsSupported"/>.
 /// </summary>
 [SkipLocalsInit]
-internal static unsafe class Transpose16
+internal unsafe struct Transpose16 : IChannelTranspose<Vector512<float>>
 {
     /// <summary>rows[i][j] ↔ rows[j][i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -23,11 +24,11 @@ internal static unsafe class Transpose16
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Copy(float* source, long sourceStride, float* destination, long destinationStride) =>
-        Copy(source, sourceStride, new StridedRows(destination, destinationStride));
+        Copy(source, sourceStride, new StridedRows<Vector512<float>, Vector512Ops>(destination, destinationStride));
 
     /// <summary>The transposed rows of the block at <paramref name="source"/>, handed to <paramref name="sink"/> as they are made.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Copy<TSink>(float* source, long sourceStride, TSink sink) where TSink : struct, IRowSink
+    public static void Copy<TSink>(float* source, long sourceStride, TSink sink) where TSink : struct, IRowSink<Vector512<float>>
     {
         // 1: interleave row pairs' floats within each 128-bit block; 2: interleave pairs of pairs,
         // so block b of quad q's vector j holds column 4b + j of rows 4q..4q+3.
@@ -64,7 +65,7 @@ internal static unsafe class Transpose16
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Blocks<TSink>(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, TSink sink, int j)
-        where TSink : struct, IRowSink
+        where TSink : struct, IRowSink<Vector512<float>>
     {
         var low0 = Avx512F.Shuffle4x128(a, b, 0x44);
         var high0 = Avx512F.Shuffle4x128(a, b, 0xEE);
@@ -74,18 +75,5 @@ internal static unsafe class Transpose16
         sink.Row(4 + j, Avx512F.Shuffle4x128(low0, low1, 0xDD));
         sink.Row(8 + j, Avx512F.Shuffle4x128(high0, high1, 0x88));
         sink.Row(12 + j, Avx512F.Shuffle4x128(high0, high1, 0xDD));
-    }
-
-    /// <summary>Where <see cref="Copy{TSink}"/> puts the rows of the transposed block.</summary>
-    public interface IRowSink
-    {
-        /// <summary>Takes row <paramref name="index"/> (0–15) of the transposed block.</summary>
-        void Row(int index, Vector512<float> values);
-    }
-
-    private readonly struct StridedRows(float* destination, long stride) : IRowSink
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Row(int index, Vector512<float> values) => Vector512.Store(values, destination + index * stride);
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AutoLoRa.Cpu.Simd;
 using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
 namespace AutoLoRa.Cpu.Convolution;
@@ -8,34 +9,47 @@ namespace AutoLoRa.Cpu.Convolution;
 /// [First, First + Count) of the batch, their channel-interleaved padded copies, the transformed
 /// inputs V[ξ][t][c] and the products M[ξ][t][k] of their tiles (<see cref="WinogradPlan.Capacity"/>
 /// tile rows per ξ). Each stage is split into independent items, so a block can be shared by all
-/// cores stage by stage or run whole by one.
+/// cores stage by stage or run whole by one. Channels travel as vectors of L =
+/// <see cref="WinogradTransforms{TV, TOps}.Lanes"/> (a channel block); <typeparamref name="THeight"/>
+/// is the multiply kernel's rows, <typeparamref name="TTranspose"/> the L×L transpose.
 /// </summary>
 [SkipLocalsInit]
-internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, float* v, float* m, int first, int count)
+internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(WinogradPlan plan, float* images, float* v, float* m, int first, int count)
+    where TV : unmanaged
+    where TOps : IVectorOps<TV>
+    where THeight : ITileHeight
+    where TTranspose : IChannelTranspose<TV>
 {
+    private static int Lanes => WinogradTransforms<TV, TOps>.Lanes;
+
     private int Tiles => count * plan.TilesPerImage;
 
-    /// <summary>Tile rows the multiply stage runs: the tiles rounded up to its rows of 8.</summary>
-    private int Rows => (Tiles + WinogradGemmKernel.Tiles - 1) / WinogradGemmKernel.Tiles * WinogradGemmKernel.Tiles;
+    /// <summary>Tile rows the multiply stage runs: the tiles rounded up to its rows.</summary>
+    private int Rows => plan.RoundRows(Tiles);
 
-    /// <summary>Items of the interleave stage: images × 16-channel blocks.</summary>
+    /// <summary>Items of the interleave stage: images × channel blocks.</summary>
     public int InterleaveItems => count * (plan.G.C / Lanes);
 
-    /// <summary>Items of the input stage: 16-channel blocks × tiles.</summary>
+    /// <summary>Items of the input stage: channel blocks × tiles.</summary>
     public int InputItems => Tiles * (plan.G.C / Lanes);
 
     /// <summary>
-    /// Whether the output stage writes four side-by-side tiles at once: with rows of whole vectors
-    /// (16, 32, … wide) each channel's four rows then go out as four full-vector stores.
+    /// Side-by-side tiles whose output rows make one vector: 4 with 16 lanes, 2 with 8.
     /// </summary>
-    private bool Quads => plan.G.OutW % (4 * OutputSide) == 0;
-
-    /// <summary>Items of the output stage: 16-channel blocks × tiles (or quads of tiles).</summary>
-    public int OutputItems => (Quads ? Tiles / 4 : Tiles) * (plan.G.K / Lanes);
+    private static int GroupTiles => Lanes / OutputSide;
 
     /// <summary>
-    /// Image item / (C/16), channels of block item mod (C/16), into the padded interleaved layout:
-    /// 16 pixels of the 16 channel planes at a time, transposed into 16 channel vectors.
+    /// Whether the output stage writes <see cref="GroupTiles"/> side-by-side tiles at once: with rows of
+    /// whole vectors (L, 2L, … wide) each channel's four rows then go out as four full-vector stores.
+    /// </summary>
+    private bool Groups => plan.G.OutW % Lanes == 0;
+
+    /// <summary>Items of the output stage: channel blocks × tiles (or groups of tiles).</summary>
+    public int OutputItems => (Groups ? Tiles / GroupTiles : Tiles) * (plan.G.K / Lanes);
+
+    /// <summary>
+    /// Image item / (C/L), channels of block item mod (C/L), into the padded interleaved layout:
+    /// L pixels of the L channel planes at a time, transposed into L channel vectors.
     /// </summary>
     public void Interleave(int item, float* x)
     {
@@ -46,24 +60,25 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         ClearBorder(destination);
         int plane = g.H * g.W;
         float* source = x + ((long)(first + local) * g.C + block * Lanes) * plane;
-        var pixels = stackalloc Vector512<float>[Lanes];
         int p = 0;
         for (; p + Lanes <= plane; p += Lanes)
         {
-            // Rows of whole vectors (16, 32, … wide) take the 16 pixels from one row: one offset, consecutive stores.
-            if (g.W % Lanes == 0)
-            {
-                Transpose16.Copy(source + p, plane, destination + plan.PaddedOffset(p), Lanes);
-                continue;
-            }
-            Transpose16.Copy(source + p, plane, (float*)pixels, Lanes);
-            for (int i = 0; i < Lanes; i++) Vector512.Store(pixels[i], destination + plan.PaddedOffset(p + i));
+            // Rows of whole vectors (L, 2L, … wide) take the L pixels from one row: one offset, consecutive stores.
+            if (g.W % Lanes == 0) TTranspose.Copy(source + p, plane, new StridedRows<TV, TOps>(destination + plan.PaddedOffset(p), Lanes));
+            else TTranspose.Copy(source + p, plane, new PaddedPixels(plan, destination, p));
         }
         for (; p < plane; p++)
         {
             float* dst = destination + plan.PaddedOffset(p);
             for (int lane = 0; lane < Lanes; lane++) dst[lane] = source[(long)lane * plane + p];
         }
+    }
+
+    /// <summary>Row i of a transposed block is pixel first + i's channel vector: stored where that pixel lands in the padded block.</summary>
+    private readonly struct PaddedPixels(WinogradPlan plan, float* block, int first) : IRowSink<TV>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Row(int index, TV values) => TOps.Store(values, block + plan.PaddedOffset(first + index));
     }
 
     /// <summary>
@@ -78,22 +93,23 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         var (n, tileRow, tileColumn) = plan.Locate(tile);
         float* origin = images + n * plan.ImageFloats + block * plan.ChannelBlockFloats
             + ((long)tileRow * OutputSide * plan.PaddedW + tileColumn * OutputSide) * Lanes;
-        WinogradTransforms.Input(origin, plan.PaddedW * Lanes, v + (long)tile * g.C + block * Lanes, plan.InputStride);
+        WinogradTransforms<TV, TOps>.Input(origin, plan.PaddedW * Lanes, v + (long)tile * g.C + block * Lanes, plan.InputStride);
     }
 
-    /// <summary>Zeroes V's rows past the last tile, which the multiply stage's rows of 8 read.</summary>
+    /// <summary>Zeroes V's rows past the last tile, which the multiply stage's rows read.</summary>
     public void ClearPadding()
     {
         int c = plan.G.C;
-        for (int xi = 0; Rows > Tiles && xi < WinogradTransforms.Products; xi++)
+        for (int xi = 0; Rows > Tiles && xi < Products; xi++)
         {
             new Span<float>(v + xi * plan.InputStride + (long)Tiles * c, (Rows - Tiles) * c).Clear();
         }
     }
 
     /// <summary>
-    /// M[ξ] = V[ξ] · U[ξ] (U packed as <see cref="WinogradFilterTiles"/> leaves it), in rows of 8
-    /// tiles and columns of 32 channels, or for a last 16 channels rows of 16 tiles (and a last 8).
+    /// M[ξ] = V[ξ] · U[ξ] (U packed as <see cref="WinogradFilterTiles{TV, TOps, TTranspose}"/> leaves it),
+    /// in the kernel's rows of tiles and columns of two vectors of channels, or for a last vector of
+    /// channels rows of 8 tiles (16 where <see cref="WinogradGemmKernel{TV, TOps, THeight}.TallColumns"/>).
     /// </summary>
     public void Multiply(int xi, float* u)
     {
@@ -103,52 +119,72 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         float* mx = m + xi * plan.ProductStride;
         long panel = (long)g.C * Lanes;
         int rows = Rows;
-        for (int k = 0; k < g.K; k += WinogradGemmKernel.Channels)
+        int step = WinogradGemmKernel<TV, TOps, THeight>.Tiles, columnStep = WinogradGemmKernel<TV, TOps, THeight>.ColumnTiles;
+        for (int k = 0; k < g.K; k += WinogradGemmKernel<TV, TOps, THeight>.Channels)
         {
             float* u0 = ux + k / Lanes * panel;
-            bool whole = g.K - k >= WinogradGemmKernel.Channels;
+            bool whole = g.K - k >= WinogradGemmKernel<TV, TOps, THeight>.Channels;
             for (int t = 0; t < rows;)
             {
                 float* vt = vx + (long)t * g.C, mt = mx + (long)t * g.K + k;
                 if (whole)
                 {
-                    WinogradGemmKernel.Run32(g.C, vt, g.C, u0, u0 + panel, mt, g.K);
-                    t += WinogradGemmKernel.Tiles;
+                    WinogradGemmKernel<TV, TOps, THeight>.Run(g.C, vt, g.C, u0, u0 + panel, mt, g.K);
+                    t += step;
                 }
-                else if (rows - t >= 2 * WinogradGemmKernel.Tiles)
+                else if (WinogradGemmKernel<TV, TOps, THeight>.TallColumns && rows - t >= 2 * columnStep)
                 {
-                    WinogradGemmKernel.Run16Tall(g.C, vt, g.C, u0, mt, g.K);
-                    t += 2 * WinogradGemmKernel.Tiles;
+                    WinogradGemmKernel<TV, TOps, THeight>.RunColumnTall(g.C, vt, g.C, u0, mt, g.K);
+                    t += 2 * columnStep;
                 }
                 else
                 {
-                    WinogradGemmKernel.Run16(g.C, vt, g.C, u0, mt, g.K);
-                    t += WinogradGemmKernel.Tiles;
+                    WinogradGemmKernel<TV, TOps, THeight>.RunColumn(g.C, vt, g.C, u0, mt, g.K);
+                    t += columnStep;
                 }
             }
         }
     }
 
     /// <summary>
-    /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or quad of tiles) item mod units for the
+    /// What V's and M's rows are rounded up to for output channels <paramref name="k"/>: the kernel's
+    /// rows, or also whole 8-row columns where a last vector of channels is left over.
+    /// </summary>
+    public static int RowMultiple(int k)
+    {
+        int rows = WinogradGemmKernel<TV, TOps, THeight>.Tiles;
+        if (k % WinogradGemmKernel<TV, TOps, THeight>.Channels == 0) return rows;
+        int columns = WinogradGemmKernel<TV, TOps, THeight>.ColumnTiles;
+        int lcm = rows;
+        while (lcm % columns != 0) lcm += rows;
+        return lcm;
+    }
+
+    /// <summary>
+    /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or group of tiles) item mod units for the
     /// channels of block item / units, each stored row then passed through <paramref name="epilogue"/>.
     /// </summary>
     public void Output(int item, float* bias, ConvEpilogue epilogue, float* y)
     {
         var g = plan.G;
-        int units = Quads ? Tiles / 4 : Tiles;
+        int units = Groups ? Tiles / GroupTiles : Tiles;
         int unit = item % units, block = item / units;
-        if (Quads)
+        if (Groups)
         {
-            OutputQuad(unit * 4, block, bias, epilogue, y);
+            OutputGroup(unit * GroupTiles, block, bias, epilogue, y);
             return;
         }
-        var outputs = stackalloc Vector512<float>[OutputSide * OutputSide];
-        WinogradTransforms.Output(m + (long)unit * g.K + block * Lanes, plan.ProductStride, outputs, OutputSide);
+        var outputs = stackalloc TV[OutputSide * OutputSide];
+        WinogradTransforms<TV, TOps>.Output(m + (long)unit * g.K + block * Lanes, plan.ProductStride, outputs, OutputSide);
         AddBias(outputs, OutputSide * OutputSide, bias, block);
-        // Lanes are channels; y wants each channel's pixels together: after the transpose,
-        // vector l holds channel l's 4×4 tile, one output row per 128-bit quarter.
-        Transpose16.InPlace(outputs);
+        // Lanes are channels; y wants each channel's pixels together: after transposing each L×L
+        // block of the 16 outputs, vector l of block b holds channel l's outputs 16b/L .. +L, one
+        // output row per four floats.
+        for (int b = 0; b < OutputSide * OutputSide / Lanes; b++)
+        {
+            float* square = (float*)(outputs + b * Lanes);
+            TTranspose.Copy(square, Lanes, new StridedRows<TV, TOps>(square, Lanes));
+        }
         var (n, tileRow, tileColumn) = plan.Locate(unit);
         // A last row or column of tiles may reach past the output: only what lies inside is stored.
         int rows = Math.Min(OutputSide, g.OutH - tileRow * OutputSide);
@@ -157,38 +193,39 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         long offset = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * g.OutW + tileColumn * OutputSide;
         for (int lane = 0; lane < Lanes; lane++, offset += planeSize)
         {
-            float* values = (float*)(outputs + lane);
             for (int i = 0; i < rows; i++)
             {
+                // Output row i of channel lane: in block 4i / L, four floats at 4i mod L.
+                float* values = (float*)(outputs + i * OutputSide / Lanes * Lanes + lane) + i * OutputSide % Lanes;
                 long at = offset + (long)i * g.OutW;
                 if (columns == OutputSide)
                 {
-                    var row = Vector128.Load(values + i * OutputSide);
-                    Vector128.Store(epilogue.IsEmpty ? row : epilogue.On(row, at), y + at);
+                    var row = Vector128.Load(values);
+                    Vector128.Store(epilogue.IsEmpty ? row : epilogue.On<Vector128<float>, Vector128Ops>(row, at), y + at);
                     continue;
                 }
-                new ReadOnlySpan<float>(values + i * OutputSide, columns).CopyTo(new Span<float>(y + at, columns));
+                new ReadOnlySpan<float>(values, columns).CopyTo(new Span<float>(y + at, columns));
                 epilogue.Apply(y, at, columns);
             }
         }
     }
 
     /// <summary>
-    /// Four side-by-side tiles (rows of whole vectors, see <see cref="Quads"/>): the output
-    /// transforms lay each output row of the quad out as 16 channel vectors in pixel order, so one
-    /// transpose per row turns them into the 16 channels' rows of 16 pixels, stored whole (a
-    /// transpose per tile and a 4×4 shuffle of 128-bit quarters per channel before).
+    /// <see cref="GroupTiles"/> side-by-side tiles (rows of whole vectors, see <see cref="Groups"/>):
+    /// the output transforms lay each output row of the group out as L channel vectors in pixel
+    /// order, so one transpose per row turns them into the L channels' rows of L pixels, stored whole
+    /// (a transpose per tile and a 4×4 shuffle of 128-bit quarters per channel before).
     /// </summary>
-    private void OutputQuad(int firstTile, int block, float* bias, ConvEpilogue epilogue, float* y)
+    private void OutputGroup(int firstTile, int block, float* bias, ConvEpilogue epilogue, float* y)
     {
         var g = plan.G;
-        // rows[16·i + 4·t + j]: output row i, column j of tile t.
-        var rows = stackalloc Vector512<float>[4 * OutputSide * OutputSide];
-        for (int t = 0; t < 4; t++)
+        // rows[L·i + 4·t + j]: output row i, column j of tile t.
+        var rows = stackalloc TV[OutputSide * Lanes];
+        for (int t = 0; t < GroupTiles; t++)
         {
-            WinogradTransforms.Output(m + (long)(firstTile + t) * g.K + block * Lanes, plan.ProductStride, rows + t * OutputSide, 4 * OutputSide);
+            WinogradTransforms<TV, TOps>.Output(m + (long)(firstTile + t) * g.K + block * Lanes, plan.ProductStride, rows + t * OutputSide, Lanes);
         }
-        AddBias(rows, 4 * OutputSide * OutputSide, bias, block);
+        AddBias(rows, OutputSide * Lanes, bias, block);
         var (n, tileRow, tileColumn) = plan.Locate(firstTile);
         int count = Math.Min(OutputSide, g.OutH - tileRow * OutputSide);
         long planeSize = (long)g.OutH * g.OutW;
@@ -196,31 +233,27 @@ internal readonly unsafe struct WinogradBlock(WinogradPlan plan, float* images, 
         for (int i = 0; i < count; i++)
         {
             // Each channel's row goes through the epilogue into y as the transpose makes it.
-            Transpose16.Copy((float*)(rows + i * Lanes), Lanes, new ChannelRows(y, start + (long)i * g.OutW, planeSize, epilogue));
+            TTranspose.Copy((float*)(rows + i * Lanes), Lanes, new ChannelRows(y, start + (long)i * g.OutW, planeSize, epilogue));
         }
     }
 
     /// <summary>Row l of a transposed block is channel l's: stored planeSize floats after channel l − 1's, through the epilogue.</summary>
-    private readonly struct ChannelRows(float* y, long start, long planeSize, ConvEpilogue epilogue) : Transpose16.IRowSink
+    private readonly struct ChannelRows(float* y, long start, long planeSize, ConvEpilogue epilogue) : IRowSink<TV>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Row(int index, Vector512<float> values)
+        public void Row(int index, TV values)
         {
             long at = start + index * planeSize;
-            Store(values, y + at, epilogue, at);
+            TOps.Store(epilogue.IsEmpty ? values : epilogue.On<TV, TOps>(values, at), y + at);
         }
     }
 
-    private static void AddBias(Vector512<float>* values, int count, float* bias, int block)
+    private static void AddBias(TV* values, int count, float* bias, int block)
     {
         if (bias == null) return;
-        var b = Vector512.Load(bias + block * Lanes);
-        for (int p = 0; p < count; p++) values[p] += b;
+        var b = TOps.Load(bias + block * Lanes);
+        for (int p = 0; p < count; p++) values[p] = TOps.Add(values[p], b);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector512<float> v, float* at, ConvEpilogue epilogue, long offset) =>
-        Vector512.Store(epilogue.IsEmpty ? v : epilogue.On(v, offset), at);
 
     /// <summary>Zeroes the padding around a channel block (its interior is overwritten; the scratch may hold another layer's data).</summary>
     private void ClearBorder(float* block)

@@ -1,13 +1,18 @@
-using System.Runtime.Intrinsics.X86;
+using AutoLoRa.Cpu.Simd;
 using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
+// AVX-512: 16-channel zmm vectors, the multiply in tiles of 8 tiles × 32 channels.
+using Winograd16 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
+// AVX2: 8-channel ymm vectors, the multiply in tiles of 6 tiles × 16 channels (12 of 16 registers).
+using Winograd8 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.SixRows, AutoLoRa.Cpu.Convolution.Transpose8>;
 
 namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// 3×3 stride-1 convolution by Winograd's F(4×4, 3×3) (<see cref="WinogradTransforms"/>): a
 /// quarter of the direct method's multiplications, for the price of transforming inputs, filter and
-/// outputs. Channels travel as vectors of 16 through every stage, so each stage reads and writes
-/// whole vectors:
+/// outputs. Channels travel as vectors through every stage, so each stage reads and writes
+/// whole vectors: of 16 channels on AVX-512 (zmm), of 8 on AVX2 (ymm, <see cref="Lanes"/>); the stages
+/// are <see cref="WinogradConvolution{TV, TOps, THeight, TTranspose}"/>, one code for both widths:
 /// <list type="number">
 /// <item>the filter becomes U[ξ][c][k] (36 matrices C × K);</item>
 /// <item>for a block of whole images: channel-interleaved padded copies, V[ξ][t][c] = Bᵀ d B per
@@ -58,11 +63,18 @@ internal static unsafe class WinogradConvolution
     /// <summary>The schedule of the fixed choice: each core alone for small transformed filters (<see cref="AloneFilterFloats"/>).</summary>
     public static bool AloneByDefault(in ConvGeometry g) => (long)Products * g.C * g.K <= AloneFilterFloats;
 
-    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    /// <summary>Whether this CPU runs the stages in hardware: AVX-512 (16 lanes) or AVX2 with FMA (8 lanes).</summary>
+    public static bool IsSupported => Vector512Ops.IsSupported || Vector256Ops.IsSupported;
 
-    /// <summary>Whether the algorithm can run the geometry at all: 3×3, stride 1, channels in whole vectors both ways.</summary>
-    public static bool Fits(in ConvGeometry g) =>
-        IsSupported && g.R == 3 && g.S == 3 && g.StrideH == 1 && g.StrideW == 1 && g.C % Lanes == 0 && g.K % Lanes == 0;
+    /// <summary>Channels per vector on this CPU: 16 with AVX-512, else 8.</summary>
+    public static int Lanes => Vector512Ops.IsSupported ? 16 : 8;
+
+    /// <summary>Whether the algorithm can run the geometry at all: 3×3, stride 1, channels in whole vectors (of <see cref="Lanes"/>) both ways.</summary>
+    public static bool Fits(in ConvGeometry g) => IsSupported && FitsVectors(g, Lanes);
+
+    /// <summary>Whether the geometry is 3×3, stride 1, with channels in whole vectors of <paramref name="lanes"/> both ways.</summary>
+    public static bool FitsVectors(in ConvGeometry g, int lanes) =>
+        g.R == 3 && g.S == 3 && g.StrideH == 1 && g.StrideW == 1 && g.C % lanes == 0 && g.K % lanes == 0;
 
     /// <summary>
     /// The fixed choice (without autotuning): where it <see cref="Fits"/> and the 4×4 tiles covering
@@ -85,10 +97,37 @@ internal static unsafe class WinogradConvolution
     /// </summary>
     public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, ConvAlgorithm schedule)
     {
+        if (Vector512Ops.IsSupported) Winograd16.Forward(g, x, w, flippedTranspose, bias, epilogue, y, scratch, schedule);
+        else Winograd8.Forward(g, x, w, flippedTranspose, bias, epilogue, y, scratch, schedule);
+    }
+}
+
+/// <summary>
+/// The stages of <see cref="WinogradConvolution"/> at one vector width: channel vectors
+/// <typeparamref name="TV"/>, the multiply kernel's rows <typeparamref name="THeight"/> and the
+/// channel transpose <typeparamref name="TTranspose"/>.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
+    where TV : unmanaged
+    where TOps : IVectorOps<TV>
+    where THeight : ITileHeight
+    where TTranspose : IChannelTranspose<TV>
+{
+    private static int Lanes => WinogradTransforms<TV, TOps>.Lanes;
+
+    /// <summary>The sizes of a Winograd forward of <paramref name="g"/> in blocks of <paramref name="blockFloats"/>.</summary>
+    public static WinogradPlan Plan(in ConvGeometry g, long blockFloats) =>
+        new(g, Lanes, WinogradBlock<TV, TOps, THeight, TTranspose>.RowMultiple(g.K), blockFloats);
+
+    /// <inheritdoc cref="WinogradConvolution.Forward"/>
+    public static void Forward(in ConvGeometry g, float* x, float* w, bool flippedTranspose, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, ConvAlgorithm schedule)
+    {
         bool alone = schedule == ConvAlgorithm.WinogradPerCore;
         int copies = alone ? CpuParallel.WorkerCount : 1;
-        var plan = new WinogradPlan(g, BlockFloats(schedule));
+        var plan = Plan(g, WinogradConvolution.BlockFloats(schedule));
         // U of a filter met before is reused (see WinogradFilterCache); otherwise transformed into a slot or the scratch.
+        // Its layout depends on the width, which is the CPU's for every call of a process (tests of the other width use their own scratch).
         float* filter = scratch.FilterTransforms.Find(g, w,
             flippedTranspose ? WinogradFilterCache.FilterForm.WinogradFlipped : WinogradFilterCache.FilterForm.Winograd, plan.FilterFloats, out bool transform);
         if (filter == null) filter = scratch.WinogradFilter(plan.FilterFloats);
@@ -96,8 +135,13 @@ internal static unsafe class WinogradConvolution
         float* v = scratch.WinogradInputs(plan.InputFloats * copies);
         float* m = scratch.WinogradProducts(plan.ProductFloats * copies);
 
-        int chunks = (g.C + WinogradFilterTiles.ChannelChunk - 1) / WinogradFilterTiles.ChannelChunk;
-        if (transform) CpuParallel.For(g.K / Lanes * chunks, new WinogradFilterTiles { G = g, Stride = plan.FilterStride, W = w, U = filter, Flipped = flippedTranspose, Chunks = chunks });
+        if (transform)
+        {
+            CpuParallel.For(WinogradFilterTiles.Items(g, Lanes), new WinogradFilterTiles<TV, TOps, TTranspose>
+            {
+                G = g, Stride = plan.FilterStride, W = w, U = filter, Flipped = flippedTranspose, Chunks = WinogradFilterTiles.Chunks(g),
+            });
+        }
         if (alone)
         {
             int next = 0;
@@ -115,10 +159,10 @@ internal static unsafe class WinogradConvolution
         }
     }
 
-    private static WinogradBlock BlockAt(in WinogradPlan plan, int index, float* images, float* v, float* m)
+    private static WinogradBlock<TV, TOps, THeight, TTranspose> BlockAt(in WinogradPlan plan, int index, float* images, float* v, float* m)
     {
         int first = index * plan.ImagesPerBlock;
-        return new WinogradBlock(plan, images, v, m, first, Math.Min(plan.ImagesPerBlock, plan.G.N - first));
+        return new WinogradBlock<TV, TOps, THeight, TTranspose>(plan, images, v, m, first, Math.Min(plan.ImagesPerBlock, plan.G.N - first));
     }
 
     /// <summary>Worker w takes whole blocks from a shared counter and runs every stage of each in its own buffers.</summary>
@@ -146,7 +190,7 @@ internal static unsafe class WinogradConvolution
 
     private struct InterleaveStage : IParallelWork
     {
-        public WinogradBlock Block;
+        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
         public float* X;
 
         public readonly void Execute(int item) => Block.Interleave(item, X);
@@ -154,14 +198,14 @@ internal static unsafe class WinogradConvolution
 
     private struct InputStage : IParallelWork
     {
-        public WinogradBlock Block;
+        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
 
         public readonly void Execute(int item) => Block.Input(item);
     }
 
     private struct MultiplyStage : IParallelWork
     {
-        public WinogradBlock Block;
+        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
         public float* U;
 
         public readonly void Execute(int xi) => Block.Multiply(xi, U);
@@ -169,7 +213,7 @@ internal static unsafe class WinogradConvolution
 
     private struct OutputStage : IParallelWork
     {
-        public WinogradBlock Block;
+        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
         public float* Bias, Y;
         public ConvEpilogue Epilogue;
 

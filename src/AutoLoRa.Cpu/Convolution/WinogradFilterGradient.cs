@@ -1,18 +1,26 @@
+using AutoLoRa.Cpu.Simd;
 using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
+// AVX-512: 16-channel zmm vectors, the multiply in tiles of 8 input × 32 output channels.
+using Gradient16 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
+// AVX2: 8-channel ymm vectors, the multiply in tiles of 4 input × 16 output channels (input channels come in 8s, not 6s).
+using Gradient8 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.FourRows, AutoLoRa.Cpu.Convolution.Transpose8>;
 
 namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// The filter gradient of a 3×3 stride-1 convolution in Winograd's F(4×4, 3×3) domain: with
 /// V = Bᵀ d B per input tile (as in <see cref="WinogradConvolution"/>) and dM = A dY Aᵀ per output
-/// gradient tile (<see cref="WinogradAdjoints"/>), dU[ξ][c][k] = Σ_tiles V[ξ][t][c] dM[ξ][t][k]
+/// gradient tile (<see cref="WinogradAdjoints{TV, TOps}"/>), dU[ξ][c][k] = Σ_tiles V[ξ][t][c] dM[ξ][t][k]
 /// (36 GEMMs that sum over tiles), and dW = Gᵀ dU G once at the end. A quarter of the direct
 /// method's multiplications. Blocks of whole images run stage by stage on all cores; the multiply
 /// stage gives each ξ to one core and visits blocks in order, so the sums are the same on every run.
+/// Channels travel as vectors of 16 on AVX-512 and of 8 on AVX2, as in the forward.
 /// </summary>
-[SkipLocalsInit]
 internal static unsafe class WinogradFilterGradient
 {
+    /// <summary>Whether it can run the geometry on this CPU: as <see cref="WinogradConvolution.Fits"/>.</summary>
+    public static bool Fits(in ConvGeometry g) => WinogradConvolution.Fits(g);
+
     /// <summary>
     /// The fixed choice (without autotuning) of whether the filter gradient goes this way: with 16
     /// channels both ways the transforms cost as much as they save (measured on Zen 4, r18w16-b64's
@@ -22,13 +30,36 @@ internal static unsafe class WinogradFilterGradient
     public static bool Pays(in ConvGeometry g) => (long)g.C * g.K >= 32 * 32;
 
     /// <summary>
-    /// dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="WinogradConvolution.Fits"/> accepts, in blocks
+    /// dW = Σ_n dy_n ⋆ x_n for a geometry <see cref="Fits"/> accepts, in blocks
     /// of <see cref="WinogradConvolution.BlockFloats"/>; overwrites dw.
     /// </summary>
     public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch, ConvAlgorithm schedule)
     {
-        var gradients = WinogradPlan.ForOutputGradients(g);
-        var plan = new WinogradPlan(g, WinogradConvolution.BlockFloats(schedule), gradients.ImageFloats);
+        if (Vector512Ops.IsSupported) Gradient16.Compute(g, x, dy, dw, scratch, schedule);
+        else Gradient8.Compute(g, x, dy, dw, scratch, schedule);
+    }
+}
+
+/// <summary>
+/// The stages of <see cref="WinogradFilterGradient"/> at one vector width: channel vectors
+/// <typeparamref name="TV"/>, the multiply kernel's rows of input channels <typeparamref name="THeight"/>
+/// and the channel transpose <typeparamref name="TTranspose"/>.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class WinogradFilterGradient<TV, TOps, THeight, TTranspose>
+    where TV : unmanaged
+    where TOps : IVectorOps<TV>
+    where THeight : ITileHeight
+    where TTranspose : IChannelTranspose<TV>
+{
+    private static int Lanes => WinogradTransforms<TV, TOps>.Lanes;
+
+    /// <inheritdoc cref="WinogradFilterGradient.Compute"/>
+    public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch, ConvAlgorithm schedule)
+    {
+        // Its multiply sums over the tiles there are: V needs no rows beyond them.
+        var gradients = WinogradPlan.ForOutputGradients(g, Lanes);
+        var plan = new WinogradPlan(g, Lanes, rowMultiple: 1, WinogradConvolution.BlockFloats(schedule), gradients.ImageFloats);
         float* images = scratch.WinogradImages(plan.ImagesFloats + plan.ImagesPerBlock * gradients.ImageFloats);
         float* gradientImages = images + plan.ImagesFloats;
         float* v = scratch.WinogradInputs(plan.InputFloats);
@@ -38,8 +69,8 @@ internal static unsafe class WinogradFilterGradient
         for (int b = 0; b < plan.Blocks; b++)
         {
             int first = b * plan.ImagesPerBlock, count = Math.Min(plan.ImagesPerBlock, g.N - first);
-            var block = new WinogradBlock(plan, images, v, null, first, count);
-            var gradientBlock = new WinogradBlock(gradients, gradientImages, null, null, first, count);
+            var block = new WinogradBlock<TV, TOps, THeight, TTranspose>(plan, images, v, null, first, count);
+            var gradientBlock = new WinogradBlock<TV, TOps, THeight, TTranspose>(gradients, gradientImages, null, null, first, count);
             CpuParallel.For(block.InterleaveItems, new Interleave { Block = block, Source = x });
             CpuParallel.For(gradientBlock.InterleaveItems, new Interleave { Block = gradientBlock, Source = dy });
             CpuParallel.For(block.InputItems, new Inputs { Block = block });
@@ -52,7 +83,7 @@ internal static unsafe class WinogradFilterGradient
 
     private struct Interleave : IParallelWork
     {
-        public WinogradBlock Block;
+        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
         public float* Source;
 
         public readonly void Execute(int item) => Block.Interleave(item, Source);
@@ -60,7 +91,7 @@ internal static unsafe class WinogradFilterGradient
 
     private struct Inputs : IParallelWork
     {
-        public WinogradBlock Block;
+        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
 
         public readonly void Execute(int item) => Block.Input(item);
     }
@@ -77,14 +108,16 @@ internal static unsafe class WinogradFilterGradient
             var g = Plan.G;
             int tile = item % Tiles, block = item / Tiles;
             var (n, tileRow, tileColumn) = Plan.Locate(tile);
-            int side = WinogradTransforms.OutputSide;
             float* origin = Images + n * Gradients.ImageFloats + block * Gradients.ChannelBlockFloats
-                + ((long)tileRow * side * Gradients.PaddedW + tileColumn * side) * Lanes;
-            WinogradAdjoints.OutputGradient(origin, Gradients.PaddedW * Lanes, Dm + (long)tile * g.K + block * Lanes, Plan.ProductStride);
+                + ((long)tileRow * OutputSide * Gradients.PaddedW + tileColumn * OutputSide) * Lanes;
+            WinogradAdjoints<TV, TOps>.OutputGradient(origin, Gradients.PaddedW * Lanes, Dm + (long)tile * g.K + block * Lanes, Plan.ProductStride);
         }
     }
 
-    /// <summary>dU[ξ] (+)= V[ξ]ᵀ dM[ξ] for one ξ, in blocks of 8 input × 32 (or a last 16) output channels.</summary>
+    /// <summary>
+    /// dU[ξ] (+)= V[ξ]ᵀ dM[ξ] for one ξ, in blocks of <typeparamref name="THeight"/>'s input × two
+    /// vectors of output channels, or for a last vector of output channels 8 input channels × one.
+    /// </summary>
     private struct Multiplies : IParallelWork
     {
         public WinogradPlan Plan;
@@ -98,19 +131,22 @@ internal static unsafe class WinogradFilterGradient
             float* v = V + xi * Plan.InputStride;
             float* dm = Dm + xi * Plan.ProductStride;
             float* du = Du + xi * Plan.FilterStride;
-            for (int c = 0; c < g.C; c += WinogradGradientKernel.Channels)
+            int channels = WinogradGradientKernel<TV, TOps, THeight>.OutputChannels;
+            for (int k = 0; k < g.K; k += channels)
             {
-                for (int k = 0; k < g.K; k += WinogradGemmKernel.Channels)
+                bool whole = g.K - k >= channels;
+                int step = whole ? WinogradGradientKernel<TV, TOps, THeight>.InputChannels : WinogradGradientKernel<TV, TOps, THeight>.ColumnInputChannels;
+                for (int c = 0; c < g.C; c += step)
                 {
                     float* target = du + (long)c * g.K + k;
-                    if (g.K - k >= WinogradGemmKernel.Channels) WinogradGradientKernel.Run32(Tiles, v + c, g.C, dm + k, g.K, target, g.K, Accumulate);
-                    else WinogradGradientKernel.Run16(Tiles, v + c, g.C, dm + k, g.K, target, g.K, Accumulate);
+                    if (whole) WinogradGradientKernel<TV, TOps, THeight>.Run(Tiles, v + c, g.C, dm + k, g.K, target, g.K, Accumulate);
+                    else WinogradGradientKernel<TV, TOps, THeight>.RunColumn(Tiles, v + c, g.C, dm + k, g.K, target, g.K, Accumulate);
                 }
             }
         }
     }
 
-    /// <summary>dW[k][c] = Gᵀ dU[·][c][k] G for input channel item / (K/16) and 16 output channels.</summary>
+    /// <summary>dW[k][c] = Gᵀ dU[·][c][k] G for input channel item / (K/L) and L output channels.</summary>
     private struct FilterTaps : IParallelWork
     {
         public WinogradPlan Plan;
@@ -121,8 +157,8 @@ internal static unsafe class WinogradFilterGradient
             var g = Plan.G;
             int blocks = g.K / Lanes;
             int c = item / blocks, k0 = item % blocks * Lanes;
-            var taps = stackalloc Vector512<float>[9];
-            WinogradAdjoints.FilterGradient(Du + (long)c * g.K + k0, Plan.FilterStride, taps);
+            var taps = stackalloc TV[9];
+            WinogradAdjoints<TV, TOps>.FilterGradient(Du + (long)c * g.K + k0, Plan.FilterStride, taps);
             float* values = (float*)taps;
             for (int lane = 0; lane < Lanes; lane++)
             {

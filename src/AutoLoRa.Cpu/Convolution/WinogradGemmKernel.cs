@@ -4,62 +4,89 @@ namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// The multiply stage of <see cref="WinogradConvolution"/> for one product ξ:
-/// m[t, k] = Σ_c v[t, c] · u[c, k], 8 tiles × 32 output channels per call in one register tile
-/// (8 × 16 for a last block of 16 channels). v rows are read where the input transform left them,
-/// broadcast one value at a time; u comes in panels of 16 channels, one vector per input channel
+/// m[t, k] = Σ_c v[t, c] · u[c, k], <see cref="Tiles"/> tiles × <see cref="Channels"/> output channels
+/// per call in one register tile — 8 × 32 on AVX-512 (16 zmm accumulators), 6 × 16 on AVX2 (12 of the
+/// 16 ymm registers, two for u and one broadcast, as the AVX2 GEMM's) — or 8 tiles × one vector for a
+/// last block of one vector of channels. v rows are read where the input transform left them,
+/// broadcast one value at a time; u comes in panels of one vector of channels per input channel
 /// (the layout the filter transform writes), so nothing is packed per call.
 /// </summary>
-internal static unsafe class WinogradGemmKernel
+internal static unsafe class WinogradGemmKernel<TV, TOps, THeight>
+    where TV : struct
+    where TOps : IVectorOps<TV>
+    where THeight : ITileHeight
 {
-    public const int Tiles = 8;
-    public const int Channels = 32;
+    /// <summary>Tiles (rows of v) per <see cref="Run"/>.</summary>
+    public static int Tiles => THeight.Rows;
+
+    /// <summary>Output channels per <see cref="Run"/>: two vectors.</summary>
+    public static int Channels => RegisterTile<TV, TOps, THeight>.Columns;
+
+    /// <summary>Tiles per <see cref="RunColumn"/>.</summary>
+    public const int ColumnTiles = 8;
 
     /// <summary>
-    /// m[t, 0..32) for t &lt; 8: channels 0..16 from panel <paramref name="u0"/>, 16..32 from
-    /// <paramref name="u1"/> (16 floats per input channel); rows of v <paramref name="ldv"/>, of m
-    /// <paramref name="ldm"/> floats apart.
+    /// Whether <see cref="RunColumnTall"/>'s 16 accumulators fit the register file: with 32 registers
+    /// (the 8-row tile's) but not with AVX2's 16, where they would spill.
+    /// </summary>
+    public static bool TallColumns => THeight.Rows == 8;
+
+    /// <summary>
+    /// m[t, 0..Channels) for t &lt; <see cref="Tiles"/>: the first vector of channels from panel
+    /// <paramref name="u0"/>, the second from <paramref name="u1"/> (one vector per input channel);
+    /// rows of v <paramref name="ldv"/>, of m <paramref name="ldm"/> floats apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run32(int depth, float* v, int ldv, float* u0, float* u1, float* m, int ldm)
+    public static void Run(int depth, float* v, int ldv, float* u0, float* u1, float* m, int ldm)
     {
-        var tile = default(RegisterTile<Vector512<float>, Vector512Ops, EightRows>);
-        for (int c = 0; c < depth; c++, u0 += 16, u1 += 16)
+        int lanes = Channels / 2;
+        // Pointer steps and a native-int stride: the loop then spends no instructions re-deriving row addresses.
+        nint ld = ldv;
+        float* end = v + depth;
+        var tile = default(RegisterTile<TV, TOps, THeight>);
+        for (; v < end; v++, u0 += lanes, u1 += lanes)
         {
-            tile.Add(new BroadcastColumn<Vector512<float>, Vector512Ops>(v + c, ldv), Vector512.Load(u0), Vector512.Load(u1));
+            tile.Add(new BroadcastColumn<TV, TOps>(v, ld), TOps.Load(u0), TOps.Load(u1));
         }
-        tile.Write(new Overwrite<Vector512<float>, Vector512Ops>(), m, m + 16, ldm);
+        tile.Write(new Overwrite<TV, TOps>(), m, m + lanes, ldm);
     }
 
-    /// <summary>As <see cref="Run32"/> for a block of 16 output channels.</summary>
+    /// <summary>As <see cref="Run"/> for 8 tiles and one vector of output channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run16(int depth, float* v, int ldv, float* u, float* m, int ldm)
+    public static void RunColumn(int depth, float* v, int ldv, float* u, float* m, int ldm)
     {
-        var tile = default(ColumnTile<Vector512<float>, Vector512Ops>);
-        for (int c = 0; c < depth; c++, u += 16)
+        int lanes = Channels / 2;
+        nint ld = ldv;
+        float* end = v + depth;
+        var tile = default(ColumnTile<TV, TOps>);
+        for (; v < end; v++, u += lanes)
         {
-            tile.Add(new BroadcastColumn<Vector512<float>, Vector512Ops>(v + c, ldv), Vector512.Load(u));
+            tile.Add(new BroadcastColumn<TV, TOps>(v, ld), TOps.Load(u));
         }
-        tile.Write(new Overwrite<Vector512<float>, Vector512Ops>(), m, ldm);
+        tile.Write(new Overwrite<TV, TOps>(), m, ldm);
     }
 
     /// <summary>
-    /// <see cref="Run16"/> for 16 tiles (two row blocks sharing each u load): with 16 input
+    /// <see cref="RunColumn"/> for 16 tiles (two row blocks sharing each u load): with 16 input
     /// channels, one block's 8 chains of 16 dependent FMAs leave the FMA units waiting on their
-    /// latency; two blocks keep 16 chains in flight, as <see cref="Run32"/> does.
+    /// latency; two blocks keep 16 chains in flight, as <see cref="Run"/> does (only where
+    /// <see cref="TallColumns"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run16Tall(int depth, float* v, int ldv, float* u, float* m, int ldm)
+    public static void RunColumnTall(int depth, float* v, int ldv, float* u, float* m, int ldm)
     {
-        var upper = default(ColumnTile<Vector512<float>, Vector512Ops>);
-        var lower = default(ColumnTile<Vector512<float>, Vector512Ops>);
-        float* v8 = v + Tiles * ldv;
-        for (int c = 0; c < depth; c++, u += 16)
+        int lanes = Channels / 2;
+        var upper = default(ColumnTile<TV, TOps>);
+        var lower = default(ColumnTile<TV, TOps>);
+        nint ld = ldv;
+        float* end = v + depth;
+        for (; v < end; v++, u += lanes)
         {
-            var b = Vector512.Load(u);
-            upper.Add(new BroadcastColumn<Vector512<float>, Vector512Ops>(v + c, ldv), b);
-            lower.Add(new BroadcastColumn<Vector512<float>, Vector512Ops>(v8 + c, ldv), b);
+            var b = TOps.Load(u);
+            upper.Add(new BroadcastColumn<TV, TOps>(v, ld), b);
+            lower.Add(new BroadcastColumn<TV, TOps>(v + ColumnTiles * ld, ld), b);
         }
-        upper.Write(new Overwrite<Vector512<float>, Vector512Ops>(), m, ldm);
-        lower.Write(new Overwrite<Vector512<float>, Vector512Ops>(), m + Tiles * ldm, ldm);
+        upper.Write(new Overwrite<TV, TOps>(), m, ldm);
+        lower.Write(new Overwrite<TV, TOps>(), m + ColumnTiles * ldm, ldm);
     }
 }

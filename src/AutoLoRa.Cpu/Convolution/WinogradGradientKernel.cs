@@ -4,40 +4,54 @@ namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// The multiply stage of <see cref="WinogradFilterGradient"/> for one product ξ:
-/// dU[c, k] (+)= Σ_t V[t, c] · dM[t, k] — a sum over tiles, 8 input channels × 32 output channels
-/// per call in one register tile (8 × 16 for a last block of 16). The 8 input channels of a tile
-/// are adjacent in V, so each step broadcasts from one short run.
+/// dU[c, k] (+)= Σ_t V[t, c] · dM[t, k] — a sum over tiles, <see cref="InputChannels"/> input channels ×
+/// <see cref="OutputChannels"/> output channels per call in one register tile (8 × 32 on AVX-512, 4 × 16
+/// on AVX2: input channels come in multiples of 8, so a 6-row tile would not divide them), or 8 × one
+/// vector for a last vector of output channels. The input channels of a tile are adjacent in V, so
+/// each step broadcasts from one short run.
 /// </summary>
-internal static unsafe class WinogradGradientKernel
+internal static unsafe class WinogradGradientKernel<TV, TOps, THeight>
+    where TV : struct
+    where TOps : IVectorOps<TV>
+    where THeight : ITileHeight
 {
-    public const int Channels = 8;
+    /// <summary>Input channels per <see cref="Run"/>.</summary>
+    public static int InputChannels => THeight.Rows;
+
+    /// <summary>Output channels per <see cref="Run"/>: two vectors.</summary>
+    public static int OutputChannels => RegisterTile<TV, TOps, THeight>.Columns;
+
+    /// <summary>Input channels per <see cref="RunColumn"/>.</summary>
+    public const int ColumnInputChannels = 8;
 
     /// <summary>
-    /// du[i, 0..32) (+)= Σ_t v[t·ldv + i] · dm[t·ldm .. +32) for i &lt; 8; rows of du
-    /// <paramref name="ldu"/> floats apart; <paramref name="accumulate"/> adds to what du holds.
+    /// du[i, 0..OutputChannels) (+)= Σ_t v[t·ldv + i] · dm[t·ldm .. +OutputChannels) for i &lt;
+    /// <see cref="InputChannels"/>; rows of du <paramref name="ldu"/> floats apart;
+    /// <paramref name="accumulate"/> adds to what du holds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run32(int tiles, float* v, int ldv, float* dm, int ldm, float* du, int ldu, bool accumulate)
+    public static void Run(int tiles, float* v, int ldv, float* dm, int ldm, float* du, int ldu, bool accumulate)
     {
-        var tile = default(RegisterTile<Vector512<float>, Vector512Ops, EightRows>);
+        int lanes = OutputChannels / 2;
+        var tile = default(RegisterTile<TV, TOps, THeight>);
         for (int t = 0; t < tiles; t++, v += ldv, dm += ldm)
         {
-            tile.Add(new BroadcastRun<Vector512<float>, Vector512Ops>(v), Vector512.Load(dm), Vector512.Load(dm + 16));
+            tile.Add(new BroadcastRun<TV, TOps>(v), TOps.Load(dm), TOps.Load(dm + lanes));
         }
-        if (accumulate) tile.Write(new Accumulate<Vector512<float>, Vector512Ops>(), du, du + 16, ldu);
-        else tile.Write(new Overwrite<Vector512<float>, Vector512Ops>(), du, du + 16, ldu);
+        if (accumulate) tile.Write(new Accumulate<TV, TOps>(), du, du + lanes, ldu);
+        else tile.Write(new Overwrite<TV, TOps>(), du, du + lanes, ldu);
     }
 
-    /// <summary>As <see cref="Run32"/> for a block of 16 output channels.</summary>
+    /// <summary>As <see cref="Run"/> for 8 input channels and one vector of output channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run16(int tiles, float* v, int ldv, float* dm, int ldm, float* du, int ldu, bool accumulate)
+    public static void RunColumn(int tiles, float* v, int ldv, float* dm, int ldm, float* du, int ldu, bool accumulate)
     {
-        var tile = default(ColumnTile<Vector512<float>, Vector512Ops>);
+        var tile = default(ColumnTile<TV, TOps>);
         for (int t = 0; t < tiles; t++, v += ldv, dm += ldm)
         {
-            tile.Add(new BroadcastRun<Vector512<float>, Vector512Ops>(v), Vector512.Load(dm));
+            tile.Add(new BroadcastRun<TV, TOps>(v), TOps.Load(dm));
         }
-        if (accumulate) tile.Write(new Accumulate<Vector512<float>, Vector512Ops>(), du, ldu);
-        else tile.Write(new Overwrite<Vector512<float>, Vector512Ops>(), du, ldu);
+        if (accumulate) tile.Write(new Accumulate<TV, TOps>(), du, ldu);
+        else tile.Write(new Overwrite<TV, TOps>(), du, ldu);
     }
 }

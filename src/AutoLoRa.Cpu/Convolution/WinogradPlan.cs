@@ -4,7 +4,8 @@ namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// Sizes and indexing of one <see cref="WinogradConvolution"/>: the channel-interleaved padded
-/// images (per image C / 16 blocks of PaddedH × PaddedW × 16 floats), the 4×4 tiles numbered
+/// images (per image C / L blocks of PaddedH × PaddedW × L floats, L the <see cref="Lanes"/> of a
+/// channel vector), the 4×4 tiles numbered
 /// image by image in row-major order, and how many whole images one block of tiles covers.
 /// Where the output is not whole tiles, the last row and column of tiles reach past it: the
 /// padded images extend with zeros to cover them and the output stage drops what lies outside.
@@ -12,16 +13,20 @@ namespace AutoLoRa.Cpu.Convolution;
 internal readonly struct WinogradPlan
 {
     /// <param name="g">The convolution (3×3, stride 1, channels in whole vectors: see <see cref="WinogradConvolution.Applies"/>).</param>
+    /// <param name="lanes">Channels per vector.</param>
+    /// <param name="rowMultiple">What V's and M's tile rows are rounded up to: the multiply kernel's rows.</param>
     /// <param name="blockBudgetFloats">What one block's interleaved images, V and M may take together; a block holds at least one image.</param>
     /// <param name="extraPerImage">Further floats a block needs per image (the filter gradient's interleaved output gradients).</param>
-    public WinogradPlan(in ConvGeometry g, long blockBudgetFloats, long extraPerImage = 0)
-        : this(g, TilesOf(g.OutH) * OutputSide + 2, TilesOf(g.OutW) * OutputSide + 2, blockBudgetFloats, extraPerImage)
+    public WinogradPlan(in ConvGeometry g, int lanes, int rowMultiple, long blockBudgetFloats, long extraPerImage = 0)
+        : this(g, lanes, rowMultiple, TilesOf(g.OutH) * OutputSide + 2, TilesOf(g.OutW) * OutputSide + 2, blockBudgetFloats, extraPerImage)
     {
     }
 
-    private WinogradPlan(in ConvGeometry g, int paddedH, int paddedW, long blockBudgetFloats, long extraPerImage)
+    private WinogradPlan(in ConvGeometry g, int lanes, int rowMultiple, int paddedH, int paddedW, long blockBudgetFloats, long extraPerImage)
     {
         G = g;
+        Lanes = lanes;
+        RowMultiple = rowMultiple;
         PaddedH = paddedH;
         PaddedW = paddedW;
         ChannelBlockFloats = (long)PaddedH * PaddedW * Lanes;
@@ -30,8 +35,7 @@ internal readonly struct WinogradPlan
         TilesPerImage = TilesOf(g.OutH) * TilesW;
         long perImage = ImageFloats + extraPerImage + (long)TilesPerImage * WinogradTransforms.Products * (g.C + g.K);
         ImagesPerBlock = (int)Math.Clamp(blockBudgetFloats / perImage, 1, g.N);
-        int rows = WinogradGemmKernel.Tiles;
-        Capacity = (ImagesPerBlock * TilesPerImage + rows - 1) / rows * rows;
+        Capacity = RoundRows(ImagesPerBlock * TilesPerImage);
     }
 
     /// <summary>
@@ -39,19 +43,25 @@ internal readonly struct WinogradPlan
     /// OutH × OutW, interleaved like the images, unpadded except for the zeros that complete the
     /// last tiles (its "geometry" is a 3×3 valid convolution over that plane, used for sizes only).
     /// </summary>
-    public static WinogradPlan ForOutputGradients(in ConvGeometry g) =>
-        new(new ConvGeometry(g.N, g.K, g.OutH, g.OutW, g.K, 3, 3, 1, 1, 0, 0), TilesOf(g.OutH) * OutputSide, TilesOf(g.OutW) * OutputSide, 1, 0);
+    public static WinogradPlan ForOutputGradients(in ConvGeometry g, int lanes) =>
+        new(new ConvGeometry(g.N, g.K, g.OutH, g.OutW, g.K, 3, 3, 1, 1, 0, 0), lanes, 1, TilesOf(g.OutH) * OutputSide, TilesOf(g.OutW) * OutputSide, 1, 0);
 
     /// <summary>4×4 tiles covering <paramref name="length"/> outputs.</summary>
     public static int TilesOf(int length) => (length + OutputSide - 1) / OutputSide;
 
     public ConvGeometry G { get; }
 
+    /// <summary>Channels per vector: 16 on AVX-512, 8 on AVX2.</summary>
+    public int Lanes { get; }
+
+    /// <summary>What the multiply stage's tile rows come in (<see cref="RoundRows"/>).</summary>
+    public int RowMultiple { get; }
+
     public int PaddedH { get; }
 
     public int PaddedW { get; }
 
-    /// <summary>Floats of one 16-channel block of a padded image.</summary>
+    /// <summary>Floats of one channel block (one vector of channels) of a padded image.</summary>
     public long ChannelBlockFloats { get; }
 
     /// <summary>Floats of one padded image.</summary>
@@ -65,24 +75,28 @@ internal readonly struct WinogradPlan
 
     public int Blocks => (G.N + ImagesPerBlock - 1) / ImagesPerBlock;
 
-    /// <summary>Tile rows of a block's V and M per ξ: its tiles rounded up to the multiply kernel's rows of 8.</summary>
+    /// <summary>Tile rows of a block's V and M per ξ: its tiles rounded up by <see cref="RoundRows"/>.</summary>
     public int Capacity { get; }
+
+    /// <summary><paramref name="tiles"/> rounded up to a multiple of <see cref="RowMultiple"/>.</summary>
+    public int RoundRows(int tiles) => (tiles + RowMultiple - 1) / RowMultiple * RowMultiple;
 
     /// <summary>Floats of a block's interleaved images, V and M.</summary>
     public long ImagesFloats => ImagesPerBlock * ImageFloats;
 
     // The 36 matrices of V, M and U are written and read one vector from each at a time. Their
     // sizes are often multiples of 4 KiB, which would put all 36 vectors in one set of the L1
-    // cache (8 ways): one vector of padding between matrices spreads them over consecutive sets.
+    // cache (8 ways): one cache line of padding between matrices spreads them over consecutive sets.
+    private const int LineFloats = 16;
 
     /// <summary>Floats from V[ξ] to V[ξ + 1].</summary>
-    public long InputStride => (long)Capacity * G.C + Lanes;
+    public long InputStride => (long)Capacity * G.C + LineFloats;
 
     /// <summary>Floats from M[ξ] to M[ξ + 1].</summary>
-    public long ProductStride => (long)Capacity * G.K + Lanes;
+    public long ProductStride => (long)Capacity * G.K + LineFloats;
 
     /// <summary>Floats from U[ξ] to U[ξ + 1].</summary>
-    public long FilterStride => (long)G.C * G.K + Lanes;
+    public long FilterStride => (long)G.C * G.K + LineFloats;
 
     public long InputFloats => WinogradTransforms.Products * InputStride;
 

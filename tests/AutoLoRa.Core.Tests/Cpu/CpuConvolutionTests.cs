@@ -58,6 +58,8 @@ public sealed class CpuConvolutionTests : IDisposable
         Assert.True(WinogradConvolution.Applies(new ConvGeometry(1, 16, 7, 7, 16, 3, 3, 1, 1, 1, 1))); // 7×7: 8×8 of tiles, 1.31× the output
         Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 16, 6, 6, 16, 3, 3, 1, 1, 1, 1))); // 6×6: 8×8 of tiles, 1.78× the output
         Assert.False(WinogradConvolution.Applies(new ConvGeometry(1, 16, 8, 8, 16, 1, 1, 1, 1, 0, 0))); // 1×1
+        // 24 channels are whole 8-lane vectors (AVX2) but not 16-lane ones (AVX-512).
+        Assert.Equal(WinogradConvolution.Lanes == 8, WinogradConvolution.Applies(new ConvGeometry(1, 24, 8, 8, 24, 3, 3, 1, 1, 1, 1)));
     }
 
     [Theory]
