@@ -36,6 +36,29 @@ internal readonly unsafe struct ConvEpilogue(float* addend, float* mask, bool re
         return v;
     }
 
+    /// <summary>The stage applied to the 8 outputs that go to output[offset, offset + 8), before they are stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> On(Vector256<float> v, long offset)
+    {
+        if (Addend != null) v += Vector256.Load(Addend + offset);
+        if (Relu) v = Vector256.Max(v, Vector256<float>.Zero);
+        if (Mask != null) v = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(Mask + offset), Vector256<float>.Zero), v, Vector256<float>.Zero);
+        return v;
+    }
+
+    /// <summary>
+    /// The stage on a vector of a kernel generic over its width (512, 256 or 128 bits): the overload
+    /// of <typeparamref name="TV"/>, chosen when the kernel is compiled.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV On<TV>(TV v, long offset) where TV : struct
+    {
+        if (typeof(TV) == typeof(Vector512<float>)) return Unsafe.BitCast<Vector512<float>, TV>(On(Unsafe.BitCast<TV, Vector512<float>>(v), offset));
+        if (typeof(TV) == typeof(Vector256<float>)) return Unsafe.BitCast<Vector256<float>, TV>(On(Unsafe.BitCast<TV, Vector256<float>>(v), offset));
+        if (typeof(TV) == typeof(Vector128<float>)) return Unsafe.BitCast<Vector128<float>, TV>(On(Unsafe.BitCast<TV, Vector128<float>>(v), offset));
+        throw new NotSupportedException(typeof(TV).Name);
+    }
+
     /// <summary>The stage applied to the 4 outputs that go to output[offset, offset + 4) (a Winograd tile's row), before they are stored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> On(Vector128<float> v, long offset)

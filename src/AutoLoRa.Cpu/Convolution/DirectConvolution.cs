@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Cpu.Gemm;
+using AutoLoRa.Cpu.Simd;
 using DirectConvKernel = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops>;
 using DirectConvKernel256 = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops>;
 
@@ -24,6 +26,15 @@ internal static unsafe class DirectConvolution
         return DirectConvKernel256.IsSupported && g.OutW % DirectConvKernel256.Pixels == 0 ? DirectConvKernel256.Pixels : 0;
     }
 
+    /// <summary>
+    /// Output channels per forward tile: 8 (19 live registers) where AVX-512's 32 registers hold
+    /// them, for its 256-bit kernel too; 6 on AVX2's 16, where 8 spilled three accumulators to the
+    /// stack every step (JIT disassembly), and 6 measured about twice as fast on Zen 3 (one worker,
+    /// thread CPU time, best of 10, alternating builds: r18w16-b64's layer2 34–49 → 73, layer2.0a
+    /// 26–31 → 56, layer3.0a 31–39 → 69 GFLOP/s) despite the padding of 16 and 32 channels to 18 and 36.
+    /// </summary>
+    private static int ForwardChannels => Avx512F.IsSupported ? EightRows.Rows : SixRows.Rows;
+
     /// <summary>Whether forward (and so a stride-1 data gradient) can run directly: whole vectors per row, whole two-run tiles per image.</summary>
     public static bool Applies(in ConvGeometry g)
     {
@@ -38,31 +49,31 @@ internal static unsafe class DirectConvolution
 
     /// <summary>
     /// y = conv(x, w) (+ bias), then <paramref name="epilogue"/>, for the whole batch, in parallel
-    /// over (image, block of 8 channels); with <paramref name="rowPairs"/> by
+    /// over (image, block of <see cref="ForwardChannels"/> channels); with <paramref name="rowPairs"/> by
     /// <see cref="DirectRowPairKernel"/> (see <see cref="AppliesToRowPairs"/>).
     /// </summary>
     public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, bool rowPairs = false)
     {
         var layout = new PaddedLayout(g);
         int steps = g.C * g.R * g.S;
-        int blocks = (g.K + DirectConvKernel.Channels - 1) / DirectConvKernel.Channels;
+        int channels = ForwardChannels;
+        int blocks = (g.K + channels - 1) / channels;
         float* padded = scratch.PaddedImages(layout.ImageSize * g.N);
-        float* filters = scratch.PackedFilter((long)blocks * DirectConvKernel.Channels * steps);
+        float* filters = scratch.PackedFilter((long)blocks * channels * steps);
         int* offsets = scratch.TapOffsets(steps);
 
-        // The filter as 8-channel panels (the GEMM's A layout), and every tap's offset in a padded image.
+        // The filter as panels of a tile's channels (the GEMM's A layout), and every tap's offset in a padded image.
         for (int b = 0; b < blocks; b++)
         {
-            int first = b * DirectConvKernel.Channels;
-            Packing.PackA(false, w, steps, first, Math.Min(DirectConvKernel.Channels, g.K - first), 0, steps,
-                DirectConvKernel.Channels, filters + (long)first * steps);
+            int first = b * channels;
+            Packing.PackA(false, w, steps, first, Math.Min(channels, g.K - first), 0, steps, channels, filters + (long)first * steps);
         }
         FillTapOffsets(layout, offsets);
         CpuParallel.For(g.N, new PadImages { Layout = layout, X = x, Padded = padded });
         CpuParallel.For(g.N * blocks, new Tiles
         {
             Layout = layout, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Epilogue = epilogue, Y = y,
-            Steps = steps, Blocks = blocks, Pixels = rowPairs ? DirectRowPairKernel.Pixels : RunPixels(g),
+            Steps = steps, Blocks = blocks, Channels = channels, Pixels = rowPairs ? DirectRowPairKernel.Pixels : RunPixels(g),
             RowStep = rowPairs ? g.StrideH * layout.RowLength : 0,
         });
     }
@@ -184,14 +195,14 @@ internal static unsafe class DirectConvolution
         }
     }
 
-    /// <summary>Item i: image i / Blocks, output channels [8·(i mod Blocks), …), every 32-pixel tile.</summary>
+    /// <summary>Item i: image i / Blocks, output channels [Channels·(i mod Blocks), …), every two-run tile.</summary>
     private struct Tiles : IParallelWork
     {
         public PaddedLayout Layout;
         public float* Padded, Filters, Bias, Y;
         public ConvEpilogue Epilogue;
         public int* Offsets;
-        public int Steps, Blocks, Pixels;
+        public int Steps, Blocks, Channels, Pixels;
 
         /// <summary>With <see cref="DirectRowPairKernel"/>: floats from one output row's input row to the next's; else 0.</summary>
         public int RowStep;
@@ -200,8 +211,8 @@ internal static unsafe class DirectConvolution
 
         public readonly void Execute(int item)
         {
-            int n = item / Blocks, first = item % Blocks * DirectConvKernel.Channels;
-            int rows = Math.Min(DirectConvKernel.Channels, G.K - first);
+            int n = item / Blocks, first = item % Blocks * Channels;
+            int rows = Math.Min(Channels, G.K - first);
             int planes = G.OutH * G.OutW;
             float* image = Padded + n * Layout.ImageSize;
             float* a = Filters + (long)first * Steps;
@@ -212,13 +223,13 @@ internal static unsafe class DirectConvolution
             {
                 float* x0 = image + Layout.Origin(pixel);
                 float* x1 = image + Layout.Origin(pixel + Pixels);
-                if (rows == DirectConvKernel.Channels)
+                if (rows == Channels)
                 {
                     Run(a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
                 }
                 else
                 {
-                    // A last block short of 8 channels: compute all 8 aside (its extra filter rows are zero), keep the real ones.
+                    // A last block short of a tile's channels: compute them all aside (the extra filter rows are zero), keep the real ones.
                     Run(a, x0, x1, edge, edge + Pixels, tile);
                     for (int j = 0; j < rows; j++) Packing.CopyRun(edge + j * tile, yBlock + (long)j * planes + pixel, tile);
                 }
@@ -237,8 +248,9 @@ internal static unsafe class DirectConvolution
         private readonly void Run(float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
         {
             if (RowStep != 0) DirectRowPairKernel.Forward(Steps, a, Offsets, x0, x1, RowStep, out0, out1, ldc);
-            else if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Forward(Steps, a, Offsets, x0, x1, out0, out1, ldc);
-            else DirectConvKernel256.Forward(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            else if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Forward<EightRows>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            else if (Channels == EightRows.Rows) DirectConvKernel256.Forward<EightRows>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            else DirectConvKernel256.Forward<SixRows>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
         }
 
     }
