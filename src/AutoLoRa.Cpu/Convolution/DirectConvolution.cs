@@ -4,6 +4,8 @@ using AutoLoRa.Cpu.Gemm;
 using AutoLoRa.Cpu.Simd;
 using DirectConvKernel = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops>;
 using DirectConvKernel256 = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops>;
+using RowPairKernel = AutoLoRa.Cpu.Convolution.DirectRowPairKernel<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops>;
+using RowPairKernel256 = AutoLoRa.Cpu.Convolution.DirectRowPairKernel<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops>;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -42,15 +44,21 @@ internal static unsafe class DirectConvolution
         return pixels > 0 && g.OutH * g.OutW % (2 * pixels) == 0;
     }
 
-    /// <summary>Whether forward can run with <see cref="DirectRowPairKernel"/>: 8-pixel rows, whole tiles of four rows.</summary>
+    /// <summary>
+    /// Output pixels per vector of the <see cref="DirectRowPairKernel{TV, TOps}"/> this CPU runs: 16
+    /// (8-pixel rows) with AVX-512, 8 (4-pixel rows) with AVX2 alone.
+    /// </summary>
+    private static int RowPairPixels => RowPairKernel.IsSupported ? RowPairKernel.Pixels : RowPairKernel256.IsSupported ? RowPairKernel256.Pixels : 0;
+
+    /// <summary>Whether forward can run with <see cref="DirectRowPairKernel{TV, TOps}"/>: rows half its vector wide, whole tiles of four rows.</summary>
     public static bool AppliesToRowPairs(in ConvGeometry g) =>
-        DirectRowPairKernel.IsSupported && g.OutW == DirectRowPairKernel.RowWidth && g.OutH % 4 == 0
+        RowPairPixels > 0 && g.OutW == RowPairPixels / 2 && g.OutH % 4 == 0
         && !((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S == 1); // as RunPixels: strided 1×1 goes to GEMM
 
     /// <summary>
     /// y = conv(x, w) (+ bias), then <paramref name="epilogue"/>, for the whole batch, in parallel
     /// over (image, block of <see cref="ForwardChannels"/> channels); with <paramref name="rowPairs"/> by
-    /// <see cref="DirectRowPairKernel"/> (see <see cref="AppliesToRowPairs"/>).
+    /// <see cref="DirectRowPairKernel{TV, TOps}"/> (see <see cref="AppliesToRowPairs"/>).
     /// </summary>
     public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, bool rowPairs = false)
     {
@@ -73,7 +81,7 @@ internal static unsafe class DirectConvolution
         CpuParallel.For(g.N * blocks, new Tiles
         {
             Layout = layout, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Epilogue = epilogue, Y = y,
-            Steps = steps, Blocks = blocks, Channels = channels, Pixels = rowPairs ? DirectRowPairKernel.Pixels : RunPixels(g),
+            Steps = steps, Blocks = blocks, Channels = channels, Pixels = rowPairs ? RowPairPixels : RunPixels(g),
             RowStep = rowPairs ? g.StrideH * layout.RowLength : 0,
         });
     }
@@ -204,7 +212,7 @@ internal static unsafe class DirectConvolution
         public int* Offsets;
         public int Steps, Blocks, Channels, Pixels;
 
-        /// <summary>With <see cref="DirectRowPairKernel"/>: floats from one output row's input row to the next's; else 0.</summary>
+        /// <summary>With <see cref="DirectRowPairKernel{TV, TOps}"/>: floats from one output row's input row to the next's; else 0.</summary>
         public int RowStep;
 
         private readonly ConvGeometry G => Layout.G;
@@ -247,10 +255,19 @@ internal static unsafe class DirectConvolution
 
         private readonly void Run(float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
         {
-            if (RowStep != 0) DirectRowPairKernel.Forward(Steps, a, Offsets, x0, x1, RowStep, out0, out1, ldc);
-            else if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Forward<EightRows>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
-            else if (Channels == EightRows.Rows) DirectConvKernel256.Forward<EightRows>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
-            else DirectConvKernel256.Forward<SixRows>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            if (Channels == EightRows.Rows) Run<EightRows>(a, x0, x1, out0, out1, ldc);
+            else Run<SixRows>(a, x0, x1, out0, out1, ldc);
+        }
+
+        private readonly void Run<THeight>(float* a, float* x0, float* x1, float* out0, float* out1, int ldc) where THeight : ITileHeight
+        {
+            if (RowStep != 0)
+            {
+                if (Pixels == RowPairKernel.Pixels) RowPairKernel.Forward<THeight>(Steps, a, Offsets, x0, x1, RowStep, out0, out1, ldc);
+                else RowPairKernel256.Forward<THeight>(Steps, a, Offsets, x0, x1, RowStep, out0, out1, ldc);
+            }
+            else if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Forward<THeight>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            else DirectConvKernel256.Forward<THeight>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
         }
 
     }

@@ -56,6 +56,9 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(2, 3, 5, 5, 7, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]
+    // direct-row-pairs on AVX2 (4-pixel rows): batch 1 with a short 6-channel block, stride 2 from an odd height (7 → 4) with 13 filters.
+    [InlineData(1, 3, 4, 4, 5, 1, 3)]
+    [InlineData(2, 3, 7, 8, 13, 2, 3)]
     // direct-few-channels: forward and stride-1 data gradient with at most 3 channels on one side — one 128-pixel
     // tile, 3 tiles of an odd batch, 9 vectors (the last tile overlapping the first), 2 and 1 channels, 5 and 7 output
     // channels from 3 and 2 (3-channel blocks, the last short), a 1×1, and a stride-2 forward from phase-split padding.

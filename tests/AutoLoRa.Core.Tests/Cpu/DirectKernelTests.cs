@@ -67,6 +67,45 @@ public sealed unsafe class DirectKernelTests
         }
     }
 
+    // The row-pair tile: each vector two rows of half its width, rowStep floats apart in the image.
+    [Theory]
+    [MemberData(nameof(ForwardTiles))]
+    public void Row_pair_tile_matches_its_sum(string tile)
+    {
+        int rows = tile.EndsWith("x6") ? 6 : 8, pixels = tile.StartsWith("512") ? 16 : 8, half = pixels / 2, steps = 23, rowStep = 37;
+        float[] a = TestData.Uniform(steps * rows, 74);
+        float[] image = TestData.Uniform(4096, 75);
+        int[] offsets = new int[steps];
+        var rng = new Random(76);
+        for (int p = 0; p < steps; p++) offsets[p] = rng.Next(0, 2000);
+        int ldc = 2 * pixels;
+        float[] output = new float[rows * ldc];
+        fixed (float* pa = a, px = image, po = output)
+        fixed (int* pOffsets = offsets)
+        {
+            float* x0 = px + 3, x1 = px + 1700;
+            switch (tile)
+            {
+                case "256x6": DirectRowPairKernel<Vector256<float>, Vector256Ops>.Forward<SixRows>(steps, pa, pOffsets, x0, x1, rowStep, po, po + pixels, ldc); break;
+                case "256x8": DirectRowPairKernel<Vector256<float>, Vector256Ops>.Forward<EightRows>(steps, pa, pOffsets, x0, x1, rowStep, po, po + pixels, ldc); break;
+                default: DirectRowPairKernel<Vector512<float>, Vector512Ops>.Forward<EightRows>(steps, pa, pOffsets, x0, x1, rowStep, po, po + pixels, ldc); break;
+            }
+        }
+        for (int j = 0; j < rows; j++)
+        {
+            for (int u = 0; u < 2; u++)
+            {
+                for (int lane = 0; lane < pixels; lane++)
+                {
+                    int at = (u == 0 ? 3 : 1700) + lane % half + lane / half * rowStep;
+                    double sum = 0;
+                    for (int p = 0; p < steps; p++) sum += (double)a[p * rows + j] * image[at + offsets[p]];
+                    Assert.Equal(sum, output[j * ldc + u * pixels + lane], 1e-4);
+                }
+            }
+        }
+    }
+
     public static TheoryData<string, int, int, int, int, int> FewChannelCases()
     {
         var data = new TheoryData<string, int, int, int, int, int>();
