@@ -33,9 +33,45 @@ internal static unsafe class DirectConvolution
     /// them, for its 256-bit kernel too; 6 on AVX2's 16, where 8 spilled three accumulators to the
     /// stack every step (JIT disassembly), and 6 measured about twice as fast on Zen 3 (one worker,
     /// thread CPU time, best of 10, alternating builds: r18w16-b64's layer2 34–49 → 73, layer2.0a
-    /// 26–31 → 56, layer3.0a 31–39 → 69 GFLOP/s) despite the padding of 16 and 32 channels to 18 and 36.
+    /// 26–31 → 56, layer3.0a 31–39 → 69 GFLOP/s, even with 16 and 32 channels padded to 18 and 36,
+    /// as they were before <see cref="ChannelBlocks"/>).
     /// </summary>
     private static int ForwardChannels => Avx512F.IsSupported ? EightRows.Rows : SixRows.Rows;
+
+    /// <summary>
+    /// How the forward splits K output channels into tile-high blocks: <see cref="Full"/> blocks of
+    /// <see cref="Height"/> (the last short where K leaves an odd remainder, computed aside), then
+    /// with 6-high tiles one or two 4-high ones where K mod 6 is 4 or 2 — 16 = 6 + 6 + 4 and
+    /// 32 = 4·6 + 2·4, where padding to 18 and 36 channels multiplied 12 % zeros. On Zen 3 (one
+    /// worker, thread CPU time, best of 8–12, alternating builds) r18w16-b64's layer1 forward and data
+    /// gradient ran 66 → 71–75 GFLOP/s, layer2 74 → 82, layer2.0a 59 → 61 (within the noise).
+    /// </summary>
+    private readonly struct ChannelBlocks
+    {
+        public ChannelBlocks(int k, int height)
+        {
+            Height = height;
+            int rest = k % height;
+            Fours = height != SixRows.Rows ? 0 : rest == 4 ? 1 : rest == 2 && k >= 8 ? 2 : 0;
+            Full = (k - FourRows.Rows * Fours + height - 1) / height;
+        }
+
+        public int Height { get; }
+
+        public int Full { get; }
+
+        /// <summary>4-high blocks after the full ones.</summary>
+        public int Fours { get; }
+
+        public int Count => Full + Fours;
+
+        /// <summary>Channels the packed filter holds, zero rows included.</summary>
+        public int Channels => Full * Height + Fours * FourRows.Rows;
+
+        public int First(int block) => block < Full ? block * Height : Full * Height + (block - Full) * FourRows.Rows;
+
+        public int HeightOf(int block) => block < Full ? Height : FourRows.Rows;
+    }
 
     /// <summary>Whether forward (and so a stride-1 data gradient) can run directly: whole vectors per row, whole two-run tiles per image.</summary>
     public static bool Applies(in ConvGeometry g)
@@ -64,24 +100,23 @@ internal static unsafe class DirectConvolution
     {
         var layout = new PaddedLayout(g);
         int steps = g.C * g.R * g.S;
-        int channels = ForwardChannels;
-        int blocks = (g.K + channels - 1) / channels;
+        var blocks = new ChannelBlocks(g.K, ForwardChannels);
         float* padded = scratch.PaddedImages(layout.ImageSize * g.N);
-        float* filters = scratch.PackedFilter((long)blocks * channels * steps);
+        float* filters = scratch.PackedFilter((long)blocks.Channels * steps);
         int* offsets = scratch.TapOffsets(steps);
 
-        // The filter as panels of a tile's channels (the GEMM's A layout), and every tap's offset in a padded image.
-        for (int b = 0; b < blocks; b++)
+        // The filter as panels of each block's channels (the GEMM's A layout), and every tap's offset in a padded image.
+        for (int b = 0; b < blocks.Count; b++)
         {
-            int first = b * channels;
-            Packing.PackA(false, w, steps, first, Math.Min(channels, g.K - first), 0, steps, channels, filters + (long)first * steps);
+            int first = blocks.First(b), height = blocks.HeightOf(b);
+            Packing.PackA(false, w, steps, first, Math.Min(height, g.K - first), 0, steps, height, filters + (long)first * steps);
         }
         FillTapOffsets(layout, offsets);
         CpuParallel.For(g.N, new PadImages { Layout = layout, X = x, Padded = padded });
-        CpuParallel.For(g.N * blocks, new Tiles
+        CpuParallel.For(g.N * blocks.Count, new Tiles
         {
             Layout = layout, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Epilogue = epilogue, Y = y,
-            Steps = steps, Blocks = blocks, Channels = channels, Pixels = rowPairs ? RowPairPixels : RunPixels(g),
+            Steps = steps, Blocks = blocks, Pixels = rowPairs ? RowPairPixels : RunPixels(g),
             RowStep = rowPairs ? g.StrideH * layout.RowLength : 0,
         });
     }
@@ -203,14 +238,15 @@ internal static unsafe class DirectConvolution
         }
     }
 
-    /// <summary>Item i: image i / Blocks, output channels [Channels·(i mod Blocks), …), every two-run tile.</summary>
+    /// <summary>Item i: image i / Blocks.Count, output channel block i mod Blocks.Count, every two-run tile.</summary>
     private struct Tiles : IParallelWork
     {
         public PaddedLayout Layout;
         public float* Padded, Filters, Bias, Y;
         public ConvEpilogue Epilogue;
         public int* Offsets;
-        public int Steps, Blocks, Channels, Pixels;
+        public ChannelBlocks Blocks;
+        public int Steps, Pixels;
 
         /// <summary>With <see cref="DirectRowPairKernel{TV, TOps}"/>: floats from one output row's input row to the next's; else 0.</summary>
         public int RowStep;
@@ -219,8 +255,9 @@ internal static unsafe class DirectConvolution
 
         public readonly void Execute(int item)
         {
-            int n = item / Blocks, first = item % Blocks * Channels;
-            int rows = Math.Min(Channels, G.K - first);
+            int n = item / Blocks.Count, block = item % Blocks.Count;
+            int first = Blocks.First(block), height = Blocks.HeightOf(block);
+            int rows = Math.Min(height, G.K - first);
             int planes = G.OutH * G.OutW;
             float* image = Padded + n * Layout.ImageSize;
             float* a = Filters + (long)first * Steps;
@@ -231,14 +268,14 @@ internal static unsafe class DirectConvolution
             {
                 float* x0 = image + Layout.Origin(pixel);
                 float* x1 = image + Layout.Origin(pixel + Pixels);
-                if (rows == Channels)
+                if (rows == height)
                 {
-                    Run(a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
+                    Run(height, a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
                 }
                 else
                 {
                     // A last block short of a tile's channels: compute them all aside (the extra filter rows are zero), keep the real ones.
-                    Run(a, x0, x1, edge, edge + Pixels, tile);
+                    Run(height, a, x0, x1, edge, edge + Pixels, tile);
                     for (int j = 0; j < rows; j++) Packing.CopyRun(edge + j * tile, yBlock + (long)j * planes + pixel, tile);
                 }
                 if (Bias != null)
@@ -253,10 +290,11 @@ internal static unsafe class DirectConvolution
             }
         }
 
-        private readonly void Run(float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
+        private readonly void Run(int height, float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
         {
-            if (Channels == EightRows.Rows) Run<EightRows>(a, x0, x1, out0, out1, ldc);
-            else Run<SixRows>(a, x0, x1, out0, out1, ldc);
+            if (height == EightRows.Rows) Run<EightRows>(a, x0, x1, out0, out1, ldc);
+            else if (height == SixRows.Rows) Run<SixRows>(a, x0, x1, out0, out1, ldc);
+            else Run<FourRows>(a, x0, x1, out0, out1, ldc);
         }
 
         private readonly void Run<THeight>(float* a, float* x0, float* x1, float* out0, float* out1, int ldc) where THeight : ITileHeight
