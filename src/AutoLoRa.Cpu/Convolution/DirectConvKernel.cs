@@ -4,8 +4,8 @@ namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// The inner kernels of <see cref="DirectConvolution"/>, one register tile
-/// (<see cref="RegisterTile{TV, TOps, THeight}"/>: 8 output channels — 6 for the forward on AVX2 —
-/// × 2 runs of one vector of output pixels) read straight from the padded image instead of packed panels: no lowering, no packing of
+/// (<see cref="RegisterTile{TV, TOps, THeight}"/>: 8 output channels — 6 or 4 for the forward on
+/// AVX2 — × 2 runs of one vector of output pixels) read straight from the padded image instead of packed panels: no lowering, no packing of
 /// the activations. Instantiated for 512-bit vectors (16-pixel runs) and 256-bit ones (8-pixel runs:
 /// 8-wide rows, and CPUs without AVX-512; on cores that split 512-bit operations in two, as Zen 4
 /// does, it multiplies as fast).
@@ -26,7 +26,7 @@ internal static unsafe class DirectConvKernel<TV, TOps> where TV : struct where 
     /// step p's "B row" is the padded image at tap p's offset. Rows of the output are
     /// <paramref name="ldc"/> floats apart. Eight rows need 19 registers (32 with AVX-512); on 16
     /// ymm registers the JIT spilled three of their accumulators to the stack, a load and a store
-    /// per step each, so AVX2 alone runs six (<see cref="DirectConvolution"/>).
+    /// per step each, so AVX2 alone runs six, and four for a last block (<see cref="DirectConvolution"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<THeight>(int steps, float* a, int* offsets, float* x0, float* x1, float* out0, float* out1, int ldc)
