@@ -72,9 +72,9 @@ public enum ConvAlgorithm
     GemmSpread,
 
     /// <summary>
-    /// <see cref="Direct"/> for 8-pixel output rows on AVX-512 with each 16-lane vector spanning two
-    /// output rows (<see cref="Convolution.DirectRowPairKernel"/>), where <see cref="Direct"/> runs
-    /// 8-lane vectors there: forward and, for stride 1, the data gradient.
+    /// <see cref="Direct"/> with each vector spanning two output rows (<see cref="Convolution.DirectRowPairKernel{TV, TOps}"/>):
+    /// 8-pixel rows on AVX-512, where <see cref="Direct"/> runs 8-lane vectors, and 4-pixel rows on
+    /// AVX2, where it does not run: forward and, for stride 1, the data gradient.
     /// </summary>
     DirectRowPairs,
 

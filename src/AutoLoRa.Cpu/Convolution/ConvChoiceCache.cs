@@ -32,9 +32,9 @@ internal sealed class ConvChoiceCache
 {
     // Version 2: the candidates gained gemm-spread and direct-row-pairs; version 3: the filter gradient
     // gained blocked; version 4: direct-few-channels (the stem) and pointwise-direct (the shortcuts'
-    // forward); version 5: Winograd's forward and data-gradient schedules on AVX2 (8-lane vectors). An
-    // older file's choices were measured without them and would keep them from ever being timed, so it
-    // is measured again.
+    // forward); version 5: on AVX2 machines, Winograd's schedules (8-lane vectors), direct-few-channels
+    // and direct-row-pairs (4-pixel rows). An older file's choices were measured without them and
+    // would keep them from ever being timed, so it is measured again.
     private const string Magic = "autolora conv-algorithms 5";
 
     private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));

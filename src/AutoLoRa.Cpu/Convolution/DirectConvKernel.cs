@@ -4,15 +4,15 @@ namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
 /// The inner kernels of <see cref="DirectConvolution"/>, one register tile
-/// (<see cref="RegisterTile{TV, TOps, THeight}"/>: 8 output channels × 2 runs of one vector of output
-/// pixels) read straight from the padded image instead of packed panels: no lowering, no packing of
+/// (<see cref="RegisterTile{TV, TOps, THeight}"/>: 8 output channels — 6 or 4 for the forward on
+/// AVX2 — × 2 runs of one vector of output pixels) read straight from the padded image instead of packed panels: no lowering, no packing of
 /// the activations. Instantiated for 512-bit vectors (16-pixel runs) and 256-bit ones (8-pixel runs:
 /// 8-wide rows, and CPUs without AVX-512; on cores that split 512-bit operations in two, as Zen 4
 /// does, it multiplies as fast).
 /// </summary>
 internal static unsafe class DirectConvKernel<TV, TOps> where TV : struct where TOps : IVectorOps<TV>
 {
-    /// <summary>Output channels per tile.</summary>
+    /// <summary>Output channels per tile of <see cref="FilterGradient"/>, and of <see cref="Forward"/> with 32 registers.</summary>
     public const int Channels = 8;
 
     /// <summary>Output pixels per run: one vector.</summary>
@@ -21,15 +21,19 @@ internal static unsafe class DirectConvKernel<TV, TOps> where TV : struct where 
     public static bool IsSupported => TOps.IsSupported;
 
     /// <summary>
-    /// out[j, run) = Σ_p a[p·8 + j] · x0[offsets[p] + run) and likewise for x1 into the second run:
+    /// out[j, run) = Σ_p a[p·h + j] · x0[offsets[p] + run) and likewise for x1 into the second run,
+    /// h = <typeparamref name="THeight"/>'s rows (the filter is packed in panels of h channels):
     /// step p's "B row" is the padded image at tap p's offset. Rows of the output are
-    /// <paramref name="ldc"/> floats apart.
+    /// <paramref name="ldc"/> floats apart. Eight rows need 19 registers (32 with AVX-512); on 16
+    /// ymm registers the JIT spilled three of their accumulators to the stack, a load and a store
+    /// per step each, so AVX2 alone runs six, and four for a last block (<see cref="DirectConvolution"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(int steps, float* a, int* offsets, float* x0, float* x1, float* out0, float* out1, int ldc)
+    public static void Forward<THeight>(int steps, float* a, int* offsets, float* x0, float* x1, float* out0, float* out1, int ldc)
+        where THeight : ITileHeight
     {
-        var tile = default(RegisterTile<TV, TOps, EightRows>);
-        for (int p = 0; p < steps; p++, a += Channels)
+        var tile = default(RegisterTile<TV, TOps, THeight>);
+        for (int p = 0; p < steps; p++, a += THeight.Rows)
         {
             int offset = offsets[p];
             tile.Add(new BroadcastRun<TV, TOps>(a), TOps.Load(x0 + offset), TOps.Load(x1 + offset));

@@ -1,7 +1,11 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Cpu.Gemm;
+using AutoLoRa.Cpu.Simd;
 using DirectConvKernel = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops>;
 using DirectConvKernel256 = AutoLoRa.Cpu.Convolution.DirectConvKernel<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops>;
+using RowPairKernel = AutoLoRa.Cpu.Convolution.DirectRowPairKernel<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops>;
+using RowPairKernel256 = AutoLoRa.Cpu.Convolution.DirectRowPairKernel<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops>;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -24,6 +28,51 @@ internal static unsafe class DirectConvolution
         return DirectConvKernel256.IsSupported && g.OutW % DirectConvKernel256.Pixels == 0 ? DirectConvKernel256.Pixels : 0;
     }
 
+    /// <summary>
+    /// Output channels per forward tile: 8 (19 live registers) where AVX-512's 32 registers hold
+    /// them, for its 256-bit kernel too; 6 on AVX2's 16, where 8 spilled three accumulators to the
+    /// stack every step (JIT disassembly), and 6 measured about twice as fast on Zen 3 (one worker,
+    /// thread CPU time, best of 10, alternating builds: r18w16-b64's layer2 34–49 → 73, layer2.0a
+    /// 26–31 → 56, layer3.0a 31–39 → 69 GFLOP/s, even with 16 and 32 channels padded to 18 and 36,
+    /// as they were before <see cref="ChannelBlocks"/>).
+    /// </summary>
+    private static int ForwardChannels => Avx512F.IsSupported ? EightRows.Rows : SixRows.Rows;
+
+    /// <summary>
+    /// How the forward splits K output channels into tile-high blocks: <see cref="Full"/> blocks of
+    /// <see cref="Height"/> (the last short where K leaves an odd remainder, computed aside), then
+    /// with 6-high tiles one or two 4-high ones where K mod 6 is 4 or 2 — 16 = 6 + 6 + 4 and
+    /// 32 = 4·6 + 2·4, where padding to 18 and 36 channels multiplied 12 % zeros. On Zen 3 (one
+    /// worker, thread CPU time, best of 8–12, alternating builds) r18w16-b64's layer1 forward and data
+    /// gradient ran 66 → 71–75 GFLOP/s, layer2 74 → 82, layer2.0a 59 → 61 (within the noise).
+    /// </summary>
+    private readonly struct ChannelBlocks
+    {
+        public ChannelBlocks(int k, int height)
+        {
+            Height = height;
+            int rest = k % height;
+            Fours = height != SixRows.Rows ? 0 : rest == 4 ? 1 : rest == 2 && k >= 8 ? 2 : 0;
+            Full = (k - FourRows.Rows * Fours + height - 1) / height;
+        }
+
+        public int Height { get; }
+
+        public int Full { get; }
+
+        /// <summary>4-high blocks after the full ones.</summary>
+        public int Fours { get; }
+
+        public int Count => Full + Fours;
+
+        /// <summary>Channels the packed filter holds, zero rows included.</summary>
+        public int Channels => Full * Height + Fours * FourRows.Rows;
+
+        public int First(int block) => block < Full ? block * Height : Full * Height + (block - Full) * FourRows.Rows;
+
+        public int HeightOf(int block) => block < Full ? Height : FourRows.Rows;
+    }
+
     /// <summary>Whether forward (and so a stride-1 data gradient) can run directly: whole vectors per row, whole two-run tiles per image.</summary>
     public static bool Applies(in ConvGeometry g)
     {
@@ -31,38 +80,43 @@ internal static unsafe class DirectConvolution
         return pixels > 0 && g.OutH * g.OutW % (2 * pixels) == 0;
     }
 
-    /// <summary>Whether forward can run with <see cref="DirectRowPairKernel"/>: 8-pixel rows, whole tiles of four rows.</summary>
+    /// <summary>
+    /// Output pixels per vector of the <see cref="DirectRowPairKernel{TV, TOps}"/> this CPU runs: 16
+    /// (8-pixel rows) with AVX-512, 8 (4-pixel rows) with AVX2 alone.
+    /// </summary>
+    private static int RowPairPixels => RowPairKernel.IsSupported ? RowPairKernel.Pixels : RowPairKernel256.IsSupported ? RowPairKernel256.Pixels : 0;
+
+    /// <summary>Whether forward can run with <see cref="DirectRowPairKernel{TV, TOps}"/>: rows half its vector wide, whole tiles of four rows.</summary>
     public static bool AppliesToRowPairs(in ConvGeometry g) =>
-        DirectRowPairKernel.IsSupported && g.OutW == DirectRowPairKernel.RowWidth && g.OutH % 4 == 0
+        RowPairPixels > 0 && g.OutW == RowPairPixels / 2 && g.OutH % 4 == 0
         && !((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S == 1); // as RunPixels: strided 1×1 goes to GEMM
 
     /// <summary>
     /// y = conv(x, w) (+ bias), then <paramref name="epilogue"/>, for the whole batch, in parallel
-    /// over (image, block of 8 channels); with <paramref name="rowPairs"/> by
-    /// <see cref="DirectRowPairKernel"/> (see <see cref="AppliesToRowPairs"/>).
+    /// over (image, block of <see cref="ForwardChannels"/> channels); with <paramref name="rowPairs"/> by
+    /// <see cref="DirectRowPairKernel{TV, TOps}"/> (see <see cref="AppliesToRowPairs"/>).
     /// </summary>
     public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, bool rowPairs = false)
     {
         var layout = new PaddedLayout(g);
         int steps = g.C * g.R * g.S;
-        int blocks = (g.K + DirectConvKernel.Channels - 1) / DirectConvKernel.Channels;
+        var blocks = new ChannelBlocks(g.K, ForwardChannels);
         float* padded = scratch.PaddedImages(layout.ImageSize * g.N);
-        float* filters = scratch.PackedFilter((long)blocks * DirectConvKernel.Channels * steps);
+        float* filters = scratch.PackedFilter((long)blocks.Channels * steps);
         int* offsets = scratch.TapOffsets(steps);
 
-        // The filter as 8-channel panels (the GEMM's A layout), and every tap's offset in a padded image.
-        for (int b = 0; b < blocks; b++)
+        // The filter as panels of each block's channels (the GEMM's A layout), and every tap's offset in a padded image.
+        for (int b = 0; b < blocks.Count; b++)
         {
-            int first = b * DirectConvKernel.Channels;
-            Packing.PackA(false, w, steps, first, Math.Min(DirectConvKernel.Channels, g.K - first), 0, steps,
-                DirectConvKernel.Channels, filters + (long)first * steps);
+            int first = blocks.First(b), height = blocks.HeightOf(b);
+            Packing.PackA(false, w, steps, first, Math.Min(height, g.K - first), 0, steps, height, filters + (long)first * steps);
         }
         FillTapOffsets(layout, offsets);
         CpuParallel.For(g.N, new PadImages { Layout = layout, X = x, Padded = padded });
-        CpuParallel.For(g.N * blocks, new Tiles
+        CpuParallel.For(g.N * blocks.Count, new Tiles
         {
             Layout = layout, Padded = padded, Filters = filters, Offsets = offsets, Bias = bias, Epilogue = epilogue, Y = y,
-            Steps = steps, Blocks = blocks, Pixels = rowPairs ? DirectRowPairKernel.Pixels : RunPixels(g),
+            Steps = steps, Blocks = blocks, Pixels = rowPairs ? RowPairPixels : RunPixels(g),
             RowStep = rowPairs ? g.StrideH * layout.RowLength : 0,
         });
     }
@@ -184,24 +238,26 @@ internal static unsafe class DirectConvolution
         }
     }
 
-    /// <summary>Item i: image i / Blocks, output channels [8·(i mod Blocks), …), every 32-pixel tile.</summary>
+    /// <summary>Item i: image i / Blocks.Count, output channel block i mod Blocks.Count, every two-run tile.</summary>
     private struct Tiles : IParallelWork
     {
         public PaddedLayout Layout;
         public float* Padded, Filters, Bias, Y;
         public ConvEpilogue Epilogue;
         public int* Offsets;
-        public int Steps, Blocks, Pixels;
+        public ChannelBlocks Blocks;
+        public int Steps, Pixels;
 
-        /// <summary>With <see cref="DirectRowPairKernel"/>: floats from one output row's input row to the next's; else 0.</summary>
+        /// <summary>With <see cref="DirectRowPairKernel{TV, TOps}"/>: floats from one output row's input row to the next's; else 0.</summary>
         public int RowStep;
 
         private readonly ConvGeometry G => Layout.G;
 
         public readonly void Execute(int item)
         {
-            int n = item / Blocks, first = item % Blocks * DirectConvKernel.Channels;
-            int rows = Math.Min(DirectConvKernel.Channels, G.K - first);
+            int n = item / Blocks.Count, block = item % Blocks.Count;
+            int first = Blocks.First(block), height = Blocks.HeightOf(block);
+            int rows = Math.Min(height, G.K - first);
             int planes = G.OutH * G.OutW;
             float* image = Padded + n * Layout.ImageSize;
             float* a = Filters + (long)first * Steps;
@@ -212,14 +268,14 @@ internal static unsafe class DirectConvolution
             {
                 float* x0 = image + Layout.Origin(pixel);
                 float* x1 = image + Layout.Origin(pixel + Pixels);
-                if (rows == DirectConvKernel.Channels)
+                if (rows == height)
                 {
-                    Run(a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
+                    Run(height, a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
                 }
                 else
                 {
-                    // A last block short of 8 channels: compute all 8 aside (its extra filter rows are zero), keep the real ones.
-                    Run(a, x0, x1, edge, edge + Pixels, tile);
+                    // A last block short of a tile's channels: compute them all aside (the extra filter rows are zero), keep the real ones.
+                    Run(height, a, x0, x1, edge, edge + Pixels, tile);
                     for (int j = 0; j < rows; j++) Packing.CopyRun(edge + j * tile, yBlock + (long)j * planes + pixel, tile);
                 }
                 if (Bias != null)
@@ -234,11 +290,22 @@ internal static unsafe class DirectConvolution
             }
         }
 
-        private readonly void Run(float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
+        private readonly void Run(int height, float* a, float* x0, float* x1, float* out0, float* out1, int ldc)
         {
-            if (RowStep != 0) DirectRowPairKernel.Forward(Steps, a, Offsets, x0, x1, RowStep, out0, out1, ldc);
-            else if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Forward(Steps, a, Offsets, x0, x1, out0, out1, ldc);
-            else DirectConvKernel256.Forward(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            if (height == EightRows.Rows) Run<EightRows>(a, x0, x1, out0, out1, ldc);
+            else if (height == SixRows.Rows) Run<SixRows>(a, x0, x1, out0, out1, ldc);
+            else Run<FourRows>(a, x0, x1, out0, out1, ldc);
+        }
+
+        private readonly void Run<THeight>(float* a, float* x0, float* x1, float* out0, float* out1, int ldc) where THeight : ITileHeight
+        {
+            if (RowStep != 0)
+            {
+                if (Pixels == RowPairKernel.Pixels) RowPairKernel.Forward<THeight>(Steps, a, Offsets, x0, x1, RowStep, out0, out1, ldc);
+                else RowPairKernel256.Forward<THeight>(Steps, a, Offsets, x0, x1, RowStep, out0, out1, ldc);
+            }
+            else if (Pixels == DirectConvKernel.Pixels) DirectConvKernel.Forward<THeight>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
+            else DirectConvKernel256.Forward<THeight>(Steps, a, Offsets, x0, x1, out0, out1, ldc);
         }
 
     }

@@ -3,41 +3,40 @@ using AutoLoRa.Cpu.Simd;
 namespace AutoLoRa.Cpu.Convolution;
 
 /// <summary>
-/// <see cref="DirectConvolution"/>'s forward kernel for 8-pixel output rows on AVX-512: each
-/// 16-lane vector holds two consecutive output rows (16 consecutive pixels of the output plane),
+/// <see cref="DirectConvolution"/>'s forward kernel for output rows half a vector wide: each vector
+/// holds two consecutive output rows (a whole vector of consecutive pixels of the output plane),
 /// its halves loaded from the two input rows they read, <c>rowStep</c> floats apart in the padded
-/// image. The same 8-channel × 2-vector register tile as <see cref="DirectConvKernel{TV, TOps}"/>,
-/// but every multiply-add 16 lanes wide where the 8-pixel kernel's are 8 (ResNet's 8×8 stages,
-/// stride-2 layers into them included).
+/// image. The same register tile as <see cref="DirectConvKernel{TV, TOps}"/>, but every
+/// multiply-add a whole vector wide where a kernel of one row per vector would run half-width
+/// vectors, or none: 8-pixel rows on AVX-512 (ResNet's 8×8 stages, stride-2 layers into them
+/// included), 4-pixel rows on AVX2 (the 4×4 stage, which no other direct kernel runs there).
 /// </summary>
-internal static unsafe class DirectRowPairKernel
+internal static unsafe class DirectRowPairKernel<TV, TOps> where TV : struct where TOps : IVectorOps<TV>
 {
-    /// <summary>Output channels per tile.</summary>
-    public const int Channels = 8;
-
-    /// <summary>Output pixels per vector: two rows of 8.</summary>
-    public const int Pixels = 16;
+    /// <summary>Output pixels per vector: two rows.</summary>
+    public static int Pixels => Unsafe.SizeOf<TV>() / sizeof(float);
 
     /// <summary>Output row width the kernel is made for.</summary>
-    public const int RowWidth = 8;
+    public static int RowWidth => Pixels / 2;
 
-    public static bool IsSupported => Vector512Ops.IsSupported;
+    public static bool IsSupported => TOps.IsSupported;
 
     /// <summary>
-    /// out[j, run) = Σ_p a[p·8 + j] · pair(x0 + offsets[p]) and likewise for x1 into the second
-    /// run, where pair(q) is the 8 floats at q followed by the 8 at q + rowStep.
+    /// out[j, run) = Σ_p a[p·h + j] · pair(x0 + offsets[p]) and likewise for x1 into the second
+    /// run, where pair(q) is the <see cref="RowWidth"/> floats at q followed by those at q + rowStep
+    /// and h = <typeparamref name="THeight"/>'s rows (8 with AVX-512's 32 registers, 6 on AVX2's 16:
+    /// see <see cref="DirectConvKernel{TV, TOps}.Forward"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(int steps, float* a, int* offsets, float* x0, float* x1, nint rowStep, float* out0, float* out1, int ldc)
+    public static void Forward<THeight>(int steps, float* a, int* offsets, float* x0, float* x1, nint rowStep, float* out0, float* out1, int ldc)
+        where THeight : ITileHeight
     {
-        var tile = default(RegisterTile<Vector512<float>, Vector512Ops, EightRows>);
-        for (int p = 0; p < steps; p++, a += Channels)
+        var tile = default(RegisterTile<TV, TOps, THeight>);
+        for (int p = 0; p < steps; p++, a += THeight.Rows)
         {
             float* p0 = x0 + offsets[p], p1 = x1 + offsets[p];
-            tile.Add(new BroadcastRun<Vector512<float>, Vector512Ops>(a),
-                Vector512.Create(Vector256.Load(p0), Vector256.Load(p0 + rowStep)),
-                Vector512.Create(Vector256.Load(p1), Vector256.Load(p1 + rowStep)));
+            tile.Add(new BroadcastRun<TV, TOps>(a), TOps.LoadHalves(p0, p0 + rowStep), TOps.LoadHalves(p1, p1 + rowStep));
         }
-        tile.Write(new Overwrite<Vector512<float>, Vector512Ops>(), out0, out1, ldc);
+        tile.Write(new Overwrite<TV, TOps>(), out0, out1, ldc);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Cpu.Gemm;
+using AutoLoRa.Cpu.Simd;
 
 namespace AutoLoRa.Cpu.Convolution;
 
@@ -124,6 +125,15 @@ internal readonly unsafe struct Im2ColPanels(ConvGeometry g, float* images) : IP
             for (; i + 4 <= length && iw + 8 <= w; i += 4, iw += 8)
             {
                 Vector128.Store(Avx2.PermuteVar8x32(Vector256.Load(row + iw), evens.GetLower()).GetLower(), d + i);
+            }
+        }
+        else if (stride == 2 && EvenOdd.IsSupported)
+        {
+            // AVX2: 8 even floats per shuffle-permute pair (EvenOdd) instead of one float at a time.
+            for (; i < length && iw < 0; i++, iw += 2) d[i] = 0f;
+            for (; i + 8 <= length && iw + 16 <= w; i += 8, iw += 16)
+            {
+                Vector256.Store(EvenOdd.Evens(Vector256.Load(row + iw), Vector256.Load(row + iw + 8)), d + i);
             }
         }
         for (; i < length; i++, iw += stride) d[i] = (uint)iw < (uint)w ? row[iw] : 0f;

@@ -18,6 +18,9 @@ internal unsafe interface IVectorOps<TV> where TV : struct
 
     static abstract TV Load(float* source);
 
+    /// <summary>The half-width vector at <paramref name="lower"/> in the low lanes, the one at <paramref name="upper"/> in the high lanes.</summary>
+    static abstract TV LoadHalves(float* lower, float* upper);
+
     static abstract void Store(TV value, float* destination);
 
     /// <summary>a · b + c, fused where the vector width has a fused form.</summary>
@@ -43,6 +46,7 @@ internal unsafe struct Vector512Ops : IVectorOps<Vector512<float>>
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* source) => Vector512.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LoadHalves(float* lower, float* upper) => Vector512.Create(Vector256.Load(lower), Vector256.Load(upper));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> value, float* destination) => Vector512.Store(value, destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
@@ -60,6 +64,7 @@ internal unsafe struct Vector256Ops : IVectorOps<Vector256<float>>
     public static bool IsSupported => Vector256.IsHardwareAccelerated && Fma.IsSupported;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* source) => Vector256.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadHalves(float* lower, float* upper) => Vector256.Create(Vector128.Load(lower), Vector128.Load(upper));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> value, float* destination) => Vector256.Store(value, destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
@@ -81,6 +86,7 @@ internal unsafe struct Vector128Ops : IVectorOps<Vector128<float>>
     public static bool IsSupported => true;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* source) => Vector128.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LoadHalves(float* lower, float* upper) => Vector128.Create(Vector64.Load(lower), Vector64.Load(upper));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> value, float* destination) => Vector128.Store(value, destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;

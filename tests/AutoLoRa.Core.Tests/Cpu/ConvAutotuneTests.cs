@@ -56,6 +56,9 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(2, 3, 5, 5, 7, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]
+    // direct-row-pairs on AVX2 (4-pixel rows): batch 1 with a short 6-channel block, stride 2 from an odd height (7 → 4) with 13 filters.
+    [InlineData(1, 3, 4, 4, 5, 1, 3)]
+    [InlineData(2, 3, 7, 8, 13, 2, 3)]
     // direct-few-channels: forward and stride-1 data gradient with at most 3 channels on one side — one 128-pixel
     // tile, 3 tiles of an odd batch, 9 vectors (the last tile overlapping the first), 2 and 1 channels, 5 and 7 output
     // channels from 3 and 2 (3-channel blocks, the last short), a 1×1, and a stride-2 forward from phase-split padding.
@@ -184,6 +187,7 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nfilter winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 2: chosen before the blocked candidate
     [InlineData("autolora conv-algorithms 3\ncpu cpu-a\ndata winograd 2 3 32 32 16 3 3 1 1 1 1 gemm-col2im\n")] // version 3: chosen before direct-few-channels
     [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 4: chosen on AVX2 before Winograd ran there
+    [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 2 128 4 4 128 3 3 1 1 1 1 gemm\n")] // version 4: chosen before AVX2's direct-row-pairs
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");

@@ -35,6 +35,7 @@ public sealed class ConvEpilogueTests
     [InlineData(1, 3, 8, 8, 5, 1, 3)]
     [InlineData(1, 3, 9, 67, 4, 2, 1)]
     [InlineData(70, 3, 7, 8, 5, 2, 1)]
+    [InlineData(2, 3, 4, 4, 7, 1, 3)] // direct-row-pairs on AVX2: 4-pixel rows
     // direct-few-channels: forward from 3 channels into 5 (a short last block) and the data gradient into 3 (one 128-pixel
     // tile); forward and data gradient with 3 and 2 channels and a last tile overlapping the one before.
     [InlineData(1, 3, 8, 16, 5, 1, 3)]

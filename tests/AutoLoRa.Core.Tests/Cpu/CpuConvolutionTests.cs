@@ -91,6 +91,7 @@ public sealed class CpuConvolutionTests : IDisposable
     [InlineData(2, 5, 16, 16, 11, 1)] // direct, with channel blocks short of 8 both ways and an odd tap count
     [InlineData(9, 4, 8, 16, 8, 1)] // direct filter gradient over chunks of images, the last one short
     [InlineData(3, 6, 6, 8, 10, 1)] // direct with 8-pixel rows (the 256-bit kernels)
+    [InlineData(2, 5, 16, 16, 14, 1)] // direct forward in blocks of 6 + 4 + 4 channels on AVX2 (8 + 6 short with AVX-512)
     [InlineData(2, 5, 32, 32, 11, 2)] // direct stride 2 (phase-split padding), 16-pixel rows
     [InlineData(2, 4, 15, 16, 8, 2)] // direct stride 2, 8-pixel rows, odd height
     [InlineData(2, 6, 32, 32, 9, 2, 1)] // direct 1×1 stride-2 shortcut
