@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics.X86;
+using AutoLoRa.Cpu.Simd;
 
 namespace AutoLoRa.Cpu.Gemm;
 
@@ -106,9 +106,9 @@ internal static unsafe class Packing
     /// Fills a micro-panel whose groups run across the source: lane i of every group comes from the
     /// contiguous source line at <paramref name="src"/> + i·<paramref name="ld"/>, lanes from
     /// <paramref name="count"/> to <paramref name="width"/> are zero. With SSE, 4 lines × 4 steps at a
-    /// time are read as four vectors and transposed in registers (the last quad of lines overlaps the
-    /// one before it when count is not a multiple of 4, rewriting the same values); the steps left over,
-    /// and every step on other CPUs, go one float at a time.
+    /// time go through <see cref="Transpose4"/> (the last quad of lines overlaps the one before it
+    /// when count is not a multiple of 4, rewriting the same values); the steps left over, and every
+    /// step on other CPUs, go one float at a time.
     /// </summary>
     /// <remarks>
     /// The one-float loop packed op(A) of a 1024³ GEMM at about 6 cycles a float, 15 % of the whole
@@ -124,14 +124,14 @@ internal static unsafe class Packing
         }
 
         int done = 0;
-        if (Sse.IsSupported && count >= 4)
+        if (Transpose4.IsSupported && count >= 4)
         {
             for (; done + 4 <= kc; done += 4)
             {
                 for (int quad = 0; quad < count; quad += 4)
                 {
                     int i = Math.Min(quad, count - 4);
-                    Transpose4(src + (long)i * ld + done, ld, dst + (long)done * width + i, width);
+                    Transpose4.Copy(src + (long)i * ld + done, ld, dst + (long)done * width + i, width);
                 }
             }
         }
@@ -141,27 +141,6 @@ internal static unsafe class Packing
             float* d = dst + i;
             for (int p = done; p < kc; p++) d[p * width] = s[p];
         }
-    }
-
-    /// <summary>
-    /// dst[q·ldd + r] = src[r·lds + q] for r, q in 0..4: four steps of four lines, as four
-    /// 4-lane groups.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose4(float* src, nint lds, float* dst, nint ldd)
-    {
-        var r0 = Sse.LoadVector128(src);
-        var r1 = Sse.LoadVector128(src + lds);
-        var r2 = Sse.LoadVector128(src + 2 * lds);
-        var r3 = Sse.LoadVector128(src + 3 * lds);
-        var low01 = Sse.UnpackLow(r0, r1);   // r0[0] r1[0] r0[1] r1[1]
-        var low23 = Sse.UnpackLow(r2, r3);
-        var high01 = Sse.UnpackHigh(r0, r1); // r0[2] r1[2] r0[3] r1[3]
-        var high23 = Sse.UnpackHigh(r2, r3);
-        Sse.Store(dst, Sse.MoveLowToHigh(low01, low23));
-        Sse.Store(dst + ldd, Sse.MoveHighToLow(low23, low01));
-        Sse.Store(dst + 2 * ldd, Sse.MoveLowToHigh(high01, high23));
-        Sse.Store(dst + 3 * ldd, Sse.MoveHighToLow(high23, high01));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
