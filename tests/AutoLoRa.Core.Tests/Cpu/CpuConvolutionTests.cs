@@ -210,10 +210,14 @@ public sealed class CpuConvolutionTests : IDisposable
     [InlineData(false, 2, 17, 6, 5, 19, 3, 3, 2, 0)] // 5-wide rows: one whole quad of pixels and a one-pixel tail
     [InlineData(false, 3, 20, 10, 11, 40, 3, 3, 1, 1)]
     [InlineData(false, 2, 33, 8, 8, 9, 1, 1, 2, 0)] // subsampled 1×1, channels straddling a quad
+    [InlineData(false, 2, 6, 7, 9, 5, 1, 1, 2, 0)] // subsampled from odd rows: 5 output pixels, the fifth's pair cut off by the row's end
+    [InlineData(false, 1, 16, 4, 18, 8, 1, 1, 2, 0)] // 9 output pixels per row: two whole fours and a tail
     [InlineData(false, 2, 9, 11, 10, 6, 5, 5, 3, 2)]
     [InlineData(false, 4, 16, 16, 16, 32, 3, 3, 1, 1)] // whole blocks everywhere
     [InlineData(true, 3, 20, 10, 11, 40, 3, 3, 1, 1)]
     [InlineData(true, 2, 9, 11, 10, 6, 5, 5, 3, 2)]
+    [InlineData(true, 2, 33, 8, 8, 9, 1, 1, 2, 0)]
+    [InlineData(true, 2, 6, 7, 9, 5, 1, 1, 2, 0)]
     public unsafe void Blocked_filter_gradient_kernels_match_the_reference(bool avx512, int n, int c, int h, int w, int k, int r, int s, int stride, int pad)
     {
         if (avx512 ? !Vector512Ops.IsSupported : !Vector256Ops.IsSupported) return;
