@@ -178,11 +178,12 @@ public sealed class ConvAutotuneTests : IDisposable
 
     [Theory]
     [InlineData("garbage\0\u0001 not a cache")]
-    [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
-    [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
-    [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
+    [InlineData("autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
+    [InlineData("autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
+    [InlineData("autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
     [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nfilter winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 2: chosen before the blocked candidate
     [InlineData("autolora conv-algorithms 3\ncpu cpu-a\ndata winograd 2 3 32 32 16 3 3 1 1 1 1 gemm-col2im\n")] // version 3: chosen before direct-few-channels
+    [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nfilter winograd 64 16 32 32 32 1 1 2 2 0 0 gemm\n")] // version 4: chosen before the AVX2 filter-gradient copies
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");
