@@ -39,9 +39,18 @@ internal static unsafe class BlockedFilterGradient
     public static bool Applies() => Vector512Ops.IsSupported || Vector256Ops.IsSupported;
 
     /// <summary>dW = Σ_n dy_n ⋆ x_n, overwriting <paramref name="dw"/>.</summary>
-    public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch)
+    public static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch) =>
+        Compute(g, x, dy, dw, scratch, avx512: Vector512Ops.IsSupported);
+
+    /// <summary>
+    /// <see cref="Compute(in ConvGeometry, float*, float*, float*, ConvScratch)"/> by the AVX-512
+    /// kernel (16 lanes, 8-row tiles) or the AVX2 one (8 lanes, 4-row tiles), whichever
+    /// <paramref name="avx512"/> names, so tests run the AVX2 kernel and its copies on AVX-512
+    /// machines too.
+    /// </summary>
+    internal static void Compute(in ConvGeometry g, float* x, float* dy, float* dw, ConvScratch scratch, bool avx512)
     {
-        if (Vector512Ops.IsSupported) Blocked<Vector512<float>, Vector512Ops, EightRows>.Compute(g, x, dy, dw, scratch);
+        if (avx512) Blocked<Vector512<float>, Vector512Ops, EightRows>.Compute(g, x, dy, dw, scratch);
         else Blocked<Vector256<float>, Vector256Ops, FourRows>.Compute(g, x, dy, dw, scratch);
     }
 

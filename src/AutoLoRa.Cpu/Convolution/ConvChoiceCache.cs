@@ -33,8 +33,9 @@ internal sealed class ConvChoiceCache
     // Version 2: the candidates gained gemm-spread and direct-row-pairs; version 3: the filter gradient
     // gained blocked; version 4: direct-few-channels (the stem) and pointwise-direct (the shortcuts'
     // forward); version 5: on AVX2 machines, Winograd's schedules (8-lane vectors), direct-few-channels
-    // and direct-row-pairs (4-pixel rows). An older file's choices were measured without them and
-    // would keep them from ever being timed, so it is measured again.
+    // and direct-row-pairs (4-pixel rows), and blocked and direct filter gradients and GEMM packing
+    // 10–100 % faster there (enough to change winners). An older file's choices were measured without
+    // them and would keep the new candidates from ever being timed, so it is measured again.
     private const string Magic = "autolora conv-algorithms 5";
 
     private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));

@@ -42,17 +42,19 @@ internal static unsafe class DirectConvKernel<TV, TOps> where TV : struct where 
     }
 
     /// <summary>
-    /// For 8 output channels × 2 filter taps, the dot products of the output gradient with the
-    /// tap-shifted input over every pixel of a run of images, reduced once at the end:
-    /// sums[2j + u] += Σ_images Σ_v dy_j[v·Pixels + run) · x_u[origins[v] + run), where dy_j is row
-    /// min(j, rows − 1) of the image's gradient (rows beyond the block repeat a real row; the caller
-    /// discards them) and x_u is the padded image shifted by tap u.
+    /// For <typeparamref name="THeight"/> output channels × 2 filter taps, the dot products of the
+    /// output gradient with the tap-shifted input over every pixel of a run of images, reduced once at
+    /// the end: sums[2j + u] += Σ_images Σ_v dy_j[v·Pixels + run) · x_u[origins[v] + run), where dy_j
+    /// is row min(j, rows − 1) of the image's gradient (rows beyond the block repeat a real row; the
+    /// caller discards them) and x_u is the padded image shifted by tap u. Eight rows (16
+    /// accumulators) want 32 vector registers; with 16 (AVX2 alone) six rows keep the tile in them,
+    /// where eight spilled three accumulators in the loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FilterGradient(int images, int vectors, int* origins, float* x0, float* x1, long xImage,
-        float* dy, int ldDy, int rows, long dyImage, float* sums)
+    public static void FilterGradient<THeight>(int images, int vectors, int* origins, float* x0, float* x1, long xImage,
+        float* dy, int ldDy, int rows, long dyImage, float* sums) where THeight : ITileHeight
     {
-        var tile = default(RegisterTile<TV, TOps, EightRows>);
+        var tile = default(RegisterTile<TV, TOps, THeight>);
         for (int image = 0; image < images; image++, x0 += xImage, x1 += xImage, dy += dyImage)
         {
             var dyRows = new RowRuns<TV, TOps>(dy, ldDy, rows);

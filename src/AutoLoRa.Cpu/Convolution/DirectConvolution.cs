@@ -190,6 +190,8 @@ internal static unsafe class DirectConvolution
             long dyImage = (long)G.K * planes;
             float* partial = Partials + worker * (long)G.K * Taps;
             float* sums = stackalloc float[2 * DirectConvKernel.Channels];
+            // Output channels per tile: eight where the vector registers number 32, six on AVX2 alone (see the kernel).
+            int height = Vector512Ops.IsSupported ? EightRows.Rows : SixRows.Rows;
             int chunks = (G.N + ChunkImages - 1) / ChunkImages;
             // Chunks are dealt out by index, not taken first-come: each partial then sums the same
             // images in the same order on every run, so training is bit-for-bit reproducible.
@@ -197,9 +199,9 @@ internal static unsafe class DirectConvolution
             {
                 int first = chunk * ChunkImages, count = Math.Min(ChunkImages, G.N - first);
                 float* images = Padded + first * PaddedImage;
-                for (int k0 = 0; k0 < G.K; k0 += DirectConvKernel.Channels)
+                for (int k0 = 0; k0 < G.K; k0 += height)
                 {
-                    int rows = Math.Min(DirectConvKernel.Channels, G.K - k0);
+                    int rows = Math.Min(height, G.K - k0);
                     float* dyBlock = Dy + first * dyImage + (long)k0 * planes;
                     for (int t = 0; t < Taps; t += 2)
                     {
@@ -207,11 +209,15 @@ internal static unsafe class DirectConvolution
                         new Span<float>(sums, 2 * DirectConvKernel.Channels).Clear();
                         if (Pixels == DirectConvKernel.Pixels)
                         {
-                            DirectConvKernel.FilterGradient(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
+                            DirectConvKernel.FilterGradient<EightRows>(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
+                        }
+                        else if (height == EightRows.Rows)
+                        {
+                            DirectConvKernel256.FilterGradient<EightRows>(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
                         }
                         else
                         {
-                            DirectConvKernel256.FilterGradient(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
+                            DirectConvKernel256.FilterGradient<SixRows>(count, Vectors, Origins, images + Offsets[t], images + Offsets[t1], PaddedImage, dyBlock, planes, rows, dyImage, sums);
                         }
                         for (int j = 0; j < rows; j++)
                         {

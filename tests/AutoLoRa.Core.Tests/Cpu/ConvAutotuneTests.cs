@@ -188,6 +188,7 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData("autolora conv-algorithms 3\ncpu cpu-a\ndata winograd 2 3 32 32 16 3 3 1 1 1 1 gemm-col2im\n")] // version 3: chosen before direct-few-channels
     [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 4: chosen on AVX2 before Winograd ran there
     [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 2 128 4 4 128 3 3 1 1 1 1 gemm\n")] // version 4: chosen before AVX2's direct-row-pairs
+    [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nfilter winograd 64 16 32 32 32 1 1 2 2 0 0 gemm\n")] // version 4: chosen before the AVX2 filter-gradient copies
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");

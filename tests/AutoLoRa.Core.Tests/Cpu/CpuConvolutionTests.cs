@@ -1,6 +1,7 @@
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu;
 using AutoLoRa.Cpu.Convolution;
+using AutoLoRa.Cpu.Simd;
 using AutoLoRa.Core.Tests.Support;
 using AutoLoRa.Verify.References;
 
@@ -202,6 +203,32 @@ public sealed class CpuConvolutionTests : IDisposable
         float[] x = TestData.Uniform(g.InputSize, 61), dy = TestData.Uniform(g.OutputSize, 62);
         var dw = CpuBuffers.Run(backend, g.FilterSize, (b, o) => b.Conv2dBackwardFilter(g, CpuBuffers.Up(b, x), CpuBuffers.Up(b, dy), o));
         TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), dw, 1e-3f, 1e-4f, $"blocked {g}");
+    }
+
+    // Both kernels of the blocked filter gradient called directly, each where the CPU runs it, so an
+    // AVX-512 machine checks the AVX2 kernel and its 4×4-transposing copies too (this one has no
+    // AVX-512: its second row returns at once). n, c, h, w, k, r, s, stride, pad as above.
+    [Theory]
+    [InlineData(false, 1, 3, 7, 9, 3, 3, 3, 1, 0)]
+    [InlineData(false, 2, 17, 6, 5, 19, 3, 3, 2, 0)] // 5-wide rows: one whole quad of pixels and a one-pixel tail
+    [InlineData(false, 3, 20, 10, 11, 40, 3, 3, 1, 1)]
+    [InlineData(false, 2, 33, 8, 8, 9, 1, 1, 2, 0)] // subsampled 1×1, channels straddling a quad
+    [InlineData(false, 2, 6, 7, 9, 5, 1, 1, 2, 0)] // subsampled from odd rows: 5 output pixels, the fifth's pair cut off by the row's end
+    [InlineData(false, 1, 16, 4, 18, 8, 1, 1, 2, 0)] // 9 output pixels per row: two whole fours and a tail
+    [InlineData(false, 2, 9, 11, 10, 6, 5, 5, 3, 2)]
+    [InlineData(false, 4, 16, 16, 16, 32, 3, 3, 1, 1)] // whole blocks everywhere
+    [InlineData(true, 3, 20, 10, 11, 40, 3, 3, 1, 1)]
+    [InlineData(true, 2, 9, 11, 10, 6, 5, 5, 3, 2)]
+    [InlineData(true, 2, 33, 8, 8, 9, 1, 1, 2, 0)]
+    [InlineData(true, 2, 6, 7, 9, 5, 1, 1, 2, 0)]
+    public unsafe void Blocked_filter_gradient_kernels_match_the_reference(bool avx512, int n, int c, int h, int w, int k, int r, int s, int stride, int pad)
+    {
+        if (avx512 ? !Vector512Ops.IsSupported : !Vector256Ops.IsSupported) return;
+        var g = new ConvGeometry(n, c, h, w, k, r, s, stride, stride, pad, pad);
+        float[] x = TestData.Uniform(g.InputSize, 63), dy = TestData.Uniform(g.OutputSize, 64);
+        var dw = Enumerable.Repeat(float.NaN, g.FilterSize).ToArray();
+        fixed (float* px = x, pdy = dy, pdw = dw) BlockedFilterGradient.Compute(g, px, pdy, pdw, new ConvScratch(), avx512);
+        TestData.AssertClose(ConvReference.BackwardFilter(g, x, dy), dw, 1e-3f, 1e-4f, $"blocked ({(avx512 ? "AVX-512" : "AVX2")}) {g}");
     }
 
     [Fact]
