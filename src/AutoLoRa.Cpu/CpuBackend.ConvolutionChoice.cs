@@ -166,9 +166,8 @@ public sealed partial class CpuBackend
             }
         }
         while (timing.EndRound());
-        int best = timing.Best;
-        ChoiceCache.Store(key, candidates[best]);
-        return candidates[best];
+        // Another process (another rank) may have saved the shape first: then its choice runs here too.
+        return ChoiceCache.Store(key, candidates[timing.Best]);
     }
 
     /// <summary>One pass of one call with its operands bound, runnable by any of its candidates (as often as timing needs).</summary>

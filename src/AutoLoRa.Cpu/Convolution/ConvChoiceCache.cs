@@ -16,8 +16,10 @@ internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, Conv
 /// Every measured choice is saved, a busy machine's too: once a shape is in the file, every later
 /// process on this CPU runs the same algorithm, so its runs repeat bit for bit (a resumed run equals
 /// the uninterrupted one). A store first takes in what other processes saved meanwhile, keeping
-/// their choice where both measured the same shape, so concurrent processes converge on one file;
-/// a process itself never changes a shape's algorithm once it has run it.
+/// their choice where both measured the same shape, and the storing process then runs that choice
+/// too (it has only measured the shape, not run it): concurrent processes — the ranks of a
+/// data-parallel run — converge on one file and on one algorithm per shape. A process itself never
+/// changes a shape's algorithm once it has run it.
 /// Delete the file to measure again (for example after measuring on a busy machine).
 /// </summary>
 /// <remarks>
@@ -82,35 +84,42 @@ internal sealed class ConvChoiceCache
 
     public bool TryGet(in ConvChoiceKey key, out ConvAlgorithm algorithm) => _choices.TryGetValue(key, out algorithm);
 
-    /// <summary>Keeps a winner in memory and rewrites the file with every choice held and every one already saved there.</summary>
-    public void Store(in ConvChoiceKey key, ConvAlgorithm algorithm)
+    /// <summary>
+    /// Keeps the winner <paramref name="measured"/> of a shape this process has measured but not yet
+    /// run, rewrites the file with every choice held and every one already saved there, and returns
+    /// the algorithm to run: the one another process saved first for the shape, else
+    /// <paramref name="measured"/>.
+    /// </summary>
+    public ConvAlgorithm Store(in ConvChoiceKey key, ConvAlgorithm measured)
     {
-        _choices[key] = algorithm;
-        if (_path is null) return;
+        if (_path is null) return _choices.GetOrAdd(key, measured);
         lock (_writing)
         {
-            if (_writeFailed) return;
+            if (_writeFailed) return _choices.GetOrAdd(key, measured);
             string temporary = $"{_path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
                 // The file keeps what was saved first; this process keeps what it already ran (a shape's
                 // algorithm never changes within a process, so a finite-difference check or a resumed
-                // step does not mix two roundings) and takes the others' choices for shapes it has not run.
+                // step does not mix two roundings) and takes the others' choices for shapes it has not
+                // run — this one included: two ranks that measured it at once would otherwise each run
+                // their own winner, and a resumed run (which reads the file) would not repeat them.
+                var saved = ReadChoices(_path, warn: false);
+                foreach (var (shape, choice) in saved) _choices.TryAdd(shape, choice);
+                var chosen = _choices.GetOrAdd(key, measured);
                 var file = new Dictionary<ConvChoiceKey, ConvAlgorithm>(_choices);
-                foreach (var (saved, choice) in ReadChoices(_path, warn: false))
-                {
-                    file[saved] = choice;
-                    _choices.TryAdd(saved, choice);
-                }
+                foreach (var (shape, choice) in saved) file[shape] = choice;
                 File.WriteAllText(temporary, Serialize(file), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 File.Move(temporary, _path, overwrite: true);
+                return chosen;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 _writeFailed = true;
                 _log.WriteLine($"warning: convolution autotuning could not save its choices to {_path} ({e.Message}); they are kept for this process only.");
                 try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                return _choices.GetOrAdd(key, measured);
             }
         }
     }

@@ -132,7 +132,7 @@ public sealed class ConvAutotuneTests : IDisposable
     }
 
     [Fact]
-    public void Processes_storing_choices_converge_in_the_file_and_never_change_a_shape_they_ran()
+    public void Processes_storing_choices_converge_in_the_file_and_on_the_algorithm_they_run()
     {
         string path = Path.Combine(_folder, "choices.txt");
         var shared = new ConvChoiceKey(ConvPass.Forward, true, new ConvGeometry(8, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1));
@@ -142,14 +142,13 @@ public sealed class ConvAutotuneTests : IDisposable
         // Two processes started before either saved anything: both measure the shared shape.
         var a = new ConvChoiceCache(path, "cpu-a", log);
         var b = new ConvChoiceCache(path, "cpu-a", log);
-        a.Store(shared, ConvAlgorithm.WinogradShared);
-        a.Store(onlyA, ConvAlgorithm.Direct);
-        b.Store(shared, ConvAlgorithm.Gemm);
-        b.Store(onlyB, ConvAlgorithm.Gemm);
-
-        // b keeps running what it ran (a shape's rounding never changes within a process) and takes
-        // a's choice for the shape it has not run; the file keeps the first saved choice.
-        Assert.True(b.TryGet(shared, out var kept) && kept == ConvAlgorithm.Gemm);
+        Assert.Equal(ConvAlgorithm.WinogradShared, a.Store(shared, ConvAlgorithm.WinogradShared));
+        Assert.Equal(ConvAlgorithm.Direct, a.Store(onlyA, ConvAlgorithm.Direct));
+        // b measured gemm for the shared shape but has not run it: it runs what a saved first, as a
+        // resumed run reading the file will (two ranks running their own winners would not repeat).
+        Assert.Equal(ConvAlgorithm.WinogradShared, b.Store(shared, ConvAlgorithm.Gemm));
+        Assert.Equal(ConvAlgorithm.Gemm, b.Store(onlyB, ConvAlgorithm.Gemm));
+        Assert.True(b.TryGet(shared, out var adoptedShared) && adoptedShared == ConvAlgorithm.WinogradShared);
         Assert.True(b.TryGet(onlyA, out var adopted) && adopted == ConvAlgorithm.Direct);
         var next = new ConvChoiceCache(path, "cpu-a", log);
         Assert.Equal(3, next.Count);
@@ -157,6 +156,13 @@ public sealed class ConvAutotuneTests : IDisposable
         Assert.True(next.TryGet(onlyA, out var x) && x == ConvAlgorithm.Direct);
         Assert.True(next.TryGet(onlyB, out var y) && y == ConvAlgorithm.Gemm);
         Assert.Equal("", log.ToString());
+
+        // A shape a process has run keeps its algorithm whatever the file says later: the file
+        // deleted and the shared shape saved anew with another choice, b's next store leaves it be.
+        File.Delete(path);
+        new ConvChoiceCache(path, "cpu-a", log).Store(shared, ConvAlgorithm.Gemm);
+        b.Store(onlyB with { Winograd = false }, ConvAlgorithm.Direct);
+        Assert.True(b.TryGet(shared, out var kept) && kept == ConvAlgorithm.WinogradShared);
     }
 
     [Fact]
