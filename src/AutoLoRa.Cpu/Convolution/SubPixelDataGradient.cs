@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Cpu.Gemm;
 
@@ -42,6 +43,7 @@ internal static unsafe class SubPixelDataGradient
     private static int PhaseExtent(int size, int phase) => (size - phase + 1) / 2;
 
     /// <summary>The shift (row, column) of each stacked block of S.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static (int Row, int Column) Shift(int block) => block switch { 0 => (1, 0), 1 => (0, 0), 2 => (0, 1), _ => (1, 1) };
 
     /// <summary>Phase (p, q)'s blocks of S: from <c>First</c>, <c>Count</c> of them (a block is used when its shifts fit the phase).</summary>
