@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Cpu.Gemm;
 
@@ -10,12 +11,13 @@ namespace AutoLoRa.Cpu.Convolution;
 /// p = 1; likewise for columns — so each phase is a stride-1 correlation of dy with a 1×1, 1×2,
 /// 2×1 or 2×2 sub-filter, nine taps in all and none of them a multiplication by zero.
 /// <para>
-/// Per group of images, dy is copied once into four shifted matrices stacked as
+/// Per group of images, dy is read as four shifted matrices stacked as
 /// S = [S₁₀; S₀₀; S₀₁; S₁₁], S_dr,ds[k, (n, a, b)] = dy[n, k, a + dr, b + ds] (0 past dy's last
 /// row or column), over OutH × OutW positions (a, b) for every phase. In this order the shifts a
 /// phase reads are always consecutive blocks — (0,0): S₀₀; (0,1): S₀₀ S₀₁; (1,0): S₁₀ S₀₀; (1,1):
 /// all four — so each phase is one plain GEMM, dx_pq (C, cols) = W_pq (C, T·K) · S[block rows],
-/// whose B packs as fast as any stored matrix. The four results are interleaved into dx row by
+/// whose B panels <see cref="ShiftedPanels"/> packs straight from dy (S itself is never stored).
+/// The four results are interleaved into dx row by
 /// row with contiguous stores; an odd phase of an odd-sized input computes one position more than
 /// it keeps. GEMM + Col2Im does the same nine taps but writes the 9·C·P-float lowered gradient and
 /// scatter-adds it back element by element.
@@ -24,8 +26,8 @@ namespace AutoLoRa.Cpu.Convolution;
 internal static unsafe class SubPixelDataGradient
 {
     /// <summary>
-    /// Columns (images × OutH·OutW) per group: half of the GEMM's packed B block. A group's S and
-    /// phase outputs take 16·(K + C) bytes a column, 1.5 MiB at 512 columns in the 128-channel
+    /// Columns (images × OutH·OutW) per group: half of the GEMM's packed B block. When S was still
+    /// stored, a group's S and phase outputs took 16·(K + C) bytes a column, 1.5 MiB at 512 columns in the 128-channel
     /// layer of r18-b32 (twice an L2); at 256, interleaved in one process under load, the 128-,
     /// 256- and 512-channel stride-2 layers measured faster in 8 of 9 and 9 of 9 paired runs
     /// (typically 5–25 %), and the 512-channel layer's batch splits into two groups, one per core,
@@ -41,7 +43,8 @@ internal static unsafe class SubPixelDataGradient
     private static int PhaseExtent(int size, int phase) => (size - phase + 1) / 2;
 
     /// <summary>The shift (row, column) of each stacked block of S.</summary>
-    private static (int Row, int Column) Shift(int block) => block switch { 0 => (1, 0), 1 => (0, 0), 2 => (0, 1), _ => (1, 1) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (int Row, int Column) Shift(int block) => block switch { 0 => (1, 0), 1 => (0, 0), 2 => (0, 1), _ => (1, 1) };
 
     /// <summary>Phase (p, q)'s blocks of S: from <c>First</c>, <c>Count</c> of them (a block is used when its shifts fit the phase).</summary>
     private static (int First, int Count) Blocks(int p, int q) => (p, q) switch { (0, 0) => (1, 1), (0, 1) => (1, 2), (1, 0) => (0, 2), _ => (0, 4) };
@@ -73,7 +76,7 @@ internal static unsafe class SubPixelDataGradient
         }
         int group = Math.Clamp(GroupColumns / (g.OutH * g.OutW), 1, g.N);
         long columns = (long)group * g.OutH * g.OutW;
-        CpuBackend.ForEachGroup(g.N, group, 4 * (g.K + g.C) * columns, scratch, new PhaseGroup { G = g, Dy = dy, Filters = filters, Epilogue = epilogue, Dx = dx });
+        CpuBackend.ForEachGroup(g.N, group, 4 * g.C * columns, scratch, new PhaseGroup { G = g, Dy = dy, Filters = filters, Epilogue = epilogue, Dx = dx });
     }
 
     /// <summary>Where phase (p, q)'s sub-filter starts among the four: phases in order (0,0), (0,1), (1,0), (1,1).</summary>
@@ -133,7 +136,7 @@ internal static unsafe class SubPixelDataGradient
         }
     }
 
-    /// <summary>Images [first, first + count): S in scratch, one GEMM per phase (its filter packed whole) after it, then the phases interleaved into dx (with the epilogue).</summary>
+    /// <summary>Images [first, first + count): one GEMM per phase (its filter packed whole, B packed from dy) into scratch, then the phases interleaved into dx (with the epilogue).</summary>
     private struct PhaseGroup : CpuBackend.IConvGroupWork
     {
         public ConvGeometry G;
@@ -143,49 +146,16 @@ internal static unsafe class SubPixelDataGradient
         public readonly void Run(int first, int count, float* scratch, bool parallelGemm)
         {
             int columns = count * G.OutH * G.OutW;
-            float* stacked = scratch;
-            float* phases = stacked + 4L * G.K * columns;
-            // Inside a worker (one group each) this runs inline; a lone group spreads it over the workers.
-            CpuParallel.For(4 * G.K, new ShiftedRows { G = G, Dy = Dy + first * ((long)G.K * G.OutH * G.OutW), Stacked = stacked, Count = count });
+            float* phases = scratch;
+            float* dy = Dy + first * ((long)G.K * G.OutH * G.OutW);
             for (int phase = 0; phase < 4; phase++)
             {
                 var (block, blocks) = Blocks(phase >> 1, phase & 1);
                 int depth = blocks * G.K;
                 Sgemm.RunPacked(G.C, columns, depth, Filters + PackedOffset(G, phase),
-                    new MatrixPanels(false, stacked + (long)block * G.K * columns, columns), phases + (long)phase * G.C * columns, columns, parallelGemm);
+                    new ShiftedPanels(dy, G.K, G.OutH, G.OutW, block), phases + (long)phase * G.C * columns, columns, parallelGemm);
             }
             CpuParallel.For(G.C, new Interleave { G = G, Phases = phases, Dx = Dx, First = first, Count = count, Epilogue = Epilogue });
-        }
-    }
-
-    /// <summary>
-    /// Item (block, k): row k of block <c>block</c> of S for the group's images. Each image's plane
-    /// is one copy, read from dr·OutW + ds floats further on (which leaves the shifted-in last
-    /// column and row holding their neighbours' values), then those are zeroed: late layers have
-    /// 4-pixel rows, where a copy per row costs more than the floats it moves.
-    /// </summary>
-    private struct ShiftedRows : IParallelWork
-    {
-        public ConvGeometry G;
-        public float* Dy, Stacked;
-        public int Count;
-
-        public readonly void Execute(int item)
-        {
-            int block = item / G.K, k = item - block * G.K;
-            var (dr, ds) = Shift(block);
-            int planes = G.OutH * G.OutW;
-            int skip = dr * G.OutW + ds;
-            float* dst = Stacked + (long)item * Count * planes;
-            for (int i = 0; i < Count; i++, dst += planes)
-            {
-                Packing.CopyRun(Dy + ((long)i * G.K + k) * planes + skip, dst, planes - skip);
-                if (dr == 1) new Span<float>(dst + planes - G.OutW, G.OutW).Clear();
-                if (ds == 1)
-                {
-                    for (int a = G.OutW - 1; a < planes; a += G.OutW) dst[a] = 0f;
-                }
-            }
         }
     }
 
