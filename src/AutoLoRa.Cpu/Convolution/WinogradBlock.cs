@@ -96,6 +96,22 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         WinogradTransforms<TV, TOps>.Input(origin, plan.PaddedW * Lanes, v + (long)tile * g.C + block * Lanes, plan.InputStride);
     }
 
+    /// <summary>
+    /// The whole input stage on one core, tile by tile with a tile's channel blocks together: each
+    /// tile's row of V (C floats per ξ, a cache line at C = 16) is then written whole at once. In
+    /// <see cref="Input"/>'s item order each line was written in C/L parts a whole pass over the
+    /// block apart, brought from L2 into L1 once per part. Zen 3, one core, a one-image block of
+    /// 16 channels at 32×32 (layer1 of r18w16-b64) in cache, best of 1500: 6.9 → 6.6 µs.
+    /// </summary>
+    public void InputByTiles()
+    {
+        int blocks = plan.G.C / Lanes, tiles = Tiles;
+        for (int tile = 0; tile < tiles; tile++)
+        {
+            for (int block = 0; block < blocks; block++) Input(block * tiles + tile);
+        }
+    }
+
     /// <summary>Zeroes V's rows past the last tile, which the multiply stage's rows read.</summary>
     public void ClearPadding()
     {
@@ -207,6 +223,20 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
                 new ReadOnlySpan<float>(values, columns).CopyTo(new Span<float>(y + at, columns));
                 epilogue.Apply(y, at, columns);
             }
+        }
+    }
+
+    /// <summary>
+    /// The whole output stage on one core, tile (or group) by tile with a tile's channel blocks
+    /// together, so each row of M is read whole at once (see <see cref="InputByTiles"/>): 8.1 → 7.1 µs
+    /// for the same block, the whole block 32.8 → 31.9 µs.
+    /// </summary>
+    public void OutputByTiles(float* bias, ConvEpilogue epilogue, float* y)
+    {
+        int blocks = plan.G.K / Lanes, units = OutputItems / blocks;
+        for (int unit = 0; unit < units; unit++)
+        {
+            for (int block = 0; block < blocks; block++) Output(block * units + unit, bias, epilogue, y);
         }
     }
 
