@@ -203,17 +203,17 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         }
         var (n, tileRow, tileColumn) = plan.Locate(unit);
         // A last row or column of tiles may reach past the output: only what lies inside is stored.
-        int rows = Math.Min(OutputSide, g.OutH - tileRow * OutputSide);
-        int columns = Math.Min(OutputSide, g.OutW - tileColumn * OutputSide);
-        long planeSize = (long)g.OutH * g.OutW;
-        long offset = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * g.OutW + tileColumn * OutputSide;
+        int rows = Math.Min(OutputSide, plan.OutH - tileRow * OutputSide);
+        int columns = Math.Min(OutputSide, plan.OutW - tileColumn * OutputSide);
+        long planeSize = (long)plan.OutH * plan.OutW;
+        long offset = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * plan.OutW + tileColumn * OutputSide;
         for (int lane = 0; lane < Lanes; lane++, offset += planeSize)
         {
             for (int i = 0; i < rows; i++)
             {
                 // Output row i of channel lane: in block 4i / L, four floats at 4i mod L.
                 float* values = (float*)(outputs + i * OutputSide / Lanes * Lanes + lane) + i * OutputSide % Lanes;
-                long at = offset + (long)i * g.OutW;
+                long at = offset + (long)i * plan.OutW;
                 if (columns == OutputSide)
                 {
                     var row = Vector128.Load(values);
@@ -257,13 +257,13 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         }
         AddBias(rows, OutputSide * Lanes, bias, block);
         var (n, tileRow, tileColumn) = plan.Locate(firstTile);
-        int count = Math.Min(OutputSide, g.OutH - tileRow * OutputSide);
-        long planeSize = (long)g.OutH * g.OutW;
-        long start = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * g.OutW + tileColumn * OutputSide;
+        int count = Math.Min(OutputSide, plan.OutH - tileRow * OutputSide);
+        long planeSize = (long)plan.OutH * plan.OutW;
+        long start = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * plan.OutW + tileColumn * OutputSide;
         for (int i = 0; i < count; i++)
         {
             // Each channel's row goes through the epilogue into y as the transpose makes it.
-            TTranspose.Copy((float*)(rows + i * Lanes), Lanes, new ChannelRows(y, start + (long)i * g.OutW, planeSize, epilogue));
+            TTranspose.Copy((float*)(rows + i * Lanes), Lanes, new ChannelRows(y, start + (long)i * plan.OutW, planeSize, epilogue));
         }
     }
 
