@@ -105,10 +105,24 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
     /// </summary>
     public void InputByTiles()
     {
-        int blocks = plan.G.C / Lanes, tiles = Tiles;
-        for (int tile = 0; tile < tiles; tile++)
+        // Tiles walked image by image, row by row: no divisions per tile to locate it (as Input's item needs).
+        int c = plan.G.C, blocks = c / Lanes, tilesW = plan.TilesW, tilesH = plan.TilesPerImage / tilesW;
+        int rowStride = plan.PaddedW * Lanes;
+        long channelBlock = plan.ChannelBlockFloats, stride = plan.InputStride;
+        float* vt = v;
+        for (int n = 0; n < count; n++)
         {
-            for (int block = 0; block < blocks; block++) Input(block * tiles + tile);
+            for (int tileRow = 0; tileRow < tilesH; tileRow++)
+            {
+                float* origin = images + n * plan.ImageFloats + (long)tileRow * OutputSide * rowStride;
+                for (int tileColumn = 0; tileColumn < tilesW; tileColumn++, origin += OutputSide * Lanes, vt += c)
+                {
+                    for (int block = 0; block < blocks; block++)
+                    {
+                        WinogradTransforms<TV, TOps>.Input(origin + block * channelBlock, rowStride, vt + block * Lanes, stride);
+                    }
+                }
+            }
         }
     }
 
@@ -187,7 +201,8 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         int unit = item % units, block = item / units;
         if (Groups)
         {
-            OutputGroup(unit * GroupTiles, block, bias, epilogue, y);
+            var (image, row, column) = plan.Locate(unit * GroupTiles);
+            OutputGroup(unit * GroupTiles, image, row, column, block, bias, epilogue, y);
             return;
         }
         var outputs = stackalloc TV[OutputSide * OutputSide];
@@ -234,9 +249,25 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
     public void OutputByTiles(float* bias, ConvEpilogue epilogue, float* y)
     {
         int blocks = plan.G.K / Lanes, units = OutputItems / blocks;
-        for (int unit = 0; unit < units; unit++)
+        if (!Groups)
         {
-            for (int block = 0; block < blocks; block++) Output(block * units + unit, bias, epilogue, y);
+            for (int unit = 0; unit < units; unit++)
+            {
+                for (int block = 0; block < blocks; block++) Output(block * units + unit, bias, epilogue, y);
+            }
+            return;
+        }
+        // Groups walked image by image, row by row, as InputByTiles walks the tiles.
+        int tilesW = plan.TilesW, tilesH = plan.TilesPerImage / tilesW, tile = 0;
+        for (int n = 0; n < count; n++)
+        {
+            for (int tileRow = 0; tileRow < tilesH; tileRow++)
+            {
+                for (int tileColumn = 0; tileColumn < tilesW; tileColumn += GroupTiles, tile += GroupTiles)
+                {
+                    for (int block = 0; block < blocks; block++) OutputGroup(tile, n, tileRow, tileColumn, block, bias, epilogue, y);
+                }
+            }
         }
     }
 
@@ -244,9 +275,10 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
     /// <see cref="GroupTiles"/> side-by-side tiles (rows of whole vectors, see <see cref="Groups"/>):
     /// the output transforms lay each output row of the group out as L channel vectors in pixel
     /// order, so one transpose per row turns them into the L channels' rows of L pixels, stored whole
-    /// (a transpose per tile and a 4×4 shuffle of 128-bit quarters per channel before).
+    /// (a transpose per tile and a 4×4 shuffle of 128-bit quarters per channel before). The first
+    /// tile lies in image <paramref name="n"/> of the block at <paramref name="tileRow"/>, <paramref name="tileColumn"/>.
     /// </summary>
-    private void OutputGroup(int firstTile, int block, float* bias, ConvEpilogue epilogue, float* y)
+    private void OutputGroup(int firstTile, int n, int tileRow, int tileColumn, int block, float* bias, ConvEpilogue epilogue, float* y)
     {
         var g = plan.G;
         // rows[L·i + 4·t + j]: output row i, column j of tile t.
@@ -256,7 +288,6 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
             WinogradTransforms<TV, TOps>.Output(m + (long)(firstTile + t) * g.K + block * Lanes, plan.ProductStride, rows + t * OutputSide, Lanes);
         }
         AddBias(rows, OutputSide * Lanes, bias, block);
-        var (n, tileRow, tileColumn) = plan.Locate(firstTile);
         int count = Math.Min(OutputSide, plan.OutH - tileRow * OutputSide);
         long planeSize = (long)plan.OutH * plan.OutW;
         long start = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * plan.OutW + tileColumn * OutputSide;
