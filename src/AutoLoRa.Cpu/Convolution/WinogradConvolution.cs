@@ -180,10 +180,10 @@ internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
             {
                 var block = BlockAt(Plan, b, Images + worker * Plan.ImagesFloats, V + worker * Plan.InputFloats, M + worker * Plan.ProductFloats);
                 for (int i = 0; i < block.InterleaveItems; i++) block.Interleave(i, X);
-                for (int i = 0; i < block.InputItems; i++) block.Input(i);
+                block.InputByTiles();
                 block.ClearPadding();
                 for (int xi = 0; xi < Products; xi++) block.Multiply(xi, U);
-                for (int i = 0; i < block.OutputItems; i++) block.Output(i, Bias, Epilogue, Y);
+                block.OutputByTiles(Bias, Epilogue, Y);
             }
         }
     }

@@ -36,6 +36,11 @@ internal readonly struct WinogradPlan
         long perImage = ImageFloats + extraPerImage + (long)TilesPerImage * WinogradTransforms.Products * (g.C + g.K);
         ImagesPerBlock = (int)Math.Clamp(blockBudgetFloats / perImage, 1, g.N);
         Capacity = RoundRows(ImagesPerBlock * TilesPerImage);
+        OutH = g.OutH;
+        OutW = g.OutW;
+        InputStride = (long)Capacity * g.C + LineFloats;
+        ProductStride = (long)Capacity * g.K + LineFloats;
+        FilterStride = (long)g.C * g.K + LineFloats;
     }
 
     /// <summary>
@@ -69,6 +74,16 @@ internal readonly struct WinogradPlan
 
     public int TilesW { get; }
 
+    // The output's sides and the strides below are stored, not derived where used: the output stage
+    // reads them per tile, and G's OutH/OutW divide by the stride (two idiv per call), G's copy and the
+    // derived strides kept the JIT from inlining the getters (a call per tile).
+
+    /// <summary>The output's height (G.OutH).</summary>
+    public int OutH { get; }
+
+    /// <summary>The output's width (G.OutW).</summary>
+    public int OutW { get; }
+
     public int TilesPerImage { get; }
 
     public int ImagesPerBlock { get; }
@@ -90,13 +105,13 @@ internal readonly struct WinogradPlan
     private const int LineFloats = 16;
 
     /// <summary>Floats from V[ξ] to V[ξ + 1].</summary>
-    public long InputStride => (long)Capacity * G.C + LineFloats;
+    public long InputStride { get; }
 
     /// <summary>Floats from M[ξ] to M[ξ + 1].</summary>
-    public long ProductStride => (long)Capacity * G.K + LineFloats;
+    public long ProductStride { get; }
 
     /// <summary>Floats from U[ξ] to U[ξ + 1].</summary>
-    public long FilterStride => (long)G.C * G.K + LineFloats;
+    public long FilterStride { get; }
 
     public long InputFloats => WinogradTransforms.Products * InputStride;
 

@@ -133,20 +133,60 @@ internal static unsafe class WinogradTransforms<TV, TOps>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Output(float* m, long stride, TV* y, int rowStep)
     {
-        var columns = stackalloc TV[OutputSide * TileSide];
-        for (int j = 0; j < TileSide; j++)
+        // Output rows 0–1, then 2–3 (as the input transform's halves): a half's 12 intermediate
+        // vectors stay in registers, where all 24 went through the stack, for the price of loading
+        // M's rows 1–4 twice (from L1).
+        OutputHalf<UpperOutputs>(m, stride, y, rowStep);
+        OutputHalf<LowerOutputs>(m, stride, y + 2 * rowStep, rowStep);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutputHalf<TRows>(float* m, long stride, TV* y, int rowStep) where TRows : struct, IOutputRows
+    {
+        long step = TileSide * stride;
+        TRows.Column(m, step, out var a0, out var b0);
+        TRows.Column(m + stride, step, out var a1, out var b1);
+        TRows.Column(m + 2 * stride, step, out var a2, out var b2);
+        TRows.Column(m + 3 * stride, step, out var a3, out var b3);
+        TRows.Column(m + 4 * stride, step, out var a4, out var b4);
+        TRows.Column(m + 5 * stride, step, out var a5, out var b5);
+        OutputRows(a0, a1, a2, a3, a4, a5, y, 1);
+        OutputRows(b0, b1, b2, b3, b4, b5, y + rowStep, 1);
+    }
+
+    /// <summary>Two of the four rows of Aᵀ M, from one column of M (rows <c>step</c> floats apart).</summary>
+    private interface IOutputRows
+    {
+        static abstract void Column(float* column, long step, out TV z0, out TV z1);
+    }
+
+    /// <summary>Rows 0–1 of Aᵀ M (m5 does not enter them).</summary>
+    private struct UpperOutputs : IOutputRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Column(float* column, long step, out TV z0, out TV z1)
         {
-            float* column = m + j * stride;
-            long step = TileSide * stride;
-            OutputRows(
-                TOps.Load(column), TOps.Load(column + step), TOps.Load(column + 2 * step),
-                TOps.Load(column + 3 * step), TOps.Load(column + 4 * step), TOps.Load(column + 5 * step),
-                columns + j, TileSide);
+            var m1 = TOps.Load(column + step);
+            var m2 = TOps.Load(column + 2 * step);
+            var m3 = TOps.Load(column + 3 * step);
+            var m4 = TOps.Load(column + 4 * step);
+            z0 = TOps.Add(TOps.Add(TOps.Load(column), TOps.Add(m1, m2)), TOps.Add(m3, m4));
+            z1 = TOps.MultiplyAdd(TOps.Broadcast(2f), TOps.Subtract(m3, m4), TOps.Subtract(m1, m2));
         }
-        for (int i = 0; i < OutputSide; i++)
+    }
+
+    /// <summary>Rows 2–3 of Aᵀ M (m0 does not enter them).</summary>
+    private struct LowerOutputs : IOutputRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Column(float* column, long step, out TV z2, out TV z3)
         {
-            TV* row = columns + i * TileSide;
-            OutputRows(row[0], row[1], row[2], row[3], row[4], row[5], y + i * rowStep, 1);
+            var m1 = TOps.Load(column + step);
+            var m2 = TOps.Load(column + 2 * step);
+            var m3 = TOps.Load(column + 3 * step);
+            var m4 = TOps.Load(column + 4 * step);
+            z2 = TOps.MultiplyAdd(TOps.Broadcast(4f), TOps.Add(m3, m4), TOps.Add(m1, m2));
+            z3 = TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), TOps.Subtract(m3, m4), TOps.Subtract(m1, m2)), TOps.Load(column + 5 * step));
         }
     }
 
