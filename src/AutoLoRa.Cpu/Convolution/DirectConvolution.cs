@@ -29,14 +29,14 @@ internal static unsafe class DirectConvolution
     }
 
     /// <summary>
-    /// Output channels per forward tile: 8 (19 live registers) where AVX-512's 32 registers hold
-    /// them, for its 256-bit kernel too; 6 on AVX2's 16, where 8 spilled three accumulators to the
+    /// Output channels per tile, forward and filter gradient: 8 (19 live registers) where AVX-512's
+    /// 32 registers hold them, for its 256-bit kernel too; 6 on AVX2's 16, where 8 spilled three accumulators to the
     /// stack every step (JIT disassembly), and 6 measured about twice as fast on Zen 3 (one worker,
     /// thread CPU time, best of 10, alternating builds: r18w16-b64's layer2 34–49 → 73, layer2.0a
     /// 26–31 → 56, layer3.0a 31–39 → 69 GFLOP/s, even with 16 and 32 channels padded to 18 and 36,
     /// as they were before <see cref="ChannelBlocks"/>).
     /// </summary>
-    private static int ForwardChannels => Avx512F.IsSupported ? EightRows.Rows : SixRows.Rows;
+    private static int TileChannels => Avx512F.IsSupported ? EightRows.Rows : SixRows.Rows;
 
     /// <summary>
     /// How the forward splits K output channels into tile-high blocks: <see cref="Full"/> blocks of
@@ -93,14 +93,14 @@ internal static unsafe class DirectConvolution
 
     /// <summary>
     /// y = conv(x, w) (+ bias), then <paramref name="epilogue"/>, for the whole batch, in parallel
-    /// over (image, block of <see cref="ForwardChannels"/> channels); with <paramref name="rowPairs"/> by
+    /// over (image, block of <see cref="TileChannels"/> channels); with <paramref name="rowPairs"/> by
     /// <see cref="DirectRowPairKernel{TV, TOps}"/> (see <see cref="AppliesToRowPairs"/>).
     /// </summary>
     public static void Forward(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch, bool rowPairs = false)
     {
         var layout = new PaddedLayout(g);
         int steps = g.C * g.R * g.S;
-        var blocks = new ChannelBlocks(g.K, ForwardChannels);
+        var blocks = new ChannelBlocks(g.K, TileChannels);
         float* padded = scratch.PaddedImages(layout.ImageSize * g.N);
         float* filters = scratch.PackedFilter((long)blocks.Channels * steps);
         int* offsets = scratch.TapOffsets(steps);
@@ -190,8 +190,7 @@ internal static unsafe class DirectConvolution
             long dyImage = (long)G.K * planes;
             float* partial = Partials + worker * (long)G.K * Taps;
             float* sums = stackalloc float[2 * DirectConvKernel.Channels];
-            // Output channels per tile: eight where the vector registers number 32, six on AVX2 alone (see the kernel).
-            int height = Vector512Ops.IsSupported ? EightRows.Rows : SixRows.Rows;
+            int height = TileChannels;
             int chunks = (G.N + ChunkImages - 1) / ChunkImages;
             // Chunks are dealt out by index, not taken first-come: each partial then sums the same
             // images in the same order on every run, so training is bit-for-bit reproducible.
