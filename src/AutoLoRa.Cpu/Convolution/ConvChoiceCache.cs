@@ -12,7 +12,8 @@ internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, Conv
 /// same machine starts without measuring. The file names the CPU it was measured on
 /// (<see cref="CpuIdentity.Key"/>) on its second line; a file from another CPU, or one that does not
 /// parse, is ignored with a one-line warning and replaced at the next store. Stores write a
-/// temporary file beside it and rename it over the old one, so a reader never sees half a file.
+/// temporary file beside it and rename it over the old one, so a reader never sees half a file,
+/// and take turns across processes by a lock file beside it (<see cref="LockFile"/>).
 /// Every measured choice is saved, a busy machine's too: once a shape is in the file, every later
 /// process on this CPU runs the same algorithm, so its runs repeat bit for bit (a resumed run equals
 /// the uninterrupted one). A store first takes in what other processes saved meanwhile, keeping
@@ -100,6 +101,7 @@ internal sealed class ConvChoiceCache
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                using var exclusive = LockFile();
                 // The file keeps what was saved first; this process keeps what it already ran (a shape's
                 // algorithm never changes within a process, so a finite-difference check or a resumed
                 // step does not mix two roundings) and takes the others' choices for shapes it has not
@@ -123,6 +125,33 @@ internal sealed class ConvChoiceCache
             }
         }
     }
+
+    /// <summary>
+    /// Holds the lock file beside the cache (opened without sharing: an flock on Unix, released when
+    /// the handle closes or the process dies) for one read-merge-write, so two processes storing at
+    /// once take turns: without it both could read the file before either wrote it, and each would
+    /// run its own winner for a shape they both measured. Waits at most <see cref="LockPatience"/>,
+    /// then gives up with an <see cref="IOException"/> (the caller warns and keeps its choices in memory).
+    /// </summary>
+    private FileStream LockFile()
+    {
+        string lockPath = _path + ".lock";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < LockPatience)
+            {
+                Thread.Sleep(5);
+            }
+        }
+    }
+
+    /// <summary>How long a store waits for another process's store (each takes milliseconds).</summary>
+    private static readonly TimeSpan LockPatience = TimeSpan.FromSeconds(10);
 
     private string Serialize(Dictionary<ConvChoiceKey, ConvAlgorithm> choices)
     {

@@ -166,6 +166,25 @@ public sealed class ConvAutotuneTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_waits_while_another_process_holds_the_lock_then_takes_its_choice()
+    {
+        string path = Path.Combine(_folder, "choices.txt");
+        var key = new ConvChoiceKey(ConvPass.Forward, true, new ConvGeometry(8, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1));
+        var waiting = new ConvChoiceCache(path, "cpu-a", TextWriter.Null);
+        Directory.CreateDirectory(_folder);
+        Task<ConvAlgorithm> store;
+        // Another process in the middle of its store: it holds the lock and has not yet written.
+        using (new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            store = Task.Run(() => waiting.Store(key, ConvAlgorithm.Gemm));
+            Assert.NotSame(store, await Task.WhenAny(store, Task.Delay(300))); // still waiting for the lock
+            // It writes its winner for the same shape, then releases the lock.
+            File.WriteAllText(path, "autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 8 16 8 8 16 3 3 1 1 1 1 direct\n");
+        }
+        Assert.Equal(ConvAlgorithm.Direct, await store.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public void Measured_choices_survive_a_round_trip_through_the_file()
     {
         string path = Path.Combine(_folder, "choices.txt");
