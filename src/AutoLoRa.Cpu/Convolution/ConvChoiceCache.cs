@@ -39,7 +39,8 @@ internal sealed class ConvChoiceCache
     // 10–100 % faster there (enough to change winners). An older file's choices were measured without
     // them and would keep the new candidates from ever being timed, so it is measured again. Version 6:
     // gemm-padded packs runs of 4 and 8 floats a run at a time down the block (on Zen 3 it went from
-    // behind direct-row-pairs to ahead of it on r18w16-b64's layer4.0a).
+    // behind direct-row-pairs to ahead of it on r18w16-b64's layer4.0a), and sub-pixel copies whole
+    // 16-float runs by two vectors.
     private const string Magic = "autolora conv-algorithms 6";
 
     private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));
