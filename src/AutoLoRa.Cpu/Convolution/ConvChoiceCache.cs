@@ -26,7 +26,7 @@ internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, Conv
 /// <remarks>
 /// Format, one choice per line after the header:
 /// <code>
-/// autolora conv-algorithms 5
+/// autolora conv-algorithms 6
 /// cpu &lt;key&gt;
 /// &lt;pass&gt; &lt;winograd|exact&gt; N C H W K R S strideH strideW padH padW &lt;algorithm&gt;
 /// </code>
@@ -38,8 +38,11 @@ internal sealed class ConvChoiceCache
     // forward); version 5: on AVX2 machines, Winograd's schedules (8-lane vectors), direct-few-channels
     // and direct-row-pairs (4-pixel rows), and blocked and direct filter gradients and GEMM packing
     // 10–100 % faster there (enough to change winners). An older file's choices were measured without
-    // them and would keep the new candidates from ever being timed, so it is measured again.
-    private const string Magic = "autolora conv-algorithms 5";
+    // them and would keep the new candidates from ever being timed, so it is measured again. Version 6:
+    // gemm-padded packs runs of 4 and 8 floats a run at a time down the block (on Zen 3 it went from
+    // behind direct-row-pairs to ahead of it on r18w16-b64's layer4.0a), and sub-pixel copies whole
+    // 16-float runs by two vectors.
+    private const string Magic = "autolora conv-algorithms 6";
 
     private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));
 

@@ -32,12 +32,30 @@ internal readonly unsafe struct PaddedPanels(PaddedLayout layout, float* padded,
                 column += length;
                 j += length;
             }
-            float* d = dst;
-            for (int p = p0; p < p0 + kc; p++, d += nr)
+            // Segment by segment, each down every row of the block: the run's length is tested once per
+            // segment, not per row, and a 4×4 output plane (four 4-float runs per 16-wide panel) packs by
+            // one 128-bit copy per run and row, where a row at a time went through the length tests for each run.
+            int* taps = _tapOffsets + p0;
+            foreach (var (column, length, origin) in segments[..count])
             {
-                float* tap = _padded + _tapOffsets[p];
-                foreach (var (column, length, origin) in segments[..count]) Copy(tap + origin, d + column, length);
-                if (width < nr) new Span<float>(d + width, nr - width).Clear();
+                float* src = _padded + origin;
+                float* d = dst + column;
+                switch (length)
+                {
+                    case 4:
+                        for (int p = 0; p < kc; p++, d += nr) Vector128.Store(Vector128.Load(src + taps[p]), d);
+                        break;
+                    case 8:
+                        for (int p = 0; p < kc; p++, d += nr) Vector256.Store(Vector256.Load(src + taps[p]), d);
+                        break;
+                    default:
+                        for (int p = 0; p < kc; p++, d += nr) Copy(src + taps[p], d, length);
+                        break;
+                }
+            }
+            if (width < nr)
+            {
+                for (int p = 0; p < kc; p++) new Span<float>(dst + (long)p * nr + width, nr - width).Clear();
             }
         }
     }

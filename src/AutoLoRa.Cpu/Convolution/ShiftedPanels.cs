@@ -56,10 +56,26 @@ internal readonly unsafe struct ShiftedPanels(float* dy, int channels, int heigh
     /// from <paramref name="lastColumn"/>. Its own method so the loop keeps its pointers in registers:
     /// inlined into <see cref="Pack"/> the JIT spilled the destination on every 8-float copy, and Pack
     /// took 472 samples against 426 for the layer's 6-row micro-kernel (layer2.0a, perf on Zen 3).
+    /// <para>
+    /// A whole 16-float run (the AVX2 panel's width, within a plane of at least 16 positions) is two
+    /// vector copies per row with no length loops: with C = 16 rows of A (r18w16-b64's layer2.0a) each
+    /// packed row is multiplied by only 32 FMAs, and the general loop's tests were a large part of the
+    /// packing (perf on Zen 3: packing 45 % of the sub-pixel GEMMs' samples before, 28–31 % after).
+    /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CopyRows(float* src, int ld, float* dst, int nr, int rows, int readable, int length, int lastColumn, int width)
     {
+        if (readable == 16 && length == 16 && Vector256.IsHardwareAccelerated)
+        {
+            for (int r = 0; r < rows; r++, src += ld, dst += nr)
+            {
+                Vector256.Store(Vector256.Load(src), dst);
+                Vector256.Store(Vector256.Load(src + 8), dst + 8);
+                for (int i = lastColumn; i < 16; i += width) dst[i] = 0f;
+            }
+            return;
+        }
         for (int r = 0; r < rows; r++, src += ld, dst += nr)
         {
             Packing.CopyRun(src, dst, readable);

@@ -73,6 +73,11 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(1, 3, 8, 8, 16, 2, 1)]
     [InlineData(5, 9, 8, 8, 24, 2, 1)]
     [InlineData(2, 4, 9, 32, 8, 2, 1)]
+    // gemm-padded packing runs of 4 and 8 floats (strided 3×3 forward, small planes): 4×4 outputs of an odd batch with
+    // 14 filters (a short last row panel), 8×8 outputs from an odd height, 3×3 outputs (runs of 3, panels spanning images).
+    [InlineData(3, 6, 7, 7, 14, 2, 3)]
+    [InlineData(3, 5, 15, 16, 9, 2, 3)]
+    [InlineData(3, 4, 6, 5, 7, 2, 3)]
     // The blocked filter gradient: batch 1 with 3 output channels, channels off its 16- and 8-channel blocks.
     [InlineData(1, 20, 6, 7, 3, 1, 3)]
     [InlineData(1, 3, 9, 9, 3, 2, 3)]
@@ -206,14 +211,15 @@ public sealed class ConvAutotuneTests : IDisposable
 
     [Theory]
     [InlineData("garbage\0\u0001 not a cache")]
-    [InlineData("autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
-    [InlineData("autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
-    [InlineData("autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
+    [InlineData("autolora conv-algorithms 6\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
+    [InlineData("autolora conv-algorithms 6\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
+    [InlineData("autolora conv-algorithms 6\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
     [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nfilter winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 2: chosen before the blocked candidate
     [InlineData("autolora conv-algorithms 3\ncpu cpu-a\ndata winograd 2 3 32 32 16 3 3 1 1 1 1 gemm-col2im\n")] // version 3: chosen before direct-few-channels
     [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 4: chosen on AVX2 before Winograd ran there
     [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 2 128 4 4 128 3 3 1 1 1 1 gemm\n")] // version 4: chosen before AVX2's direct-row-pairs
     [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nfilter winograd 64 16 32 32 32 1 1 2 2 0 0 gemm\n")] // version 4: chosen before the AVX2 filter-gradient copies
+    [InlineData("autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 64 64 8 8 128 3 3 2 2 1 1 direct-row-pairs\n")] // version 5: chosen before gemm-padded's faster packing
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");

@@ -19,6 +19,7 @@ public sealed unsafe class ShiftedPanelsTests
     [InlineData(2, 4, 3, 3, 2, 0, 8, 0, 18, 16)] // S₀₁ then S₁₁ on a 3×3 plane: a panel spans both images
     [InlineData(1, 2, 1, 9, 0, 0, 8, 0, 9, 6)] // one row: S₁₀ and S₁₁ all zero
     [InlineData(4, 2, 16, 16, 0, 2, 6, 250, 300, 16)] // 16-pixel rows, panels across planes
+    [InlineData(2, 3, 16, 16, 0, 0, 12, 0, 512, 16)] // whole 16-float runs (the AVX2 panel's copy by two vectors), all four blocks, each plane's last row cut short
     public void Packs_the_shifted_blocks_of_dy(int images, int channels, int height, int width, int firstBlock, int p0, int kc, int j0, int cols, int nr)
     {
         int planes = height * width, n = images * planes;
