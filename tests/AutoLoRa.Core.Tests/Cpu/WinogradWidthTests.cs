@@ -36,6 +36,8 @@ public sealed unsafe class WinogradWidthTests
         [2, 16, 14, 32, 48, 1], // 14×32: output groups (8 and 16 wide) with a last two-row tile row
         [1, 16, 19, 34, 16, 0], // 17×32 unpadded: groups with a last one-row tile row, 34-wide input rows (a transpose tail)
         [1, 32, 11, 24, 16, 1], // 24-wide rows: 8-lane groups, single 16-lane tiles
+        [1, 32, 20, 20, 32, 1], // 25 tiles: the multiply's last tile alone in a four-row register tile (after 4 × 6 and 3 × 8)
+        [1, 16, 18, 22, 16, 0], // 20 tiles: a last four (after 16; 3 × 6 and 2 tiles in the four-row one at 8 lanes)
     ];
 
     private const string Avx512 = "16", Avx2 = "8", Emulated512 = "16-emulated";
