@@ -176,7 +176,11 @@ public sealed class ConvAutotuneTests : IDisposable
         string path = Path.Combine(_folder, "choices.txt");
         var key = new ConvChoiceKey(ConvPass.Forward, true, new ConvGeometry(8, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1));
         var waiting = new ConvChoiceCache(path, "cpu-a", TextWriter.Null);
-        Directory.CreateDirectory(_folder);
+        // What the other process will save: direct for this shape, in this version's format (a file
+        // a store wrote for the data gradient of the shape, its pass renamed).
+        new ConvChoiceCache(path, "cpu-a", TextWriter.Null).Store(key with { Pass = ConvPass.DataGradient }, ConvAlgorithm.Direct);
+        string theirs = File.ReadAllText(path).Replace("data winograd", "forward winograd", StringComparison.Ordinal);
+        File.Delete(path);
         Task<ConvAlgorithm> store;
         // Another process in the middle of its store: it holds the lock and has not yet written.
         using (new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
@@ -184,7 +188,7 @@ public sealed class ConvAutotuneTests : IDisposable
             store = Task.Run(() => waiting.Store(key, ConvAlgorithm.Gemm));
             Assert.NotSame(store, await Task.WhenAny(store, Task.Delay(300))); // still waiting for the lock
             // It writes its winner for the same shape, then releases the lock.
-            File.WriteAllText(path, "autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 8 16 8 8 16 3 3 1 1 1 1 direct\n");
+            File.WriteAllText(path, theirs);
         }
         Assert.Equal(ConvAlgorithm.Direct, await store.WaitAsync(TimeSpan.FromSeconds(5)));
     }
