@@ -36,6 +36,8 @@ public sealed unsafe class WinogradWidthTests
         [2, 16, 14, 32, 48, 1], // 14×32: output groups (8 and 16 wide) with a last two-row tile row
         [1, 16, 19, 34, 16, 0], // 17×32 unpadded: groups with a last one-row tile row, 34-wide input rows (a transpose tail)
         [1, 32, 11, 24, 16, 1], // 24-wide rows: 8-lane groups, single 16-lane tiles
+        [3, 32, 4, 4, 48, 1], // 4×4 planes (layer4 of r18w16-b64): 8-lane transposes of two rows, each channel's tile stored whole
+        [2, 16, 6, 4, 16, 1], // 6×4: 4-wide output with a last two-row tile row (stored row by row)
     ];
 
     private const string Avx512 = "16", Avx2 = "8", Emulated512 = "16-emulated";
