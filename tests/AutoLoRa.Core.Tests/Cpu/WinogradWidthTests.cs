@@ -8,7 +8,7 @@ using AutoLoRa.Verify.References;
 using Winograd16 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
 using Winograd8 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.SixRows, AutoLoRa.Cpu.Convolution.Transpose8>;
 using Gradient16 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
-using Gradient8 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.FourRows, AutoLoRa.Cpu.Convolution.Transpose8>;
+using Gradient8 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.SixRows, AutoLoRa.Cpu.Convolution.Transpose8>;
 
 namespace AutoLoRa.Core.Tests.Cpu;
 
