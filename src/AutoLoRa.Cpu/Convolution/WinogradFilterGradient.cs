@@ -78,7 +78,7 @@ internal static unsafe class WinogradFilterGradient<TV, TOps, THeight, TTranspos
             CpuParallel.For(tiles * (g.K / Lanes), new OutputGradients { Plan = plan, Gradients = gradients, Images = gradientImages, Dm = dm, Tiles = tiles });
             CpuParallel.For(Products, new Multiplies { Plan = plan, V = v, Dm = dm, Du = du, Tiles = tiles, Accumulate = b > 0 });
         }
-        CpuParallel.For(g.C * (g.K / Lanes), new FilterTaps { Plan = plan, Du = du, Dw = dw });
+        CpuParallel.For(g.C / Lanes * (g.K / Lanes), new FilterTaps { Plan = plan, Du = du, Dw = dw });
     }
 
     private struct Interleave : IParallelWork
@@ -162,7 +162,11 @@ internal static unsafe class WinogradFilterGradient<TV, TOps, THeight, TTranspos
         }
     }
 
-    /// <summary>dW[k][c] = Gᵀ dU[·][c][k] G for input channel item / (K/L) and L output channels.</summary>
+    /// <summary>
+    /// dW[k][c] = Gᵀ dU[·][c][k] G for L input channels (block item / (K/L)) × L output channels:
+    /// each output channel's 9L taps of the L input channels lie together in dW, so L×L transposes of
+    /// the 9L tap vectors store them as whole vectors, where each tap was a scalar store.
+    /// </summary>
     private struct FilterTaps : IParallelWork
     {
         public WinogradPlan Plan;
@@ -172,14 +176,18 @@ internal static unsafe class WinogradFilterGradient<TV, TOps, THeight, TTranspos
         {
             var g = Plan.G;
             int blocks = g.K / Lanes;
-            int c = item / blocks, k0 = item % blocks * Lanes;
-            var taps = stackalloc TV[9];
-            WinogradAdjoints<TV, TOps>.FilterGradient(Du + (long)c * g.K + k0, Plan.FilterStride, taps);
-            float* values = (float*)taps;
-            for (int lane = 0; lane < Lanes; lane++)
+            int c0 = item / blocks * Lanes, k0 = item % blocks * Lanes;
+            // taps[9i + t]: tap t of input channel c0 + i, a vector over the output channels.
+            var taps = stackalloc TV[9 * Lanes];
+            for (int i = 0; i < Lanes; i++)
             {
-                float* target = Dw + ((long)(k0 + lane) * g.C + c) * 9;
-                for (int t = 0; t < 9; t++) target[t] = values[t * Lanes + lane];
+                WinogradAdjoints<TV, TOps>.FilterGradient(Du + (long)(c0 + i) * g.K + k0, Plan.FilterStride, taps + 9 * i);
+            }
+            // Output channel k0 + l's taps of channels c0.. are dw[((k0 + l)·C + c0)·9 + 9i + t]: rows of the transposes.
+            float* target = Dw + ((long)k0 * g.C + c0) * 9;
+            for (int q = 0; q < 9; q++)
+            {
+                TTranspose.Copy((float*)(taps + q * Lanes), Lanes, new StridedRows<TV, TOps>(target + q * Lanes, (long)g.C * 9));
             }
         }
     }
