@@ -60,12 +60,11 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         ClearBorder(destination);
         int plane = g.H * g.W;
         float* source = x + ((long)(first + local) * g.C + block * Lanes) * plane;
-        int p = 0;
+        int p = g.W % Lanes == 0 ? 0 : InterleavePixels(source, destination, plane);
         for (; p + Lanes <= plane; p += Lanes)
         {
             // Rows of whole vectors (L, 2L, … wide) take the L pixels from one row: one offset, consecutive stores.
-            if (g.W % Lanes == 0) TTranspose.Copy(source + p, plane, new StridedRows<TV, TOps>(destination + plan.PaddedOffset(p), Lanes));
-            else TTranspose.Copy(source + p, plane, new PaddedPixels(plan, destination, p));
+            TTranspose.Copy(source + p, plane, new StridedRows<TV, TOps>(destination + plan.PaddedOffset(p), Lanes));
         }
         for (; p < plane; p++)
         {
@@ -74,11 +73,39 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         }
     }
 
-    /// <summary>Row i of a transposed block is pixel first + i's channel vector: stored where that pixel lands in the padded block.</summary>
-    private readonly struct PaddedPixels(WinogradPlan plan, float* block, int first) : IRowSink<TV>
+    /// <summary>
+    /// The whole vectors of pixels of a plane whose rows are not (W mod L ≠ 0: e.g. 4×4 planes, two
+    /// rows per 8-pixel transpose): each L pixels' places in the padded block listed before their
+    /// transpose by walking the rows, where <see cref="WinogradPlan.PaddedOffset"/> divided per pixel
+    /// (2.4 % of layer4 of r18w16-b64 on Zen 3). Returns the pixels done.
+    /// </summary>
+    private int InterleavePixels(float* source, float* destination, int plane)
+    {
+        int width = plan.G.W, column = 0, p = 0;
+        long at = plan.PaddedOffset(0), skip = (long)(plan.PaddedW - width) * Lanes;
+        long* offsets = stackalloc long[Lanes];
+        for (; p + Lanes <= plane; p += Lanes)
+        {
+            for (int i = 0; i < Lanes; i++)
+            {
+                offsets[i] = at;
+                at += Lanes;
+                if (++column == width)
+                {
+                    column = 0;
+                    at += skip;
+                }
+            }
+            TTranspose.Copy(source + p, plane, new ListedPixels(destination, offsets));
+        }
+        return p;
+    }
+
+    /// <summary>Row i of a transposed block is a pixel's channel vector: stored at offsets[i] in the padded block.</summary>
+    private readonly struct ListedPixels(float* block, long* offsets) : IRowSink<TV>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Row(int index, TV values) => TOps.Store(values, block + plan.PaddedOffset(first + index));
+        public void Row(int index, TV values) => TOps.Store(values, block + offsets[index]);
     }
 
     /// <summary>
@@ -219,20 +246,30 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         var outputs = stackalloc TV[OutputSide * OutputSide];
         WinogradTransforms<TV, TOps>.Output(m + (long)unit * g.K + block * Lanes, plan.ProductStride, outputs, OutputSide);
         AddBias(outputs, OutputSide * OutputSide, bias, block);
-        // Lanes are channels; y wants each channel's pixels together: after transposing each L×L
-        // block of the 16 outputs, vector l of block b holds channel l's outputs 16b/L .. +L, one
-        // output row per four floats.
-        for (int b = 0; b < OutputSide * OutputSide / Lanes; b++)
-        {
-            float* square = (float*)(outputs + b * Lanes);
-            TTranspose.Copy(square, Lanes, new StridedRows<TV, TOps>(square, Lanes));
-        }
         var (n, tileRow, tileColumn) = plan.Locate(unit);
         // A last row or column of tiles may reach past the output: only what lies inside is stored.
         int rows = Math.Min(OutputSide, plan.OutH - tileRow * OutputSide);
         int columns = Math.Min(OutputSide, plan.OutW - tileColumn * OutputSide);
         long planeSize = (long)plan.OutH * plan.OutW;
         long offset = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * plan.OutW + tileColumn * OutputSide;
+        // Lanes are channels; y wants each channel's pixels together: after transposing each L×L
+        // block of the 16 outputs, vector l of block b holds channel l's outputs 16b/L .. +L, one
+        // output row per four floats.
+        if (plan.OutW == OutputSide && rows == OutputSide)
+        {
+            // 4-wide outputs (4×4 planes): a channel's whole tile is 16 consecutive floats of y, so the
+            // transposed vectors go out whole as they are made, where each output row took a 128-bit store.
+            for (int b = 0; b < OutputSide * OutputSide / Lanes; b++)
+            {
+                TTranspose.Copy((float*)(outputs + b * Lanes), Lanes, new ChannelRows(y, offset + b * Lanes, planeSize, epilogue));
+            }
+            return;
+        }
+        for (int b = 0; b < OutputSide * OutputSide / Lanes; b++)
+        {
+            float* square = (float*)(outputs + b * Lanes);
+            TTranspose.Copy(square, Lanes, new StridedRows<TV, TOps>(square, Lanes));
+        }
         for (int lane = 0; lane < Lanes; lane++, offset += planeSize)
         {
             for (int i = 0; i < rows; i++)
@@ -327,19 +364,29 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         for (int p = 0; p < count; p++) values[p] = TOps.Add(values[p], b);
     }
 
-    /// <summary>Zeroes the padding around a channel block (its interior is overwritten; the scratch may hold another layer's data).</summary>
+    /// <summary>
+    /// Zeroes the padding around a channel block (its interior is overwritten; the scratch may hold
+    /// another layer's data), one vector store per padding pixel. Span.Clear per run of padding (a
+    /// memset call each: ten of 8–48 floats for the 6×6 block of a 4×4 plane) took 16 % of layer4 of
+    /// r18w16-b64 (64×128×4×4) on Zen 3, more than the interleave itself.
+    /// </summary>
     private void ClearBorder(float* block)
     {
         var g = plan.G;
-        int row = plan.PaddedW * Lanes;
-        new Span<float>(block, g.PadH * row).Clear();
-        new Span<float>(block + (long)(g.PadH + g.H) * row, (plan.PaddedH - g.PadH - g.H) * row).Clear();
-        int right = (plan.PaddedW - g.PadW - g.W) * Lanes;
+        var zero = TOps.Broadcast(0f);
+        int row = plan.PaddedW * Lanes, right = plan.PaddedW - g.PadW - g.W;
+        ZeroPixels(block, g.PadH * plan.PaddedW, zero);
+        ZeroPixels(block + (long)(g.PadH + g.H) * row, (plan.PaddedH - g.PadH - g.H) * plan.PaddedW, zero);
         for (int h = g.PadH; h < g.PadH + g.H; h++)
         {
             float* line = block + (long)h * row;
-            new Span<float>(line, g.PadW * Lanes).Clear();
-            new Span<float>(line + (g.PadW + g.W) * Lanes, right).Clear();
+            ZeroPixels(line, g.PadW, zero);
+            ZeroPixels(line + (g.PadW + g.W) * Lanes, right, zero);
         }
+    }
+
+    private static void ZeroPixels(float* at, int pixels, TV zero)
+    {
+        for (int p = 0; p < pixels; p++) TOps.Store(zero, at + p * Lanes);
     }
 }

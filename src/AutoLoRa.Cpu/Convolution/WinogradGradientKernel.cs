@@ -5,8 +5,8 @@ namespace AutoLoRa.Cpu.Convolution;
 /// <summary>
 /// The multiply stage of <see cref="WinogradFilterGradient"/> for one product ξ:
 /// dU[c, k] (+)= Σ_t V[t, c] · dM[t, k] — a sum over tiles, <see cref="InputChannels"/> input channels ×
-/// <see cref="OutputChannels"/> output channels per call in one register tile (8 × 32 on AVX-512, 4 × 16
-/// on AVX2: input channels come in multiples of 8, so a 6-row tile would not divide them), or 8 × one
+/// <see cref="OutputChannels"/> output channels per call in one register tile (8 × 32 on AVX-512, 6 × 16
+/// on AVX2, 4 × 16 where 6 rows would not divide the input channels left), or 8 × one
 /// vector for a last vector of output channels. The input channels of a tile are adjacent in V, so
 /// each step broadcasts from one short run.
 /// </summary>

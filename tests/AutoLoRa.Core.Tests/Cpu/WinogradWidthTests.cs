@@ -8,7 +8,7 @@ using AutoLoRa.Verify.References;
 using Winograd16 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
 using Winograd8 = AutoLoRa.Cpu.Convolution.WinogradConvolution<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.SixRows, AutoLoRa.Cpu.Convolution.Transpose8>;
 using Gradient16 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector512<float>, AutoLoRa.Cpu.Simd.Vector512Ops, AutoLoRa.Cpu.Simd.EightRows, AutoLoRa.Cpu.Convolution.Transpose16>;
-using Gradient8 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.FourRows, AutoLoRa.Cpu.Convolution.Transpose8>;
+using Gradient8 = AutoLoRa.Cpu.Convolution.WinogradFilterGradient<System.Runtime.Intrinsics.Vector256<float>, AutoLoRa.Cpu.Simd.Vector256Ops, AutoLoRa.Cpu.Simd.SixRows, AutoLoRa.Cpu.Convolution.Transpose8>;
 
 namespace AutoLoRa.Core.Tests.Cpu;
 
@@ -38,6 +38,8 @@ public sealed unsafe class WinogradWidthTests
         [1, 32, 11, 24, 16, 1], // 24-wide rows: 8-lane groups, single 16-lane tiles
         [1, 32, 20, 20, 32, 1], // 25 tiles: the multiply's last tile alone in a four-row register tile (after 4 × 6 and 3 × 8)
         [1, 16, 18, 22, 16, 0], // 20 tiles: a last four (after 16; 3 × 6 and 2 tiles in the four-row one at 8 lanes)
+        [3, 32, 4, 4, 48, 1], // 4×4 planes (layer4 of r18w16-b64): 8-lane transposes of two rows, each channel's tile stored whole
+        [2, 16, 6, 4, 16, 1], // 6×4: 4-wide output with a last two-row tile row (stored row by row)
     ];
 
     private const string Avx512 = "16", Avx2 = "8", Emulated512 = "16-emulated";
