@@ -112,7 +112,9 @@ public sealed partial class CpuBackend
     /// <summary>
     /// The choice without measuring — the thresholds measured on Zen 4: Winograd where its tiles
     /// waste little (for the filter gradient from 32 × 32 channels), each core alone on small
-    /// transformed filters; else direct where rows are whole vectors; else GEMM.
+    /// transformed filters; else direct where rows are whole vectors; else GEMM. A 3×3 stride-2
+    /// data gradient takes the sub-pixel phases: the autotuner chose them over GEMM + Col2Im on every
+    /// such layer of both workloads on Zen 5 and on Zen 3 (bench/results/conv-autotune.md, step-vs-pytorch.md).
     /// </summary>
     internal static ConvAlgorithm FixedChoice(in ConvGeometry g, ConvPass pass, bool winograd)
     {
@@ -121,7 +123,8 @@ public sealed partial class CpuBackend
             case ConvPass.Forward:
                 return FixedForward(g, winograd);
             case ConvPass.DataGradient:
-                return StrideOneData(g) ? FixedForward(TransposedGeometry(g), winograd) : ConvAlgorithm.GemmCol2Im;
+                if (StrideOneData(g)) return FixedForward(TransposedGeometry(g), winograd);
+                return SubPixelDataGradient.Applies(g) ? ConvAlgorithm.SubPixel : ConvAlgorithm.GemmCol2Im;
             default:
                 if (winograd && WinogradConvolution.Applies(g) && WinogradFilterGradient.Pays(g)) return ConvAlgorithm.WinogradShared;
                 return DirectConvolution.AppliesToFilter(g) ? ConvAlgorithm.Direct : ConvAlgorithm.Gemm;
