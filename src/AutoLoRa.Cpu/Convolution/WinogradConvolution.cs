@@ -172,17 +172,11 @@ internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
     /// no faster on Zen 3 (16 channels at 32×32, one core, interleave included: 27.1–29.3 against 27.0–28.0 µs per image,
     /// each stage as fast as unfused): every stage is bound by its instructions, not by L2.
     /// <para>
-    /// Two cores scale as far as the per-image cost allows. Zen 3, layer1 of r18w16-b64 (one image a
-    /// block, 64 blocks), timed per call and per worker, fastest of ~500 calls: one thread 2084–2199 µs
-    /// (32.3–33.0 µs per image streaming the batch: interleave 3.4, input 5.9, multiply 14.9, output 8.8),
-    /// two threads 1098–1146 µs (1.89–1.94×): the second worker starts 1–2 µs into the call, each takes
-    /// 28–36 blocks and both end within 35 µs. Per image 32.5–35.1 µs on two cores, the input transform
-    /// being what grows (5.9 → 6.4–7.9 µs). Blocks of part of an image (the stages per 12 or 24 tiles, V
-    /// and M of a group in L1/L2) were slower on two cores too: 1276 and 1337 against 1131–1146 µs; and
-    /// M[ξ] written over the spent V[ξ − 1] (a block's footprint with x and y 533 → 386 KB of the 512 KB L2)
-    /// timed the same, alternating call by call in one process (p10 1495–2312 against 1589–2324 µs). Calls
-    /// near one core's time come from other processes holding the second core: its worker then joins
-    /// 1.6–2.4 ms late or not at all, and the counter leaves every block to the first.
+    /// Two cores scale with the per-image cost: Zen 3, layer1 of r18w16-b64 (64 one-image blocks),
+    /// fastest of ~500 calls, one thread 2084–2199 µs, two 1098–1146 µs (1.89–1.94×; the second worker
+    /// joins 1–2 µs in, each takes 28–36 blocks). Blocks of part of an image (12 or 24 tiles) were slower
+    /// on two cores (1276, 1337 µs), and M[ξ] written over the spent V[ξ − 1] (533 → 386 KB with x and y,
+    /// under the 512 KB L2) timed the same. Slow calls are other processes holding the second core.
     /// </para>
     /// </summary>
     private struct BlocksAlone : IParallelWork
