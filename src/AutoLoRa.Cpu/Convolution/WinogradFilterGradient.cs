@@ -14,6 +14,8 @@ namespace AutoLoRa.Cpu.Convolution;
 /// (36 GEMMs that sum over tiles), and dW = Gᵀ dU G once at the end. A quarter of the direct
 /// method's multiplications. Blocks of whole images run stage by stage on all cores; the multiply
 /// stage gives each ξ to one core and visits blocks in order, so the sums are the same on every run.
+/// Under <see cref="ConvAlgorithm.WinogradPerCore"/> each core instead runs its fixed share of the
+/// blocks alone into its own dU, and the shares are summed in order.
 /// Channels travel as vectors of 16 on AVX-512 and of 8 on AVX2, as in the forward.
 /// </summary>
 internal static unsafe class WinogradFilterGradient
