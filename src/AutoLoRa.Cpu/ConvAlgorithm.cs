@@ -24,7 +24,7 @@ public enum ConvAlgorithm
     /// <summary>Winograd F(4×4, 3×3) with all cores sharing each block stage by stage (3×3 stride 1, channels in whole vectors: 16-lane on AVX-512, 8-lane on AVX2).</summary>
     WinogradShared,
 
-    /// <summary>Winograd F(4×4, 3×3) with each core running whole blocks alone in its own cache (forward and data gradient only).</summary>
+    /// <summary>Winograd F(4×4, 3×3) with each core running whole blocks alone in its own cache (for the filter gradient, each core's fixed blocks into its own dU, summed in order at the end).</summary>
     WinogradPerCore,
 
     /// <summary>

@@ -78,6 +78,7 @@ public sealed partial class CpuBackend
                 if (winograd && WinogradFilterGradient.Fits(g))
                 {
                     into[count++] = ConvAlgorithm.WinogradShared;
+                    into[count++] = ConvAlgorithm.WinogradPerCore;
                     into[count++] = ConvAlgorithm.WinogradSmallBlocks;
                     into[count++] = ConvAlgorithm.WinogradLargeBlocks;
                 }

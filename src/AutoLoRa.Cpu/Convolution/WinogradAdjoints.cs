@@ -19,6 +19,8 @@ internal static unsafe class WinogradAdjoints<TV, TOps>
     /// <summary>
     /// dM = A dY Aᵀ for the 4×4 gradient tile whose rows start <paramref name="rowStride"/> floats
     /// apart at <paramref name="tile"/> (columns one vector apart), stored as dm[ξ·stride .. +Lanes).
+    /// The second pass stores its six values straight to dm: through a stack row they cost a
+    /// reload, a store and an index multiply each (36 per tile and channel block).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputGradient(float* tile, int rowStride, float* dm, long stride)
@@ -27,15 +29,21 @@ internal static unsafe class WinogradAdjoints<TV, TOps>
         for (int j = 0; j < OutputSide; j++)
         {
             float* column = tile + j * Lanes;
-            OutputGradientRows(TOps.Load(column), TOps.Load(column + rowStride),
-                TOps.Load(column + 2 * rowStride), TOps.Load(column + 3 * rowStride), columns + j, OutputSide);
+            OutputGradientRows(TOps.Load(column), TOps.Load(column + rowStride), TOps.Load(column + 2 * rowStride), TOps.Load(column + 3 * rowStride),
+                out columns[j], out columns[OutputSide + j], out columns[2 * OutputSide + j],
+                out columns[3 * OutputSide + j], out columns[4 * OutputSide + j], out columns[5 * OutputSide + j]);
         }
-        var row = stackalloc TV[TileSide];
-        for (int i = 0; i < TileSide; i++)
+        long s2 = 2 * stride, s3 = 3 * stride, s4 = 4 * stride, s5 = 5 * stride, line = TileSide * stride;
+        for (int i = 0; i < TileSide; i++, dm += line)
         {
             TV* source = columns + i * OutputSide;
-            OutputGradientRows(source[0], source[1], source[2], source[3], row, 1);
-            for (int j = 0; j < TileSide; j++) TOps.Store(row[j], dm + (i * TileSide + j) * stride);
+            OutputGradientRows(source[0], source[1], source[2], source[3], out var z0, out var z1, out var z2, out var z3, out var z4, out var z5);
+            TOps.Store(z0, dm);
+            TOps.Store(z1, dm + stride);
+            TOps.Store(z2, dm + s2);
+            TOps.Store(z3, dm + s3);
+            TOps.Store(z4, dm + s4);
+            TOps.Store(z5, dm + s5);
         }
     }
 
@@ -58,21 +66,21 @@ internal static unsafe class WinogradAdjoints<TV, TOps>
         }
     }
 
-    /// <summary>A applied to one line of four values; six results written <paramref name="step"/> vectors apart.</summary>
+    /// <summary>A applied to one line of four values: the six results.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputGradientRows(TV y0, TV y1, TV y2, TV y3, TV* z, int step)
+    private static void OutputGradientRows(TV y0, TV y1, TV y2, TV y3, out TV z0, out TV z1, out TV z2, out TV z3, out TV z4, out TV z5)
     {
         var four = TOps.Broadcast(4f);
         var even = TOps.Add(y0, y2);
         var odd = TOps.Add(y1, y3);
         var evenWide = TOps.MultiplyAdd(four, y2, y0);
         var oddWide = TOps.Multiply(TOps.MultiplyAdd(four, y3, y1), TOps.Broadcast(2f));
-        z[0] = y0;
-        z[step] = TOps.Add(even, odd);
-        z[2 * step] = TOps.Subtract(even, odd);
-        z[3 * step] = TOps.Add(evenWide, oddWide);
-        z[4 * step] = TOps.Subtract(evenWide, oddWide);
-        z[5 * step] = y3;
+        z0 = y0;
+        z1 = TOps.Add(even, odd);
+        z2 = TOps.Subtract(even, odd);
+        z3 = TOps.Add(evenWide, oddWide);
+        z4 = TOps.Subtract(evenWide, oddWide);
+        z5 = y3;
     }
 
     /// <summary>Gᵀ applied to one line of six values; three results written <paramref name="step"/> vectors apart.</summary>

@@ -44,13 +44,11 @@ public sealed unsafe class WinogradWidthTests
 
     private const string Avx512 = "16", Avx2 = "8", Emulated512 = "16-emulated";
 
-    /// <summary>Widths × shapes × schedules (the filter gradient has no per-core schedule).</summary>
-    public static TheoryData<string, int, ConvAlgorithm> Cases(bool forward)
+    /// <summary>Widths × shapes × schedules.</summary>
+    public static TheoryData<string, int, ConvAlgorithm> Cases()
     {
         var data = new TheoryData<string, int, ConvAlgorithm>();
-        ConvAlgorithm[] schedules = forward
-            ? [ConvAlgorithm.WinogradShared, ConvAlgorithm.WinogradPerCore, ConvAlgorithm.WinogradSmallBlocks, ConvAlgorithm.WinogradLargeBlocks]
-            : [ConvAlgorithm.WinogradShared, ConvAlgorithm.WinogradSmallBlocks, ConvAlgorithm.WinogradLargeBlocks];
+        ConvAlgorithm[] schedules = [ConvAlgorithm.WinogradShared, ConvAlgorithm.WinogradPerCore, ConvAlgorithm.WinogradSmallBlocks, ConvAlgorithm.WinogradLargeBlocks];
         foreach (var (width, supported) in new[] { (Avx512, Vector512Ops.IsSupported), (Avx2, Vector256Ops.IsSupported), (Emulated512, !Vector512Ops.IsSupported) })
         {
             if (!supported) continue;
@@ -65,7 +63,7 @@ public sealed unsafe class WinogradWidthTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases), true)]
+    [MemberData(nameof(Cases))]
     public void Forward_and_data_gradient_match_the_reference(string width, int shape, ConvAlgorithm schedule)
     {
         int[] s = Shapes[shape];
@@ -90,7 +88,7 @@ public sealed unsafe class WinogradWidthTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases), false)]
+    [MemberData(nameof(Cases))]
     public void Filter_gradient_matches_the_reference(string width, int shape, ConvAlgorithm schedule)
     {
         int[] s = Shapes[shape];
