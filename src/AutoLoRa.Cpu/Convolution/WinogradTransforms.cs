@@ -195,7 +195,7 @@ internal static unsafe class WinogradTransforms<TV, TOps>
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TV Column(float* column, int rowStride) =>
-            InputZero(TOps.Load(column), TOps.Load(column + 2 * rowStride), TOps.Load(column + 4 * rowStride));
+            InputOuter(TOps.Load(column), TOps.Load(column + 2 * rowStride), TOps.Load(column + 4 * rowStride));
     }
 
     /// <summary>Row 5 of Bᵀ d.</summary>
@@ -205,7 +205,7 @@ internal static unsafe class WinogradTransforms<TV, TOps>
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TV Column(float* column, int rowStride) =>
-            InputFive(TOps.Load(column + rowStride), TOps.Load(column + 3 * rowStride), TOps.Load(column + 5 * rowStride));
+            InputOuter(TOps.Load(column + rowStride), TOps.Load(column + 3 * rowStride), TOps.Load(column + 5 * rowStride));
     }
 
     /// <summary>One row of V = (Bᵀ d) B from that row of Bᵀ d, its six products <paramref name="stride"/> floats apart.</summary>
@@ -311,7 +311,7 @@ internal static unsafe class WinogradTransforms<TV, TOps>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void InputUpper(TV d0, TV d1, TV d2, TV d3, TV d4, out TV z0, out TV z1, out TV z2)
     {
-        z0 = InputZero(d0, d2, d4);
+        z0 = InputOuter(d0, d2, d4);
         InputOneTwo(d1, d2, d3, d4, out z1, out z2);
     }
 
@@ -320,13 +320,13 @@ internal static unsafe class WinogradTransforms<TV, TOps>
     private static void InputLower(TV d1, TV d2, TV d3, TV d4, TV d5, out TV z3, out TV z4, out TV z5)
     {
         InputThreeFour(d1, d2, d3, d4, out z3, out z4);
-        z5 = InputFive(d1, d3, d5);
+        z5 = InputOuter(d1, d3, d5);
     }
 
-    /// <summary>Result 0 of Bᵀ applied to a line: 4·d0 − 5·d2 + d4.</summary>
+    /// <summary>4·a − 5·b + c: result 0 of Bᵀ applied to a line from (d0, d2, d4), result 5 from (d1, d3, d5).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV InputZero(TV d0, TV d2, TV d4) =>
-        TOps.MultiplyAdd(TOps.Broadcast(4f), d0, TOps.MultiplyAdd(TOps.Broadcast(-5f), d2, d4));
+    private static TV InputOuter(TV a, TV b, TV c) =>
+        TOps.MultiplyAdd(TOps.Broadcast(4f), a, TOps.MultiplyAdd(TOps.Broadcast(-5f), b, c));
 
     /// <summary>Results 1 and 2 of Bᵀ applied to a line, from their shared sub-expressions d4 − 4·d2 and d3 − 4·d1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -350,11 +350,6 @@ internal static unsafe class WinogradTransforms<TV, TOps>
         z3 = TOps.Add(c, e);
         z4 = TOps.Subtract(c, e);
     }
-
-    /// <summary>Result 5 of Bᵀ applied to a line: 4·d1 − 5·d3 + d5.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV InputFive(TV d1, TV d3, TV d5) =>
-        TOps.MultiplyAdd(TOps.Broadcast(4f), d1, TOps.MultiplyAdd(TOps.Broadcast(-5f), d3, d5));
 
     /// <summary>G applied to one line of three taps; six results written <paramref name="step"/> vectors apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
