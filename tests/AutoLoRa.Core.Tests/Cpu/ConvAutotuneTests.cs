@@ -185,12 +185,13 @@ public sealed class ConvAutotuneTests : IDisposable
         // Another process in the middle of its store: it holds the lock and has not yet written.
         using (new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
-            store = Task.Run(() => waiting.Store(key, ConvAlgorithm.Gemm));
+            // On a thread of its own: a busy thread pool (tests run in parallel) must not delay its start.
+            store = Task.Factory.StartNew(() => waiting.Store(key, ConvAlgorithm.Gemm), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             Assert.NotSame(store, await Task.WhenAny(store, Task.Delay(300))); // still waiting for the lock
             // It writes its winner for the same shape, then releases the lock.
             File.WriteAllText(path, theirs);
         }
-        Assert.Equal(ConvAlgorithm.Direct, await store.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(ConvAlgorithm.Direct, await store.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
