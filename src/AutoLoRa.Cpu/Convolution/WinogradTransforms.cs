@@ -75,8 +75,8 @@ internal static unsafe class WinogradTransforms<TV, TOps>
     {
         InputPair<RowsOneTwo>(tile, rowStride, v, stride);
         InputPair<RowsThreeFour>(tile, rowStride, v, stride);
-        InputRow<RowZero>(tile, rowStride, v, stride);
-        InputRow<RowFive>(tile, rowStride, v, stride);
+        InputOuterRow(tile, rowStride, v, stride);
+        InputOuterRow(tile + rowStride, rowStride, v + 5 * TileSide * stride, stride);
     }
 
     /// <summary>Three rows of V (<typeparamref name="TRows"/>'s rows of Bᵀ d, then B), the first at <paramref name="v"/>.</summary>
@@ -110,15 +110,22 @@ internal static unsafe class WinogradTransforms<TV, TOps>
         StoreRow(b0, b1, b2, b3, b4, b5, v + TPair.Second * TileSide * stride, stride);
     }
 
-    /// <summary>One row of V (<typeparamref name="TRow"/>'s row of Bᵀ d, then B), stored at its place from <paramref name="v"/>.</summary>
+    /// <summary>
+    /// Row 0 of V from the tile's rows at <paramref name="tile"/> (or row 5 from those one row further):
+    /// 4·d0 − 5·d2 + d4 of each column, then B, stored from <paramref name="v"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputRow<TRow>(float* tile, int rowStride, float* v, long stride) where TRow : struct, IInputRow
+    private static void InputOuterRow(float* tile, int rowStride, float* v, long stride)
     {
         int lanes = Lanes;
-        StoreRow(TRow.Column(tile, rowStride), TRow.Column(tile + lanes, rowStride), TRow.Column(tile + 2 * lanes, rowStride),
-            TRow.Column(tile + 3 * lanes, rowStride), TRow.Column(tile + 4 * lanes, rowStride), TRow.Column(tile + 5 * lanes, rowStride),
-            v + TRow.Row * TileSide * stride, stride);
+        StoreRow(OuterColumn(tile, rowStride), OuterColumn(tile + lanes, rowStride), OuterColumn(tile + 2 * lanes, rowStride),
+            OuterColumn(tile + 3 * lanes, rowStride), OuterColumn(tile + 4 * lanes, rowStride), OuterColumn(tile + 5 * lanes, rowStride),
+            v, stride);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV OuterColumn(float* column, int rowStride) =>
+        InputOuter(TOps.Load(column), TOps.Load(column + 2 * rowStride), TOps.Load(column + 4 * rowStride));
 
     /// <summary>Three of the six rows of Bᵀ d, computed from one tile column (rows <c>rowStride</c> floats apart).</summary>
     private interface IInputRows
@@ -178,34 +185,6 @@ internal static unsafe class WinogradTransforms<TV, TOps>
         public static void Column(float* column, int rowStride, out TV z3, out TV z4) =>
             InputThreeFour(TOps.Load(column + rowStride), TOps.Load(column + 2 * rowStride), TOps.Load(column + 3 * rowStride),
                 TOps.Load(column + 4 * rowStride), out z3, out z4);
-    }
-
-    /// <summary>One of the six rows of Bᵀ d (<see cref="Row"/>), computed from one tile column.</summary>
-    private interface IInputRow
-    {
-        static abstract int Row { get; }
-
-        static abstract TV Column(float* column, int rowStride);
-    }
-
-    /// <summary>Row 0 of Bᵀ d.</summary>
-    private struct RowZero : IInputRow
-    {
-        public static int Row => 0;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TV Column(float* column, int rowStride) =>
-            InputOuter(TOps.Load(column), TOps.Load(column + 2 * rowStride), TOps.Load(column + 4 * rowStride));
-    }
-
-    /// <summary>Row 5 of Bᵀ d.</summary>
-    private struct RowFive : IInputRow
-    {
-        public static int Row => 5;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TV Column(float* column, int rowStride) =>
-            InputOuter(TOps.Load(column + rowStride), TOps.Load(column + 3 * rowStride), TOps.Load(column + 5 * rowStride));
     }
 
     /// <summary>One row of V = (Bᵀ d) B from that row of Bᵀ d, its six products <paramref name="stride"/> floats apart.</summary>
