@@ -166,11 +166,17 @@ internal static class CpuParallel
         private static readonly SemaphoreSlim[] Wake = CreateWorkers();
         private static readonly SemaphoreSlim CallerWake = new(0);
         private static RunnerBase? s_current;
-        private static int s_helpers;
         private static int s_pending;
 
-        // Bumped once per job; a worker takes part in a job when it sees a value it has not seen.
-        private static long s_generation;
+        // The job: a count bumped once per job above its number of helpers (the low HelperBits). A
+        // worker takes part in a job when it sees a value it has not seen and is among its helpers.
+        // One word, read once: with the helpers in a field of their own, a worker that saw job A's
+        // count (A without it) and was descheduled could read job B's helpers, run B, then see B's
+        // count and run it again — or find B done and its runner gone (a NullReferenceException in
+        // this loop, seen once in a loaded CI run). A job whose helpers include the worker cannot end
+        // before the worker has drained it, so the runner read after the word is that job's.
+        private static long s_job;
+        private const int HelperBits = 16;
 
         // 1 while the caller is (about to be) blocked on CallerWake, so the last helper must release it.
         private static int s_callerSleeping;
@@ -191,9 +197,9 @@ internal static class CpuParallel
         {
             helpers = Math.Min(helpers, Wake.Length);
             Volatile.Write(ref s_current, runner);
-            Volatile.Write(ref s_helpers, helpers);
             Volatile.Write(ref s_pending, helpers);
-            Interlocked.Increment(ref s_generation); // a full fence: the job is out before any flag is read
+            // Only the holder of PoolLock writes the word; the exchange is a full fence: the job is out before any flag is read.
+            Interlocked.Exchange(ref s_job, (((s_job >> HelperBits) + 1) << HelperBits) | (long)helpers);
             for (int w = 0; w < helpers; w++)
             {
                 if (Interlocked.Exchange(ref Sleeping[w], 0) == 1) Wake[w].Release();
@@ -233,10 +239,10 @@ internal static class CpuParallel
             t_insideWork = true;
             while (true)
             {
-                long generation;
+                long job;
                 long deadline = Stopwatch.GetTimestamp() + SpinTicks;
                 int polls = 0;
-                while ((generation = Volatile.Read(ref s_generation)) == seen)
+                while ((job = Volatile.Read(ref s_job)) == seen)
                 {
                     if (Stopwatch.GetTimestamp() < deadline)
                     {
@@ -245,12 +251,12 @@ internal static class CpuParallel
                     }
                     // The sleep handshake (see the class comment), with the next job's caller as the waker.
                     Interlocked.Exchange(ref Sleeping[w], 1);
-                    if (Volatile.Read(ref s_generation) == seen || Interlocked.Exchange(ref Sleeping[w], 0) == 0) Wake[w].Wait();
+                    if (Volatile.Read(ref s_job) == seen || Interlocked.Exchange(ref Sleeping[w], 0) == 0) Wake[w].Wait();
                     deadline = Stopwatch.GetTimestamp() + SpinTicks;
                 }
-                seen = generation;
+                seen = job;
                 // A job asks for as many helpers as it has items beyond the caller's; the others skip it.
-                if (w >= Volatile.Read(ref s_helpers)) continue;
+                if (w >= (job & ((1L << HelperBits) - 1))) continue;
                 Volatile.Read(ref s_current)!.Drain();
                 if (Interlocked.Decrement(ref s_pending) == 0 && Interlocked.Exchange(ref s_callerSleeping, 0) == 1) CallerWake.Release();
             }
