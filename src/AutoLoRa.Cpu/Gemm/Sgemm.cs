@@ -165,6 +165,9 @@ public static unsafe class Sgemm
             return;
         }
 
+        // The caller's scratch is made by its first parallel call even when the workers take every
+        // strip of it, so a later call in which the caller does run a strip allocates nothing.
+        _ = GemmScratch.Current;
         var (mr, nr) = TileOf(kernel);
         var strips = new Strips<TSource>(job, workers, mr, nr);
         if (strips.Count <= 1) job.Compute();

@@ -12,6 +12,7 @@ namespace AutoLoRa.Core.Tests.Cpu;
 /// the cache survives a round trip through its file, ignores what it must (corrupt files, other
 /// CPUs) with one warning line, and without autotuning the choice is fixed and the results repeat.
 /// </summary>
+[Collection(AloneCollection.Name)] // counts warm calls' allocations on its thread
 [Trait("Backend", "cpu")]
 public sealed class ConvAutotuneTests : IDisposable
 {

@@ -10,6 +10,7 @@ namespace AutoLoRa.Core.Tests.Cpu;
 /// Sgemm.Run directly: every kernel this CPU can run, serial and parallel, with sizes on both sides
 /// of every tile and block boundary (the worker pool it runs on: CpuParallelTests).
 /// </summary>
+[Collection(AloneCollection.Name)] // counts warm calls' allocations on its thread
 public sealed unsafe class SgemmTests
 {
     // Kernel names rather than the internal enum: theory parameters must be public types.

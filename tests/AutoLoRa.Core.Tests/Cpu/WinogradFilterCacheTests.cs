@@ -10,6 +10,7 @@ namespace AutoLoRa.Core.Tests.Cpu;
 /// (the attack's iterations): the same weights are transformed once, any change to them is transformed again, and the results are those of a
 /// fresh transform bit for bit.
 /// </summary>
+[Collection(AloneCollection.Name)] // counts warm calls' allocations on its thread
 [Trait("Backend", "cpu")]
 public sealed class WinogradFilterCacheTests : IDisposable
 {
