@@ -1,76 +1,84 @@
 namespace AutoLoRa.Cpu;
 
 /// <summary>
-/// Timing of the candidate algorithms of one convolution pass, interleaved: each round calls every
-/// candidate still in the race once (A B C, A B C, …), so a burst of load or a page-fault-heavy call
-/// falls on one sample of one candidate, not on all of one candidate's samples; each candidate is
-/// then judged by its fastest call (load only ever adds time). Rounds go on past
-/// <see cref="MinRounds"/> until every candidate in the race has a second call within
-/// <see cref="SteadyTolerance"/> of its fastest (a fastest call confirmed, not one lucky or one slow
-/// moment), up to <see cref="MaxRounds"/>: a quiet machine pays <see cref="MinRounds"/> rounds, a busy
-/// one at most <see cref="MaxRounds"/>. A candidate whose fastest is more than
-/// <see cref="DropFactor"/> times the leader's after two rounds cannot win and leaves the race, and
-/// past <see cref="MinRounds"/> only candidates within <see cref="ContenderFactor"/> of the leader
-/// are timed on, so the extra rounds of a busy machine time the one or two that could still win. The decisions are pure functions of the recorded times, so
-/// scripted times test them.
+/// Timing of the candidate algorithms of one convolution pass, in interleaved rounds: each round
+/// calls every candidate still in the race once, in the listed order on even rounds and in the
+/// reverse order on odd ones (A B C, C B A, …), so no candidate always runs first after a pause or
+/// always after the same neighbour's cache traffic.
+/// <para>
+/// Candidates are compared within rounds, not across them. A shared machine changes speed for
+/// seconds at a time (on the 2-vCPU VMs the same call read 0.59 ms in one minute and 0.74–0.86 ms in
+/// the next), and a round takes milliseconds, so the candidates of one round run at nearly the same
+/// machine speed: each call is scored relative to the fastest call of its round, and a candidate by
+/// the median of its scores. Judged by its fastest call instead (as until choice-cache format 8), two
+/// calls of a slower candidate that fell in a fast moment outvoted every round in which it lost.
+/// </para>
+/// <para>
+/// The order matters because a call's speed depends on what ran before it: the r18w16-b64 4×4-plane
+/// filter gradient's shared Winograd schedule read 8–11 % ahead of the large blocks right after
+/// another Winograd schedule (its operands still cached) and 12–19 % behind right after a GEMM had
+/// swept the caches (Zen 3, 60 interleaved rounds each).
+/// </para>
+/// <para>
+/// After two rounds a candidate more than <see cref="DropFactor"/> times slower than the fastest
+/// call in every round it ran cannot win and leaves the race; after
+/// <see cref="MinRounds"/> only those within <see cref="ContenderFactor"/> of the leader's median
+/// stay. Rounds stop once the leader has beaten every other candidate left in each of the last
+/// <see cref="MinRounds"/> rounds (a sign test: a true tie does that one time in 2^<see cref="MinRounds"/>),
+/// and at <see cref="MaxRounds"/> in any case, where the median decides a race that close. The
+/// decisions are pure functions of the recorded times, so scripted times test them.
+/// </para>
 /// </summary>
 public sealed class ConvCandidateTiming
 {
-    /// <summary>Timed rounds always run (after the caller's untimed warm-up call of each candidate).</summary>
-    public const int MinRounds = 3;
+    /// <summary>Timed rounds always run (after the caller's untimed warm-up call of each candidate); odd, so a median is one round's score.</summary>
+    public const int MinRounds = 5;
 
-    /// <summary>Timed rounds at most, however unsteady the times.</summary>
-    public const int MaxRounds = 8;
+    /// <summary>Timed rounds at most, however close the race.</summary>
+    public const int MaxRounds = 9;
 
-    /// <summary>How close a candidate's second-fastest call must be to its fastest for it to count as steady (3 %).</summary>
-    public const double SteadyTolerance = 1.03;
-
-    /// <summary>How many times slower than the leader a candidate may be (after two rounds) and stay in the race.</summary>
+    /// <summary>How many times the round's fastest a candidate may be in all of its rounds (from two) and stay in the race.</summary>
     public const double DropFactor = 1.5;
 
-    /// <summary>How many times slower than the leader a candidate may be after <see cref="MinRounds"/> and still be timed (10 %).</summary>
+    /// <summary>How many times the leader's median a candidate's may be after <see cref="MinRounds"/> and still be timed (10 %).</summary>
     public const double ContenderFactor = 1.10;
 
-    private readonly long[] _fastest;
-    private readonly long[] _second;
+    // Ticks per round and candidate; 0 where the candidate was not timed (out of the race).
+    private readonly long[,] _ticks;
     private readonly bool[] _dropped;
+    private readonly double[] _scores;
 
     /// <param name="candidates">How many candidates are timed (at least one).</param>
     public ConvCandidateTiming(int candidates)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(candidates, 1);
-        _fastest = new long[candidates];
-        _second = new long[candidates];
+        _ticks = new long[MaxRounds, candidates];
         _dropped = new bool[candidates];
-        Array.Fill(_fastest, long.MaxValue);
-        Array.Fill(_second, long.MaxValue);
+        _scores = new double[MaxRounds];
     }
 
     /// <summary>Candidates timed.</summary>
-    public int Count => _fastest.Length;
+    public int Count => _dropped.Length;
 
     /// <summary>Rounds completed (<see cref="EndRound"/> calls).</summary>
     public int Rounds { get; private set; }
 
+    /// <summary>The candidate to time at <paramref name="position"/> (0 to <see cref="Count"/> − 1) of the current round: listed order on even rounds, reversed on odd.</summary>
+    public int CandidateAt(int position) => CandidateAt(Rounds, position, Count);
+
+    /// <summary>The candidate at <paramref name="position"/> of round <paramref name="round"/> of <paramref name="count"/>: listed order on even rounds, reversed on odd (negative warm-up rounds alike).</summary>
+    public static int CandidateAt(int round, int position, int count) => (round & 1) == 0 ? position : count - 1 - position;
+
     /// <summary>Whether the candidate is still timed in the next round (not dropped as hopeless).</summary>
     public bool InRace(int candidate) => !_dropped[candidate];
 
-    /// <summary>The candidate's fastest call so far (ticks of any clock, the same for all), or <see cref="long.MaxValue"/> before any.</summary>
-    public long Fastest(int candidate) => _fastest[candidate];
-
-    /// <summary>Records one timed call of a candidate, in ticks of the caller's clock.</summary>
+    /// <summary>Records the current round's timed call of a candidate, in ticks of the caller's clock (the same for all).</summary>
     public void Record(int candidate, long elapsed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(elapsed);
-        if (elapsed < _fastest[candidate])
-        {
-            _second[candidate] = _fastest[candidate];
-            _fastest[candidate] = elapsed;
-        }
-        else if (elapsed < _second[candidate])
-        {
-            _second[candidate] = elapsed;
-        }
+        if (Rounds >= MaxRounds) throw new InvalidOperationException($"The timing already ran its {MaxRounds} rounds.");
+        // A zero reading (a coarse clock) counts as one tick, so "not timed" stays distinguishable.
+        _ticks[Rounds, candidate] = Math.Max(1, elapsed);
     }
 
     /// <summary>
@@ -80,33 +88,93 @@ public sealed class ConvCandidateTiming
     public bool EndRound()
     {
         Rounds++;
-        long leader = _fastest[Best];
+        int best = Best;
+        double leader = Score(best);
         for (int i = 0; i < Count; i++)
         {
-            double factor = Rounds >= MinRounds ? ContenderFactor : DropFactor;
-            if (Rounds >= 2 && _fastest[i] > factor * leader) _dropped[i] = true;
+            if (i == best || _dropped[i] || Rounds < 2) continue;
+            // Before the minimum rounds a burst could fill half of a candidate's rounds: it leaves only when every round had it that far behind.
+            if (Rounds >= MinRounds ? Score(i) > ContenderFactor * leader : BestRoundScore(i) > DropFactor) _dropped[i] = true;
         }
         if (Rounds < MinRounds) return true;
         if (Rounds >= MaxRounds) return false;
         for (int i = 0; i < Count; i++)
         {
-            if (!_dropped[i] && _second[i] > SteadyTolerance * _fastest[i]) return true;
+            if (i != best && !_dropped[i] && !BeatenInLastRounds(best, i)) return true;
         }
         return false;
     }
 
-    /// <summary>The candidate with the fastest call (the first listed on a tie, the fixed rule's order of preference).</summary>
+    /// <summary>
+    /// The candidate's median, over the rounds it was timed in, of its call's time ÷ the fastest call of
+    /// that round (1.0: fastest in at least half its rounds); <see cref="double.MaxValue"/> before any.
+    /// </summary>
+    public double Score(int candidate)
+    {
+        int n = 0;
+        for (int r = 0; r < Rounds; r++)
+        {
+            long ticks = _ticks[r, candidate];
+            if (ticks != 0) _scores[n++] = (double)ticks / RoundFastest(r);
+        }
+        if (n == 0) return double.MaxValue;
+        var scores = _scores.AsSpan(0, n);
+        scores.Sort();
+        return n % 2 == 1 ? scores[n / 2] : 0.5 * (scores[n / 2 - 1] + scores[n / 2]);
+    }
+
+    /// <summary>
+    /// The candidate in the race with the lowest <see cref="Score"/> (the first listed on a tie, the
+    /// fixed rule's order of preference). A dropped candidate's score stops at the rounds it ran, so it
+    /// cannot win on an old score.
+    /// </summary>
     public int Best
     {
         get
         {
-            int best = 0;
-            for (int i = 1; i < Count; i++)
+            int best = -1;
+            double bestScore = double.MaxValue;
+            for (int i = 0; i < Count; i++)
             {
-                if (_fastest[i] < _fastest[best]) best = i;
+                if (_dropped[i]) continue;
+                double score = Score(i);
+                if (best < 0 || score < bestScore) (best, bestScore) = (i, score);
             }
             return best;
         }
+    }
+
+    /// <summary>The candidate's lowest time ÷ round's fastest over the rounds it was timed in.</summary>
+    private double BestRoundScore(int candidate)
+    {
+        double best = double.MaxValue;
+        for (int r = 0; r < Rounds; r++)
+        {
+            long ticks = _ticks[r, candidate];
+            if (ticks != 0) best = Math.Min(best, (double)ticks / RoundFastest(r));
+        }
+        return best;
+    }
+
+    private long RoundFastest(int round)
+    {
+        long fastest = long.MaxValue;
+        for (int i = 0; i < Count; i++)
+        {
+            long ticks = _ticks[round, i];
+            if (ticks != 0) fastest = Math.Min(fastest, ticks);
+        }
+        return fastest;
+    }
+
+    /// <summary>Whether <paramref name="leader"/> ran faster than <paramref name="other"/> in each of the last <see cref="MinRounds"/> rounds.</summary>
+    private bool BeatenInLastRounds(int leader, int other)
+    {
+        for (int r = Rounds - MinRounds; r < Rounds; r++)
+        {
+            if (_ticks[r, leader] >= _ticks[r, other]) return false;
+        }
+        return true;
     }
 
     /// <summary>

@@ -6,8 +6,8 @@ namespace AutoLoRa.Cpu;
 /// <summary>
 /// Which algorithm each convolution runs. With <see cref="Autotune"/> (the default) the first call
 /// of a shape and pass runs every applicable candidate on its own operands — once to warm up (its
-/// scratch grows, pages fault in), then in interleaved rounds until each one's fastest call is
-/// confirmed (<see cref="ConvCandidateTiming"/>) — and keeps the winner in <see cref="ConvChoiceCache"/>, shared by every
+/// scratch grows, pages fault in), then in interleaved rounds, compared within each round, until
+/// the leader has won the last rounds (<see cref="ConvCandidateTiming"/>) — and keeps the winner in <see cref="ConvChoiceCache"/>, shared by every
 /// CPU backend of the process and saved per CPU under the user's cache directory. Later calls look
 /// the winner up (no allocation, no timing). Without it, a fixed rule written for Zen 4 decides.
 /// Every candidate is correct for the shapes it applies to (each is tested against the reference,
@@ -161,8 +161,9 @@ public sealed partial class CpuBackend
         var timing = new ConvCandidateTiming(count);
         do
         {
-            for (int i = 0; i < count; i++)
+            for (int position = 0; position < count; position++)
             {
+                int i = timing.CandidateAt(position);
                 if (!timing.InRace(i)) continue;
                 long start = Stopwatch.GetTimestamp();
                 run.Run(candidates[i]);

@@ -74,6 +74,9 @@ internal static class ConvBench
     /// Median seconds of each algorithm over <paramref name="repetitions"/> rounds that call them in
     /// turn (after two untimed calls each), so a moment of load falls on one sample of one algorithm
     /// rather than on all of one algorithm's samples, as it would timing them one after the other.
+    /// The order alternates from round to round as the autotuner's does (<see cref="ConvCandidateTiming.CandidateAt(int, int, int)"/>),
+    /// so no algorithm always follows the same neighbour (what ran before a call changes its speed: see
+    /// ConvCandidateTiming).
     /// </summary>
     private static double[] InterleavedMedians(CpuBackend cpu, ConvAlgorithm[] algorithms, Action call, int repetitions)
     {
@@ -83,8 +86,9 @@ internal static class ConvBench
         {
             for (int round = -2; round < repetitions; round++)
             {
-                for (int i = 0; i < algorithms.Length; i++)
+                for (int position = 0; position < algorithms.Length; position++)
                 {
+                    int i = ConvCandidateTiming.CandidateAt(round, position, algorithms.Length);
                     cpu.ConvolutionOverride = algorithms[i];
                     long start = Stopwatch.GetTimestamp();
                     call();
