@@ -1,3 +1,4 @@
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 
 namespace AutoLoRa.Bench;
@@ -7,11 +8,8 @@ internal static class BenchBuffers
 {
     public static DeviceBuffer Random(Backend backend, int length, int seed)
     {
-        var rng = new Random(seed);
-        var data = new float[length];
-        for (int i = 0; i < length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
         var buffer = backend.Allocate(length);
-        backend.Upload(data, buffer);
+        backend.Upload(SeededUniform.Values(length, seed), buffer);
         return buffer;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Cpu;
 using AutoLoRa.Training.Workloads;
@@ -141,11 +142,8 @@ internal static class ConvBench
 
     private static DeviceBuffer Random(Backend backend, int length, int seed)
     {
-        var rng = new Random(seed);
-        var data = new float[length];
-        for (int i = 0; i < length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
         var buffer = backend.Allocate(length);
-        backend.Upload(data, buffer);
+        backend.Upload(SeededUniform.Values(length, seed), buffer);
         return buffer;
     }
 }

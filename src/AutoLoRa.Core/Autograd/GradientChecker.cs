@@ -50,7 +50,7 @@ public sealed class GradientChecker
         {
             var output = f(inputs);
             if (output.ElementCount == 1 && output.Shape.Rank == 0) return output;
-            projection ??= SeededUniform(output.ElementCount, seed: 1234);
+            projection ??= SeededUniform.Values(output.ElementCount, seed: 1234);
             var r = Tensor.FromArray(backend, projection, output.Shape);
             return Ops.Sum(Ops.Multiply(output, r));
         }
@@ -97,13 +97,5 @@ public sealed class GradientChecker
         using var scope = TensorScope.Begin();
         using var noGrad = GradMode.NoGrad();
         return loss().Item();
-    }
-
-    private static float[] SeededUniform(int count, int seed)
-    {
-        var rng = new Random(seed);
-        var data = new float[count];
-        for (int i = 0; i < count; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
-        return data;
     }
 }
