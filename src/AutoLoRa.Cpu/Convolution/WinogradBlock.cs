@@ -370,22 +370,35 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         where TStage : struct, IConvEpilogueStage
     {
         var g = plan.G;
-        int pixels = GroupTiles * OutputSide;
+        int tiles = GroupTiles, pixels = tiles * OutputSide;
         // rows[pixels·i + 4·t + j]: output row i, column j of tile t.
         var rows = stackalloc TV[OutputSide * LineFloats];
-        var left = stackalloc TV[Lanes];
         float* blockBias = BiasOf(bias, block);
-        for (int t = 0; t < GroupTiles; t++)
+        for (int t = 0; t < tiles; t++)
         {
             WinogradTransforms<TV, TOps>.Output(m + (long)(firstTile + t) * g.K + block * Lanes, plan.ProductStride, blockBias, rows + t * OutputSide, pixels);
         }
         int count = Math.Min(OutputSide, plan.OutH - tileRow * OutputSide);
         long planeSize = (long)plan.OutH * plan.OutW;
         long start = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * plan.OutW + tileColumn * OutputSide;
+        StoreGroup(rows, pixels, count, y, start, plan.OutW, planeSize, epilogue);
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> output rows of a group (<paramref name="pixels"/> channel vectors
+    /// each, from <paramref name="rows"/>) transposed into y's channel rows from <paramref name="start"/>.
+    /// A call of its own: inlined into <see cref="OutputGroup"/> after the output transforms, the sinks'
+    /// stores and epilogue ran as calls once the JIT's inlining budget for the method was spent.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreGroup<TStage>(TV* rows, int pixels, int count, float* y, long start, int width, long planeSize, TStage epilogue)
+        where TStage : struct, IConvEpilogueStage
+    {
+        var left = stackalloc TV[Lanes];
         for (int i = 0; i < count; i++)
         {
             float* row = (float*)(rows + i * pixels);
-            long at = start + (long)i * plan.OutW;
+            long at = start + (long)i * width;
             if (pixels == Lanes)
             {
                 // Each channel's row goes through the epilogue into y as the transpose makes it.

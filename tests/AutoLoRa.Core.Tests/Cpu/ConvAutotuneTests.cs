@@ -217,9 +217,9 @@ public sealed class ConvAutotuneTests : IDisposable
 
     [Theory]
     [InlineData("garbage\0\u0001 not a cache")]
-    [InlineData("autolora conv-algorithms 7\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
-    [InlineData("autolora conv-algorithms 7\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
-    [InlineData("autolora conv-algorithms 7\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
+    [InlineData("autolora conv-algorithms 8\ncpu cpu-a\nforward winograd 1 2 3\n")] // a truncated line
+    [InlineData("autolora conv-algorithms 8\ncpu cpu-a\nforward winograd 1 16 8 8 16 3 3 1 1 1 1 fastest\n")] // an unknown algorithm
+    [InlineData("autolora conv-algorithms 8\ncpu cpu-a\nforward winograd 0 16 8 8 16 3 3 1 1 1 1 direct\n")] // an invalid geometry
     [InlineData("autolora conv-algorithms 2\ncpu cpu-a\nfilter winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 2: chosen before the blocked candidate
     [InlineData("autolora conv-algorithms 3\ncpu cpu-a\ndata winograd 2 3 32 32 16 3 3 1 1 1 1 gemm-col2im\n")] // version 3: chosen before direct-few-channels
     [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nforward winograd 2 16 8 8 16 3 3 1 1 1 1 direct\n")] // version 4: chosen on AVX2 before Winograd ran there
@@ -227,6 +227,7 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData("autolora conv-algorithms 4\ncpu cpu-a\nfilter winograd 64 16 32 32 32 1 1 2 2 0 0 gemm\n")] // version 4: chosen before the AVX2 filter-gradient copies
     [InlineData("autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 64 64 8 8 128 3 3 2 2 1 1 direct-row-pairs\n")] // version 5: chosen before gemm-padded's faster packing
     [InlineData("autolora conv-algorithms 6\ncpu cpu-a\nfilter winograd 64 16 32 32 16 3 3 1 1 1 1 blocked\n")] // version 6: chosen before the filter gradient's winograd-per-core
+    [InlineData("autolora conv-algorithms 7\ncpu cpu-a\nforward winograd 64 16 32 32 16 3 3 1 1 1 1 direct\n")] // version 7: chosen before the 8-lane Winograd output stage's whole lines
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");
