@@ -195,7 +195,11 @@ internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
                 for (int i = 0; i < block.InterleaveItems; i++) block.Interleave(i, X);
                 block.InputByTiles();
                 block.ClearPadding();
-                for (int xi = 0; xi < Products; xi++) block.Multiply(xi, U);
+                for (int xi = 0; xi < Products; xi++)
+                {
+                    block.Multiply(xi, U);
+                    block.PrefetchOutputs(xi, Products, Y, Epilogue);
+                }
                 block.OutputByTiles(Bias, Epilogue, Y);
             }
         }
