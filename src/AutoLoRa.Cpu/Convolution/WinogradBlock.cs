@@ -277,41 +277,31 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
     }
 
     /// <summary>
-    /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or group of tiles) item mod units for the
-    /// channels of block item / units, each stored row then passed through <paramref name="epilogue"/>.
-    /// </summary>
-    public void Output(int item, float* bias, ConvEpilogue epilogue, float* y)
-    {
-        var run = new OutputRun { Block = this, Item = item, Bias = bias, Y = y };
-        epilogue.Run(ref run);
-    }
-
-    /// <summary>
     /// The whole output stage on one core, tile (or group) by tile with a tile's channel blocks
     /// together, so each row of M is read whole at once (see <see cref="InputByTiles"/>): 8.1 → 7.1 µs
     /// for the same block, the whole block 32.8 → 31.9 µs.
     /// </summary>
     public void OutputByTiles(float* bias, ConvEpilogue epilogue, float* y)
     {
-        var run = new OutputRun { Block = this, Item = -1, Bias = bias, Y = y };
+        var run = new OutputTilesRun { Block = this, Bias = bias, Y = y };
         epilogue.Run(ref run);
     }
 
-    /// <summary><see cref="Output"/> (or, for item −1, <see cref="OutputByTiles"/>) with the epilogue's parts made types.</summary>
-    private struct OutputRun : IConvEpilogueUser
+    /// <summary><see cref="OutputByTiles"/> with the epilogue's parts made types.</summary>
+    private struct OutputTilesRun : IConvEpilogueUser
     {
         public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
-        public int Item;
         public float* Bias, Y;
 
-        public readonly void Run<TStage>(TStage stage) where TStage : struct, IConvEpilogueStage
-        {
-            if (Item < 0) Block.OutputByTiles(Bias, stage, Y);
-            else Block.Output(Item, Bias, stage, Y);
-        }
+        public readonly void Run<TStage>(TStage stage) where TStage : struct, IConvEpilogueStage => Block.OutputByTiles(Bias, stage, Y);
     }
 
-    private void Output<TStage>(int item, float* bias, TStage epilogue, float* y) where TStage : struct, IConvEpilogueStage
+    /// <summary>
+    /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or group of tiles) item mod units for the
+    /// channels of block item / units, each stored row then passed through <paramref name="epilogue"/>
+    /// (<see cref="ConvEpilogue.Run"/> makes its parts types once per stage).
+    /// </summary>
+    public void Output<TStage>(int item, float* bias, TStage epilogue, float* y) where TStage : struct, IConvEpilogueStage
     {
         var g = plan.G;
         int units = Groups ? Tiles / GroupTiles : Tiles;
