@@ -41,6 +41,29 @@ internal readonly unsafe struct ConvEpilogue(float* addend, float* mask, bool re
         return v;
     }
 
+    /// <summary>
+    /// Runs <paramref name="user"/> with this stage as a <see cref="ConvEpilogueStage{TAddend, TRelu, TMask}"/>
+    /// of the parts it has, chosen here once rather than tested per stored vector.
+    /// </summary>
+    public void Run<TUser>(ref TUser user) where TUser : struct, IConvEpilogueUser
+    {
+        if (Addend != null) WithAddend<TUser, WithPart>(ref user);
+        else WithAddend<TUser, WithoutPart>(ref user);
+    }
+
+    private void WithAddend<TUser, TAddend>(ref TUser user) where TUser : struct, IConvEpilogueUser where TAddend : struct, IEpiloguePart
+    {
+        if (Relu) WithRelu<TUser, TAddend, WithPart>(ref user);
+        else WithRelu<TUser, TAddend, WithoutPart>(ref user);
+    }
+
+    private void WithRelu<TUser, TAddend, TRelu>(ref TUser user) where TUser : struct, IConvEpilogueUser
+        where TAddend : struct, IEpiloguePart where TRelu : struct, IEpiloguePart
+    {
+        if (Mask != null) user.Run(new ConvEpilogueStage<TAddend, TRelu, WithPart>(Addend, Mask));
+        else user.Run(new ConvEpilogueStage<TAddend, TRelu, WithoutPart>(Addend, Mask));
+    }
+
     /// <summary>Applies the stage to output[offset, offset + count), already stored.</summary>
     public void Apply(float* output, long offset, int count)
     {

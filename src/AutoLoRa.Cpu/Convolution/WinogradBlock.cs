@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Cpu.Simd;
 using static AutoLoRa.Cpu.Convolution.WinogradTransforms;
 
@@ -34,9 +35,14 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
     public int InputItems => Tiles * (plan.G.C / Lanes);
 
     /// <summary>
-    /// Side-by-side tiles whose output rows make one vector: 4 with 16 lanes, 2 with 8.
+    /// Side-by-side tiles the output stage writes together (where <see cref="Groups"/>): those whose
+    /// output rows fill a 64-byte line of each channel's row where the rows are whole lines (4 tiles,
+    /// one vector with 16 lanes, two with 8), else those that fill one vector (2 with 8 lanes).
     /// </summary>
-    private static int GroupTiles => Lanes / OutputSide;
+    private int GroupTiles => plan.OutW % LineFloats == 0 ? LineFloats / OutputSide : Lanes / OutputSide;
+
+    /// <summary>Floats of a 64-byte cache line.</summary>
+    private const int LineFloats = 16;
 
     /// <summary>
     /// Whether the output stage writes <see cref="GroupTiles"/> side-by-side tiles at once: with rows of
@@ -60,12 +66,21 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         ClearBorder(destination);
         int plane = g.H * g.W;
         float* source = x + ((long)(first + local) * g.C + block * Lanes) * plane;
-        int p = g.W % Lanes == 0 ? 0 : InterleavePixels(source, destination, plane);
-        for (; p + Lanes <= plane; p += Lanes)
+        if (g.W % Lanes == 0)
         {
-            // Rows of whole vectors (L, 2L, … wide) take the L pixels from one row: one offset, consecutive stores.
-            TTranspose.Copy(source + p, plane, new StridedRows<TV, TOps>(destination + plan.PaddedOffset(p), Lanes));
+            // Rows of whole vectors (L, 2L, … wide) take the L pixels from one row: consecutive stores,
+            // the rows walked in order where each L pixels' place came from PaddedOffset (a call and a
+            // division each; Zen 3, one core, a 16-channel 32×32 image, fastest of 800 in five alternating
+            // runs: 2.5–2.7 → 2.3–2.4 µs).
+            long rowStride = (long)plan.PaddedW * Lanes;
+            float* line = destination + plan.PaddedOffset(0);
+            for (int h = 0; h < g.H; h++, source += g.W, line += rowStride)
+            {
+                for (int w = 0; w < g.W; w += Lanes) TTranspose.Copy(source + w, plane, new StridedRows<TV, TOps>(line + w * Lanes, Lanes));
+            }
+            return;
         }
+        int p = InterleavePixels(source, destination, plane);
         for (; p < plane; p++)
         {
             float* dst = destination + plan.PaddedOffset(p);
@@ -211,6 +226,39 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         }
     }
 
+    /// <summary>
+    /// Prefetches part <paramref name="part"/> of <paramref name="parts"/> of the cache lines the output
+    /// stage will write in y and read of the epilogue's addend and mask into L2 (where x86 has the
+    /// instruction): issued between the multiply's ξ, whose arithmetic hides the misses, where the output
+    /// stage met them a transpose at a time, its rows of 8 or 16 channels a plane apart too many streams
+    /// for the hardware's prefetchers (a batch's operands of 4 MiB each come from L3 or memory).
+    /// Only where the epilogue reads an addend or mask, for groups (<see cref="Groups"/>; 4-wide rows store
+    /// whole lines in order) and blocks whose outputs take at most <see cref="PrefetchFloats"/>. Zen 3, one
+    /// thread, 64 images, fastest of 200 in two or three processes each way: 16 channels at 32×32 (layer1
+    /// of r18w16-b64), forward with addend and ReLU 2437–2489 → 2227–2267 µs, data gradient under a mask
+    /// 2451–2507 → 2217–2234 µs (without y's lines 2200–2304, 2249–2270); 32 at 16×16 addend and ReLU
+    /// 1888–2015 → 1654–1742; 64 at 8×8 1262–1320 → 1163–1172. Without an epilogue 2030–2095 → 1986–2022
+    /// µs at one thread, unclear at two; 64 channels at 32×32 (256 KiB of y per one-image block, with V and
+    /// M past L2 already) lost 2–4 %, 4×4 planes 2 %.
+    /// </summary>
+    public void PrefetchOutputs(int part, int parts, float* y, ConvEpilogue epilogue)
+    {
+        long planeSize = (long)plan.OutH * plan.OutW, floats = (long)count * plan.G.K * planeSize;
+        if (!Sse.IsSupported || !Groups || floats > PrefetchFloats || (epilogue.Addend == null && epilogue.Mask == null)) return;
+        long start = (long)first * plan.G.K * planeSize, lines = floats / LineFloats, share = (lines + parts - 1) / parts;
+        long end = Math.Min(lines, (part + 1) * share);
+        for (long line = part * share; line < end; line++)
+        {
+            long at = start + line * LineFloats;
+            Sse.Prefetch1(y + at);
+            if (epilogue.Addend != null) Sse.Prefetch1(epilogue.Addend + at);
+            if (epilogue.Mask != null) Sse.Prefetch1(epilogue.Mask + at);
+        }
+    }
+
+    /// <summary>The most output floats of a block <see cref="PrefetchOutputs"/> prefetches (128 KiB of each operand).</summary>
+    private const long PrefetchFloats = 32 << 10;
+
     /// <summary>Most tiles the multiply's last, shorter register tile takes (<see cref="FourRows"/>).</summary>
     private static int ShortTiles => WinogradGemmKernel<TV, TOps, FourRows>.Tiles;
 
@@ -229,10 +277,31 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
     }
 
     /// <summary>
-    /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or group of tiles) item mod units for the
-    /// channels of block item / units, each stored row then passed through <paramref name="epilogue"/>.
+    /// The whole output stage on one core, tile (or group) by tile with a tile's channel blocks
+    /// together, so each row of M is read whole at once (see <see cref="InputByTiles"/>): 8.1 → 7.1 µs
+    /// for the same block, the whole block 32.8 → 31.9 µs.
     /// </summary>
-    public void Output(int item, float* bias, ConvEpilogue epilogue, float* y)
+    public void OutputByTiles(float* bias, ConvEpilogue epilogue, float* y)
+    {
+        var run = new OutputTilesRun { Block = this, Bias = bias, Y = y };
+        epilogue.Run(ref run);
+    }
+
+    /// <summary><see cref="OutputByTiles"/> with the epilogue's parts made types.</summary>
+    private struct OutputTilesRun : IConvEpilogueUser
+    {
+        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
+        public float* Bias, Y;
+
+        public readonly void Run<TStage>(TStage stage) where TStage : struct, IConvEpilogueStage => Block.OutputByTiles(Bias, stage, Y);
+    }
+
+    /// <summary>
+    /// The 4×4 outputs (Aᵀ M A, plus bias) of tile (or group of tiles) item mod units for the
+    /// channels of block item / units, each stored row then passed through <paramref name="epilogue"/>
+    /// (<see cref="ConvEpilogue.Run"/> makes its parts types once per stage).
+    /// </summary>
+    public void Output<TStage>(int item, float* bias, TStage epilogue, float* y) where TStage : struct, IConvEpilogueStage
     {
         var g = plan.G;
         int units = Groups ? Tiles / GroupTiles : Tiles;
@@ -244,8 +313,7 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
             return;
         }
         var outputs = stackalloc TV[OutputSide * OutputSide];
-        WinogradTransforms<TV, TOps>.Output(m + (long)unit * g.K + block * Lanes, plan.ProductStride, outputs, OutputSide);
-        AddBias(outputs, OutputSide * OutputSide, bias, block);
+        WinogradTransforms<TV, TOps>.Output(m + (long)unit * g.K + block * Lanes, plan.ProductStride, BiasOf(bias, block), outputs, OutputSide);
         var (n, tileRow, tileColumn) = plan.Locate(unit);
         // A last row or column of tiles may reach past the output: only what lies inside is stored.
         int rows = Math.Min(OutputSide, plan.OutH - tileRow * OutputSide);
@@ -261,7 +329,7 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
             // transposed vectors go out whole as they are made, where each output row took a 128-bit store.
             for (int b = 0; b < OutputSide * OutputSide / Lanes; b++)
             {
-                TTranspose.Copy((float*)(outputs + b * Lanes), Lanes, new ChannelRows(y, offset + b * Lanes, planeSize, epilogue));
+                TTranspose.Copy((float*)(outputs + b * Lanes), Lanes, new ChannelRows<TStage>(y, offset + b * Lanes, planeSize, epilogue));
             }
             return;
         }
@@ -280,21 +348,16 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
                 if (columns == OutputSide)
                 {
                     var row = Vector128.Load(values);
-                    Vector128.Store(epilogue.IsEmpty ? row : epilogue.On<Vector128<float>, Vector128Ops>(row, at), y + at);
+                    Vector128.Store(epilogue.On<Vector128<float>, Vector128Ops>(row, at), y + at);
                     continue;
                 }
                 new ReadOnlySpan<float>(values, columns).CopyTo(new Span<float>(y + at, columns));
-                epilogue.Apply(y, at, columns);
+                epilogue.Epilogue.Apply(y, at, columns);
             }
         }
     }
 
-    /// <summary>
-    /// The whole output stage on one core, tile (or group) by tile with a tile's channel blocks
-    /// together, so each row of M is read whole at once (see <see cref="InputByTiles"/>): 8.1 → 7.1 µs
-    /// for the same block, the whole block 32.8 → 31.9 µs.
-    /// </summary>
-    public void OutputByTiles(float* bias, ConvEpilogue epilogue, float* y)
+    private void OutputByTiles<TStage>(float* bias, TStage epilogue, float* y) where TStage : struct, IConvEpilogueStage
     {
         int blocks = plan.G.K / Lanes, units = OutputItems / blocks;
         if (!Groups)
@@ -321,48 +384,95 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
 
     /// <summary>
     /// <see cref="GroupTiles"/> side-by-side tiles (rows of whole vectors, see <see cref="Groups"/>):
-    /// the output transforms lay each output row of the group out as L channel vectors in pixel
-    /// order, so one transpose per row turns them into the L channels' rows of L pixels, stored whole
+    /// the output transforms lay each output row of the group out as channel vectors in pixel
+    /// order, so one transpose per L pixels turns them into the L channels' rows of L pixels, stored whole
     /// (a transpose per tile and a 4×4 shuffle of 128-bit quarters per channel before). The first
     /// tile lies in image <paramref name="n"/> of the block at <paramref name="tileRow"/>, <paramref name="tileColumn"/>.
+    /// <para>
+    /// With 8 lanes a group of 16 pixels is two transposes, and each channel's 64-byte line of the
+    /// row is stored (and its addend or mask read) as its two halves back to back: y's channel planes
+    /// lie a multiple of 4 KiB apart at 32×32, so all of a row's lines fall into one set of L1, with
+    /// the addend's lines (16 or more for 8 ways), and lines stored half by half, a group apart, were
+    /// evicted between their halves. Zen 3, one core, layer1 of r18w16-b64 (16 channels, 32×32),
+    /// output stage per image, fastest of 1000 interleaved with the 8-pixel groups, addend at the
+    /// same offset mod 4 KiB as y: addend + ReLU 13.3 → 9.1 µs, mask 12.0 → 8.7 µs; one line apart:
+    /// 7.4 → 6.2, 7.3 → 6.1 µs; no epilogue 5.4–5.6 either way.
+    /// </para>
     /// </summary>
-    private void OutputGroup(int firstTile, int n, int tileRow, int tileColumn, int block, float* bias, ConvEpilogue epilogue, float* y)
+    private void OutputGroup<TStage>(int firstTile, int n, int tileRow, int tileColumn, int block, float* bias, TStage epilogue, float* y)
+        where TStage : struct, IConvEpilogueStage
     {
         var g = plan.G;
-        // rows[L·i + 4·t + j]: output row i, column j of tile t.
-        var rows = stackalloc TV[OutputSide * Lanes];
-        for (int t = 0; t < GroupTiles; t++)
+        int tiles = GroupTiles, pixels = tiles * OutputSide;
+        // rows[pixels·i + 4·t + j]: output row i, column j of tile t.
+        var rows = stackalloc TV[OutputSide * LineFloats];
+        float* blockBias = BiasOf(bias, block);
+        for (int t = 0; t < tiles; t++)
         {
-            WinogradTransforms<TV, TOps>.Output(m + (long)(firstTile + t) * g.K + block * Lanes, plan.ProductStride, rows + t * OutputSide, Lanes);
+            WinogradTransforms<TV, TOps>.Output(m + (long)(firstTile + t) * g.K + block * Lanes, plan.ProductStride, blockBias, rows + t * OutputSide, pixels);
         }
-        AddBias(rows, OutputSide * Lanes, bias, block);
         int count = Math.Min(OutputSide, plan.OutH - tileRow * OutputSide);
         long planeSize = (long)plan.OutH * plan.OutW;
         long start = ((long)(first + n) * g.K + block * Lanes) * planeSize + (long)tileRow * OutputSide * plan.OutW + tileColumn * OutputSide;
+        StoreGroup(rows, pixels, count, y, start, plan.OutW, planeSize, epilogue);
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> output rows of a group (<paramref name="pixels"/> channel vectors
+    /// each, from <paramref name="rows"/>) transposed into y's channel rows from <paramref name="start"/>.
+    /// A call of its own: inlined into <see cref="OutputGroup"/> after the output transforms, the sinks'
+    /// stores and epilogue ran as calls once the JIT's inlining budget for the method was spent.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreGroup<TStage>(TV* rows, int pixels, int count, float* y, long start, int width, long planeSize, TStage epilogue)
+        where TStage : struct, IConvEpilogueStage
+    {
+        var left = stackalloc TV[Lanes];
         for (int i = 0; i < count; i++)
         {
-            // Each channel's row goes through the epilogue into y as the transpose makes it.
-            TTranspose.Copy((float*)(rows + i * Lanes), Lanes, new ChannelRows(y, start + (long)i * plan.OutW, planeSize, epilogue));
+            float* row = (float*)(rows + i * pixels);
+            long at = start + (long)i * width;
+            if (pixels == Lanes)
+            {
+                // Each channel's row goes through the epilogue into y as the transpose makes it.
+                TTranspose.Copy(row, Lanes, new ChannelRows<TStage>(y, at, planeSize, epilogue));
+                continue;
+            }
+            TTranspose.Copy(row, Lanes, new StridedRows<TV, TOps>((float*)left, Lanes));
+            TTranspose.Copy(row + Lanes * Lanes, Lanes, new ChannelRowPairs<TStage>(left, y, at, planeSize, epilogue));
         }
     }
 
     /// <summary>Row l of a transposed block is channel l's: stored planeSize floats after channel l − 1's, through the epilogue.</summary>
-    private readonly struct ChannelRows(float* y, long start, long planeSize, ConvEpilogue epilogue) : IRowSink<TV>
+    private readonly struct ChannelRows<TStage>(float* y, long start, long planeSize, TStage epilogue) : IRowSink<TV>
+        where TStage : struct, IConvEpilogueStage
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Row(int index, TV values)
         {
             long at = start + index * planeSize;
-            TOps.Store(epilogue.IsEmpty ? values : epilogue.On<TV, TOps>(values, at), y + at);
+            TOps.Store(epilogue.On<TV, TOps>(values, at), y + at);
         }
     }
 
-    private static void AddBias(TV* values, int count, float* bias, int block)
+    /// <summary>
+    /// Row l of the right half's transposed block is channel l's right half: stored with the left
+    /// half's row l (<paramref name="left"/>), a whole 64-byte line at once, through the epilogue.
+    /// </summary>
+    private readonly struct ChannelRowPairs<TStage>(TV* left, float* y, long start, long planeSize, TStage epilogue) : IRowSink<TV>
+        where TStage : struct, IConvEpilogueStage
     {
-        if (bias == null) return;
-        var b = TOps.Load(bias + block * Lanes);
-        for (int p = 0; p < count; p++) values[p] = TOps.Add(values[p], b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Row(int index, TV values)
+        {
+            long at = start + index * planeSize;
+            TOps.Store(epilogue.On<TV, TOps>(left[index], at), y + at);
+            TOps.Store(epilogue.On<TV, TOps>(values, at + Lanes), y + at + Lanes);
+        }
     }
+
+    /// <summary>The bias vector of channel block <paramref name="block"/>, or null.</summary>
+    private static float* BiasOf(float* bias, int block) => bias == null ? null : bias + block * Lanes;
 
     /// <summary>
     /// Zeroes the padding around a channel block (its interior is overwritten; the scratch may hold

@@ -155,7 +155,8 @@ internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
             CpuParallel.For(block.InputItems, new InputStage { Block = block });
             block.ClearPadding();
             CpuParallel.For(Products, new MultiplyStage { Block = block, U = filter });
-            CpuParallel.For(block.OutputItems, new OutputStage { Block = block, Bias = bias, Epilogue = epilogue, Y = y });
+            var output = new OutputStageRun { Block = block, Bias = bias, Y = y };
+            epilogue.Run(ref output);
         }
     }
 
@@ -195,7 +196,11 @@ internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
                 for (int i = 0; i < block.InterleaveItems; i++) block.Interleave(i, X);
                 block.InputByTiles();
                 block.ClearPadding();
-                for (int xi = 0; xi < Products; xi++) block.Multiply(xi, U);
+                for (int xi = 0; xi < Products; xi++)
+                {
+                    block.Multiply(xi, U);
+                    block.PrefetchOutputs(xi, Products, Y, Epilogue);
+                }
                 block.OutputByTiles(Bias, Epilogue, Y);
             }
         }
@@ -224,11 +229,21 @@ internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
         public readonly void Execute(int xi) => Block.Multiply(xi, U);
     }
 
-    private struct OutputStage : IParallelWork
+    /// <summary>The output stage over all cores, the epilogue's parts made types once for all its items.</summary>
+    private struct OutputStageRun : IConvEpilogueUser
     {
         public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
         public float* Bias, Y;
-        public ConvEpilogue Epilogue;
+
+        public readonly void Run<TStage>(TStage stage) where TStage : struct, IConvEpilogueStage =>
+            CpuParallel.For(Block.OutputItems, new OutputStage<TStage> { Block = Block, Bias = Bias, Epilogue = stage, Y = Y });
+    }
+
+    private struct OutputStage<TStage> : IParallelWork where TStage : struct, IConvEpilogueStage
+    {
+        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
+        public float* Bias, Y;
+        public TStage Epilogue;
 
         public readonly void Execute(int item) => Block.Output(item, Bias, Epilogue, Y);
     }

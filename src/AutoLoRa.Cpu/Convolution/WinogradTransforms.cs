@@ -223,25 +223,33 @@ internal static unsafe class WinogradTransforms<TV, TOps>
     }
 
     /// <summary>
-    /// Y = Aᵀ M A from the 36 products m[ξ·stride .. +Lanes); y receives the 4×4 outputs, row-major,
-    /// rows <paramref name="rowStep"/> vectors apart.
+    /// Y = Aᵀ M A (+ the vector at <paramref name="bias"/> unless null) from the 36 products
+    /// m[ξ·stride .. +Lanes); y receives the 4×4 outputs, row-major, rows <paramref name="rowStep"/> vectors apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Output(float* m, long stride, TV* y, int rowStep)
+    public static void Output(float* m, long stride, float* bias, TV* y, int rowStep)
     {
         // Output rows 0–1, then 2–3 (as the input transform's halves): a half's 12 intermediate
         // vectors stay in registers, where all 24 went through the stack, for the price of loading
         // M's rows 1–4 twice (from L1).
-        OutputHalf<UpperOutputs>(m, stride, y, rowStep);
-        OutputHalf<LowerOutputs>(m, stride, y + 2 * rowStep, rowStep);
+        OutputHalf<UpperOutputs>(m, stride, bias, y, rowStep);
+        OutputHalf<LowerOutputs>(m, stride, bias, y + 2 * rowStep, rowStep);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputHalf<TRows>(float* m, long stride, TV* y, int rowStep) where TRows : struct, IOutputRows
+    private static void OutputHalf<TRows>(float* m, long stride, float* bias, TV* y, int rowStep) where TRows : struct, IOutputRows
     {
         long step = TileSide * stride;
         TRows.Column(m, step, out var a0, out var b0);
         TRows.Column(m + stride, step, out var a1, out var b1);
+        if (bias != null)
+        {
+            // Row 1 of A is all ones: what column 1 of Aᵀ M gains, every output gains. Two adds per
+            // half where adding the bias to the 16 outputs took a pass of loads and stores over them.
+            var b = TOps.Load(bias);
+            a1 = TOps.Add(a1, b);
+            b1 = TOps.Add(b1, b);
+        }
         TRows.Column(m + 2 * stride, step, out var a2, out var b2);
         TRows.Column(m + 3 * stride, step, out var a3, out var b3);
         TRows.Column(m + 4 * stride, step, out var a4, out var b4);

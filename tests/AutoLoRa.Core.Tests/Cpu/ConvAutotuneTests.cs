@@ -228,6 +228,7 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData("autolora conv-algorithms 5\ncpu cpu-a\nforward winograd 64 64 8 8 128 3 3 2 2 1 1 direct-row-pairs\n")] // version 5: chosen before gemm-padded's faster packing
     [InlineData("autolora conv-algorithms 6\ncpu cpu-a\nfilter winograd 64 16 32 32 16 3 3 1 1 1 1 blocked\n")] // version 6: chosen before the filter gradient's winograd-per-core
     [InlineData("autolora conv-algorithms 7\ncpu cpu-a\nfilter winograd 64 128 4 4 128 3 3 1 1 1 1 winograd\n")] // version 7: judged by fastest calls
+    [InlineData("autolora conv-algorithms 7\ncpu cpu-a\nforward winograd 64 16 32 32 16 3 3 1 1 1 1 direct\n")] // version 7: chosen before the 8-lane Winograd output stage's whole lines
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");

@@ -87,6 +87,55 @@ public sealed unsafe class WinogradWidthTests
         TestData.AssertClose(expected, dx, 1e-4f, atol, $"{width}-lane {schedule.Name()} data gradient {g}");
     }
 
+    /// <summary>
+    /// Widths × the shapes of each way the output stage stores (<see cref="EpilogueShapes"/>) × a shared and a
+    /// per-core schedule × every combination of bias, addend, ReLU and mask (bits 0–3 of <c>parts</c>): the
+    /// output stage compiles one instantiation per combination of the epilogue's parts.
+    /// </summary>
+    public static TheoryData<string, int, ConvAlgorithm, int> EpilogueCases()
+    {
+        var data = new TheoryData<string, int, ConvAlgorithm, int>();
+        foreach (var (width, supported) in new[] { (Avx512, Vector512Ops.IsSupported), (Avx2, Vector256Ops.IsSupported), (Emulated512, !Vector512Ops.IsSupported) })
+        {
+            if (!supported) continue;
+            foreach (int shape in EpilogueShapes)
+            {
+                foreach (var schedule in new[] { ConvAlgorithm.WinogradShared, ConvAlgorithm.WinogradPerCore })
+                {
+                    for (int parts = 0; parts < 16; parts++) data.Add(width, shape, schedule, parts);
+                }
+            }
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// 7×7 (tiles cut by the output's edge, stored in part), 14×32 (16-pixel groups: at 8 lanes each channel's line
+    /// from two transposes), 24-wide (8-pixel groups at 8 lanes, single tiles at 16), 6×4 (4-wide rows).
+    /// </summary>
+    private static readonly int[] EpilogueShapes = [5, 6, 8, 12];
+
+    [Theory]
+    [MemberData(nameof(EpilogueCases))]
+    public void Every_epilogue_matches_the_reference(string width, int shape, ConvAlgorithm schedule, int parts)
+    {
+        bool withBias = (parts & 1) != 0, withAddend = (parts & 2) != 0, relu = (parts & 4) != 0, withMask = (parts & 8) != 0;
+        int[] s = Shapes[shape];
+        var g = new ConvGeometry(s[0], s[1], s[2], s[3], s[4], 3, 3, 1, 1, s[5], s[5]);
+        float[] x = TestData.Uniform(g.InputSize, 61), w = TestData.Uniform(g.FilterSize, 62);
+        float[] bias = TestData.Uniform(g.K, 64), addend = TestData.Uniform(g.OutputSize, 65), mask = TestData.Uniform(g.OutputSize, 67);
+        float[] expected = ConvReference.Forward(g, x, w, withBias ? bias : null);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float v = expected[i] + (withAddend ? addend[i] : 0f);
+            if (relu) v = MathF.Max(v, 0f);
+            expected[i] = withMask && !(mask[i] > 0f) ? 0f : v;
+        }
+        float[] y = Run(width, g, x, w, flippedTranspose: false, withBias ? bias : null, withAddend ? addend : null, withMask ? mask : null, relu, g.OutputSize, schedule);
+        float atol = 2e-5f * MathF.Sqrt(9 * Math.Max(g.C, g.K));
+        TestData.AssertClose(expected, y, 1e-4f, atol, $"{width}-lane {schedule.Name()} epilogue parts {parts} {g}");
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Filter_gradient_matches_the_reference(string width, int shape, ConvAlgorithm schedule)
@@ -111,7 +160,7 @@ public sealed unsafe class WinogradWidthTests
     }
 
     private static float[] Run(string width, in ConvGeometry g, float[] x, float[] w, bool flippedTranspose, float[]? bias,
-        float[] addend, float[]? mask, bool relu, int outputSize, ConvAlgorithm schedule)
+        float[]? addend, float[]? mask, bool relu, int outputSize, ConvAlgorithm schedule)
     {
         float[] y = Enumerable.Repeat(float.NaN, outputSize).ToArray();
         var scratch = new ConvScratch();
