@@ -26,7 +26,7 @@ internal readonly record struct ConvChoiceKey(ConvPass Pass, bool Winograd, Conv
 /// <remarks>
 /// Format, one choice per line after the header:
 /// <code>
-/// autolora conv-algorithms 7
+/// autolora conv-algorithms 8
 /// cpu &lt;key&gt;
 /// &lt;pass&gt; &lt;winograd|exact&gt; N C H W K R S strideH strideW padH padW &lt;algorithm&gt;
 /// </code>
@@ -41,8 +41,9 @@ internal sealed class ConvChoiceCache
     // them and would keep the new candidates from ever being timed, so it is measured again. Version 6:
     // gemm-padded packs runs of 4 and 8 floats a run at a time down the block (on Zen 3 it went from
     // behind direct-row-pairs to ahead of it on r18w16-b64's layer4.0a), and sub-pixel copies whole
-    // 16-float runs by two vectors. Version 7: the filter gradient gained winograd-per-core.
-    private const string Magic = "autolora conv-algorithms 7";
+    // 16-float runs by two vectors. Version 7: the filter gradient gained winograd-per-core. Version 8:
+    // the forward from at most 3 channels (the stem) gained direct-few-inputs.
+    private const string Magic = "autolora conv-algorithms 8";
 
     private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));
 

@@ -137,6 +137,38 @@ public sealed unsafe class DirectKernelTests
         TestData.AssertClose(ConvReference.Forward(g, x, filter, bias), y, 1e-4f, 1e-4f, $"{width}-bit few-channel forward {g}");
     }
 
+    public static TheoryData<string, int, int, int, int, int> FewInputCases()
+    {
+        var data = new TheoryData<string, int, int, int, int, int>();
+        foreach (string width in new[] { "256", "512" })
+        {
+            if (width == "256" ? !Vector256Ops.IsSupported : !Vector512Ops.IsSupported) continue;
+            data.Add(width, 2, 3, 32, 32, 16); // r18w16-b64's stem: whole channel blocks, 3-vector tiles across rows, the last overlapping
+            data.Add(width, 1, 3, 32, 32, 64); // r18-b32's stem
+            data.Add(width, 2, 2, 9, 16, 5); // 144-pixel planes, 2 channels in, a short last block of one channel
+            data.Add(width, 1, 1, 3, 48, 11); // 48-pixel rows, 1 channel in, 11 out: blocks 4 + 4 + 3 (AVX2) or 8 + 3
+            if (width == "256") data.Add(width, 3, 3, 3, 8, 4); // 24-pixel planes: exactly one AVX2 tile per image
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FewInputCases))]
+    public void Few_input_forward_matches_the_reference(string width, int n, int c, int h, int w, int k)
+    {
+        var g = new ConvGeometry(n, c, h, w, k, 3, 3, 1, 1, 1, 1);
+        float[] x = TestData.Uniform(g.InputSize, 84), filter = TestData.Uniform(g.FilterSize, 85), bias = TestData.Uniform(k, 86);
+        float[] y = new float[g.OutputSize];
+        var scratch = new ConvScratch();
+        fixed (float* px = x, pw = filter, pb = bias, py = y)
+        {
+            var none = new ConvEpilogue(null, null, false);
+            if (width == "256") FewChannelConvolution.ForwardFewInputs<Vector256<float>, Vector256Ops, FourRows>(g, px, pw, pb, none, py, scratch);
+            else FewChannelConvolution.ForwardFewInputs<Vector512<float>, Vector512Ops, EightRows>(g, px, pw, pb, none, py, scratch);
+        }
+        TestData.AssertClose(ConvReference.Forward(g, x, filter, bias), y, 1e-4f, 1e-4f, $"{width}-bit few-input forward {g}");
+    }
+
     // Stride-2 padding splits each row into its even and odd columns: widths below, at and between the vector loops' steps, both paddings.
     [Theory]
     [InlineData(5, 1)]
