@@ -42,7 +42,7 @@ internal static unsafe class FewChannelConvolution
     private static bool Fits(in ConvGeometry g, int pixels, int vectors) =>
         (g.K <= 3 || g.C <= 3) && g.OutW % pixels == 0 && g.OutH * g.OutW >= vectors * pixels;
 
-    /// <summary>Whether <see cref="ForwardFewInputs"/> runs <paramref name="g"/>: AVX-512 or AVX2, at most 3 input channels, rows of whole vectors, at least one tile per image.</summary>
+    /// <summary>Whether <see cref="ForwardFewInputs"/> runs <paramref name="g"/>: AVX-512 or AVX2, at most 3 input channels, rows of whole vectors, at least one call's 6 vectors per image.</summary>
     public static bool AppliesToFewInputs(in ConvGeometry g)
     {
         if (Inputs512.IsSupported) return g.C <= 3 && g.OutW % Inputs512.Pixels == 0 && g.OutH * g.OutW >= Inputs512.Vectors * Inputs512.Pixels;
@@ -58,7 +58,7 @@ internal static unsafe class FewChannelConvolution
 
     /// <summary>
     /// <see cref="Forward(in ConvGeometry, float*, float*, float*, ConvEpilogue, float*, ConvScratch)"/> by
-    /// <see cref="FewInputKernel{TV, TOps, THeight}"/>'s tiles of 4 (AVX2) or 8 (AVX-512) output channels × 3 pixel vectors.
+    /// <see cref="FewInputKernel{TV, TOps, THeight}"/>'s tiles of 4 (AVX2) or 8 (AVX-512) output channels × 3 pixel vectors, two per call.
     /// </summary>
     public static void ForwardFewInputs(in ConvGeometry g, float* x, float* w, float* bias, ConvEpilogue epilogue, float* y, ConvScratch scratch)
     {

@@ -143,11 +143,11 @@ public sealed unsafe class DirectKernelTests
         foreach (string width in new[] { "256", "512" })
         {
             if (width == "256" ? !Vector256Ops.IsSupported : !Vector512Ops.IsSupported) continue;
-            data.Add(width, 2, 3, 32, 32, 16); // r18w16-b64's stem: whole channel blocks, 3-vector tiles across rows, the last overlapping
+            data.Add(width, 2, 3, 32, 32, 16); // r18w16-b64's stem: whole channel blocks, 6-vector calls across rows, the last overlapping
             data.Add(width, 1, 3, 32, 32, 64); // r18-b32's stem
             data.Add(width, 2, 2, 9, 16, 5); // 144-pixel planes, 2 channels in, a short last block of one channel
-            data.Add(width, 1, 1, 3, 48, 11); // 48-pixel rows, 1 channel in, 11 out: blocks 4 + 4 + 3 (AVX2) or 8 + 3
-            if (width == "256") data.Add(width, 3, 3, 3, 8, 4); // 24-pixel planes: exactly one AVX2 tile per image
+            data.Add(width, 1, 1, 6, 48, 11); // 48-pixel rows, 1 channel in, 11 out: blocks 4 + 4 + 3 (AVX2) or 8 + 3
+            if (width == "256") data.Add(width, 3, 3, 6, 8, 4); // 48-pixel planes: exactly one AVX2 call per image
         }
         return data;
     }
