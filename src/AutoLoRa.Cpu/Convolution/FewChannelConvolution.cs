@@ -171,7 +171,7 @@ internal static unsafe class FewChannelConvolution
         }
     }
 
-    /// <summary><see cref="FewInputKernel{TV, TOps, THeight}"/>: one call for every block of the tile's pixels.</summary>
+    /// <summary><see cref="FewInputKernel{TV, TOps, THeight}"/>: one call for every block of the tile's pixels, no prefetch.</summary>
     private struct ChannelBlockTiles<TV, TOps, THeight> : ITiles
         where TV : struct where TOps : IVectorOps<TV> where THeight : ITileHeight
     {
@@ -186,8 +186,8 @@ internal static unsafe class FewChannelConvolution
             var g = job.Layout.G;
             long offset = image + v * Pixels;
             FewInputKernel<TV, TOps, THeight>.Forward(job.Steps, job.Filters, job.Offsets, padded, job.Origins + v, job.Bias, g.K,
-                job.Epilogue, job.Y + offset, offset, g.OutH * g.OutW, ahead < aheadEnd ? ahead : padded);
-            return ahead + FewInputKernel<TV, TOps, THeight>.PrefetchLines * 16;
+                job.Epilogue, job.Y + offset, offset, g.OutH * g.OutW);
+            return ahead;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using AutoLoRa.Cpu.Simd;
 
 namespace AutoLoRa.Cpu.Convolution;
@@ -31,9 +30,6 @@ internal static unsafe class FewInputKernel<TV, TOps, THeight>
     /// </summary>
     public const int Vectors = 2 * TileVectors;
 
-    /// <summary>Cache lines of the next image a call prefetches (a 3-channel 32×32 image is 192 lines over 22 calls on AVX2).</summary>
-    public const int PrefetchLines = 12;
-
     /// <summary>Output channels per block.</summary>
     public static int Channels => THeight.Rows;
 
@@ -48,14 +44,14 @@ internal static unsafe class FewInputKernel<TV, TOps, THeight>
     /// pixel vectors' origins in the padded image; H = <see cref="Channels"/>, the filter packed in
     /// blocks of H channels side by side, zeros past <paramref name="k"/>). <paramref name="offset"/>
     /// is <paramref name="y"/>'s index in the whole output (for the epilogue's operands); channel
-    /// planes are <paramref name="ld"/> floats apart. Prefetches <see cref="PrefetchLines"/> lines
-    /// from <paramref name="prefetch"/> (the next image's input).
+    /// planes are <paramref name="ld"/> floats apart. Unlike <see cref="FewChannelKernel{TV, TOps, TVectors}"/>
+    /// it prefetches nothing: 0, 4, 12 or 24 lines of the next image per call ran within 2 % of each
+    /// other (Zen 3, one worker, interleaved, both stems), no prefetch marginally ahead.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(int steps, float* filter, int* offsets, float* image, int* origins,
-        float* bias, int k, ConvEpilogue epilogue, float* y, long offset, int ld, float* prefetch)
+        float* bias, int k, ConvEpilogue epilogue, float* y, long offset, int ld)
     {
-        for (int line = 0; line < PrefetchLines; line++) Sse.Prefetch1(prefetch + line * 16);
         bool eight = THeight.Rows > 4;
         for (int first = 0; first < k; first += THeight.Rows, y += THeight.Rows * (nint)ld, offset += THeight.Rows * (long)ld)
         for (int t = 0; t < Vectors; t += TileVectors)
