@@ -99,15 +99,23 @@ public enum ConvAlgorithm
     /// writing y with the bias and epilogue (<see cref="Convolution.StridedPointwise.Forward"/>).
     /// </summary>
     PointwiseDirect,
+
+    /// <summary>
+    /// Direct convolution from at most 3 input channels (the stem's forward), in tiles of 4 output
+    /// channels (8 on AVX-512) × 3 pixel vectors, one call per tile running every channel block from
+    /// a padded image kept in the worker's cache (<see cref="Convolution.FewChannelConvolution.ForwardFewInputs"/>):
+    /// forward and, for stride 1, the data gradient of a convolution into at most 3 channels.
+    /// </summary>
+    DirectFewInputs,
 }
 
 /// <summary>The names the autotuning cache and the benchmarks use for <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
     private static readonly string[] Names =
-        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-spread", "direct-row-pairs", "blocked", "direct-few-channels", "pointwise-direct"];
+        ["winograd", "winograd-per-core", "winograd-small-blocks", "winograd-large-blocks", "direct", "gemm", "gemm-col2im", "sub-pixel", "gemm-padded", "gemm-spread", "direct-row-pairs", "blocked", "direct-few-channels", "pointwise-direct", "direct-few-inputs"];
 
-    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-spread, direct-row-pairs, blocked, direct-few-channels, pointwise-direct.</summary>
+    /// <summary>The short lowercase name: winograd, winograd-per-core, winograd-small-blocks, winograd-large-blocks, direct, gemm, gemm-col2im, sub-pixel, gemm-padded, gemm-spread, direct-row-pairs, blocked, direct-few-channels, pointwise-direct, direct-few-inputs.</summary>
     public static string Name(this ConvAlgorithm algorithm) => Names[(int)algorithm];
 
     /// <summary>The algorithm of a <see cref="Name"/>, or false for an unknown name.</summary>

@@ -103,6 +103,7 @@ public sealed partial class CpuBackend
         if (DirectConvolution.Applies(g)) into[count++] = ConvAlgorithm.Direct;
         if (DirectConvolution.AppliesToRowPairs(g)) into[count++] = ConvAlgorithm.DirectRowPairs;
         if (FewChannelConvolution.Applies(g)) into[count++] = ConvAlgorithm.DirectFewChannels;
+        if (FewChannelConvolution.AppliesToFewInputs(g)) into[count++] = ConvAlgorithm.DirectFewInputs;
         into[count++] = ConvAlgorithm.Gemm;
         // A strided 1×1 reads a quarter of the image, so copying all of it first measured up to twice as slow.
         if ((g.StrideH > 1 || g.StrideW > 1) && g.R * g.S > 1) into[count++] = ConvAlgorithm.GemmPadded;
@@ -203,6 +204,9 @@ public sealed partial class CpuBackend
                     break;
                 case ConvAlgorithm.DirectFewChannels:
                     FewChannelConvolution.Forward(G, X, W, Bias, Epilogue, Y, Scratch);
+                    break;
+                case ConvAlgorithm.DirectFewInputs:
+                    FewChannelConvolution.ForwardFewInputs(G, X, W, Bias, Epilogue, Y, Scratch);
                     break;
                 default:
                     GemmForward(G, X, W, Bias, Epilogue, Y, Scratch, padded: algorithm == ConvAlgorithm.GemmPadded);

@@ -45,7 +45,8 @@ internal sealed class ConvChoiceCache
     // candidates are compared within rounds, by the median, in alternating order (ConvCandidateTiming;
     // the choices saved before were judged by fastest calls, which a busy machine's fast moments can
     // sway), and at 8 lanes the Winograd schedules' output stage stores whole lines of 32-wide rows and
-    // adds the bias in the transform (layer1 of r18w16-b64 with an epilogue: the stage 1.2–1.6× faster).
+    // adds the bias in the transform (layer1 of r18w16-b64 with an epilogue: the stage 1.2–1.6× faster),
+    // and the forward from at most 3 channels (the stem) gained direct-few-inputs.
     private const string Magic = "autolora conv-algorithms 8";
 
     private static readonly Lazy<ConvChoiceCache> SharedCache = new(() => new ConvChoiceCache(DefaultPath(), CpuIdentity.Current.Key, Console.Error));

@@ -10,18 +10,29 @@ namespace AutoLoRa.Cpu.Convolution;
 /// StrideW phases (columns ≡ 0, 1, … mod stride), each <see cref="PhaseWidth"/> wide: output
 /// pixel ow with tap column s reads column ow·stride + s, which is element ow + s / stride of
 /// phase s mod stride. With stride 1 this is the plain padded image. Row strides are handled by
-/// the origin of each run (row oh·StrideH).
+/// the origin of each run (row oh·StrideH). Channels are planes one after another, or with
+/// interleavedRows row h of every channel one after another (row h of channel c at
+/// (h·C + c)·RowLength): then the rows a run's taps read, the same few rows of every channel, are
+/// one contiguous block (<see cref="FewChannelConvolution"/>).
 /// </summary>
 internal readonly unsafe struct PaddedLayout
 {
-    public PaddedLayout(in ConvGeometry g)
+    public PaddedLayout(in ConvGeometry g, bool interleavedRows = false)
     {
         G = g;
         Height = g.H + 2 * g.PadH;
         PhaseWidth = (g.W + 2 * g.PadW + g.StrideW - 1) / g.StrideW;
         RowLength = g.StrideW * PhaseWidth;
         ImageSize = (long)g.C * Height * RowLength;
+        ChannelStride = interleavedRows ? RowLength : Height * RowLength;
+        RowStride = interleavedRows ? g.C * RowLength : RowLength;
     }
+
+    /// <summary>Floats from a row of one channel to the same row of the next.</summary>
+    public int ChannelStride { get; }
+
+    /// <summary>Floats from a row of one channel to its next row.</summary>
+    public int RowStride { get; }
 
     public ConvGeometry G { get; }
 
@@ -35,13 +46,13 @@ internal readonly unsafe struct PaddedLayout
     public long ImageSize { get; }
 
     /// <summary>Where tap (c, r, s) reads relative to a run's origin.</summary>
-    public int TapOffset(int c, int r, int s) => (int)(c * (long)Height * RowLength) + r * RowLength + s % G.StrideW * PhaseWidth + s / G.StrideW;
+    public int TapOffset(int c, int r, int s) => (int)(c * (long)ChannelStride) + r * RowStride + s % G.StrideW * PhaseWidth + s / G.StrideW;
 
     /// <summary>Where the run of output pixels starting at <paramref name="pixel"/> (within one output row) has its origin.</summary>
     public int Origin(int pixel)
     {
         int oh = pixel / G.OutW;
-        return oh * G.StrideH * RowLength + (pixel - oh * G.OutW);
+        return oh * G.StrideH * RowStride + (pixel - oh * G.OutW);
     }
 
     /// <summary>
@@ -55,11 +66,11 @@ internal readonly unsafe struct PaddedLayout
         long planeSize = (long)G.H * G.W;
         for (int c = 0; c < G.C; c++, source += planeSize)
         {
-            float* plane = destination + (long)c * Height * RowLength + (long)G.PadH * RowLength;
+            float* plane = destination + (long)c * ChannelStride + (long)G.PadH * RowStride;
             for (int h = 0; h < G.H; h++)
             {
                 float* src = source + (long)h * G.W;
-                float* row = plane + (long)h * RowLength;
+                float* row = plane + (long)h * RowStride;
                 if (G.StrideW == 1)
                 {
                     Packing.CopyRun(src, row + G.PadW, G.W);

@@ -24,7 +24,7 @@ public sealed class ConvAutotuneTests : IDisposable
     }
 
     // n, c, h, w, k, stride, kernel: shapes whose passes between them have every candidate (Winograd's three
-    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel, GEMM spreading into strided positions, direct into few channels, the shortcut's direct forward), including Winograd where the fixed
+    // schedules, direct with 16- and 8-pixel rows, GEMM, GEMM from padded copies, GEMM + Col2Im, sub-pixel, GEMM spreading into strided positions, direct into few channels and from few inputs, the shortcut's direct forward), including Winograd where the fixed
     // rule would not use it (6×6 and 2×2 outputs, mostly wasted tiles; a 16 × 16-channel filter gradient).
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
@@ -68,6 +68,11 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData(2, 3, 9, 16, 3, 1, 3)]
     [InlineData(1, 1, 10, 16, 2, 1, 1)]
     [InlineData(2, 5, 32, 32, 3, 2, 3)]
+    // direct-few-inputs: the forward of r18w16-b64's stem (3 → 16, 3-vector tiles across rows), 3 → 11 (a short last block),
+    // and a data gradient into 2 channels (the forward of dy from 2 channels); the cases above run it on 128-pixel planes.
+    [InlineData(2, 3, 32, 32, 16, 1, 3)]
+    [InlineData(1, 3, 6, 16, 11, 1, 3)]
+    [InlineData(2, 7, 8, 8, 2, 1, 3)]
     // pointwise-direct (forward of a 1×1 stride-2 shortcut): 64-pixel planes of an odd batch, 16-pixel planes alone
     // (one vector, batch 1) and in groups with an odd vector count, 5 rows from an odd height.
     [InlineData(3, 5, 8, 32, 8, 2, 1)]
@@ -229,6 +234,7 @@ public sealed class ConvAutotuneTests : IDisposable
     [InlineData("autolora conv-algorithms 6\ncpu cpu-a\nfilter winograd 64 16 32 32 16 3 3 1 1 1 1 blocked\n")] // version 6: chosen before the filter gradient's winograd-per-core
     [InlineData("autolora conv-algorithms 7\ncpu cpu-a\nfilter winograd 64 128 4 4 128 3 3 1 1 1 1 winograd\n")] // version 7: judged by fastest calls
     [InlineData("autolora conv-algorithms 7\ncpu cpu-a\nforward winograd 64 16 32 32 16 3 3 1 1 1 1 direct\n")] // version 7: chosen before the 8-lane Winograd output stage's whole lines
+    [InlineData("autolora conv-algorithms 7\ncpu cpu-a\nforward winograd 64 3 32 32 16 3 3 1 1 1 1 direct-few-channels\n")] // version 7: chosen before direct-few-inputs
     public void A_corrupt_file_is_ignored_with_one_warning_and_replaced(string contents)
     {
         string path = Path.Combine(_folder, "choices.txt");

@@ -18,7 +18,7 @@ public sealed class ConvEpilogueTests
 {
     // n, c, h, w, k, stride, kernel: between them every algorithm of both passes (Winograd's three
     // schedules with whole and clipped tiles and 16-wide quads, direct, GEMM per image and per group,
-    // GEMM + Col2Im, sub-pixel and gemm-spread for the strided data gradient, direct into few channels, the shortcut's direct forward), and ResNet's 1×1 projection.
+    // GEMM + Col2Im, sub-pixel and gemm-spread for the strided data gradient, direct into few channels and from few inputs, the shortcut's direct forward), and ResNet's 1×1 projection.
     [Theory]
     [InlineData(2, 16, 8, 16, 32, 1, 3)]
     [InlineData(2, 16, 6, 6, 16, 1, 3)]
@@ -40,6 +40,8 @@ public sealed class ConvEpilogueTests
     // tile); forward and data gradient with 3 and 2 channels and a last tile overlapping the one before.
     [InlineData(1, 3, 8, 16, 5, 1, 3)]
     [InlineData(2, 2, 9, 16, 3, 1, 3)]
+    // direct-few-inputs (also in the two above): 3 → 16 with the stage on 3-vector tiles across rows, the last overlapping.
+    [InlineData(2, 3, 32, 32, 16, 1, 3)]
     // pointwise-direct: bias and stage from the tiles' writer, with 64- and 16-pixel planes (odd vector counts per group).
     [InlineData(3, 5, 8, 32, 8, 2, 1)]
     [InlineData(5, 9, 8, 8, 24, 2, 1)]

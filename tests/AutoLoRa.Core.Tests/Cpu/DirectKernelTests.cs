@@ -137,6 +137,70 @@ public sealed unsafe class DirectKernelTests
         TestData.AssertClose(ConvReference.Forward(g, x, filter, bias), y, 1e-4f, 1e-4f, $"{width}-bit few-channel forward {g}");
     }
 
+    public static TheoryData<string, int, int, int, int, int> FewInputCases()
+    {
+        var data = new TheoryData<string, int, int, int, int, int>();
+        foreach (string width in new[] { "256", "512" })
+        {
+            if (width == "256" ? !Vector256Ops.IsSupported : !Vector512Ops.IsSupported) continue;
+            data.Add(width, 2, 3, 32, 32, 16); // r18w16-b64's stem: whole channel blocks, 6-vector calls across rows, the last overlapping
+            data.Add(width, 1, 3, 32, 32, 64); // r18-b32's stem
+            data.Add(width, 2, 2, 9, 16, 5); // 144-pixel planes, 2 channels in, a short last block of one channel
+            data.Add(width, 1, 1, 6, 48, 11); // 48-pixel rows, 1 channel in, 11 out: blocks 4 + 4 + 3 (AVX2) or 8 + 3
+            if (width == "256") data.Add(width, 3, 3, 6, 8, 4); // 48-pixel planes: exactly one AVX2 call per image
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FewInputCases))]
+    public void Few_input_forward_matches_the_reference(string width, int n, int c, int h, int w, int k)
+    {
+        var g = new ConvGeometry(n, c, h, w, k, 3, 3, 1, 1, 1, 1);
+        float[] x = TestData.Uniform(g.InputSize, 84), filter = TestData.Uniform(g.FilterSize, 85), bias = TestData.Uniform(k, 86);
+        float[] y = new float[g.OutputSize];
+        var scratch = new ConvScratch();
+        fixed (float* px = x, pw = filter, pb = bias, py = y)
+        {
+            var none = new ConvEpilogue(null, null, false);
+            if (width == "256") FewChannelConvolution.ForwardFewInputs<Vector256<float>, Vector256Ops, FourRows>(g, px, pw, pb, none, py, scratch);
+            else FewChannelConvolution.ForwardFewInputs<Vector512<float>, Vector512Ops, EightRows>(g, px, pw, pb, none, py, scratch);
+        }
+        TestData.AssertClose(ConvReference.Forward(g, x, filter, bias), y, 1e-4f, 1e-4f, $"{width}-bit few-input forward {g}");
+    }
+
+    // Interleaved rows: row h of channel c at (h·C + c)·RowLength, zeros around; taps and origins agree with the placement.
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    public void Interleaved_padding_puts_each_channel_row_after_the_last_channels_same_row(int stride, int pad)
+    {
+        var g = new ConvGeometry(2, 3, 5, 9, 4, 3, 3, stride, stride, pad, pad);
+        var layout = new PaddedLayout(g, interleavedRows: true);
+        float[] x = TestData.Uniform(g.InputSize, 92);
+        float[] padded = new float[layout.ImageSize];
+        fixed (float* px = x, pp = padded) layout.Pad(px + g.C * g.H * g.W, pp);
+        for (int ch = 0; ch < g.C; ch++)
+        {
+            for (int row = 0; row < layout.Height; row++)
+            {
+                for (int column = 0; column < layout.RowLength; column++)
+                {
+                    int phase = column / layout.PhaseWidth, i = column % layout.PhaseWidth;
+                    int ih = row - pad, iw = stride * i + phase - pad;
+                    float expected = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[((g.C + ch) * g.H + ih) * g.W + iw] : 0f;
+                    Assert.Equal(expected, padded[(row * g.C + ch) * layout.RowLength + column]);
+                }
+            }
+        }
+        // Output pixel (oh, ow) with tap (c, r, s) reads padded row oh·stride + r of channel c, column ow·stride + s.
+        int oh = g.OutH - 1, ow = g.OutW - 1;
+        int at = layout.Origin(oh * g.OutW + ow) + layout.TapOffset(2, 2, 2);
+        int s = 2, column2 = s % stride * layout.PhaseWidth + ow + s / stride;
+        Assert.Equal(((oh * stride + 2) * g.C + 2) * layout.RowLength + column2, at);
+    }
+
     // Stride-2 padding splits each row into its even and odd columns: widths below, at and between the vector loops' steps, both paddings.
     [Theory]
     [InlineData(5, 1)]
