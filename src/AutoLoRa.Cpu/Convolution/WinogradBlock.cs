@@ -500,3 +500,28 @@ internal readonly unsafe struct WinogradBlock<TV, TOps, THeight, TTranspose>(Win
         for (int p = 0; p < pixels; p++) TOps.Store(zero, at + p * Lanes);
     }
 }
+
+/// <summary>A block's interleave of <see cref="Source"/> (images or output gradients) as parallel work, one item per <see cref="WinogradBlock{TV, TOps, THeight, TTranspose}.Interleave"/> call.</summary>
+internal unsafe struct WinogradInterleaveStage<TV, TOps, THeight, TTranspose> : IParallelWork
+    where TV : unmanaged
+    where TOps : IVectorOps<TV>
+    where THeight : ITileHeight
+    where TTranspose : IChannelTranspose<TV>
+{
+    public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
+    public float* Source;
+
+    public readonly void Execute(int item) => Block.Interleave(item, Source);
+}
+
+/// <summary>A block's input transform as parallel work, one item per <see cref="WinogradBlock{TV, TOps, THeight, TTranspose}.Input"/> call.</summary>
+internal struct WinogradInputStage<TV, TOps, THeight, TTranspose> : IParallelWork
+    where TV : unmanaged
+    where TOps : IVectorOps<TV>
+    where THeight : ITileHeight
+    where TTranspose : IChannelTranspose<TV>
+{
+    public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
+
+    public readonly void Execute(int item) => Block.Input(item);
+}

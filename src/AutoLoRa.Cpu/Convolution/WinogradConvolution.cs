@@ -151,8 +151,8 @@ internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
         for (int b = 0; b < plan.Blocks; b++)
         {
             var block = BlockAt(plan, b, images, v, m);
-            CpuParallel.For(block.InterleaveItems, new InterleaveStage { Block = block, X = x });
-            CpuParallel.For(block.InputItems, new InputStage { Block = block });
+            CpuParallel.For(block.InterleaveItems, new WinogradInterleaveStage<TV, TOps, THeight, TTranspose> { Block = block, Source = x });
+            CpuParallel.For(block.InputItems, new WinogradInputStage<TV, TOps, THeight, TTranspose> { Block = block });
             block.ClearPadding();
             CpuParallel.For(Products, new MultiplyStage { Block = block, U = filter });
             var output = new OutputStageRun { Block = block, Bias = bias, Y = y };
@@ -204,21 +204,6 @@ internal static unsafe class WinogradConvolution<TV, TOps, THeight, TTranspose>
                 block.OutputByTiles(Bias, Epilogue, Y);
             }
         }
-    }
-
-    private struct InterleaveStage : IParallelWork
-    {
-        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
-        public float* X;
-
-        public readonly void Execute(int item) => Block.Interleave(item, X);
-    }
-
-    private struct InputStage : IParallelWork
-    {
-        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
-
-        public readonly void Execute(int item) => Block.Input(item);
     }
 
     private struct MultiplyStage : IParallelWork

@@ -78,9 +78,9 @@ internal static unsafe class WinogradFilterGradient<TV, TOps, THeight, TTranspos
             int first = b * plan.ImagesPerBlock, count = Math.Min(plan.ImagesPerBlock, g.N - first);
             var block = new WinogradBlock<TV, TOps, THeight, TTranspose>(plan, images, v, null, first, count);
             var gradientBlock = new WinogradBlock<TV, TOps, THeight, TTranspose>(gradients, gradientImages, null, null, first, count);
-            CpuParallel.For(block.InterleaveItems, new Interleave { Block = block, Source = x });
-            CpuParallel.For(gradientBlock.InterleaveItems, new Interleave { Block = gradientBlock, Source = dy });
-            CpuParallel.For(block.InputItems, new Inputs { Block = block });
+            CpuParallel.For(block.InterleaveItems, new WinogradInterleaveStage<TV, TOps, THeight, TTranspose> { Block = block, Source = x });
+            CpuParallel.For(gradientBlock.InterleaveItems, new WinogradInterleaveStage<TV, TOps, THeight, TTranspose> { Block = gradientBlock, Source = dy });
+            CpuParallel.For(block.InputItems, new WinogradInputStage<TV, TOps, THeight, TTranspose> { Block = block });
             int tiles = count * plan.TilesPerImage;
             int rows = count * (plan.TilesPerImage / plan.TilesW), groups = (g.K / Lanes + OutputGradients.GroupBlocks - 1) / OutputGradients.GroupBlocks;
             CpuParallel.For(rows * groups, new OutputGradients { Plan = plan, Gradients = gradients, Images = gradientImages, Dm = dm, Rows = rows });
@@ -193,21 +193,6 @@ internal static unsafe class WinogradFilterGradient<TV, TOps, THeight, TTranspos
                 n++;
             }
         }
-    }
-
-    private struct Interleave : IParallelWork
-    {
-        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
-        public float* Source;
-
-        public readonly void Execute(int item) => Block.Interleave(item, Source);
-    }
-
-    private struct Inputs : IParallelWork
-    {
-        public WinogradBlock<TV, TOps, THeight, TTranspose> Block;
-
-        public readonly void Execute(int item) => Block.Input(item);
     }
 
     /// <summary>
