@@ -100,15 +100,21 @@ internal static unsafe class WinogradTransforms<TV, TOps>
     private static void InputPair<TPair>(float* tile, int rowStride, float* v, long stride) where TPair : struct, IInputPair
     {
         int lanes = Lanes;
-        TPair.Column(tile, rowStride, out var a0, out var b0);
-        TPair.Column(tile + lanes, rowStride, out var a1, out var b1);
-        TPair.Column(tile + 2 * lanes, rowStride, out var a2, out var b2);
-        TPair.Column(tile + 3 * lanes, rowStride, out var a3, out var b3);
-        TPair.Column(tile + 4 * lanes, rowStride, out var a4, out var b4);
-        TPair.Column(tile + 5 * lanes, rowStride, out var a5, out var b5);
+        PairColumn<TPair>(tile, rowStride, out var a0, out var b0);
+        PairColumn<TPair>(tile + lanes, rowStride, out var a1, out var b1);
+        PairColumn<TPair>(tile + 2 * lanes, rowStride, out var a2, out var b2);
+        PairColumn<TPair>(tile + 3 * lanes, rowStride, out var a3, out var b3);
+        PairColumn<TPair>(tile + 4 * lanes, rowStride, out var a4, out var b4);
+        PairColumn<TPair>(tile + 5 * lanes, rowStride, out var a5, out var b5);
         StoreRow(a0, a1, a2, a3, a4, a5, v + TPair.First * TileSide * stride, stride);
         StoreRow(b0, b1, b2, b3, b4, b5, v + TPair.Second * TileSide * stride, stride);
     }
+
+    /// <summary><typeparamref name="TPair"/>'s two rows of Bᵀ d in one tile column: its formula on the column's rows 1–4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairColumn<TPair>(float* column, int rowStride, out TV first, out TV second) where TPair : struct, IInputPair =>
+        TPair.Rows(TOps.Load(column + rowStride), TOps.Load(column + 2 * rowStride), TOps.Load(column + 3 * rowStride),
+            TOps.Load(column + 4 * rowStride), out first, out second);
 
     /// <summary>
     /// Row 0 of V from the tile's rows at <paramref name="tile"/> (or row 5 from those one row further):
@@ -151,14 +157,14 @@ internal static unsafe class WinogradTransforms<TV, TOps>
                 TOps.Load(column + 4 * rowStride), TOps.Load(column + 5 * rowStride), out z3, out z4, out z5);
     }
 
-    /// <summary>Two of the six rows of Bᵀ d (<see cref="First"/> and <see cref="Second"/>), computed from one tile column.</summary>
+    /// <summary>Two of the six rows of Bᵀ d (<see cref="First"/> and <see cref="Second"/>), from rows 1–4 of a tile column.</summary>
     private interface IInputPair
     {
         static abstract int First { get; }
 
         static abstract int Second { get; }
 
-        static abstract void Column(float* column, int rowStride, out TV first, out TV second);
+        static abstract void Rows(TV d1, TV d2, TV d3, TV d4, out TV first, out TV second);
     }
 
     /// <summary>Rows 1–2 of Bᵀ d.</summary>
@@ -169,9 +175,7 @@ internal static unsafe class WinogradTransforms<TV, TOps>
         public static int Second => 2;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Column(float* column, int rowStride, out TV z1, out TV z2) =>
-            InputOneTwo(TOps.Load(column + rowStride), TOps.Load(column + 2 * rowStride), TOps.Load(column + 3 * rowStride),
-                TOps.Load(column + 4 * rowStride), out z1, out z2);
+        public static void Rows(TV d1, TV d2, TV d3, TV d4, out TV z1, out TV z2) => InputOneTwo(d1, d2, d3, d4, out z1, out z2);
     }
 
     /// <summary>Rows 3–4 of Bᵀ d.</summary>
@@ -182,9 +186,7 @@ internal static unsafe class WinogradTransforms<TV, TOps>
         public static int Second => 4;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Column(float* column, int rowStride, out TV z3, out TV z4) =>
-            InputThreeFour(TOps.Load(column + rowStride), TOps.Load(column + 2 * rowStride), TOps.Load(column + 3 * rowStride),
-                TOps.Load(column + 4 * rowStride), out z3, out z4);
+        public static void Rows(TV d1, TV d2, TV d3, TV d4, out TV z3, out TV z4) => InputThreeFour(d1, d2, d3, d4, out z3, out z4);
     }
 
     /// <summary>One row of V = (Bᵀ d) B from that row of Bᵀ d, its six products <paramref name="stride"/> floats apart.</summary>
