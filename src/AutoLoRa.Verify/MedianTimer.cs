@@ -22,7 +22,16 @@ public static class MedianTimer
             call();
             samples[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
-        Array.Sort(samples);
-        return repetitions % 2 == 1 ? samples[repetitions / 2] : 0.5 * (samples[repetitions / 2 - 1] + samples[repetitions / 2]);
+        return Median(samples);
+    }
+
+    /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count); the values are not reordered.</summary>
+    public static double Median(ReadOnlySpan<double> values)
+    {
+        if (values.IsEmpty) throw new ArgumentException("The median of no values is undefined.", nameof(values));
+        double[] sorted = values.ToArray();
+        Array.Sort(sorted);
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }
 }

@@ -102,15 +102,9 @@ internal static class ConvBench
         {
             cpu.ConvolutionOverride = null;
         }
-        return samples.Select(Median).ToArray();
+        return samples.Select(s => MedianTimer.Median(s)).ToArray();
     }
 
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-    }
 
     /// <summary>
     /// One pass's candidates with their GFLOP/s, then the chosen algorithm's time relative to the

@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using AutoLoRa.Core;
-using AutoLoRa.Core.Autograd;
 using AutoLoRa.Core.Backends;
 using AutoLoRa.Core.Profiling;
 using AutoLoRa.Distributed;
-using AutoLoRa.Nn.Models;
 using AutoLoRa.Training.Workloads;
+using AutoLoRa.Verify;
 
 namespace AutoLoRa.Cli.Bench;
 
@@ -18,15 +16,7 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
     double AllocatedBytesPerStep, double Gen0PerStep, int Gen2, double PeakWorkingSetMb, OpProfile? Profile,
     double[] WaitSeconds, long AllReduceBytes)
 {
-    public double Median
-    {
-        get
-        {
-            var sorted = Seconds.Order().ToArray();
-            int n = sorted.Length;
-            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        }
-    }
+    public double Median => MedianTimer.Median(Seconds);
 
     public double Mean => Seconds.Average();
 
@@ -52,39 +42,9 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
 
     private static StepMeasurement Measure(Backend backend, BenchmarkWorkload workload, string step, int steps, int warmup, bool profile, Communicator replicas)
     {
-        using var model = ModelFactory.Create(backend, workload.Spec(step), seed: 1);
-        using var trainer = BenchmarkWorkload.CreateTrainer(model, step);
-        // A replica's step: its gradients averaged over the ranks in buckets, as a data-parallel run does.
-        var averager = replicas.IsDistributed && trainer is not null ? new GradientAverager(replicas, model.Parameters()) : null;
-        if (trainer is not null) trainer.ReplicaGradients = averager;
-        int batch = workload.BatchFor(step);
-        var inputs = workload.RandomBatch(backend, step);
-        using var x = inputs.Images;
-        using var y = inputs.Labels;
-        if (profile) model.LabelForProfiling();
-        // The logits come back to the host every inference step, into one array so the harness itself allocates nothing.
-        var hostLogits = new float[batch * BenchmarkWorkload.Classes];
-
-        // Each step's generator is made up front: it belongs to the harness, not to the step being measured.
-        var generators = Enumerable.Range(0, warmup + steps).Select(i => new Random(i)).ToArray();
-
-        void OneStep(int i)
-        {
-            using var scope = TensorScope.BeginRecycling();
-            using var phase = OpProfiler.Phase(trainer is null ? "infer" : "train");
-            if (trainer is null)
-            {
-                model.Eval();
-                using (GradMode.NoGrad()) backend.Download(model.Forward(x).Buffer, hostLogits);
-            }
-            else
-            {
-                trainer.Step(x, y, generators[i]).Item();
-            }
-            backend.Synchronize();
-        }
-
-        for (int i = 0; i < warmup; i++) OneStep(i);
+        using var runner = new StepRunner(backend, workload, step, warmup + steps, replicas, labelForProfiling: profile);
+        var averager = runner.Averager;
+        for (int i = 0; i < warmup; i++) runner.Run(i);
         var times = new double[steps];
         var waits = new double[steps];
         var opProfile = profile ? new OpProfile() : null;
@@ -96,12 +56,12 @@ internal sealed record StepMeasurement(BenchmarkWorkload Workload, string Step, 
             {
                 long start = Stopwatch.GetTimestamp();
                 var waited = averager?.Waited ?? TimeSpan.Zero;
-                OneStep(warmup + i);
+                runner.Run(warmup + i);
                 times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 waits[i] = ((averager?.Waited ?? TimeSpan.Zero) - waited).TotalSeconds;
             }
         }
-        return new StepMeasurement(workload, step, batch, times,
+        return new StepMeasurement(workload, step, runner.Batch, times,
             (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)steps,
             (GC.CollectionCount(0) - gen0) / (double)steps,
             GC.CollectionCount(2) - gen2,

@@ -65,8 +65,8 @@ internal static class BenchCommand
     private static Command CreateOverhead()
     {
         var workload = new Option<string>("--workload") { Description = $"{string.Join(", ", BenchmarkWorkload.All.Select(w => w.Name))} (shared/WORKLOADS.md).", DefaultValueFactory = _ => "r18w16-b64" };
-        var steps = new Option<int>("--steps") { Description = "Timed steps per method (medians are compared).", DefaultValueFactory = _ => 5 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
+        var steps = new Option<int>("--steps") { Description = "Timed rounds; each runs one step of each method, alternating (the overhead is the median of the rounds' ratios).", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed rounds first.", DefaultValueFactory = _ => 2 };
         var backendOptions = new BackendOptions();
         var command = new Command("overhead", "LoRA overhead: AutoLoRa step ÷ vanilla step on one workload, with the merge and its backward timed.") { workload, steps, warmup };
         backendOptions.AddTo(command);
