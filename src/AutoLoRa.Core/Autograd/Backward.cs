@@ -99,6 +99,8 @@ public static class Backward
 
         var pending = workspace.Pending;
         pending[root] = Tensor.Full(root.Backend, root.Shape, 1f);
+        // The tensors whose pending gradient already carries their ReLU mask (see ReluMasks).
+        var maskedPending = workspace.MaskedPending;
         var reached = workspace.Reached;
 
         using (GradMode.NoGrad())
@@ -125,7 +127,14 @@ public static class Backward
                 var needs = workspace.Needs(count);
                 for (int k = 0; k < count; k++) needs[k] = needed.Contains(inputs[k]);
                 var inputGrads = workspace.InputGrads(count);
-                using (OpProfiler.Layer(node.Layer)) node.Backward(grad, needs, inputGrads);
+                var maskable = workspace.Maskable(count);
+                var masked = workspace.Masked(count);
+                for (int k = 0; k < count; k++)
+                {
+                    maskable[k] = needs[k] && inputs[k].Node is { RectifiedOutput: true } && !(targetSet?.Contains(inputs[k]) ?? false);
+                }
+                var masks = new ReluMasks(maskedPending.Remove(tensor), maskable, masked);
+                using (OpProfiler.Layer(node.Layer)) node.Backward(grad, needs, inputGrads, masks);
                 bool handedOver = false;
 
                 for (int k = 0; k < count; k++)
@@ -154,10 +163,13 @@ public static class Backward
                     {
                         Accumulate(existing, g);
                         g.Dispose();
+                        // Masked plus unmasked is neither: the producer masks the sum again (see ReluMasks).
+                        if (!masked[k]) maskedPending.Remove(inputs[k]);
                     }
                     else
                     {
                         pending[inputs[k]] = g;
+                        if (masked[k]) maskedPending.Add(inputs[k]);
                     }
                 }
                 if (!isTarget) grad.Dispose();
@@ -265,6 +277,8 @@ public static class Backward
         [ThreadStatic] private static Workspace? t_free;
 
         private bool[] _needs = new bool[GradNode.MaxInputs];
+        private bool[] _maskable = new bool[GradNode.MaxInputs];
+        private bool[] _masked = new bool[GradNode.MaxInputs];
         private Tensor?[] _inputGrads = new Tensor?[GradNode.MaxInputs];
 
         public List<Tensor> Order { get; } = [];
@@ -276,6 +290,8 @@ public static class Backward
         public HashSet<Tensor> Needed { get; } = new(ReferenceEqualityComparer.Instance);
 
         public Dictionary<Tensor, Tensor> Pending { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public HashSet<Tensor> MaskedPending { get; } = new(ReferenceEqualityComparer.Instance);
 
         public HashSet<Tensor> Targets { get; } = new(ReferenceEqualityComparer.Instance);
 
@@ -297,6 +313,7 @@ public static class Backward
             workspace.Stack.Clear();
             workspace.Needed.Clear();
             workspace.Pending.Clear();
+            workspace.MaskedPending.Clear();
             workspace.Targets.Clear();
             workspace.Reached.Clear();
             Array.Clear(workspace._inputGrads);
@@ -307,6 +324,22 @@ public static class Backward
         {
             if (_needs.Length < count) _needs = new bool[count];
             return _needs.AsSpan(0, count);
+        }
+
+        /// <summary>Per input of the node about to run: whether its gradient may be returned masked.</summary>
+        public Span<bool> Maskable(int count)
+        {
+            if (_maskable.Length < count) _maskable = new bool[count];
+            return _maskable.AsSpan(0, count);
+        }
+
+        /// <summary>Per input of the node about to run, cleared: whether the rule returned its gradient masked.</summary>
+        public Span<bool> Masked(int count)
+        {
+            if (_masked.Length < count) _masked = new bool[count];
+            var masked = _masked.AsSpan(0, count);
+            masked.Clear();
+            return masked;
         }
 
         public Span<Tensor?> InputGrads(int count)

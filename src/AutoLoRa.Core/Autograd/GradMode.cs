@@ -30,15 +30,30 @@ public static class GradMode
     internal static Tensor Record<TRule>(Tensor output, string op, ReadOnlySpan<Tensor> inputs, in TRule rule)
         where TRule : struct, IBackwardRule
     {
-        if (!IsEnabled) return output;
+        if (Records(inputs)) output.AttachNode(GradNode<TRule>.Rent(op, inputs, rule));
+        return output;
+    }
+
+    /// <summary>
+    /// <see cref="Record{TRule}(Tensor, string, ReadOnlySpan{Tensor}, in TRule)"/> for a rule that passes
+    /// ReLU masks (<see cref="ReluMasks"/>); <paramref name="rectifiedOutput"/> when the output is a
+    /// ReLU's and the rule masks its gradient unless it arrives masked.
+    /// </summary>
+    internal static Tensor Record<TRule>(Tensor output, string op, ReadOnlySpan<Tensor> inputs, in TRule rule, bool rectifiedOutput)
+        where TRule : struct, IReluMaskingRule
+    {
+        if (Records(inputs)) output.AttachNode(MaskingGradNode<TRule>.Rent(op, inputs, rule, rectifiedOutput));
+        return output;
+    }
+
+    /// <summary>Whether an op on these inputs is recorded: recording is on and an input requires a gradient.</summary>
+    private static bool Records(ReadOnlySpan<Tensor> inputs)
+    {
+        if (!IsEnabled) return false;
         foreach (var input in inputs)
         {
-            if (input.RequiresGrad)
-            {
-                output.AttachNode(GradNode<TRule>.Rent(op, inputs, rule));
-                return output;
-            }
+            if (input.RequiresGrad) return true;
         }
-        return output;
+        return false;
     }
 }

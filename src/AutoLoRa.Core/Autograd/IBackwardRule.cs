@@ -14,3 +14,15 @@ internal interface IBackwardRule
     /// </summary>
     void Backward(ReadOnlySpan<Tensor> inputs, Tensor gradOutput, ReadOnlySpan<bool> needsGrad, Span<Tensor?> gradInputs);
 }
+
+/// <summary>
+/// A backward rule that takes part in passing ReLU masks (<see cref="ReluMasks"/>): one whose output
+/// is a ReLU's, which skips its mask when the gradient arrives masked, or one that can apply an
+/// input's mask in the output stage that writes the input's gradient, or both. Recorded with
+/// <see cref="GradMode.Record{TRule}(Tensor, string, ReadOnlySpan{Tensor}, in TRule, bool)"/>.
+/// </summary>
+internal interface IReluMaskingRule
+{
+    /// <summary>As <see cref="IBackwardRule.Backward"/>, with what the engine knows of the masks (see <see cref="ReluMasks"/>).</summary>
+    void Backward(ReadOnlySpan<Tensor> inputs, Tensor gradOutput, ReadOnlySpan<bool> needsGrad, Span<Tensor?> gradInputs, ReluMasks masks);
+}

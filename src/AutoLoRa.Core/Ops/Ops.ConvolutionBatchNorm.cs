@@ -48,7 +48,7 @@ public static partial class Ops
         var bound = conv.Geometry(x);
         var y = Tensor.Empty(backend, new Shape(bound.G.N, bound.G.K, bound.G.OutH, bound.G.OutW));
         backend.Conv2dForwardFused(bound.G, x.Buffer, conv.Folded.Buffer, conv.Shift.Buffer, null, relu: true, y.Buffer);
-        return GradMode.Record(y, op, [x, conv.Weight, conv.Gamma, conv.Beta], new Conv2dBatchNormReluEvalBackward(bound, y));
+        return GradMode.Record(y, op, [x, conv.Weight, conv.Gamma, conv.Beta], new Conv2dBatchNormReluEvalBackward(bound, y), rectifiedOutput: true);
     }
 
     /// <summary>
@@ -97,11 +97,19 @@ public static partial class Ops
         }
     }
 
-    /// <summary>The gradients of <see cref="Conv2dBatchNormReluEval"/>: those of the convolution from the masked gradient.</summary>
-    private readonly struct Conv2dBatchNormReluEvalBackward(ConvBatchNormEval.Bound conv, Tensor y) : IBackwardRule
+    /// <summary>
+    /// The gradients of <see cref="Conv2dBatchNormReluEval"/>: those of the convolution from the masked
+    /// gradient, which arrives masked already when its consumer applied the mask (<see cref="ReluMasks"/>).
+    /// </summary>
+    private readonly struct Conv2dBatchNormReluEvalBackward(ConvBatchNormEval.Bound conv, Tensor y) : IReluMaskingRule
     {
-        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads, ReluMasks masks)
         {
+            if (masks.OutputGradientMasked)
+            {
+                new Conv2dBatchNormEvalBackward(conv).Backward(inputs, gy, needs, grads);
+                return;
+            }
             using var gz = Tensor.Empty(y.Backend, y.Shape);
             y.Backend.ReluBackward(y.ElementCount, y.Buffer, gy.Buffer, gz.Buffer);
             new Conv2dBatchNormEvalBackward(conv).Backward(inputs, gz, needs, grads);

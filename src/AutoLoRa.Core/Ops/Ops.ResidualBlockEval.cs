@@ -16,7 +16,8 @@ public static partial class Ops
     ///   gz = gy ⊙ [y &gt; 0]     gh = conv₂_backward_data(gz) ⊙ [h &gt; 0]     dx = conv₁_backward_data(gh) + (gz, or conv_p_backward_data(gz))
     /// </code>
     /// Of the five passes over the activations the unfused block makes in an attack's step (Relu,
-    /// AddRelu, their backwards, the gradient sum) one remains, gz; with the projection inside the
+    /// AddRelu, their backwards, the gradient sum) one remains, gz, and the block above removes it
+    /// by masking the dx it writes (<see cref="Autograd.ReluMasks"/>); with the projection inside the
     /// op its data gradient is the addend of dx's output stage too, where as an op of its own it
     /// reached x by the tape's gradient sum (one more pass over x's gradient). Gradients reach x
     /// and every convolution's w, γ, β; inputs (x, w₁, γ₁, β₁, w₂, γ₂, β₂[, w_p, γ_p, β_p]).
@@ -54,23 +55,29 @@ public static partial class Ops
             var conv = s.Conv;
             return GradMode.Record(y, op,
                 [x, first.Weight, first.Gamma, first.Beta, second.Weight, second.Gamma, second.Beta, conv.Weight, conv.Gamma, conv.Beta],
-                new ResidualBlockEvalBackward(one, two, s, h, y));
+                new ResidualBlockEvalBackward(one, two, s, h, y), rectifiedOutput: true);
         }
         backend.Conv2dForwardFused(two.G, h.Buffer, second.Folded.Buffer, second.Shift.Buffer, x.Buffer, relu: true, y.Buffer);
         return GradMode.Record(y, op, [x, first.Weight, first.Gamma, first.Beta, second.Weight, second.Gamma, second.Beta],
-            new ResidualBlockEvalBackward(one, two, null, h, y));
+            new ResidualBlockEvalBackward(one, two, null, h, y), rectifiedOutput: true);
     }
 
-    /// <summary>The gradients of <see cref="ResidualBlockEval"/> (see there).</summary>
+    /// <summary>
+    /// The gradients of <see cref="ResidualBlockEval"/> (see there). y is a ReLU's output, so gz arrives
+    /// masked when the block above applied the mask while writing its dx; and x is one too (the stem's,
+    /// or the block below's), so this dx carries [x &gt; 0] when the engine allows it (<see cref="ReluMasks"/>):
+    /// then the one pass per block left is gone, but for the last block's.
+    /// </summary>
     private readonly struct ResidualBlockEvalBackward(ConvBatchNormEval.Bound first, ConvBatchNormEval.Bound second,
-        ConvBatchNormEval.Bound? projection, Tensor h, Tensor y) : IBackwardRule
+        ConvBatchNormEval.Bound? projection, Tensor h, Tensor y) : IReluMaskingRule
     {
-        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads, ReluMasks masks)
         {
             Tensor x = inputs[0];
             var backend = x.Backend;
-            using var gz = Tensor.Empty(backend, y.Shape);
-            backend.ReluBackward(y.ElementCount, y.Buffer, gy.Buffer, gz.Buffer);
+            using var maskedHere = masks.OutputGradientMasked ? null : Tensor.Empty(backend, y.Shape);
+            if (maskedHere is not null) backend.ReluBackward(y.ElementCount, y.Buffer, gy.Buffer, maskedHere.Buffer);
+            var gz = maskedHere ?? gy;
             ParameterGradients(second, h, gz, needs[4..7], grads[4..7]);
             if (projection is { } p) ParameterGradients(p, x, gz, needs[7..10], grads[7..10]);
             if (!(needs[0] || needs[1] || needs[2] || needs[3])) return;
@@ -79,16 +86,18 @@ public static partial class Ops
             if (needs[0])
             {
                 grads[0] = Tensor.Empty(backend, x.Shape);
+                var xMask = masks.MayMask(0) ? x.Buffer : null;
                 if (projection is { } q)
                 {
                     using var gs = Tensor.Empty(backend, x.Shape);
                     backend.Conv2dBackwardData(q.G, gz.Buffer, q.Conv.Folded.Buffer, gs.Buffer);
-                    backend.Conv2dBackwardDataFused(first.G, gh.Buffer, first.Conv.Folded.Buffer, gs.Buffer, null, grads[0]!.Buffer);
+                    backend.Conv2dBackwardDataFused(first.G, gh.Buffer, first.Conv.Folded.Buffer, gs.Buffer, xMask, grads[0]!.Buffer);
                 }
                 else
                 {
-                    backend.Conv2dBackwardDataFused(first.G, gh.Buffer, first.Conv.Folded.Buffer, gz.Buffer, null, grads[0]!.Buffer);
+                    backend.Conv2dBackwardDataFused(first.G, gh.Buffer, first.Conv.Folded.Buffer, gz.Buffer, xMask, grads[0]!.Buffer);
                 }
+                if (xMask is not null) masks.Masked(0);
             }
             ParameterGradients(first, x, gh, needs[1..4], grads[1..4]);
         }

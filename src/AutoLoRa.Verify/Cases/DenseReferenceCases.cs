@@ -227,7 +227,34 @@ public static class DenseReferenceCases
         yield return ResidualBlock();
         yield return ResidualBlockEval(projection: false);
         yield return ResidualBlockEval(projection: true);
+        yield return StemAndResidualBlockEval();
     }
+
+    /// <summary>
+    /// The eval-mode stem and a block after it, as an attack chains them: the block applies the
+    /// stem's ReLU mask in the output stage that writes its dx, and the stem's rule skips its own
+    /// (<see cref="Core.Autograd.ReluMasks"/>), so the one op's case alone would not reach that path.
+    /// Two ops deep, with the composition's tolerances.
+    /// </summary>
+    private static GradientCase StemAndResidualBlockEval() => new()
+    {
+        Family = "dense", Name = "conv2d_batch_norm_relu_eval then residual_block_eval 2x3x5x6", RelativeTolerance = 3e-2f, AbsoluteTolerance = 3e-3f,
+        Build = b =>
+        {
+            var mean = Uniform(b, new Shape(3), 7);
+            var variance = Uniform(b, new Shape(3), 8, 0.5f, 2f);
+            Tensor[] inputs =
+            [
+                Uniform(b, new Shape(2, 3, 5, 6), 1),
+                Uniform(b, new Shape(3, 3, 3, 3), 2), Uniform(b, new Shape(3), 3, 0.5f, 1.5f), Uniform(b, new Shape(3), 4),
+                Uniform(b, new Shape(3, 3, 3, 3), 5), Uniform(b, new Shape(3), 6, 0.5f, 1.5f), Uniform(b, new Shape(3), 9),
+                Uniform(b, new Shape(3, 3, 3, 3), 10), Uniform(b, new Shape(3), 11, 0.5f, 1.5f), Uniform(b, new Shape(3), 12),
+            ];
+            return new(inputs, t => Ops.ResidualBlockEval(
+                Ops.Conv2dBatchNormReluEval(t[0], ConvBatchNormEval.Fold(t[1], t[2], t[3], mean, variance, 1, 1)),
+                ConvBatchNormEval.Fold(t[4], t[5], t[6], mean, variance, 1, 1), ConvBatchNormEval.Fold(t[7], t[8], t[9], mean, variance, 1, 1)));
+        },
+    };
 
     /// <summary>
     /// The eval-mode block op (ReLUs, residual add and their gradients fused into the convolutions'

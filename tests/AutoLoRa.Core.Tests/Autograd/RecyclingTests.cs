@@ -105,7 +105,7 @@ public sealed class RecyclingTests : IDisposable
         y.Dispose();
         Assert.Null(y.Node);
         // A released node can never run again.
-        Assert.Throws<InvalidOperationException>(() => node.Backward(x, [true], new Tensor?[1]));
+        Assert.Throws<InvalidOperationException>(() => node.Backward(x, [true], new Tensor?[1], ReluMasks.None));
         using var z = Ops.Relu(x);
         Assert.Same(node, z.Node);
         Assert.Equal(1, z.Node!.Inputs.Length);
