@@ -24,8 +24,8 @@ public static partial class Ops
         var y = Tensor.Empty(backend, new Shape(g.N, g.K, g.OutH, g.OutW));
         backend.Conv2dForward(g, x.Buffer, w.Buffer, bias?.Buffer, y.Buffer);
         return bias is null
-            ? GradMode.Record(y, op, [x, w], new Conv2dBackward(g))
-            : GradMode.Record(y, op, [x, w, bias], new Conv2dBackward(g));
+            ? GradMode.Record(y, op, [x, w], new Conv2dBackward(g), rectifiedOutput: false)
+            : GradMode.Record(y, op, [x, w, bias], new Conv2dBackward(g), rectifiedOutput: false);
     }
 
     /// <summary>y = x · wᵀ + bias for x (N, In), w (Out, In) as PyTorch's Linear stores it, bias (Out).</summary>
@@ -73,16 +73,25 @@ public static partial class Ops
     }
 
     /// <summary>dx = conv_backward_data(dy; w), dw = conv_backward_filter(x, dy), dbias = Σ dy; inputs (x, w[, bias]).</summary>
-    private readonly struct Conv2dBackward(ConvGeometry g) : IBackwardRule
+    private readonly struct Conv2dBackward(ConvGeometry g) : IReluMaskingRule
     {
-        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads, ReluMasks masks)
         {
             Tensor x = inputs[0], w = inputs[1];
             var backend = x.Backend;
             if (needs[0])
             {
                 grads[0] = Tensor.Empty(backend, x.Shape);
-                backend.Conv2dBackwardData(g, gy.Buffer, w.Buffer, grads[0]!.Buffer);
+                if (masks.MayMask(0))
+                {
+                    // x is a ReLU's output: its mask goes into dx's output stage, and the ReLU's own pass is skipped.
+                    backend.Conv2dBackwardDataFused(g, gy.Buffer, w.Buffer, null, x.Buffer, grads[0]!.Buffer);
+                    masks.Masked(0);
+                }
+                else
+                {
+                    backend.Conv2dBackwardData(g, gy.Buffer, w.Buffer, grads[0]!.Buffer);
+                }
             }
             if (needs[1])
             {

@@ -10,7 +10,7 @@ public static partial class Ops
         RequireFloat(op, x);
         var y = Tensor.Empty(backend, x.Shape);
         backend.Relu(x.ElementCount, x.Buffer, y.Buffer);
-        return GradMode.Record(y, op, [x], new ReluBackward(y));
+        return GradMode.Record(y, op, [x], new ReluBackward(y), rectifiedOutput: true);
     }
 
     /// <summary>
@@ -26,7 +26,7 @@ public static partial class Ops
         RequireFloat(op, a);
         var y = Tensor.Empty(backend, a.Shape);
         backend.AddRelu(a.ElementCount, a.Buffer, b.Buffer, y.Buffer);
-        return GradMode.Record(y, op, [a, b], new AddReluBackward(y));
+        return GradMode.Record(y, op, [a, b], new AddReluBackward(y), rectifiedOutput: true);
     }
 
     /// <summary>a + b (same shapes).</summary>
@@ -88,12 +88,17 @@ public static partial class Ops
         return y;
     }
 
-    /// <summary>dx = dy where the output y is positive.</summary>
-    private readonly struct ReluBackward(Tensor y) : IBackwardRule
+    /// <summary>dx = dy where the output y is positive; dy itself when it arrives masked (<see cref="ReluMasks"/>).</summary>
+    private readonly struct ReluBackward(Tensor y) : IReluMaskingRule
     {
-        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads, ReluMasks masks)
         {
             var x = inputs[0];
+            if (masks.OutputGradientMasked)
+            {
+                grads[0] = gy;
+                return;
+            }
             grads[0] = Tensor.Empty(x.Backend, x.Shape);
             x.Backend.ReluBackward(x.ElementCount, y.Buffer, gy.Buffer, grads[0]!.Buffer);
         }
@@ -103,13 +108,19 @@ public static partial class Ops
     /// da = db = dy where the output y is positive. Each input gets a mask of its own: the tape
     /// accumulates pending gradients in place, so two inputs never share one new tensor. Both from
     /// one pass over y and dy (<c>Backend.AddReluBackward</c>, 16 bytes an element) where two ReLU
-    /// backward passes would move 24.
+    /// backward passes would move 24. When dy arrives masked (<see cref="ReluMasks"/>: both of the
+    /// output's consumers applied the mask) it passes through to both, and the engine copies it for the second.
     /// </summary>
-    private readonly struct AddReluBackward(Tensor y) : IBackwardRule
+    private readonly struct AddReluBackward(Tensor y) : IReluMaskingRule
     {
-        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads)
+        public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads, ReluMasks masks)
         {
             var backend = y.Backend;
+            if (masks.OutputGradientMasked)
+            {
+                for (int k = 0; k < 2; k++) grads[k] = needs[k] ? gy : null;
+                return;
+            }
             if (needs[0] && needs[1])
             {
                 grads[0] = Tensor.Empty(backend, y.Shape);

@@ -11,7 +11,8 @@ namespace AutoLoRa.Core.Tests.Autograd;
 /// in eval mode, as an attack runs them, against the same network from unfused ops (Relu, AddRelu and
 /// their backward passes), whose gradients involve no masking. The fused chain must give the same
 /// gradients while the inner blocks' ReLU backward passes disappear. It must also give the same gradients
-/// where the engine may not mask: a ReLU output that is a target, or one with a second consumer.
+/// where the engine may not mask: a ReLU output that is a target, or one with a second consumer. And
+/// the training-mode ops (Relu, AddRelu, Conv2d) against the same sweep with masking ruled out.
 /// </summary>
 public sealed class ReluMaskTests : IDisposable
 {
@@ -93,6 +94,36 @@ public sealed class ReluMaskTests : IDisposable
         }
         Conv[] used = [_stem, _first1, _second1];
         AssertAllClose(LeafGradients(() => Loss2(composed: true), used), LeafGradients(() => Loss2(composed: false), used));
+    }
+
+    [Fact]
+    public void Training_ops_pass_their_masks_and_give_the_gradient_of_the_unmasked_sweep()
+    {
+        // A training-mode block: a = relu(conv(x)), h = relu(conv(a)), y = add_relu(conv(h), conv₁ₓ₁(a)),
+        // then two convolutions read y, as the next block's first convolution and projection do. Every
+        // ReLU output's consumers are convolutions, which can mask what they return.
+        Tensor Weight(int k, int c, int size, int seed)
+        {
+            var w = Uniform(_cpu, new Shape(k, c, size, size), seed);
+            w.RequiresGrad = true;
+            return w;
+        }
+        var (w0, w1, w2, wp, w3, w4) = (Weight(4, 3, 3, 101), Weight(4, 4, 3, 102), Weight(4, 4, 3, 103), Weight(4, 4, 1, 104), Weight(5, 4, 3, 105), Weight(5, 4, 1, 106));
+        var (c3, c4) = (Uniform(_cpu, new Shape(2, 5, 8, 8), 107), Uniform(_cpu, new Shape(2, 5, 8, 8), 108));
+        var a = Ops.Relu(Ops.Conv2d(_x, w0, null, 1, 1));
+        var h = Ops.Relu(Ops.Conv2d(a, w1, null, 1, 1));
+        var y = Ops.AddRelu(Ops.Conv2d(h, w2, null, 1, 1), Ops.Conv2d(a, wp));
+        var loss = Ops.Add(Ops.Sum(Ops.Multiply(Ops.Conv2d(y, w3, null, 1, 1), c3)), Ops.Sum(Ops.Multiply(Ops.Conv2d(y, w4), c4)));
+
+        _cpu.Profiling = true;
+        var profile = new OpProfile();
+        float[] masked;
+        using (OpProfiler.Collect(profile)) masked = Backward.Grad(loss, _x).ToArray();
+        // The ReLU outputs as targets too: then no consumer may mask them, and every ReLU runs its own pass.
+        var unmasked = Backward.Grad(loss, _x, a, h, y)[0].ToArray();
+
+        TestData.AssertClose(unmasked, masked, 1e-6f, 1e-7f, "d loss / d x");
+        Assert.DoesNotContain(profile.Entries, e => e.Primitive is "ReluBackward" or "AddReluBackward");
     }
 
     private (float[] X, float[] Stem) InputAndStemGradients(bool composed)
