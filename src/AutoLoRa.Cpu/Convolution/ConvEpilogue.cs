@@ -36,7 +36,7 @@ internal readonly unsafe struct ConvEpilogue(float* addend, float* mask, bool re
     public TV On<TV, TOps>(TV v, long offset) where TV : struct where TOps : IVectorOps<TV>
     {
         if (Addend != null) v = TOps.Add(v, TOps.Load(Addend + offset));
-        if (Relu) v = TOps.Max(v, TOps.Broadcast(0f));
+        if (Relu) v = TOps.Relu(v);
         if (Mask != null) v = TOps.KeepWherePositive(v, TOps.Load(Mask + offset));
         return v;
     }

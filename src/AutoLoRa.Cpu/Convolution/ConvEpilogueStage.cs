@@ -52,7 +52,7 @@ internal readonly unsafe struct ConvEpilogueStage<TAddend, TRelu, TMask>(float* 
     public TV On<TV, TOps>(TV v, long offset) where TV : struct where TOps : IVectorOps<TV>
     {
         if (TAddend.Present) v = TOps.Add(v, TOps.Load(addend + offset));
-        if (TRelu.Present) v = TOps.Max(v, TOps.Broadcast(0f));
+        if (TRelu.Present) v = TOps.Relu(v);
         if (TMask.Present) v = TOps.KeepWherePositive(v, TOps.Load(mask + offset));
         return v;
     }
