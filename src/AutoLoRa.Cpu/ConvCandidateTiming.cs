@@ -117,10 +117,7 @@ public sealed class ConvCandidateTiming
             long ticks = _ticks[r, candidate];
             if (ticks != 0) _scores[n++] = (double)ticks / RoundFastest(r);
         }
-        if (n == 0) return double.MaxValue;
-        var scores = _scores.AsSpan(0, n);
-        scores.Sort();
-        return n % 2 == 1 ? scores[n / 2] : 0.5 * (scores[n / 2 - 1] + scores[n / 2]);
+        return n == 0 ? double.MaxValue : Median(_scores.AsSpan(0, n));
     }
 
     /// <summary>
@@ -178,13 +175,38 @@ public sealed class ConvCandidateTiming
     }
 
     /// <summary>
-    /// <paramref name="candidate"/>'s time relative to the fastest of <paramref name="seconds"/> (1.00
-    /// for the best): how much a choice gives away against the best candidate measured beside it.
+    /// How much <paramref name="candidate"/> gives away against the best candidate timed beside it, judged
+    /// within rounds as the race is: <paramref name="roundSeconds"/>[i][r] is candidate i's call in round r.
+    /// The best is the candidate with the lowest median of time ÷ its round's fastest, and the result the
+    /// median over rounds of the candidate's time ÷ the best's (1.00 for the best itself). A ratio of the
+    /// two medians would instead move with the machine's speed in whichever rounds each median fell.
     /// </summary>
-    public static double RelativeToBest(ReadOnlySpan<double> seconds, int candidate)
+    public static double RelativeToBest(IReadOnlyList<double[]> roundSeconds, int candidate)
     {
-        double best = double.MaxValue;
-        foreach (double s in seconds) best = Math.Min(best, s);
-        return seconds[candidate] / best;
+        int rounds = roundSeconds[candidate].Length;
+        var ratios = new double[rounds];
+        int best = -1;
+        double bestScore = double.MaxValue;
+        for (int i = 0; i < roundSeconds.Count; i++)
+        {
+            for (int r = 0; r < rounds; r++)
+            {
+                double fastest = double.MaxValue;
+                foreach (var seconds in roundSeconds) fastest = Math.Min(fastest, seconds[r]);
+                ratios[r] = roundSeconds[i][r] / fastest;
+            }
+            double score = Median(ratios);
+            if (score < bestScore) (best, bestScore) = (i, score);
+        }
+        for (int r = 0; r < rounds; r++) ratios[r] = roundSeconds[candidate][r] / roundSeconds[best][r];
+        return Median(ratios);
+    }
+
+    /// <summary>The median of <paramref name="values"/>, which it sorts.</summary>
+    private static double Median(Span<double> values)
+    {
+        values.Sort();
+        int n = values.Length;
+        return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
     }
 }

@@ -62,7 +62,7 @@ internal static class ConvBench
                 foreach (var pass in passes)
                 {
                     var algorithms = cpu!.ConvolutionCandidates(g, pass);
-                    var seconds = InterleavedMedians(cpu, algorithms, Call(pass), repetitions);
+                    var seconds = InterleavedRounds(cpu, algorithms, Call(pass), repetitions);
                     output.WriteLine($"{"",-12}   {PassName(pass),-8} {CandidateLine(algorithms, seconds, cpu.ConvolutionChoice(g, pass), flops)}");
                 }
             }
@@ -72,14 +72,14 @@ internal static class ConvBench
     }
 
     /// <summary>
-    /// Median seconds of each algorithm over <paramref name="repetitions"/> rounds that call them in
+    /// Seconds of each algorithm's call ([algorithm][round]) in <paramref name="repetitions"/> rounds that call them in
     /// turn (after two untimed calls each), so a moment of load falls on one sample of one algorithm
     /// rather than on all of one algorithm's samples, as it would timing them one after the other.
     /// The order alternates from round to round as the autotuner's does (<see cref="ConvCandidateTiming.CandidateAt(int, int, int)"/>),
     /// so no algorithm always follows the same neighbour (what ran before a call changes its speed: see
     /// ConvCandidateTiming).
     /// </summary>
-    private static double[] InterleavedMedians(CpuBackend cpu, ConvAlgorithm[] algorithms, Action call, int repetitions)
+    private static double[][] InterleavedRounds(CpuBackend cpu, ConvAlgorithm[] algorithms, Action call, int repetitions)
     {
         var samples = new double[algorithms.Length][];
         for (int i = 0; i < algorithms.Length; i++) samples[i] = new double[repetitions];
@@ -102,19 +102,18 @@ internal static class ConvBench
         {
             cpu.ConvolutionOverride = null;
         }
-        return samples.Select(s => MedianTimer.Median(s)).ToArray();
+        return samples;
     }
 
-
     /// <summary>
-    /// One pass's candidates with their GFLOP/s, then the chosen algorithm's time relative to the
-    /// best candidate's ("chosen/best 1.00"), marked where it gives away more than
+    /// One pass's candidates with their GFLOP/s (from the median of their rounds), then the chosen algorithm's
+    /// time relative to the best candidate's within rounds ("chosen/best 1.00", <see cref="ConvCandidateTiming.RelativeToBest"/>), marked where it gives away more than
     /// <see cref="ChosenOverBestLimit"/>: the autotuning target read off a run.
     /// </summary>
-    internal static string CandidateLine(ConvAlgorithm[] algorithms, double[] seconds, ConvAlgorithm? chosen, double flops)
+    internal static string CandidateLine(ConvAlgorithm[] algorithms, double[][] seconds, ConvAlgorithm? chosen, double flops)
     {
         var inv = CultureInfo.InvariantCulture;
-        string line = string.Join(", ", algorithms.Select((a, i) => string.Create(inv, $"{a.Name()} {flops / seconds[i] / 1e9:0.0}")));
+        string line = string.Join(", ", algorithms.Select((a, i) => string.Create(inv, $"{a.Name()} {flops / MedianTimer.Median(seconds[i]) / 1e9:0.0}")));
         int index = chosen is { } c ? Array.IndexOf(algorithms, c) : -1;
         if (index < 0) return line;
         double ratio = ConvCandidateTiming.RelativeToBest(seconds, index);

@@ -129,9 +129,20 @@ public sealed class ConvCandidateTimingTests
     [InlineData(0, 2.0)]
     [InlineData(1, 1.0)]
     [InlineData(2, 1.5)]
-    public void Relative_to_best_divides_by_the_fastest_candidate(int candidate, double expected)
+    public void Relative_to_best_divides_by_the_best_candidate_round_by_round(int candidate, double expected)
     {
-        double[] seconds = [0.02, 0.01, 0.015];
+        // The machine runs at half speed in the second round: the rounds' ratios do not change.
+        double[][] seconds = [[0.02, 0.04, 0.02], [0.01, 0.02, 0.01], [0.015, 0.03, 0.015]];
         Assert.Equal(expected, ConvCandidateTiming.RelativeToBest(seconds, candidate), 12);
+    }
+
+    [Fact]
+    public void Relative_to_best_is_not_moved_by_slow_rounds_that_fall_on_one_candidates_median()
+    {
+        // B is 5 % behind A in four of five rounds; the third round is slow for B alone (a moment of load
+        // mid-round). The ratio of the medians would read 3.15; the rounds' ratios read 1.05.
+        double[][] seconds = [[1, 1, 1, 3, 3], [1.05, 1.05, 3.15, 3.15, 3.15]];
+        Assert.Equal(1.05, ConvCandidateTiming.RelativeToBest(seconds, 1), 12);
+        Assert.Equal(1.0, ConvCandidateTiming.RelativeToBest(seconds, 0), 12);
     }
 }
