@@ -30,7 +30,7 @@ public static class GradMode
     internal static Tensor Record<TRule>(Tensor output, string op, ReadOnlySpan<Tensor> inputs, in TRule rule)
         where TRule : struct, IBackwardRule
     {
-        if (Records(inputs)) output.AttachNode(GradNode<TRule>.Rent(op, inputs, rule));
+        if (Records(inputs)) output.AttachNode(GradNode<PlainRule<TRule>>.Rent(op, inputs, new PlainRule<TRule>(rule), rectifiedOutput: false));
         return output;
     }
 
@@ -42,7 +42,7 @@ public static class GradMode
     internal static Tensor Record<TRule>(Tensor output, string op, ReadOnlySpan<Tensor> inputs, in TRule rule, bool rectifiedOutput)
         where TRule : struct, IReluMaskingRule
     {
-        if (Records(inputs)) output.AttachNode(MaskingGradNode<TRule>.Rent(op, inputs, rule, rectifiedOutput));
+        if (Records(inputs)) output.AttachNode(GradNode<TRule>.Rent(op, inputs, rule, rectifiedOutput));
         return output;
     }
 

@@ -37,8 +37,6 @@ internal abstract class GradNode
     /// <summary>False once released to the pool; a released node is never run.</summary>
     protected bool IsLive { get; private set; }
 
-    /// <summary>The next node of a free list (<see cref="NodePool{TNode}"/>).</summary>
-    internal GradNode? NextFree { get; set; }
 
     public ReadOnlySpan<Tensor> Inputs => ((ReadOnlySpan<Tensor>)_inputs)[.._inputCount];
 
@@ -84,51 +82,31 @@ internal abstract class GradNode
     }
 }
 
-/// <summary>A node whose backward rule is <typeparamref name="TRule"/>; one free list per thread and rule type.</summary>
-internal sealed class GradNode<TRule> : GradNode where TRule : struct, IBackwardRule
+/// <summary>
+/// A node whose backward rule is <typeparamref name="TRule"/>; one free list per thread and rule type.
+/// A rule that takes no part in passing ReLU masks is recorded as <see cref="PlainRule{TRule}"/>.
+/// </summary>
+internal sealed class GradNode<TRule> : GradNode where TRule : struct, IReluMaskingRule
 {
+    [ThreadStatic] private static GradNode<TRule>? t_free;
+
     private TRule _rule;
+    private GradNode<TRule>? _nextFree;
 
     private GradNode()
     {
     }
 
-    /// <summary>A node for <paramref name="op"/> from this thread's pool (or a new one while the pool is still filling).</summary>
-    public static GradNode<TRule> Rent(string op, ReadOnlySpan<Tensor> inputs, in TRule rule)
-    {
-        var node = NodePool<GradNode<TRule>>.Take() ?? new GradNode<TRule>();
-        node.Initialize(op, inputs, rectifiedOutput: false);
-        node._rule = rule;
-        return node;
-    }
-
-    /// <summary>Runs the rule, which neither receives a masked gradient (its output is no ReLU's) nor returns one.</summary>
-    protected override void Run(Tensor gradOutput, ReadOnlySpan<bool> needsGrad, Span<Tensor?> gradInputs, ReluMasks masks) =>
-        _rule.Backward(Inputs, gradOutput, needsGrad, gradInputs);
-
-    protected override void ReturnToPool()
-    {
-        _rule = default;
-        NodePool<GradNode<TRule>>.Give(this);
-    }
-}
-
-/// <summary>A node whose rule takes part in passing ReLU masks (<see cref="ReluMasks"/>); pooled as <see cref="GradNode{TRule}"/>.</summary>
-internal sealed class MaskingGradNode<TRule> : GradNode where TRule : struct, IReluMaskingRule
-{
-    private TRule _rule;
-
-    private MaskingGradNode()
-    {
-    }
-
     /// <summary>
-    /// A node for <paramref name="op"/> from this thread's pool; <paramref name="rectifiedOutput"/> when
-    /// the output is a ReLU's, so that its gradient may arrive already masked.
+    /// A node for <paramref name="op"/> from this thread's pool (or a new one while the pool is still
+    /// filling); <paramref name="rectifiedOutput"/> when the output is a ReLU's, so that its gradient may
+    /// arrive already masked.
     /// </summary>
-    public static MaskingGradNode<TRule> Rent(string op, ReadOnlySpan<Tensor> inputs, in TRule rule, bool rectifiedOutput)
+    public static GradNode<TRule> Rent(string op, ReadOnlySpan<Tensor> inputs, in TRule rule, bool rectifiedOutput)
     {
-        var node = NodePool<MaskingGradNode<TRule>>.Take() ?? new MaskingGradNode<TRule>();
+        var node = t_free ?? new GradNode<TRule>();
+        t_free = node._nextFree;
+        node._nextFree = null;
         node.Initialize(op, inputs, rectifiedOutput);
         node._rule = rule;
         return node;
@@ -140,28 +118,17 @@ internal sealed class MaskingGradNode<TRule> : GradNode where TRule : struct, IR
     protected override void ReturnToPool()
     {
         _rule = default;
-        NodePool<MaskingGradNode<TRule>>.Give(this);
+        _nextFree = t_free;
+        t_free = this;
     }
 }
 
-/// <summary>This thread's free nodes of one node type (a node type per rule type, so a rule's fields need no boxing).</summary>
-internal static class NodePool<TNode> where TNode : GradNode
+/// <summary>
+/// A rule that neither receives a masked gradient (its output is no ReLU's) nor returns one, as a
+/// masking rule: a struct over the struct, so the call still compiles to the rule's own code, unboxed.
+/// </summary>
+internal readonly struct PlainRule<TRule>(TRule rule) : IReluMaskingRule where TRule : struct, IBackwardRule
 {
-    [ThreadStatic] private static TNode? t_free;
-
-    /// <summary>A released node, or null while the pool is still filling.</summary>
-    public static TNode? Take()
-    {
-        var node = t_free;
-        if (node is null) return null;
-        t_free = (TNode?)node.NextFree;
-        node.NextFree = null;
-        return node;
-    }
-
-    public static void Give(TNode node)
-    {
-        node.NextFree = t_free;
-        t_free = node;
-    }
+    public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gradOutput, ReadOnlySpan<bool> needsGrad, Span<Tensor?> gradInputs, ReluMasks masks) =>
+        rule.Backward(inputs, gradOutput, needsGrad, gradInputs);
 }
