@@ -37,7 +37,6 @@ internal abstract class GradNode
     /// <summary>False once released to the pool; a released node is never run.</summary>
     protected bool IsLive { get; private set; }
 
-
     public ReadOnlySpan<Tensor> Inputs => ((ReadOnlySpan<Tensor>)_inputs)[.._inputCount];
 
     /// <summary>Runs the rule: see <see cref="IBackwardRule.Backward"/> and <see cref="IReluMaskingRule.Backward"/>.</summary>

@@ -7,8 +7,9 @@ namespace AutoLoRa.Core.Autograd;
 /// The gradient of a ReLU's input is that of its output times the mask: dL/dz = dL/dy ⊙ [y &gt; 0]
 /// for y = max(z, 0). As its own pass, the mask reads y and dL/dy and writes dL/dz (12 bytes an
 /// element). A consumer of y that writes its gradient in a fused output stage can apply the mask
-/// there for 4 bytes an element, reading y. The ReLU's own rule then passes the gradient on
-/// unmasked. In an attack this removes one pass over every residual block's output per iteration.
+/// there for 4 bytes an element, reading y. The ReLU's own rule then uses that gradient as it is,
+/// without a pass of its own. In an attack this removes one pass over every residual block's output
+/// per iteration.
 /// </para>
 /// <para>
 /// Exactness: the engine offers the mask only for an input whose producer declared a ReLU output

@@ -72,7 +72,10 @@ public static partial class Ops
         return GradMode.Record(merged, op, [w, b, a], new LoraMergeBackward(scale));
     }
 
-    /// <summary>dx = conv_backward_data(dy; w), dw = conv_backward_filter(x, dy), dbias = Σ dy; inputs (x, w[, bias]).</summary>
+    /// <summary>
+    /// dx = conv_backward_data(dy; w), dw = conv_backward_filter(x, dy), dbias = Σ dy; inputs (x, w[, bias]).
+    /// Where x is a ReLU's output and the engine allows it, dx carries x's mask (<see cref="ReluMasks"/>).
+    /// </summary>
     private readonly struct Conv2dBackward(ConvGeometry g) : IReluMaskingRule
     {
         public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads, ReluMasks masks)

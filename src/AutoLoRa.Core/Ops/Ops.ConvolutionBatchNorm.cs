@@ -105,14 +105,9 @@ public static partial class Ops
     {
         public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads, ReluMasks masks)
         {
-            if (masks.OutputGradientMasked)
-            {
-                new Conv2dBatchNormEvalBackward(conv).Backward(inputs, gy, needs, grads);
-                return;
-            }
-            using var gz = Tensor.Empty(y.Backend, y.Shape);
-            y.Backend.ReluBackward(y.ElementCount, y.Buffer, gy.Buffer, gz.Buffer);
-            new Conv2dBatchNormEvalBackward(conv).Backward(inputs, gz, needs, grads);
+            using var maskedHere = masks.OutputGradientMasked ? null : Tensor.Empty(y.Backend, y.Shape);
+            if (maskedHere is not null) y.Backend.ReluBackward(y.ElementCount, y.Buffer, gy.Buffer, maskedHere.Buffer);
+            new Conv2dBatchNormEvalBackward(conv).Backward(inputs, maskedHere ?? gy, needs, grads);
         }
     }
 
