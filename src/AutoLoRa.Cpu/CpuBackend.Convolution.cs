@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using AutoLoRa.Cpu.Convolution;
 using AutoLoRa.Cpu.Gemm;
 
@@ -342,20 +341,19 @@ public sealed partial class CpuBackend
             long outputSize = (long)G.K * planes;
             if (count == 1)
             {
-                float* yn = Y + first * outputSize;
-                Product(source, planes, yn, planes, parallelGemm);
-                if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
-                Epilogue.Apply(Y, first * outputSize, (int)outputSize);
+                Product(source, planes, Y + first * outputSize, planes, parallelGemm);
+                for (int k = 0; k < G.K; k++) Epilogue.Apply(Y, first * outputSize + (long)k * planes, planes, Bias == null ? null : Bias + k);
                 return;
             }
             int ld = count * planes;
             Product(source, ld, scratch, ld, parallelGemm);
+            // Each plane out of scratch with its bias and the stage in one pass.
             for (int i = 0; i < count; i++)
             {
-                float* yn = Y + (first + i) * outputSize;
-                for (int k = 0; k < G.K; k++) Packing.CopyRun(scratch + (long)k * ld + (long)i * planes, yn + (long)k * planes, planes);
-                if (Bias != null) AddBias(yn, Bias, G.K, planes, planes);
-                Epilogue.Apply(Y, (first + i) * outputSize, (int)outputSize);
+                for (int k = 0; k < G.K; k++)
+                {
+                    Epilogue.ApplyFrom(scratch + (long)k * ld + (long)i * planes, Y, (first + i) * outputSize + (long)k * planes, planes, Bias == null ? null : Bias + k);
+                }
             }
         }
 
@@ -365,15 +363,6 @@ public sealed partial class CpuBackend
             int taps = G.C * G.R * G.S;
             if (PackedW != null) Sgemm.RunPacked(G.K, columns, taps, PackedW, source, c, ldc, parallelGemm);
             else Sgemm.Run(false, G.K, columns, taps, 1f, W, taps, source, 0f, c, ldc, parallelGemm);
-        }
-
-        private static void AddBias(float* y, float* bias, int rows, int planes, int ld)
-        {
-            for (int k = 0; k < rows; k++)
-            {
-                var row = new Span<float>(y + (long)k * ld, planes);
-                TensorPrimitives.Add(row, bias[k], row);
-            }
         }
     }
 

@@ -273,25 +273,15 @@ internal static unsafe class DirectConvolution
             {
                 float* x0 = image + Layout.Origin(pixel);
                 float* x1 = image + Layout.Origin(pixel + Pixels);
-                if (rows == height)
+                // A last block short of a tile's channels is computed aside (the extra filter rows are zero) and its real rows kept.
+                bool whole = rows == height;
+                if (whole) Run(height, a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
+                else Run(height, a, x0, x1, edge, edge + Pixels, tile);
+                for (int j = 0; j < rows; j++)
                 {
-                    Run(height, a, x0, x1, yBlock + pixel, yBlock + pixel + Pixels, planes);
+                    long run = yBlock - Y + (long)j * planes + pixel;
+                    Epilogue.ApplyFrom(whole ? Y + run : edge + j * tile, Y, run, tile, Bias == null ? null : Bias + first + j);
                 }
-                else
-                {
-                    // A last block short of a tile's channels: compute them all aside (the extra filter rows are zero), keep the real ones.
-                    Run(height, a, x0, x1, edge, edge + Pixels, tile);
-                    for (int j = 0; j < rows; j++) Packing.CopyRun(edge + j * tile, yBlock + (long)j * planes + pixel, tile);
-                }
-                if (Bias != null)
-                {
-                    for (int j = 0; j < rows; j++)
-                    {
-                        var run = new Span<float>(yBlock + (long)j * planes + pixel, tile);
-                        TensorPrimitives.Add(run, Bias[first + j], run);
-                    }
-                }
-                for (int j = 0; j < rows; j++) Epilogue.Apply(Y, yBlock - Y + (long)j * planes + pixel, tile);
             }
         }
 
