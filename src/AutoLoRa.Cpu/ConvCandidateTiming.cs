@@ -184,17 +184,14 @@ public sealed class ConvCandidateTiming
     public static double RelativeToBest(IReadOnlyList<double[]> roundSeconds, int candidate)
     {
         int rounds = roundSeconds[candidate].Length;
+        var fastest = new double[rounds];
+        for (int r = 0; r < rounds; r++) fastest[r] = roundSeconds.Min(seconds => seconds[r]);
         var ratios = new double[rounds];
         int best = -1;
         double bestScore = double.MaxValue;
         for (int i = 0; i < roundSeconds.Count; i++)
         {
-            for (int r = 0; r < rounds; r++)
-            {
-                double fastest = double.MaxValue;
-                foreach (var seconds in roundSeconds) fastest = Math.Min(fastest, seconds[r]);
-                ratios[r] = roundSeconds[i][r] / fastest;
-            }
+            for (int r = 0; r < rounds; r++) ratios[r] = roundSeconds[i][r] / fastest[r];
             double score = Median(ratios);
             if (score < bestScore) (best, bestScore) = (i, score);
         }

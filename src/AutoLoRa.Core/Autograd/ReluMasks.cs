@@ -41,6 +41,18 @@ internal readonly ref struct ReluMasks
     /// <summary>The output's gradient is already dL/dz, the ReLU mask of the output applied: the rule skips its own.</summary>
     public bool OutputGradientMasked { get; }
 
+    /// <summary>
+    /// gy ⊙ [y &gt; 0] for a rule whose output <paramref name="y"/> is a ReLU's, as a new tensor the caller
+    /// disposes; null when <paramref name="gy"/> arrived masked already and is the masked gradient itself.
+    /// </summary>
+    public Tensor? MaskOutputGradient(Tensor y, Tensor gy)
+    {
+        if (OutputGradientMasked) return null;
+        var masked = Tensor.Empty(y.Backend, y.Shape);
+        y.Backend.ReluBackward(y.ElementCount, y.Buffer, gy.Buffer, masked.Buffer);
+        return masked;
+    }
+
     /// <summary>Whether input <paramref name="input"/> is a ReLU's output whose gradient the rule may return masked by [input &gt; 0].</summary>
     public bool MayMask(int input) => input < _maskable.Length && _maskable[input];
 

@@ -105,8 +105,7 @@ public static partial class Ops
     {
         public void Backward(ReadOnlySpan<Tensor> inputs, Tensor gy, ReadOnlySpan<bool> needs, Span<Tensor?> grads, ReluMasks masks)
         {
-            using var maskedHere = masks.OutputGradientMasked ? null : Tensor.Empty(y.Backend, y.Shape);
-            if (maskedHere is not null) y.Backend.ReluBackward(y.ElementCount, y.Buffer, gy.Buffer, maskedHere.Buffer);
+            using var maskedHere = masks.MaskOutputGradient(y, gy);
             new Conv2dBatchNormEvalBackward(conv).Backward(inputs, maskedHere ?? gy, needs, grads);
         }
     }

@@ -75,8 +75,7 @@ public static partial class Ops
         {
             Tensor x = inputs[0];
             var backend = x.Backend;
-            using var maskedHere = masks.OutputGradientMasked ? null : Tensor.Empty(backend, y.Shape);
-            if (maskedHere is not null) backend.ReluBackward(y.ElementCount, y.Buffer, gy.Buffer, maskedHere.Buffer);
+            using var maskedHere = masks.MaskOutputGradient(y, gy);
             var gz = maskedHere ?? gy;
             ParameterGradients(second, h, gz, needs[4..7], grads[4..7]);
             if (projection is { } p) ParameterGradients(p, x, gz, needs[7..10], grads[7..10]);
