@@ -12,9 +12,7 @@ public static class MedianTimer
     /// </summary>
     public static double Seconds(int repetitions, Action call, double warmupSeconds = 0.5)
     {
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < 2 || clock.Elapsed.TotalSeconds < warmupSeconds; i++) call();
-
+        WarmUp(call, warmupSeconds);
         var samples = new double[repetitions];
         for (int r = 0; r < repetitions; r++)
         {
@@ -23,6 +21,13 @@ public static class MedianTimer
             samples[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
         return Median(samples);
+    }
+
+    /// <summary>Calls <paramref name="call"/> untimed for about <paramref name="warmupSeconds"/>, at least twice (see <see cref="Seconds"/>).</summary>
+    public static void WarmUp(Action call, double warmupSeconds = 0.5)
+    {
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < 2 || clock.Elapsed.TotalSeconds < warmupSeconds; i++) call();
     }
 
     /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count); the values are not reordered.</summary>
