@@ -27,16 +27,8 @@ mkdir -p "$out"
 : >"$out/status.txt"
 app=publish/autolora/autolora
 
-run() {  # run NAME COMMAND...: stdout to $out/NAME.out, stderr to NAME.err, "NAME STATUS SECONDS" to status.txt
-    local name="$1"; shift
-    if [[ "$skip" == *" $name "* ]]; then echo "== $name: skipped (GPU_CHECK_SKIP)"; return; fi
-    echo "== $name: $*"
-    local start=$SECONDS
-    "$@" >"$out/$name.out" 2>"$out/$name.err"
-    local rc=$?
-    echo "$name $rc $((SECONDS - start))" >>"$out/status.txt"
-    tail -n 3 "$out/$name.err"; tail -n 5 "$out/$name.out"
-}
+# shellcheck source=bench/check-run.sh
+source bench/check-run.sh  # the working directory is the repository root from here on
 
 if [ ! -x "$app" ]; then
     run publish dotnet publish src/AutoLoRa.Cli -c Release -r linux-x64 --self-contained -o publish/autolora
