@@ -76,5 +76,7 @@ run steps bench/compare-pytorch.sh "$peer" 5 2 "$rounds"
     echo "Autotuned choice more than 3 % behind the best candidate:"
     awk '/^layer|^stem/ { layer = $1 } /over 1.03/ { print "- " layer " " $1 ": chosen/best " $(NF-2) }' "$out/conv-r18-b32.out" 2>/dev/null
 } >"$out/summary.md"
+# Empty files (a step that printed nothing there) and the cache's lock file say nothing worth keeping.
+find "$out" -type f \( -empty -o -name '*.lock' \) -delete
 cat "$out/summary.md"
 echo "results in $out"
