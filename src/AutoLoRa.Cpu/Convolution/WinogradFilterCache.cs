@@ -64,14 +64,13 @@ internal sealed unsafe class WinogradFilterCache
     public float* Find(in ConvGeometry g, float* w, FilterForm form, long filterFloats, out bool transform)
     {
         long weights = (long)g.K * g.C * 9;
-        var contents = new ReadOnlySpan<byte>(w, checked((int)(weights * sizeof(float))));
         Slot? victim = null;
         int sameShape = 0;
         foreach (var slot in _slots)
         {
             if (slot.K != g.K || slot.C != g.C || slot.Form != form) continue;
             sameShape++;
-            if (contents.SequenceEqual(MemoryMarshal.AsBytes(slot.Weights.AsSpan())))
+            if (SameBits(w, Address(slot.Weights), weights))
             {
                 slot.LastUse = ++_tick;
                 Hits++;
@@ -91,9 +90,63 @@ internal sealed unsafe class WinogradFilterCache
             _heldFloats += weights + filterFloats;
         }
         if (victim is null) return null;
-        contents.CopyTo(MemoryMarshal.AsBytes(victim.Weights.AsSpan()));
+        CpuParallel.For(Chunks(weights), new CopyChunks { From = w, To = Address(victim.Weights), Floats = weights });
         victim.LastUse = ++_tick;
         return Address(victim.U);
+    }
+
+    /// <summary>
+    /// Floats per work item of <see cref="SameBits"/> and of the copy into a slot (256 KiB): a 512-channel
+    /// 3×3 filter (9.4 MB) is 37 items, a 16-channel one (9 KiB) one, which runs on the calling thread.
+    /// </summary>
+    private const long ChunkFloats = 64 << 10;
+
+    private static int Chunks(long floats) => (int)((floats + ChunkFloats - 1) / ChunkFloats);
+
+    /// <summary>
+    /// Whether the <paramref name="floats"/> floats at <paramref name="a"/> and <paramref name="b"/> are
+    /// equal bit for bit, compared by all cores in chunks. On one thread the comparisons of the attack's
+    /// calls (a hit reads the filter and the slot's copy: 19 MB for a 512-channel layer) took 1.0–1.4 % of
+    /// an r18-b32 step's samples on Zen 3, and about twice that of its time: the other core idled meanwhile.
+    /// The comparison is bound by memory, so two cores gain less than twice: a 512-channel filter against its
+    /// copy, caches swept between rounds, took 0.82 ms on one core and 0.60 ms on two (Zen 3, median of 40
+    /// rounds, in a probe over .NET's Parallel.For); a 256-channel one (2.4 MB) 0.19 ms on one.
+    /// </summary>
+    private static bool SameBits(float* a, float* b, long floats)
+    {
+        int differs = 0;
+        CpuParallel.For(Chunks(floats), new CompareChunks { A = a, B = b, Floats = floats, Differs = &differs });
+        return differs == 0;
+    }
+
+    private struct CompareChunks : IParallelWork
+    {
+        public float* A, B;
+        public long Floats;
+        public int* Differs;
+
+        public readonly void Execute(int chunk)
+        {
+            // A difference found in any chunk decides: the rest need not be read.
+            if (Volatile.Read(ref *Differs) != 0) return;
+            long start = chunk * ChunkFloats;
+            int bytes = (int)Math.Min(ChunkFloats, Floats - start) * sizeof(float);
+            // As bytes: float equality would take −0 for +0 and never match a NaN.
+            if (!new ReadOnlySpan<byte>(A + start, bytes).SequenceEqual(new ReadOnlySpan<byte>(B + start, bytes))) Volatile.Write(ref *Differs, 1);
+        }
+    }
+
+    private struct CopyChunks : IParallelWork
+    {
+        public float* From, To;
+        public long Floats;
+
+        public readonly void Execute(int chunk)
+        {
+            long start = chunk * ChunkFloats;
+            int count = (int)Math.Min(ChunkFloats, Floats - start);
+            new ReadOnlySpan<float>(From + start, count).CopyTo(new Span<float>(To + start, count));
+        }
     }
 
     // Safe because the slots' arrays live on the pinned object heap.

@@ -175,6 +175,43 @@ public sealed class WinogradFilterCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_filter_of_several_compared_chunks_is_recognised_whole_and_any_changed_bit_in_any_chunk_is_a_miss()
+    {
+        // 96 × 96 × 9 = 82,944 floats: compared and copied in two chunks (65,536 and 17,408 floats).
+        var g = new ConvGeometry(1, 96, 4, 4, 96, 3, 3, 1, 1, 1, 1);
+        float[] x = TestData.Uniform(g.InputSize, 101), w = TestData.Uniform(g.FilterSize, 102);
+        w[1000] = 0f;
+        var bx = Up(x);
+        var bw = Up(w);
+        var y = _backend.Allocate(g.OutputSize);
+        float[] Run()
+        {
+            _backend.Conv2dForward(g, bx, bw, null, y);
+            var result = new float[g.OutputSize];
+            _backend.Download(y, result);
+            return result;
+        }
+
+        Run();
+        Run();
+        var (hits, misses) = _backend.WinogradFilterReuse;
+
+        // One value in the second chunk; then −0 for +0 in the first (equal as floats, not as bits).
+        foreach (var (index, value) in new[] { (g.FilterSize - 1, w[^1] + 0.25f), (1000, -0f) })
+        {
+            w[index] = value;
+            _backend.Upload(w, bw);
+            float[] changed = Run();
+            Assert.Equal((hits, misses + 1), _backend.WinogradFilterReuse);
+            Assert.Equal(changed, Run()); // the slot now holds the changed filter: a hit, with the same bits
+            Assert.Equal((hits + 1, misses + 1), _backend.WinogradFilterReuse);
+            (hits, misses) = (hits + 1, misses + 1);
+            TestData.AssertClose(ConvReference.Forward(g, x, w, null), changed, 1e-4f, 2e-5f * MathF.Sqrt(9 * 96), $"after w[{index}] = {value}");
+        }
+        foreach (var b in new[] { bx, bw, y }) b.Release();
+    }
+
+    [Fact]
     public void More_filters_of_one_shape_than_slots_reuse_the_slots_without_allocating()
     {
         var g = Shape;
