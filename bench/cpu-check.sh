@@ -5,7 +5,7 @@
 # the PyTorch peer, alternating. The choice cache starts empty (OUT_DIR/cache), so the algorithms are
 # chosen on this machine in this run, and every step below runs the same choices.
 # Each step's output goes to OUT_DIR (default bench/results/cpu-<date>): NAME.out and NAME.err, then
-# summary.md. A failing step is recorded and the script goes on to the next. About 20 minutes on two
+# summary.md. A failing step is recorded and the script goes on to the next. About 15 minutes on two
 # Zen 3 cores; quiet machines only (other processes move every figure).
 #
 # Usage: bench/cpu-check.sh [OUT_DIR] [PEER_DIR] [rounds]
