@@ -146,7 +146,7 @@ internal static class BenchCommand
         var k = new Option<int>("--k") { Description = "Inner dimension.", DefaultValueFactory = _ => 1024 };
         var reps = new Option<int>("--reps") { Description = "Timed repetitions (the median is reported).", DefaultValueFactory = _ => 11 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line instead of a table." };
-        var openBlas = new Option<bool>("--compare-openblas") { Description = "Also time OpenBLAS's cblas_sgemm (libopenblas.so.0) in the same run, alternating call by call with ours; the ratio is the median of the rounds' ratios." };
+        var openBlas = new Option<bool>("--compare-openblas") { Description = "Also time OpenBLAS's cblas_sgemm (libopenblas.so.0) in the same run, alternating call by call with ours, each call after a 0.25 s pause that lets the other library's threads go idle; the ratio is the median of the rounds' ratios." };
         var command = new Command("gemm", "Single-precision GEMM throughput of the CPU backend, optionally against OpenBLAS.")
         {
             m, n, k, reps, json, openBlas,
