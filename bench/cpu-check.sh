@@ -12,13 +12,16 @@
 #   PEER_DIR  the PyTorch peer (default ../shared/peers/pytorch); rounds of compare-pytorch.sh (default 3)
 #   CPU_CHECK_SKIP  steps to leave out, by name: gemm, conv-r18-b32, overhead-r18w16-b64, overhead-r18-b32, steps
 set -uo pipefail
-cd "$(dirname "$0")/.."
-out="${1:-bench/results/cpu-$(date -u +%Y%m%d)}"
-peer="${2:-../shared/peers/pytorch}"
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+# OUT_DIR and PEER_DIR as given are relative to where the script was started; their defaults to the repository.
+out="${1:-$repo/bench/results/cpu-$(date -u +%Y%m%d)}"
+peer="${2:-$repo/../shared/peers/pytorch}"
 rounds="${3:-3}"
 skip=" ${CPU_CHECK_SKIP:-} "
 mkdir -p "$out/cache"
 out="$(cd "$out" && pwd)"
+peer="$(cd "$peer" 2>/dev/null && pwd || echo "$peer")"
+cd "$repo"
 : >"$out/status.txt"
 export XDG_CACHE_HOME="$out/cache"
 # shellcheck source=bench/check-run.sh
@@ -41,6 +44,7 @@ run steps bench/compare-pytorch.sh "$peer" 5 2 "$rounds"
 
 # summary.md: the machine, each step's exit, the step table, the overheads, and the convolution
 # passes that miss a target (below 300 GFLOP/s forward or data gradient; chosen more than 3 % behind the best).
+ran() { grep -q "^$1 " "$out/status.txt"; }
 {
     echo "# CPU check $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
@@ -55,12 +59,16 @@ run steps bench/compare-pytorch.sh "$peer" 5 2 "$rounds"
     echo
     echo "## Steps against PyTorch"
     echo
-    grep '^|' "$out/steps.out" 2>/dev/null || echo "(no table: see steps.err)"
+    if ran steps; then grep '^|' "$out/steps.out" || echo "(no table: see steps.err)"; else echo "(not run)"; fi
     echo
     echo "## LoRA overhead"
     echo
     for workload in r18w16-b64 r18-b32; do
-        echo "- $workload: $(sed -nE 's/^ *LoRA overhead +//p' "$out/overhead-$workload.out" 2>/dev/null | grep . || echo 'see its .err')"
+        if ran "overhead-$workload"; then
+            echo "- $workload: $(sed -nE 's/^ *LoRA overhead +//p' "$out/overhead-$workload.out" | grep . || echo "see overhead-$workload.err")"
+        else
+            echo "- $workload: not run"
+        fi
     done
     echo
     echo "## r18-b32 convolutions"
