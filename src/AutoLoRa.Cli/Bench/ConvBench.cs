@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using AutoLoRa.Core;
 using AutoLoRa.Core.Backends;
@@ -72,37 +71,24 @@ internal static class ConvBench
     }
 
     /// <summary>
-    /// Seconds of each algorithm's call ([algorithm][round]) in <paramref name="repetitions"/> rounds that call them in
-    /// turn (after two untimed calls each), so a moment of load falls on one sample of one algorithm
-    /// rather than on all of one algorithm's samples, as it would timing them one after the other.
-    /// The order alternates from round to round as the autotuner's does (<see cref="ConvCandidateTiming.CandidateAt(int, int, int)"/>),
-    /// so no algorithm always follows the same neighbour (what ran before a call changes its speed: see
-    /// ConvCandidateTiming).
+    /// Seconds of each algorithm's call ([algorithm][round]) in <paramref name="repetitions"/> alternating
+    /// rounds after two untimed ones (<see cref="AlternatingRounds"/>).
     /// </summary>
     private static double[][] InterleavedRounds(CpuBackend cpu, ConvAlgorithm[] algorithms, Action call, int repetitions)
     {
-        var samples = new double[algorithms.Length][];
-        for (int i = 0; i < algorithms.Length; i++) samples[i] = new double[repetitions];
         try
         {
-            for (int round = -2; round < repetitions; round++)
+            return AlternatingRounds.Time(algorithms.Length, 2, repetitions, (i, _) =>
             {
-                for (int position = 0; position < algorithms.Length; position++)
-                {
-                    int i = ConvCandidateTiming.CandidateAt(round, position, algorithms.Length);
-                    cpu.ConvolutionOverride = algorithms[i];
-                    long start = Stopwatch.GetTimestamp();
-                    call();
-                    cpu.Synchronize();
-                    if (round >= 0) samples[i][round] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-                }
-            }
+                cpu.ConvolutionOverride = algorithms[i];
+                call();
+                cpu.Synchronize();
+            });
         }
         finally
         {
             cpu.ConvolutionOverride = null;
         }
-        return samples;
     }
 
     /// <summary>

@@ -88,18 +88,7 @@ internal static unsafe class GemmBench
         MedianTimer.WarmUp(first);
         MedianTimer.WarmUp(second);
         Action[] calls = [first, second];
-        var seconds = new[] { new double[repetitions], new double[repetitions] };
-        for (int round = 0; round < repetitions; round++)
-        {
-            for (int position = 0; position < calls.Length; position++)
-            {
-                int call = ConvCandidateTiming.CandidateAt(round, position, calls.Length);
-                SpinFor(Settle);
-                long start = Stopwatch.GetTimestamp();
-                calls[call]();
-                seconds[call][round] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            }
-        }
+        var seconds = AlternatingRounds.Time(calls.Length, 0, repetitions, (call, _) => calls[call](), () => SpinFor(Settle));
         return (seconds[0], seconds[1]);
     }
 

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using AutoLoRa.Core.Backends;
-using AutoLoRa.Cpu;
 using AutoLoRa.Distributed;
 using AutoLoRa.Training.Workloads;
 using AutoLoRa.Verify;
@@ -18,7 +16,7 @@ namespace AutoLoRa.Cli.Bench;
 /// the rounds' ratios. Timed one method after the other, the ratio read 0.87 and 1.13 in two runs a
 /// minute apart on the same machine: a machine whose speed moves over seconds to minutes moves the
 /// two medians apart. Within a round both steps meet the same moment. The order reverses every other
-/// round, as the convolution autotuner's does, so neither step always runs on the caches the other left.
+/// round (<see cref="AlternatingRounds"/>), so neither step always runs on the caches the other left.
 /// </remarks>
 internal static class OverheadBench
 {
@@ -50,17 +48,7 @@ internal static class OverheadBench
         using var autolora = new StepRunner(backend, workload, "autolora", warmup + steps, SingleProcess.Instance, labelForProfiling: false);
         using var vanilla = new StepRunner(backend, workload, "vanilla", warmup + steps, SingleProcess.Instance, labelForProfiling: false);
         StepRunner[] runners = [autolora, vanilla];
-        var seconds = new[] { new double[steps], new double[steps] };
-        for (int round = -warmup; round < steps; round++)
-        {
-            for (int position = 0; position < runners.Length; position++)
-            {
-                int method = ConvCandidateTiming.CandidateAt(round, position, runners.Length);
-                long start = Stopwatch.GetTimestamp();
-                runners[method].Run(warmup + round);
-                if (round >= 0) seconds[method][round] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            }
-        }
+        var seconds = AlternatingRounds.Time(runners.Length, warmup, steps, (method, round) => runners[method].Run(warmup + round));
         return (seconds[0], seconds[1]);
     }
 
